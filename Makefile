@@ -1,0 +1,51 @@
+# sec_assets — the verbs a newcomer needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export SEC_DATA_DIR ?= $(CURDIR)/data
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test ui bench lint check sim clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install sec_assets with its dev tools
+	@mkdir -p $(DAGSTER_HOME) && cp -n config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+
+demo: install ## Run the main job end to end against the local SEC simulator
+	$(BIN)/python -m sec_assets.demo
+
+test: install ## Run the test suite (unit + integration on real HTTP, DuckDB, Postgres)
+	$(BIN)/python -m pytest -q
+
+ui: install ## Start the Dagster UI and daemon on http://127.0.0.1:3000
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: install ## Measure bronze collection speed and size; writes bench_out/
+	$(BIN)/python -m sec_assets.bench
+
+lint: install ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check sec_assets sec_assets_tests
+	$(BIN)/ruff format --check sec_assets sec_assets_tests
+	$(BIN)/mypy sec_assets
+
+check: install ## Validate the definitions and materialize a month from the simulator
+	$(BIN)/dagster definitions validate -w workspace.yaml
+	$(BIN)/python -m sec_assets.demo --check
+
+sim: install ## Start the SEC simulator on http://127.0.0.1:8765
+	$(BIN)/sec-sim serve --port 8765
+
+clean: ## Remove the venv, the instance and the data folder
+	rm -rf $(VENV) .dagster_home data bench_out

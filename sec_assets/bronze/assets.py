@@ -1,0 +1,145 @@
+"""Bronze assets: everything the SEC service said, stored losslessly, month by month."""
+
+import asyncio
+import logging
+
+import dagster as dg
+
+from sec_assets.bronze.collect import CollectReport, MonthPlan, collect_month, plan_month, utc_now
+from sec_assets.bronze.customers import collect_customers
+from sec_assets.bronze.resources import BronzeResource
+from sec_assets.masterdata import regions
+from sec_assets.partitions import monthly_partitions
+from sec_assets.sec_client.resource import SecClientResource
+
+
+async def _collect(
+    plan: MonthPlan, sec_client: SecClientResource, bronze: BronzeResource, log: logging.Logger
+) -> CollectReport:
+    async with sec_client.open(logger=log) as client:
+        return await collect_month(plan, client, bronze.store("sec_snapshots"))
+
+
+def _failures_md(failed: dict[str, str], limit: int = 10) -> str:
+    lines = ["| hour | error |", "|---|---|"]
+    lines += [f"| {k} | {v[:140].replace('|', '/')} |" for k, v in list(failed.items())[:limit]]
+    more = len(failed) - limit
+    return "\n".join(lines) + (f"\n\n… and {more} more" if more > 0 else "")
+
+
+@dg.asset(
+    partitions_def=monthly_partitions,
+    group_name="bronze",
+    kinds={"python", "json"},
+    description="Every GetPorFecha answer of the month, one request per local hour, append-only.",
+)
+def sec_snapshots(
+    context: dg.AssetExecutionContext, sec_client: SecClientResource, bronze: BronzeResource
+) -> dg.MaterializeResult:
+    """Grain: one stored exchange per request attempt, keyed by local hour (``YYYY-MM-DDTHH``).
+
+    Idempotent and resumable: hours that already have a valid answer are not asked again,
+    except recently closed hours of the open month (the service revises them), which get a new
+    version. Failed attempts are stored too. The month fails, listing its missing hours, when
+    fewer than ``min_month_coverage`` of its hours have a valid answer.
+    """
+    s = bronze.settings
+    month_start = context.partition_time_window.start.date()
+    store = bronze.store("sec_snapshots")
+    plan = plan_month(
+        month_start,
+        store,
+        now=utc_now(),
+        hours_per_day=s.hours_per_day,
+        revision_lookback_hours=s.revision_lookback_hours,
+        revision_min_age_s=s.revision_min_age_s,
+    )
+    context.log.info(
+        f"{plan.month}: {len(plan.expected)} hours due, {len(plan.missing)} missing, "
+        f"{len(plan.revisions)} to re-fetch for revisions"
+    )
+    report = asyncio.run(_collect(plan, sec_client, bronze, context.log))
+
+    covered = store.latest_good(plan.month)
+    missing = [h.key for h in plan.expected if h.key not in covered]
+    coverage = 1 - len(missing) / len(plan.expected) if plan.expected else 1.0
+    breaker = sec_client.breaker().snapshot()
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "dagster/row_count": dg.MetadataValue.int(report.rows),
+        "hours_in_month": dg.MetadataValue.int(plan.month_hours),
+        "hours_expected": dg.MetadataValue.int(len(plan.expected)),
+        "hours_covered": dg.MetadataValue.int(len(plan.expected) - len(missing)),
+        "coverage": dg.MetadataValue.float(round(coverage, 4)),
+        "hours_requested": dg.MetadataValue.int(report.requested),
+        "hours_fetched": dg.MetadataValue.int(len(report.keys_with("ok", "empty"))),
+        "hours_empty": dg.MetadataValue.int(len(report.keys_with("empty"))),
+        "hours_failed": dg.MetadataValue.int(len(report.failed)),
+        "revisions_requested": dg.MetadataValue.int(len(plan.revisions)),
+        "attempts": dg.MetadataValue.int(report.attempts),
+        "rows": dg.MetadataValue.int(report.rows),
+        "customers": dg.MetadataValue.int(report.customers),
+        "bytes_written": dg.MetadataValue.int(report.bytes_written),
+        "bytes_on_disk": dg.MetadataValue.int(store.bytes_on_disk(plan.month)),
+        "duration_s": dg.MetadataValue.float(round(report.duration_s, 3)),
+        "requests_per_second": dg.MetadataValue.float(
+            round(report.attempts / report.duration_s, 2) if report.duration_s else 0.0
+        ),
+        "server_time": dg.MetadataValue.text(report.server_time or "unavailable"),
+        "breaker_state": dg.MetadataValue.text(str(breaker["state"])),
+        "missing_hours": dg.MetadataValue.json(missing),
+        "path": dg.MetadataValue.path(str(store.month_dir(plan.month))),
+    }
+    if report.failed:
+        metadata["failures"] = dg.MetadataValue.md(_failures_md(report.failed))
+    if coverage < s.min_month_coverage:
+        raise dg.Failure(
+            description=(
+                f"{plan.month}: only {coverage:.1%} of {len(plan.expected)} hours have a valid "
+                f"answer (minimum {s.min_month_coverage:.0%}); breaker {breaker['state']}; "
+                f"missing: {', '.join(missing[:24])}{' …' if len(missing) > 24 else ''}. "
+                "Everything fetched is stored; the next run fetches only the missing hours."
+            ),
+            metadata=metadata,
+        )
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(
+    partitions_def=monthly_partitions,
+    group_name="bronze",
+    kinds={"python", "json"},
+    description="Customers per region (GetClientesRegional ×16) and nationally: the denominators.",
+)
+def sec_customers(
+    context: dg.AssetExecutionContext, sec_client: SecClientResource, bronze: BronzeResource
+) -> dg.MaterializeResult:
+    """Grain: one stored exchange per request attempt, keyed ``region_NN`` or ``national``.
+
+    The service answers today's counts, not the month's: each answer keeps its fetch time.
+    A region is asked by its short name first and, if the service does not know it, by its long
+    official name.
+    """
+    month = context.partition_key[:7]
+    store = bronze.store("sec_customers")
+
+    async def run():
+        async with sec_client.open(logger=context.log) as client:
+            return await collect_customers(month, regions(), client, store)
+
+    result = asyncio.run(run())
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "dagster/row_count": dg.MetadataValue.int(len(result.by_region)),
+        "regions_answered": dg.MetadataValue.int(len(result.by_region)),
+        "regions_failed": dg.MetadataValue.json(result.failed),
+        "customers_regional_sum": dg.MetadataValue.int(sum(result.by_region.values())),
+        "customers_national": dg.MetadataValue.int(result.national or 0),
+        "by_region": dg.MetadataValue.json({str(k): v for k, v in result.by_region.items()}),
+        "path": dg.MetadataValue.path(str(store.month_dir(month))),
+    }
+    if result.failed or result.national is None:
+        raise dg.Failure(
+            description=f"{month}: customers missing for {result.failed or ['national']}; "
+            "every answer received is stored.",
+            metadata=metadata,
+        )
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,129 @@
+"""Plan and run the collection of one month of hourly snapshots. No Dagster imports.
+
+A plan lists the month's hours that exist so far, the ones still lacking a valid answer (a
+resumed run fetches only those), and, for the open month, the recently closed hours to ask
+again because the service revises them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sec_assets.bronze.hours import LocalHour, month_hours
+from sec_assets.bronze.store import BronzeStore
+from sec_assets.sec_client.client import FetchResult, SecClient
+from sec_assets.sec_client.validation import validate_server_time
+
+SERVER_TIME_KEY = "server_time"
+
+
+@dataclass(frozen=True)
+class MonthPlan:
+    month: str
+    expected: list[LocalHour]  # every hour of the month that has started, in order
+    missing: list[LocalHour]  # no valid answer stored yet
+    revisions: list[LocalHour]  # stored, but recently closed: ask again for revisions
+    month_hours: int  # hours in the whole month (the open month has fewer expected)
+
+    @property
+    def to_fetch(self) -> list[LocalHour]:
+        return sorted(set(self.missing) | set(self.revisions))
+
+
+def plan_month(
+    month_start: date,
+    store: BronzeStore,
+    *,
+    now: datetime,
+    hours_per_day: int = 24,
+    revision_lookback_hours: int = 48,
+    revision_min_age_s: float = 3600.0,
+) -> MonthPlan:
+    """What to fetch for the month beginning ``month_start``, given what bronze holds at ``now``."""
+    month = f"{month_start.year:04d}-{month_start.month:02d}"
+    every = month_hours(month_start, hours_per_day)
+    expected = [h for h in every if h.start_utc <= now]
+    stored = store.latest_good(month)
+    missing = [h for h in expected if h.key not in stored]
+    horizon = now - timedelta(hours=revision_lookback_hours)
+    min_age = timedelta(seconds=revision_min_age_s)
+    revisions = [
+        h
+        for h in expected
+        if h.key in stored
+        and h.start_utc + timedelta(hours=1) >= horizon
+        and now - stored[h.key].fetched_at >= min_age
+    ]
+    return MonthPlan(month, expected, missing, revisions, len(every))
+
+
+@dataclass
+class CollectReport:
+    """What one run did: per-hour outcomes and totals for metadata."""
+
+    month: str
+    requested: int = 0
+    results: dict[str, FetchResult] = field(default_factory=dict)
+    attempts: int = 0
+    files_written: int = 0
+    bytes_written: int = 0
+    server_time: str | None = None
+    duration_s: float = 0.0
+
+    def keys_with(self, *outcomes: str) -> list[str]:
+        return sorted(k for k, r in self.results.items() if r.ok and _outcome(r) in outcomes)
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """Hour key → the final error, for hours this run could not get."""
+        return {k: str(r.error) for k, r in sorted(self.results.items()) if r.error is not None}
+
+    @property
+    def rows(self) -> int:
+        return sum(len(r.value.rows) for r in self.results.values() if r.ok)
+
+    @property
+    def customers(self) -> int:
+        return sum(r.value.customers for r in self.results.values() if r.ok)
+
+
+def _outcome(result: FetchResult) -> str:
+    return result.attempts[-1].outcome if result.attempts else "not_sent"
+
+
+async def collect_month(plan: MonthPlan, client: SecClient, store: BronzeStore) -> CollectReport:
+    """Fetch the plan's hours (and the server time) concurrently; store every attempt at once."""
+    report = CollectReport(plan.month)
+    t0 = time.perf_counter()
+
+    async def one(coro) -> FetchResult:
+        result = await coro
+        paths = await asyncio.to_thread(_write_all, store, plan.month, result)
+        report.files_written += len(paths)
+        report.bytes_written += sum(p.stat().st_size for p in paths)
+        report.attempts += len(result.attempts)
+        return result
+
+    server_call = client.call(
+        "GetHoraServer", {}, key=SERVER_TIME_KEY, validate=validate_server_time
+    )
+    server = asyncio.create_task(one(server_call))
+    hours = plan.to_fetch
+    report.requested = len(hours)
+    results = await asyncio.gather(*(one(client.fetch_snapshot(h)) for h in hours))
+    report.results = {h.key: r for h, r in zip(hours, results, strict=True)}
+    server_result = await server
+    report.server_time = server_result.value if server_result.ok else None
+    report.duration_s = time.perf_counter() - t0
+    return report
+
+
+def _write_all(store: BronzeStore, month: str, result: FetchResult) -> list:
+    return [store.write(month, attempt) for attempt in result.attempts]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

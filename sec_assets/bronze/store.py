@@ -1,0 +1,174 @@
+"""Append-only, lossless bronze storage on the local file system.
+
+Layout: ``<root>/<dataset>/month=YYYY-MM/<key>/<fetched>-a<attempt>-<outcome>-<sha>.json.gz``,
+one gzipped JSON envelope per HTTP exchange: the request, fetch time (UTC), status, latency, kept
+headers, outcome, error, era fingerprint, content hash and the raw body (UTF-8 text, or base64
+when the bytes are not UTF-8). A file is written under a temporary name, fsynced and renamed, so a
+killed run leaves only whole files; nothing is ever overwritten. The outcome is part of the file
+name, so coverage is read from a directory listing without opening a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sec_assets.sec_client.client import Attempt
+
+ENVELOPE_SCHEMA = "sec_assets.bronze/1"
+GOOD_OUTCOMES = frozenset({"ok", "empty"})
+_STAMP = "%Y%m%dT%H%M%S%fZ"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What a bronze file name says about the exchange inside it."""
+
+    path: Path
+    key: str
+    fetched: str  # compact UTC timestamp: sorts chronologically
+    attempt: int
+    outcome: str
+    sha: str
+
+    @property
+    def good(self) -> bool:
+        """A valid answer (rows or a genuine empty list): the key is covered."""
+        return self.outcome in GOOD_OUTCOMES
+
+    @property
+    def fetched_at(self) -> datetime:
+        return datetime.strptime(self.fetched, _STAMP).replace(tzinfo=UTC)
+
+    @classmethod
+    def parse(cls, path: Path) -> StoredFile:
+        fetched, attempt, rest = path.name.removesuffix(".json.gz").split("-", 2)
+        outcome, sha = rest.rsplit("-", 1)
+        return cls(path, path.parent.name, fetched, int(attempt[1:]), outcome, sha)
+
+
+def envelope(attempt: Attempt) -> dict[str, Any]:
+    """The JSON document stored for one exchange; lossless for any body bytes."""
+    body = attempt.body
+    text: str | None = None
+    encoding: str | None = None
+    if body is not None:
+        try:
+            text, encoding = body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = base64.b64encode(body).decode("ascii"), "base64"
+    return {
+        "schema": ENVELOPE_SCHEMA,
+        "endpoint": attempt.endpoint,
+        "url": attempt.url,
+        "request_body": attempt.request_body,
+        "key": attempt.key,
+        "attempt": attempt.attempt,
+        "fetched_at": attempt.fetched_at.isoformat(),
+        "latency_ms": attempt.latency_ms,
+        "http_status": attempt.http_status,
+        "headers": attempt.headers,
+        "outcome": attempt.outcome,
+        "error": attempt.error,
+        "era": attempt.era,
+        "fingerprint": attempt.fingerprint,
+        "rows": attempt.rows,
+        "customers": attempt.customers,
+        "content_sha256": hashlib.sha256(body).hexdigest() if body is not None else None,
+        "body_bytes": len(body) if body is not None else 0,
+        "body_encoding": encoding,
+        "body": text,
+    }
+
+
+def body_bytes(doc: dict[str, Any]) -> bytes | None:
+    """The exact bytes the service sent, from a stored envelope."""
+    if doc.get("body") is None:
+        return None
+    if doc.get("body_encoding") == "base64":
+        return base64.b64decode(doc["body"])
+    return str(doc["body"]).encode("utf-8")
+
+
+def read_envelope(path: Path) -> dict[str, Any]:
+    with gzip.open(path, "rb") as fh:
+        return json.loads(fh.read())
+
+
+class BronzeStore:
+    """Bronze files of one dataset (``sec_snapshots``, ``sec_customers``) under ``root``."""
+
+    def __init__(self, root: Path, dataset: str) -> None:
+        self.root = Path(root) / dataset
+        self.dataset = dataset
+
+    def month_dir(self, month: str) -> Path:
+        return self.root / f"month={month}"
+
+    def write(self, month: str, attempt: Attempt) -> Path:
+        """Store one exchange atomically; returns its path. Re-writing the same exchange is a
+        no-op (the name is derived from its content and fetch time)."""
+        doc = envelope(attempt)
+        sha = (doc["content_sha256"] or hashlib.sha256(b"").hexdigest())[:12]
+        stamp = attempt.fetched_at.astimezone(UTC).strftime(_STAMP)
+        folder = self.month_dir(month) / attempt.key
+        final = folder / f"{stamp}-a{attempt.attempt}-{attempt.outcome}-{sha}.json.gz"
+        if final.exists():
+            return final
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".tmp-{uuid.uuid4().hex}"
+        payload = gzip.compress(json.dumps(doc, ensure_ascii=False).encode("utf-8"), mtime=0)
+        with open(tmp, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+        return final
+
+    def files(self, month: str) -> list[StoredFile]:
+        """Every stored exchange of the month, oldest first within each key."""
+        base = self.month_dir(month)
+        if not base.is_dir():
+            return []
+        out = [
+            StoredFile.parse(Path(entry.path))
+            for key_dir in os.scandir(base)
+            if key_dir.is_dir()
+            for entry in os.scandir(key_dir.path)
+            if entry.name.endswith(".json.gz")
+        ]
+        return sorted(out, key=lambda f: (f.key, f.fetched, f.attempt))
+
+    def latest_good(self, month: str) -> dict[str, StoredFile]:
+        """Per key, the newest valid answer (the version silver reads)."""
+        latest: dict[str, StoredFile] = {}
+        for f in self.files(month):
+            if f.good:
+                latest[f.key] = f  # files() is chronological within a key
+        return latest
+
+    def versions(self, month: str) -> dict[str, int]:
+        """Per key, how many valid answers were stored (revisions seen = versions - 1)."""
+        counts: dict[str, int] = {}
+        for f in self.files(month):
+            if f.good:
+                counts[f.key] = counts.get(f.key, 0) + 1
+        return counts
+
+    def bytes_on_disk(self, month: str) -> int:
+        return sum(f.path.stat().st_size for f in self.files(month))
+
+
+def missing_keys(expected: Iterable[str], store: BronzeStore, month: str) -> list[str]:
+    """Expected keys that have no valid answer stored yet (what a resumed run fetches)."""
+    have = store.latest_good(month)
+    return [k for k in expected if k not in have]

@@ -1,0 +1,13 @@
+"""The one partitions definition of the platform: calendar months in Chile's time zone."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+SEC_TIMEZONE = "America/Santiago"
+HISTORY_START = "2017-01-01"
+
+# end_offset=1 keeps the current (open) month in the set: it is refreshed while it lasts.
+monthly_partitions = dg.MonthlyPartitionsDefinition(
+    start_date=HISTORY_START, timezone=SEC_TIMEZONE, end_offset=1
+)

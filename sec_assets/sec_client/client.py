@@ -1,0 +1,320 @@
+"""Async SEC client: browser-like POSTs, bounded concurrency and rate, retries on transient
+failures only, a persistent circuit breaker, and every attempt kept for bronze.
+
+Pure Python (no Dagster): the resource in ``resource.py`` wires it to settings and logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from sec_assets.bronze.hours import LocalHour
+from sec_assets.sec_client.breaker import BreakerState, CircuitBreaker
+from sec_assets.sec_client.errors import (
+    SecCircuitOpenError,
+    SecError,
+    SecHttpError,
+    SecSchemaError,
+    SecTransportError,
+)
+from sec_assets.sec_client.validation import SnapshotAnswer, validate_snapshot
+from sec_assets.settings import SecSettings
+
+BROWSER_HEADERS = {
+    "Content-Type": "application/json; charset=utf-8",
+    "Accept": "application/json, text/javascript, */*; q=0.01",
+    "Origin": "https://apps.sec.cl",
+    "Referer": "https://apps.sec.cl/INTONLINEv1/index.aspx",
+    "X-Requested-With": "XMLHttpRequest",
+    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0 Safari/537.36 sec_assets",
+}
+KEPT_HEADERS = ("content-type", "date", "retry-after", "server", "content-length")
+
+
+def redact_url(url: str) -> str:
+    """Drop user:password from a URL before it is logged or stored."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One HTTP exchange (or failed try), exactly as it happened."""
+
+    endpoint: str
+    url: str
+    request_body: dict[str, Any]
+    key: str
+    attempt: int
+    fetched_at: datetime
+    latency_ms: float
+    http_status: int | None
+    headers: dict[str, str]
+    body: bytes | None
+    outcome: str  # ok | empty | http_NNN | transport_error | invalid_body | schema_error
+    error: str | None = None
+    era: str | None = None  # current | legacy | empty, for a valid GetPorFecha answer
+    fingerprint: str | None = None
+    rows: int | None = None
+    customers: int | None = None
+
+
+@dataclass
+class FetchResult:
+    """All attempts for one request key, and the validated value if one succeeded."""
+
+    endpoint: str
+    key: str
+    attempts: list[Attempt] = field(default_factory=list)
+    value: Any = None
+    error: SecError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _retry_after_s(response: httpx.Response) -> float | None:
+    raw = response.headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return None
+
+
+class SecClient:
+    """Use as ``async with SecClient(settings, breaker) as sec: await sec.fetch_snapshot(h)``."""
+
+    def __init__(
+        self,
+        settings: SecSettings,
+        breaker: CircuitBreaker,
+        *,
+        logger: logging.Logger | None = None,
+        on_attempt: Callable[[Attempt], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.breaker = breaker
+        self.log = logger or logging.getLogger("sec_assets.sec_client")
+        self.on_attempt = on_attempt
+        self.base_url = settings.base_url.rstrip("/")
+        self._client: httpx.AsyncClient | None = None
+        self._semaphore = asyncio.Semaphore(settings.max_concurrency)
+        self._limiter = AsyncLimiter(max(settings.requests_per_second, 1e-3), 1.0)
+        self._random_backoff = wait_random_exponential(
+            multiplier=settings.backoff_initial_s, max=settings.backoff_max_s
+        )
+
+    async def __aenter__(self) -> SecClient:
+        s = self.settings
+        proxy = s.http_proxy.get_secret_value() if s.http_proxy else None
+        self._client = httpx.AsyncClient(
+            headers=BROWSER_HEADERS,
+            timeout=httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s),
+            limits=httpx.Limits(max_connections=s.max_concurrency),
+            proxy=proxy,
+            follow_redirects=False,
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- endpoints ---------------------------------------------------------------------------
+    async def fetch_snapshot(self, hour: LocalHour) -> FetchResult:
+        """``GetPorFecha`` for one local hour; ``value`` is a :class:`SnapshotAnswer`."""
+
+        def check(body: bytes) -> SnapshotAnswer:
+            return validate_snapshot(body, hour=hour.key)
+
+        return await self.call("GetPorFecha", hour.request_body, key=hour.key, validate=check)
+
+    async def call(
+        self,
+        endpoint: str,
+        body: dict[str, Any],
+        *,
+        key: str,
+        validate: Callable[[bytes], Any],
+    ) -> FetchResult:
+        """POST ``body`` to ``endpoint`` with retries; returns the outcome, never raises."""
+        result = FetchResult(endpoint=endpoint, key=key)
+        hour = key if endpoint == "GetPorFecha" else None
+        if not await self._admit():
+            result.error = SecCircuitOpenError(
+                "circuit breaker is open: request not sent", endpoint=endpoint, hour=hour
+            )
+            self._log(logging.WARNING, "skip", endpoint, key, error="circuit_open")
+            return result
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self.settings.max_attempts),
+                wait=self._wait,
+                retry=retry_if_exception(lambda e: isinstance(e, SecError) and e.transient),
+                reraise=True,
+            ):
+                with attempt:
+                    n = attempt.retry_state.attempt_number
+                    result.value = await self._attempt(
+                        endpoint, body, key, hour, n, validate, result
+                    )
+        except SecError as exc:
+            result.error = exc
+        if result.error is None or isinstance(result.error, SecSchemaError):
+            self.breaker.record_success()  # the service answered: it is not blocking us
+        else:
+            self.breaker.record_failure(f"{result.error.kind}: {result.error}")
+        return result
+
+    # -- internals ---------------------------------------------------------------------------
+    async def _admit(self) -> bool:
+        """Breaker gate. While a half-open probe is in flight, wait for its verdict."""
+        while True:
+            if self.breaker.allow_request():
+                return True
+            if self.breaker.state is BreakerState.OPEN:
+                return False
+            await asyncio.sleep(0.05)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after_s", None)
+        if retry_after is not None:
+            return min(float(retry_after), self.settings.retry_after_max_s)
+        return float(self._random_backoff(state))
+
+    async def _attempt(
+        self,
+        endpoint: str,
+        body: dict[str, Any],
+        key: str,
+        hour: str | None,
+        n: int,
+        validate: Callable[[bytes], Any],
+        result: FetchResult,
+    ) -> Any:
+        assert self._client is not None, "use SecClient as an async context manager"
+        url = f"{self.base_url}/{endpoint}"
+        async with self._semaphore, self._limiter:
+            ex = _Exchange(endpoint, redact_url(url), body, key, n)
+            try:
+                response = await self._client.post(url, json=body)
+                ex.answered(response)
+                if not 200 <= response.status_code < 300:
+                    raise SecHttpError(
+                        f"HTTP {response.status_code}",
+                        endpoint=endpoint,
+                        hour=hour,
+                        status=response.status_code,
+                        body=response.content,
+                        retry_after_s=_retry_after_s(response),
+                    )
+                value = validate(response.content)
+                ex.validated(value)
+                return value
+            except httpx.HTTPError as exc:
+                err = SecTransportError(
+                    f"{type(exc).__name__}: {exc}", endpoint=endpoint, hour=hour
+                )
+                ex.failed(err)
+                raise err from exc
+            except SecError as exc:
+                ex.failed(exc)
+                raise
+            finally:
+                self._emit(result, ex.finish())
+
+    def _emit(self, result: FetchResult, att: Attempt) -> None:
+        result.attempts.append(att)
+        level = logging.INFO if att.error is None else logging.WARNING
+        self._log(
+            level,
+            "fetch",
+            att.endpoint,
+            att.key,
+            attempt=att.attempt,
+            status=att.http_status,
+            outcome=att.outcome,
+            latency_ms=round(att.latency_ms),
+            error=att.error,
+        )
+        if self.on_attempt is not None:
+            self.on_attempt(att)
+
+    def _log(self, level: int, stage: str, endpoint: str, key: str, **fields: object) -> None:
+        parts = [f"stage={stage}", f"endpoint={endpoint}", f"key={key}"]
+        parts += [f"{k}={v}" for k, v in fields.items() if v is not None]
+        self.log.log(level, "sec_client " + " ".join(parts))
+
+
+class _Exchange:
+    """Collects what one attempt saw, whatever way it ends, and freezes it as an Attempt."""
+
+    def __init__(self, endpoint: str, url: str, body: dict[str, Any], key: str, n: int) -> None:
+        self.endpoint, self.url, self.body, self.key, self.n = endpoint, url, body, key, n
+        self.fetched_at = datetime.now(UTC)
+        self.t0 = time.perf_counter()
+        self.status: int | None = None
+        self.headers: dict[str, str] = {}
+        self.content: bytes | None = None
+        self.outcome = "transport_error"
+        self.error: str | None = None
+        self.summary: dict[str, Any] = {}
+
+    def answered(self, response: httpx.Response) -> None:
+        self.status, self.content = response.status_code, response.content
+        self.headers = {k: v for k in KEPT_HEADERS if (v := response.headers.get(k))}
+
+    def validated(self, value: Any) -> None:
+        self.outcome = "empty" if value is None else "ok"
+        if isinstance(value, SnapshotAnswer):
+            self.outcome = "empty" if value.era == "empty" else "ok"
+            self.summary = {
+                "era": value.era,
+                "fingerprint": value.fingerprint,
+                "rows": len(value.rows),
+                "customers": value.customers,
+            }
+
+    def failed(self, exc: SecError) -> None:
+        self.outcome, self.error = exc.kind, str(exc)
+
+    def finish(self) -> Attempt:
+        latency_ms = round((time.perf_counter() - self.t0) * 1000, 1)
+        return Attempt(
+            self.endpoint,
+            self.url,
+            self.body,
+            self.key,
+            self.n,
+            self.fetched_at,
+            latency_ms,
+            self.status,
+            self.headers,
+            self.content,
+            self.outcome,
+            self.error,
+            **self.summary,
+        )

@@ -1,0 +1,63 @@
+"""The SEC client as a Dagster resource.
+
+Fields left unset are read from the environment (``SEC_*``, see ``settings.py``) when the run
+starts, never at import time. Pass secrets (a proxy URL with a password) as ``dg.EnvVar``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import dagster as dg
+from pydantic import Field, PrivateAttr
+
+from sec_assets.sec_client.breaker import CircuitBreaker
+from sec_assets.sec_client.client import SecClient
+from sec_assets.settings import SecSettings, load_settings
+
+
+class SecClientResource(dg.ConfigurableResource):
+    """Polite, resilient access to the SEC service (or the simulator)."""
+
+    base_url: str | None = Field(default=None, description="Service base URL (SEC_BASE_URL).")
+    http_proxy: str | None = Field(default=None, description="Proxy URL (SEC_HTTP_PROXY).")
+    data_dir: str | None = Field(default=None, description="Where breaker state lives.")
+    max_concurrency: int | None = None
+    requests_per_second: float | None = None
+    read_timeout_s: float | None = None
+    max_attempts: int | None = None
+    backoff_initial_s: float | None = None
+    backoff_max_s: float | None = None
+    retry_after_max_s: float | None = None
+    breaker_cooldown_s: float | None = None
+
+    _settings: SecSettings | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._settings = self._load()
+
+    def _load(self) -> SecSettings:
+        fields = self.model_dump(exclude_none=True)
+        return load_settings(**fields)
+
+    @property
+    def settings(self) -> SecSettings:
+        if self._settings is None:
+            self._settings = self._load()
+        return self._settings
+
+    def breaker(self) -> CircuitBreaker:
+        s = self.settings
+        return CircuitBreaker(
+            s.state_dir / "sec_breaker.json",
+            failure_threshold=s.breaker_failure_threshold,
+            cooldown_s=s.breaker_cooldown_s,
+        )
+
+    @asynccontextmanager
+    async def open(self, *, logger: logging.Logger | None = None) -> AsyncIterator[SecClient]:
+        """An open client for one run's event loop (httpx pools are bound to a loop)."""
+        async with SecClient(self.settings, self.breaker(), logger=logger) as client:
+            yield client

@@ -1,0 +1,55 @@
+"""Runtime configuration, read once from the environment into a pydantic-settings object.
+
+Nothing here runs at import time: call :func:`load_settings` where the value is needed (resources
+do it in ``setup_for_execution``). Secrets are ``SecretStr`` so they never reach a repr or a log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SEC_BASE_URL = "https://apps.sec.cl/INTONLINEv1/ClientesAfectados"
+
+
+class SecSettings(BaseSettings):
+    """Every knob of the platform; field ``x`` is read from ``SEC_X`` unless aliased."""
+
+    model_config = SettingsConfigDict(env_prefix="SEC_", extra="ignore", populate_by_name=True)
+
+    base_url: str = DEFAULT_SEC_BASE_URL
+    http_proxy: SecretStr | None = None
+    data_dir: Path = Path("./data")
+    pg_dsn: SecretStr | None = None
+
+    # Politeness and cadence.
+    max_concurrency: int = Field(default=4, ge=1, le=64)
+    requests_per_second: float = Field(default=2.0, gt=0)
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    read_timeout_s: float = Field(default=120.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    backoff_initial_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=60.0, ge=0)
+    retry_after_max_s: float = Field(default=300.0, ge=0)
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_cooldown_s: float = Field(default=1800.0, ge=0)
+    hours_per_day: int = Field(default=24, ge=1, le=24)
+    min_month_coverage: float = Field(default=0.95, ge=0.0, le=1.0)
+    revision_lookback_hours: int = Field(default=48, ge=0)
+    revision_min_age_s: float = Field(default=3600.0, ge=0)
+
+    supabase_url: str | None = Field(default=None, validation_alias="SUPABASE_URL")
+    supabase_service_role_key: SecretStr | None = Field(
+        default=None, validation_alias="SUPABASE_SERVICE_ROLE_KEY"
+    )
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "state"
+
+
+def load_settings(**overrides: object) -> SecSettings:
+    """Read the environment now; ``overrides`` that are not None win over it."""
+    return SecSettings(**{k: v for k, v in overrides.items() if v is not None})
