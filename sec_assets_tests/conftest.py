@@ -26,3 +26,31 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("SEC_") or name.startswith("SUPABASE_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("SEC_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def sim():
+    """A fresh SEC simulator on loopback (real HTTP), current era, seed 7."""
+    from sec_assets.simulator import SimulatorConfig, run_simulator
+
+    with run_simulator(SimulatorConfig(seed=7)) as handle:
+        yield handle
+
+
+def fast_settings(base_url: str, **over: object):
+    """Settings for tests against the local simulator: no politeness delays, tiny backoff."""
+    from sec_assets.settings import load_settings
+
+    values: dict[str, object] = {
+        "base_url": base_url,
+        "max_concurrency": 8,
+        "requests_per_second": 2000,
+        "max_attempts": 4,
+        "backoff_initial_s": 0.01,
+        "backoff_max_s": 0.05,
+        "retry_after_max_s": 0.05,
+        "read_timeout_s": 5,
+        "connect_timeout_s": 2,
+    }
+    values.update(over)
+    return load_settings(**values)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -111,11 +111,13 @@ class SecClient:
         *,
         logger: logging.Logger | None = None,
         on_attempt: Callable[[Attempt], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.settings = settings
         self.breaker = breaker
         self.log = logger or logging.getLogger("sec_assets.sec_client")
         self.on_attempt = on_attempt
+        self.sleep = sleep  # the backoff sleep; tests record it instead of waiting
         self.base_url = settings.base_url.rstrip("/")
         self._client: httpx.AsyncClient | None = None
         self._semaphore = asyncio.Semaphore(settings.max_concurrency)
@@ -174,6 +176,7 @@ class SecClient:
                 wait=self._wait,
                 retry=retry_if_exception(lambda e: isinstance(e, SecError) and e.transient),
                 reraise=True,
+                sleep=self.sleep,
             ):
                 with attempt:
                     n = attempt.retry_state.attempt_number

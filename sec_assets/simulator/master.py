@@ -54,7 +54,7 @@ class Empresa:
     nombre_oficial: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: it keys caches
 class MasterData:
     regions: dict[int, Region]
     comunas: tuple[Comuna, ...]

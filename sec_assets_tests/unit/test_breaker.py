@@ -14,8 +14,9 @@ class Clock:
 
 
 def make(tmp_path: Path, clock: Clock) -> CircuitBreaker:
-    return CircuitBreaker(tmp_path / "breaker.json", failure_threshold=5, cooldown_s=1800,
-                          clock=clock)  # fmt: skip
+    return CircuitBreaker(
+        tmp_path / "breaker.json", failure_threshold=5, cooldown_s=1800, clock=clock
+    )
 
 
 def test_opens_after_five_consecutive_failures(tmp_path: Path) -> None:

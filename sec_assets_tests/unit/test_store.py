@@ -10,10 +10,22 @@ from sec_assets.sec_client.client import Attempt
 T0 = datetime(2024, 9, 1, 12, 0, tzinfo=UTC)
 
 
-def attempt(key: str, body: bytes | None, outcome: str = "ok", n: int = 1,
-            at: datetime = T0) -> Attempt:  # fmt: skip
-    return Attempt("GetPorFecha", "http://x/GetPorFecha", {"anho": 2024}, key, n, at, 12.5,
-                   200 if body is not None else None, {"date": "x"}, body, outcome)  # fmt: skip
+def attempt(
+    key: str, body: bytes | None, outcome: str = "ok", n: int = 1, at: datetime = T0
+) -> Attempt:
+    return Attempt(
+        "GetPorFecha",
+        "http://x/GetPorFecha",
+        {"anho": 2024},
+        key,
+        n,
+        at,
+        12.5,
+        200 if body is not None else None,
+        {"date": "x"},
+        body,
+        outcome,
+    )
 
 
 def test_write_is_lossless_for_any_bytes(tmp_path: Path) -> None:
@@ -70,10 +82,13 @@ def test_open_month_expects_started_hours_and_refetches_recent_ones(tmp_path: Pa
     store = BronzeStore(tmp_path, "sec_snapshots")
     now = datetime(2024, 8, 10, 16, 30, tzinfo=UTC)  # 12:30 local (UTC-4)
     for h in range(12):
-        store.write("2024-08", attempt(f"2024-08-10T{h:02d}", b"[]", outcome="empty",
-                                       at=now - timedelta(hours=2)))  # fmt: skip
-    plan = plan_month(date(2024, 8, 1), store, now=now, revision_lookback_hours=6,
-                      revision_min_age_s=3600)  # fmt: skip
+        store.write(
+            "2024-08",
+            attempt(f"2024-08-10T{h:02d}", b"[]", outcome="empty", at=now - timedelta(hours=2)),
+        )
+    plan = plan_month(
+        date(2024, 8, 1), store, now=now, revision_lookback_hours=6, revision_min_age_s=3600
+    )
     assert plan.expected[-1].key == "2024-08-10T12"  # the current hour has started
     assert len(plan.expected) == 9 * 24 + 13
     assert [h.key for h in plan.missing][-1] == "2024-08-10T12"

@@ -26,10 +26,15 @@ def test_real_answers_are_current_era(sec_real_dir: Path, name: str, expected: t
 
 
 def _legacy_row(**over: object) -> dict:
-    row = {f: 0 for f in LEGACY_FIELDS}
-    row.update(NOMBRE_REGION="Maule", NOMBRE_COMUNA="Talca", NOMBRE_EMPRESA="CGE",
-               CLIENTES_AFECTADOS=12, ACTUALIZADO_HACE="0 Dias 0 Horas 17 Minutos ",
-               FECHA_INT_STR="19/1/2026")  # fmt: skip
+    row = dict.fromkeys(LEGACY_FIELDS, 0)
+    row.update(
+        NOMBRE_REGION="Maule",
+        NOMBRE_COMUNA="Talca",
+        NOMBRE_EMPRESA="CGE",
+        CLIENTES_AFECTADOS=12,
+        ACTUALIZADO_HACE="0 Dias 0 Horas 17 Minutos ",
+        FECHA_INT_STR="19/1/2026",
+    )
     row.update(over)
     return row
 
@@ -47,8 +52,9 @@ def test_empty_list_is_a_valid_empty_hour() -> None:
 
 
 def test_null_customers_are_kept_not_rejected() -> None:
-    body = json.dumps([{"NOMBRE_REGION": "Maule", "NOMBRE_COMUNA": "Talca",
-                        "CLIENTES_AFECTADOS": None}]).encode()  # fmt: skip
+    body = json.dumps(
+        [{"NOMBRE_REGION": "Maule", "NOMBRE_COMUNA": "Talca", "CLIENTES_AFECTADOS": None}]
+    ).encode()
     answer = validate_snapshot(body, hour="h")
     assert answer.rows[0]["CLIENTES_AFECTADOS"] is None and answer.customers == 0
 
@@ -60,13 +66,19 @@ def test_null_customers_are_kept_not_rejected() -> None:
         (b'[{"NOMBRE_REGION": "Maule", "NOMBRE_COM', SecInvalidBodyError, "truncated JSON"),
         (b"", SecInvalidBodyError, "empty body is not an empty list"),
         (b'{"d": []}', SecSchemaError, "an object, not a list"),
-        (b'[{"NOMBRE_REGION": "Maule", "COMUNA": "Talca", "CLIENTES_AFECTADOS": 1}]',
-         SecSchemaError, "renamed field"),
-        (b'[{"NOMBRE_REGION": "Maule", "NOMBRE_COMUNA": "Talca"}]', SecSchemaError,
-         "missing field"),
+        (
+            b'[{"NOMBRE_REGION": "Maule", "COMUNA": "Talca", "CLIENTES_AFECTADOS": 1}]',
+            SecSchemaError,
+            "renamed field",
+        ),
+        (
+            b'[{"NOMBRE_REGION": "Maule", "NOMBRE_COMUNA": "Talca"}]',
+            SecSchemaError,
+            "missing field",
+        ),
         (b"[1, 2]", SecSchemaError, "rows are not objects"),
     ],
-)  # fmt: skip
+)
 def test_bad_bodies_are_typed_errors_never_empty(body: bytes, error: type, rule: str) -> None:
     with pytest.raises(error) as info:
         validate_snapshot(body, hour="2024-08-02T12")
