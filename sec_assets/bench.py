@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -60,7 +61,7 @@ def bench_bronze(base_url: str, work: Path, concurrency: int) -> dict[str, objec
         )
         wall = time.perf_counter() - t0
     [mat] = result.asset_materializations_for_node("sec_snapshots")
-    meta = {k: v.value for k, v in mat.metadata.items()}
+    meta: dict[str, Any] = {k: v.value for k, v in mat.metadata.items()}
     return {
         "month": "2024-08",
         "concurrency": concurrency,

@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -24,12 +25,9 @@ from sec_assets.simulator import SimulatorConfig, run_simulator
 DEMO_PARTITION = "2024-08-01"
 
 
-def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, object]:
-    for event in result.get_asset_materialization_events():
-        mat = event.asset_materialization
-        if mat is not None and mat.asset_key.to_user_string() == asset:
-            return {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
-    return {}
+def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
+    mats = result.asset_materializations_for_node(asset)
+    return {k: v.value for k, v in mats[-1].metadata.items()} if mats else {}
 
 
 def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:

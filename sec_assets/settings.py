@@ -7,6 +7,7 @@ do it in ``setup_for_execution``). Secrets are ``SecretStr`` so they never reach
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,6 @@ class SecSettings(BaseSettings):
         return self.data_dir / "state"
 
 
-def load_settings(**overrides: object) -> SecSettings:
+def load_settings(**overrides: Any) -> SecSettings:
     """Read the environment now; ``overrides`` that are not None win over it."""
     return SecSettings(**{k: v for k, v in overrides.items() if v is not None})

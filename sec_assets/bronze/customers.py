@@ -63,8 +63,8 @@ async def collect_customers(
         )
         for r in regions.iter_rows(named=True)
     ]
-    national = _ask(client, store, month, "GetClientesNacional", {}, "national")
-    *_, national_result = await asyncio.gather(*tasks, national)
+    national_result = await _ask(client, store, month, "GetClientesNacional", {}, "national")
+    await asyncio.gather(*tasks)
     if national_result.ok:
         report.national = national_result.value
     return report
