@@ -1,0 +1,23 @@
+-- Event grain: an outage episode of one comuna (and company in the legacy era) across
+-- consecutive hours with customers affected, bridged across no-data hours (failed, degraded,
+-- missing), ended by a valid hour without it. evento_id = md5(geografia_id|empresa_id|first
+-- hour): a month boundary does not split an episode.
+CREATE TABLE IF NOT EXISTS silver.fact_eventos (
+    evento_id        TEXT PRIMARY KEY,
+    geografia_id     INTEGER NOT NULL REFERENCES silver.dim_geografia (geografia_id),
+    empresa_id       TEXT NOT NULL REFERENCES silver.dim_empresa (empresa_id),
+    month            TEXT NOT NULL,          -- month of first_hour (the owner)
+    first_hour       TIMESTAMP NOT NULL,     -- first hour seen with customers affected
+    last_hour        TIMESTAMP NOT NULL,     -- last hour seen
+    start_lower      TIMESTAMP NOT NULL,     -- the last valid hour without it (or first_hour)
+    start_upper      TIMESTAMP NOT NULL,     -- = first_hour
+    end_lower        TIMESTAMP NOT NULL,     -- = last_hour + 1 h
+    end_upper        TIMESTAMP NOT NULL,     -- the first valid hour without it (or last + 1 h)
+    peak_customers   BIGINT NOT NULL,        -- high-water mark
+    customer_hours   DOUBLE PRECISION NOT NULL,
+    snapshots        INTEGER NOT NULL,       -- hours observed with customers affected
+    gap_hours        INTEGER NOT NULL,       -- no-data hours bridged inside the episode
+    censored_start   BOOLEAN NOT NULL,       -- history edge or no data before first_hour
+    censored_end     BOOLEAN NOT NULL,       -- still open at the data edge or no data after
+    tiempo_id        INTEGER NOT NULL REFERENCES silver.dim_tiempo (tiempo_id)
+);
