@@ -20,7 +20,7 @@ import dagster as dg
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.simulator import SimulatorConfig, run_simulator
+from sec_assets.simulator import SimConfig, run_simulator
 
 DEMO_PARTITION = "2024-08-01"
 
@@ -31,7 +31,7 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
 
 
 def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
-    with run_simulator(SimulatorConfig(seed=42)) as sim:
+    with run_simulator(SimConfig(seed=42)) as sim:
         print(f"SEC simulator answering at {sim.base_url}")
         resources = {
             # The simulator is local: politeness limits can be generous.

@@ -124,6 +124,9 @@ class CircuitBreaker:
         return self._effective(data) is BreakerState.HALF_OPEN and data.probe_started_at is not None
 
     def record_success(self) -> None:
+        current = self._read()
+        if current.state == BreakerState.CLOSED and not current.consecutive_failures:
+            return  # nothing to change: spare the lock and the write
         with self._locked() as data:
             data.state = BreakerState.CLOSED
             data.consecutive_failures = 0

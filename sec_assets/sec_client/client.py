@@ -164,12 +164,7 @@ class SecClient:
         """POST ``body`` to ``endpoint`` with retries; returns the outcome, never raises."""
         result = FetchResult(endpoint=endpoint, key=key)
         hour = key if endpoint == "GetPorFecha" else None
-        if not await self._admit():
-            result.error = SecCircuitOpenError(
-                "circuit breaker is open: request not sent", endpoint=endpoint, hour=hour
-            )
-            self._log(logging.WARNING, "skip", endpoint, key, error="circuit_open")
-            return result
+        gate = _Gate(self.breaker)
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.settings.max_attempts),
@@ -181,26 +176,16 @@ class SecClient:
                 with attempt:
                     n = attempt.retry_state.attempt_number
                     result.value = await self._attempt(
-                        endpoint, body, key, hour, n, validate, result
+                        endpoint, body, key, hour, n, validate, result, gate
                     )
+        except SecCircuitOpenError as exc:
+            result.error = exc
+            self._log(logging.WARNING, "skip", endpoint, key, error=exc.kind)
         except SecError as exc:
             result.error = exc
-        if result.error is None or isinstance(result.error, SecSchemaError):
-            self.breaker.record_success()  # the service answered: it is not blocking us
-        else:
-            self.breaker.record_failure(f"{result.error.kind}: {result.error}")
         return result
 
     # -- internals ---------------------------------------------------------------------------
-    async def _admit(self) -> bool:
-        """Breaker gate. While a half-open probe is in flight, wait for its verdict."""
-        while True:
-            if self.breaker.allow_request():
-                return True
-            if self.breaker.state is BreakerState.OPEN:
-                return False
-            await asyncio.sleep(0.05)
-
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after_s", None)
@@ -217,41 +202,76 @@ class SecClient:
         n: int,
         validate: Callable[[bytes], Any],
         result: FetchResult,
+        gate: _Gate,
     ) -> Any:
         assert self._client is not None, "use SecClient as an async context manager"
         url = f"{self.base_url}/{endpoint}"
-        async with self._semaphore, self._limiter:
-            ex = _Exchange(endpoint, redact_url(url), body, key, n)
-            try:
-                response = await self._client.post(url, json=body)
-                ex.answered(response)
-                if not 200 <= response.status_code < 300:
-                    raise SecHttpError(
-                        f"HTTP {response.status_code}",
-                        endpoint=endpoint,
-                        hour=hour,
-                        status=response.status_code,
-                        body=response.content,
-                        retry_after_s=_retry_after_s(response),
+        # The breaker is asked when a slot is free, just before sending; a request that has to
+        # wait for a half-open probe's verdict waits without holding a slot.
+        while True:
+            async with self._semaphore:
+                verdict = gate.verdict()
+                if verdict == "go":
+                    async with self._limiter:
+                        try:
+                            value = await self._send(
+                                url, endpoint, body, key, hour, n, validate, result
+                            )
+                        except SecSchemaError:
+                            self.breaker.record_success()  # it answered: it is not blocking us
+                            raise
+                        except SecError as exc:
+                            self.breaker.record_failure(f"{exc.kind}: {exc}")
+                            raise
+                        self.breaker.record_success()
+                        return value
+                if verdict == "open":
+                    raise SecCircuitOpenError(
+                        "circuit breaker is open: request not sent", endpoint=endpoint, hour=hour
                     )
-                value = validate(response.content)
-                ex.validated(value)
-                return value
-            except httpx.HTTPError as exc:
-                err = SecTransportError(
-                    f"{type(exc).__name__}: {exc}", endpoint=endpoint, hour=hour
+            await asyncio.sleep(0.05)
+
+    async def _send(
+        self,
+        url: str,
+        endpoint: str,
+        body: dict[str, Any],
+        key: str,
+        hour: str | None,
+        n: int,
+        validate: Callable[[bytes], Any],
+        result: FetchResult,
+    ) -> Any:
+        assert self._client is not None
+        ex = _Exchange(endpoint, redact_url(url), body, key, n)
+        try:
+            response = await self._client.post(url, json=body)
+            ex.answered(response)
+            if not 200 <= response.status_code < 300:
+                raise SecHttpError(
+                    f"HTTP {response.status_code}",
+                    endpoint=endpoint,
+                    hour=hour,
+                    status=response.status_code,
+                    body=response.content,
+                    retry_after_s=_retry_after_s(response),
                 )
-                ex.failed(err)
-                raise err from exc
-            except SecError as exc:
-                ex.failed(exc)
-                raise
-            finally:
-                self._emit(result, ex.finish())
+            value = validate(response.content)
+            ex.validated(value)
+            return value
+        except httpx.HTTPError as exc:
+            err = SecTransportError(f"{type(exc).__name__}: {exc}", endpoint=endpoint, hour=hour)
+            ex.failed(err)
+            raise err from exc
+        except SecError as exc:
+            ex.failed(exc)
+            raise
+        finally:
+            self._emit(result, ex.finish())
 
     def _emit(self, result: FetchResult, att: Attempt) -> None:
         result.attempts.append(att)
-        level = logging.INFO if att.error is None else logging.WARNING
+        level = logging.DEBUG if att.error is None else logging.WARNING
         self._log(
             level,
             "fetch",
@@ -270,6 +290,28 @@ class SecClient:
         parts = [f"stage={stage}", f"endpoint={endpoint}", f"key={key}"]
         parts += [f"{k}={v}" for k, v in fields.items() if v is not None]
         self.log.log(level, "sec_client " + " ".join(parts))
+
+
+class _Gate:
+    """The breaker's word for one request. Every attempt counts as a success or a failure for
+    the breaker; a request's first attempt needs admission (in HALF_OPEN only the probe gets
+    it); its retries go on unless the breaker has opened meanwhile."""
+
+    def __init__(self, breaker: CircuitBreaker) -> None:
+        self.breaker = breaker
+        self.admitted = False
+
+    def verdict(self) -> str:
+        state = self.breaker.state
+        if state is BreakerState.OPEN:
+            return "open"
+        if self.admitted or state is BreakerState.CLOSED:
+            self.admitted = True
+            return "go"
+        if self.breaker.allow_request():  # HALF_OPEN: this request becomes the probe
+            self.admitted = True
+            return "go"
+        return "wait"
 
 
 class _Exchange:

@@ -126,12 +126,20 @@ def test_empty_hour_is_a_valid_answer(sim, tmp_path: Path) -> None:
     assert result.attempts[0].outcome == "empty"
 
 
-def test_breaker_opens_after_five_failed_requests_and_stops_sending(sim, tmp_path: Path) -> None:
+def test_breaker_opens_after_five_failed_attempts_and_stops_sending(sim, tmp_path: Path) -> None:
     sim.set_faults([FaultRule(kind="http_503")])
     hours = [LocalHour(date(2024, 8, 2), h) for h in range(8)]
     results, _, breaker = fetch(sim, tmp_path, *hours, max_attempts=2)
-    assert [type(r.error) for r in results[:5]] == [SecHttpError] * 5
-    assert all(isinstance(r.error, SecCircuitOpenError) for r in results[5:])
-    assert all(r.attempts == [] for r in results[5:])  # nothing was sent
-    assert getporfecha_requests(sim) == 5 * 2
+    assert [len(r.attempts) for r in results] == [2, 2, 1, 0, 0, 0, 0, 0]
+    assert [type(r.error) for r in results[:2]] == [SecHttpError] * 2
+    assert all(isinstance(r.error, SecCircuitOpenError) for r in results[2:])
+    assert getporfecha_requests(sim) == 5
     assert breaker.state is BreakerState.OPEN
+
+
+def test_a_success_resets_the_count(sim, tmp_path: Path) -> None:
+    sim.set_faults([FaultRule(kind="http_503", hours=["2024-08-02T00", "2024-08-02T02"])])
+    hours = [LocalHour(date(2024, 8, 2), h) for h in range(4)]
+    results, _, breaker = fetch(sim, tmp_path, *hours, max_attempts=4)
+    assert [r.ok for r in results] == [False, True, False, True]
+    assert breaker.state is BreakerState.CLOSED
