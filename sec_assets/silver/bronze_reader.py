@@ -1,0 +1,122 @@
+"""Read one month of bronze snapshots into frames: the rows of the newest valid answer of each
+hour, and what bronze says about every hour it holds (versions, attempts, last error).
+
+Reading is I/O plus C-level JSON parsing per file; rows become a frame in one
+``pl.from_dicts`` call with every field read as text, so odd values (``"N/A"``, null, floats)
+reach the transform intact and are counted there, not lost here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from sec_assets.bronze.collect import SERVER_TIME_KEY
+from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes, read_envelope
+from sec_assets.sec_client.validation import CURRENT_FIELDS, LEGACY_FIELDS
+
+RAW_FIELDS = tuple(dict.fromkeys(LEGACY_FIELDS + CURRENT_FIELDS))
+RAW_SCHEMA = dict.fromkeys(RAW_FIELDS, pl.Utf8)
+
+HOURS_SCHEMA = {
+    "hour_key": pl.Utf8,
+    "outcome": pl.Utf8,  # latest valid outcome (ok/empty), else the last attempt's outcome
+    "versions": pl.Int32,
+    "attempts": pl.Int32,
+    "fetched_at": pl.Datetime("us", "UTC"),
+    "error": pl.Utf8,
+    "source_file": pl.Utf8,
+}
+
+
+@dataclass(frozen=True)
+class MonthAnswers:
+    rows: pl.DataFrame  # hour_key, era, fetched_at + the SEC fields (text)
+    hours: pl.DataFrame  # one row per hour key present in bronze (HOURS_SCHEMA)
+    eras: pl.DataFrame  # hour_key, era, fingerprint, rows_raw, customers_raw
+    server_time: datetime | None  # the newest GetHoraServer answer of the month
+
+
+def _parse_server_time(text: str | None) -> datetime | None:
+    try:
+        return datetime.strptime(text or "", "%d/%m/%Y %H:%M")
+    except ValueError:
+        return None
+
+
+def read_month(store: BronzeStore, month: str) -> MonthAnswers:
+    """Everything silver needs from bronze for ``month``; opens only the newest valid files."""
+    by_key: dict[str, list[StoredFile]] = defaultdict(list)
+    for f in store.files(month):
+        by_key[f.key].append(f)
+    server_files = [f for f in by_key.pop(SERVER_TIME_KEY, []) if f.good]
+    server_time = None
+    if server_files:
+        doc = read_envelope(server_files[-1].path)
+        body = body_bytes(doc) or b"[]"
+        data = json.loads(body)
+        server_time = _parse_server_time(data[0].get("FECHA") if data else None)
+
+    hour_rows: list[dict[str, object]] = []
+    era_rows: list[dict[str, object]] = []
+    bodies: list[list[dict]] = []
+    keys: list[str] = []
+    root = store.root
+    for key, files in sorted(by_key.items()):
+        good = [f for f in files if f.good]
+        latest = good[-1] if good else files[-1]
+        doc = read_envelope(latest.path)
+        hour_rows.append(
+            {
+                "hour_key": key,
+                "outcome": latest.outcome,
+                "versions": len(good),
+                "attempts": len(files),
+                "fetched_at": latest.fetched_at,
+                "error": doc.get("error"),
+                "source_file": str(latest.path.relative_to(root)),
+            }
+        )
+        if not good:
+            continue
+        rows = json.loads(body_bytes(doc) or b"[]")
+        era_rows.append(
+            {
+                "hour_key": key,
+                "era": doc.get("era"),
+                "fingerprint": doc.get("fingerprint"),
+                "rows_raw": len(rows),
+                "customers_raw": doc.get("customers") or 0,
+            }
+        )
+        bodies.append(rows)
+        keys.append(key)
+
+    flat = [row for body in bodies for row in body]
+    rows_frame = pl.from_dicts(flat, schema=RAW_SCHEMA, strict=False) if flat else None
+    if rows_frame is None:
+        rows_frame = pl.DataFrame(schema=RAW_SCHEMA)
+    sizes = [(k, len(b)) for k, b in zip(keys, bodies, strict=True) if b]
+    hour_col = (
+        pl.Series("hour_key", [k for k, _ in sizes], dtype=pl.Utf8)
+        .repeat_by(pl.Series([n for _, n in sizes], dtype=pl.UInt32))
+        .explode()
+    )
+    rows_frame = rows_frame.with_columns(hour_col)
+    eras = pl.DataFrame(
+        era_rows,
+        schema={
+            "hour_key": pl.Utf8,
+            "era": pl.Utf8,
+            "fingerprint": pl.Utf8,
+            "rows_raw": pl.Int32,
+            "customers_raw": pl.Int64,
+        },
+    )
+    rows_frame = rows_frame.join(eras.select("hour_key", "era"), on="hour_key", how="left")
+    hours = pl.DataFrame(hour_rows, schema=HOURS_SCHEMA)
+    return MonthAnswers(rows_frame, hours, eras, server_time)

@@ -1,0 +1,132 @@
+"""Outage episodes from hourly observations. Pure Polars.
+
+An episode is a run of observations of one comuna and company (the company is ``no_informada``
+in the current payload era) in consecutive *valid* hours: two observations belong to the same
+episode when no valid hour (ledger status ``ok``) lies between them. Hours without evidence —
+failed, missing, schema errors, degraded or empty answers — are bridged: they neither show the
+outage nor show it ended. A valid hour without the outage ends it.
+
+Estimator (documented in the README):
+- ``peak_customers``: the largest count observed (the high-water mark);
+- ``customer_hours``: each observation counts until the next valid hour (carry-forward, which
+  bridges gaps); the last one of an episode counts ``max(1 h, half the step to the next valid
+  hour)``, since the outage ended somewhere in that step. At hourly sampling this is the sum of
+  the hourly counts;
+- start bounds: (last valid hour without it, first hour seen]; end bounds: [last hour seen,
+  first valid hour without it);
+- censoring: the ledger hour right before the first (after the last) observation is not a valid
+  hour, or there is none in the data loaded.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sec_assets.silver.transform import md5_key
+
+EVENT_COLUMNS = [
+    "evento_id",
+    "geografia_id",
+    "empresa_id",
+    "month",
+    "first_hour",
+    "last_hour",
+    "start_lower",
+    "start_upper",
+    "end_lower",
+    "end_upper",
+    "peak_customers",
+    "customer_hours",
+    "snapshots",
+    "gap_hours",
+    "censored_start",
+    "censored_end",
+    "tiempo_id",
+]
+KEY = ["geografia_id", "empresa_id"]
+HOUR = pl.duration(hours=1)
+
+
+def _hours_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    return (later - earlier).dt.total_minutes() / 60.0
+
+
+def reconstruct_events(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
+    """Episodes over everything given. ``facts``: hora_local, geografia_id, empresa_id,
+    clientes_afectados; ``ledger``: hora_local, status — for the same span of hours."""
+    led = (
+        ledger.select("hora_local", "status")
+        .unique("hora_local", keep="last")
+        .sort("hora_local")
+        .with_columns(
+            (pl.col("status") != "ok").cum_sum().alias("_nodata_cum"),
+            pl.col("status").shift(1).alias("_prev_status"),
+            pl.col("status").shift(-1).alias("_next_status"),
+        )
+    )
+    valid = (
+        led.filter(pl.col("status") == "ok")
+        .with_row_index("_rank")
+        .with_columns(
+            pl.col("hora_local").shift(1).alias("_prev_valid"),
+            pl.col("hora_local").shift(-1).alias("_next_valid"),
+        )
+    )
+    obs = (
+        facts.filter(pl.col("clientes_afectados") > 0)
+        .group_by([*KEY, "hora_local"])
+        .agg(pl.col("clientes_afectados").sum().alias("c"))
+        .join(valid.drop("status"), on="hora_local", how="inner")
+        .sort([*KEY, "hora_local"])
+        .with_columns(
+            (pl.col("_rank").cast(pl.Int64).diff().over(KEY).fill_null(0) != 1).alias("_new"),
+        )
+        .with_columns(pl.col("_new").cum_sum().over(KEY).alias("_episode"))
+        .with_columns(
+            pl.col("_episode").shift(-1).over(KEY).alias("_next_episode"),
+            pl.coalesce(
+                _hours_between(pl.col("_next_valid"), pl.col("hora_local")), pl.lit(1.0)
+            ).alias("_step"),
+        )
+        .with_columns(
+            pl.when(pl.col("_next_episode") == pl.col("_episode"))
+            .then(pl.col("c") * pl.col("_step"))
+            .otherwise(pl.col("c") * pl.max_horizontal(pl.lit(1.0), pl.col("_step") / 2))
+            .alias("_ch")
+        )
+    )
+    events = (
+        obs.group_by([*KEY, "_episode"])
+        .agg(
+            pl.col("hora_local").min().alias("first_hour"),
+            pl.col("hora_local").max().alias("last_hour"),
+            pl.col("c").max().alias("peak_customers"),
+            pl.col("_ch").sum().alias("customer_hours"),
+            pl.len().cast(pl.Int32).alias("snapshots"),
+            pl.col("_prev_valid").first().alias("_pv"),
+            pl.col("_next_valid").last().alias("_nv"),
+            pl.col("_prev_status").first().alias("_ps"),
+            pl.col("_next_status").last().alias("_ns"),
+            pl.col("_nodata_cum").first().alias("_nd_first"),
+            pl.col("_nodata_cum").last().alias("_nd_last"),
+        )
+        .with_columns(
+            pl.coalesce("_pv", pl.col("first_hour")).alias("start_lower"),
+            pl.col("first_hour").alias("start_upper"),
+            pl.col("last_hour").alias("end_lower"),
+            pl.coalesce("_nv", pl.col("last_hour") + HOUR).alias("end_upper"),
+            (pl.col("_nd_last") - pl.col("_nd_first")).cast(pl.Int32).alias("gap_hours"),
+            (pl.col("_ps").is_null() | (pl.col("_ps") != "ok")).alias("censored_start"),
+            (pl.col("_ns").is_null() | (pl.col("_ns") != "ok")).alias("censored_end"),
+            pl.col("first_hour").dt.strftime("%Y-%m").alias("month"),
+            pl.col("first_hour").dt.strftime("%Y%m%d").cast(pl.Int32).alias("tiempo_id"),
+            pl.col("customer_hours").cast(pl.Float64),
+        )
+    )
+    events = md5_key(events, [*KEY, "first_hour"], "evento_id")
+    return events.select(EVENT_COLUMNS).sort("first_hour", *KEY)
+
+
+def touching(events: pl.DataFrame, start, end) -> pl.DataFrame:
+    """Episodes with at least one hour seen in [start, end)."""
+    return events.filter((pl.col("first_hour") < end) & (pl.col("last_hour") >= start))
