@@ -1,0 +1,99 @@
+"""Episode reconstruction on hand-made observation series."""
+
+from datetime import datetime
+
+import polars as pl
+import pytest
+
+from sec_assets.silver.events import reconstruct_events
+
+
+def h(hour: int, day: int = 2) -> datetime:
+    return datetime(2024, 8, day, hour)
+
+
+def facts(obs: list[tuple[int, int]], geo: int = 13119) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "hora_local": [h(x) for x, _ in obs],
+            "geografia_id": [geo] * len(obs),
+            "empresa_id": ["no_informada"] * len(obs),
+            "clientes_afectados": [c for _, c in obs],
+        },
+        schema={
+            "hora_local": pl.Datetime("us"),
+            "geografia_id": pl.Int32,
+            "empresa_id": pl.Utf8,
+            "clientes_afectados": pl.Int64,
+        },
+    )
+
+
+def ledger(hours: range | list[int], bad: dict[int, str] | None = None) -> pl.DataFrame:
+    bad = bad or {}
+    return pl.DataFrame(
+        {"hora_local": [h(x) for x in hours], "status": [bad.get(x, "ok") for x in hours]},
+        schema={"hora_local": pl.Datetime("us"), "status": pl.Utf8},
+    )
+
+
+def test_consecutive_hours_make_one_episode() -> None:
+    [ev] = reconstruct_events(facts([(10, 5), (11, 8), (12, 3)]), ledger(range(8, 15))).to_dicts()
+    assert (ev["first_hour"], ev["last_hour"]) == (h(10), h(12))
+    assert (ev["peak_customers"], ev["customer_hours"], ev["snapshots"]) == (8, 16.0, 3)
+    assert (ev["start_lower"], ev["start_upper"]) == (h(9), h(10))
+    assert (ev["end_lower"], ev["end_upper"]) == (h(12), h(13))
+    assert not ev["censored_start"] and not ev["censored_end"] and ev["gap_hours"] == 0
+    assert ev["month"] == "2024-08" and ev["tiempo_id"] == 20240802 and len(ev["evento_id"]) == 32
+
+
+@pytest.mark.parametrize("status", ["failed", "missing", "degraded", "schema_error", "empty"])
+def test_no_data_hours_are_bridged(status: str) -> None:
+    obs = facts([(10, 5), (13, 4)])
+    [ev] = reconstruct_events(obs, ledger(range(8, 16), {11: status, 12: status})).to_dicts()
+    assert (ev["first_hour"], ev["last_hour"], ev["gap_hours"]) == (h(10), h(13), 2)
+    assert ev["customer_hours"] == 5 * 3 + 4 * 1  # carried forward across the gap
+    assert ev["snapshots"] == 2
+
+
+def test_a_valid_hour_without_the_outage_ends_it() -> None:
+    events = reconstruct_events(facts([(10, 5), (12, 4)]), ledger(range(8, 16)))
+    assert events.select("first_hour", "last_hour").rows() == [(h(10), h(10)), (h(12), h(12))]
+
+
+@pytest.mark.parametrize(
+    ("obs", "bad", "censored", "rule"),
+    [
+        ([(8, 1)], {}, (True, False), "first hour of the data loaded"),
+        ([(14, 1)], {}, (False, True), "last hour of the data loaded"),
+        ([(10, 1)], {9: "failed"}, (True, False), "no data right before"),
+        ([(10, 1)], {11: "degraded"}, (False, True), "no data right after"),
+    ],
+)
+def test_censoring(obs: list, bad: dict, censored: tuple[bool, bool], rule: str) -> None:
+    [ev] = reconstruct_events(facts(obs), ledger(range(8, 15), bad)).to_dicts()
+    assert (ev["censored_start"], ev["censored_end"]) == censored, rule
+
+
+def test_comunas_are_independent_and_ids_unique() -> None:
+    both = pl.concat([facts([(10, 5), (11, 5)]), facts([(11, 7)], geo=13120)])
+    events = reconstruct_events(both, ledger(range(8, 15)))
+    assert events.select("geografia_id", "snapshots").rows() == [(13119, 2), (13120, 1)]
+    assert events["evento_id"].n_unique() == 2
+
+
+def test_sampled_every_six_hours() -> None:
+    [ev] = reconstruct_events(facts([(6, 10), (12, 4)]), ledger([0, 6, 12, 18])).to_dicts()
+    assert (ev["first_hour"], ev["last_hour"]) == (h(6), h(12))
+    assert ev["customer_hours"] == 10 * 6 + 4 * 3  # the last step counts half
+    assert (ev["start_lower"], ev["end_upper"]) == (h(0), h(18))
+
+
+def test_observations_in_no_data_hours_are_not_evidence() -> None:
+    obs = facts([(10, 5), (11, 900), (12, 5)])
+    [ev] = reconstruct_events(obs, ledger(range(8, 15), {11: "degraded"})).to_dicts()
+    assert ev["peak_customers"] == 5 and ev["snapshots"] == 2
+
+
+def test_zero_customers_are_not_an_outage() -> None:
+    assert reconstruct_events(facts([(10, 0)]), ledger(range(8, 15))).is_empty()
