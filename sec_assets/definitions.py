@@ -1,18 +1,37 @@
 """The code location: every asset, check, resource and automation of sec_assets."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.sec_client.resource import SecClientResource
+from sec_assets.silver.assets import (
+    dim_empresa,
+    dim_geografia,
+    dim_tiempo,
+    fact_eventos,
+    region_customers,
+    silver_observations,
+)
+from sec_assets.silver.checks import silver_checks
+from sec_assets.warehouse.resource import WarehouseResource
 
 defs = dg.Definitions(
-    assets=[sec_snapshots, sec_customers],
+    assets=[
+        sec_snapshots,
+        sec_customers,
+        dim_geografia,
+        dim_empresa,
+        dim_tiempo,
+        region_customers,
+        silver_observations,
+        fact_eventos,
+    ],
+    asset_checks=silver_checks,
     resources={
         # Unset fields are read from SEC_* when a run starts, not at import time.
         "sec_client": SecClientResource(),
         "bronze": BronzeResource(),
+        "warehouse": WarehouseResource(),
     },
 )

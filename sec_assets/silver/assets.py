@@ -1,0 +1,282 @@
+"""Silver assets: the star schema, loaded month by month into DuckDB or Postgres.
+
+Assets are thin: the transform lives in pure modules (``transform``, ``events``, ``dims``);
+here resources, partitions and metadata are wired around it. Each monthly load replaces
+exactly its month in one transaction, by bulk load.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from sec_assets.bronze.resources import BronzeResource
+from sec_assets.partitions import monthly_partitions
+from sec_assets.silver import dims
+from sec_assets.silver.bronze_reader import read_month
+from sec_assets.silver.customers import region_customers as build_region_customers
+from sec_assets.silver.events import reconstruct_events, touching
+from sec_assets.silver.transform import build_month
+from sec_assets.warehouse.frames import ReplaceStep
+from sec_assets.warehouse.resource import WarehouseResource
+
+KINDS = {"polars", "sql"}
+EVENT_WINDOW = timedelta(days=14)  # neighbouring data read to keep episodes whole across months
+
+
+def _month_bounds(context: dg.AssetExecutionContext) -> tuple[str, date, datetime, datetime]:
+    window = context.partition_time_window
+    start = window.start.replace(tzinfo=None)
+    end = window.end.replace(tzinfo=None)
+    return start.strftime("%Y-%m"), start.date(), start, end
+
+
+def _md_table(frame: pl.DataFrame, limit: int = 8) -> str:
+    head = frame.head(limit)
+    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in head.iter_rows()]
+    return "\n".join(lines)
+
+
+def _dimension(name: str, build: Callable[[], pl.DataFrame], key: str, doc: str):
+    @dg.asset(name=name, group_name="silver", kinds=KINDS, description=doc)
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        frame = build()
+        result = warehouse.get_warehouse().upsert_dimension(name, frame, key)
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(frame.height),
+                "inserted": dg.MetadataValue.int(result.inserted),
+                "updated": dg.MetadataValue.int(result.updated),
+                "seed_version": dg.MetadataValue.text(dims.SEED_VERSION),
+                "preview": dg.MetadataValue.md(_md_table(frame)),
+            }
+        )
+
+    return _asset
+
+
+dim_geografia = _dimension(
+    "dim_geografia",
+    dims.dim_geografia,
+    "geografia_id",
+    "Official regions and comunas (CUT codes), one row per comuna, plus UNKNOWN members.",
+)
+dim_empresa = _dimension(
+    "dim_empresa",
+    dims.dim_empresa,
+    "empresa_id",
+    "Distribution companies, plus 'unknown' and 'no_informada' (era without companies).",
+)
+dim_tiempo = _dimension(
+    "dim_tiempo",
+    dims.dim_tiempo,
+    "tiempo_id",
+    "One row per calendar date 2017–2030, id YYYYMMDD, plus UNKNOWN (0).",
+)
+
+
+@dg.asset(
+    partitions_def=monthly_partitions,
+    group_name="silver",
+    kinds=KINDS,
+    deps=["sec_customers"],
+    description="Customers per region for the month: the denominators.",
+)
+def region_customers(
+    context: dg.AssetExecutionContext, bronze: BronzeResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Grain: one row per region and month. Regions the service did not answer take the
+    seed's estimate (``source = 'seed'``), counted in metadata."""
+    month, *_ = _month_bounds(context)
+    frame = build_region_customers(bronze.store("sec_customers"), month)
+    warehouse.get_warehouse().replace_many(
+        [ReplaceStep("region_customers", frame, where={"month": month})]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(frame.height),
+            "from_sec": dg.MetadataValue.int(int((frame["source"] == "sec").sum())),
+            "from_seed": dg.MetadataValue.int(int((frame["source"] == "seed").sum())),
+            "customers": dg.MetadataValue.int(int(frame["clientes"].sum())),
+        }
+    )
+
+
+def _ledger_metadata(ledger: pl.DataFrame) -> dict[str, Any]:
+    counts = dict(ledger.group_by("status").len().iter_rows())
+    usable = sum(counts.get(s, 0) for s in ("ok", "empty", "degraded"))
+    return {
+        "dagster/row_count": dg.MetadataValue.int(ledger.height),
+        "coverage": dg.MetadataValue.float(round(usable / max(ledger.height, 1), 4)),
+        **{
+            f"hours_{s}": dg.MetadataValue.int(counts.get(s, 0))
+            for s in ("ok", "empty", "degraded", "failed", "schema_error", "missing")
+        },
+        "revisions_seen": dg.MetadataValue.int(int((ledger["versions"] - 1).clip(0).sum())),
+        "not_ok_hours": dg.MetadataValue.json(
+            ledger.filter(pl.col("status") != "ok").select("hour_key", "status").rows()[:100]
+        ),
+    }
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "snapshot_ledger",
+            deps=["sec_snapshots", "dim_tiempo"],
+            description="One row per local hour of the month: ok, empty, degraded, failed, "
+            "schema_error or missing. What tells 'zero' from 'no data'.",
+            group_name="silver",
+            kinds=KINDS,
+        ),
+        dg.AssetSpec(
+            "fact_interrupciones",
+            deps=[
+                "sec_snapshots",
+                "region_customers",
+                "dim_geografia",
+                "dim_empresa",
+                "dim_tiempo",
+            ],
+            description="Observation grain: one row per (hour, comuna, company, outage start "
+            "when the era gives one), fragments summed, hash_id = md5 of that key.",
+            group_name="silver",
+            kinds=KINDS,
+        ),
+    ],
+    partitions_def=monthly_partitions,
+)
+def silver_observations(
+    context: dg.AssetExecutionContext,
+    bronze: BronzeResource,
+    warehouse: WarehouseResource,
+):
+    """Parse the newest valid answer of every hour (earlier versions stay in bronze), resolve
+    names, apply and count the guardrails, build the ledger; replace the month's ledger, facts,
+    guardrail counts and quarantine in one transaction."""
+    month, month_start, _, _ = _month_bounds(context)
+    wh = warehouse.get_warehouse()
+    answers = read_month(bronze.store("sec_snapshots"), month)
+    caps = wh.read(
+        "SELECT cut_region, clientes FROM silver.region_customers WHERE month = :month",
+        {"month": month},
+    )
+    silver = build_month(
+        answers, caps, month_start=month_start, hours_per_day=bronze.settings.hours_per_day
+    )
+    written = wh.replace_many(
+        [
+            ReplaceStep("snapshot_ledger", silver.ledger, where={"month": month}),
+            ReplaceStep("fact_interrupciones", silver.facts, where={"month": month}),
+            ReplaceStep("guardrail_counts", silver.guardrails, where={"month": month}),
+            ReplaceStep("quarantine", silver.quarantine, where={"month": month}),
+        ]
+    )
+    context.log.info(f"{month}: wrote {written}")
+    yield dg.MaterializeResult(
+        asset_key="snapshot_ledger", metadata=_ledger_metadata(silver.ledger)
+    )
+    guard = dict(silver.guardrails.select("guardrail", "rows").iter_rows())
+    facts = silver.facts
+    yield dg.MaterializeResult(
+        asset_key="fact_interrupciones",
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(facts.height),
+            "raw_rows": dg.MetadataValue.int(answers.rows.height),
+            "customer_hours": dg.MetadataValue.int(int(facts["clientes_afectados"].sum())),
+            "comunas": dg.MetadataValue.int(facts["geografia_id"].n_unique()),
+            **{f"guardrail_{k}": dg.MetadataValue.int(v) for k, v in guard.items()},
+            "quarantined": dg.MetadataValue.json(
+                silver.quarantine.select("hour_key", "detail").rows()[:20]
+            ),
+            "preview": dg.MetadataValue.md(
+                _md_table(
+                    facts.sort("clientes_afectados", descending=True).select(
+                        "hour_key",
+                        "geografia_id",
+                        "empresa_id",
+                        "clientes_afectados",
+                        "nombre_comuna_raw",
+                    )
+                )
+            ),
+        },
+    )
+
+
+@dg.asset(
+    partitions_def=monthly_partitions,
+    group_name="silver",
+    kinds=KINDS,
+    deps=["fact_interrupciones", "snapshot_ledger"],
+    description="Outage episodes of a comuna (and company) across consecutive hours, with peak, "
+    "customer-hours, bounds and censoring. One episode across month boundaries.",
+)
+def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Grain: one row per episode. The month's load recomputes every episode that has an hour
+    in the month from its observations and those of the 14 days around it, and replaces them
+    by id, together with any stored episode of the same comuna and company they overlap (a
+    shorter version seen before the neighbouring month was loaded). An episode that crosses a
+    month boundary is therefore one row, whichever month was loaded first."""
+    month, _, start, end = _month_bounds(context)
+    wh = warehouse.get_warehouse()
+    window = {"a": start - EVENT_WINDOW, "b": end + EVENT_WINDOW}
+    facts = wh.read(
+        "SELECT hora_local, geografia_id, empresa_id, clientes_afectados "
+        "FROM silver.fact_interrupciones WHERE hora_local >= :a AND hora_local < :b",
+        window,
+    )
+    ledger = wh.read(
+        "SELECT hora_local, status FROM silver.snapshot_ledger "
+        "WHERE hora_local >= :a AND hora_local < :b",
+        window,
+    )
+    events = touching(reconstruct_events(facts, ledger), start, end)
+    stored = wh.read(
+        "SELECT evento_id, geografia_id, empresa_id, first_hour, last_hour "
+        "FROM silver.fact_eventos WHERE last_hour >= :a AND first_hour < :b",
+        window,
+    )
+    overlapping = stored.join(
+        events.select(
+            "geografia_id",
+            "empresa_id",
+            pl.col("first_hour").alias("f"),
+            pl.col("last_hour").alias("l"),
+        ),
+        on=["geografia_id", "empresa_id"],
+    ).filter((pl.col("first_hour") <= pl.col("l")) & (pl.col("last_hour") >= pl.col("f")))
+    stale = pl.concat(
+        [touching(stored, start, end)["evento_id"], overlapping["evento_id"], events["evento_id"]]
+    ).unique()
+    wh.replace_many([ReplaceStep("fact_eventos", events, delete_in=("evento_id", stale.to_list()))])
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(events.height),
+            "episodes_starting_this_month": dg.MetadataValue.int(
+                int((events["month"] == month).sum())
+            ),
+            "replaced": dg.MetadataValue.int(stale.len()),
+            "customer_hours": dg.MetadataValue.float(
+                round(float(events["customer_hours"].sum()), 1)
+            ),
+            "max_peak_customers": dg.MetadataValue.int(int(events["peak_customers"].max() or 0)),
+            "censored_start": dg.MetadataValue.int(int(events["censored_start"].sum())),
+            "censored_end": dg.MetadataValue.int(int(events["censored_end"].sum())),
+            "preview": dg.MetadataValue.md(
+                _md_table(
+                    events.sort("peak_customers", descending=True).select(
+                        "geografia_id",
+                        "empresa_id",
+                        "first_hour",
+                        "last_hour",
+                        "peak_customers",
+                        "customer_hours",
+                    )
+                )
+            ),
+        }
+    )

@@ -1,0 +1,156 @@
+"""Asset checks on the stored silver tables, the same SQL on DuckDB and Postgres.
+
+Each check is a query that selects the offending rows of the partition's month; the result
+says how many there are and shows a few. Checks that protect gold are blocking.
+"""
+
+from dataclasses import dataclass
+
+import dagster as dg
+
+from sec_assets.partitions import monthly_partitions
+from sec_assets.warehouse.resource import WarehouseResource
+
+SAMPLE = 5
+
+
+@dataclass(frozen=True)
+class SqlCheck:
+    name: str
+    asset: str
+    description: str
+    sql: str  # selects offending rows; may use :month and :min_coverage
+    blocking: bool = True
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
+
+
+CHECKS = [
+    SqlCheck(
+        "keys_and_measures_not_null",
+        "fact_interrupciones",
+        "No nulls in the keys and measures of the month's observations.",
+        """SELECT hash_id, hour_key FROM silver.fact_interrupciones WHERE month = :month AND (
+             hash_id IS NULL OR hour_key IS NULL OR tiempo_id IS NULL OR geografia_id IS NULL
+             OR empresa_id IS NULL OR clientes_afectados IS NULL OR clientes_afectados < 0)""",
+    ),
+    SqlCheck(
+        "every_foreign_key_resolves",
+        "fact_interrupciones",
+        "Every observation's comuna, company, date and hour exist in the dimensions and ledger.",
+        """SELECT f.hash_id, f.geografia_id, f.empresa_id, f.tiempo_id, f.hour_key
+           FROM silver.fact_interrupciones f
+           LEFT JOIN silver.dim_geografia g ON g.geografia_id = f.geografia_id
+           LEFT JOIN silver.dim_empresa e ON e.empresa_id = f.empresa_id
+           LEFT JOIN silver.dim_tiempo t ON t.tiempo_id = f.tiempo_id
+           LEFT JOIN silver.snapshot_ledger l ON l.hour_key = f.hour_key
+           WHERE f.month = :month AND (g.geografia_id IS NULL OR e.empresa_id IS NULL
+             OR t.tiempo_id IS NULL OR l.hour_key IS NULL)""",
+    ),
+    SqlCheck(
+        "hash_id_unique",
+        "fact_interrupciones",
+        "hash_id (md5 of the natural key) is unique.",
+        """SELECT hash_id, COUNT(*) AS n FROM silver.fact_interrupciones WHERE month = :month
+           GROUP BY hash_id HAVING COUNT(*) > 1""",
+    ),
+    SqlCheck(
+        "customers_within_region_total",
+        "fact_interrupciones",
+        "In no hour do a region's affected customers exceed the region's customers.",
+        """SELECT f.hour_key, g.cut_region, SUM(f.clientes_afectados) AS affected,
+                  MAX(rc.clientes) AS clientes
+           FROM silver.fact_interrupciones f
+           JOIN silver.dim_geografia g ON g.geografia_id = f.geografia_id
+           JOIN silver.region_customers rc ON rc.month = f.month AND rc.cut_region = g.cut_region
+           WHERE f.month = :month
+           GROUP BY f.hour_key, g.cut_region HAVING SUM(f.clientes_afectados) > MAX(rc.clientes)""",
+    ),
+    SqlCheck(
+        "month_coverage_above_threshold",
+        "snapshot_ledger",
+        "The share of the month's hours with a usable answer is at least SEC_MIN_MONTH_COVERAGE.",
+        """SELECT month, COUNT(*) AS hours,
+                  SUM(CASE WHEN status IN ('ok', 'empty', 'degraded') THEN 1 ELSE 0 END) AS usable
+           FROM silver.snapshot_ledger WHERE month = :month GROUP BY month
+           HAVING SUM(CASE WHEN status IN ('ok', 'empty', 'degraded') THEN 1 ELSE 0 END)
+                  < :min_coverage * COUNT(*)""",
+    ),
+    SqlCheck(
+        "no_degraded_or_empty_hours",
+        "snapshot_ledger",
+        "Hours whose answer was degraded (comunas collapsed) or empty: reported, not blocking.",
+        """SELECT hour_key, status, comunas, customers FROM silver.snapshot_ledger
+           WHERE month = :month AND status IN ('degraded', 'empty') ORDER BY hour_key""",
+        blocking=False,
+        severity=dg.AssetCheckSeverity.WARN,
+    ),
+    SqlCheck(
+        "evento_id_unique",
+        "fact_eventos",
+        "Episode keys are unique.",
+        """SELECT evento_id, COUNT(*) AS n FROM silver.fact_eventos WHERE month = :month
+           GROUP BY evento_id HAVING COUNT(*) > 1""",
+    ),
+    SqlCheck(
+        "episodes_do_not_overlap",
+        "fact_eventos",
+        "No two episodes of one comuna and company overlap (one episode across months).",
+        """SELECT a.evento_id, b.evento_id AS other, a.geografia_id, a.empresa_id
+           FROM silver.fact_eventos a JOIN silver.fact_eventos b
+             ON a.geografia_id = b.geografia_id AND a.empresa_id = b.empresa_id
+            AND a.evento_id < b.evento_id
+            AND a.first_hour <= b.last_hour AND b.first_hour <= a.last_hour
+           WHERE a.month = :month OR b.month = :month""",
+    ),
+    SqlCheck(
+        "episode_measures_are_consistent",
+        "fact_eventos",
+        "Peak and customer-hours are positive; bounds are ordered; keys resolve.",
+        """SELECT e.evento_id FROM silver.fact_eventos e
+           LEFT JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
+           LEFT JOIN silver.dim_empresa d ON d.empresa_id = e.empresa_id
+           WHERE e.month = :month AND (e.peak_customers <= 0 OR e.customer_hours <= 0
+             OR e.first_hour > e.last_hour OR e.start_lower > e.start_upper
+             OR e.end_lower > e.end_upper OR g.geografia_id IS NULL OR d.empresa_id IS NULL)""",
+    ),
+]
+
+
+def run_check(check: SqlCheck, warehouse, month: str, min_coverage: float) -> dg.AssetCheckResult:
+    """Evaluate one check for one month; metadata carries the count and a sample."""
+    params = {"month": month, "min_coverage": min_coverage}
+    used = {k: v for k, v in params.items() if f":{k}" in check.sql}
+    count = warehouse.read(f"SELECT COUNT(*) AS n FROM ({check.sql}) q", used)["n"].item()
+    sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used)
+    return dg.AssetCheckResult(
+        check_name=check.name,
+        asset_key=check.asset,
+        passed=count == 0,
+        severity=check.severity,
+        description=f"{count} offending row(s) in {month}" if count else f"{month}: none",
+        metadata={
+            "failing_rows": dg.MetadataValue.int(int(count)),
+            "sample": dg.MetadataValue.json(
+                [{k: str(v) for k, v in r.items()} for r in sample.to_dicts()]
+            ),
+        },
+    )
+
+
+def _make(check: SqlCheck) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=check.asset,
+        name=check.name,
+        description=check.description,
+        blocking=check.blocking,
+        partitions_def=monthly_partitions,
+    )
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        month = context.partition_key[:7]
+        wh = warehouse.get_warehouse()
+        return run_check(check, wh, month, warehouse.settings.min_month_coverage)
+
+    return _check
+
+
+silver_checks = [_make(c) for c in CHECKS]
