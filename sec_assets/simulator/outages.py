@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sec_assets.simulator.timeutil import hour_dt
+from sec_assets.simulator.timeutil import EPOCH
 
 # No outage lasts longer than this, so an hour only needs its own and the previous month.
 MAX_OUTAGE_HOURS = 240
 
 
-@dataclass(frozen=True, slots=True)
-class Outage:
+class Outage(NamedTuple):
     outage_id: str
     comuna_idx: int
     empresa_id: str
@@ -30,11 +29,14 @@ class Outage:
 
     def scaled(self, factor: float, cap: int) -> Outage:
         values = tuple(max(1, min(cap, round(v * factor))) for v in self.profile)
-        return replace(self, profile=values)
+        return self._replace(profile=values)
 
 
-def build_profile(rng: random.Random, hours: int, peak: int) -> tuple[int, ...]:
-    """Rise to ``peak`` in 1-2 hours, then hold or restore part of the customers each hour."""
+def build_profile(
+    rng: random.Random, hours: int, peak: int, restore_prob: float = 0.55
+) -> tuple[int, ...]:
+    """Rise to ``peak`` in 1-2 hours, then hold or restore part of the customers each hour
+    (with probability ``restore_prob``; storms restore more slowly)."""
     if hours <= 1 or peak <= 1:
         return (peak,) * max(1, hours)
     values: list[int] = []
@@ -43,7 +45,7 @@ def build_profile(rng: random.Random, hours: int, peak: int) -> tuple[int, ...]:
     values.append(peak)
     current = peak
     while len(values) < hours:
-        if current > 1 and rng.random() < 0.55:
+        if current > 1 and rng.random() < restore_prob:
             current = max(1, round(current * rng.uniform(0.25, 0.85)))
         values.append(current)
     return tuple(values)
@@ -59,11 +61,12 @@ def make_outage(
     hours: int,
     cause: str,
     storm_id: str | None = None,
+    restore_prob: float = 0.55,
 ) -> Outage:
     """An outage that starts inside ``start_hour`` and is seen at the next ``hours`` hours."""
     hours = max(1, min(MAX_OUTAGE_HOURS - 2, hours))
-    start = hour_dt(start_hour) + timedelta(minutes=rng.randint(1, 59))
-    end = hour_dt(start_hour + hours) + timedelta(minutes=rng.randint(1, 59))
+    start = EPOCH + timedelta(minutes=start_hour * 60 + 1 + int(rng.random() * 59))
+    end = EPOCH + timedelta(minutes=(start_hour + hours) * 60 + 1 + int(rng.random() * 59))
     return Outage(
         outage_id=outage_id,
         comuna_idx=comuna_idx,
@@ -71,7 +74,7 @@ def make_outage(
         start=start,
         end=end,
         first_hour=start_hour + 1,
-        profile=build_profile(rng, hours, max(1, peak)),
+        profile=build_profile(rng, hours, max(1, peak), restore_prob),
         cause=cause,
         storm_id=storm_id,
     )

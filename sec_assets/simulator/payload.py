@@ -7,12 +7,14 @@ comuna and one customer, legacy keys split into fragments, ``FECHA_INT_STR`` pad
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sec_assets.simulator.master import MasterData
-from sec_assets.simulator.rand import unit
+from sec_assets.simulator.rand import unit, units
 from sec_assets.simulator.table import LegacyKey
 
 Row = dict[str, Any]
@@ -60,9 +62,14 @@ def current_rows(master: MasterData, rows: Sequence[tuple[int, int]]) -> list[Ro
     return out
 
 
-def format_start_date(seed: int, key: object, moment: datetime) -> str:
-    """``d/m/yyyy``, zero padded for some keys and not for others."""
-    if unit(seed, "pad", key) < 0.5:
+@lru_cache(maxsize=1 << 16)
+def _zero_padded(seed: int, key: tuple[str, str, str]) -> bool:
+    return unit(seed, "pad", key) < 0.5
+
+
+def format_start_date(seed: int, key: tuple[str, str, str], moment: datetime) -> str:
+    """``d/m/yyyy``, zero padded for some keys (comuna, company, date) and not for others."""
+    if _zero_padded(seed, key):
         return f"{moment.day:02d}/{moment.month:02d}/{moment.year}"
     return f"{moment.day}/{moment.month}/{moment.year}"
 
@@ -74,34 +81,37 @@ def format_elapsed(minutes: int, trailing_space: bool) -> str:
     return text + " " if trailing_space else text
 
 
-def split_fragments(seed: int, key: object, customers: int) -> list[int]:
-    """Most keys come whole; some are split in 2-3 positive fragments summing to the value."""
-    if customers < 2 or unit(seed, "fragment", key) >= FRAGMENT_RATE:
+def split_fragments(draws: Sequence[float], customers: int) -> list[int]:
+    """Most keys come whole; some are split in 2-3 positive fragments summing to the value.
+
+    ``draws``: at least four uniforms (split or not, in how many, and where).
+    """
+    if customers < 2 or draws[0] >= FRAGMENT_RATE:
         return [customers]
-    parts = 2 if customers == 2 or unit(seed, "fragment-n", key) < 0.6 else 3
-    cuts = sorted(
-        {1 + int(unit(seed, "fragment-cut", key, i) * (customers - 1)) for i in range(parts - 1)}
-    )
+    parts = 2 if customers == 2 or draws[1] < 0.6 else 3
+    cuts = sorted({1 + int(draws[2 + i] * (customers - 1)) for i in range(parts - 1)})
     bounds = [0, *cuts, customers]
-    return [b - a for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [b - a for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def legacy_rows(
     master: MasterData, seed: int, hour_moment: datetime, keys: Sequence[LegacyKey]
 ) -> list[Row]:
     out: list[Row] = []
+    day, month, year = hour_moment.day, hour_moment.month, hour_moment.year
+    hour_key = hour_moment.isoformat()
     for comuna_idx, empresa_id, start_date, earliest, customers in keys:
         comuna = master.comunas[comuna_idx]
         key = (comuna.cut, empresa_id, start_date.isoformat())
         elapsed = int((hour_moment - earliest).total_seconds() // 60)
         fecha = format_start_date(seed, key, earliest)
-        hour_key = hour_moment.isoformat()
-        for i, part in enumerate(split_fragments(seed, (*key, hour_key), customers)):
+        draws = units(seed, "legacy", *key, hour_key)  # fragments [0:4], trailing spaces [4:7]
+        for i, part in enumerate(split_fragments(draws, customers)):
             out.append(
                 {
-                    "DIA_INT": hour_moment.day,
-                    "MES_INT": hour_moment.month,
-                    "ANHO_INT": hour_moment.year,
+                    "DIA_INT": day,
+                    "MES_INT": month,
+                    "ANHO_INT": year,
                     "HORA": 0,
                     "DIA": 0,
                     "MES": 0,
@@ -110,9 +120,7 @@ def legacy_rows(
                     "NOMBRE_COMUNA": comuna.sec_name,
                     "NOMBRE_EMPRESA": master.empresas[empresa_id].nombre,
                     "CLIENTES_AFECTADOS": part,
-                    "ACTUALIZADO_HACE": format_elapsed(
-                        elapsed - 7 * i, unit(seed, "space", key, hour_key, i) < 0.6
-                    ),
+                    "ACTUALIZADO_HACE": format_elapsed(elapsed - 7 * i, draws[4 + i] < 0.6),
                     "FECHA_INT_STR": fecha,
                 }
             )

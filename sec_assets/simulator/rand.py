@@ -9,6 +9,10 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import struct
+
+_EIGHT_U64 = struct.Struct(">8Q")
+_TWO_TO_MINUS_64 = 2.0**-64
 
 
 def rng_for(seed: int, *parts: object) -> random.Random:
@@ -21,6 +25,12 @@ def unit(seed: int, *parts: object) -> float:
         ":".join(str(p) for p in (seed, *parts)).encode(), digest_size=8
     ).digest()
     return int.from_bytes(digest, "big") / 2.0**64
+
+
+def units(seed: int, *parts: object) -> tuple[float, ...]:
+    """Eight independent uniforms in [0, 1) from one hash of ``seed`` and ``parts``."""
+    digest = hashlib.blake2b(":".join(map(str, (seed, *parts))).encode()).digest()
+    return tuple(x * _TWO_TO_MINUS_64 for x in _EIGHT_U64.unpack(digest))
 
 
 def poisson(rng: random.Random, lam: float) -> int:

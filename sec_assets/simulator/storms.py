@@ -52,7 +52,7 @@ FORCED_STORMS: tuple[StormPlan, ...] = (
         storm_id="S20240802-WIND",
         onset_hour=hour_index(datetime(2024, 8, 2, 0)),
         window_h=14,
-        mode_h=8.0,
+        mode_h=10.0,
         region_weights={k: float(v) for k, v in _WINDSTORM_2024_REGIONS.items()},
         peak_customers=1_176_268 - _BACKGROUND_AT_NOON,
         peak_hour=hour_index(datetime(2024, 8, 2, 12)),
@@ -91,6 +91,7 @@ _CENTER_WEIGHTS: dict[int, float] = {
     12: 0.2,
 }
 _FORCED_QUIET_HOURS = 4 * 24  # no random storm this close to a forced one
+STORM_RESTORE_PROB = 0.3  # crews are overwhelmed: restoration is slower than on a normal day
 
 
 def _random_plan(rng: random.Random, master: MasterData, storm_id: str, onset: int) -> StormPlan:
@@ -173,6 +174,7 @@ def storm_outages(master: MasterData, seed: int, plan: StormPlan) -> list[Outage
                     lognormal_int(rng, plan.hours_median, 0.8, 1, 168),
                     "storm",
                     plan.storm_id,
+                    restore_prob=STORM_RESTORE_PROB,
                 )
             )
     return _calibrate(master, plan, outages)

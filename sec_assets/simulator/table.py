@@ -2,13 +2,13 @@
 
 An hour is answered from the outages generated for its month and for the previous month (no
 outage lasts longer than :data:`~sec_assets.simulator.outages.MAX_OUTAGE_HOURS`). Months are
-built once per seed and cached, so serving an hour is a dictionary lookup.
+built once per seed and cached (:mod:`sec_assets.simulator.cache`), so serving an hour is
+a slice of a sorted frame.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -25,6 +25,22 @@ from sec_assets.simulator.timeutil import hour_dt, is_nonexistent, month_hours, 
 LegacyKey = tuple[int, str, date, datetime, int]
 
 
+class HourSlices:
+    """Rows of a frame sorted by ``hour``, served one hour at a time (sliced on demand)."""
+
+    def __init__(self, frame: pl.DataFrame, columns: tuple[str, ...]) -> None:
+        self._frame = frame.select(columns)
+        self._spans: dict[int, tuple[int, int]] = {}
+        offset = 0
+        for hour, length in frame.group_by("hour", maintain_order=True).len().iter_rows():
+            self._spans[hour] = (offset, length)
+            offset += length
+
+    def rows(self, hour: int) -> list[tuple]:
+        span = self._spans.get(hour)
+        return [] if span is None else self._frame.slice(*span).rows()
+
+
 @dataclass(frozen=True)
 class MonthTable:
     year: int
@@ -33,11 +49,19 @@ class MonthTable:
     end_hour: int
     events: pl.DataFrame
     hourly: pl.DataFrame
-    current: dict[int, tuple[tuple[int, int], ...]]  # hour -> ((comuna_idx, customers), ...)
-    legacy: dict[int, tuple[LegacyKey, ...]]
+    current_slices: HourSlices  # (comuna_idx, customers) in the service's order
+    legacy_slices: HourSlices  # LegacyKey tuples in the service's order
+
+    def current(self, hour: int) -> list[tuple[int, int]]:
+        """One (comuna_idx, customers) per comuna with customers affected at ``hour``."""
+        return self.current_slices.rows(hour)
+
+    def legacy(self, hour: int) -> list[LegacyKey]:
+        """One key per comuna x company x outage start date at ``hour``."""
+        return self.legacy_slices.rows(hour)
 
     def national_total(self, hour: int) -> int:
-        return sum(c for _, c in self.current.get(hour, ()))
+        return sum(c for _, c in self.current(hour))
 
 
 @lru_cache(maxsize=4)
@@ -63,27 +87,39 @@ def month_outages(master: MasterData, seed: int, year: int, month: int) -> tuple
     return (*background_outages(master, seed, year, month), *storms)
 
 
-def _explode(outages: list[Outage]) -> tuple[list[int], list[int], list[int], list[int]]:
-    """(outage position, hour, customers) for every existing hour; plus each outage's sum."""
-    pos: list[int] = []
-    hours: list[int] = []
-    values: list[int] = []
-    sums: list[int] = []
-    for i, outage in enumerate(outages):
-        total = 0
-        for j, value in enumerate(outage.profile):
-            hour = outage.first_hour + j
-            if is_nonexistent(hour):
-                continue
-            pos.append(i)
-            hours.append(hour)
-            values.append(value)
-            total += value
-        sums.append(total)
-    return pos, hours, values, sums
+def _explode(outages: list[Outage]) -> pl.DataFrame:
+    """(pos, hour, customers) for every existing hour of every outage (pos: list position)."""
+    chain = itertools.chain.from_iterable
+    frame = pl.DataFrame(
+        {
+            "pos": list(chain(itertools.repeat(i, len(o.profile)) for i, o in enumerate(outages))),
+            "hour": list(chain(range(o.first_hour, o.last_hour + 1) for o in outages)),
+            "customers": list(chain(o.profile for o in outages)),
+        },
+        schema={"pos": pl.Int32, "hour": pl.Int64, "customers": pl.Int64},
+    )
+    if frame.height:
+        low, high = int(frame["hour"].min()), int(frame["hour"].max())  # type: ignore[arg-type]
+        skipped = [h for h in range(low, high + 1) if is_nonexistent(h)]
+        if skipped:
+            frame = frame.filter(~pl.col("hour").is_in(skipped))
+    return frame
 
 
-def _events_frame(master: MasterData, outages: list[Outage], sums: list[int]) -> pl.DataFrame:
+def _outage_totals(frame: pl.DataFrame, count: int) -> tuple[list[int], list[int]]:
+    """Peak and customer-hours of each outage over its existing hours."""
+    stats = frame.group_by("pos").agg(
+        peak=pl.col("customers").max(), total=pl.col("customers").sum()
+    )
+    peaks, sums = [0] * count, [0] * count
+    for pos, peak, total in stats.iter_rows():
+        peaks[pos], sums[pos] = peak, total
+    return peaks, sums
+
+
+def _events_frame(
+    master: MasterData, outages: list[Outage], peaks: list[int], sums: list[int]
+) -> pl.DataFrame:
     comunas = [master.comunas[o.comuna_idx] for o in outages]
     return pl.DataFrame(
         {
@@ -95,7 +131,7 @@ def _events_frame(master: MasterData, outages: list[Outage], sums: list[int]) ->
             "end": [o.end for o in outages],
             "first_hour": [hour_dt(o.first_hour) for o in outages],
             "last_hour": [hour_dt(o.last_hour) for o in outages],
-            "peak_customers": [max(o.profile) for o in outages],
+            "peak_customers": peaks,
             "customer_hours": sums,
             "cause": [o.cause for o in outages],
             "storm_id": [o.storm_id for o in outages],
@@ -113,18 +149,16 @@ def build_month(master: MasterData, seed: int, year: int, month: int) -> MonthTa
     first, end = month_hours(year, month)
     py, pm = shift_month(year, month, -1)
     outages = [*month_outages(master, seed, py, pm), *month_outages(master, seed, year, month)]
-    pos, hours, values, sums = _explode(outages)
+    exploded = _explode(outages)
+    peaks, sums = _outage_totals(exploded, len(outages))
     month_start, month_end = hour_dt(first), hour_dt(end)
     keep = [i for i, o in enumerate(outages) if o.start < month_end and o.end > month_start]
-    events = _events_frame(master, [outages[i] for i in keep], [sums[i] for i in keep])
-    events = events.sort("start", "outage_id")
+    events = _events_frame(
+        master, [outages[i] for i in keep], [peaks[i] for i in keep], [sums[i] for i in keep]
+    ).sort("start", "outage_id")
 
     rank = display_rank(master)
-    frame = pl.DataFrame(
-        {"pos": pos, "hour": hours, "customers": values},
-        schema={"pos": pl.Int32, "hour": pl.Int64, "customers": pl.Int64},
-    )
-    frame = frame.filter((pl.col("hour") >= first) & (pl.col("hour") < end))
+    frame = exploded.filter((pl.col("hour") >= first) & (pl.col("hour") < end))
     meta = pl.DataFrame(
         {
             "pos": list(range(len(outages))),
@@ -143,23 +177,11 @@ def build_month(master: MasterData, seed: int, year: int, month: int) -> MonthTa
         .agg(pl.col("start").min(), pl.col("customers").sum())
         .sort("hour", "rank", "empresa_name", "start_date")
     )
-    legacy: dict[int, list[LegacyKey]] = {}
-    for hour, comuna_idx, empresa_id, start_date, start, customers in legacy_frame.select(
-        "hour", "comuna_idx", "empresa_id", "start_date", "start", "customers"
-    ).iter_rows():
-        legacy.setdefault(hour, []).append((comuna_idx, empresa_id, start_date, start, customers))
-
     current_frame = (
         frame.group_by("hour", "comuna_idx", "rank")
         .agg(pl.col("customers").sum())
         .sort("hour", "rank")
     )
-    current: dict[int, list[tuple[int, int]]] = {}
-    for hour, comuna_idx, customers in current_frame.select(
-        "hour", "comuna_idx", "customers"
-    ).iter_rows():
-        current.setdefault(hour, []).append((comuna_idx, customers))
-
     hourly = _hourly_frame(master, frame)
     return MonthTable(
         year=year,
@@ -168,8 +190,10 @@ def build_month(master: MasterData, seed: int, year: int, month: int) -> MonthTa
         end_hour=end,
         events=events,
         hourly=hourly,
-        current={h: tuple(rows) for h, rows in current.items()},
-        legacy={h: tuple(rows) for h, rows in legacy.items()},
+        current_slices=HourSlices(current_frame, ("comuna_idx", "customers")),
+        legacy_slices=HourSlices(
+            legacy_frame, ("comuna_idx", "empresa_id", "start_date", "start", "customers")
+        ),
     )
 
 
@@ -190,30 +214,3 @@ def _hourly_frame(master: MasterData, frame: pl.DataFrame) -> pl.DataFrame:
         .select("hour", "cut_comuna", "cut_region", "empresa_id", "customers")
         .sort("hour", "cut_comuna", "empresa_id")
     )
-
-
-class MonthCache:
-    """Thread-safe LRU of built months for one (master data, seed)."""
-
-    def __init__(self, master: MasterData, seed: int, size: int = 6) -> None:
-        self.master = master
-        self.seed = seed
-        self._size = size
-        self._months: OrderedDict[tuple[int, int], MonthTable] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, year: int, month: int) -> MonthTable:
-        key = (year, month)
-        with self._lock:
-            if key in self._months:
-                self._months.move_to_end(key)
-                return self._months[key]
-            table = build_month(self.master, self.seed, year, month)
-            self._months[key] = table
-            while len(self._months) > self._size:
-                self._months.popitem(last=False)
-            return table
-
-    def for_hour(self, hour: int) -> MonthTable:
-        moment = hour_dt(hour)
-        return self.get(moment.year, moment.month)

@@ -66,7 +66,7 @@ def exists_locally(moment: datetime) -> bool:
 @lru_cache(maxsize=64)
 def _nonexistent_in_year(year: int) -> frozenset[int]:
     """Scan the year's transitions (first Sunday of September, give or take) hour by hour."""
-    found = set()
+    found: set[int] = set()
     for month in (8, 9, 10):
         first, end = month_hours(year, month)
         found.update(h for h in range(first, end) if not exists_locally(hour_dt(h)))

@@ -1,0 +1,40 @@
+"""A local stand-in for the SEC "Interrupciones en línea" service (no Dagster imports).
+
+Quick use::
+
+    from sec_assets.simulator import FaultRule, SimConfig, run_simulator, truth_events
+
+    with run_simulator(SimConfig(seed=42, era="legacy")) as sim:
+        sim.set_faults([FaultRule(kind="http_503", times=2)])
+        ...  # point the client at sim.base_url
+    events = truth_events("2024-08", seed=42)
+"""
+
+from sec_assets.simulator.config import DEFAULT_CUTOVER, DEFAULT_PREFIX, SimConfig
+from sec_assets.simulator.faults import FaultKind, FaultRule
+from sec_assets.simulator.master import MasterData, load_master
+from sec_assets.simulator.payload import CURRENT_FIELDS, LEGACY_FIELDS
+from sec_assets.simulator.requestlog import LogEntry
+from sec_assets.simulator.runner import SimulatorHandle, run_simulator, start_simulator
+from sec_assets.simulator.service import SimService
+from sec_assets.simulator.truth import month_table, truth_events, truth_hourly
+
+__all__ = [
+    "CURRENT_FIELDS",
+    "DEFAULT_CUTOVER",
+    "DEFAULT_PREFIX",
+    "LEGACY_FIELDS",
+    "FaultKind",
+    "FaultRule",
+    "LogEntry",
+    "MasterData",
+    "SimConfig",
+    "SimService",
+    "SimulatorHandle",
+    "load_master",
+    "month_table",
+    "run_simulator",
+    "start_simulator",
+    "truth_events",
+    "truth_hourly",
+]
