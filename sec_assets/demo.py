@@ -1,9 +1,10 @@
 """``make demo`` / ``make check``: the main job end to end against the local SEC simulator.
 
-Starts the simulator on loopback, materializes bronze for one storm month (2024-08, the month
-of the national windstorm) into the Dagster instance at ``$DAGSTER_HOME`` and the data folder
-at ``$SEC_DATA_DIR``, then prints what was stored and where. ``--check`` uses a throwaway
-instance and data folder and exits non-zero if anything failed.
+Starts the simulator on loopback, materializes bronze and silver for one storm month (2024-08,
+the month of the national windstorm) into the Dagster instance at ``$DAGSTER_HOME``, the data
+folder at ``$SEC_DATA_DIR`` and the embedded DuckDB warehouse (or ``$SEC_PG_DSN``), then prints
+the month's headline figures and where everything is. ``--check`` uses a throwaway instance and
+data folder and exits non-zero if any materialization or asset check failed.
 """
 
 from __future__ import annotations
@@ -17,17 +18,40 @@ from typing import Any
 
 import dagster as dg
 
-from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.resources import BronzeResource
+from sec_assets.definitions import defs
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.simulator import SimConfig, run_simulator
+from sec_assets.warehouse.resource import WarehouseResource
 
 DEMO_PARTITION = "2024-08-01"
+UNPARTITIONED = ["dim_geografia", "dim_empresa", "dim_tiempo"]
+MONTHLY = [
+    "sec_snapshots",
+    "sec_customers",
+    "region_customers",
+    "snapshot_ledger",
+    "fact_interrupciones",
+    "fact_eventos",
+]
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
-    mats = result.asset_materializations_for_node(asset)
-    return {k: v.value for k, v in mats[-1].metadata.items()} if mats else {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization  # type: ignore[union-attr]
+        if mat.asset_key.to_user_string() == asset:
+            return {k: v.value for k, v in mat.metadata.items()}
+    return {}
+
+
+def _run(selection: list[str], resources: dict, instance: dg.DagsterInstance, partition=None):
+    job = dg.define_asset_job("demo", selection=selection)
+    resolved = dg.Definitions(
+        assets=defs.assets, asset_checks=defs.asset_checks, jobs=[job], resources=resources
+    ).resolve_job_def("demo")
+    return resolved.execute_in_process(
+        instance=instance, partition_key=partition, raise_on_error=False
+    )
 
 
 def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
@@ -44,45 +68,70 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
                 backoff_max_s=0.5,
             ),
             "bronze": BronzeResource(data_dir=str(data_dir)),
+            "warehouse": WarehouseResource(data_dir=str(data_dir)),
         }
-        result = dg.materialize(
-            [sec_snapshots, sec_customers],
-            partition_key=partition,
-            resources=resources,
-            instance=instance,
-            raise_on_error=False,
-        )
-    snap = _metadata(result, "sec_snapshots")
-    cust = _metadata(result, "sec_customers")
+        dims = _run(UNPARTITIONED, resources, instance)
+        month = _run(MONTHLY, resources, instance, partition)
+    checks = month.get_asset_check_evaluations()
+    failed_checks = [c for c in checks if not c.passed]
+    snap = _metadata(month, "sec_snapshots")
+    ledger = _metadata(month, "snapshot_ledger")
+    facts = _metadata(month, "fact_interrupciones")
+    events = _metadata(month, "fact_eventos")
+    ok = (
+        dims.success
+        and month.success
+        and not [c for c in failed_checks if c.severity == dg.AssetCheckSeverity.ERROR]
+    )
     print()
-    print(f"Month {partition[:7]} — {'OK' if result.success else 'FAILED'} (run {result.run_id})")
+    print(f"Month {partition[:7]} — {'OK' if ok else 'FAILED'} (run {month.run_id})")
     if snap:
         print(
-            f"  hours covered   {snap['hours_covered']}/{snap['hours_expected']}"
-            f"  (coverage {snap['coverage']:.1%}, failed {snap['hours_failed']})"
+            f"  bronze          {snap['hours_covered']}/{snap['hours_expected']} hours, "
+            f"{snap['rows']:,} rows, {snap['bytes_on_disk'] / 1e6:.1f} MB, "
+            f"{snap['requests_per_second']} req/s"
         )
-        print(f"  rows stored     {snap['rows']:,}  ({snap['customers']:,} customer-hours)")
-        print(f"  fetch           {snap['duration_s']:.1f} s, {snap['requests_per_second']} req/s")
-        print(f"  bytes on disk   {snap['bytes_on_disk']:,}")
-        print(f"  bronze files    {snap['path']}")
-    if cust:
+    if ledger:
         print(
-            f"  customers       {cust['customers_national']:,} nationally "
-            f"({cust['regions_answered']} regions)"
+            f"  coverage        {ledger['coverage']:.1%} (ok {ledger['hours_ok']}, "
+            f"empty {ledger['hours_empty']}, degraded {ledger['hours_degraded']}, "
+            f"failed {ledger['hours_failed']})"
         )
-    print(f"  data folder     {data_dir}")
-    print(f"  Dagster home    {instance.root_directory}  (see it with: make ui)")
-    for event in result.all_events:
-        if event.is_failure:
-            print(f"  ! {event.message}")
-    return 0 if result.success else 1
+    if facts:
+        guard = {
+            k.removeprefix("guardrail_"): v for k, v in facts.items() if k.startswith("guardrail_")
+        }
+        rows, raw = facts["dagster/row_count"], facts["raw_rows"]
+        print(f"  observations    {rows:,} (from {raw:,} raw rows)")
+        print(f"  guardrails      {guard}")
+    if events:
+        print(
+            f"  episodes        {events['dagster/row_count']:,}; largest peak "
+            f"{events['max_peak_customers']:,} customers in one comuna"
+        )
+        print(f"  customer-hours  {events['customer_hours']:,.0f}")
+    print(
+        f"  checks          {len(checks) - len(failed_checks)}/{len(checks)} passed"
+        + "".join(f"\n    ! {c.check_name}: {c.description}" for c in failed_checks)
+    )
+    print(f"  bronze files    {data_dir / 'bronze'}")
+    where = (
+        "Postgres ($SEC_PG_DSN)" if os.environ.get("SEC_PG_DSN") else data_dir / "warehouse.duckdb"
+    )
+    print(f"  warehouse       {where}")
+    print(f"  Dagster home    {instance.root_directory}  (browse it: make ui)")
+    for result in (dims, month):
+        for event in result.all_events:
+            if event.is_failure:
+                print(f"  ! {event.message}")
+    return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--partition", default=DEMO_PARTITION, help="month, e.g. 2024-08-01")
     parser.add_argument(
-        "--check", action="store_true", help="throwaway instance, exit 1 on failure"
+        "--check", action="store_true", help="throwaway instance; exit 1 on failure"
     )
     args = parser.parse_args(argv)
     if args.check:

@@ -54,3 +54,40 @@ def fast_settings(base_url: str, **over: object):
     }
     values.update(over)
     return load_settings(**values)
+
+
+PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_throwaway_database():
+    """Generator: create ``sec_test_<random>`` on the local server, yield its DSN, drop it.
+
+    Unreachable server: skipped locally, a failure when ``CI=true`` (CI must test Postgres).
+    Shared by ``pg_database`` and by wider-scoped fixtures (``yield from``).
+    """
+    import os
+    import uuid
+
+    import psycopg
+
+    try:
+        admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
+    except psycopg.Error as exc:
+        reason = f"Postgres not reachable at 127.0.0.1:5432: {' '.join(str(exc).split())}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: the Postgres tests must run)")
+        pytest.skip(reason)
+    name = f"sec_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_database():
+    """A throwaway Postgres database for one test: yields its DSN, dropped afterwards."""
+    yield from pg_throwaway_database()

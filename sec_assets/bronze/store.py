@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from sec_assets.sec_client.client import Attempt
 
 ENVELOPE_SCHEMA = "sec_assets.bronze/1"
@@ -100,8 +102,7 @@ def body_bytes(doc: dict[str, Any]) -> bytes | None:
 
 
 def read_envelope(path: Path) -> dict[str, Any]:
-    with gzip.open(path, "rb") as fh:
-        return json.loads(fh.read())
+    return orjson.loads(gzip.decompress(path.read_bytes()))
 
 
 class BronzeStore:

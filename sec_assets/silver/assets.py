@@ -5,8 +5,7 @@ here resources, partitions and metadata are wired around it. Each monthly load r
 exactly its month in one transaction, by bulk load.
 """
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import dagster as dg
@@ -15,15 +14,15 @@ import polars as pl
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.partitions import monthly_partitions
 from sec_assets.silver import dims
-from sec_assets.silver.bronze_reader import read_month
-from sec_assets.silver.customers import region_customers as build_region_customers
-from sec_assets.silver.events import reconstruct_events, touching
-from sec_assets.silver.transform import build_month
-from sec_assets.warehouse.frames import ReplaceStep
+from sec_assets.silver.load import (
+    load_dimension,
+    load_events,
+    load_observations,
+    load_region_customers,
+)
 from sec_assets.warehouse.resource import WarehouseResource
 
 KINDS = {"polars", "sql"}
-EVENT_WINDOW = timedelta(days=14)  # neighbouring data read to keep episodes whole across months
 
 
 def _month_bounds(context: dg.AssetExecutionContext) -> tuple[str, date, datetime, datetime]:
@@ -40,11 +39,10 @@ def _md_table(frame: pl.DataFrame, limit: int = 8) -> str:
     return "\n".join(lines)
 
 
-def _dimension(name: str, build: Callable[[], pl.DataFrame], key: str, doc: str):
+def _dimension(name: str, doc: str):
     @dg.asset(name=name, group_name="silver", kinds=KINDS, description=doc)
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        frame = build()
-        result = warehouse.get_warehouse().upsert_dimension(name, frame, key)
+        frame, result = load_dimension(warehouse.get_warehouse(), name)
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": dg.MetadataValue.int(frame.height),
@@ -60,20 +58,14 @@ def _dimension(name: str, build: Callable[[], pl.DataFrame], key: str, doc: str)
 
 dim_geografia = _dimension(
     "dim_geografia",
-    dims.dim_geografia,
-    "geografia_id",
     "Official regions and comunas (CUT codes), one row per comuna, plus UNKNOWN members.",
 )
 dim_empresa = _dimension(
     "dim_empresa",
-    dims.dim_empresa,
-    "empresa_id",
     "Distribution companies, plus 'unknown' and 'no_informada' (era without companies).",
 )
 dim_tiempo = _dimension(
     "dim_tiempo",
-    dims.dim_tiempo,
-    "tiempo_id",
     "One row per calendar date 2017–2030, id YYYYMMDD, plus UNKNOWN (0).",
 )
 
@@ -91,10 +83,7 @@ def region_customers(
     """Grain: one row per region and month. Regions the service did not answer take the
     seed's estimate (``source = 'seed'``), counted in metadata."""
     month, *_ = _month_bounds(context)
-    frame = build_region_customers(bronze.store("sec_customers"), month)
-    warehouse.get_warehouse().replace_many(
-        [ReplaceStep("region_customers", frame, where={"month": month})]
-    )
+    frame = load_region_customers(warehouse.get_warehouse(), bronze.store("sec_customers"), month)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(frame.height),
@@ -108,7 +97,12 @@ def region_customers(
 def _ledger_metadata(ledger: pl.DataFrame) -> dict[str, Any]:
     counts = dict(ledger.group_by("status").len().iter_rows())
     usable = sum(counts.get(s, 0) for s in ("ok", "empty", "degraded"))
+    peak = ledger.sort("customers", descending=True).head(1)
     return {
+        "peak_hour": dg.MetadataValue.text(peak["hour_key"].item() if peak.height else "none"),
+        "peak_hour_customers": dg.MetadataValue.int(
+            int(peak["customers"].item()) if peak.height else 0
+        ),
         "dagster/row_count": dg.MetadataValue.int(ledger.height),
         "coverage": dg.MetadataValue.float(round(usable / max(ledger.height, 1), 4)),
         **{
@@ -158,23 +152,13 @@ def silver_observations(
     names, apply and count the guardrails, build the ledger; replace the month's ledger, facts,
     guardrail counts and quarantine in one transaction."""
     month, month_start, _, _ = _month_bounds(context)
-    wh = warehouse.get_warehouse()
-    answers = read_month(bronze.store("sec_snapshots"), month)
-    caps = wh.read(
-        "SELECT cut_region, clientes FROM silver.region_customers WHERE month = :month",
-        {"month": month},
+    load = load_observations(
+        warehouse.get_warehouse(),
+        bronze.store("sec_snapshots"),
+        month_start,
+        hours_per_day=bronze.settings.hours_per_day,
     )
-    silver = build_month(
-        answers, caps, month_start=month_start, hours_per_day=bronze.settings.hours_per_day
-    )
-    written = wh.replace_many(
-        [
-            ReplaceStep("snapshot_ledger", silver.ledger, where={"month": month}),
-            ReplaceStep("fact_interrupciones", silver.facts, where={"month": month}),
-            ReplaceStep("guardrail_counts", silver.guardrails, where={"month": month}),
-            ReplaceStep("quarantine", silver.quarantine, where={"month": month}),
-        ]
-    )
+    answers, silver, written = load.answers, load.silver, load.written
     context.log.info(f"{month}: wrote {written}")
     yield dg.MaterializeResult(
         asset_key="snapshot_ledger", metadata=_ledger_metadata(silver.ledger)
@@ -222,44 +206,14 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     shorter version seen before the neighbouring month was loaded). An episode that crosses a
     month boundary is therefore one row, whichever month was loaded first."""
     month, _, start, end = _month_bounds(context)
-    wh = warehouse.get_warehouse()
-    window = {"a": start - EVENT_WINDOW, "b": end + EVENT_WINDOW}
-    facts = wh.read(
-        "SELECT hora_local, geografia_id, empresa_id, clientes_afectados "
-        "FROM silver.fact_interrupciones WHERE hora_local >= :a AND hora_local < :b",
-        window,
-    )
-    ledger = wh.read(
-        "SELECT hora_local, status FROM silver.snapshot_ledger "
-        "WHERE hora_local >= :a AND hora_local < :b",
-        window,
-    )
-    events = touching(reconstruct_events(facts, ledger), start, end)
-    stored = wh.read(
-        "SELECT evento_id, geografia_id, empresa_id, first_hour, last_hour "
-        "FROM silver.fact_eventos WHERE last_hour >= :a AND first_hour < :b",
-        window,
-    )
-    overlapping = stored.join(
-        events.select(
-            "geografia_id",
-            "empresa_id",
-            pl.col("first_hour").alias("f"),
-            pl.col("last_hour").alias("l"),
-        ),
-        on=["geografia_id", "empresa_id"],
-    ).filter((pl.col("first_hour") <= pl.col("l")) & (pl.col("last_hour") >= pl.col("f")))
-    stale = pl.concat(
-        [touching(stored, start, end)["evento_id"], overlapping["evento_id"], events["evento_id"]]
-    ).unique()
-    wh.replace_many([ReplaceStep("fact_eventos", events, delete_in=("evento_id", stale.to_list()))])
+    events, replaced = load_events(warehouse.get_warehouse(), start, end)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(events.height),
             "episodes_starting_this_month": dg.MetadataValue.int(
                 int((events["month"] == month).sum())
             ),
-            "replaced": dg.MetadataValue.int(stale.len()),
+            "replaced": dg.MetadataValue.int(replaced),
             "customer_hours": dg.MetadataValue.float(
                 round(float(events["customer_hours"].sum()), 1)
             ),

@@ -76,8 +76,13 @@ def observations(
     hora_local = (pl.col("hour_key") + ":00").str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M")
     server = answers.server_time
     raw = raw.with_columns(hora_local.alias("hora_local"))
-    raw = resolve_geografia(raw, "NOMBRE_REGION", "NOMBRE_COMUNA")
-    raw = resolve_empresa(raw, "NOMBRE_EMPRESA")
+    # Names repeat heavily (a few hundred distinct per month): resolve each distinct one once.
+    names = ["NOMBRE_REGION", "NOMBRE_COMUNA"]
+    geo = resolve_geografia(raw.select(names).unique(), *names)
+    emp = resolve_empresa(raw.select("NOMBRE_EMPRESA").unique(), "NOMBRE_EMPRESA")
+    raw = raw.join(geo, on=names, how="left", nulls_equal=True).join(
+        emp, on="NOMBRE_EMPRESA", how="left", nulls_equal=True
+    )
     clientes = pl.col("CLIENTES_AFECTADOS").str.strip_chars().cast(pl.Float64, strict=False)
     fecha = (
         pl.col("FECHA_INT_STR")

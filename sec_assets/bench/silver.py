@@ -1,0 +1,124 @@
+"""Silver: bronze → silver over a long history on one engine, exactly as the assets run it
+(``sec_assets.silver.load``): months one at a time in order, or as a backfill with several
+worker processes. Run in its own process per engine so that peak memory is this engine's
+alone; prints one JSON line.
+
+    python -m sec_assets.bench.silver --data DIR --first 2024-01 --months 12 [--dsn DSN]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from sec_assets.bench.bronze import months_between
+from sec_assets.bronze.store import BronzeStore
+from sec_assets.silver.load import (
+    DIMENSIONS,
+    load_dimension,
+    load_events,
+    load_observations,
+    load_region_customers,
+)
+from sec_assets.warehouse.base import Warehouse
+from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
+from sec_assets.warehouse.postgres_engine import PostgresWarehouse
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
+    """One month, as a partition run of the silver assets does it."""
+    snaps = BronzeStore(data / "bronze", "sec_snapshots")
+    custs = BronzeStore(data / "bronze", "sec_customers")
+    key = m.strftime("%Y-%m")
+    t0 = time.perf_counter()
+    load_region_customers(wh, custs, key)
+    obs = load_observations(wh, snaps, m)
+    t1 = time.perf_counter()
+    nxt = months_between(m, 2)[1]
+    events, _ = load_events(wh, datetime(m.year, m.month, 1), datetime(nxt.year, nxt.month, 1))
+    t2 = time.perf_counter()
+    raw = obs.answers.rows.height
+    return {
+        "month": key,
+        "raw_rows": raw,
+        "facts": obs.silver.facts.height,
+        "events": events.height,
+        "observations_s": round(t1 - t0, 3),
+        "events_s": round(t2 - t1, 3),
+        "total_s": round(t2 - t0, 3),
+        "raw_rows_per_s": round(raw / (t2 - t0)),
+        "peak_rss_mb": round(rss_mb(), 1),
+    }
+
+
+def _open(dsn: str | None, db: Path) -> Warehouse:
+    return PostgresWarehouse(SecretStr(dsn)) if dsn else DuckDBWarehouse(db)
+
+
+def _worker_month(dsn: str | None, db: Path, data: Path, m: date) -> dict[str, Any]:
+    return load_month(_open(dsn, db), data, m)
+
+
+def run(
+    dsn: str | None, db: Path, data: Path, months: list[date], workers: int = 1
+) -> dict[str, Any]:
+    """Months in order, one at a time (``workers=1``), or as a backfill with ``workers``
+    processes loading months at once (writes are serialized by the warehouse's locks)."""
+    wh = _open(dsn, db)
+    wh.ensure_schema()
+    for name in DIMENSIONS:
+        load_dimension(wh, name)
+    t_all = time.perf_counter()
+    if workers == 1:
+        per_month = [load_month(wh, data, m) for m in months]
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            n = len(months)
+            per_month = list(pool.map(_worker_month, [dsn] * n, [db] * n, [data] * n, months))
+    total = time.perf_counter() - t_all
+    raw_total = sum(int(p["raw_rows"]) for p in per_month)
+    return {
+        "engine": wh.engine,
+        "workers": workers,
+        "months": len(months),
+        "raw_rows": raw_total,
+        "seconds": round(total, 2),
+        "raw_rows_per_s": round(raw_total / total),
+        "peak_rss_mb_after_first_month": per_month[0]["peak_rss_mb"],
+        "peak_rss_mb": round(max(rss_mb(), *(p["peak_rss_mb"] for p in per_month)), 1),
+        "per_month": per_month,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", type=Path, required=True)
+    p.add_argument("--first", default="2024-01")
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--dsn", default=None, help="Postgres DSN; DuckDB under --data if unset")
+    p.add_argument("--db", default="bench_warehouse.duckdb", help="DuckDB file under --data")
+    p.add_argument("--workers", type=int, default=1, help="processes loading months at once")
+    args = p.parse_args(argv)
+    first = date.fromisoformat(args.first + "-01")
+    months = months_between(first, args.months)
+    print(json.dumps(run(args.dsn, args.data / args.db, args.data, months, args.workers)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

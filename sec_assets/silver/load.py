@@ -1,0 +1,140 @@
+"""Loading one month into the warehouse: the work behind the silver assets, without Dagster,
+so the benchmark and the tests drive exactly what the assets run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+from sec_assets.bronze.store import BronzeStore
+from sec_assets.silver import dims
+from sec_assets.silver.bronze_reader import MonthAnswers, read_month
+from sec_assets.silver.customers import region_customers
+from sec_assets.silver.events import reconstruct_events, touching
+from sec_assets.silver.transform import SilverMonth, build_month
+from sec_assets.warehouse.base import Warehouse
+from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
+from sec_assets.warehouse.frames import ReplaceStep, UpsertResult
+from sec_assets.warehouse.locking import file_lock
+from sec_assets.warehouse.postgres_engine import PostgresWarehouse
+
+EVENTS_LOCK_KEY = 0x5EC0E7E5  # pg_advisory_lock key of episode loads
+EVENTS_LOCK_TIMEOUT_S = 900.0
+EVENT_WINDOW = timedelta(days=14)
+# Episodes within this margin of the month also depend on its hours (their bounds and
+# censoring look at the hour right before and after them): they are recomputed too.
+EVENT_EDGE = timedelta(days=1)  # neighbouring data read to keep episodes whole across months
+DIMENSIONS = {
+    "dim_geografia": (dims.dim_geografia, "geografia_id"),
+    "dim_empresa": (dims.dim_empresa, "empresa_id"),
+    "dim_tiempo": (dims.dim_tiempo, "tiempo_id"),
+}
+
+
+def load_dimension(wh: Warehouse, name: str) -> tuple[pl.DataFrame, UpsertResult]:
+    build, key = DIMENSIONS[name]
+    frame = build()
+    return frame, wh.upsert_dimension(name, frame, key)
+
+
+def load_region_customers(wh: Warehouse, store: BronzeStore, month: str) -> pl.DataFrame:
+    frame = region_customers(store, month)
+    wh.replace_many([ReplaceStep("region_customers", frame, where={"month": month})])
+    return frame
+
+
+@dataclass(frozen=True)
+class ObservationsLoad:
+    answers: MonthAnswers
+    silver: SilverMonth
+    written: dict[str, int]
+
+
+def load_observations(
+    wh: Warehouse, store: BronzeStore, month_start: date, *, hours_per_day: int = 24
+) -> ObservationsLoad:
+    """Ledger, facts, guardrail counts and quarantine of the month, in one transaction."""
+    month = month_start.strftime("%Y-%m")
+    answers = read_month(store, month)
+    caps = wh.read(
+        "SELECT cut_region, clientes FROM silver.region_customers WHERE month = :month",
+        {"month": month},
+    )
+    silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
+    written = wh.replace_many(
+        [
+            ReplaceStep("snapshot_ledger", silver.ledger, where={"month": month}),
+            ReplaceStep("fact_interrupciones", silver.facts, where={"month": month}),
+            ReplaceStep("guardrail_counts", silver.guardrails, where={"month": month}),
+            ReplaceStep("quarantine", silver.quarantine, where={"month": month}),
+        ]
+    )
+    return ObservationsLoad(answers, silver, written)
+
+
+@contextmanager
+def events_lock(wh: Warehouse) -> Iterator[None]:
+    """One episode load at a time per warehouse, across processes: a load reads, recomputes and
+    replaces, and two adjacent months doing that at once could store a shortened episode.
+    Postgres: a session advisory lock (works across machines); DuckDB: a file lock."""
+    if isinstance(wh, PostgresWarehouse):
+        with wh.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (EVENTS_LOCK_KEY,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (EVENTS_LOCK_KEY,))
+    else:
+        assert isinstance(wh, DuckDBWarehouse)
+        lock = wh.path.with_name(wh.path.name + ".events.lock")
+        with file_lock(lock, exclusive=True, timeout_s=EVENTS_LOCK_TIMEOUT_S):
+            yield
+
+
+def load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataFrame, int]:
+    """Recompute every episode with an hour in [start, end) from the observations of the
+    window around it, and replace them by id together with the stored episodes of the same
+    comuna and company they overlap (shorter versions stored before a neighbouring month was
+    loaded). Serialized per warehouse (:func:`events_lock`), so months may load in any order
+    and in parallel. Returns the episodes written and how many stored rows they replaced."""
+    with events_lock(wh):
+        return _load_events(wh, start, end)
+
+
+def _load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataFrame, int]:
+    window = {"a": start - EVENT_WINDOW, "b": end + EVENT_WINDOW}
+    facts = wh.read(
+        "SELECT hora_local, geografia_id, empresa_id, clientes_afectados "
+        "FROM silver.fact_interrupciones WHERE hora_local >= :a AND hora_local < :b",
+        window,
+    )
+    ledger = wh.read(
+        "SELECT hora_local, status FROM silver.snapshot_ledger "
+        "WHERE hora_local >= :a AND hora_local < :b",
+        window,
+    )
+    lo, hi = start - EVENT_EDGE, end + EVENT_EDGE
+    events = touching(reconstruct_events(facts, ledger), lo, hi)
+    stored = wh.read(
+        "SELECT evento_id, geografia_id, empresa_id, first_hour, last_hour "
+        "FROM silver.fact_eventos WHERE last_hour >= :a AND first_hour < :b",
+        window,
+    )
+    spans = events.select(
+        "geografia_id",
+        "empresa_id",
+        pl.col("first_hour").alias("f"),
+        pl.col("last_hour").alias("l"),
+    )
+    overlapping = stored.join(spans, on=["geografia_id", "empresa_id"]).filter(
+        (pl.col("first_hour") <= pl.col("l")) & (pl.col("last_hour") >= pl.col("f"))
+    )
+    stale = pl.concat(
+        [touching(stored, lo, hi)["evento_id"], overlapping["evento_id"], events["evento_id"]]
+    ).unique()
+    wh.replace_many([ReplaceStep("fact_eventos", events, delete_in=("evento_id", stale.to_list()))])
+    return events, stale.len()

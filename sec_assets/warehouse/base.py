@@ -1,0 +1,196 @@
+"""The warehouse interface, written once over a small per-engine transaction API (:class:`Tx`).
+
+:class:`Warehouse` holds everything both engines share — the schema bootstrap, partition
+replacement, dimension upserts — so DuckDB and Postgres cannot drift apart; the engines only
+supply connections, bulk load and bulk read.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import polars as pl
+
+from sec_assets.warehouse.frames import (
+    ReplaceStep,
+    UpsertResult,
+    check_step,
+    conform,
+    refuse_duplicate_keys,
+)
+from sec_assets.warehouse.replace import apply_steps, delete_blocked, upsert_rows
+from sec_assets.warehouse.schema import SCHEMAS, TableInfo, link_tables, ordered_ddl, quote
+
+Engine = Literal["duckdb", "postgres"]
+
+
+class Tx(ABC):
+    """One open transaction. SQL uses ``:name`` parameters (see :mod:`.params`)."""
+
+    engine: ClassVar[Engine]
+
+    @abstractmethod
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
+
+    @abstractmethod
+    def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def fetch_frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame: ...
+
+    @abstractmethod
+    def stage(self, name: str, frame: pl.DataFrame, info: TableInfo) -> None:
+        """Make ``frame`` readable as relation ``name``, typed like ``info``'s columns, for the
+        rest of the transaction."""
+
+    @abstractmethod
+    def insert(self, info: TableInfo, frame: pl.DataFrame) -> None:
+        """Bulk-append ``frame`` (already conformed) to ``silver.<info.name>``."""
+
+    @abstractmethod
+    def introspect(self) -> list[TableInfo]:
+        """Every table of schema silver, as the catalog describes it."""
+
+    def restart(self) -> None:
+        """Commit, and go on in a new transaction on the same connection (and lock)."""
+        raise NotImplementedError(f"{self.engine} never needs a second transaction")
+
+
+class Warehouse(ABC):
+    """The silver star schema in DuckDB or Postgres: the same tables, the same calls."""
+
+    engine: ClassVar[Engine]
+    #: DuckDB cannot delete a parent row in the transaction that deletes its children.
+    defers_referenced_deletes: ClassVar[bool] = False
+    #: DuckDB cannot update an indexed column of a row that a foreign key references.
+    indexed_columns_immutable: ClassVar[bool] = False
+
+    def __init__(self, *, sql_dir: Path | None = None) -> None:
+        self.sql_dir = sql_dir
+        self._tables: dict[str, TableInfo] | None = None
+        self._tables_lock = threading.Lock()
+
+    # --- what each engine provides -------------------------------------------------------
+
+    @abstractmethod
+    def get_connection(self) -> AbstractContextManager[Any]:
+        """The engine's own connection (autocommit), for work this API does not cover."""
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Tx]:
+        """A :class:`Tx`; committed when the block ends, rolled back if it raises."""
+
+    @abstractmethod
+    def read(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        """Run a query; integers come back Int64, decimals Float64, TIMESTAMPTZ as UTC."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        """Run one statement (or a parameterless script) in its own transaction."""
+
+    def _schema_setup(self, tx: Tx, tables: dict[str, TableInfo]) -> None:  # noqa: B027
+        """Engine-specific extras after the contracts ran (Postgres adds indexes)."""
+
+    def _schema_lock(self, tx: Tx) -> None:  # noqa: B027
+        """Serialize concurrent bootstraps (Postgres: an advisory lock; DuckDB: the file lock)."""
+
+    # --- shared behaviour ----------------------------------------------------------------
+
+    def ensure_schema(self) -> list[str]:
+        """Create schemas ``silver`` and ``gold`` and every silver contract, parents first.
+
+        Idempotent and safe to call from concurrent processes. Returns the tables in the order
+        they were ensured.
+        """
+        ddl = ordered_ddl(self.sql_dir)
+        with self._transaction() as tx:
+            self._schema_lock(tx)
+            for schema in SCHEMAS:
+                tx.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+            for _, sql in ddl:
+                tx.execute(sql)
+            tables = link_tables(tx.introspect())
+            self._schema_setup(tx, tables)
+        with self._tables_lock:
+            self._tables = tables
+        return [name for name, _ in ddl]
+
+    def tables(self) -> dict[str, TableInfo]:
+        """The silver tables as the catalog describes them (read once, then cached)."""
+        with self._tables_lock:
+            if self._tables is not None:
+                return self._tables
+        with self._transaction() as tx:
+            tables = link_tables(tx.introspect())
+        with self._tables_lock:
+            self._tables = tables
+        return tables
+
+    def replace_partition(
+        self, table: str, frame: pl.DataFrame, *, where: Mapping[str, object]
+    ) -> int:
+        """Replace the rows of ``silver.<table>`` matching ``where`` by ``frame``, atomically.
+
+        ``where`` is a conjunction of equalities, e.g. ``{"month": "2024-01"}``. Returns the
+        rows written.
+        """
+        return self.replace_many([ReplaceStep(table, frame, where=where)])[table]
+
+    def replace_many(self, steps: Sequence[ReplaceStep]) -> dict[str, int]:
+        """Replace several tables in ONE transaction; ``steps`` are given parents first.
+
+        Deletes run in reverse order (children first) and inserts in the given order (parents
+        first), as foreign keys require. A table that foreign keys reference (the ledger) is
+        upserted by primary key and its rows in scope that the frame no longer has are
+        deleted: the same end state as delete-and-insert, without deleting parent rows that are
+        about to come back (see ``duckdb_engine`` for why). Returns rows written per table.
+        """
+        tables = self.tables()
+        checked = [(step, check_step(step, tables)) for step in steps]
+        plans = [
+            (ReplaceStep(s.table, conform(s.frame, i), s.where, s.delete_in), i) for s, i in checked
+        ]
+        with self._transaction() as tx:
+            blocked = apply_steps(
+                tx,
+                plans,
+                defer_referenced=self.defers_referenced_deletes,
+                immutable_indexed=self.indexed_columns_immutable,
+            )
+            if blocked:  # DuckDB only, and only when a replace drops referenced parent keys
+                tx.restart()
+                delete_blocked(tx, blocked)
+        counts: dict[str, int] = {}
+        for step, _ in plans:
+            counts[step.table] = counts.get(step.table, 0) + step.frame.height
+        return counts
+
+    def upsert_dimension(
+        self, table: str, frame: pl.DataFrame, key: str | Sequence[str]
+    ) -> UpsertResult:
+        """Insert the rows of ``frame`` whose ``key`` is absent and update the others.
+
+        Nothing is deleted: dimensions are the parents of the facts' foreign keys. ``key`` must
+        be the primary key or a unique constraint of the table.
+        """
+        keys = (key,) if isinstance(key, str) else tuple(key)
+        info = self.tables().get(table)
+        if info is None:
+            raise ValueError(f"no table silver.{table}")
+        if keys != info.primary_key and keys not in info.unique:
+            raise ValueError(f"{keys} is not the primary key or a unique key of silver.{table}")
+        missing = [k for k in keys if k not in frame.columns]
+        if missing:
+            raise ValueError(f"the frame for silver.{table} lacks key column(s) {missing}")
+        refuse_duplicate_keys(frame, keys, table)
+        rows = conform(frame, info)
+        with self._transaction() as tx:
+            inserted = upsert_rows(
+                tx, info, rows, keys, immutable_indexed=self.indexed_columns_immutable
+            )
+        return UpsertResult(inserted=inserted, updated=rows.height - inserted)

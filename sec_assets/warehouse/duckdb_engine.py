@@ -1,0 +1,234 @@
+"""The embedded warehouse: one DuckDB file, ``$SEC_DATA_DIR/warehouse.duckdb`` by default.
+
+Every primary, unique and foreign key of the silver contracts is declared and enforced here,
+as in Postgres. What DuckDB 2.0 does with them, measured (``test_warehouse_duckdb_quirks.py``
+pins each point, so an upgrade that changes one fails loudly):
+
+* Deleting rows and re-inserting the same primary keys in one transaction works (the old
+  "over-eager constraint checking" no longer bites for delete + insert).
+* A foreign key still blocks the delete of a parent row whose children were deleted *earlier in
+  the same transaction*: the check consults the child's index, which keeps those rows until
+  commit ("Violates foreign key constraint because key ... is still referenced"). Deleting
+  fact_interrupciones then snapshot_ledger of a month in one transaction therefore fails.
+* Updating a column that has an index (primary key, UNIQUE, or a foreign-key column: DuckDB
+  indexes those) is executed as delete + insert, so it fails the same way when any row
+  references the updated row — even if the value does not change. Updating other columns of a
+  referenced row works, also with ``INSERT … ON CONFLICT DO UPDATE``.
+
+Workaround (shared with Postgres in :mod:`.replace`, so both engines run the same SQL): a table
+that foreign keys reference (snapshot_ledger, and the dims via ``upsert_dimension``) is never
+deleted-and-reinserted; it is upserted by primary key, assigning only non-indexed columns, and
+the indexed ones (snapshot_ledger.tiempo_id, dim_geografia.cut_comuna, dim_tiempo.fecha) must
+be unchanged — a change is an error, not a silent skip. Parent rows that leave the partition
+while children referenced them at the start are deleted right after commit, in a second
+transaction on the same connection and lock, once it is checked that no row references them.
+No foreign key had to be dropped.
+
+Concurrency: DuckDB lets one process open a file read-write. Each call opens, works and closes
+its connection under an ``flock`` on ``<db>.lock`` (exclusive for writes, shared for reads,
+bounded by ``lock_timeout_s``); opening also retries DuckDB's own lock error with backoff, for
+processes that do not take our lock (a DuckDB CLI left open).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from itertools import count
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+import polars as pl
+
+from sec_assets.settings import load_settings
+from sec_assets.warehouse.base import Engine, Tx, Warehouse
+from sec_assets.warehouse.errors import (
+    WarehouseConnectionError,
+    WarehouseError,
+    WarehouseIntegrityError,
+    WarehouseLockTimeout,
+    WarehouseQueryError,
+)
+from sec_assets.warehouse.locking import file_lock, retry_while
+from sec_assets.warehouse.params import bind_params
+from sec_assets.warehouse.readtypes import normalize
+from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
+
+_held = threading.local()  # paths this thread holds locked: nested use would self-deadlock
+
+_COLUMNS = f"""
+SELECT table_name, column_name, data_type FROM duckdb_columns()
+WHERE schema_name = '{SCHEMA}' AND database_name = current_database()
+ORDER BY table_name, column_index
+"""
+_CONSTRAINTS = f"""
+SELECT table_name,
+       CASE constraint_type WHEN 'PRIMARY KEY' THEN 'p' WHEN 'UNIQUE' THEN 'u' ELSE 'f' END,
+       constraint_column_names, referenced_table, referenced_column_names
+FROM duckdb_constraints()
+WHERE schema_name = '{SCHEMA}' AND database_name = current_database()
+  AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')
+ORDER BY table_name, constraint_index
+"""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    """DuckDB's refusal to open a file another process holds ("Could not set lock")."""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+@contextmanager
+def _mapped_errors() -> Iterator[None]:
+    try:
+        yield
+    except duckdb.ConstraintException as exc:
+        raise WarehouseIntegrityError(str(exc)) from exc
+    except duckdb.Error as exc:
+        raise WarehouseQueryError(str(exc)) from exc
+
+
+class _DuckTx(Tx):
+    engine: ClassVar[Engine] = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._names = count()
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        query, values = bind_params(sql, params, "duckdb")
+        with _mapped_errors():  # drain the result: DuckDB 2 refuses work while one is open
+            self.con.execute(query, values).fetchall()
+
+    def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        query, values = bind_params(sql, params, "duckdb")
+        with _mapped_errors():
+            return self.con.execute(query, values).fetchall()
+
+    def fetch_frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        query, values = bind_params(sql, params, "duckdb")
+        with _mapped_errors():
+            relation = self.con.sql(query, params=values)
+            if relation is None:
+                raise ValueError("read() takes a query (SELECT / WITH / VALUES / TABLE)")
+            return normalize(relation.pl())
+
+    def stage(self, name: str, frame: pl.DataFrame, info: TableInfo) -> None:
+        raw = f"{name}_raw"
+        casts = ", ".join(
+            f"CAST({quote(c)} AS {info.types[c]}) AS {quote(c)}" for c in frame.columns
+        )
+        with _mapped_errors():
+            self.con.register(raw, frame)
+            self.con.execute(f"CREATE TEMP VIEW {quote(name)} AS SELECT {casts} FROM {quote(raw)}")
+
+    def insert(self, info: TableInfo, frame: pl.DataFrame) -> None:
+        raw = f"_sec_insert_{next(self._names)}"
+        cols = ", ".join(quote(c) for c in frame.columns)
+        with _mapped_errors():  # registrations end with the connection, closed after the tx
+            self.con.register(raw, frame)
+            self.con.execute(
+                f"INSERT INTO {quote(SCHEMA)}.{quote(info.name)} ({cols}) "
+                f"SELECT {cols} FROM {quote(raw)}"
+            )
+
+    def introspect(self) -> list[TableInfo]:
+        return build_tables(self.fetch(_COLUMNS), self.fetch(_CONSTRAINTS))
+
+    def restart(self) -> None:
+        with _mapped_errors():
+            self.con.commit()
+            self.con.begin()
+
+
+class DuckDBWarehouse(Warehouse):
+    """The silver schema in a DuckDB file (default ``$SEC_DATA_DIR/warehouse.duckdb``)."""
+
+    engine: ClassVar[Engine] = "duckdb"
+    defers_referenced_deletes: ClassVar[bool] = True
+    indexed_columns_immutable: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        sql_dir: Path | None = None,
+        lock_timeout_s: float = 300.0,
+    ) -> None:
+        super().__init__(sql_dir=sql_dir)
+        self.path = (
+            Path(path) if path is not None else load_settings().data_dir / "warehouse.duckdb"
+        )
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.lock_timeout_s = lock_timeout_s
+
+    def __repr__(self) -> str:
+        return f"DuckDBWarehouse(path={str(self.path)!r})"
+
+    def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if read_only and not self.path.exists():
+            raise WarehouseError(f"no warehouse at {self.path}: run ensure_schema() first")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return retry_while(
+                lambda: duckdb.connect(str(self.path), read_only=read_only),
+                retryable=_is_lock_error,
+                timeout_s=self.lock_timeout_s,
+            )
+        except duckdb.Error as exc:
+            if _is_lock_error(exc):
+                raise WarehouseLockTimeout(
+                    f"{self.path} stayed locked by another process for "
+                    f"{self.lock_timeout_s:.0f} s: {exc}"
+                ) from exc
+            raise WarehouseConnectionError(f"cannot open {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _connection(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        key = self.path.resolve()
+        held: set[Path] = getattr(_held, "paths", set())
+        if key in held:
+            raise WarehouseError(
+                f"nested use of {self!r} on one thread (inside get_connection() or a "
+                "transaction): it would wait for its own lock"
+            )
+        _held.paths = held | {key}
+        try:
+            with file_lock(self.lock_path, exclusive=write, timeout_s=self.lock_timeout_s):
+                con = self._open(read_only=not write)
+                try:
+                    con.execute("SET TimeZone = 'UTC'").fetchall()
+                    yield con
+                finally:
+                    con.close()
+        finally:
+            _held.paths = held
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write DuckDB connection (autocommit, ``TimeZone`` UTC) under the write lock.
+
+        Do not call other methods of this warehouse inside the block (same lock)."""
+        with self._connection(write=True) as con:
+            yield con
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Tx]:
+        with self._connection(write=True) as con:
+            con.begin()
+            try:
+                yield _DuckTx(con)
+            except BaseException:
+                con.rollback()
+                raise
+            with _mapped_errors():
+                con.commit()
+
+    def read(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        with self._connection(write=False) as con:
+            return _DuckTx(con).fetch_frame(sql, params)
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        with self._transaction() as tx:
+            tx.execute(sql, params)

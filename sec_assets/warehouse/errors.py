@@ -1,0 +1,26 @@
+"""Errors raised by the warehouse. Messages never contain a secret (the DSN is redacted)."""
+
+from __future__ import annotations
+
+
+class WarehouseError(Exception):
+    """Base class of every error raised by :mod:`sec_assets.warehouse`."""
+
+
+class WarehouseConnectionError(WarehouseError):
+    """The database could not be opened or reached (the DSN in the message is redacted)."""
+
+
+class WarehouseLockTimeout(WarehouseError):
+    """Another writer held the DuckDB file for longer than ``lock_timeout_s``."""
+
+
+class WarehouseIntegrityError(WarehouseError):
+    """A primary key, foreign key, unique or NOT NULL constraint refused the change.
+
+    The transaction was rolled back: the tables are as they were before the call.
+    """
+
+
+class WarehouseQueryError(WarehouseError):
+    """Any other error the engine raised while running a statement."""

@@ -1,0 +1,233 @@
+"""The shared warehouse: Postgres, reached through ``SEC_PG_DSN``.
+
+Bulk paths are COPY both ways: frames go in as CSV written by Polars in chunks (``COPY
+silver.<t> (cols) FROM STDIN``), results come out as CSV (``COPY (query) TO STDOUT``) parsed by
+Polars with the dtypes the query's column types call for. Each call uses its own connection
+(autocommit, ``TimeZone`` UTC) and one transaction, so concurrent monthly loads only touch
+their own month's rows.
+
+Postgres does not index the referencing side of a foreign key; :meth:`ensure_schema` adds an
+index per foreign key and per ``month`` column (the partition deletes), named ``ix_<table>__…``.
+
+The DSN is a secret: it is kept as ``SecretStr``; repr and every error raised here show it
+redacted (``postgresql://user:***@host/db``) and never chain the driver's exception, whose
+text may quote the DSN.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+import polars as pl
+import psycopg
+from pydantic import SecretStr
+
+from sec_assets.warehouse.base import Engine, Tx, Warehouse
+from sec_assets.warehouse.dsn import redact_dsn, redact_text
+from sec_assets.warehouse.errors import (
+    WarehouseConnectionError,
+    WarehouseIntegrityError,
+    WarehouseQueryError,
+)
+from sec_assets.warehouse.params import bind_params
+from sec_assets.warehouse.readtypes import from_pg_text, pg_schema
+from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
+
+COPY_CHUNK_ROWS = 100_000
+_SCHEMA_LOCK_KEY = 7_240_301  # pg_advisory_xact_lock key serializing ensure_schema
+
+_COLUMNS = """
+SELECT table_name, column_name, data_type FROM information_schema.columns
+WHERE table_schema = %(schema)s ORDER BY table_name, ordinal_position
+"""
+_CONSTRAINTS = """
+SELECT cl.relname, con.contype::text,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(n, i)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
+       fcl.relname::text,
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(n, i)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)
+FROM pg_constraint con
+JOIN pg_class cl ON cl.oid = con.conrelid
+JOIN pg_namespace ns ON ns.oid = cl.relnamespace
+LEFT JOIN pg_class fcl ON fcl.oid = con.confrelid
+WHERE ns.nspname = %(schema)s AND con.contype IN ('p', 'u', 'f')
+ORDER BY cl.relname, con.conname
+"""
+
+
+@contextmanager
+def _mapped_errors() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.errors.IntegrityError as exc:
+        raise WarehouseIntegrityError(str(exc)) from exc
+    except psycopg.Error as exc:
+        raise WarehouseQueryError(str(exc)) from exc
+
+
+def copy_in(cur: psycopg.Cursor[Any], target: str, frame: pl.DataFrame) -> None:
+    """``COPY target (frame columns) FROM STDIN`` fed by Polars CSV, chunk by chunk.
+
+    Non-numeric values are quoted, so an empty string stays '' and only a missing value is
+    NULL (and a lone ``\\.`` cannot end the data early).
+    """
+    cols = ", ".join(quote(c) for c in frame.columns)
+    with cur.copy(f"COPY {target} ({cols}) FROM STDIN (FORMAT csv)") as copy:
+        for chunk in frame.iter_slices(COPY_CHUNK_ROWS):
+            copy.write(chunk.write_csv(include_header=False, quote_style="non_numeric").encode())
+
+
+def copy_out(cur: psycopg.Cursor[Any], query: str, params: dict[str, Any] | None) -> pl.DataFrame:
+    """The result of ``query`` via ``COPY (query) TO STDOUT``, typed from its column OIDs."""
+    cur.execute(f"SELECT * FROM ({query}) AS _sec_q LIMIT 0", params)
+    if cur.description is None:
+        raise ValueError("read() takes a query (SELECT / WITH / VALUES / TABLE)")
+    names = [d.name for d in cur.description]
+    oids = [d.type_code for d in cur.description]
+    buf = io.BytesIO()
+    with cur.copy(f"COPY ({query}) TO STDOUT (FORMAT csv, FORCE_QUOTE *)", params) as copy:
+        for data in copy:
+            buf.write(data)
+    if not buf.getbuffer().nbytes:
+        return pl.DataFrame(schema=pg_schema(names, oids))
+    buf.seek(0)
+    text = pl.read_csv(
+        buf,
+        has_header=False,
+        new_columns=names,
+        schema=dict.fromkeys(names, pl.String),
+        encoding="utf8",
+    )
+    return text.select(from_pg_text(n, o) for n, o in zip(names, oids, strict=True))
+
+
+class _PgTx(Tx):
+    engine: ClassVar[Engine] = "postgres"
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        query, values = bind_params(sql, params, "postgres")
+        with _mapped_errors():
+            self.conn.execute(query, values)
+
+    def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        query, values = bind_params(sql, params, "postgres")
+        with _mapped_errors():
+            return self.conn.execute(query, values).fetchall()
+
+    def fetch_frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        query, values = bind_params(sql.strip().rstrip(";"), params, "postgres")
+        with _mapped_errors(), self.conn.cursor() as cur:
+            return copy_out(cur, query, values)
+
+    def stage(self, name: str, frame: pl.DataFrame, info: TableInfo) -> None:
+        cols = ", ".join(quote(c) for c in frame.columns)
+        with _mapped_errors(), self.conn.cursor() as cur:
+            cur.execute(
+                f"CREATE TEMP TABLE {quote(name)} ON COMMIT DROP AS SELECT {cols} "
+                f"FROM {quote(SCHEMA)}.{quote(info.name)} WITH NO DATA"
+            )
+            copy_in(cur, quote(name), frame)
+
+    def insert(self, info: TableInfo, frame: pl.DataFrame) -> None:
+        with _mapped_errors(), self.conn.cursor() as cur:
+            copy_in(cur, f"{quote(SCHEMA)}.{quote(info.name)}", frame)
+
+    def introspect(self) -> list[TableInfo]:
+        params = {"schema": SCHEMA}
+        with _mapped_errors():
+            columns = self.conn.execute(_COLUMNS, params).fetchall()
+            constraints = self.conn.execute(_CONSTRAINTS, params).fetchall()
+        return build_tables(columns, constraints)
+
+
+class PostgresWarehouse(Warehouse):
+    """The silver schema in Postgres. ``dsn`` is a libpq URL or key=value string."""
+
+    engine: ClassVar[Engine] = "postgres"
+
+    def __init__(
+        self,
+        dsn: SecretStr | str,
+        *,
+        sql_dir: Path | None = None,
+        connect_timeout_s: float = 10.0,
+    ) -> None:
+        super().__init__(sql_dir=sql_dir)
+        self._dsn = dsn if isinstance(dsn, SecretStr) else SecretStr(dsn)
+        self.connect_timeout_s = connect_timeout_s
+
+    @property
+    def redacted_dsn(self) -> str:
+        return redact_dsn(self._dsn.get_secret_value())
+
+    def __repr__(self) -> str:
+        return f"PostgresWarehouse(dsn={self.redacted_dsn!r})"
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        dsn = self._dsn.get_secret_value()
+        failure: str | None = None
+        try:
+            conn = psycopg.connect(
+                dsn,
+                autocommit=True,
+                connect_timeout=max(1, round(self.connect_timeout_s)),
+                application_name="sec_assets",
+                client_encoding="utf8",
+            )
+        except Exception as exc:  # the driver's text may quote the DSN: redact, do not chain
+            failure = redact_text(" ".join(f"{type(exc).__name__}: {exc}".split()), dsn)
+        if failure is not None:
+            raise WarehouseConnectionError(
+                f"cannot connect to Postgres at {self.redacted_dsn}: {failure}"
+            )
+        try:
+            conn.execute("SET TIME ZONE 'UTC'")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @contextmanager
+    def get_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A psycopg connection (autocommit; use ``with conn.transaction():``), TimeZone UTC."""
+        with self._connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Tx]:
+        with self._connect() as conn, _mapped_errors(), conn.transaction():
+            yield _PgTx(conn)
+
+    def _schema_lock(self, tx: Tx) -> None:
+        tx.execute("SELECT pg_advisory_xact_lock(:key)", {"key": _SCHEMA_LOCK_KEY})
+
+    def _schema_setup(self, tx: Tx, tables: dict[str, TableInfo]) -> None:
+        for info in tables.values():
+            keys = [info.primary_key, *info.unique]
+            wanted = [fk.columns for fk in info.foreign_keys]
+            if "month" in info.columns:
+                wanted.append(("month",))
+            for cols in dict.fromkeys(wanted):
+                if any(key[: len(cols)] == cols for key in keys):
+                    continue  # already the leading columns of a key's index
+                name = f"ix_{info.name}__{'_'.join(cols)}"[:63]
+                tx.execute(
+                    f"CREATE INDEX IF NOT EXISTS {quote(name)} ON {quote(SCHEMA)}."
+                    f"{quote(info.name)} ({', '.join(quote(c) for c in cols)})"
+                )
+
+    def read(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        with self._transaction() as tx:
+            return tx.fetch_frame(sql, params)
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        with self._transaction() as tx:
+            tx.execute(sql, params)

@@ -1,0 +1,53 @@
+"""The warehouse as a Dagster resource.
+
+Unset fields are read from the environment (``SEC_PG_DSN``, ``SEC_DATA_DIR``) when the run
+starts, never at import time. Pass the DSN as ``dg.EnvVar("SEC_PG_DSN")`` so Dagster shows the
+variable's name, not its value.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import dagster as dg
+from pydantic import Field, PrivateAttr
+
+from sec_assets.settings import SecSettings, load_settings
+from sec_assets.warehouse.base import Warehouse
+from sec_assets.warehouse.connect import connect_warehouse
+
+_ensured: set[str] = set()  # warehouses whose schema this process has ensured
+_ensured_lock = threading.Lock()
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The silver warehouse: Postgres when a DSN is set, else DuckDB under ``data_dir``."""
+
+    pg_dsn: str | None = Field(
+        default=None, repr=False, description="Postgres DSN (SEC_PG_DSN); a secret."
+    )
+    data_dir: str | None = Field(default=None, description="Where warehouse.duckdb lives.")
+
+    _settings: SecSettings | None = PrivateAttr(default=None)
+    _warehouse: Warehouse | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._settings = load_settings(**self.model_dump(exclude_none=True))
+
+    @property
+    def settings(self) -> SecSettings:
+        if self._settings is None:
+            self._settings = load_settings(**self.model_dump(exclude_none=True))
+        return self._settings
+
+    def get_warehouse(self) -> Warehouse:
+        """The warehouse, its schema ensured once per process."""
+        if self._warehouse is None:
+            warehouse = connect_warehouse(self.settings)
+            key = repr(warehouse)  # redacted: a path or postgresql://user:***@host/db
+            with _ensured_lock:
+                if key not in _ensured:
+                    warehouse.ensure_schema()
+                    _ensured.add(key)
+            self._warehouse = warehouse
+        return self._warehouse

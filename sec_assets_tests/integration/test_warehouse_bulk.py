@@ -1,0 +1,136 @@
+"""The bulk paths (Arrow into DuckDB, COPY CSV into Postgres) and reads, value for value."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pytest
+
+from sec_assets.warehouse import Warehouse
+from sec_assets_tests.integration import test_warehouse_support as support
+from sec_assets_tests.integration.test_warehouse_support import (
+    ledger,
+    table,
+)
+
+engine, duckdb_templates, pg_session_database, warehouse, seeded = support.FIXTURES
+
+NASTY = [
+    "Peñalolén",
+    'Ñuñoa, "centro"',
+    "O`Higgins",
+    "Libertador General Bernardo O'Higgins",
+    "line one\nline two",
+    "crlf\r\nend",
+    "tab\there; semi",
+    "",
+    "\\N",
+    "\\.",
+    "100% luz, sin `backticks`?",
+    "  padded  ",
+    "emoji ⚡ ümlaut ç",
+]
+
+
+def test_text_round_trips_exactly(warehouse: Warehouse) -> None:
+    n = len(NASTY)
+    frame = pl.DataFrame(
+        {
+            "month": ["2024-01"] * (n + 1),
+            "hour_key": [f"2024-01-01T{i:02d}" for i in range(n + 1)],
+            "reason": ["schema_error"] * (n + 1),
+            "source_file": [*NASTY, "plain"],
+            "detail": [*NASTY, None],  # '' stays '', a missing value stays NULL
+        }
+    )
+    assert warehouse.replace_partition("quarantine", frame, where={"month": "2024-01"}) == n + 1
+    got = table(warehouse, "quarantine", order="hour_key")
+    assert got.equals(frame)
+    assert got.filter(pl.col("detail").is_null())["source_file"].to_list() == ["plain"]
+
+
+def test_timestamps_booleans_and_big_integers_round_trip(seeded: Warehouse) -> None:
+    frame = ledger("2024-01", hours=4).with_columns(
+        customers=pl.Series([0, 2**62, -(2**53) - 1, 9_223_372_036_854_775_807]),
+        hora_utc=pl.Series(
+            [
+                datetime(2024, 1, 1, 3, 0, 0, 123456, tzinfo=UTC),
+                datetime(2024, 1, 1, 4, tzinfo=UTC),
+                datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+                datetime(2038, 1, 19, 3, 14, 8, tzinfo=UTC),
+            ]
+        ),
+        fetched_at=pl.Series([None, datetime(2024, 1, 1, tzinfo=UTC), None, None]),
+        server_time=pl.Series([None, datetime(2024, 1, 1, 0, 0, 1, 5), None, None]),
+        error=pl.Series([None, "", 'timeout, "retry"', "ñ\n"]),
+        era=pl.Series([None, "legacy", "current", "empty"]),
+    )
+    seeded.replace_partition("snapshot_ledger", frame, where={"month": "2024-01"})
+    got = table(seeded, "snapshot_ledger")
+    expected = frame.with_columns(pl.col(pl.Int32).cast(pl.Int64))
+    assert got.schema == expected.schema
+    assert got.equals(expected)
+
+
+def test_timezones_are_made_explicit(seeded: Warehouse) -> None:
+    santiago = datetime(2024, 1, 1, 0, tzinfo=UTC).replace(tzinfo=None)
+    frame = ledger("2024-01", hours=1).with_columns(
+        hora_utc=pl.Series([santiago]).dt.replace_time_zone("America/Santiago"),
+        fetched_at=pl.Series([santiago]),  # naive for TIMESTAMPTZ: taken as UTC
+    )
+    seeded.replace_partition("snapshot_ledger", frame, where={"month": "2024-01"})
+    got = seeded.read("SELECT hora_utc, fetched_at FROM silver.snapshot_ledger")
+    assert got.row(0) == (
+        datetime(2024, 1, 1, 3, tzinfo=UTC),  # midnight in Santiago (UTC-3 in summer)
+        datetime(2024, 1, 1, 0, tzinfo=UTC),
+    )
+    aware_for_naive = frame.with_columns(
+        hora_local=pl.col("hora_local").dt.replace_time_zone("UTC")
+    )
+    with pytest.raises(ValueError, match="naive TIMESTAMP"):
+        seeded.replace_partition("snapshot_ledger", aware_for_naive, where={"month": "2024-01"})
+
+
+def test_reads_have_the_same_dtypes_on_both_engines(seeded: Warehouse) -> None:
+    seeded.replace_partition(
+        "snapshot_ledger", ledger("2024-01", hours=3), where={"month": "2024-01"}
+    )
+    got = seeded.read(
+        """
+        SELECT hour_key, hora_local, hora_utc, CAST(hora_local AS DATE) AS fecha,
+               tiempo_id, customers, sum(customers) OVER () AS total,
+               CAST(customers AS DOUBLE PRECISION) / 7 AS ratio, status = 'ok' AS ok,
+               CAST(NULL AS TEXT) AS nothing, '100%' AS pct, 'a:b' AS colon
+        FROM silver.snapshot_ledger
+        WHERE month = :month AND hour_key LIKE '2024-01-01T0%' AND tiempo_id::int > :min
+        ORDER BY hour_key
+        """,
+        {"month": "2024-01", "min": 0},
+    )
+    assert got.schema == pl.Schema(
+        {
+            "hour_key": pl.String,
+            "hora_local": pl.Datetime("us"),
+            "hora_utc": pl.Datetime("us", "UTC"),
+            "fecha": pl.Date,
+            "tiempo_id": pl.Int64,
+            "customers": pl.Int64,
+            "total": pl.Float64,  # sum(bigint) is numeric / hugeint: Float64 on both
+            "ratio": pl.Float64,
+            "ok": pl.Boolean,
+            "nothing": pl.String,
+            "pct": pl.String,
+            "colon": pl.String,
+        }
+    )
+    assert got.height == 3
+    assert got["fecha"].to_list() == [date(2024, 1, 1)] * 3
+    assert got["pct"].to_list() == ["100%"] * 3 and got["colon"].to_list() == ["a:b"] * 3
+    empty = seeded.read(
+        "SELECT hour_key, hora_utc, customers FROM silver.snapshot_ledger WHERE false"
+    )
+    assert empty.is_empty()
+    assert empty.schema == pl.Schema(
+        {"hour_key": pl.String, "hora_utc": pl.Datetime("us", "UTC"), "customers": pl.Int64}
+    )

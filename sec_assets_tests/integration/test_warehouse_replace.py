@@ -1,0 +1,210 @@
+"""Partition replacement on both engines: exactly the month, atomically, idempotently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+import pytest
+
+from sec_assets.warehouse import ReplaceStep, Warehouse, WarehouseIntegrityError
+from sec_assets_tests.integration import test_warehouse_support as support
+from sec_assets_tests.integration.test_warehouse_support import (
+    eventos,
+    facts,
+    ledger,
+    load_month,
+    month_rows,
+    table,
+)
+
+engine, duckdb_templates, pg_session_database, warehouse, seeded = support.FIXTURES
+
+
+def snapshot(wh: Warehouse) -> dict[str, pl.DataFrame]:
+    return {t: table(wh, t) for t in ("snapshot_ledger", "fact_interrupciones", "fact_eventos")}
+
+
+def test_replace_touches_exactly_its_month(seeded: Warehouse) -> None:
+    load_month(seeded, "2024-01")
+    load_month(seeded, "2024-02")
+    february = table(seeded, "fact_interrupciones").filter(pl.col("month") == "2024-02")
+
+    written = load_month(seeded, "2024-01", hours=5, bump=1)
+
+    assert written == {"snapshot_ledger": 744, "fact_interrupciones": 5 * 8 * 3}
+    after = table(seeded, "fact_interrupciones")
+    assert after.filter(pl.col("month") == "2024-02").equals(february)
+    january = after.filter(pl.col("month") == "2024-01")
+    assert january.equals(facts("2024-01", hours=5, bump=1).sort("hash_id").pipe(_as_read))
+    assert month_rows(seeded, "snapshot_ledger", "2024-02") == 29 * 24
+
+
+def _as_read(frame: pl.DataFrame) -> pl.DataFrame:
+    """A built frame with the dtypes read() returns (ints Int64, TIMESTAMPTZ as UTC)."""
+    return frame.with_columns(pl.col(pl.Int32).cast(pl.Int64))
+
+
+def test_rerunning_the_same_load_changes_nothing(seeded: Warehouse) -> None:
+    load_month(seeded, "2024-01")
+    first = snapshot(seeded)
+    load_month(seeded, "2024-01")
+    load_month(seeded, "2024-01")
+    second = snapshot(seeded)
+    assert all(first[t].equals(second[t]) for t in first)
+    assert first["fact_interrupciones"].height == 24 * 8 * 3
+
+
+SPOILERS: list[tuple[str, Callable[[pl.DataFrame], pl.DataFrame]]] = [
+    ("foreign key", lambda f: f.with_columns(geografia_id=pl.lit(99_999))),
+    ("primary key", lambda f: pl.concat([f, f.head(1)])),
+    ("not null", lambda f: f.with_columns(era=pl.lit(None, pl.String))),
+]
+
+
+def test_a_failing_load_rolls_back_and_keeps_the_month(seeded: Warehouse) -> None:
+    load_month(seeded, "2024-01")
+    before = snapshot(seeded)
+    new_ledger = ledger("2024-01", status="degraded")  # upserted first, then undone
+    for rule, spoil in SPOILERS:
+        bad = spoil(facts("2024-01", bump=7))
+        with pytest.raises(WarehouseIntegrityError):
+            seeded.replace_many(
+                [
+                    ReplaceStep("snapshot_ledger", new_ledger, where={"month": "2024-01"}),
+                    ReplaceStep("fact_interrupciones", bad, where={"month": "2024-01"}),
+                ]
+            )
+        after = snapshot(seeded)
+        assert all(before[t].equals(after[t]) for t in before), f"{rule}: not rolled back"
+
+
+def in_one_transaction(wh: Warehouse, statements: list[str]) -> None:
+    """Run raw ``statements`` in one transaction on the engine's own connection."""
+    with wh.get_connection() as con:
+        if wh.engine == "duckdb":
+            con.begin()
+            for sql in statements:
+                con.execute(sql)
+            con.commit()
+        else:
+            with con.transaction():
+                for sql in statements:
+                    con.execute(sql)
+
+
+def test_delete_and_reinsert_the_same_keys_in_one_transaction(seeded: Warehouse) -> None:
+    load_month(seeded, "2024-01")
+    before = table(seeded, "fact_interrupciones")
+    month = "FROM silver.fact_interrupciones WHERE month = '2024-01'"
+    in_one_transaction(
+        seeded,
+        [
+            f"CREATE TEMP TABLE keep AS SELECT * {month}",
+            f"DELETE {month}",
+            "INSERT INTO silver.fact_interrupciones SELECT * FROM keep",
+            f"DELETE {month}",
+            "INSERT INTO silver.fact_interrupciones SELECT * FROM keep",
+        ],
+    )
+    assert table(seeded, "fact_interrupciones").equals(before)
+    # Through the API: the same keys deleted and re-inserted, with new values.
+    load_month(seeded, "2024-01", bump=100)
+    got = table(seeded, "fact_interrupciones")
+    assert got["hash_id"].equals(before["hash_id"])
+    assert (got["clientes_afectados"] - before["clientes_afectados"]).unique().to_list() == [100]
+    # The ledger alone, its hours still referenced by the facts: updated in place.
+    seeded.replace_partition(
+        "snapshot_ledger", ledger("2024-01", status="empty"), where={"month": "2024-01"}
+    )
+    assert table(seeded, "snapshot_ledger")["status"].unique().to_list() == ["empty"]
+
+
+def test_a_shorter_ledger_drops_its_vanished_hours_with_their_facts(seeded: Warehouse) -> None:
+    load_month(seeded, "2024-01")  # facts reference the first 24 hours
+    short = ledger("2024-01", hours=12)
+    seeded.replace_many(
+        [
+            ReplaceStep("snapshot_ledger", short, where={"month": "2024-01"}),
+            ReplaceStep(
+                "fact_interrupciones", facts("2024-01", hours=12), where={"month": "2024-01"}
+            ),
+        ]
+    )
+    assert month_rows(seeded, "snapshot_ledger", "2024-01") == 12
+    assert month_rows(seeded, "fact_interrupciones", "2024-01") == 12 * 8 * 3
+
+
+def test_dropping_a_parent_row_still_referenced_elsewhere_fails_whole(seeded: Warehouse) -> None:
+    load_month(seeded, "2024-01")
+    stray = (
+        facts("2024-01", hours=24)
+        .tail(1)
+        .with_columns(month=pl.lit("2024-02"), hash_id=pl.lit("x"))
+    )
+    seeded.replace_partition("fact_interrupciones", stray, where={"month": "2024-02"})
+    before = snapshot(seeded)
+    with pytest.raises(WarehouseIntegrityError):  # hour 23 of Jan is used by a Feb row
+        seeded.replace_many(
+            [
+                ReplaceStep(
+                    "snapshot_ledger", ledger("2024-01", hours=12), where={"month": "2024-01"}
+                ),
+                ReplaceStep(
+                    "fact_interrupciones", facts("2024-01", hours=12), where={"month": "2024-01"}
+                ),
+            ]
+        )
+    after = snapshot(seeded)
+    assert all(before[t].equals(after[t]) for t in before)
+
+
+def test_delete_in_replaces_events_by_id(seeded: Warehouse) -> None:
+    seeded.replace_partition(
+        "fact_eventos", eventos("2024-01", ["a", "b", "c"]), where={"month": "2024-01"}
+    )
+    seeded.replace_many(
+        [
+            ReplaceStep(
+                "fact_eventos",
+                eventos("2024-01", ["b", "d"], peak=7),
+                delete_in=("evento_id", ["b", "d", "zz"]),
+            )
+        ]
+    )
+    got = table(seeded, "fact_eventos").select("evento_id", "peak_customers")
+    assert got.rows() == [("a", 100), ("b", 7), ("c", 100), ("d", 7)]
+    seeded.replace_many(
+        [ReplaceStep("fact_eventos", eventos("2024-01", []), delete_in=("evento_id", []))]
+    )
+    assert table(seeded, "fact_eventos").height == 4  # an empty key list deletes nothing
+    seeded.replace_many(
+        [
+            ReplaceStep(
+                "fact_eventos",
+                eventos("2024-01", ["a"], peak=1),
+                where={"month": "2024-01"},
+                delete_in=("evento_id", ["a", "c"]),
+            )
+        ]
+    )
+    assert table(seeded, "fact_eventos").select("evento_id", "peak_customers").rows() == [
+        ("a", 1),
+        ("b", 7),
+        ("d", 7),
+    ]
+
+
+def test_a_frame_outside_its_partition_is_refused_before_any_change(seeded: Warehouse) -> None:
+    load_month(seeded, "2024-01")
+    before = snapshot(seeded)
+    with pytest.raises(ValueError, match="outside the partition"):
+        seeded.replace_partition(
+            "fact_interrupciones", facts("2024-02"), where={"month": "2024-01"}
+        )
+    with pytest.raises(ValueError, match="needs where= or delete_in="):
+        seeded.replace_many([ReplaceStep("fact_eventos", eventos("2024-01", ["a"]))])
+    with pytest.raises(ValueError, match="no column"):
+        seeded.replace_partition("fact_eventos", eventos("2024-01", ["a"]), where={"mes": "x"})
+    after = snapshot(seeded)
+    assert all(before[t].equals(after[t]) for t in before)

@@ -1,0 +1,67 @@
+"""The Postgres DSN is a secret: never in a repr, a str, a log line or an error we raise."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+import pytest
+from pydantic import SecretStr
+
+from sec_assets.settings import load_settings
+from sec_assets.warehouse import (
+    PostgresWarehouse,
+    WarehouseConnectionError,
+    connect_warehouse,
+)
+from sec_assets.warehouse.resource import WarehouseResource
+
+SECRET = "S3cr3t-pw"
+
+# Each DSN holds the secret; each fails at a different stage of connecting.
+BAD_DSNS = [
+    pytest.param(f"postgresql://sec_user:{SECRET}@127.0.0.1:1/nodb", id="url-refused"),
+    pytest.param(f"postgresql://sec_user:{SECRET}%40x@127.0.0.1:1/nodb", id="url-encoded"),
+    pytest.param(f"host=127.0.0.1 port=1 user=u password={SECRET} dbname=x", id="keyword"),
+    pytest.param(f"host=127.0.0.1 password='{SECRET} x' garbage", id="keyword-malformed"),
+    pytest.param(f"postgresql://u:{SECRET}@127.0.0.1:notaport/db", id="url-bad-port"),
+    pytest.param(f"postgresql://127.0.0.1:1/db?user=u&password={SECRET}", id="url-query"),
+    pytest.param(
+        f"postgresql://no_such_role:{SECRET}@127.0.0.1:5432/postgres", id="server-refuses"
+    ),
+]
+
+
+def everything_said(exc: BaseException) -> str:
+    return "\n".join(
+        [str(exc), repr(exc), *traceback.format_exception(type(exc), exc, exc.__traceback__)]
+    )
+
+
+@pytest.mark.parametrize("dsn", BAD_DSNS)
+def test_connection_errors_are_redacted(dsn: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    warehouse = PostgresWarehouse(dsn, connect_timeout_s=2)
+    with pytest.raises(WarehouseConnectionError) as info:
+        warehouse.ensure_schema()
+    said = everything_said(info.value)
+    assert SECRET not in said
+    assert "***" in said
+    assert info.value.__cause__ is None and info.value.__context__ is None
+    assert SECRET not in caplog.text
+    assert SECRET not in repr(warehouse) and SECRET not in str(warehouse)
+
+
+def test_the_redacted_form_keeps_what_helps_debugging() -> None:
+    wh = PostgresWarehouse(SecretStr(f"postgresql://sec_user:{SECRET}@db.example:5433/sec"))
+    assert repr(wh) == "PostgresWarehouse(dsn='postgresql://sec_user:***@db.example:5433/sec')"
+
+
+def test_settings_and_resource_do_not_show_the_dsn() -> None:
+    dsn = f"postgresql://sec_user:{SECRET}@127.0.0.1:5432/sec"
+    settings = load_settings(pg_dsn=dsn)
+    wh = connect_warehouse(settings)
+    assert isinstance(wh, PostgresWarehouse)
+    resource = WarehouseResource(pg_dsn=dsn)
+    for text in (repr(settings), str(settings), repr(wh), str(wh), repr(resource), str(resource)):
+        assert SECRET not in text
