@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 import polars as pl
 
@@ -27,7 +28,8 @@ def true_episodes(truth_hourly: pl.DataFrame) -> pl.DataFrame:
         pl.lit("all").alias("empresa_id"),
         pl.col("customers").alias("clientes_afectados"),
     )
-    hours = pl.datetime_range(hourly["hour"].min(), hourly["hour"].max(), "1h", eager=True)
+    first, last = cast(datetime, hourly["hour"].min()), cast(datetime, hourly["hour"].max())
+    hours = pl.datetime_range(first, last, "1h", eager=True)
     ledger = pl.DataFrame({"hora_local": hours, "status": "ok"})
     return reconstruct_events(facts, ledger)
 
@@ -94,16 +96,18 @@ def measure(
     per_region = true_ch.join(reco_ch, on="cut_region", how="left").with_columns(
         ((pl.col("reco").fill_null(0) - pl.col("true")).abs() / pl.col("true")).alias("rel")
     )
+
+    def num(value: Any) -> float:
+        return float(value or 0.0)
+
     return {
         "true_outages": float(outages.height),
         "found_share": round(found_share, 4),
         "true_episodes": float(true_eps.height),
-        "peak_median_rel_error": round(float(matched["_err"].median() or 0.0), 4),
+        "peak_median_rel_error": round(num(matched["_err"].median()), 4),
         "peak_weighted_abs_rel_error": round(
-            float((abs_err * weights).sum() / max(weights.sum(), 1)), 4
+            num((abs_err * weights).sum()) / max(num(weights.sum()), 1.0), 4
         ),
-        "customer_hours_region_mean_abs_rel_error": round(
-            float(per_region["rel"].mean() or 0.0), 4
-        ),
-        "customer_hours_region_max_abs_rel_error": round(float(per_region["rel"].max() or 0.0), 4),
+        "customer_hours_region_mean_abs_rel_error": round(num(per_region["rel"].mean()), 4),
+        "customer_hours_region_max_abs_rel_error": round(num(per_region["rel"].max()), 4),
     }

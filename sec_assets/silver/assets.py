@@ -6,7 +6,7 @@ exactly its month in one transaction, by bulk load.
 """
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import dagster as dg
 import polars as pl
@@ -217,7 +217,9 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             "customer_hours": dg.MetadataValue.float(
                 round(float(events["customer_hours"].sum()), 1)
             ),
-            "max_peak_customers": dg.MetadataValue.int(int(events["peak_customers"].max() or 0)),
+            "max_peak_customers": dg.MetadataValue.int(
+                int(cast(int, events["peak_customers"].max()) or 0)
+            ),
             "censored_start": dg.MetadataValue.int(int(events["censored_start"].sum())),
             "censored_end": dg.MetadataValue.int(int(events["censored_end"].sum())),
             "preview": dg.MetadataValue.md(

@@ -22,14 +22,14 @@ from sec_assets.sec_client.validation import CURRENT_FIELDS, LEGACY_FIELDS
 RAW_FIELDS = tuple(dict.fromkeys(LEGACY_FIELDS + CURRENT_FIELDS))
 RAW_SCHEMA = dict.fromkeys(RAW_FIELDS, pl.Utf8)
 
-HOURS_SCHEMA = {
-    "hour_key": pl.Utf8,
-    "outcome": pl.Utf8,  # latest valid outcome (ok/empty), else the last attempt's outcome
-    "versions": pl.Int32,
-    "attempts": pl.Int32,
+HOURS_SCHEMA: dict[str, pl.DataType] = {
+    "hour_key": pl.Utf8(),
+    "outcome": pl.Utf8(),  # latest valid outcome (ok/empty), else the last attempt's outcome
+    "versions": pl.Int32(),
+    "attempts": pl.Int32(),
     "fetched_at": pl.Datetime("us", "UTC"),
-    "error": pl.Utf8,
-    "source_file": pl.Utf8,
+    "error": pl.Utf8(),
+    "source_file": pl.Utf8(),
 }
 
 

@@ -10,11 +10,11 @@ import polars as pl
 from sec_assets.bronze.store import BronzeStore, body_bytes, read_envelope
 from sec_assets.masterdata import regions
 
-SCHEMA = {
-    "month": pl.Utf8,
-    "cut_region": pl.Int32,
-    "clientes": pl.Int64,
-    "source": pl.Utf8,
+SCHEMA: dict[str, pl.DataType] = {
+    "month": pl.Utf8(),
+    "cut_region": pl.Int32(),
+    "clientes": pl.Int64(),
+    "source": pl.Utf8(),
     "fetched_at": pl.Datetime("us", "UTC"),
 }
 
@@ -50,6 +50,6 @@ def region_customers(store: BronzeStore, month: str) -> pl.DataFrame:
             .alias("source"),
             "fetched_at",
         )
-        .cast(SCHEMA)  # type: ignore[arg-type]
+        .cast(pl.Schema(SCHEMA))
         .sort("cut_region")
     )
