@@ -97,6 +97,8 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
             f"empty {ledger['hours_empty']}, degraded {ledger['hours_degraded']}, "
             f"failed {ledger['hours_failed']})"
         )
+        peak, at = ledger["peak_hour_customers"], ledger["peak_hour"]
+        print(f"  national peak   {peak:,} customers without power at {at}")
     if facts:
         guard = {
             k.removeprefix("guardrail_"): v for k, v in facts.items() if k.startswith("guardrail_")
