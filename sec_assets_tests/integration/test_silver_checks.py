@@ -1,0 +1,111 @@
+"""Every silver check passes on a small valid month and fails on data crafted to break it, on
+both engines. The tables are created without their constraints here, so that the bad rows
+the constraints would refuse can exist: the checks are the second line of defence."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sec_assets.silver.checks import CHECKS, run_check
+from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
+from sec_assets_tests.integration.test_warehouse_support import ENGINES
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql" / "silver"
+MONTH = "2024-08"
+
+VALID = [
+    "INSERT INTO silver.dim_geografia VALUES "
+    "(13119, '13119', 'Maipú', '131', 13, 'Metropolitana', 1, false, 't'), "
+    "(13120, '13120', 'Ñuñoa', '131', 13, 'Metropolitana', 1, false, 't')",
+    "INSERT INTO silver.dim_empresa VALUES ('no_informada', 'NO INFORMADA', 'n', true, 't')",
+    "INSERT INTO silver.dim_tiempo VALUES "
+    "(20240802, DATE '2024-08-02', 2024, 3, 8, 2, 5, false, false)",
+    "INSERT INTO silver.region_customers VALUES ('2024-08', 13, 1000, 'seed', NULL)",
+    *(
+        f"INSERT INTO silver.snapshot_ledger VALUES ('2024-08-02T{h:02d}', '2024-08', "
+        f"TIMESTAMP '2024-08-02 {h:02d}:00:00', TIMESTAMPTZ '2024-08-02 {h + 4:02d}:00:00+00', "
+        f"20240802, 'ok', 'current', 'f', 2, 2, 2, 30, 1, 1, NULL, NULL, NULL)"
+        for h in (10, 11)
+    ),
+    *(
+        f"INSERT INTO silver.fact_interrupciones VALUES ('h{h}{g}', '2024-08-02T{h:02d}', "
+        f"'2024-08', TIMESTAMP '2024-08-02 {h:02d}:00:00', 20240802, {g}, 'no_informada', NULL, "
+        f"15, 1, NULL, 'current', 'Metropolitana', 'x', NULL, false, false, false, false, false)"
+        for h in (10, 11)
+        for g in (13119, 13120)
+    ),
+    "INSERT INTO silver.fact_eventos VALUES ('e1', 13119, 'no_informada', '2024-08', "
+    "TIMESTAMP '2024-08-02 10:00:00', TIMESTAMP '2024-08-02 11:00:00', "
+    "TIMESTAMP '2024-08-02 09:00:00', TIMESTAMP '2024-08-02 10:00:00', "
+    "TIMESTAMP '2024-08-02 11:00:00', TIMESTAMP '2024-08-02 12:00:00', "
+    "15, 30, 2, 0, false, false, 20240802)",
+]
+
+EVENT = VALID[-1]
+BREAKS = {
+    "keys_and_measures_not_null": "UPDATE silver.fact_interrupciones SET clientes_afectados = NULL "
+    "WHERE hash_id = 'h1013119'",
+    "every_foreign_key_resolves": "UPDATE silver.fact_interrupciones SET geografia_id = 99999 "
+    "WHERE hash_id = 'h1013119'",
+    "hash_id_unique": "UPDATE silver.fact_interrupciones SET hash_id = 'h1013119' "
+    "WHERE hash_id = 'h1013120'",
+    "customers_within_region_total": "UPDATE silver.fact_interrupciones "
+    "SET clientes_afectados = 990 WHERE hash_id = 'h1013119'",
+    "month_coverage_above_threshold": "UPDATE silver.snapshot_ledger SET status = 'failed'",
+    "no_degraded_or_empty_hours": "UPDATE silver.snapshot_ledger SET status = 'degraded' "
+    "WHERE hour_key = '2024-08-02T11'",
+    "evento_id_unique": EVENT,
+    "episodes_do_not_overlap": EVENT.replace("('e1'", "('e2'"),
+    "episode_measures_are_consistent": "UPDATE silver.fact_eventos SET peak_customers = 0",
+}
+
+
+def loose_schema(wh: Warehouse) -> None:
+    """The silver tables with keys, references and NOT NULL stripped."""
+    with wh.get_connection() as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS silver")
+        for path in sorted(SQL_DIR.glob("*.sql")):
+            ddl = re.sub(r"--[^\n]*", "", path.read_text())
+            ddl = re.sub(r"REFERENCES\s+silver\.\w+\s*\(\w+\)", "", ddl)
+            ddl = re.sub(r",\s*PRIMARY KEY\s*\([^)]*\)", "", ddl)
+            ddl = re.sub(r"PRIMARY KEY|UNIQUE|NOT NULL", "", ddl)
+            con.execute(ddl)
+
+
+@pytest.fixture(params=ENGINES)
+def loose(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
+    wh: Warehouse = (
+        PostgresWarehouse(request.getfixturevalue("pg_database"))
+        if request.param == "postgres"
+        else DuckDBWarehouse(tmp_path / "loose.duckdb")
+    )
+    loose_schema(wh)
+    with wh.get_connection() as con:
+        for sql in VALID:
+            con.execute(sql)
+    return wh
+
+
+def test_checks_cover_every_breakage() -> None:
+    assert set(BREAKS) == {c.name for c in CHECKS}
+
+
+def test_every_check_passes_on_a_valid_month(loose: Warehouse) -> None:
+    for check in CHECKS:
+        result = run_check(check, loose, MONTH, 0.95)
+        assert result.passed, (check.name, result.metadata)
+        assert result.metadata["failing_rows"].value == 0
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.name)
+def test_each_check_fails_on_its_breakage(loose: Warehouse, check) -> None:
+    with loose.get_connection() as con:
+        con.execute(BREAKS[check.name])
+    result = run_check(check, loose, MONTH, 0.95)
+    assert not result.passed
+    assert result.metadata["failing_rows"].value >= 1
+    assert result.metadata["sample"].value  # shows the offending rows
+    assert MONTH in (result.description or "")
