@@ -41,6 +41,8 @@ class SecSettings(BaseSettings):
     revision_lookback_hours: int = Field(default=48, ge=0)
     revision_min_age_s: float = Field(default=3600.0, ge=0)
 
+    seia_csv: Path | None = None  # SEIA project list export; None = the shipped sample
+
     supabase_url: str | None = Field(default=None, validation_alias="SUPABASE_URL")
     supabase_service_role_key: SecretStr | None = Field(
         default=None, validation_alias="SUPABASE_SERVICE_ROLE_KEY"

@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS silver.dim_geografia (
     cut_region     INTEGER NOT NULL,         -- 0 for the global UNKNOWN
     nombre_region  TEXT NOT NULL,
     poblacion      BIGINT,                   -- census 2017
+    empresa_principal TEXT,                  -- the comuna's main distributor (largest share)
     is_unknown     BOOLEAN NOT NULL,
     seed_version   TEXT NOT NULL
 );

@@ -16,15 +16,26 @@ CALENDAR = (date(2017, 1, 1), date(2030, 12, 31))
 def dim_geografia() -> pl.DataFrame:
     comunas = seed("comunas")
     regions = seed("regions").select("cut_region", "nombre_region")
-    known = comunas.join(regions, on="cut_region").select(
-        pl.col("cut_comuna").cast(pl.Int32).alias("geografia_id"),
-        "cut_comuna",
-        "nombre_comuna",
-        "cut_provincia",
-        "cut_region",
-        "nombre_region",
-        pl.col("poblacion").cast(pl.Int64),
-        pl.lit(False).alias("is_unknown"),
+    principal = (
+        seed("comuna_empresa")
+        .sort(["cut_comuna", "share", "empresa_id"], descending=[False, True, False])
+        .unique("cut_comuna", keep="first")
+        .select("cut_comuna", pl.col("empresa_id").alias("empresa_principal"))
+    )
+    known = (
+        comunas.join(regions, on="cut_region")
+        .join(principal, on="cut_comuna", how="left")
+        .select(
+            pl.col("cut_comuna").cast(pl.Int32).alias("geografia_id"),
+            "cut_comuna",
+            "nombre_comuna",
+            "cut_provincia",
+            "cut_region",
+            "nombre_region",
+            pl.col("poblacion").cast(pl.Int64),
+            "empresa_principal",
+            pl.lit(False).alias("is_unknown"),
+        )
     )
     per_region = regions.select(
         (pl.col("cut_region") * 1000 + 999).cast(pl.Int32).alias("geografia_id"),
@@ -34,6 +45,7 @@ def dim_geografia() -> pl.DataFrame:
         "cut_region",
         "nombre_region",
         pl.lit(None, pl.Int64).alias("poblacion"),
+        pl.lit(None, pl.Utf8).alias("empresa_principal"),
         pl.lit(True).alias("is_unknown"),
     )
     unknown = pl.DataFrame(
@@ -45,6 +57,7 @@ def dim_geografia() -> pl.DataFrame:
             "cut_region": [0],
             "nombre_region": ["UNKNOWN"],
             "poblacion": [None],
+            "empresa_principal": [None],
             "is_unknown": [True],
         },
         schema=known.schema,

@@ -18,8 +18,8 @@ MONTH = "2024-08"
 
 VALID = [
     "INSERT INTO silver.dim_geografia VALUES "
-    "(13119, '13119', 'Maipú', '131', 13, 'Metropolitana', 1, false, 't'), "
-    "(13120, '13120', 'Ñuñoa', '131', 13, 'Metropolitana', 1, false, 't')",
+    "(13119, '13119', 'Maipú', '131', 13, 'Metropolitana', 1, 'enel', false, 't'), "
+    "(13120, '13120', 'Ñuñoa', '131', 13, 'Metropolitana', 1, 'enel', false, 't')",
     "INSERT INTO silver.dim_empresa VALUES ('no_informada', 'NO INFORMADA', 'n', true, 't')",
     "INSERT INTO silver.dim_tiempo VALUES "
     "(20240802, DATE '2024-08-02', 2024, 3, 8, 2, 5, false, false)",

@@ -1,0 +1,16 @@
+-- company_ranking: the 15 companies with the most customers affected (sum of episode peaks).
+-- Episodes of the current payload era, which reports no company, are attributed to the
+-- comuna's main distributor (dim_geografia.empresa_principal).
+SELECT d.nombre_empresa,
+       COUNT(*) AS total_eventos,
+       CAST(SUM(e.peak_customers) AS BIGINT) AS total_clientes_afectados,
+       ROUND(CAST(AVG(e.peak_customers) AS NUMERIC), 2) AS promedio_afectados
+FROM silver.fact_eventos e
+JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
+JOIN silver.dim_empresa d
+  ON d.empresa_id = COALESCE(NULLIF(e.empresa_id, 'no_informada'), g.empresa_principal,
+                             'no_informada')
+WHERE NOT d.is_unknown
+GROUP BY d.nombre_empresa
+ORDER BY total_clientes_afectados DESC, d.nombre_empresa
+LIMIT 15

@@ -1,0 +1,1 @@
+"""Gold: the dashboard's payloads, research indices, golden Parquet and the Supabase bridge."""

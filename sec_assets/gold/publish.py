@@ -1,0 +1,53 @@
+"""Gold payloads as files: each payload asset writes its validated rows to
+``$SEC_DATA_DIR/gold/payloads/<id>.json`` (atomically); the ``dashboard_stats`` asset publishes
+them. Golden Parquet is written here too."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+
+
+def atomic_write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def payload_path(data_dir: Path, payload_id: str) -> Path:
+    return data_dir / "gold" / "payloads" / f"{payload_id}.json"
+
+
+def write_payload(data_dir: Path, payload_id: str, rows: list[dict[str, Any]]) -> Path:
+    doc = {"id": payload_id, "generated_at": datetime.now(UTC).isoformat(), "rows": rows}
+    return atomic_write(payload_path(data_dir, payload_id), orjson.dumps(doc))
+
+
+def read_payload(data_dir: Path, payload_id: str) -> list[dict[str, Any]]:
+    path = payload_path(data_dir, payload_id)
+    if not path.is_file():
+        raise FileNotFoundError(f"payload {payload_id!r} has not been computed ({path})")
+    return orjson.loads(path.read_bytes())["rows"]
+
+
+def write_golden_month(data_dir: Path, month: str, frame: pl.DataFrame) -> Path:
+    """``gold/parquet/fact_eventos/year=YYYY/month=MM/data.parquet``, replaced atomically."""
+    year, mm = month.split("-")
+    path = data_dir / "gold" / "parquet" / "fact_eventos" / f"year={year}" / f"month={mm}"
+    target = path / "data.parquet"
+    path.mkdir(parents=True, exist_ok=True)
+    tmp = path / f".data.{uuid.uuid4().hex}.tmp"
+    frame.write_parquet(tmp, compression="zstd", statistics=True)
+    os.replace(tmp, target)
+    return target
