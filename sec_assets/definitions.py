@@ -4,6 +4,9 @@ import dagster as dg
 
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.resources import BronzeResource
+from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
+from sec_assets.gold.seia_assets import seia_projects
+from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.silver.assets import (
     dim_empresa,
@@ -26,12 +29,18 @@ defs = dg.Definitions(
         region_customers,
         silver_observations,
         fact_eventos,
+        seia_projects,
+        *payload_assets,
+        dashboard_stats,
+        golden_eventos,
+        recent_30d,
     ],
     asset_checks=silver_checks,
     resources={
-        # Unset fields are read from SEC_* when a run starts, not at import time.
+        # Unset fields are read from SEC_* / SUPABASE_* when a run starts, not at import time.
         "sec_client": SecClientResource(),
         "bronze": BronzeResource(),
         "warehouse": WarehouseResource(),
+        "dashboard": DashboardSinkResource(),
     },
 )

@@ -20,12 +20,14 @@ import dagster as dg
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.definitions import defs
+from sec_assets.gold.assets import COMPUTE
+from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.simulator import SimConfig, run_simulator
 from sec_assets.warehouse.resource import WarehouseResource
 
 DEMO_PARTITION = "2024-08-01"
-UNPARTITIONED = ["dim_geografia", "dim_empresa", "dim_tiempo"]
+UNPARTITIONED = ["dim_geografia", "dim_empresa", "dim_tiempo", "seia_projects"]
 MONTHLY = [
     "sec_snapshots",
     "sec_customers",
@@ -33,7 +35,9 @@ MONTHLY = [
     "snapshot_ledger",
     "fact_interrupciones",
     "fact_eventos",
+    "golden_eventos",
 ]
+GOLD = [*COMPUTE, "dashboard_stats", "recent_30d"]
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
@@ -47,7 +51,10 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
 def _run(selection: list[str], resources: dict, instance: dg.DagsterInstance, partition=None):
     job = dg.define_asset_job("demo", selection=selection)
     resolved = dg.Definitions(
-        assets=defs.assets, asset_checks=defs.asset_checks, jobs=[job], resources=resources
+        assets=defs.assets,
+        asset_checks=defs.asset_checks,
+        jobs=[job],
+        resources={**(defs.resources or {}), **resources},
     ).resolve_job_def("demo")
     return resolved.execute_in_process(
         instance=instance, partition_key=partition, raise_on_error=False
@@ -69,18 +76,23 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
             ),
             "bronze": BronzeResource(data_dir=str(data_dir)),
             "warehouse": WarehouseResource(data_dir=str(data_dir)),
+            "dashboard": DashboardSinkResource(data_dir=str(data_dir)),
         }
         dims = _run(UNPARTITIONED, resources, instance)
         month = _run(MONTHLY, resources, instance, partition)
+        gold = _run(GOLD, resources, instance)
     checks = month.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
     snap = _metadata(month, "sec_snapshots")
     ledger = _metadata(month, "snapshot_ledger")
     facts = _metadata(month, "fact_interrupciones")
     events = _metadata(month, "fact_eventos")
+    stats = _metadata(gold, "dashboard_stats")
+    golden = _metadata(month, "golden_eventos")
     ok = (
         dims.success
         and month.success
+        and gold.success
         and not [c for c in failed_checks if c.severity == dg.AssetCheckSeverity.ERROR]
     )
     print()
@@ -116,13 +128,20 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
         f"  checks          {len(checks) - len(failed_checks)}/{len(checks)} passed"
         + "".join(f"\n    ! {c.check_name}: {c.description}" for c in failed_checks)
     )
+    if stats:
+        print(
+            f"  payloads        {len(stats['published'])} published to {stats['target']}: "
+            f"{stats['location']}"
+        )
+    if golden:
+        print(f"  golden Parquet  {golden['path']} ({golden['dagster/row_count']:,} episodes)")
     print(f"  bronze files    {data_dir / 'bronze'}")
     where = (
         "Postgres ($SEC_PG_DSN)" if os.environ.get("SEC_PG_DSN") else data_dir / "warehouse.duckdb"
     )
     print(f"  warehouse       {where}")
     print(f"  Dagster home    {instance.root_directory}  (browse it: make ui)")
-    for result in (dims, month):
+    for result in (dims, month, gold):
         for event in result.all_events:
             if event.is_failure:
                 print(f"  ! {event.message}")

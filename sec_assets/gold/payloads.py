@@ -112,7 +112,7 @@ def validate_payload(payload_id: str, frame: pl.DataFrame) -> list[dict[str, Any
     model = ROW_MODELS.get(payload_id)
     if model is None:
         raise PayloadError(f"unknown payload id {payload_id!r}; known: {sorted(ROW_MODELS)}")
-    adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
+    adapter: TypeAdapter[list[_Row]] = TypeAdapter(list[model])  # type: ignore[valid-type]
     try:
         rows = adapter.validate_python(frame.to_dicts())
     except ValidationError as exc:

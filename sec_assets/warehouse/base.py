@@ -23,7 +23,7 @@ from sec_assets.warehouse.frames import (
     conform,
     refuse_duplicate_keys,
 )
-from sec_assets.warehouse.replace import apply_steps, delete_blocked, upsert_rows
+from sec_assets.warehouse.replace import Quirks, apply_steps, delete_blocked, upsert_rows
 from sec_assets.warehouse.schema import SCHEMAS, TableInfo, link_tables, ordered_ddl, quote
 
 Engine = Literal["duckdb", "postgres"]
@@ -65,10 +65,8 @@ class Warehouse(ABC):
     """The silver star schema in DuckDB or Postgres: the same tables, the same calls."""
 
     engine: ClassVar[Engine]
-    #: DuckDB cannot delete a parent row in the transaction that deletes its children.
-    defers_referenced_deletes: ClassVar[bool] = False
-    #: DuckDB cannot update an indexed column of a row that a foreign key references.
-    indexed_columns_immutable: ClassVar[bool] = False
+    #: How replacement must bend to the engine (see :mod:`.replace`); none for Postgres.
+    quirks: ClassVar[Quirks] = Quirks()
 
     def __init__(self, *, sql_dir: Path | None = None) -> None:
         self.sql_dir = sql_dir
@@ -120,10 +118,10 @@ class Warehouse(ABC):
             self._tables = tables
         return [name for name, _ in ddl]
 
-    def tables(self) -> dict[str, TableInfo]:
+    def tables(self, *, refresh: bool = False) -> dict[str, TableInfo]:
         """The silver tables as the catalog describes them (read once, then cached)."""
         with self._tables_lock:
-            if self._tables is not None:
+            if self._tables is not None and not refresh:
                 return self._tables
         with self._transaction() as tx:
             tables = link_tables(tx.introspect())
@@ -145,23 +143,20 @@ class Warehouse(ABC):
         """Replace several tables in ONE transaction; ``steps`` are given parents first.
 
         Deletes run in reverse order (children first) and inserts in the given order (parents
-        first), as foreign keys require. A table that foreign keys reference (the ledger) is
-        upserted by primary key and its rows in scope that the frame no longer has are
-        deleted: the same end state as delete-and-insert, without deleting parent rows that are
-        about to come back (see ``duckdb_engine`` for why). Returns rows written per table.
+        first), as foreign keys require. Each step ends exactly as "delete the scope, insert
+        the frame"; tables that foreign keys reference (the ledger), and on DuckDB every keyed
+        table, get there by a merge on the primary key (see :mod:`.replace`). Returns rows
+        written per table.
         """
         tables = self.tables()
+        if any(step.table not in tables for step in steps):  # created since we looked?
+            tables = self.tables(refresh=True)
         checked = [(step, check_step(step, tables)) for step in steps]
         plans = [
             (ReplaceStep(s.table, conform(s.frame, i), s.where, s.delete_in), i) for s, i in checked
         ]
         with self._transaction() as tx:
-            blocked = apply_steps(
-                tx,
-                plans,
-                defer_referenced=self.defers_referenced_deletes,
-                immutable_indexed=self.indexed_columns_immutable,
-            )
+            blocked = apply_steps(tx, plans, self.quirks)
             if blocked:  # DuckDB only, and only when a replace drops referenced parent keys
                 tx.restart()
                 delete_blocked(tx, blocked)
@@ -179,7 +174,7 @@ class Warehouse(ABC):
         be the primary key or a unique constraint of the table.
         """
         keys = (key,) if isinstance(key, str) else tuple(key)
-        info = self.tables().get(table)
+        info = self.tables().get(table) or self.tables(refresh=True).get(table)
         if info is None:
             raise ValueError(f"no table silver.{table}")
         if keys != info.primary_key and keys not in info.unique:
@@ -190,7 +185,5 @@ class Warehouse(ABC):
         refuse_duplicate_keys(frame, keys, table)
         rows = conform(frame, info)
         with self._transaction() as tx:
-            inserted = upsert_rows(
-                tx, info, rows, keys, immutable_indexed=self.indexed_columns_immutable
-            )
+            inserted = upsert_rows(tx, info, rows, keys, quirks=self.quirks)
         return UpsertResult(inserted=inserted, updated=rows.height - inserted)

@@ -22,10 +22,6 @@ class ReplaceStep:
     ``(column, values)`` and selects rows whose column is one of ``values`` (``("evento_id",
     ids)`` replaces events by id). At least one of them is required: a step never wipes a whole
     table by accident. Every frame column named in ``where`` must hold only the where value.
-
-    A table that foreign keys reference (snapshot_ledger) is upserted by primary key (see
-    :mod:`.replace`): a frame row whose key sits in another partition is moved into this one
-    rather than refused, which a plain table would do (duplicate key).
     """
 
     table: str
@@ -114,12 +110,13 @@ def check_step(step: ReplaceStep, tables: Mapping[str, TableInfo]) -> TableInfo:
                     f"{outside} row(s) of the frame for silver.{step.table} have {col} != "
                     f"{value!r}: they would land outside the partition being replaced"
                 )
-    if info.is_parent:
+    if info.primary_key:  # keyed tables may be merged on the key: it must be whole and unique
         missing = [c for c in info.primary_key if c not in step.frame.columns]
-        if not info.primary_key or missing:
+        if missing:
             raise ValueError(
-                f"silver.{step.table} is referenced by foreign keys: its frame needs the "
-                f"primary key {info.primary_key} (missing {missing})"
+                f"the frame for silver.{step.table} lacks primary-key column(s) {missing}"
             )
         refuse_duplicate_keys(step.frame, info.primary_key, info.name)
+    elif info.is_parent:
+        raise ValueError(f"silver.{step.table} is referenced by foreign keys but has no key")
     return info

@@ -1,23 +1,34 @@
 """Partition replacement and upserts, as SQL over a :class:`~sec_assets.warehouse.base.Tx`.
 
-A replace of steps ``[parent, child]`` in one transaction:
+A replace of steps ``[parent, child]`` runs in one transaction:
 
-1. stage every frame that SQL must compare against (parents' frames, ``delete_in`` keys);
-2. delete, children first: a plain table loses its rows in scope; a table that foreign keys
-   reference loses only its rows in scope whose key the new frame does not have;
-3. insert, parents first: plain tables by the engine's bulk path, referenced tables by
-   ``INSERT … ON CONFLICT (pk) DO UPDATE`` from the staged frame.
+1. stage the frames SQL compares against (merged tables' frames, ``delete_in`` keys);
+2. delete, children first (reverse order);
+3. insert, parents first (given order).
 
-The end state is exactly "delete the scope, insert the frame". Upserting the parent instead of
-deleting it is what makes this work on DuckDB, whose foreign-key check on delete still sees the
-child rows the same transaction deleted. With ``defer_referenced`` (DuckDB), parent rows that
-leave the scope while committed children referenced them are removed in a second transaction
-on the same connection, after checking that nothing references them any more.
+A *plain* step deletes its scope and bulk-inserts its frame (COPY / Arrow). A *merged* step —
+a table that foreign keys reference (snapshot_ledger), and on DuckDB every table with a
+primary key — deletes only the rows in scope whose key the frame lacks, then
+``INSERT … ON CONFLICT (pk) DO UPDATE``. Both end exactly as "delete the scope, insert the
+frame": a frame key that already exists outside the scope is refused as a duplicate key, as
+the plain path would refuse it.
+
+Why merge (details and measurements in :mod:`.duckdb_engine`): DuckDB's foreign-key check on
+delete still sees child rows deleted earlier in the same transaction, so a referenced parent
+must not be deleted and re-inserted; and DuckDB commits a delete from a primary-key index very
+slowly (about 17 s per million keys), so re-loading a month by delete + insert is ~15x slower
+than updating the rows in place. DuckDB assigns no indexed column in place (it would be a
+delete + insert): for a plain table a row whose indexed columns changed is deleted and
+re-inserted instead; for a referenced table such a change is refused. With
+``defer_referenced`` (DuckDB), parent rows that leave the scope while committed children
+referenced them are removed in a second transaction on the same connection, after checking
+that nothing references them any more.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -42,8 +53,12 @@ def _match(left: str, right: str, cols: Sequence[str], right_cols: Sequence[str]
     return " AND ".join(f"{left}.{quote(a)} = {right}.{quote(b)}" for a, b in pairs)
 
 
-def _absent_from(staged: str, keys: Sequence[str]) -> str:
-    return f" AND NOT EXISTS (SELECT 1 FROM {staged} AS n WHERE {_match('n', 't', keys)})"
+def _absent_from(staged: str, keys: Sequence[str], same: Sequence[str] = ()) -> str:
+    """``t``'s key is not in ``staged`` (or is, but with other values in ``same``)."""
+    cond = _match("n", "t", keys) + "".join(
+        f" AND n.{quote(c)} IS NOT DISTINCT FROM t.{quote(c)}" for c in same
+    )
+    return f" AND NOT EXISTS (SELECT 1 FROM {staged} AS n WHERE {cond})"
 
 
 def _scope(step: ReplaceStep, i: int) -> tuple[str, dict[str, Any]]:
@@ -63,20 +78,41 @@ def _referenced(fk: ForeignKey) -> str:
     return f"EXISTS (SELECT 1 FROM {qualified(fk.table)} AS c WHERE {match})"
 
 
-def apply_steps(
-    tx: Tx, plans: Sequence[Plan], *, defer_referenced: bool, immutable_indexed: bool
-) -> Blocked:
+@dataclass(frozen=True)
+class Quirks:
+    """What an engine needs done differently (all False: Postgres)."""
+
+    merge_keyed: bool = False  # merge every table with a primary key, not only parents
+    defer_referenced: bool = False  # parent deletes wait for a second transaction
+    immutable_indexed: bool = False  # indexed columns are never assigned in place
+
+
+def frozen_columns(info: TableInfo, columns: Sequence[str], quirks: Quirks) -> list[str]:
+    """Columns of ``columns`` an in-place update may not assign on this engine."""
+    if not quirks.immutable_indexed:
+        return []
+    return [c for c in columns if c in info.indexed and c not in info.primary_key]
+
+
+def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
     """Run the deletes and inserts of ``plans``; returns the parent rows left to delete."""
+    merged = {
+        i
+        for i, (_, info) in enumerate(plans)
+        if info.primary_key and (info.is_parent or quirks.merge_keyed)
+    }
     for i, (step, info) in enumerate(plans):
         if step.delete_in is not None:
             column, values = step.delete_in
             tx.stage(f"_sec_in_{i}", conform(pl.DataFrame({column: list(values)}), info), info)
-        if info.is_parent:
+        if i in merged:
             tx.stage(f"_sec_new_{i}", step.frame, info)
+            _refuse_keys_outside_scope(tx, i, step, info)
 
     blocked: dict[int, pl.DataFrame] = {}
-    if defer_referenced:
-        for i, (step, info) in enumerate(plans):
+    if quirks.defer_referenced:
+        for i in merged:
+            step, info = plans[i]
             if info.is_parent:
                 keys = _stale_and_referenced(tx, i, step, info)
                 if keys.height:
@@ -87,21 +123,25 @@ def apply_steps(
         step, info = plans[i]
         where, params = _scope(step, i)
         sql = f"DELETE FROM {qualified(info.name)} AS t WHERE {where}"
-        if info.is_parent:
-            sql += _absent_from(f"_sec_new_{i}", info.primary_key)
+        if i in merged:
+            # Keep rows the frame has again; a plain table's row whose indexed columns change
+            # goes too (re-inserted below: DuckDB cannot assign them in place).
+            changing = [] if info.is_parent else frozen_columns(info, step.frame.columns, quirks)
+            sql += _absent_from(f"_sec_new_{i}", info.primary_key, changing)
             if i in blocked:
                 sql += _absent_from(f"_sec_blk_{i}", info.primary_key)
         tx.execute(sql, params)
 
     for i, (step, info) in enumerate(plans):
-        if info.is_parent:
+        if i in merged:
             upsert_staged(
                 tx,
                 info,
                 f"_sec_new_{i}",
                 step.frame.columns,
                 info.primary_key,
-                immutable_indexed=immutable_indexed,
+                quirks=quirks,
+                verify_frozen=info.is_parent,
             )
         elif step.frame.height:
             tx.insert(info, step.frame)
@@ -109,6 +149,23 @@ def apply_steps(
     for i in blocked:
         _check_unreferenced(tx, plans[i][1], f"_sec_blk_{i}")
     return [(plans[i][1], keys) for i, keys in blocked.items()]
+
+
+def _refuse_keys_outside_scope(tx: Tx, i: int, step: ReplaceStep, info: TableInfo) -> None:
+    """A frame key held by a row outside the scope: delete + insert would hit the primary key;
+    an upsert would silently move the row. Refuse it, as the plain path does."""
+    where, params = _scope(step, i)
+    pk = ", ".join(f"t.{quote(c)}" for c in info.primary_key)
+    clashes = tx.fetch(
+        f"SELECT {pk} FROM {qualified(info.name)} AS t JOIN _sec_new_{i} AS n "
+        f"ON {_match('n', 't', info.primary_key)} WHERE NOT COALESCE({where}, FALSE) LIMIT 5",
+        params,
+    )
+    if clashes:
+        raise WarehouseIntegrityError(
+            f"duplicate key: the frame for silver.{info.name} holds key(s) that rows outside the "
+            f"partition being replaced already have, e.g. {clashes}"
+        )
 
 
 def _stale_and_referenced(tx: Tx, i: int, step: ReplaceStep, info: TableInfo) -> pl.DataFrame:
@@ -159,30 +216,30 @@ def upsert_staged(
     columns: Sequence[str],
     keys: Sequence[str],
     *,
-    immutable_indexed: bool,
+    quirks: Quirks,
+    verify_frozen: bool = True,
 ) -> None:
     """``INSERT … SELECT … ON CONFLICT (keys) DO UPDATE`` from a staged relation.
 
-    With ``immutable_indexed`` (DuckDB) indexed columns are not assigned — DuckDB rewrites
-    such an update as delete + insert, which a referencing foreign key refuses — so they must
-    be unchanged: a difference is reported instead of silently kept.
+    Columns an engine cannot assign in place (:func:`frozen_columns`) are left out of the
+    update; with ``verify_frozen`` an existing row whose value differs there is refused with a
+    clear error rather than silently kept.
     """
     updatable = [c for c in columns if c not in keys]
-    if immutable_indexed:
-        frozen = [c for c in updatable if c in info.indexed]
-        updatable = [c for c in updatable if c not in info.indexed]
-        if frozen:
-            differs = " OR ".join(f"t.{quote(c)} IS DISTINCT FROM n.{quote(c)}" for c in frozen)
-            [(n,)] = tx.fetch(
-                f"SELECT count(*) FROM {qualified(info.name)} AS t JOIN {staged} AS n "
-                f"ON {_match('n', 't', keys)} WHERE {differs}"
+    frozen = [c for c in frozen_columns(info, updatable, quirks) if c not in keys]
+    updatable = [c for c in updatable if c not in frozen]
+    if frozen and verify_frozen:
+        differs = " OR ".join(f"t.{quote(c)} IS DISTINCT FROM n.{quote(c)}" for c in frozen)
+        [(n,)] = tx.fetch(
+            f"SELECT count(*) FROM {qualified(info.name)} AS t JOIN {staged} AS n "
+            f"ON {_match('n', 't', keys)} WHERE {differs}"
+        )
+        if n:
+            raise WarehouseIntegrityError(
+                f"{n} existing row(s) of silver.{info.name} would change indexed column(s) "
+                f"{frozen}; DuckDB cannot update indexed columns of rows that foreign keys "
+                "reference (delete the referencing rows first, or use Postgres)"
             )
-            if n:
-                raise WarehouseIntegrityError(
-                    f"{n} existing row(s) of silver.{info.name} would change indexed column(s) "
-                    f"{frozen}; DuckDB cannot update indexed columns of rows that foreign keys "
-                    "reference (delete the referencing rows first, or use Postgres)"
-                )
     cols = ", ".join(quote(c) for c in columns)
     action = (
         "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updatable)
@@ -197,7 +254,7 @@ def upsert_staged(
 
 
 def upsert_rows(
-    tx: Tx, info: TableInfo, rows: pl.DataFrame, keys: Sequence[str], *, immutable_indexed: bool
+    tx: Tx, info: TableInfo, rows: pl.DataFrame, keys: Sequence[str], *, quirks: Quirks
 ) -> int:
     """Upsert ``rows`` by ``keys``; returns how many keys were new."""
     tx.stage("_sec_upsert", rows, info)
@@ -205,5 +262,5 @@ def upsert_rows(
         f"SELECT count(*) FROM _sec_upsert AS n WHERE NOT EXISTS (SELECT 1 FROM "
         f"{qualified(info.name)} AS t WHERE {_match('n', 't', keys)})"
     )
-    upsert_staged(tx, info, "_sec_upsert", rows.columns, keys, immutable_indexed=immutable_indexed)
+    upsert_staged(tx, info, "_sec_upsert", rows.columns, keys, quirks=quirks)
     return int(inserted)

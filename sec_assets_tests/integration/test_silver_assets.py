@@ -34,7 +34,10 @@ FAULTS = [
 def run(selection: list[str], resources: dict, partition: str | None = None):
     job = dg.define_asset_job("t", selection=selection)
     resolved = dg.Definitions(
-        assets=defs.assets, asset_checks=defs.asset_checks, jobs=[job], resources=resources
+        assets=defs.assets,
+        asset_checks=defs.asset_checks,
+        jobs=[job],
+        resources={**(defs.resources or {}), **resources},
     ).resolve_job_def("t")
     return resolved.execute_in_process(partition_key=partition, raise_on_error=False)
 

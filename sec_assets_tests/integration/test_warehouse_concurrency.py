@@ -123,3 +123,24 @@ def test_duckdb_waits_for_a_foreign_holder_then_gives_up_or_proceeds(tmp_path: P
     patient.execute("INSERT INTO silver.quarantine VALUES ('m', 'h', 'r', 's', NULL)")
     holder.communicate(timeout=20)
     assert table(patient, "quarantine", order="hour_key").height == 1
+
+
+def test_duckdb_writers_in_this_process_queue_on_the_lock_file(tmp_path: Path) -> None:
+    from sec_assets.warehouse.locking import file_lock
+
+    wh = DuckDBWarehouse(tmp_path / "warehouse.duckdb", lock_timeout_s=0.2)
+    wh.ensure_schema()
+    with file_lock(wh.lock_path, exclusive=True, timeout_s=1), pytest.raises(WarehouseLockTimeout):
+        wh.execute("INSERT INTO silver.quarantine VALUES ('m', 'h', 'r', 's', NULL)")
+    with file_lock(wh.lock_path, exclusive=False, timeout_s=1):  # readers share it
+        assert wh.read("SELECT count(*) AS n FROM silver.quarantine")["n"].item() == 0
+
+
+def test_nested_use_on_one_thread_is_refused_not_deadlocked(tmp_path: Path) -> None:
+    from sec_assets.warehouse import WarehouseError
+
+    wh = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    wh.ensure_schema()
+    with wh.get_connection() as con, pytest.raises(WarehouseError, match="nested use"):
+        con.execute("SELECT 1").fetchall()
+        wh.read("SELECT 1 AS x")

@@ -208,3 +208,37 @@ def test_a_frame_outside_its_partition_is_refused_before_any_change(seeded: Ware
         seeded.replace_partition("fact_eventos", eventos("2024-01", ["a"]), where={"mes": "x"})
     after = snapshot(seeded)
     assert all(before[t].equals(after[t]) for t in before)
+
+
+def test_a_key_held_outside_the_partition_is_a_duplicate_key(seeded: Warehouse) -> None:
+    load_month(seeded, "2024-01")
+    before = snapshot(seeded)
+    stolen_fact = facts("2024-01", hours=1).head(1).with_columns(month=pl.lit("2024-02"))
+    stolen_hour = ledger("2024-01", hours=1).with_columns(month=pl.lit("2024-02"))
+    with pytest.raises(WarehouseIntegrityError, match=r"(?i)duplicate key"):
+        seeded.replace_partition("fact_interrupciones", stolen_fact, where={"month": "2024-02"})
+    with pytest.raises(WarehouseIntegrityError, match=r"(?i)duplicate key"):
+        seeded.replace_partition("snapshot_ledger", stolen_hour, where={"month": "2024-02"})
+    after = snapshot(seeded)
+    assert all(before[t].equals(after[t]) for t in before)
+
+
+def test_a_row_whose_indexed_columns_change_under_the_same_key_is_replaced(
+    seeded: Warehouse,
+) -> None:
+    """A foreign-key column is indexed in DuckDB: such a row is deleted and re-inserted."""
+    load_month(seeded, "2024-01")
+    moved = facts("2024-01").with_columns(
+        geografia_id=pl.when(pl.col("geografia_id") == 13100)
+        .then(pl.lit(0, pl.Int32))
+        .otherwise("geografia_id"),
+        flag_geo_unknown=pl.col("geografia_id") == 13100,
+    )
+    load_again = [
+        ReplaceStep("snapshot_ledger", ledger("2024-01"), where={"month": "2024-01"}),
+        ReplaceStep("fact_interrupciones", moved, where={"month": "2024-01"}),
+    ]
+    seeded.replace_many(load_again)
+    got = table(seeded, "fact_interrupciones")
+    assert got.equals(_as_read(moved.sort("hash_id")))
+    assert got.filter(pl.col("geografia_id") == 0).height == 24 * 3

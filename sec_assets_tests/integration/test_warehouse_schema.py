@@ -74,17 +74,21 @@ def test_keys_are_enforced(seeded: Warehouse) -> None:
         seeded.replace_partition("fact_interrupciones", orphan, where={"month": "2024-01"})
     with pytest.raises(WarehouseIntegrityError):  # foreign key: tiempo_id 42 does not exist
         seeded.execute(
-            "INSERT INTO silver.snapshot_ledger SELECT * FROM silver.snapshot_ledger WHERE false"
-            " UNION ALL SELECT 'x', '2024-01', TIMESTAMP '2024-01-01 00:00:00',"
-            " TIMESTAMPTZ '2024-01-01 03:00:00+00', 42, 'ok', NULL, NULL, 0, 0, 0, 0, 0, 0,"
-            " NULL, NULL, NULL"
+            "INSERT INTO silver.snapshot_ledger (hour_key, month, hora_local, hora_utc,"
+            " tiempo_id, status, rows_raw, rows_loaded, comunas, customers, versions, attempts)"
+            " VALUES ('x', '2024-01', TIMESTAMP '2024-01-01 00:00:00',"
+            " TIMESTAMPTZ '2024-01-01 03:00:00+00', 42, 'ok', 0, 0, 0, 0, 0, 0)"
         )
     with pytest.raises(WarehouseIntegrityError):  # primary key: 'cge' exists
-        seeded.execute("INSERT INTO silver.dim_empresa VALUES ('cge', 'x', 'x', false, 'v2')")
+        seeded.execute(
+            "INSERT INTO silver.dim_empresa (empresa_id, nombre_empresa, nombre_oficial,"
+            " is_unknown, seed_version) VALUES ('cge', 'x', 'x', false, 'v2')"
+        )
     with pytest.raises(WarehouseIntegrityError):  # unique: cut_comuna of another comuna
         seeded.execute(
-            "INSERT INTO silver.dim_geografia VALUES "
-            "(1, '13100', 'x', '131', 13, 'x', NULL, false, 'v2')"
+            "INSERT INTO silver.dim_geografia (geografia_id, cut_comuna, nombre_comuna,"
+            " cut_provincia, cut_region, nombre_region, is_unknown, seed_version)"
+            " VALUES (1, '13100', 'x', '131', 13, 'x', false, 'v2')"
         )
     twice = pl.concat([dim_empresa().head(1)] * 2)
     with pytest.raises(WarehouseIntegrityError, match="more than once"):

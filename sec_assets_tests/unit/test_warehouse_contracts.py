@@ -109,7 +109,7 @@ def test_conform_orders_columns_and_makes_time_zones_explicit() -> None:
         (ReplaceStep("facts", pl.DataFrame({"month": ["x"]}), where={"month": "m"}), "outside"),
         (
             ReplaceStep("ledger", pl.DataFrame({"month": ["m"]}), where={"month": "m"}),
-            "primary key",
+            "primary-key",
         ),
     ],
 )

@@ -1,0 +1,84 @@
+-- investment_roi: per official region, the outages of the whole history against the energy
+-- investment the SEIA approved there.
+-- clientes_afectados  = SUM(fact_eventos.peak_customers) of the region's episodes;
+-- total_inversión_mmu = SUM(investment_mmusd) of its 'Aprobado' energy projects (MMUSD);
+-- efficiency_ratio    = outage hours per customer over the history — SUM(customer_hours) /
+--                       the region's average silver.region_customers.clientes — per MMUSD
+--                       approved; NULL without approved investment, customers or history;
+-- maturity_note       = of the approved projects with an operation date (operation_proxy),
+--                       how many entered operation at least 12 months before the last month of
+--                       the outage history (silver.snapshot_ledger) — a full year after them to
+--                       look at — how many are too recent, and how many also have 12 months of
+--                       history before them (what investment_validation can evaluate).
+-- Month indexes are year * 12 + month. Interregional and unresolved projects have no region:
+-- they are left out here (eda_projects_dist counts them).
+WITH regions AS (
+    SELECT DISTINCT cut_region, nombre_region FROM silver.dim_geografia WHERE cut_region > 0
+),
+ev AS (
+    SELECT g.cut_region,
+           SUM(e.peak_customers) AS clientes_afectados,
+           SUM(e.customer_hours) AS customer_hours
+    FROM silver.fact_eventos e
+    JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
+    WHERE g.cut_region > 0
+    GROUP BY g.cut_region
+),
+cust AS (
+    SELECT cut_region, AVG(clientes) AS clientes
+    FROM silver.region_customers
+    GROUP BY cut_region
+),
+history AS (
+    SELECT MIN(month) AS first_month,
+           MAX(month) AS last_month,
+           MIN(CAST(SUBSTR(month, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR(month, 6, 2) AS INTEGER))
+             AS first_m,
+           MAX(CAST(SUBSTR(month, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR(month, 6, 2) AS INTEGER))
+             AS last_m
+    FROM silver.snapshot_ledger
+),
+approved AS (
+    SELECT p.cut_region, p.investment_mmusd, p.operation_proxy,
+           CAST(EXTRACT(YEAR FROM p.operation_proxy) AS INTEGER) * 12
+             + CAST(EXTRACT(MONTH FROM p.operation_proxy) AS INTEGER) AS m
+    FROM silver.seia_projects p
+    WHERE p.status = 'Aprobado' AND p.cut_region IS NOT NULL
+),
+proj AS (
+    SELECT a.cut_region,
+           SUM(a.investment_mmusd) AS inversion,
+           COUNT(a.operation_proxy) AS operating,
+           SUM(CASE WHEN a.m + 12 <= h.last_m THEN 1 ELSE 0 END) AS mature,
+           SUM(CASE WHEN a.m + 12 <= h.last_m AND a.m - 12 >= h.first_m THEN 1 ELSE 0 END)
+             AS evaluable
+    FROM approved a
+    CROSS JOIN history h
+    GROUP BY a.cut_region
+)
+SELECT r.nombre_region,
+       CAST(COALESCE(ev.clientes_afectados, 0) AS BIGINT) AS clientes_afectados,
+       CAST(COALESCE(proj.inversion, 0) AS DOUBLE PRECISION) AS "total_inversión_mmu",
+       CASE
+           WHEN proj.inversion > 0 AND cust.clientes > 0 AND h.last_month IS NOT NULL
+           THEN CAST(COALESCE(ev.customer_hours, 0) AS DOUBLE PRECISION) / cust.clientes
+                / proj.inversion
+       END AS efficiency_ratio,
+       CASE
+           WHEN COALESCE(proj.operating, 0) = 0
+           THEN 'no approved energy project with an operation date'
+           WHEN h.last_month IS NULL
+           THEN CAST(proj.operating AS TEXT) || ' approved project(s); no outage history loaded'
+           ELSE CAST(proj.mature AS TEXT) || ' of ' || CAST(proj.operating AS TEXT)
+                || ' approved project(s) entered operation ≥ 12 months before the end of the'
+                || ' outage history (' || h.last_month || '), '
+                || CAST(proj.operating - proj.mature AS TEXT) || ' too recent to evaluate; '
+                || CAST(proj.evaluable AS TEXT) || ' with 12 months of history on each side'
+                || ' (history ' || h.first_month || ' to ' || h.last_month || ')'
+       END AS maturity_note
+FROM regions r
+CROSS JOIN history h
+LEFT JOIN ev ON ev.cut_region = r.cut_region
+LEFT JOIN cust ON cust.cut_region = r.cut_region
+LEFT JOIN proj ON proj.cut_region = r.cut_region
+ORDER BY "total_inversión_mmu" DESC, r.nombre_region

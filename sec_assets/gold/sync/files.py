@@ -1,0 +1,63 @@
+"""The embedded fallback: each payload's row as ``<folder>/<id>.json``, replaced atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sec_assets.gold.sync.envelope import check_payload_id, to_json
+from sec_assets.gold.sync.report import Target
+
+
+def dashboard_stats_dir(data_dir: Path) -> Path:
+    return data_dir / "gold" / "dashboard_stats"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a sibling temp file, fsync it, rename it over ``path``: readers see old or new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(OSError):  # make the rename durable where directories can be synced
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class JsonFileSink:
+    """Writes the same rows the Supabase table holds, one file per payload id."""
+
+    target: Target = "files"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @property
+    def location(self) -> str:
+        return str(self.folder)
+
+    def path_for(self, payload_id: str) -> Path:
+        return self.folder / f"{check_payload_id(payload_id)}.json"
+
+    def write(self, row: dict[str, Any]) -> None:
+        atomic_write_bytes(self.path_for(row["id"]), to_json(row))
+
+    def close(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"JsonFileSink(folder={str(self.folder)!r})"

@@ -1,0 +1,62 @@
+"""Publish every payload through one sink, collecting each outcome: one failure hides none."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sec_assets.gold.sync.envelope import envelope
+from sec_assets.gold.sync.errors import DashboardSinkError, redact
+from sec_assets.gold.sync.report import PublishReport, Target
+
+
+class Sink(Protocol):
+    target: Target
+
+    @property
+    def location(self) -> str: ...
+
+    def write(self, row: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def publish_payloads(
+    payloads: Mapping[str, Any],
+    sink: Sink,
+    *,
+    logger: logging.Logger | None = None,
+    secrets: tuple[str | None, ...] = (),
+    now: datetime | None = None,
+) -> PublishReport:
+    """Write each payload as a ``{"id", "data", "updated_at"}`` row; never raises for one
+    payload's failure. All rows of one publication share ``updated_at``. The sink is closed."""
+    log = logger or logging.getLogger(__name__)
+    stamp = now or datetime.now(UTC)
+    report = PublishReport(target=sink.target, location=sink.location)
+    try:
+        for payload_id, data in payloads.items():
+            try:
+                sink.write(envelope(payload_id, data, now=stamp))
+            except Exception as exc:  # recorded per payload, reported below
+                if isinstance(exc, DashboardSinkError):
+                    reason = exc.reason
+                else:
+                    reason = f"{type(exc).__name__}: {exc}"
+                report.failed[payload_id] = redact(reason, *secrets)
+                log.error("dashboard_stats: %r failed: %s", payload_id, report.failed[payload_id])
+            else:
+                report.published.append(payload_id)
+                log.info("dashboard_stats: published %r to %s", payload_id, report.location)
+    finally:
+        sink.close()
+    log.info(
+        "dashboard_stats: %d published, %d failed (%s: %s)",
+        len(report.published),
+        len(report.failed),
+        report.target,
+        report.location,
+    )
+    return report
