@@ -23,6 +23,10 @@ from pydantic import SecretStr
 
 from sec_assets.bench.bronze import months_between
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.gold.assets import COMPUTE
+from sec_assets.gold.payloads import validate_payload
+from sec_assets.gold.seia import load_seia
+from sec_assets.gold.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.silver.load import (
     DIMENSIONS,
     load_dimension,
@@ -91,6 +95,7 @@ def run(
             n = len(months)
             per_month = list(pool.map(_worker_month, [dsn] * n, [db] * n, [data] * n, months))
     total = time.perf_counter() - t_all
+    gold = bench_gold(wh)
     raw_total = sum(int(p["raw_rows"]) for p in per_month)
     return {
         "engine": wh.engine,
@@ -101,7 +106,25 @@ def run(
         "raw_rows_per_s": round(raw_total / total),
         "peak_rss_mb_after_first_month": per_month[0]["peak_rss_mb"],
         "peak_rss_mb": round(max(rss_mb(), *(p["peak_rss_mb"] for p in per_month)), 1),
+        "gold": gold,
         "per_month": per_month,
+    }
+
+
+def bench_gold(wh: Warehouse) -> dict[str, Any]:
+    """Every payload over the whole history loaded (plus the SEIA sample), validated."""
+    load_seia(wh, Path(str(SEIA_SAMPLE)))
+    seconds: dict[str, float] = {}
+    rows: dict[str, int] = {}
+    t_all = time.perf_counter()
+    for payload_id, (compute, _, _) in COMPUTE.items():
+        t0 = time.perf_counter()
+        rows[payload_id] = len(validate_payload(payload_id, compute(wh)))
+        seconds[payload_id] = round(time.perf_counter() - t0, 3)
+    return {
+        "seconds": round(time.perf_counter() - t_all, 2),
+        "per_payload_s": seconds,
+        "rows": rows,
     }
 
 
