@@ -21,7 +21,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install sec_assets with its dev tools
-	@mkdir -p $(DAGSTER_HOME) && cp -n config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	@mkdir -p $(DAGSTER_HOME)
+	@if [ -n "$$DAGSTER_PG_URL" ]; then cp config/dagster_postgres.yaml $(DAGSTER_HOME)/dagster.yaml; \
+	else cp config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml; fi
 
 demo: install ## Run the main job end to end against the local SEC simulator
 	$(BIN)/python -m sec_assets.demo
@@ -30,6 +32,7 @@ test: install ## Run the test suite (unit + integration on real HTTP, DuckDB, Po
 	$(BIN)/python -m pytest -q
 
 ui: install ## Start the Dagster UI and daemon on http://127.0.0.1:3000
+	@echo "Dagster UI: http://127.0.0.1:3000  (instance: $(DAGSTER_HOME); Ctrl-C stops it)"
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: install ## Measure bronze collection speed and size; writes bench_out/
