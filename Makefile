@@ -43,9 +43,10 @@ lint: install ## ruff (lint + format check) and mypy
 	$(BIN)/ruff format --check sec_assets sec_assets_tests
 	$(BIN)/mypy sec_assets
 
-check: install ## Validate the definitions and materialize a month from the simulator
+check: install ## Materialize a month bronze → gold from the simulator and run every asset check
 	$(BIN)/dagster definitions validate -w workspace.yaml
-	$(BIN)/python -m sec_assets.demo --check
+	$(BIN)/python -m sec_assets.checkrun 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
+	$(BIN)/python -m sec_assets.checkrun --faults 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
 
 sim: install ## Start the SEC simulator on http://127.0.0.1:8765
 	$(BIN)/sec-sim serve --port 8765
