@@ -22,15 +22,15 @@ from sec_assets.bronze.resources import BronzeResource
 from sec_assets.demo import GOLD, MONTHLY, UNPARTITIONED, _run
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.simulator import FaultRule, SimConfig, run_simulator
+from sec_assets.simulator import FaultKind, FaultRule, SimConfig, run_simulator
 from sec_assets.warehouse.resource import WarehouseResource
 
 PARTITION = "2024-08-01"
 # Two hours a day (8% of the month), spread out so that the breaker never opens.
 FAILING_HOURS = [f"2024-08-{d:02d}T{h:02d}" for d in range(1, 32) for h in (3, 15)]
 FAULTS = [
-    FaultRule(kind="http_500", hours=FAILING_HOURS),
-    FaultRule(kind="degraded", hours=["2024-08-10T12", "2024-08-11T12"]),
+    FaultRule(kind=FaultKind.HTTP_500, hours=FAILING_HOURS),
+    FaultRule(kind=FaultKind.DEGRADED, hours=["2024-08-10T12", "2024-08-11T12"]),
 ]
 MUST_FAIL = {"month_coverage_above_threshold", "no_degraded_or_empty_hours"}
 

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from sec_assets.bronze.archive_assets import bronze_archive
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
@@ -23,6 +24,7 @@ defs = dg.Definitions(
     assets=[
         sec_snapshots,
         sec_customers,
+        bronze_archive,
         dim_geografia,
         dim_empresa,
         dim_tiempo,

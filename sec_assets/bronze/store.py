@@ -149,18 +149,37 @@ class BronzeStore:
         ]
         return sorted(out, key=lambda f: (f.key, f.fetched, f.attempt))
 
+    def archived_files(self, month: str) -> list[StoredFile]:
+        """What the month's cold archive holds (``bronze/archive.py``), as names only: these
+        paths are not on disk; read them through ``archive.month_store``."""
+        from sec_assets.bronze.archive import ArchivedMonth  # archive.py imports this module
+
+        archived = ArchivedMonth(self.root.parent, self.dataset, month)
+        if not archived.exists:
+            return []
+        return [
+            StoredFile.parse(self.root / rel)
+            for rel in archived.entries()
+            if rel.endswith(".json.gz")
+        ]
+
+    def known_files(self, month: str) -> list[StoredFile]:
+        """Hot and archived exchanges of the month (names only), chronological per key."""
+        both = {f.path: f for f in [*self.archived_files(month), *self.files(month)]}
+        return sorted(both.values(), key=lambda f: (f.key, f.fetched, f.attempt))
+
     def latest_good(self, month: str) -> dict[str, StoredFile]:
-        """Per key, the newest valid answer (the version silver reads)."""
+        """Per key, the newest valid answer, hot or archived (coverage; what silver reads)."""
         latest: dict[str, StoredFile] = {}
-        for f in self.files(month):
+        for f in self.known_files(month):
             if f.good:
-                latest[f.key] = f  # files() is chronological within a key
+                latest[f.key] = f  # chronological within a key
         return latest
 
     def versions(self, month: str) -> dict[str, int]:
         """Per key, how many valid answers were stored (revisions seen = versions - 1)."""
         counts: dict[str, int] = {}
-        for f in self.files(month):
+        for f in self.known_files(month):
             if f.good:
                 counts[f.key] = counts.get(f.key, 0) + 1
         return counts

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from sec_assets.bronze.archive import month_store
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.silver import dims
 from sec_assets.silver.bronze_reader import MonthAnswers, read_month
@@ -42,7 +43,8 @@ def load_dimension(wh: Warehouse, name: str) -> tuple[pl.DataFrame, UpsertResult
 
 
 def load_region_customers(wh: Warehouse, store: BronzeStore, month: str) -> pl.DataFrame:
-    frame = region_customers(store, month)
+    with month_store(store.root.parent, store.dataset, month) as whole:  # archived or hot
+        frame = region_customers(whole, month)
     wh.replace_many([ReplaceStep("region_customers", frame, where={"month": month})])
     return frame
 
@@ -59,7 +61,8 @@ def load_observations(
 ) -> ObservationsLoad:
     """Ledger, facts, guardrail counts and quarantine of the month, in one transaction."""
     month = month_start.strftime("%Y-%m")
-    answers = read_month(store, month)
+    with month_store(store.root.parent, store.dataset, month) as whole:  # archived or hot
+        answers = read_month(whole, month)
     caps = wh.read(
         "SELECT cut_region, clientes FROM silver.region_customers WHERE month = :month",
         {"month": month},

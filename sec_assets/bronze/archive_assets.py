@@ -1,0 +1,91 @@
+"""The retention asset: bronze months older than the horizon move to the cold archive."""
+
+import time
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from sec_assets.bronze.archive import (
+    DEFAULT_HORIZON_MONTHS,
+    HORIZON_ENV,
+    ArchiveResult,
+    archive_due,
+    cutoff_month,
+    resolve_horizon,
+)
+from sec_assets.bronze.collect import utc_now
+from sec_assets.bronze.resources import BronzeResource
+
+
+class BronzeArchiveConfig(dg.Config):
+    horizon_months: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            f"Months kept hot before the current one; unset: ${HORIZON_ENV}, "
+            f"else {DEFAULT_HORIZON_MONTHS}."
+        ),
+    )
+
+
+def _table_md(results: list[ArchiveResult], limit: int = 20) -> str:
+    lines = ["| dataset | month | files | bytes before | archive bytes |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {r.dataset} | {r.month} | {r.files} | {r.bytes_before} | {r.bytes_after} |"
+        for r in results[:limit]
+    ]
+    more = len(results) - limit
+    return "\n".join(lines) + (f"\n\n… and {more} more" if more > 0 else "")
+
+
+@dg.asset(
+    group_name="bronze",
+    kinds={"python", "file"},
+    description=(
+        "Cold archive of bronze: every dataset-month older than the horizon as one checksummed "
+        "tar.gz under bronze/_archive, its hot files removed after verification."
+    ),
+)
+def bronze_archive(
+    context: dg.AssetExecutionContext, config: BronzeArchiveConfig, bronze: BronzeResource
+) -> dg.MaterializeResult:
+    """Grain: one archive generation per dataset-month (``month=YYYY-MM.tar.gz``; a late
+    re-fetch of an archived month becomes ``month=YYYY-MM.g2.tar.gz``).
+
+    The open month and the ``horizon_months`` before it stay hot. Idempotent: a month already
+    archived with no new hot files is left alone. Every archive is re-read and compared with the
+    hot files before any is deleted. Silver reads hot files only: restore a month
+    (``sec_assets.bronze.archive.restore_month``) before re-materializing its silver.
+    """
+    horizon = resolve_horizon(config.horizon_months)
+    now = utc_now()
+    cutoff = cutoff_month(now, horizon)
+    root = bronze.settings.data_dir / "bronze"
+    t0 = time.perf_counter()
+    results = archive_due(root, horizon_months=horizon, now=now)
+    written = [r for r in results if r.archive]
+    context.log.info(
+        f"horizon {horizon} months (months before {cutoff}): "
+        f"{len(written)} dataset-months archived, "
+        f"{sum(r.deleted for r in results)} hot files removed"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "horizon_months": dg.MetadataValue.int(horizon),
+            "cutoff_month": dg.MetadataValue.text(cutoff),
+            "months_archived": dg.MetadataValue.int(len(written)),
+            "archived": dg.MetadataValue.json([f"{r.dataset}/{r.month}" for r in written]),
+            "files": dg.MetadataValue.int(sum(r.files for r in written)),
+            "hot_files_removed": dg.MetadataValue.int(sum(r.deleted for r in results)),
+            "files_left_hot": dg.MetadataValue.int(sum(r.left_hot for r in results)),
+            "bytes_before": dg.MetadataValue.int(sum(r.bytes_before for r in written)),
+            "disk_bytes_before": dg.MetadataValue.int(sum(r.disk_before for r in written)),
+            "bytes_after": dg.MetadataValue.int(sum(r.bytes_after for r in written)),
+            "checksums": dg.MetadataValue.json(
+                {str(Path(r.archive).relative_to(root)): r.sha256 for r in written if r.archive}
+            ),
+            "duration_s": dg.MetadataValue.float(round(time.perf_counter() - t0, 3)),
+            "preview": dg.MetadataValue.md(_table_md(written)),
+        }
+    )
