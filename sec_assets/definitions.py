@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from sec_assets import automation
 from sec_assets.bronze.archive_assets import bronze_archive
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.resources import BronzeResource
@@ -21,23 +22,28 @@ from sec_assets.silver.checks import silver_checks
 from sec_assets.warehouse.resource import WarehouseResource
 
 defs = dg.Definitions(
-    assets=[
-        sec_snapshots,
-        sec_customers,
-        bronze_archive,
-        dim_geografia,
-        dim_empresa,
-        dim_tiempo,
-        region_customers,
-        silver_observations,
-        fact_eventos,
-        seia_projects,
-        *payload_assets,
-        dashboard_stats,
-        golden_eventos,
-        recent_30d,
-    ],
-    asset_checks=silver_checks,
+    assets=automation.with_freshness(
+        [
+            sec_snapshots,
+            sec_customers,
+            bronze_archive,
+            dim_geografia,
+            dim_empresa,
+            dim_tiempo,
+            region_customers,
+            silver_observations,
+            fact_eventos,
+            seia_projects,
+            *payload_assets,
+            dashboard_stats,
+            golden_eventos,
+            recent_30d,
+        ]
+    ),
+    asset_checks=[*silver_checks, *automation.asset_checks],
+    jobs=automation.jobs,
+    schedules=automation.schedules,
+    sensors=automation.sensors,
     resources={
         # Unset fields are read from SEC_* / SUPABASE_* when a run starts, not at import time.
         "sec_client": SecClientResource(),

@@ -1,0 +1,51 @@
+"""Automation of sec_assets: jobs, schedules, sensors and freshness policies.
+
+``definitions.py`` wires these in::
+
+    from sec_assets import automation
+
+    defs = dg.Definitions(
+        assets=automation.with_freshness([...]),
+        asset_checks=[*silver_checks, *automation.asset_checks],
+        jobs=automation.jobs,
+        schedules=automation.schedules,
+        sensors=automation.sensors,
+        ...
+    )
+
+- ``monthly_pipeline`` (monthly) and ``gold_refresh`` (unpartitioned): ``jobs.py``;
+- ``closed_month_schedule`` (03:00 on the 1st) and ``open_month_schedule`` (hourly, :10):
+  ``schedules.py``;
+- ``incomplete_months_sensor`` and ``gold_refresh_sensor``: ``sensors.py``;
+- freshness policies on the payloads and ``dashboard_stats``: ``freshness.py``.
+"""
+
+from sec_assets.automation.freshness import asset_checks, freshness_policies, with_freshness
+from sec_assets.automation.jobs import gold_refresh, jobs, monthly_pipeline
+from sec_assets.automation.schedules import (
+    closed_month_schedule,
+    open_month_schedule,
+    schedules,
+)
+from sec_assets.automation.sensors import (
+    build_incomplete_months_sensor,
+    gold_refresh_sensor,
+    incomplete_months_sensor,
+    sensors,
+)
+
+__all__ = [
+    "asset_checks",
+    "build_incomplete_months_sensor",
+    "closed_month_schedule",
+    "freshness_policies",
+    "gold_refresh",
+    "gold_refresh_sensor",
+    "incomplete_months_sensor",
+    "jobs",
+    "monthly_pipeline",
+    "open_month_schedule",
+    "schedules",
+    "sensors",
+    "with_freshness",
+]

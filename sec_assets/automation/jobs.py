@@ -1,0 +1,73 @@
+"""The two jobs the automation launches, and how they retry.
+
+``monthly_pipeline`` (partitioned by month, as inferred from its assets) carries one month from
+bronze to gold: ``sec_snapshots``, ``sec_customers`` → ``region_customers``, ``snapshot_ledger``,
+``fact_interrupciones``, ``fact_eventos`` → ``golden_eventos``.
+
+``gold_refresh`` (unpartitioned) rebuilds what reads every month at once: the dashboard payloads
+(``sec_assets.gold.assets.COMPUTE``), their publication ``dashboard_stats`` and ``recent_30d``.
+Dagster 1.13 does accept a job mixing both kinds (the unpartitioned assets then run in every
+partitioned run), but we keep them apart on purpose: a backfill of 2017 → today through one job
+would rebuild and republish every payload once per month, from runs racing each other. Instead
+``gold_refresh_sensor`` (``sensors.py``) launches ``gold_refresh`` after each successful
+``monthly_pipeline`` run, coalescing bursts into one queued refresh.
+
+Retries. Both jobs carry an op retry policy (exponential backoff with ± jitter), the current
+Dagster mechanism for transient failures: a failed step is retried inside the same run, after a
+delay, without re-running the steps that succeeded. This suits our failures: ``sec_snapshots``
+is resumable (a retry asks only for the hours still missing), loads replace exactly one month in
+one transaction, and a publish to Supabase is an upsert. Whole-run retries (the
+``dagster/max_retries`` tag) need ``run_retries: enabled`` in the instance's ``dagster.yaml``
+and have no backoff, so they are not used. Retries apply to runs of these jobs (schedules and
+sensors launch them); a "Materialize" clicked on an asset in the UI runs without them.
+
+Reading a failed run's cause in the UI: open the run (Runs → the red run, or the asset's
+partition → "View run"); the failed step is red in the Gantt chart, and its STEP_FAILURE event
+(filter the log by "Failure") shows the *description* the asset raised with ``dg.Failure`` —
+e.g. ``2024-08: only 91.2% of 744 hours have a valid answer (minimum 95%); breaker open;
+missing: 2024-08-03T04, …`` or ``2 payload(s) failed to publish: [...]`` — with the failure's
+metadata (missing hours, failures table, breaker state) below it. A step that was retried shows
+STEP_UP_FOR_RETRY events before its final outcome; each attempt's cause is in those events.
+An unexpected exception (not ``dg.Failure``) shows the stack trace instead.
+"""
+
+import dagster as dg
+
+from sec_assets.gold.assets import COMPUTE
+
+MONTHLY_ASSETS = [
+    "sec_snapshots",
+    "sec_customers",
+    "region_customers",
+    "snapshot_ledger",
+    "fact_interrupciones",
+    "fact_eventos",
+    "golden_eventos",
+]
+GOLD_REFRESH_ASSETS = [*COMPUTE, "dashboard_stats", "recent_30d"]
+
+# 3 retries at ~30 s, 60 s, 120 s (± jitter): enough to outlast a blip of the SEC service or of
+# the warehouse, short enough that a run blocked by an open circuit breaker fails within minutes
+# and leaves the month to incomplete_months_sensor.
+MONTHLY_RETRY = dg.RetryPolicy(
+    max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+GOLD_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=15, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+monthly_pipeline = dg.define_asset_job(
+    name="monthly_pipeline",
+    selection=dg.AssetSelection.assets(*MONTHLY_ASSETS),
+    op_retry_policy=MONTHLY_RETRY,
+    description="One month from the SEC service to gold: bronze → silver → golden Parquet.",
+)
+
+gold_refresh = dg.define_asset_job(
+    name="gold_refresh",
+    selection=dg.AssetSelection.assets(*GOLD_REFRESH_ASSETS),
+    op_retry_policy=GOLD_RETRY,
+    description="Rebuild the dashboard payloads from silver, publish them, refresh recent_30d.",
+)
+
+jobs = [monthly_pipeline, gold_refresh]

@@ -1,0 +1,59 @@
+"""The two schedules of ``monthly_pipeline``, both in Chile's time zone.
+
+``closed_month_schedule`` — 03:00 on the 1st: the month that has just closed, once more, now
+that all its hours exist (the run also re-fetches its last hours, which the service revises).
+Not ``build_schedule_from_partitioned_job``: with ``end_offset=1`` the newest partition is the
+open month, which that helper would pick; the closed month is computed from the tick instead.
+
+``open_month_schedule`` — minute 10 of every hour: the open month, so the new hours (and the
+re-fetch of recently closed ones, decided inside ``sec_snapshots``) reach the dashboard within
+the hour. One run key per tick; a tick is skipped while the previous refresh is still running.
+"""
+
+import dagster as dg
+
+from sec_assets.automation.jobs import monthly_pipeline
+from sec_assets.automation.months import closed_month_key, hourly_run_key, open_month_key
+from sec_assets.automation.runs import TRIGGER_TAG, runs_in_flight
+from sec_assets.partitions import HISTORY_START, SEC_TIMEZONE
+
+
+@dg.schedule(
+    name="closed_month_schedule",
+    cron_schedule="0 3 1 * *",
+    execution_timezone=SEC_TIMEZONE,
+    job=monthly_pipeline,
+    description="03:00 on the 1st (Chile): materialize the month that just closed.",
+)
+def closed_month_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    key = closed_month_key(context.scheduled_execution_time)
+    if key < HISTORY_START:
+        return dg.SkipReason(f"{key[:7]} is before the history start {HISTORY_START[:7]}")
+    return dg.RunRequest(
+        partition_key=key, run_key=key, tags={TRIGGER_TAG: "closed_month_schedule"}
+    )
+
+
+@dg.schedule(
+    name="open_month_schedule",
+    cron_schedule="10 * * * *",
+    execution_timezone=SEC_TIMEZONE,
+    job=monthly_pipeline,
+    description="Minute 10 of every hour (Chile): refresh the open month.",
+)
+def open_month_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    tick = context.scheduled_execution_time
+    key = open_month_key(tick)
+    busy = runs_in_flight(context.instance, monthly_pipeline.name, partition_key=key)
+    if busy:
+        run = busy[0]
+        return dg.SkipReason(
+            f"{key[:7]} is still being refreshed by run {run.run_id[:8]} ({run.status.value}); "
+            "the next tick fetches whatever it leaves behind"
+        )
+    return dg.RunRequest(
+        partition_key=key, run_key=hourly_run_key(tick), tags={TRIGGER_TAG: "open_month_schedule"}
+    )
+
+
+schedules = [closed_month_schedule, open_month_schedule]

@@ -1,0 +1,88 @@
+"""The code location loads, with exactly the assets, checks, jobs, schedules and sensors
+expected (a renamed or dropped one is a contract change)."""
+
+import dagster as dg
+
+from sec_assets.definitions import defs
+
+ASSETS = {
+    "sec_snapshots",
+    "sec_customers",
+    "bronze_archive",
+    "dim_geografia",
+    "dim_empresa",
+    "dim_tiempo",
+    "region_customers",
+    "snapshot_ledger",
+    "fact_interrupciones",
+    "fact_eventos",
+    "seia_projects",
+    "market_map",
+    "time_series",
+    "company_ranking",
+    "investment_roi",
+    "investment_validation",
+    "eda_quality_stats",
+    "eda_projects_dist",
+    "reliability_indices",
+    "data_coverage",
+    "dashboard_stats",
+    "golden_eventos",
+    "recent_30d",
+}
+CHECKS = {
+    ("fact_interrupciones", "keys_and_measures_not_null"),
+    ("fact_interrupciones", "every_foreign_key_resolves"),
+    ("fact_interrupciones", "hash_id_unique"),
+    ("fact_interrupciones", "customers_within_region_total"),
+    ("snapshot_ledger", "month_coverage_above_threshold"),
+    ("snapshot_ledger", "no_degraded_or_empty_hours"),
+    ("fact_eventos", "evento_id_unique"),
+    ("fact_eventos", "episodes_do_not_overlap"),
+    ("fact_eventos", "episode_measures_are_consistent"),
+}
+
+
+def test_asset_keys_checks_and_automation() -> None:
+    graph = defs.resolve_asset_graph()
+    assert {k.to_user_string() for k in graph.get_all_asset_keys()} == ASSETS
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert checks == CHECKS
+    assert {j.name for j in defs.jobs or []} >= {"monthly_pipeline", "gold_refresh"}
+    assert {s.name for s in defs.schedules or []} == {
+        "closed_month_schedule",
+        "open_month_schedule",
+    }
+    assert {s.name for s in defs.sensors or []} == {
+        "incomplete_months_sensor",
+        "gold_refresh_sensor",
+    }
+    assert set(defs.resources or {}) == {"sec_client", "bronze", "warehouse", "dashboard"}
+
+
+def test_groups_and_partitions() -> None:
+    graph = defs.resolve_asset_graph()
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert {a for a, g in groups.items() if g == "bronze"} == {
+        "sec_snapshots",
+        "sec_customers",
+        "bronze_archive",
+    }
+    assert groups["fact_eventos"] == "silver" and groups["market_map"] == "gold"
+    monthly = {
+        k.to_user_string()
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).partitions_def is not None
+    }
+    assert monthly == {
+        "sec_snapshots",
+        "sec_customers",
+        "region_customers",
+        "snapshot_ledger",
+        "fact_interrupciones",
+        "fact_eventos",
+        "golden_eventos",
+    }
+    assert isinstance(
+        graph.get(dg.AssetKey("fact_eventos")).partitions_def, dg.MonthlyPartitionsDefinition
+    )
