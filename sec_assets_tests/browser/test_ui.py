@@ -1,0 +1,199 @@
+"""The Dagster UI, seen by headless Chromium: the asset graph shows every layer, and a month
+launched the way the UI's "Materialize" button launches it runs bronze → silver with its checks,
+all visible on the run page and the asset's checks tab."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from sec_assets_tests.browser.harness import Chromium, DagsterUI
+
+pytestmark = pytest.mark.browser
+
+PARTITION = "2024-08-01"
+LOCATION = "sec_assets"
+REPOSITORY = "__repository__"  # the repository a Definitions object becomes
+GROUPS = ("bronze", "silver", "gold")
+# The silver chain of one month, with the dimensions its checks join against.
+SELECTION = [
+    "dim_geografia",
+    "dim_empresa",
+    "dim_tiempo",
+    "sec_snapshots",
+    "sec_customers",
+    "region_customers",
+    "snapshot_ledger",
+    "fact_interrupciones",
+    "fact_eventos",
+]
+RUN_TIMEOUT_S = 150
+
+# Verbatim from the UI's LaunchAssetExecutionButton (dagster-webserver 1.13), plus PythonError.
+LAUNCH_MUTATION = """
+mutation LaunchPipelineExecution($executionParams: ExecutionParams!) {
+  launchPipelineExecution(executionParams: $executionParams) {
+    __typename
+    ... on LaunchRunSuccess { run { id pipelineName } }
+    ... on PipelineNotFoundError { message }
+    ... on InvalidSubsetError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+    ... on PythonError { message stack }
+  }
+}"""
+ASSET_NODES_QUERY = """query($keys: [AssetKeyInput!]) { assetNodes(assetKeys: $keys) {
+  assetKey { path } groupName
+  assetChecksOrError { ... on AssetChecks { checks { name
+    executionForLatestMaterialization { runId status partition
+      evaluation { success severity description } } } } } } }"""
+RUN_QUERY = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run {
+  id status tags { key value } assetSelection { path }
+  stepStats { stepKey status } } } }"""
+TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+@dataclass(frozen=True)
+class LaunchedRun:
+    run_id: str
+    run: dict[str, Any]  # as the UI's run query sees it once the run has finished
+
+
+def asset_nodes(ui: DagsterUI, keys: list[str] | None = None) -> list[dict[str, Any]]:
+    variables = {"keys": [{"path": [k]} for k in keys]} if keys is not None else {}
+    return ui.graphql(ASSET_NODES_QUERY, variables)["assetNodes"]
+
+
+def execution_params(ui: DagsterUI, assets: list[str], partition: str) -> dict[str, Any]:
+    """What ``executionParamsForAssetJob`` builds: the implicit asset job, the assets and every
+    check on them, the partition as a tag, empty run config."""
+    checks = [
+        {"assetKey": {"path": node["assetKey"]["path"]}, "name": check["name"]}
+        for node in asset_nodes(ui, assets)
+        for check in node["assetChecksOrError"]["checks"]
+    ]
+    return {
+        "mode": "default",
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": partition}]},
+        "runConfigData": "{}",
+        "selector": {
+            "repositoryLocationName": LOCATION,
+            "repositoryName": REPOSITORY,
+            "pipelineName": "__ASSET_JOB",
+            "assetSelection": [{"path": [a]} for a in assets],
+            "assetCheckSelection": checks,
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def launched(dagster_ui: DagsterUI) -> LaunchedRun:
+    """The month launched through GraphQL as the UI does, followed until it finishes."""
+    started = time.monotonic()
+    params = execution_params(dagster_ui, SELECTION, PARTITION)
+    result = dagster_ui.graphql(LAUNCH_MUTATION, {"executionParams": params})
+    launch = result["launchPipelineExecution"]
+    assert launch["__typename"] == "LaunchRunSuccess", launch
+    run_id = launch["run"]["id"]
+    run: dict[str, Any] = {}
+    while time.monotonic() - started < RUN_TIMEOUT_S:
+        run = dagster_ui.graphql(RUN_QUERY, {"id": run_id})["runOrError"]
+        if run["status"] in TERMINAL:
+            return LaunchedRun(run_id, run)
+        time.sleep(1)
+    raise AssertionError(
+        f"run {run_id} still {run.get('status')} after {RUN_TIMEOUT_S} s; steps "
+        f"{run.get('stepStats')}\n{dagster_ui.log_tail()}"
+    )
+
+
+def test_asset_graph_shows_bronze_silver_and_gold(
+    chromium: Chromium, dagster_ui: DagsterUI
+) -> None:
+    nodes = asset_nodes(dagster_ui)
+    by_group = {
+        g: {n["assetKey"]["path"][-1] for n in nodes if n["groupName"] == g} for g in GROUPS
+    }
+    assert {"sec_snapshots", "sec_customers"} <= by_group["bronze"]
+    assert {"fact_eventos", "fact_interrupciones"} <= by_group["silver"]
+    assert {"market_map", "golden_eventos"} <= by_group["gold"]
+
+    # The global lineage graph with every group open; tall enough that no node is culled.
+    expanded = ",".join(f"global@global:{g}" for g in GROUPS)
+    names = sorted(set().union(*by_group.values()))
+    dom = chromium.render(
+        f"{dagster_ui.url}/asset-groups?expanded={quote(expanded)}",
+        "asset_graph",
+        size=(2400, 4000),
+        expect=tuple(names),
+    )
+    assert "Global asset lineage" in dom
+    missing = [n for n in names if n not in dom]
+    assert not missing, f"not on the asset graph: {missing} (see {chromium.out_dir})"
+
+
+def test_partition_run_launched_like_the_ui_succeeds(
+    dagster_ui: DagsterUI, launched: LaunchedRun
+) -> None:
+    run = launched.run
+    assert run["status"] == "SUCCESS", (
+        f"run {launched.run_id}: {run['stepStats']}\n{dagster_ui.log_tail()}"
+    )
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    assert tags["dagster/partition"] == PARTITION
+    assert sorted(k["path"][-1] for k in run["assetSelection"]) == sorted(SELECTION)
+    assert all(s["status"] == "SUCCESS" for s in run["stepStats"]), run["stepStats"]
+
+
+def test_every_silver_check_evaluated_for_the_partition(
+    dagster_ui: DagsterUI, launched: LaunchedRun
+) -> None:
+    from sec_assets.silver.checks import CHECKS
+
+    nodes = asset_nodes(dagster_ui, ["snapshot_ledger", "fact_interrupciones", "fact_eventos"])
+    seen = {
+        (node["assetKey"]["path"][-1], check["name"]): check["executionForLatestMaterialization"]
+        for node in nodes
+        for check in node["assetChecksOrError"]["checks"]
+    }
+    assert set(seen) == {(c.asset, c.name) for c in CHECKS}
+    for key, execution in seen.items():
+        assert execution is not None, f"{key} never ran"
+        assert execution["runId"] == launched.run_id, key
+        assert execution["partition"] == PARTITION, key
+        assert execution["status"] == "SUCCEEDED", (key, execution)
+        assert execution["evaluation"]["success"], (key, execution["evaluation"])
+
+
+def test_run_page_shows_the_run_and_its_check_evaluations(
+    chromium: Chromium, dagster_ui: DagsterUI, launched: LaunchedRun
+) -> None:
+    run_id = launched.run_id
+    dom = chromium.render(
+        f"{dagster_ui.url}/runs/{run_id}", "run", expect=(run_id, "ASSET_CHECK_EVALUATION")
+    )
+    assert run_id in dom, f"run page without its id (see {chromium.out_dir})"
+    assert "Success" in dom
+    assert f"partition: {PARTITION}" in dom
+    assert f"{len(SELECTION)} assets" in dom
+    assert "ASSET_CHECK_EVALUATION" in dom
+
+
+def test_checks_tab_shows_the_checks_passed(
+    chromium: Chromium, dagster_ui: DagsterUI, launched: LaunchedRun
+) -> None:
+    from sec_assets.silver.checks import CHECKS
+
+    names = [c.name for c in CHECKS if c.asset == "fact_interrupciones"]
+    dom = chromium.render(
+        f"{dagster_ui.url}/assets/fact_interrupciones?view=checks",
+        "fact_interrupciones_checks",
+        expect=(*names, "Passed"),
+    )
+    missing = [n for n in names if n not in dom]
+    assert not missing, f"checks tab lacks {missing} (see {chromium.out_dir})"
+    assert "Passed" in dom and "Succeeded" in dom
+    assert PARTITION in dom
