@@ -19,7 +19,7 @@ from pathlib import Path
 import dagster as dg
 
 from sec_assets.bronze.resources import BronzeResource
-from sec_assets.demo import GOLD, MONTHLY, UNPARTITIONED, _run
+from sec_assets.demo import GOLD, MONTHLY, UNPARTITIONED, run_selection
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.simulator import FaultKind, FaultRule, SimConfig, run_simulator
@@ -69,10 +69,10 @@ def run(faults: bool) -> int:
             "warehouse": WarehouseResource(data_dir=str(data)),
             "dashboard": DashboardSinkResource(data_dir=str(data)),
         }
-        results = [_run(UNPARTITIONED, resources, instance)]
-        results.append(_run(MONTHLY, resources, instance, PARTITION))
+        results = [run_selection(UNPARTITIONED, resources, instance)]
+        results.append(run_selection(MONTHLY, resources, instance, PARTITION))
         if not faults:
-            results.append(_run(GOLD, resources, instance))
+            results.append(run_selection(GOLD, resources, instance))
     checks = [c for r in results for c in r.get_asset_check_evaluations()]
     failed = {c.check_name for c in checks if not c.passed}
     print(check_table(checks))

@@ -18,9 +18,9 @@ from typing import Any
 
 import dagster as dg
 
+from sec_assets.automation.jobs import GOLD_REFRESH_ASSETS, MONTHLY_ASSETS
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.definitions import defs
-from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.simulator import SimConfig, run_simulator
@@ -28,16 +28,8 @@ from sec_assets.warehouse.resource import WarehouseResource
 
 DEMO_PARTITION = "2024-08-01"
 UNPARTITIONED = ["dim_geografia", "dim_empresa", "dim_tiempo", "seia_projects"]
-MONTHLY = [
-    "sec_snapshots",
-    "sec_customers",
-    "region_customers",
-    "snapshot_ledger",
-    "fact_interrupciones",
-    "fact_eventos",
-    "golden_eventos",
-]
-GOLD = [*COMPUTE, "dashboard_stats", "recent_30d"]
+MONTHLY = MONTHLY_ASSETS
+GOLD = GOLD_REFRESH_ASSETS
 
 
 def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
@@ -48,7 +40,14 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
     return {}
 
 
-def _run(selection: list[str], resources: dict, instance: dg.DagsterInstance, partition=None):
+def run_selection(
+    selection: list[str],
+    resources: dict,
+    instance: dg.DagsterInstance | None = None,
+    partition=None,
+):
+    """Execute ``selection`` in-process with the code location's assets, checks and resources
+    (``resources`` override them)."""
     job = dg.define_asset_job("demo", selection=selection)
     resolved = dg.Definitions(
         assets=defs.assets,
@@ -78,9 +77,9 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
             "warehouse": WarehouseResource(data_dir=str(data_dir)),
             "dashboard": DashboardSinkResource(data_dir=str(data_dir)),
         }
-        dims = _run(UNPARTITIONED, resources, instance)
-        month = _run(MONTHLY, resources, instance, partition)
-        gold = _run(GOLD, resources, instance)
+        dims = run_selection(UNPARTITIONED, resources, instance)
+        month = run_selection(MONTHLY, resources, instance, partition)
+        gold = run_selection(GOLD, resources, instance)
     checks = month.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
     snap = _metadata(month, "sec_snapshots")

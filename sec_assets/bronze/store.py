@@ -101,6 +101,19 @@ def body_bytes(doc: dict[str, Any]) -> bytes | None:
     return str(doc["body"]).encode("utf-8")
 
 
+def atomic_write(path: Path, data: bytes, *, tmp_name: str | None = None) -> Path:
+    """Write ``data`` to ``path`` so that readers see the whole file or none: a temporary name
+    in the same folder, fsync, rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(tmp_name or f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
 def read_envelope(path: Path) -> dict[str, Any]:
     return orjson.loads(gzip.decompress(path.read_bytes()))
 
@@ -125,15 +138,8 @@ class BronzeStore:
         final = folder / f"{stamp}-a{attempt.attempt}-{attempt.outcome}-{sha}.json.gz"
         if final.exists():
             return final
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".tmp-{uuid.uuid4().hex}"
         payload = gzip.compress(json.dumps(doc, ensure_ascii=False).encode("utf-8"), mtime=0)
-        with open(tmp, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        return final
+        return atomic_write(final, payload, tmp_name=f".tmp-{uuid.uuid4().hex}")
 
     def files(self, month: str) -> list[StoredFile]:
         """Every stored exchange of the month, oldest first within each key."""

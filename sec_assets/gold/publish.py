@@ -13,16 +13,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-
-def atomic_write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
+from sec_assets.bronze.store import atomic_write
 
 
 def payload_path(data_dir: Path, payload_id: str) -> Path:

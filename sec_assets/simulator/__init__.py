@@ -10,10 +10,10 @@ Quick use::
     events = truth_events("2024-08", seed=42)
 """
 
+from sec_assets.sec_client.validation import CURRENT_FIELDS, LEGACY_FIELDS
 from sec_assets.simulator.config import DEFAULT_CUTOVER, DEFAULT_PREFIX, SimConfig
 from sec_assets.simulator.faults import FaultKind, FaultRule
 from sec_assets.simulator.master import MasterData, load_master
-from sec_assets.simulator.payload import CURRENT_FIELDS, LEGACY_FIELDS
 from sec_assets.simulator.requestlog import LogEntry
 from sec_assets.simulator.runner import SimulatorHandle, run_simulator, start_simulator
 from sec_assets.simulator.service import SimService

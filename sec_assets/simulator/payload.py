@@ -19,22 +19,7 @@ from sec_assets.simulator.table import LegacyKey
 
 Row = dict[str, Any]
 
-CURRENT_FIELDS = ("NOMBRE_REGION", "NOMBRE_COMUNA", "CLIENTES_AFECTADOS")
-LEGACY_FIELDS = (
-    "DIA_INT",
-    "MES_INT",
-    "ANHO_INT",
-    "HORA",
-    "DIA",
-    "MES",
-    "ANHO",
-    "NOMBRE_REGION",
-    "NOMBRE_COMUNA",
-    "NOMBRE_EMPRESA",
-    "CLIENTES_AFECTADOS",
-    "ACTUALIZADO_HACE",
-    "FECHA_INT_STR",
-)
+# The service's two row shapes, defined once (the client validates against the same tuples).
 FRAGMENT_RATE = 0.1
 
 

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from sec_assets.bronze.resources import BronzeResource
-from sec_assets.definitions import defs
+from sec_assets.demo import run_selection
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.simulator import FaultRule, SimConfig, run_simulator
 from sec_assets.warehouse.resource import WarehouseResource
@@ -32,14 +32,7 @@ FAULTS = [
 
 
 def run(selection: list[str], resources: dict, partition: str | None = None):
-    job = dg.define_asset_job("t", selection=selection)
-    resolved = dg.Definitions(
-        assets=defs.assets,
-        asset_checks=defs.asset_checks,
-        jobs=[job],
-        resources={**(defs.resources or {}), **resources},
-    ).resolve_job_def("t")
-    return resolved.execute_in_process(partition_key=partition, raise_on_error=False)
+    return run_selection(selection, resources, partition=partition)
 
 
 @pytest.fixture(scope="module")
