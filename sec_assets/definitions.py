@@ -21,24 +21,34 @@ from sec_assets.silver.assets import (
 from sec_assets.silver.checks import silver_checks
 from sec_assets.warehouse.resource import WarehouseResource
 
+OWNERS = ["team:sec-data-platform"]
+
+
+def _owned(spec: dg.AssetSpec) -> dg.AssetSpec:
+    return spec.replace_attributes(owners=OWNERS)
+
+
 defs = dg.Definitions(
-    assets=automation.with_freshness(
-        [
-            sec_snapshots,
-            sec_customers,
-            bronze_archive,
-            dim_geografia,
-            dim_empresa,
-            dim_tiempo,
-            region_customers,
-            silver_observations,
-            fact_eventos,
-            seia_projects,
-            *payload_assets,
-            dashboard_stats,
-            golden_eventos,
-            recent_30d,
-        ]
+    assets=dg.map_asset_specs(
+        _owned,
+        automation.with_freshness(
+            [
+                sec_snapshots,
+                sec_customers,
+                bronze_archive,
+                dim_geografia,
+                dim_empresa,
+                dim_tiempo,
+                region_customers,
+                silver_observations,
+                fact_eventos,
+                seia_projects,
+                *payload_assets,
+                dashboard_stats,
+                golden_eventos,
+                recent_30d,
+            ]
+        ),
     ),
     asset_checks=[*silver_checks, *automation.asset_checks],
     jobs=automation.jobs,

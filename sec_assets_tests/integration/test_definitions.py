@@ -69,6 +69,10 @@ def test_groups_and_partitions() -> None:
         "bronze_archive",
     }
     assert groups["fact_eventos"] == "silver" and groups["market_map"] == "gold"
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == ["team:sec-data-platform"], key
+        assert node.description and node.kinds, key
     monthly = {
         k.to_user_string()
         for k in graph.get_all_asset_keys()
