@@ -28,6 +28,9 @@ class SecSettings(BaseSettings):
     # Politeness and cadence.
     max_concurrency: int = Field(default=4, ge=1, le=64)
     requests_per_second: float = Field(default=2.0, gt=0)
+    # The rate is the total of every process sharing data_dir (sec_client/shared_limit.py);
+    # False: each process has its own rate (N parallel runs send N times the rate).
+    shared_rate_limit: bool = True
     connect_timeout_s: float = Field(default=10.0, gt=0)
     read_timeout_s: float = Field(default=120.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)

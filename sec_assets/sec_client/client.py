@@ -1,5 +1,6 @@
-"""Async SEC client: browser-like POSTs, bounded concurrency and rate, retries on transient
-failures only, a persistent circuit breaker, and every attempt kept for bronze.
+"""Async SEC client: browser-like POSTs, bounded concurrency, a rate shared across processes
+(``shared_limit.py``), retries on transient failures only, a persistent circuit breaker, and
+every attempt kept for bronze.
 
 Pure Python (no Dagster): the resource in ``resource.py`` wires it to settings and logs.
 """
@@ -10,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +31,7 @@ from sec_assets.sec_client.errors import (
     SecSchemaError,
     SecTransportError,
 )
+from sec_assets.sec_client.shared_limit import SharedRateLimiter
 from sec_assets.sec_client.validation import SnapshotAnswer, validate_snapshot
 from sec_assets.settings import SecSettings
 
@@ -121,7 +124,13 @@ class SecClient:
         self.base_url = settings.base_url.rstrip("/")
         self._client: httpx.AsyncClient | None = None
         self._semaphore = asyncio.Semaphore(settings.max_concurrency)
-        self._limiter = AsyncLimiter(max(settings.requests_per_second, 1e-3), 1.0)
+        # Entered just before each send. Shared: the rate is the total of every process with
+        # this state directory (parallel months); else this process's own rate.
+        self._limiter: AbstractAsyncContextManager[None] = (
+            SharedRateLimiter.in_dir(settings.state_dir, settings.requests_per_second)
+            if settings.shared_rate_limit
+            else AsyncLimiter(max(settings.requests_per_second, 1e-3), 1.0)
+        )
         self._random_backoff = wait_random_exponential(
             multiplier=settings.backoff_initial_s, max=settings.backoff_max_s
         )

@@ -25,7 +25,7 @@ from sec_assets.warehouse.postgres_engine import PostgresWarehouse
 
 EVENTS_LOCK_KEY = 0x5EC0E7E5  # pg_advisory_lock key of episode loads
 EVENTS_LOCK_TIMEOUT_S = 900.0
-EVENT_WINDOW = timedelta(days=14)
+EVENT_WINDOW = timedelta(days=14)  # first window read around the month; widened as needed
 # Episodes within this margin of the month also depend on its hours (their bounds and
 # censoring look at the hour right before and after them): they are recomputed too.
 EVENT_EDGE = timedelta(days=1)  # neighbouring data read to keep episodes whole across months
@@ -108,20 +108,47 @@ def load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataF
         return _load_events(wh, start, end)
 
 
-def _load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataFrame, int]:
-    window = {"a": start - EVENT_WINDOW, "b": end + EVENT_WINDOW}
-    facts = wh.read(
-        "SELECT hora_local, geografia_id, empresa_id, clientes_afectados "
-        "FROM silver.fact_interrupciones WHERE hora_local >= :a AND hora_local < :b",
-        window,
-    )
-    ledger = wh.read(
-        "SELECT hora_local, status FROM silver.snapshot_ledger "
-        "WHERE hora_local >= :a AND hora_local < :b",
-        window,
-    )
+def _window_events(
+    wh: Warehouse, start: datetime, end: datetime
+) -> tuple[pl.DataFrame, dict[str, datetime]]:
+    """Episodes within EVENT_EDGE of [start, end), rebuilt from a window of observations
+    around the month that is widened (doubling) until no such episode reaches its edges, or the
+    window holds all the data: an episode of any length is rebuilt whole."""
     lo, hi = start - EVENT_EDGE, end + EVENT_EDGE
-    events = touching(reconstruct_events(facts, ledger), lo, hi)
+    bounds = wh.read(
+        "SELECT MIN(hora_local) AS first, MAX(hora_local) AS last FROM silver.snapshot_ledger"
+    )
+    first, last = bounds["first"].item(), bounds["last"].item()
+    span = EVENT_WINDOW
+    while True:
+        window = {"a": start - span, "b": end + span}
+        facts = wh.read(
+            "SELECT hora_local, geografia_id, empresa_id, clientes_afectados "
+            "FROM silver.fact_interrupciones WHERE hora_local >= :a AND hora_local < :b",
+            window,
+        )
+        ledger = wh.read(
+            "SELECT hora_local, status FROM silver.snapshot_ledger "
+            "WHERE hora_local >= :a AND hora_local < :b",
+            window,
+        )
+        events = touching(reconstruct_events(facts, ledger), lo, hi)
+        if events.is_empty() or first is None:
+            return events, window
+        cut_start = window["a"] > first and bool(
+            (events["first_hour"] < window["a"] + EVENT_EDGE).any()
+        )
+        cut_end = window["b"] <= last and bool(
+            (events["last_hour"] >= window["b"] - EVENT_EDGE).any()
+        )
+        if not (cut_start or cut_end):
+            return events, window
+        span *= 2
+
+
+def _load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataFrame, int]:
+    lo, hi = start - EVENT_EDGE, end + EVENT_EDGE
+    events, window = _window_events(wh, start, end)
     stored = wh.read(
         "SELECT evento_id, geografia_id, empresa_id, first_hour, last_hour "
         "FROM silver.fact_eventos WHERE last_hour >= :a AND first_hour < :b",

@@ -211,7 +211,7 @@ def test_killed_run_resumes_with_only_the_hours_it_lacks(sim, tmp_path: Path) ->
     month_dir = data / "bronze/sec_snapshots/month=2024-08"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if month_dir.is_dir() and sum(1 for _ in month_dir.glob("*/*.json.gz")) >= 60:
+        if month_dir.is_dir() and len(good_files_per_hour(data, "2024-08")) >= 60:
             break
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)

@@ -1,0 +1,216 @@
+"""A silver backfill in parallel: three adjacent months loaded at once, each by its own process
+(as parallel partition runs do), into one warehouse — Postgres and DuckDB. Every month ends
+complete, the silver checks pass (episodes that cross the month edges are one episode, not two
+overlapping ones), and the episodes equal those of a sequential load — and that a re-load keeps
+episodes longer than the first events window whole."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from sec_assets.bronze.collect import collect_month, plan_month
+from sec_assets.bronze.customers import collect_customers
+from sec_assets.bronze.hours import month_hours
+from sec_assets.bronze.store import BronzeStore
+from sec_assets.masterdata import regions
+from sec_assets.sec_client.breaker import CircuitBreaker
+from sec_assets.sec_client.client import SecClient
+from sec_assets.silver.checks import CHECKS, run_check
+from sec_assets.silver.load import (
+    DIMENSIONS,
+    EVENT_EDGE,
+    EVENT_WINDOW,
+    load_dimension,
+    load_events,
+    load_observations,
+    load_region_customers,
+)
+from sec_assets.simulator import SimConfig, run_simulator
+from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
+from sec_assets_tests.conftest import fast_settings
+
+REPO = Path(__file__).resolve().parents[2]
+MONTHS = ["2024-07", "2024-08", "2024-09"]
+HOURS_PER_DAY = 6  # a quarter of the hours: episodes still span hours, days and month edges
+EVENT_COLUMNS = ["evento_id", "first_hour", "last_hour", "peak_customers", "customer_hours"]
+
+LOADER = """
+import sys, time
+from datetime import date, datetime
+from pathlib import Path
+from sec_assets.bronze.store import BronzeStore
+from sec_assets.silver.load import load_events, load_observations, load_region_customers
+from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse
+
+engine, target, data, month, hours, sync = sys.argv[1:]
+wh = DuckDBWarehouse(target) if engine == "duckdb" else PostgresWarehouse(target)
+bronze = Path(data) / "bronze"
+start = date.fromisoformat(month + "-01")
+nxt = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+Path(sync, "ready-" + month).touch()
+while not Path(sync, "go").exists():  # start together
+    time.sleep(0.005)
+# What the partition runs of region_customers, snapshot_ledger/fact_interrupciones and
+# fact_eventos do for the month (sec_assets/silver/assets.py).
+load_region_customers(wh, BronzeStore(bronze, "sec_customers"), month)
+load_observations(wh, BronzeStore(bronze, "sec_snapshots"), start, hours_per_day=int(hours))
+load_events(wh, datetime(start.year, start.month, 1), datetime(nxt.year, nxt.month, 1))
+"""
+
+
+@pytest.fixture(scope="module")
+def bronze(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three months of bronze (snapshots at HOURS_PER_DAY, customers) from the simulator."""
+    data = tmp_path_factory.mktemp("scale_out_silver") / "data"
+    snaps = BronzeStore(data / "bronze", "sec_snapshots")
+    custs = BronzeStore(data / "bronze", "sec_customers")
+    with run_simulator(SimConfig(seed=7)) as sim:
+        settings = fast_settings(sim.base_url, data_dir=data, requests_per_second=5000)
+
+        async def collect() -> None:
+            breaker = CircuitBreaker(settings.state_dir / "sec_breaker.json")
+            async with SecClient(settings, breaker) as client:
+                for m in MONTHS:
+                    start = date.fromisoformat(m + "-01")
+                    now = datetime.now(UTC)
+                    plan = plan_month(start, snaps, now=now, hours_per_day=HOURS_PER_DAY)
+                    await collect_month(plan, client, snaps)
+                    await collect_customers(m, regions(), client, custs)
+
+        asyncio.run(collect())
+    return data
+
+
+def seeded(wh: Warehouse) -> Warehouse:
+    wh.ensure_schema()
+    for name in DIMENSIONS:
+        load_dimension(wh, name)
+    return wh
+
+
+def target_of(wh: Warehouse) -> str:
+    if isinstance(wh, DuckDBWarehouse):
+        return str(wh.path)
+    return wh._dsn.get_secret_value()  # type: ignore[attr-defined]
+
+
+def load_in_parallel(wh: Warehouse, data: Path, sync: Path) -> None:
+    """One process per month, released together once all are ready."""
+    sync.mkdir()
+    head = [sys.executable, "-c", textwrap.dedent(LOADER), wh.engine, target_of(wh), str(data)]
+    procs = [
+        subprocess.Popen(
+            [*head, m, str(HOURS_PER_DAY), str(sync)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for m in MONTHS
+    ]
+    deadline = time.monotonic() + 60
+    while not all((sync / f"ready-{m}").exists() for m in MONTHS):
+        assert all(p.poll() is None for p in procs), "a loader died before the start"
+        assert time.monotonic() < deadline, "the loaders never got ready"
+        time.sleep(0.01)
+    (sync / "go").touch()
+    for m, p in zip(MONTHS, procs, strict=True):
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, f"{m}: {err[-3000:]}"
+
+
+def events_of(wh: Warehouse) -> pl.DataFrame:
+    cols = ", ".join(EVENT_COLUMNS)
+    return wh.read(f"SELECT {cols} FROM silver.fact_eventos ORDER BY evento_id")
+
+
+def load_month(wh: Warehouse, bronze: Path, month: str) -> None:
+    start = date.fromisoformat(month + "-01")
+    nxt = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    load_region_customers(wh, BronzeStore(bronze / "bronze", "sec_customers"), month)
+    load_observations(
+        wh, BronzeStore(bronze / "bronze", "sec_snapshots"), start, hours_per_day=HOURS_PER_DAY
+    )
+    load_events(wh, datetime(start.year, start.month, 1), datetime(nxt.year, nxt.month, 1))
+
+
+@pytest.fixture(scope="module")
+def sequential(
+    bronze: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Warehouse, pl.DataFrame]:
+    """The same months loaded one after another, in order, in one process; its episodes."""
+    wh = seeded(DuckDBWarehouse(tmp_path_factory.mktemp("sequential") / "warehouse.duckdb"))
+    for m in MONTHS:
+        load_month(wh, bronze, m)
+    return wh, events_of(wh)
+
+
+def short(events: pl.DataFrame) -> pl.DataFrame:
+    """Episodes spanning less than EVENT_WINDOW - EVENT_EDGE (13 days): those that a month's
+    episode load sees whole (see the xfail test below for the longer ones)."""
+    return events.filter(pl.col("last_hour") - pl.col("first_hour") < EVENT_WINDOW - EVENT_EDGE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_three_months_load_at_once_and_stay_whole(
+    engine: str,
+    bronze: Path,
+    sequential: tuple[Warehouse, pl.DataFrame],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    if engine == "postgres":
+        wh: Warehouse = PostgresWarehouse(request.getfixturevalue("pg_database"))
+    else:
+        wh = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    seeded(wh)
+    load_in_parallel(wh, bronze, tmp_path / "sync")
+
+    for m in MONTHS:
+        hours = len(month_hours(date.fromisoformat(m + "-01"), HOURS_PER_DAY))
+        counts = wh.read(
+            "SELECT (SELECT COUNT(*) FROM silver.snapshot_ledger WHERE month = :m) AS ledger, "
+            "(SELECT COUNT(*) FROM silver.fact_interrupciones WHERE month = :m) AS facts, "
+            "(SELECT COUNT(*) FROM silver.region_customers WHERE month = :m) AS regions, "
+            "(SELECT COUNT(*) FROM silver.fact_eventos WHERE month = :m) AS events",
+            {"m": m},
+        ).row(0, named=True)
+        assert counts["ledger"] == hours and counts["regions"] == 16, (m, counts)
+        assert counts["facts"] > hours * 20 and counts["events"] > 100, (m, counts)
+        failed = {
+            c.name: r.description
+            for c in CHECKS
+            if not (r := run_check(c, wh, m, min_coverage=0.95)).passed
+        }
+        assert failed == {}, m
+
+    # Whatever order the three loads took the events lock in, the episodes are those of a
+    # sequential load — among them the ones crossing 07/08 and 08/09, stored once.
+    got, expected = events_of(wh), sequential[1]
+    assert_frame_equal(short(got), short(expected), check_dtypes=False)
+    crossing = short(got).filter(pl.col("first_hour").dt.month() != pl.col("last_hour").dt.month())
+    assert crossing.height > 0
+
+
+@pytest.mark.slow
+def test_reloading_a_month_keeps_long_episodes_whole(
+    bronze: Path, sequential: tuple[Warehouse, pl.DataFrame]
+) -> None:
+    """Re-materializing July's fact_eventos after August's must change nothing — even an
+    episode running more than the first 14-day window past the month's edge (2024-07-31 →
+    08-19 here): the window widens until no rebuilt episode reaches its edge."""
+    wh, before = sequential
+    load_events(wh, datetime(2024, 7, 1), datetime(2024, 8, 1))
+    after = events_of(wh)
+    assert_frame_equal(after, before, check_dtypes=False)
