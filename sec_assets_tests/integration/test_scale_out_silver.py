@@ -28,8 +28,6 @@ from sec_assets.sec_client.client import SecClient
 from sec_assets.silver.checks import CHECKS, run_check
 from sec_assets.silver.load import (
     DIMENSIONS,
-    EVENT_EDGE,
-    EVENT_WINDOW,
     load_dimension,
     load_events,
     load_observations,
@@ -155,12 +153,6 @@ def sequential(
     return wh, events_of(wh)
 
 
-def short(events: pl.DataFrame) -> pl.DataFrame:
-    """Episodes spanning less than EVENT_WINDOW - EVENT_EDGE (13 days): those that a month's
-    episode load sees whole (see the xfail test below for the longer ones)."""
-    return events.filter(pl.col("last_hour") - pl.col("first_hour") < EVENT_WINDOW - EVENT_EDGE)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_three_months_load_at_once_and_stay_whole(
@@ -198,8 +190,8 @@ def test_three_months_load_at_once_and_stay_whole(
     # Whatever order the three loads took the events lock in, the episodes are those of a
     # sequential load — among them the ones crossing 07/08 and 08/09, stored once.
     got, expected = events_of(wh), sequential[1]
-    assert_frame_equal(short(got), short(expected), check_dtypes=False)
-    crossing = short(got).filter(pl.col("first_hour").dt.month() != pl.col("last_hour").dt.month())
+    assert_frame_equal(got, expected, check_dtypes=False)
+    crossing = got.filter(pl.col("first_hour").dt.month() != pl.col("last_hour").dt.month())
     assert crossing.height > 0
 
 
