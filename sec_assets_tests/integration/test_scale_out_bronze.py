@@ -64,7 +64,7 @@ def test_clients_sharing_a_data_dir_share_the_rate(sim, tmp_path: Path) -> None:
     rate = 40.0
     shared = fetch_with_two_clients(sim, tmp_path / "shared", rate, shared=True)
     assert shared[-1] - shared[0] >= 39 / rate - 0.01  # 40 sends, spaced by 1/rate in total
-    assert busiest_window(shared, 0.5) <= rate * 0.5 + 2
+    assert busiest_window(shared, 0.5) <= rate * 0.5 + rate // 8  # ≤ 250 ms of lateness
     assert (tmp_path / "shared" / "state" / STATE_FILE).is_file()
     # SEC_SHARED_RATE_LIMIT=false: a limiter per client (aiolimiter), no shared schedule.
     private = fetch_with_two_clients(sim, tmp_path / "private", rate, shared=False)
@@ -111,7 +111,8 @@ def test_parallel_months_share_the_rate_on_a_postgres_instance(
     spaces slots by 1/rate across the processes, so any one-second window holds at most
     ``RATE`` slots; a send is never earlier than its slot but can be later when its process
     is not on a CPU at once (three Dagster processes, two cores), so late sends can bunch
-    with on-time ones: we allow two (up to 100 ms of lateness).
+    with on-time ones: we allow a quarter of the rate (up to 250 ms of lateness, seen under a
+    loaded CI machine). Per-process limits would reach three times the rate.
     """
     home, data = tmp_path / "dagster_home", tmp_path / "data"
     home.mkdir()
@@ -172,4 +173,4 @@ def test_parallel_months_share_the_rate_on_a_postgres_instance(
         f"\n{len(every)} requests from 3 processes in {every[-1] - every[0]:.2f} s "
         f"(wall {elapsed:.1f} s); busiest 1-s window: {busiest} (limit {RATE})"
     )
-    assert busiest <= RATE + 2
+    assert busiest <= RATE + RATE // 4
