@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from sec_assets.sec_client.client import Attempt
+from sec_assets.sec_client.exchange import Attempt
 
 ENVELOPE_SCHEMA = "sec_assets.bronze/1"
 GOOD_OUTCOMES = frozenset({"ok", "empty"})

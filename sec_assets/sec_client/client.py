@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -31,6 +27,13 @@ from sec_assets.sec_client.errors import (
     SecSchemaError,
     SecTransportError,
 )
+from sec_assets.sec_client.exchange import (
+    Attempt,
+    FetchResult,
+    _Exchange,
+    _retry_after_s,
+    redact_url,
+)
 from sec_assets.sec_client.shared_limit import SharedRateLimiter
 from sec_assets.sec_client.validation import SnapshotAnswer, validate_snapshot
 from sec_assets.settings import SecSettings
@@ -44,64 +47,6 @@ BROWSER_HEADERS = {
     "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/126.0 Safari/537.36 sec_assets",
 }
-KEPT_HEADERS = ("content-type", "date", "retry-after", "server", "content-length")
-
-
-def redact_url(url: str) -> str:
-    """Drop user:password from a URL before it is logged or stored."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One HTTP exchange (or failed try), exactly as it happened."""
-
-    endpoint: str
-    url: str
-    request_body: dict[str, Any]
-    key: str
-    attempt: int
-    fetched_at: datetime
-    latency_ms: float
-    http_status: int | None
-    headers: dict[str, str]
-    body: bytes | None
-    outcome: str  # ok | empty | http_NNN | transport_error | invalid_body | schema_error
-    error: str | None = None
-    era: str | None = None  # current | legacy | empty, for a valid GetPorFecha answer
-    fingerprint: str | None = None
-    rows: int | None = None
-    customers: int | None = None
-
-
-@dataclass
-class FetchResult:
-    """All attempts for one request key, and the validated value if one succeeded."""
-
-    endpoint: str
-    key: str
-    attempts: list[Attempt] = field(default_factory=list)
-    value: Any = None
-    error: SecError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def _retry_after_s(response: httpx.Response) -> float | None:
-    raw = response.headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
 
 
 class SecClient:
@@ -321,54 +266,3 @@ class _Gate:
             self.admitted = True
             return "go"
         return "wait"
-
-
-class _Exchange:
-    """Collects what one attempt saw, whatever way it ends, and freezes it as an Attempt."""
-
-    def __init__(self, endpoint: str, url: str, body: dict[str, Any], key: str, n: int) -> None:
-        self.endpoint, self.url, self.body, self.key, self.n = endpoint, url, body, key, n
-        self.fetched_at = datetime.now(UTC)
-        self.t0 = time.perf_counter()
-        self.status: int | None = None
-        self.headers: dict[str, str] = {}
-        self.content: bytes | None = None
-        self.outcome = "transport_error"
-        self.error: str | None = None
-        self.summary: dict[str, Any] = {}
-
-    def answered(self, response: httpx.Response) -> None:
-        self.status, self.content = response.status_code, response.content
-        self.headers = {k: v for k in KEPT_HEADERS if (v := response.headers.get(k))}
-
-    def validated(self, value: Any) -> None:
-        self.outcome = "empty" if value is None else "ok"
-        if isinstance(value, SnapshotAnswer):
-            self.outcome = "empty" if value.era == "empty" else "ok"
-            self.summary = {
-                "era": value.era,
-                "fingerprint": value.fingerprint,
-                "rows": len(value.rows),
-                "customers": value.customers,
-            }
-
-    def failed(self, exc: SecError) -> None:
-        self.outcome, self.error = exc.kind, str(exc)
-
-    def finish(self) -> Attempt:
-        latency_ms = round((time.perf_counter() - self.t0) * 1000, 1)
-        return Attempt(
-            self.endpoint,
-            self.url,
-            self.body,
-            self.key,
-            self.n,
-            self.fetched_at,
-            latency_ms,
-            self.status,
-            self.headers,
-            self.content,
-            self.outcome,
-            self.error,
-            **self.summary,
-        )

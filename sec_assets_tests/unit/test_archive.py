@@ -25,7 +25,7 @@ from sec_assets.bronze.archive import (
     restore_month,
 )
 from sec_assets.bronze.store import BronzeStore, body_bytes, read_envelope
-from sec_assets.sec_client.client import Attempt
+from sec_assets.sec_client.exchange import Attempt
 
 DS = "sec_snapshots"
 MONTH = "2024-08"

@@ -19,7 +19,7 @@ from sec_assets.automation.coverage import ScanCursor, customer_keys, month_cove
 from sec_assets.bronze.hours import month_hours
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.sec_client.breaker import CircuitBreaker
-from sec_assets.sec_client.client import Attempt
+from sec_assets.sec_client.exchange import Attempt
 
 NOW = datetime(2024, 9, 15, 12, 0, tzinfo=UTC)
 FETCHED = datetime(2024, 9, 15, 11, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sec_assets.bronze.collect import plan_month
 from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes, read_envelope
-from sec_assets.sec_client.client import Attempt
+from sec_assets.sec_client.exchange import Attempt
 
 T0 = datetime(2024, 9, 1, 12, 0, tzinfo=UTC)
 
