@@ -10,15 +10,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import dagster as dg
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
+from sec_assets.resource_settings import SettingsResource
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
-from sec_assets.settings import SecSettings, load_settings
 
 
-class SecClientResource(dg.ConfigurableResource):
+class SecClientResource(SettingsResource):
     """Polite, resilient access to the SEC service (or the simulator)."""
 
     base_url: str | None = Field(default=None, description="Service base URL (SEC_BASE_URL).")
@@ -32,21 +31,6 @@ class SecClientResource(dg.ConfigurableResource):
     backoff_max_s: float | None = None
     retry_after_max_s: float | None = None
     breaker_cooldown_s: float | None = None
-
-    _settings: SecSettings | None = PrivateAttr(default=None)
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._settings = self._load()
-
-    def _load(self) -> SecSettings:
-        fields = self.model_dump(exclude_none=True)
-        return load_settings(**fields)
-
-    @property
-    def settings(self) -> SecSettings:
-        if self._settings is None:
-            self._settings = self._load()
-        return self._settings
 
     def breaker(self) -> CircuitBreaker:
         s = self.settings

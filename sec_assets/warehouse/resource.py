@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import threading
 
-import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from sec_assets.settings import SecSettings, load_settings
+from sec_assets.resource_settings import SettingsResource
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.connect import connect_warehouse
 
@@ -20,7 +19,7 @@ _ensured: set[str] = set()  # warehouses whose schema this process has ensured
 _ensured_lock = threading.Lock()
 
 
-class WarehouseResource(dg.ConfigurableResource):
+class WarehouseResource(SettingsResource):
     """The silver warehouse: Postgres when a DSN is set, else DuckDB under ``data_dir``."""
 
     pg_dsn: str | None = Field(
@@ -28,17 +27,7 @@ class WarehouseResource(dg.ConfigurableResource):
     )
     data_dir: str | None = Field(default=None, description="Where warehouse.duckdb lives.")
 
-    _settings: SecSettings | None = PrivateAttr(default=None)
     _warehouse: Warehouse | None = PrivateAttr(default=None)
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._settings = load_settings(**self.model_dump(exclude_none=True))
-
-    @property
-    def settings(self) -> SecSettings:
-        if self._settings is None:
-            self._settings = load_settings(**self.model_dump(exclude_none=True))
-        return self._settings
 
     def get_warehouse(self) -> Warehouse:
         """The warehouse, its schema ensured once per process."""
