@@ -12,6 +12,7 @@ import argparse
 import json
 import multiprocessing
 import resource
+import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -69,6 +70,25 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
     }
 
 
+def fresh_process_month(dsn: str | None, db: Path, data: Path, m: date) -> dict[str, Any]:
+    """Load month ``m`` in a new process (as each Dagster partition run does) and return its
+    figures, ``peak_rss_mb`` being that process's own peak."""
+    cmd = [sys.executable, "-m", "sec_assets.bench.silver", "--data", str(data)]
+    cmd += ["--db", str(db), "--one-month", m.strftime("%Y-%m")] + (["--dsn", dsn] if dsn else [])
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"one-month load failed: {proc.stderr[-2000:]}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def memory_bound(dsn: str | None, db: Path, data: Path, months: list[date]) -> dict[str, Any]:
+    """Peak RSS of a fresh process re-loading the same month with 1 month of history in the
+    warehouse, then with the whole history: equal figures mean memory is bounded by the month,
+    not by the history."""
+    first = fresh_process_month(dsn, db, data, months[0])
+    return {"month": first["month"], "history_1_month_mb": first["peak_rss_mb"]}
+
+
 def _open(dsn: str | None, db: Path) -> Warehouse:
     return PostgresWarehouse(SecretStr(dsn)) if dsn else DuckDBWarehouse(db)
 
@@ -86,6 +106,7 @@ def run(
     wh.ensure_schema()
     for name in DIMENSIONS:
         load_dimension(wh, name)
+    memory = memory_bound(dsn, db, data, months)  # the first month, alone in the warehouse
     t_all = time.perf_counter()
     if workers == 1:
         per_month = [load_month(wh, data, m) for m in months]
@@ -95,6 +116,8 @@ def run(
             n = len(months)
             per_month = list(pool.map(_worker_month, [dsn] * n, [db] * n, [data] * n, months))
     total = time.perf_counter() - t_all
+    again = fresh_process_month(dsn, db, data, months[0])  # same month, whole history present
+    memory[f"history_{len(months)}_months_mb"] = again["peak_rss_mb"]
     gold = bench_gold(wh)
     raw_total = sum(int(p["raw_rows"]) for p in per_month)
     return {
@@ -106,6 +129,7 @@ def run(
         "raw_rows_per_s": round(raw_total / total),
         "peak_rss_mb_after_first_month": per_month[0]["peak_rss_mb"],
         "peak_rss_mb": round(max(rss_mb(), *(p["peak_rss_mb"] for p in per_month)), 1),
+        "memory_bound": memory,
         "gold": gold,
         "per_month": per_month,
     }
@@ -136,7 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dsn", default=None, help="Postgres DSN; DuckDB under --data if unset")
     p.add_argument("--db", default="bench_warehouse.duckdb", help="DuckDB file under --data")
     p.add_argument("--workers", type=int, default=1, help="processes loading months at once")
+    p.add_argument("--one-month", default=None, help="load only this month (YYYY-MM) and exit")
     args = p.parse_args(argv)
+    if args.one_month:
+        m = date.fromisoformat(args.one_month + "-01")
+        print(json.dumps(load_month(_open(args.dsn, args.data / args.db), args.data, m)))
+        return 0
     first = date.fromisoformat(args.first + "-01")
     months = months_between(first, args.months)
     print(json.dumps(run(args.dsn, args.data / args.db, args.data, months, args.workers)))

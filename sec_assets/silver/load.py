@@ -25,7 +25,7 @@ from sec_assets.warehouse.postgres_engine import PostgresWarehouse
 
 EVENTS_LOCK_KEY = 0x5EC0E7E5  # pg_advisory_lock key of episode loads
 EVENTS_LOCK_TIMEOUT_S = 900.0
-EVENT_WINDOW = timedelta(days=14)  # first window read around the month; widened as needed
+EVENT_WINDOW = timedelta(days=2)  # first window read around the month; doubled as needed
 # Episodes within this margin of the month also depend on its hours (their bounds and
 # censoring look at the hour right before and after them): they are recomputed too.
 EVENT_EDGE = timedelta(days=1)  # neighbouring data read to keep episodes whole across months
@@ -104,7 +104,7 @@ def load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataF
     comuna and company they overlap (shorter versions stored before a neighbouring month was
     loaded). Serialized per warehouse (:func:`events_lock`), so months may load in any order
     and in parallel. Returns the episodes written and how many stored rows they replaced."""
-    with events_lock(wh):
+    with events_lock(wh), wh.session():
         return _load_events(wh, start, end)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -56,6 +56,16 @@ class Tx(ABC):
     def introspect(self) -> list[TableInfo]:
         """Every table of schema silver, as the catalog describes it."""
 
+    def drop_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
+        """Delete the partition of ``values`` of a partitioned table (Postgres)."""
+        raise NotImplementedError(f"{self.engine} has no partitioned tables")
+
+    def load_partition(
+        self, info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame
+    ) -> None:
+        """Bulk-load ``frame`` as the partition of ``values`` (Postgres)."""
+        raise NotImplementedError(f"{self.engine} has no partitioned tables")
+
     def restart(self) -> None:
         """Commit, and go on in a new transaction on the same connection (and lock)."""
         raise NotImplementedError(f"{self.engine} never needs a second transaction")
@@ -97,6 +107,11 @@ class Warehouse(ABC):
     def _schema_lock(self, tx: Tx) -> None:  # noqa: B027
         """Serialize concurrent bootstraps (Postgres: an advisory lock; DuckDB: the file lock)."""
 
+    def session(self) -> AbstractContextManager[None]:
+        """Calls inside the block may share one connection (DuckDB does: see its
+        ``session``). Here: no sharing, each call connects on its own."""
+        return nullcontext()
+
     # --- shared behaviour ----------------------------------------------------------------
 
     def ensure_schema(self) -> list[str]:
@@ -105,7 +120,7 @@ class Warehouse(ABC):
         Idempotent and safe to call from concurrent processes. Returns the tables in the order
         they were ensured.
         """
-        ddl = ordered_ddl(self.sql_dir)
+        ddl = ordered_ddl(self.sql_dir, self.engine)
         with self._transaction() as tx:
             self._schema_lock(tx)
             for schema in SCHEMAS:

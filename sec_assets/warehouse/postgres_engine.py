@@ -33,19 +33,34 @@ from sec_assets.warehouse.base import Engine, Tx, Warehouse
 from sec_assets.warehouse.dsn import redact_dsn, redact_text
 from sec_assets.warehouse.errors import (
     WarehouseConnectionError,
+    WarehouseError,
     WarehouseIntegrityError,
     WarehouseQueryError,
 )
 from sec_assets.warehouse.params import bind_params
 from sec_assets.warehouse.readtypes import from_pg_text, pg_schema
-from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
+from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, ordered_ddl, quote
 
 COPY_CHUNK_ROWS = 100_000
 _SCHEMA_LOCK_KEY = 7_240_301  # pg_advisory_xact_lock key serializing ensure_schema
 
+# Partitions of a partitioned table are tables of the schema too: the catalog queries skip
+# them (relispartition), so callers only ever see the partitioned parent.
 _COLUMNS = """
-SELECT table_name, column_name, data_type FROM information_schema.columns
-WHERE table_schema = %(schema)s ORDER BY table_name, ordinal_position
+SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+JOIN pg_namespace ns ON ns.nspname = c.table_schema
+JOIN pg_class cl ON cl.relnamespace = ns.oid AND cl.relname = c.table_name
+WHERE c.table_schema = %(schema)s AND NOT cl.relispartition
+ORDER BY c.table_name, c.ordinal_position
+"""
+_PARTITIONED = """
+SELECT cl.relname::text,
+       ARRAY(SELECT a.attname::text FROM unnest(p.partattrs::int2[]) WITH ORDINALITY AS k(n, i)
+             JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = k.n ORDER BY k.i)
+FROM pg_partitioned_table p
+JOIN pg_class cl ON cl.oid = p.partrelid
+JOIN pg_namespace ns ON ns.oid = cl.relnamespace
+WHERE ns.nspname = %(schema)s
 """
 _CONSTRAINTS = """
 SELECT cl.relname, con.contype::text,
@@ -58,7 +73,7 @@ FROM pg_constraint con
 JOIN pg_class cl ON cl.oid = con.conrelid
 JOIN pg_namespace ns ON ns.oid = cl.relnamespace
 LEFT JOIN pg_class fcl ON fcl.oid = con.confrelid
-WHERE ns.nspname = %(schema)s AND con.contype IN ('p', 'u', 'f')
+WHERE ns.nspname = %(schema)s AND con.contype IN ('p', 'u', 'f') AND NOT cl.relispartition
 ORDER BY cl.relname, con.conname
 """
 
@@ -148,7 +163,65 @@ class _PgTx(Tx):
         with _mapped_errors():
             columns = self.conn.execute(_COLUMNS, params).fetchall()
             constraints = self.conn.execute(_CONSTRAINTS, params).fetchall()
-        return build_tables(columns, constraints)
+            partitioned = self.conn.execute(_PARTITIONED, params).fetchall()
+        return build_tables(columns, constraints, {t: tuple(cols) for t, cols in partitioned})
+
+    # --- one partition per value of a LIST-partitioned table (fact_interrupciones) ----------
+
+    def drop_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
+        """Delete the rows of ``values``: drop its partition, and any such rows the DEFAULT
+        partition holds. Dropping takes an ACCESS EXCLUSIVE lock on the parent until commit.
+
+        Swaps of one table run one at a time: SHARE UPDATE EXCLUSIVE conflicts with itself (not
+        with readers), and taken first it keeps two months' swaps from deadlocking on the
+        parent and its DEFAULT partition (which ATTACH locks)."""
+        parent = f"{quote(SCHEMA)}.{quote(info.name)}"
+        self.execute(f"LOCK TABLE {parent} IN SHARE UPDATE EXCLUSIVE MODE")
+        self.execute(f"DROP TABLE IF EXISTS {partition_name(info, values)}")
+        where = " AND ".join(f"{quote(c)} = :p{i}" for i, c in enumerate(info.partition_by))
+        self.execute(
+            f"DELETE FROM {parent} WHERE {where}",
+            {f"p{i}": values[c] for i, c in enumerate(info.partition_by)},
+        )
+
+    def load_partition(
+        self, info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame
+    ) -> None:
+        """Bulk-load ``frame`` as the partition of ``values``: a new table shaped like the parent
+        (NOT NULL and CHECK constraints included) bounded by a CHECK, filled by COPY with no
+        per-row trigger, then ATTACHed — which builds the parent's indexes on it and validates
+        every foreign key with one set-based query. Any violation aborts the transaction."""
+        (column,) = info.partition_by  # LIST partitioning: one column
+        value = values[column]
+        parent = f"{quote(SCHEMA)}.{quote(info.name)}"
+        part = partition_name(info, values)
+        bound = f"{quote(column)} = {sql_literal(value)}"
+        with _mapped_errors(), self.conn.cursor() as cur:
+            cur.execute(
+                f"CREATE TABLE {part} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
+                f"CHECK ({bound}))"
+            )
+            if frame.height:
+                copy_in(cur, part, frame)
+            cur.execute(
+                f"ALTER TABLE {parent} ATTACH PARTITION {part} FOR VALUES IN ({sql_literal(value)})"
+            )
+
+
+def sql_literal(value: object) -> str:
+    """A partition bound as a SQL string literal (DDL takes no bind parameters)."""
+    if not isinstance(value, str):
+        raise ValueError(f"partition values are text here, got {value!r}")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def partition_name(info: TableInfo, values: Mapping[str, Any]) -> str:
+    """``silver.<table>__<value>``, e.g. silver.fact_interrupciones__2024_08."""
+    suffix = "_".join(
+        "".join(ch if ch.isalnum() else "_" for ch in str(values[c]).lower())
+        for c in info.partition_by
+    )
+    return f"{quote(SCHEMA)}.{quote(f'{info.name}__{suffix}'[:63])}"
 
 
 class PostgresWarehouse(Warehouse):
@@ -213,7 +286,18 @@ class PostgresWarehouse(Warehouse):
         tx.execute("SELECT pg_advisory_xact_lock(:key)", {"key": _SCHEMA_LOCK_KEY})
 
     def _schema_setup(self, tx: Tx, tables: dict[str, TableInfo]) -> None:
+        for name, sql in ordered_ddl(self.sql_dir, self.engine):
+            if "PARTITION BY" in sql.upper() and not tables[name].partition_by:
+                raise WarehouseError(
+                    f"silver.{name} exists unpartitioned (created before it was partitioned by "
+                    f"month): drop it and re-materialize the silver months (bronze has them)"
+                )
         for info in tables.values():
+            if info.partition_by:  # rows outside any month's partition land here
+                tx.execute(
+                    f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA)}.{quote(info.name + '__default')} "
+                    f"PARTITION OF {quote(SCHEMA)}.{quote(info.name)} DEFAULT"
+                )
             keys = [info.primary_key, *info.unique]
             # Children of partitioned parents (whose rows get deleted), not of dimensions.
             wanted = [
@@ -221,7 +305,7 @@ class PostgresWarehouse(Warehouse):
                 for fk in info.foreign_keys
                 if "month" in tables.get(fk.ref_table, info).columns
             ]
-            if "month" in info.columns:
+            if "month" in info.columns and info.partition_by != ("month",):
                 wanted.append(("month",))
             for cols in dict.fromkeys(wanted):
                 if any(key[: len(cols)] == cols for key in keys):

@@ -6,7 +6,11 @@ A replace of steps ``[parent, child]`` runs in one transaction:
 2. delete, children first (reverse order);
 3. insert, parents first (given order).
 
-A *plain* step deletes its scope and bulk-inserts its frame (COPY / Arrow). A *merged* step —
+A *plain* step deletes its scope and bulk-inserts its frame (COPY / Arrow). A *partition*
+step — its scope is exactly the partition key of a partitioned table (Postgres
+fact_interrupciones by month) — drops that partition and loads the frame as a new one
+(:meth:`~sec_assets.warehouse.base.Tx.load_partition`): foreign keys are then validated by
+one set-based query rather than a trigger per row. A *merged* step —
 a table that foreign keys reference (snapshot_ledger), and on DuckDB every table with a
 primary key — deletes only the rows in scope whose key the frame lacks, then
 ``INSERT … ON CONFLICT (pk) DO UPDATE``. Both end exactly as "delete the scope, insert the
@@ -94,12 +98,22 @@ def frozen_columns(info: TableInfo, columns: Sequence[str], quirks: Quirks) -> l
     return [c for c in columns if c in info.indexed and c not in info.primary_key]
 
 
+def swaps_partition(step: ReplaceStep, info: TableInfo) -> bool:
+    """The step replaces exactly one partition of a partitioned table."""
+    return (
+        bool(info.partition_by)
+        and step.delete_in is None
+        and tuple(step.where) == tuple(info.partition_by)
+    )
+
+
 def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
     """Run the deletes and inserts of ``plans``; returns the parent rows left to delete."""
+    swapped = {i for i, (step, info) in enumerate(plans) if swaps_partition(step, info)}
     merged = {
         i
         for i, (_, info) in enumerate(plans)
-        if info.primary_key and (info.is_parent or quirks.merge_keyed)
+        if info.primary_key and (info.is_parent or quirks.merge_keyed) and i not in swapped
     }
     for i, (step, info) in enumerate(plans):
         if step.delete_in is not None:
@@ -121,6 +135,9 @@ def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
 
     for i in reversed(range(len(plans))):
         step, info = plans[i]
+        if i in swapped:
+            tx.drop_partition(info, step.where)
+            continue
         where, params = _scope(step, i)
         sql = f"DELETE FROM {qualified(info.name)} AS t WHERE {where}"
         if i in merged:
@@ -133,7 +150,9 @@ def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
         tx.execute(sql, params)
 
     for i, (step, info) in enumerate(plans):
-        if i in merged:
+        if i in swapped:
+            tx.load_partition(info, step.where, step.frame)
+        elif i in merged:
             upsert_staged(
                 tx,
                 info,

@@ -3,12 +3,16 @@
 Each file holds one ``CREATE TABLE IF NOT EXISTS silver.<file name>``. They are executed in
 dependency order, derived from their ``REFERENCES silver.<table>`` clauses (parents first,
 then alphabetical), so a new table needs no list to be edited.
+
+An engine may store a contract differently: ``<sql dir>/<engine>/<table>.sql`` replaces the
+shared file on that engine (Postgres partitions fact_interrupciones by month). It must declare
+the same columns, types and foreign keys; ``test_warehouse_contracts`` compares them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -27,10 +31,13 @@ def default_sql_dir() -> Path:
     return Path(sec_assets.__file__).resolve().parents[1] / "dbt_like_sql" / SCHEMA
 
 
-def ordered_ddl(sql_dir: Path | None = None) -> list[tuple[str, str]]:
-    """``(table, sql)`` for every contract in ``sql_dir``, parents before the tables citing them."""
+def ordered_ddl(sql_dir: Path | None = None, engine: str | None = None) -> list[tuple[str, str]]:
+    """``(table, sql)`` for every contract in ``sql_dir``, parents before the tables citing them;
+    with ``engine``, its own version of a contract where ``<sql_dir>/<engine>/`` has one."""
     root = sql_dir or default_sql_dir()
     files = sorted(root.glob("*.sql"))
+    if engine is not None:
+        files = [root / engine / p.name if (root / engine / p.name).exists() else p for p in files]
     if not files:
         raise WarehouseError(f"no silver contracts (*.sql) in {root}; pass sql_dir=")
     ddl: dict[str, str] = {}
@@ -82,6 +89,8 @@ class TableInfo:
     unique: tuple[tuple[str, ...], ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     referenced_by: tuple[ForeignKey, ...] = field(default=())
+    #: Columns the table is partitioned by (Postgres declarative partitioning), else ().
+    partition_by: tuple[str, ...] = ()
 
     @property
     def is_parent(self) -> bool:
@@ -123,19 +132,7 @@ def link_tables(tables: list[TableInfo]) -> dict[str, TableInfo]:
     for t in tables:
         for fk in t.foreign_keys:
             incoming.setdefault(fk.ref_table, []).append(fk)
-    return {
-        t.name: TableInfo(
-            name=t.name,
-            columns=t.columns,
-            types=t.types,
-            kinds=t.kinds,
-            primary_key=t.primary_key,
-            unique=t.unique,
-            foreign_keys=t.foreign_keys,
-            referenced_by=tuple(incoming.get(t.name, ())),
-        )
-        for t in tables
-    }
+    return {t.name: replace(t, referenced_by=tuple(incoming.get(t.name, ()))) for t in tables}
 
 
 def quote(identifier: str) -> str:
@@ -149,9 +146,11 @@ def quote(identifier: str) -> str:
 def build_tables(
     columns: list[tuple[str, str, str]],
     constraints: list[tuple[str, str, list[str], str | None, list[str] | None]],
+    partitions: dict[str, tuple[str, ...]] | None = None,
 ) -> list[TableInfo]:
-    """TableInfo from catalog rows: ``(table, column, type)`` in column order and
-    ``(table, kind, columns, ref_table, ref_columns)`` with kind ``p``, ``u`` or ``f``."""
+    """TableInfo from catalog rows: ``(table, column, type)`` in column order,
+    ``(table, kind, columns, ref_table, ref_columns)`` with kind ``p``, ``u`` or ``f``, and the
+    partition key columns of partitioned tables."""
     cols: dict[str, list[tuple[str, str]]] = {}
     for table, column, sql_type in columns:
         cols.setdefault(table, []).append((column, sql_type))
@@ -177,6 +176,7 @@ def build_tables(
             primary_key=pks.get(table, ()),
             unique=tuple(uniques.get(table, ())),
             foreign_keys=tuple(fks.get(table, ())),
+            partition_by=(partitions or {}).get(table, ()),
         )
         for table, spec in cols.items()
     ]

@@ -7,7 +7,8 @@ import re
 import polars as pl
 import pytest
 
-from sec_assets.warehouse import Warehouse, WarehouseIntegrityError
+from sec_assets.warehouse import ReplaceStep, Warehouse, WarehouseIntegrityError
+from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.schema import default_sql_dir
 from sec_assets_tests.integration import test_warehouse_support as support
 from sec_assets_tests.integration.test_warehouse_support import (
@@ -22,10 +23,15 @@ engine, duckdb_templates, pg_session_database, warehouse, seeded = support.FIXTU
 CONTRACTS = {p.stem: p.read_text() for p in default_sql_dir().glob("*.sql")}
 
 # Portable catalog queries: DuckDB and Postgres both implement these information_schema views.
-TABLES = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'silver'"
+# Postgres partitions (fact_interrupciones__YYYY_MM, __default) are tables too: left out.
+TABLES = (
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'silver' "
+    "AND table_name NOT LIKE '%\\_\\_%' ESCAPE '\\'"
+)
 CONSTRAINTS = """
 SELECT table_name, constraint_type FROM information_schema.table_constraints
 WHERE table_schema = 'silver' AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY', 'UNIQUE')
+  AND table_name NOT LIKE '%\\_\\_%' ESCAPE '\\'
 """
 FOREIGN_KEYS = """
 SELECT fk.table_name AS child, pk.table_name AS parent
@@ -35,7 +41,7 @@ JOIN information_schema.table_constraints fk
 JOIN information_schema.table_constraints pk
   ON pk.constraint_name = rc.unique_constraint_name
  AND pk.constraint_schema = rc.unique_constraint_schema
-WHERE fk.table_schema = 'silver'
+WHERE fk.table_schema = 'silver' AND fk.table_name NOT LIKE '%\\_\\_%' ESCAPE '\\'
 """
 
 
@@ -102,3 +108,58 @@ def test_keys_are_enforced(seeded: Warehouse) -> None:
     assert table(seeded, "snapshot_ledger").is_empty()
     assert table(seeded, "fact_interrupciones").is_empty()
     assert table(seeded, "dim_empresa").equals(dim_empresa().sort("empresa_id"))
+
+
+def test_each_engine_stores_the_same_contract(seeded: Warehouse, tmp_path) -> None:
+    """An engine's own version of a contract (dbt_like_sql/silver/postgres/) has the shared
+    file's columns, types and foreign keys; only keys and storage may differ."""
+    reference = DuckDBWarehouse(tmp_path / "reference.duckdb")
+    reference.ensure_schema()
+    ours, theirs = seeded.tables(refresh=True), reference.tables()
+    assert set(ours) == set(theirs)
+    for name, info in theirs.items():
+        mine = ours[name]
+        assert mine.columns == info.columns, name
+        assert mine.kinds == info.kinds, name
+        assert set(mine.foreign_keys) == set(info.foreign_keys), name
+        assert set(mine.primary_key) >= set(info.primary_key), name
+    partitioned = {n: i.partition_by for n, i in ours.items() if i.partition_by}
+    assert partitioned == (
+        {"fact_interrupciones": ("month",)} if seeded.engine == "postgres" else {}
+    )
+
+
+def test_a_month_is_swapped_as_a_whole_partition_with_its_keys_checked(seeded: Warehouse) -> None:
+    """Postgres: loading a month of facts builds, fills and attaches its own partition; the
+    foreign keys are validated when it is attached, and a failure leaves the old month."""
+    for month in ("2024-01", "2024-02"):
+        seeded.replace_many(
+            [
+                ReplaceStep("snapshot_ledger", ledger(month), where={"month": month}),
+                ReplaceStep("fact_interrupciones", facts(month), where={"month": month}),
+            ]
+        )
+    before = table(seeded, "fact_interrupciones")
+    bad = facts("2024-01").with_columns(pl.lit(424242).alias("geografia_id"))
+    with pytest.raises(WarehouseIntegrityError):
+        seeded.replace_partition("fact_interrupciones", bad, where={"month": "2024-01"})
+    assert table(seeded, "fact_interrupciones").equals(before)
+    # Reloading a month replaces exactly it.
+    seeded.replace_partition(
+        "fact_interrupciones", facts("2024-01").head(3), where={"month": "2024-01"}
+    )
+    after = table(seeded, "fact_interrupciones")
+    assert after.filter(pl.col("month") == "2024-01").height == 3
+    assert after.filter(pl.col("month") == "2024-02").equals(
+        before.filter(pl.col("month") == "2024-02")
+    )
+    if seeded.engine == "postgres":
+        parts = seeded.read(
+            "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'silver.fact_interrupciones'::regclass ORDER BY 1"
+        )["name"].to_list()
+        assert parts == [
+            "fact_interrupciones__2024_01",
+            "fact_interrupciones__2024_02",
+            "fact_interrupciones__default",
+        ]
