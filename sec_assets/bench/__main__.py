@@ -45,7 +45,7 @@ def throwaway_pg():
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def silver_run(data: Path, dsn: str | None) -> dict[str, Any]:
+def silver_run(data: Path, dsn: str | None, workers: int = 1) -> dict[str, Any]:
     cmd = [
         sys.executable,
         "-m",
@@ -56,6 +56,8 @@ def silver_run(data: Path, dsn: str | None) -> dict[str, Any]:
         HISTORY_FIRST.strftime("%Y-%m"),
         "--months",
         str(HISTORY_MONTHS),
+        "--workers",
+        str(workers),
     ]
     if dsn:
         cmd += ["--dsn", dsn]
@@ -86,22 +88,38 @@ def markdown(report: dict[str, Any]) -> str:
         f"Bronze → silver, {HISTORY_MONTHS} months of hourly history "
         f"({HISTORY_FIRST:%Y-%m} …), month by month:",
         "",
-        "| engine | raw rows | seconds | raw rows/s | s per month (mean / max) | "
+        "| engine | loaders | raw rows | seconds | raw rows/s | s per month (mean / max) | "
         "peak RSS after 1 month / all |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
     ]
+    memory_lines: list[str] = []
     for s in report["silver"]:
         per = [p["total_s"] for p in s["per_month"]]
         gold_lines.append(
-            f"| {s['engine']} | {s['gold']['seconds']} | "
+            f"| {s['engine']} ({s['workers']} loader{'s' if s['workers'] > 1 else ''}) | "
+            f"{s['gold']['seconds']} | "
             + " | ".join(str(v) for v in s["gold"]["per_payload_s"].values())
             + " |"
         )
+        mem = s["memory_bound"]
+        small, whole = (v for k, v in mem.items() if k != "month")
+        memory_lines.append(
+            f"| {s['engine']} | {s['workers']} | {mem['month']} | {small:.0f} MB | {whole:.0f} MB |"
+        )
         lines.append(
-            f"| {s['engine']} | {s['raw_rows']:,} | {s['seconds']} | "
+            f"| {s['engine']} | {s['workers']} | {s['raw_rows']:,} | {s['seconds']} | "
             f"{s['raw_rows_per_s']:,} | {sum(per) / len(per):.2f} / {max(per):.2f} | "
             f"{s['peak_rss_mb_after_first_month']:.0f} / {s['peak_rss_mb']:.0f} MB |"
         )
+    lines += [
+        "",
+        "Memory: peak RSS of a fresh process (as each partition run is) re-loading the same month "
+        "with the same neighbours, once 3 months are in the warehouse and once all are:",
+        "",
+        f"| engine | loaders | month | 3 months of history | {HISTORY_MONTHS} months of history |",
+        "|---|---|---|---|---|",
+        *memory_lines,
+    ]
     ids = list(report["silver"][0]["gold"]["per_payload_s"]) if report["silver"] else []
     lines += [
         "",
@@ -148,11 +166,17 @@ def main() -> int:
         report["history"] = build_history(base_url, history, months)
     report["silver"] = []
     print("silver on DuckDB …", flush=True)
+    for leftover in history.glob("bench_warehouse.duckdb*"):  # a fresh load, not a re-load
+        leftover.unlink()
     report["silver"].append(silver_run(history, None))
     with throwaway_pg() as dsn:
         if dsn:
             print("silver on Postgres …", flush=True)
             report["silver"].append(silver_run(history, dsn))
+    with throwaway_pg() as dsn:  # a backfill: two partition runs at once (2 cores here)
+        if dsn:
+            print("silver on Postgres, two loaders …", flush=True)
+            report["silver"].append(silver_run(history, dsn, workers=2))
     (history / "bench_warehouse.duckdb").unlink(missing_ok=True)
     print("accuracy …", flush=True)
     report["accuracy"] = bench_accuracy(history, ACCURACY_MONTHS, SEED)

@@ -15,7 +15,7 @@ from sec_assets.bronze.store import BronzeStore
 from sec_assets.silver import dims
 from sec_assets.silver.bronze_reader import MonthAnswers, read_month
 from sec_assets.silver.customers import region_customers
-from sec_assets.silver.events import reconstruct_events, touching
+from sec_assets.silver.events import KEY, reconstruct_events, touching
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
@@ -25,7 +25,7 @@ from sec_assets.warehouse.postgres_engine import PostgresWarehouse
 
 EVENTS_LOCK_KEY = 0x5EC0E7E5  # pg_advisory_lock key of episode loads
 EVENTS_LOCK_TIMEOUT_S = 900.0
-EVENT_WINDOW = timedelta(days=2)  # first window read around the month; doubled as needed
+EVENT_WINDOW = timedelta(days=4)  # first window read around the month; doubled as needed
 # Episodes within this margin of the month also depend on its hours (their bounds and
 # censoring look at the hour right before and after them): they are recomputed too.
 EVENT_EDGE = timedelta(days=1)  # neighbouring data read to keep episodes whole across months
@@ -108,42 +108,64 @@ def load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataF
         return _load_events(wh, start, end)
 
 
+def _read_window(
+    wh: Warehouse, window: dict[str, datetime], keys: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Observations (only of ``keys``' comuna and company, if given) and ledger hours in
+    [a, b)."""
+    sql = (
+        "SELECT hora_local, geografia_id, empresa_id, clientes_afectados "
+        "FROM silver.fact_interrupciones WHERE hora_local >= :a AND hora_local < :b"
+    )
+    params: dict[str, object] = dict(window)
+    if keys is not None:  # a few keys: pass them as two arrays, matched pairwise
+        sql += " AND geografia_id IN (SELECT UNNEST(CAST(:g AS INTEGER[])))"
+        params["g"] = sorted(set(keys["geografia_id"].to_list()))
+    facts = wh.read(sql, params)
+    if keys is not None:
+        facts = facts.join(keys, on=["geografia_id", "empresa_id"], how="semi")
+    ledger = wh.read(
+        "SELECT hora_local, status FROM silver.snapshot_ledger "
+        "WHERE hora_local >= :a AND hora_local < :b",
+        window,
+    )
+    return facts, ledger
+
+
 def _window_events(
     wh: Warehouse, start: datetime, end: datetime
 ) -> tuple[pl.DataFrame, dict[str, datetime]]:
     """Episodes within EVENT_EDGE of [start, end), rebuilt from a window of observations
-    around the month that is widened (doubling) until no such episode reaches its edges, or the
-    window holds all the data: an episode of any length is rebuilt whole."""
+    around the month. While some episode reaches the window's edges (and the window does not
+    hold all the data), the window is doubled and the episodes of those comunas and companies
+    alone are rebuilt from it: an episode of any length is rebuilt whole, and a long one costs
+    a re-read of its own rows only."""
     lo, hi = start - EVENT_EDGE, end + EVENT_EDGE
     bounds = wh.read(
         "SELECT MIN(hora_local) AS first, MAX(hora_local) AS last FROM silver.snapshot_ledger"
     )
     first, last = bounds["first"].item(), bounds["last"].item()
     span = EVENT_WINDOW
-    while True:
-        window = {"a": start - span, "b": end + span}
-        facts = wh.read(
-            "SELECT hora_local, geografia_id, empresa_id, clientes_afectados "
-            "FROM silver.fact_interrupciones WHERE hora_local >= :a AND hora_local < :b",
-            window,
-        )
-        ledger = wh.read(
-            "SELECT hora_local, status FROM silver.snapshot_ledger "
-            "WHERE hora_local >= :a AND hora_local < :b",
-            window,
-        )
-        events = touching(reconstruct_events(facts, ledger), lo, hi)
-        if events.is_empty() or first is None:
-            return events, window
-        cut_start = window["a"] > first and bool(
-            (events["first_hour"] < window["a"] + EVENT_EDGE).any()
-        )
-        cut_end = window["b"] <= last and bool(
-            (events["last_hour"] >= window["b"] - EVENT_EDGE).any()
-        )
-        if not (cut_start or cut_end):
-            return events, window
+    window = {"a": start - span, "b": end + span}
+    facts, ledger = _read_window(wh, window)
+    events = touching(reconstruct_events(facts, ledger), lo, hi)
+    while not events.is_empty() and first is not None:
+        cut = pl.lit(False)
+        if window["a"] > first:
+            cut = cut | (pl.col("first_hour") < window["a"] + EVENT_EDGE)
+        if window["b"] <= last:
+            cut = cut | (pl.col("last_hour") >= window["b"] - EVENT_EDGE)
+        keys = events.filter(cut).select(KEY).unique()
+        if keys.is_empty():
+            break
         span *= 2
+        window = {"a": start - span, "b": end + span}
+        facts, ledger = _read_window(wh, window, keys)
+        rebuilt = touching(reconstruct_events(facts, ledger), lo, hi)
+        events = pl.concat([events.join(keys, on=KEY, how="anti"), rebuilt]).sort(
+            "first_hour", *KEY
+        )
+    return events, window
 
 
 def _load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataFrame, int]:

@@ -60,10 +60,14 @@ class Tx(ABC):
         """Delete the partition of ``values`` of a partitioned table (Postgres)."""
         raise NotImplementedError(f"{self.engine} has no partitioned tables")
 
-    def load_partition(
+    def stage_partition(
         self, info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame
     ) -> None:
-        """Bulk-load ``frame`` as the partition of ``values`` (Postgres)."""
+        """Bulk-load ``frame`` apart, as the next partition of ``values`` (Postgres)."""
+        raise NotImplementedError(f"{self.engine} has no partitioned tables")
+
+    def attach_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
+        """Make the staged table the partition of ``values`` (Postgres)."""
         raise NotImplementedError(f"{self.engine} has no partitioned tables")
 
     def restart(self) -> None:

@@ -20,6 +20,7 @@ text may quote the DSN.
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,6 +130,7 @@ class _PgTx(Tx):
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
+        self._staged: dict[tuple[str, str], str] = {}  # (table, partition) -> staged table
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         query, values = bind_params(sql, params, "postgres")
@@ -177,34 +179,46 @@ class _PgTx(Tx):
         parent and its DEFAULT partition (which ATTACH locks)."""
         parent = f"{quote(SCHEMA)}.{quote(info.name)}"
         self.execute(f"LOCK TABLE {parent} IN SHARE UPDATE EXCLUSIVE MODE")
-        self.execute(f"DROP TABLE IF EXISTS {partition_name(info, values)}")
+        self.execute(f"DROP TABLE IF EXISTS {quote(SCHEMA)}.{quote(partition_table(info, values))}")
         where = " AND ".join(f"{quote(c)} = :p{i}" for i, c in enumerate(info.partition_by))
         self.execute(
             f"DELETE FROM {parent} WHERE {where}",
             {f"p{i}": values[c] for i, c in enumerate(info.partition_by)},
         )
 
-    def load_partition(
+    def stage_partition(
         self, info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame
     ) -> None:
-        """Bulk-load ``frame`` as the partition of ``values``: a new table shaped like the parent
-        (NOT NULL and CHECK constraints included) bounded by a CHECK, filled by COPY with no
-        per-row trigger, then ATTACHed — which builds the parent's indexes on it and validates
-        every foreign key with one set-based query. Any violation aborts the transaction."""
+        """Bulk-load ``frame`` into a new table shaped like the parent (NOT NULL and CHECK
+        constraints included) and bounded by a CHECK on ``values``: COPY with no per-row
+        trigger, and no lock on the parent yet, so loads of other months overlap this one."""
         (column,) = info.partition_by  # LIST partitioning: one column
-        value = values[column]
         parent = f"{quote(SCHEMA)}.{quote(info.name)}"
-        part = partition_name(info, values)
-        bound = f"{quote(column)} = {sql_literal(value)}"
+        staged = f"{partition_table(info, values)[:50]}__{uuid.uuid4().hex[:8]}"
+        bound = f"{quote(column)} = {sql_literal(values[column])}"
         with _mapped_errors(), self.conn.cursor() as cur:
             cur.execute(
-                f"CREATE TABLE {part} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
-                f"CHECK ({bound}))"
+                f"CREATE TABLE {quote(SCHEMA)}.{quote(staged)} (LIKE {parent} INCLUDING DEFAULTS "
+                f"INCLUDING CONSTRAINTS, CHECK ({bound}))"
             )
             if frame.height:
-                copy_in(cur, part, frame)
-            cur.execute(
-                f"ALTER TABLE {parent} ATTACH PARTITION {part} FOR VALUES IN ({sql_literal(value)})"
+                copy_in(cur, f"{quote(SCHEMA)}.{quote(staged)}", frame)
+        self._staged[(info.name, partition_table(info, values))] = staged
+
+    def attach_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
+        """Make the table :meth:`stage_partition` filled the partition of ``values``: ATTACH
+        builds the parent's indexes on it and validates every foreign key with one set-based
+        query (not a trigger per row). Any violation aborts the transaction."""
+        (column,) = info.partition_by
+        final = partition_table(info, values)
+        staged = self._staged.pop((info.name, final))
+        with _mapped_errors():
+            self.conn.execute(
+                f"ALTER TABLE {quote(SCHEMA)}.{quote(staged)} RENAME TO {quote(final)}"
+            )
+            self.conn.execute(
+                f"ALTER TABLE {quote(SCHEMA)}.{quote(info.name)} ATTACH PARTITION "
+                f"{quote(SCHEMA)}.{quote(final)} FOR VALUES IN ({sql_literal(values[column])})"
             )
 
 
@@ -215,13 +229,13 @@ def sql_literal(value: object) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def partition_name(info: TableInfo, values: Mapping[str, Any]) -> str:
-    """``silver.<table>__<value>``, e.g. silver.fact_interrupciones__2024_08."""
+def partition_table(info: TableInfo, values: Mapping[str, Any]) -> str:
+    """``<table>__<value>``, e.g. fact_interrupciones__2024_08."""
     suffix = "_".join(
         "".join(ch if ch.isalnum() else "_" for ch in str(values[c]).lower())
         for c in info.partition_by
     )
-    return f"{quote(SCHEMA)}.{quote(f'{info.name}__{suffix}'[:63])}"
+    return f"{info.name}__{suffix}"[:63]
 
 
 class PostgresWarehouse(Warehouse):

@@ -8,8 +8,9 @@ A replace of steps ``[parent, child]`` runs in one transaction:
 
 A *plain* step deletes its scope and bulk-inserts its frame (COPY / Arrow). A *partition*
 step — its scope is exactly the partition key of a partitioned table (Postgres
-fact_interrupciones by month) — drops that partition and loads the frame as a new one
-(:meth:`~sec_assets.warehouse.base.Tx.load_partition`): foreign keys are then validated by
+fact_interrupciones by month) — COPYs the frame into a table of its own while staging, drops the
+old partition among the deletes, and attaches the new one among the inserts
+(:meth:`~sec_assets.warehouse.base.Tx.stage_partition`): foreign keys are then validated by
 one set-based query rather than a trigger per row. A *merged* step —
 a table that foreign keys reference (snapshot_ledger), and on DuckDB every table with a
 primary key — deletes only the rows in scope whose key the frame lacks, then
@@ -116,6 +117,8 @@ def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
         if info.primary_key and (info.is_parent or quirks.merge_keyed) and i not in swapped
     }
     for i, (step, info) in enumerate(plans):
+        if i in swapped:
+            tx.stage_partition(info, step.where, step.frame)
         if step.delete_in is not None:
             column, values = step.delete_in
             tx.stage(f"_sec_in_{i}", conform(pl.DataFrame({column: list(values)}), info), info)
@@ -151,7 +154,7 @@ def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
 
     for i, (step, info) in enumerate(plans):
         if i in swapped:
-            tx.load_partition(info, step.where, step.frame)
+            tx.attach_partition(info, step.where)
         elif i in merged:
             upsert_staged(
                 tx,

@@ -200,7 +200,7 @@ def test_reloading_a_month_keeps_long_episodes_whole(
     bronze: Path, sequential: tuple[Warehouse, pl.DataFrame]
 ) -> None:
     """Re-materializing July's fact_eventos after August's must change nothing — even an
-    episode running more than the first 14-day window past the month's edge (2024-07-31 →
+    episode running far past the first window beyond the month's edge (2024-07-31 →
     08-19 here): the window widens until no rebuilt episode reaches its edge."""
     wh, before = sequential
     load_events(wh, datetime(2024, 7, 1), datetime(2024, 8, 1))
