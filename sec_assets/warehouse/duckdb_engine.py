@@ -38,9 +38,11 @@ processes that do not take our lock (a DuckDB CLI left open).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from itertools import count
 from pathlib import Path
 from typing import Any, ClassVar
@@ -59,9 +61,10 @@ from sec_assets.warehouse.errors import (
 )
 from sec_assets.warehouse.locking import file_lock, retry_while
 from sec_assets.warehouse.params import bind_params
+from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, VIEW_PARTITION_COLUMN, partition_table
 from sec_assets.warehouse.readtypes import normalize
 from sec_assets.warehouse.replace import Quirks
-from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
+from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, ordered_ddl, quote
 
 _held = threading.local()  # paths this thread holds locked: nested use would self-deadlock
 _sessions = threading.local()  # path -> the connection of this thread's open session()
@@ -82,6 +85,17 @@ ORDER BY table_name, constraint_index
 """
 
 
+_VIEWS = f"""
+SELECT view_name FROM duckdb_views()
+WHERE schema_name = '{SCHEMA}' AND database_name = current_database() AND NOT internal
+"""
+_PRIMARY_KEY = re.compile(r",\s*PRIMARY KEY\s*\([^)]*\)")
+
+
+def _names(rows: list[tuple[Any, ...]]) -> set[str]:
+    return {r[0] for r in rows}
+
+
 def _is_lock_error(exc: Exception) -> bool:
     """DuckDB's refusal to open a file another process holds ("Could not set lock")."""
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
@@ -93,6 +107,10 @@ def _mapped_errors() -> Iterator[None]:
         yield
     except duckdb.ConstraintException as exc:
         raise WarehouseIntegrityError(str(exc)) from exc
+    except duckdb.TransactionException as exc:  # a bulk-built primary key fails at commit
+        if "constraint violation" in str(exc).lower():
+            raise WarehouseIntegrityError(str(exc)) from exc
+        raise WarehouseQueryError(str(exc)) from exc
     except duckdb.Error as exc:
         raise WarehouseQueryError(str(exc)) from exc
 
@@ -103,6 +121,7 @@ class _DuckTx(Tx):
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self._names = count()
+        self._staged: dict[tuple[str, str], pl.DataFrame] = {}
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         query, values = bind_params(sql, params, "duckdb")
@@ -142,7 +161,79 @@ class _DuckTx(Tx):
             )
 
     def introspect(self) -> list[TableInfo]:
-        return build_tables(self.fetch(_COLUMNS), self.fetch(_CONSTRAINTS))
+        """The contracts: a table stored per month (a view over ``<name>__*`` tables) takes its
+        keys from ``<name>__default``; the month tables themselves are not listed."""
+        views = {name for (name,) in self.fetch(_VIEWS)}
+        stored = {t for t in views if t + DEFAULT_SUFFIX in _names(self.fetch(_COLUMNS))}
+
+        def own(table: str) -> str | None:
+            if "__" not in table:
+                return table
+            base, _, _ = table.partition("__")
+            return base if base in stored and table == base + DEFAULT_SUFFIX else None
+
+        columns = [r for r in self.fetch(_COLUMNS) if "__" not in r[0]]
+        constraints = []
+        for table, *rest in self.fetch(_CONSTRAINTS):
+            if (name := own(table)) is not None:
+                constraints.append((name, *rest))
+        return build_tables(columns, constraints, dict.fromkeys(stored, (VIEW_PARTITION_COLUMN,)))
+
+    # --- a table stored per month: month tables behind a view (warehouse.partitions) -------
+
+    def drop_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
+        """Delete the rows of ``values``: drop its month table (and any such rows of the
+        DEFAULT table). The view is rebuilt by :meth:`attach_partition`."""
+        self.execute(f"DROP TABLE IF EXISTS {quote(SCHEMA)}.{quote(partition_table(info, values))}")
+        where = " AND ".join(f"{quote(c)} = :p{i}" for i, c in enumerate(info.partition_by))
+        self.execute(
+            f"DELETE FROM {quote(SCHEMA)}.{quote(info.name + DEFAULT_SUFFIX)} WHERE {where}",
+            {f"p{i}": values[c] for i, c in enumerate(info.partition_by)},
+        )
+
+    def stage_partition(
+        self, info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame
+    ) -> None:
+        """Nothing to do before the deletes: the month table takes the old one's name, so it is
+        built in :meth:`attach_partition`, once the old one is dropped."""
+        self._staged[(info.name, partition_table(info, values))] = frame
+
+    def attach_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
+        """Create the month table from the DEFAULT table's definition (foreign keys, NOT NULL
+        and CHECK constraints) without its primary key, fill it from Arrow (each foreign key
+        checked on insert), add the primary key in one bulk build (duplicates fail the commit),
+        and rebuild the view over every month table."""
+        name = partition_table(info, values)
+        frame = self._staged.pop((info.name, name))
+        [(template,)] = self.fetch(
+            "SELECT sql FROM duckdb_tables() WHERE schema_name = :s AND table_name = :t "
+            "AND database_name = current_database()",
+            {"s": SCHEMA, "t": info.name + DEFAULT_SUFFIX},
+        )
+        ddl, n = _PRIMARY_KEY.subn("", template)
+        if n != 1 or f"{SCHEMA}.{info.name}{DEFAULT_SUFFIX}(" not in ddl:
+            raise WarehouseError(f"unexpected definition of {info.name}{DEFAULT_SUFFIX}: {ddl}")
+        ddl = ddl.replace(f"{SCHEMA}.{info.name}{DEFAULT_SUFFIX}(", f"{SCHEMA}.{name}(", 1)
+        with _mapped_errors():
+            self.con.execute(ddl)
+        self.insert(replace(info, name=name), frame)
+        pk = ", ".join(quote(c) for c in info.primary_key)
+        self.execute(f"ALTER TABLE {quote(SCHEMA)}.{quote(name)} ADD PRIMARY KEY ({pk})")
+        self.rebuild_view(info.name)
+
+    def rebuild_view(self, table: str) -> None:
+        """``silver.<table>`` = UNION ALL of its DEFAULT and month tables."""
+        parts = [
+            name
+            for (name,) in self.fetch(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = :s "
+                "AND database_name = current_database() AND starts_with(table_name, :p) "
+                "ORDER BY table_name",
+                {"s": SCHEMA, "p": table + "__"},
+            )
+        ]
+        union = " UNION ALL ".join(f"SELECT * FROM {quote(SCHEMA)}.{quote(p)}" for p in parts)
+        self.execute(f"CREATE OR REPLACE VIEW {quote(SCHEMA)}.{quote(table)} AS {union}")
 
     def restart(self) -> None:
         with _mapped_errors():
@@ -255,6 +346,14 @@ class DuckDBWarehouse(Warehouse):
                 raise
             with _mapped_errors():
                 con.commit()
+
+    def _schema_setup(self, tx: Tx, tables: dict[str, TableInfo]) -> None:
+        for name, sql in ordered_ddl(self.sql_dir, self.engine):
+            if "CREATE VIEW" in sql.upper() and not tables[name].partition_by:
+                raise WarehouseError(
+                    f"silver.{name} exists as one table (created before it was stored a table "
+                    f"per month): drop it and re-materialize the silver months (bronze has them)"
+                )
 
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
         with self._connection(write=False) as con:

@@ -39,6 +39,7 @@ from sec_assets.warehouse.errors import (
     WarehouseQueryError,
 )
 from sec_assets.warehouse.params import bind_params
+from sec_assets.warehouse.partitions import partition_table, sql_literal
 from sec_assets.warehouse.readtypes import from_pg_text, pg_schema
 from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, ordered_ddl, quote
 
@@ -220,22 +221,6 @@ class _PgTx(Tx):
                 f"ALTER TABLE {quote(SCHEMA)}.{quote(info.name)} ATTACH PARTITION "
                 f"{quote(SCHEMA)}.{quote(final)} FOR VALUES IN ({sql_literal(values[column])})"
             )
-
-
-def sql_literal(value: object) -> str:
-    """A partition bound as a SQL string literal (DDL takes no bind parameters)."""
-    if not isinstance(value, str):
-        raise ValueError(f"partition values are text here, got {value!r}")
-    return "'" + value.replace("'", "''") + "'"
-
-
-def partition_table(info: TableInfo, values: Mapping[str, Any]) -> str:
-    """``<table>__<value>``, e.g. fact_interrupciones__2024_08."""
-    suffix = "_".join(
-        "".join(ch if ch.isalnum() else "_" for ch in str(values[c]).lower())
-        for c in info.partition_by
-    )
-    return f"{info.name}__{suffix}"[:63]
 
 
 class PostgresWarehouse(Warehouse):
