@@ -12,6 +12,7 @@ counted per month:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -34,18 +35,28 @@ class SilverMonth:
     quarantine: pl.DataFrame
 
 
+_MD5 = threading.local()  # one in-memory DuckDB per thread: connecting costs ~40 ms a call
+
+
+def _md5_engine() -> duckdb.DuckDBPyConnection:
+    con = getattr(_MD5, "con", None)
+    if con is None:
+        con = _MD5.con = duckdb.connect()
+    return con
+
+
 def md5_key(frame: pl.DataFrame, columns: list[str], name: str) -> pl.DataFrame:
     """Add ``name`` = md5 of the columns joined by '|' (nulls as ''), computed by DuckDB."""
     if frame.is_empty():
         return frame.with_columns(pl.lit(None, pl.Utf8).alias(name))
     parts = [pl.col(c).cast(pl.Utf8).fill_null("") for c in columns]
     keyed = frame.select(pl.concat_str(parts, separator="|").alias("k"))
-    con = duckdb.connect()
+    con = _md5_engine()
+    con.register("_sec_keyed", keyed.to_arrow())
     try:
-        con.register("keyed", keyed.to_arrow())
-        digests = con.sql("SELECT md5(k) AS h FROM keyed").pl()["h"]
+        digests = con.sql("SELECT md5(k) AS h FROM _sec_keyed").pl()["h"]
     finally:
-        con.close()
+        con.unregister("_sec_keyed")
     return frame.with_columns(digests.alias(name))
 
 

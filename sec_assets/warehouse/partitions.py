@@ -7,8 +7,9 @@ months). Both engines therefore keep a table per month, ``<table>__YYYY_MM``, pl
 ``<table>__default`` for rows written outside a month's load, and show them as
 ``silver.<table>``:
 
-* Postgres: declarative LIST partitioning. A month's table is filled by COPY before any lock
-  on the parent, then ATTACHed, which validates the foreign keys with one set-based query.
+* Postgres: declarative LIST partitioning. A month's table is filled by COPY (no per-row
+  trigger), then ATTACHed, which validates the foreign keys with one set-based query. Swaps
+  of one table are serialized (SHARE UPDATE EXCLUSIVE, taken first: no deadlock).
 * DuckDB: a view, ``UNION ALL`` of the month tables. A month's table is created with the
   contract's foreign keys and checks, filled from Arrow, and given its primary key in bulk.
 

@@ -173,13 +173,9 @@ class _PgTx(Tx):
 
     def drop_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
         """Delete the rows of ``values``: drop its partition, and any such rows the DEFAULT
-        partition holds. Dropping takes an ACCESS EXCLUSIVE lock on the parent until commit.
-
-        Swaps of one table run one at a time: SHARE UPDATE EXCLUSIVE conflicts with itself (not
-        with readers), and taken first it keeps two months' swaps from deadlocking on the
-        parent and its DEFAULT partition (which ATTACH locks)."""
+        partition holds. Dropping takes an ACCESS EXCLUSIVE lock on the parent until commit
+        (readers wait for the commit; :meth:`stage_partition` took the swap lock)."""
         parent = f"{quote(SCHEMA)}.{quote(info.name)}"
-        self.execute(f"LOCK TABLE {parent} IN SHARE UPDATE EXCLUSIVE MODE")
         self.execute(f"DROP TABLE IF EXISTS {quote(SCHEMA)}.{quote(partition_table(info, values))}")
         where = " AND ".join(f"{quote(c)} = :p{i}" for i, c in enumerate(info.partition_by))
         self.execute(
@@ -192,9 +188,15 @@ class _PgTx(Tx):
     ) -> None:
         """Bulk-load ``frame`` into a new table shaped like the parent (NOT NULL and CHECK
         constraints included) and bounded by a CHECK on ``values``: COPY with no per-row
-        trigger, and no lock on the parent yet, so loads of other months overlap this one."""
+        trigger.
+
+        Swaps of one table run one at a time, from here to commit: SHARE UPDATE EXCLUSIVE
+        conflicts with itself but not with readers or writers of other tables. It must come
+        before anything else touches the parent: two swaps each holding a weaker lock on it
+        (``LIKE`` takes one) would deadlock when both want the ACCESS EXCLUSIVE lock of DROP."""
         (column,) = info.partition_by  # LIST partitioning: one column
         parent = f"{quote(SCHEMA)}.{quote(info.name)}"
+        self.execute(f"LOCK TABLE {parent} IN SHARE UPDATE EXCLUSIVE MODE")
         staged = f"{partition_table(info, values)[:50]}__{uuid.uuid4().hex[:8]}"
         bound = f"{quote(column)} = {sql_literal(values[column])}"
         with _mapped_errors(), self.conn.cursor() as cur:

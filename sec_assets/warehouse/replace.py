@@ -8,8 +8,8 @@ A replace of steps ``[parent, child]`` runs in one transaction:
 
 A *plain* step deletes its scope and bulk-inserts its frame (COPY / Arrow). A *partition*
 step — its scope is exactly the partition key of a partitioned table (Postgres
-fact_interrupciones by month) — COPYs the frame into a table of its own while staging, drops the
-old partition among the deletes, and attaches the new one among the inserts
+fact_interrupciones, stored a table per month) — fills a table of its own while staging, drops
+the old month's table among the deletes, and attaches the new one among the inserts
 (:meth:`~sec_assets.warehouse.base.Tx.stage_partition`): foreign keys are then validated by
 one set-based query rather than a trigger per row. A *merged* step —
 a table that foreign keys reference (snapshot_ledger), and on DuckDB every table with a

@@ -14,7 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from sec_assets.warehouse import DuckDBWarehouse, Warehouse, WarehouseLockTimeout
+from sec_assets.warehouse import (
+    DuckDBWarehouse,
+    Warehouse,
+    WarehouseLockTimeout,
+    WarehouseQueryError,
+)
 from sec_assets_tests.integration import test_warehouse_support as support
 from sec_assets_tests.integration.test_warehouse_support import (
     facts,
@@ -144,3 +149,27 @@ def test_nested_use_on_one_thread_is_refused_not_deadlocked(tmp_path: Path) -> N
     with wh.get_connection() as con, pytest.raises(WarehouseError, match="nested use"):
         con.execute("SELECT 1").fetchall()
         wh.read("SELECT 1 AS x")
+
+
+def test_a_duckdb_session_shares_one_connection_and_holds_the_write_lock(tmp_path: Path) -> None:
+    """Inside ``session()`` every call of this thread uses one connection (a TEMP table made
+    by one call is seen by the next, and by a transaction); other writers wait for it."""
+    from sec_assets.warehouse.locking import file_lock
+
+    wh = DuckDBWarehouse(tmp_path / "warehouse.duckdb", lock_timeout_s=0.2)
+    wh.ensure_schema()
+    with wh.session():
+        wh.execute("CREATE TEMP TABLE scratch AS SELECT 41 AS x")
+        wh.execute("UPDATE scratch SET x = x + 1")
+        assert wh.read("SELECT x FROM scratch")["x"].item() == 42
+        with wh.session():  # nested: the same one
+            assert wh.read("SELECT x FROM scratch")["x"].item() == 42
+        with (
+            pytest.raises(WarehouseLockTimeout),
+            file_lock(wh.lock_path, exclusive=True, timeout_s=0.2),
+        ):
+            pass
+    with pytest.raises(WarehouseQueryError, match="scratch"):  # closed with the session
+        wh.read("SELECT x FROM scratch")
+    with file_lock(wh.lock_path, exclusive=True, timeout_s=1):  # and the lock is free
+        pass
