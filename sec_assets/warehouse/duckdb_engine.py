@@ -30,6 +30,11 @@ right after commit, in a second transaction on the same connection and lock, onc
 checked that no row references them. No key had to be dropped: every PRIMARY KEY, UNIQUE and
 FOREIGN KEY of the contracts is declared and enforced.
 
+fact_interrupciones is stored a table per month behind a view (``dbt_like_sql/silver/duckdb/``,
+:mod:`.partitions`): a month's replace drops its table and builds the new one, primary key in
+bulk, so neither the slow primary-key delete nor the merge applies to it, and no load pays for
+an index over the whole history.
+
 Concurrency: DuckDB lets one process open a file read-write. Each call opens, works and closes
 its connection under an ``flock`` on ``<db>.lock`` (exclusive for writes, shared for reads,
 bounded by ``lock_timeout_s``); opening also retries DuckDB's own lock error with backoff, for
@@ -90,10 +95,6 @@ SELECT view_name FROM duckdb_views()
 WHERE schema_name = '{SCHEMA}' AND database_name = current_database() AND NOT internal
 """
 _PRIMARY_KEY = re.compile(r",\s*PRIMARY KEY\s*\([^)]*\)")
-
-
-def _names(rows: list[tuple[Any, ...]]) -> set[str]:
-    return {r[0] for r in rows}
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -163,16 +164,20 @@ class _DuckTx(Tx):
     def introspect(self) -> list[TableInfo]:
         """The contracts: a table stored per month (a view over ``<name>__*`` tables) takes its
         keys from ``<name>__default``; the month tables themselves are not listed."""
-        views = {name for (name,) in self.fetch(_VIEWS)}
-        stored = {t for t in views if t + DEFAULT_SUFFIX in _names(self.fetch(_COLUMNS))}
+        all_columns = self.fetch(_COLUMNS)
+        tables = {r[0] for r in all_columns}
+        stored = {v for (v,) in self.fetch(_VIEWS) if v + DEFAULT_SUFFIX in tables}
 
         def own(table: str) -> str | None:
-            if "__" not in table:
-                return table
-            base, _, _ = table.partition("__")
-            return base if base in stored and table == base + DEFAULT_SUFFIX else None
+            """The contract a catalog table belongs to (None: a month table)."""
+            for base in stored:
+                if table == base + DEFAULT_SUFFIX:
+                    return base
+                if table.startswith(base + "__"):
+                    return None
+            return table
 
-        columns = [r for r in self.fetch(_COLUMNS) if "__" not in r[0]]
+        columns = [r for r in all_columns if own(r[0]) == r[0]]
         constraints = []
         for table, *rest in self.fetch(_CONSTRAINTS):
             if (name := own(table)) is not None:

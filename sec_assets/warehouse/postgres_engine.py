@@ -6,11 +6,16 @@ Polars with the dtypes the query's column types call for. Each call uses its own
 (autocommit, ``TimeZone`` UTC) and one transaction, so concurrent monthly loads only touch
 their own month's rows.
 
+fact_interrupciones is LIST-partitioned by month (``dbt_like_sql/silver/postgres/``): a
+month's load fills a new table by COPY and ATTACHes it (:mod:`.partitions`); the catalog
+queries skip partitions, so callers see the parent only.
+
 Postgres does not index the referencing side of a foreign key. :meth:`ensure_schema` adds
-``ix_<table>__<cols>`` on every ``month`` column (the partition deletes) and on foreign keys to
-partitioned parents (fact_interrupciones.hour_key: deleting a ledger hour looks its children
-up). Foreign keys to the dimensions stay unindexed: dimension rows are never deleted, and each
-such index costs about a second per million rows loaded.
+``ix_<table>__<cols>`` on every ``month`` column (the month deletes; not on a table
+partitioned by month) and on foreign keys to tables with months (fact_interrupciones.hour_key:
+deleting a ledger hour looks its children up). Foreign keys to the dimensions stay unindexed:
+dimension rows are never deleted, and each such index costs about a second per million rows
+loaded.
 
 The DSN is a secret: it is kept as ``SecretStr``; repr and every error raised here show it
 redacted (``postgresql://user:***@host/db``) and never chain the driver's exception, whose

@@ -8,7 +8,7 @@ import shutil
 import polars as pl
 import pytest
 
-from sec_assets.warehouse import ReplaceStep, Warehouse, WarehouseIntegrityError
+from sec_assets.warehouse import ReplaceStep, Warehouse, WarehouseError, WarehouseIntegrityError
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.schema import default_sql_dir
 from sec_assets_tests.integration import test_warehouse_support as support
@@ -156,3 +156,15 @@ def test_a_month_is_swapped_as_a_whole_partition_with_its_keys_checked(seeded: W
         "fact_interrupciones__2024_02",
         "fact_interrupciones__default",
     ]
+
+
+def test_a_warehouse_made_before_facts_were_stored_per_month_says_what_to_do(tmp_path) -> None:
+    """A DuckDB file whose fact_interrupciones is still one table is refused with the fix,
+    never silently mixed with month tables (silver is rebuilt from bronze)."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    for path in default_sql_dir().glob("*.sql"):
+        shutil.copy(path, shared / path.name)
+    DuckDBWarehouse(tmp_path / "old.duckdb", sql_dir=shared).ensure_schema()
+    with pytest.raises(WarehouseError, match="drop it and re-materialize"):
+        DuckDBWarehouse(tmp_path / "old.duckdb").ensure_schema()
