@@ -15,7 +15,7 @@ from sec_assets.bronze.store import BronzeStore
 from sec_assets.silver import dims
 from sec_assets.silver.bronze_reader import MonthAnswers, read_month
 from sec_assets.silver.customers import region_customers
-from sec_assets.silver.events import KEY, reconstruct_events, touching
+from sec_assets.silver.events import EVENT_COLUMNS, KEY, reconstruct_events, touching
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
@@ -113,11 +113,18 @@ def _read_window(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Observations (only of ``keys``' comuna and company, if given) and ledger hours in
     [a, b)."""
+    # The month bounds let both engines skip the other months' tables (facts are stored a
+    # table per month): the read costs the window, not the history.
     sql = (
         "SELECT hora_local, geografia_id, empresa_id, clientes_afectados "
-        "FROM silver.fact_interrupciones WHERE hora_local >= :a AND hora_local < :b"
+        "FROM silver.fact_interrupciones WHERE month >= :ma AND month <= :mb "
+        "AND hora_local >= :a AND hora_local < :b"
     )
-    params: dict[str, object] = dict(window)
+    params: dict[str, object] = {
+        **window,
+        "ma": window["a"].strftime("%Y-%m"),
+        "mb": (window["b"] - timedelta(microseconds=1)).strftime("%Y-%m"),
+    }
     if keys is not None:  # a few keys: pass them as two arrays, matched pairwise
         sql += " AND geografia_id IN (SELECT UNNEST(CAST(:g AS INTEGER[])))"
         params["g"] = sorted(set(keys["geografia_id"].to_list()))
@@ -172,7 +179,7 @@ def _load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.Data
     lo, hi = start - EVENT_EDGE, end + EVENT_EDGE
     events, window = _window_events(wh, start, end)
     stored = wh.read(
-        "SELECT evento_id, geografia_id, empresa_id, first_hour, last_hour "
+        "SELECT evento_id, month, geografia_id, empresa_id, first_hour, last_hour "
         "FROM silver.fact_eventos WHERE last_hour >= :a AND first_hour < :b",
         window,
     )
@@ -188,5 +195,31 @@ def _load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.Data
     stale = pl.concat(
         [touching(stored, lo, hi)["evento_id"], overlapping["evento_id"], events["evento_id"]]
     ).unique()
-    wh.replace_many([ReplaceStep("fact_eventos", events, delete_in=("evento_id", stale.to_list()))])
+    info = wh.tables().get("fact_eventos") or wh.tables(refresh=True)["fact_eventos"]
+    if info.partition_by == ("month",):
+        _replace_event_months(wh, events, stored.filter(pl.col("evento_id").is_in(stale.implode())))
+    else:
+        steps = [ReplaceStep("fact_eventos", events, delete_in=("evento_id", stale.to_list()))]
+        wh.replace_many(steps)
     return events, stale.len()
+
+
+def _replace_event_months(wh: Warehouse, events: pl.DataFrame, stale: pl.DataFrame) -> None:
+    """fact_eventos stored a table per month (Postgres): rewrite each month the load touches
+    whole — its stored episodes minus the stale ones, plus the new ones — so each month is
+    one bulk swap (foreign keys checked set-based) instead of per-row inserts and deletes."""
+    months = sorted(set(stale["month"].to_list()) | set(events["month"].to_list()))
+    if not months:
+        return
+    marks = ", ".join(f":m{i}" for i in range(len(months)))
+    kept = wh.read(
+        f"SELECT {', '.join(EVENT_COLUMNS)} FROM silver.fact_eventos WHERE month IN ({marks})",
+        {f"m{i}": m for i, m in enumerate(months)},
+    ).filter(~pl.col("evento_id").is_in(stale["evento_id"].implode()))
+    whole = pl.concat([kept.select(pl.col(c).cast(t) for c, t in events.schema.items()), events])
+    wh.replace_many(
+        [
+            ReplaceStep("fact_eventos", whole.filter(pl.col("month") == m), where={"month": m})
+            for m in months
+        ]
+    )
