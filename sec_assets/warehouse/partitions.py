@@ -1,6 +1,7 @@
 """Tables stored as one physical table per month, on both engines.
 
-``fact_interrupciones`` holds about 100k rows a month. Loading a month into one big table
+``fact_interrupciones`` holds about 100k rows a month (and, on Postgres, ``fact_eventos``
+about 12k: each episode load rewrites the months it touches). Loading a month into one big table
 pays per-row key work that grows with the history (Postgres runs a foreign-key trigger per
 row; DuckDB inserts into, and at every checkpoint rewrites, one primary-key index over all
 months). Both engines therefore keep a table per month, ``<table>__YYYY_MM``, plus
