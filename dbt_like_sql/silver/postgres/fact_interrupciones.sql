@@ -2,7 +2,7 @@
 -- stored as one partition per month (fact_interrupciones__YYYY_MM, plus a DEFAULT partition
 -- for rows written outside the monthly load). A month's load builds its partition apart,
 -- COPYs into it, and ATTACHes it: Postgres then checks every foreign key with one set-based
--- query instead of a trigger per row (about 5x faster per month, measured in make bench).
+-- query instead of a trigger per row (a storm month: 2.9 s -> ~1.0 s; README, Benchmarks).
 -- A partitioned table's primary key must hold the partition column, hence (hash_id, month).
 -- hash_id stays unique across months too: it is the md5 of a key that holds hour_key, and the
 -- CHECK below ties month to hour_key, so one hash_id in two months would be an md5 collision.
