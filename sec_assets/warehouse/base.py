@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 
 import polars as pl
 
+from sec_assets.warehouse.errors import WarehouseError
 from sec_assets.warehouse.frames import (
     ReplaceStep,
     UpsertResult,
@@ -23,8 +24,17 @@ from sec_assets.warehouse.frames import (
     conform,
     refuse_duplicate_keys,
 )
+from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table
 from sec_assets.warehouse.replace import Quirks, apply_steps, delete_blocked, upsert_rows
-from sec_assets.warehouse.schema import SCHEMAS, TableInfo, link_tables, ordered_ddl, quote
+from sec_assets.warehouse.schema import (
+    SCHEMA,
+    SCHEMAS,
+    TableInfo,
+    link_tables,
+    ordered_ddl,
+    quote,
+    stored_per_month,
+)
 
 Engine = Literal["duckdb", "postgres"]
 
@@ -57,8 +67,15 @@ class Tx(ABC):
         """Every table of schema silver, as the catalog describes it."""
 
     def drop_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
-        """Delete the partition of ``values`` of a partitioned table (Postgres)."""
-        raise NotImplementedError(f"{self.engine} has no partitioned tables")
+        """Delete the rows of ``values`` from a table stored per month: drop its month table,
+        and delete any such rows of the DEFAULT table (same SQL on both engines; on Postgres
+        the DROP takes an ACCESS EXCLUSIVE lock on the parent until commit)."""
+        self.execute(f"DROP TABLE IF EXISTS {quote(SCHEMA)}.{quote(partition_table(info, values))}")
+        where = " AND ".join(f"{quote(c)} = :p{i}" for i, c in enumerate(info.partition_by))
+        self.execute(
+            f"DELETE FROM {quote(SCHEMA)}.{quote(info.name + DEFAULT_SUFFIX)} WHERE {where}",
+            {f"p{i}": values[c] for i, c in enumerate(info.partition_by)},
+        )
 
     def stage_partition(
         self, info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame
@@ -132,6 +149,13 @@ class Warehouse(ABC):
             for _, sql in ddl:
                 tx.execute(sql)
             tables = link_tables(tx.introspect())
+            for name, sql in ddl:
+                if stored_per_month(sql) and not tables[name].partition_by:
+                    raise WarehouseError(
+                        f"silver.{name} exists as one table (created before it was stored a "
+                        f"table per month): drop it and re-materialize the silver months "
+                        f"(bronze has them)"
+                    )
             self._schema_setup(tx, tables)
         with self._tables_lock:
             self._tables = tables

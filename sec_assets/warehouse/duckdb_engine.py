@@ -69,7 +69,7 @@ from sec_assets.warehouse.params import bind_params
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, VIEW_PARTITION_COLUMN, partition_table
 from sec_assets.warehouse.readtypes import normalize
 from sec_assets.warehouse.replace import Quirks
-from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, ordered_ddl, quote
+from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
 
 _held = threading.local()  # paths this thread holds locked: nested use would self-deadlock
 _sessions = threading.local()  # path -> the connection of this thread's open session()
@@ -185,16 +185,6 @@ class _DuckTx(Tx):
         return build_tables(columns, constraints, dict.fromkeys(stored, (VIEW_PARTITION_COLUMN,)))
 
     # --- a table stored per month: month tables behind a view (warehouse.partitions) -------
-
-    def drop_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
-        """Delete the rows of ``values``: drop its month table (and any such rows of the
-        DEFAULT table). The view is rebuilt by :meth:`attach_partition`."""
-        self.execute(f"DROP TABLE IF EXISTS {quote(SCHEMA)}.{quote(partition_table(info, values))}")
-        where = " AND ".join(f"{quote(c)} = :p{i}" for i, c in enumerate(info.partition_by))
-        self.execute(
-            f"DELETE FROM {quote(SCHEMA)}.{quote(info.name + DEFAULT_SUFFIX)} WHERE {where}",
-            {f"p{i}": values[c] for i, c in enumerate(info.partition_by)},
-        )
 
     def stage_partition(
         self, info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame
@@ -351,14 +341,6 @@ class DuckDBWarehouse(Warehouse):
                 raise
             with _mapped_errors():
                 con.commit()
-
-    def _schema_setup(self, tx: Tx, tables: dict[str, TableInfo]) -> None:
-        for name, sql in ordered_ddl(self.sql_dir, self.engine):
-            if "CREATE VIEW" in sql.upper() and not tables[name].partition_by:
-                raise WarehouseError(
-                    f"silver.{name} exists as one table (created before it was stored a table "
-                    f"per month): drop it and re-materialize the silver months (bronze has them)"
-                )
 
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
         with self._connection(write=False) as con:

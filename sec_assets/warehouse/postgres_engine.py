@@ -39,14 +39,13 @@ from sec_assets.warehouse.base import Engine, Tx, Warehouse
 from sec_assets.warehouse.dsn import redact_dsn, redact_text
 from sec_assets.warehouse.errors import (
     WarehouseConnectionError,
-    WarehouseError,
     WarehouseIntegrityError,
     WarehouseQueryError,
 )
 from sec_assets.warehouse.params import bind_params
-from sec_assets.warehouse.partitions import partition_table, sql_literal
+from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table, sql_literal
 from sec_assets.warehouse.readtypes import from_pg_text, pg_schema
-from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, ordered_ddl, quote
+from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
 
 COPY_CHUNK_ROWS = 100_000
 _SCHEMA_LOCK_KEY = 7_240_301  # pg_advisory_xact_lock key serializing ensure_schema
@@ -176,18 +175,6 @@ class _PgTx(Tx):
 
     # --- one partition per value of a LIST-partitioned table (fact_interrupciones) ----------
 
-    def drop_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
-        """Delete the rows of ``values``: drop its partition, and any such rows the DEFAULT
-        partition holds. Dropping takes an ACCESS EXCLUSIVE lock on the parent until commit
-        (readers wait for the commit; :meth:`stage_partition` took the swap lock)."""
-        parent = f"{quote(SCHEMA)}.{quote(info.name)}"
-        self.execute(f"DROP TABLE IF EXISTS {quote(SCHEMA)}.{quote(partition_table(info, values))}")
-        where = " AND ".join(f"{quote(c)} = :p{i}" for i, c in enumerate(info.partition_by))
-        self.execute(
-            f"DELETE FROM {parent} WHERE {where}",
-            {f"p{i}": values[c] for i, c in enumerate(info.partition_by)},
-        )
-
     def stage_partition(
         self, info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame
     ) -> None:
@@ -292,16 +279,11 @@ class PostgresWarehouse(Warehouse):
         tx.execute("SELECT pg_advisory_xact_lock(:key)", {"key": _SCHEMA_LOCK_KEY})
 
     def _schema_setup(self, tx: Tx, tables: dict[str, TableInfo]) -> None:
-        for name, sql in ordered_ddl(self.sql_dir, self.engine):
-            if "PARTITION BY" in sql.upper() and not tables[name].partition_by:
-                raise WarehouseError(
-                    f"silver.{name} exists unpartitioned (created before it was partitioned by "
-                    f"month): drop it and re-materialize the silver months (bronze has them)"
-                )
         for info in tables.values():
             if info.partition_by:  # rows outside any month's partition land here
+                default = quote(info.name + DEFAULT_SUFFIX)
                 tx.execute(
-                    f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA)}.{quote(info.name + '__default')} "
+                    f"CREATE TABLE IF NOT EXISTS {quote(SCHEMA)}.{default} "
                     f"PARTITION OF {quote(SCHEMA)}.{quote(info.name)} DEFAULT"
                 )
             keys = [info.primary_key, *info.unique]

@@ -29,6 +29,12 @@ IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 DEFAULT_SUFFIX = "__default"  # the catch-all table of a table stored per month
 
 
+def stored_per_month(sql: str) -> bool:
+    """The contract stores its table a table per month (:mod:`.partitions`): Postgres
+    ``PARTITION BY``, or DuckDB's ``<table>__default`` behind a view."""
+    return bool(re.search(r"\bPARTITION\s+BY\b|\bCREATE\s+VIEW\b", sql, re.I))
+
+
 def default_sql_dir() -> Path:
     """``<repo>/dbt_like_sql/silver``, beside the (editable-installed) ``sec_assets`` package."""
     return Path(sec_assets.__file__).resolve().parents[1] / "dbt_like_sql" / SCHEMA
