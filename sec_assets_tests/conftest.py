@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SEC_REAL = REPO.parent / "shared" / "fixtures" / "sec_real"
+SEC_REAL = Path(__file__).resolve().parent / "fixtures" / "sec_real"
 
 
 @pytest.fixture
 def sec_real_dir() -> Path:
-    if not SEC_REAL.is_dir():
-        pytest.skip(f"real SEC fixtures not found at {SEC_REAL} (shared/ sits beside the repo)")
+    """Real answers of the SEC service, kept in the project with their provenance (README.md)."""
+    assert SEC_REAL.is_dir(), f"real SEC fixtures missing at {SEC_REAL}"
     return SEC_REAL
 
 
