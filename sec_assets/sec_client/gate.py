@@ -1,0 +1,69 @@
+"""The breaker's word for one request, and how a request waits for a half-open probe.
+
+Every attempt counts as a success or a failure for the breaker; a request's first attempt needs
+admission: in HALF_OPEN only one request of the endpoint that tripped the breaker becomes the
+probe, and the others wait for its verdict. Waiting polls the state read-only (one shared read
+per interval for every waiting request of the client, see ``CircuitBreaker.peek``), with a
+backoff from ``first_poll_s`` to ``max_poll_s``, never past the probe's claim deadline, and
+never writes. A request of another endpoint that finds no probe in flight gives way once (so a
+request of the tripping endpoint in the same run can claim the probe), then is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sec_assets.sec_client.breaker import BreakerState, CircuitBreaker
+
+Verdict = Literal["go", "wait", "open"]
+
+
+class BreakerGate:
+    def __init__(
+        self,
+        breaker: CircuitBreaker,
+        endpoint: str,
+        *,
+        first_poll_s: float = 0.1,
+        max_poll_s: float = 2.0,
+    ) -> None:
+        self.breaker = breaker
+        self.endpoint = endpoint
+        self.admitted = False
+        self.polls = 0  # how many times this request waited
+        self._next_poll_s = first_poll_s
+        self._max_poll_s = max_poll_s
+        self._gave_way = False
+
+    def verdict(self) -> Verdict:
+        breaker = self.breaker
+        data = breaker.peek()
+        state = breaker.effective(data)
+        if state is BreakerState.OPEN:
+            return "open"
+        if self.admitted or state is BreakerState.CLOSED:
+            self.admitted = True
+            return "go"
+        if breaker.may_probe(data, self.endpoint) and breaker.allow_request(self.endpoint):
+            self.admitted = True  # HALF_OPEN: this request is the probe
+            return "go"
+        if breaker.probe_alive(breaker.peek(0.0)):
+            return "wait"  # the probe's verdict decides
+        if not breaker.may_probe(data, self.endpoint) and self._gave_way:
+            return "open"  # half-open for another endpoint, and nobody probes it here
+        self._gave_way = True
+        return "wait"
+
+    def wait_s(self) -> float:
+        """How long to sleep before asking again: backoff, capped at the probe's deadline."""
+        self.polls += 1
+        delay = self._next_poll_s
+        self._next_poll_s = min(self._next_poll_s * 2, self._max_poll_s)
+        deadline = self.breaker.probe_deadline()
+        if deadline is not None:
+            delay = min(delay, max(deadline - self.breaker.clock(), 0.0) + 0.05)
+        return delay
+
+    def refusal(self) -> str:
+        """Why the request was not sent, when it half-opens, how to reset the breaker."""
+        return f"request not sent: {self.breaker.describe()}"
