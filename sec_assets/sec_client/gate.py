@@ -44,13 +44,15 @@ class BreakerGate:
         if self.admitted or state is BreakerState.CLOSED:
             self.admitted = True
             return "go"
-        if breaker.may_probe(data, self.endpoint) and breaker.allow_request(self.endpoint):
-            self.admitted = True  # HALF_OPEN: this request is the probe
-            return "go"
-        if breaker.probe_alive(breaker.peek(0.0)):
+        if breaker.may_probe(data, self.endpoint):
+            if breaker.allow_request(self.endpoint):
+                self.admitted = True  # HALF_OPEN: this request is the probe
+                return "go"
+            return "wait"  # another request claimed the probe just now
+        if breaker.probe_alive(data):
             return "wait"  # the probe's verdict decides
-        if not breaker.may_probe(data, self.endpoint) and self._gave_way:
-            return "open"  # half-open for another endpoint, and nobody probes it here
+        if self._gave_way:
+            return "open"  # half-open for another endpoint, and nobody here probes it
         self._gave_way = True
         return "wait"
 

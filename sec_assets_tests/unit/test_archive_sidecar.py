@@ -79,7 +79,7 @@ def test_next_archive_run_refuses_instead_of_overwriting(tmp_path: Path) -> None
 
 
 def test_the_cli_verb_rederives_the_sidecar_and_the_month_reads_again(tmp_path: Path) -> None:
-    store, before, path = archived(tmp_path)
+    _, before, path = archived(tmp_path)
     sidecar = path.with_name(ARCHIVE_NAME + ".sha256")
     original = sidecar.read_text()
     sidecar.unlink()
