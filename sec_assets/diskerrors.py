@@ -31,7 +31,7 @@ def disk_hint(code: int, folder: str = "SEC_DATA_DIR") -> str:
         return (
             "the disk is full (or over quota): free space there (the bronze_archive asset packs "
             f"old bronze months; bench_out/ can go) or point {folder} at a larger disk, then "
-            "run again; the write was not kept half-done"
+            "run again (nothing half-written was published)"
         )
     if code in _READ_ONLY:
         return (

@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from sec_assets.diskerrors import disk_errors
+
 RESET_VERB = "python -m sec_assets reset-breaker"
 RESET_MAKE = "make reset-breaker"
 
@@ -80,8 +82,9 @@ class CircuitBreaker:
                 if data != before:
                     data.updated_at = self.clock()
                     tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-                    tmp.write_text(json.dumps(asdict(data)))
-                    os.replace(tmp, self.path)
+                    with disk_errors(self.path, "the SEC circuit breaker state"):
+                        tmp.write_text(json.dumps(asdict(data)))
+                        os.replace(tmp, self.path)
             finally:
                 self._peeked = None  # this process's own changes are seen at once
                 fcntl.flock(lock, fcntl.LOCK_UN)

@@ -110,16 +110,17 @@ def _mapped_errors() -> Iterator[None]:
         yield
     except duckdb.ConstraintException as exc:
         raise WarehouseIntegrityError(str(exc)) from exc
-    except duckdb.TransactionException as exc:  # a bulk-built primary key fails at commit
-        if "constraint violation" in str(exc).lower():
-            raise WarehouseIntegrityError(str(exc)) from exc
-        raise WarehouseQueryError(str(exc)) from exc
     except duckdb.Error as exc:
         if (code := errno_in_text(str(exc))) is not None:  # full or read-only disk
             raise WarehouseDiskError(
                 f"DuckDB could not write the warehouse (SEC_DATA_DIR/warehouse.duckdb): {exc}; "
                 f"{disk_hint(code)}"
             ) from exc
+        # a bulk-built primary key fails at commit
+        if isinstance(exc, duckdb.TransactionException) and (
+            "constraint violation" in str(exc).lower()
+        ):
+            raise WarehouseIntegrityError(str(exc)) from exc
         raise WarehouseQueryError(str(exc)) from exc
 
 
