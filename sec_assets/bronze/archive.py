@@ -233,14 +233,27 @@ def datasets(root: Path) -> list[str]:
     return sorted(e.name for e in os.scandir(base) if e.is_dir() and e.name[0] not in "._")
 
 
-def archive_due(root: Path, *, horizon_months: int, now: datetime) -> list[ArchiveResult]:
-    """Archive every hot month of every dataset under ``root`` older than the horizon."""
+def archive_due(
+    root: Path,
+    *,
+    horizon_months: int,
+    now: datetime,
+    errors: dict[str, str] | None = None,
+) -> list[ArchiveResult]:
+    """Archive every hot month of every dataset under ``root`` older than the horizon. With
+    ``errors``, a month that cannot be archived safely (a missing sidecar, a conflict) is
+    recorded there (``dataset/month`` → message) and the others go on; without, it raises."""
     cutoff = cutoff_month(now, horizon_months)
-    return [
-        archive_month(root, ds, month, now=now)
-        for ds in datasets(root)
-        for month in months_due(root, ds, cutoff)
-    ]
+    results = []
+    for ds in datasets(root):
+        for month in months_due(root, ds, cutoff):
+            try:
+                results.append(archive_month(root, ds, month, now=now))
+            except ArchiveError as exc:
+                if errors is None:
+                    raise
+                errors[f"{ds}/{month}"] = str(exc)
+    return results
 
 
 # -- internals ---------------------------------------------------------------------------------

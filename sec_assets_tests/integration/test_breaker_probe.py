@@ -30,6 +30,8 @@ from sec_assets_tests.conftest import fast_settings
 
 NOW = datetime(2024, 9, 10, tzinfo=UTC)
 HOURS = [LocalHour(date(2024, 8, 2), h) for h in range(6)]
+# The simulator's first answers of a month can take seconds on a loaded machine: well above it.
+READ_TIMEOUT_S = 60
 
 
 class CountingBreaker(CircuitBreaker):
@@ -60,7 +62,7 @@ def requests(sim, endpoint: str) -> int:
 
 
 def collect(sim, data: Path, breaker: CircuitBreaker) -> CollectReport:
-    settings = fast_settings(sim.base_url, max_attempts=3)
+    settings = fast_settings(sim.base_url, max_attempts=3, read_timeout_s=READ_TIMEOUT_S)
     store = BronzeStore(data / "bronze", "sec_snapshots")
     plan = plan_month(date(2024, 8, 1), store, now=NOW, hours_per_day=1)
 
@@ -129,7 +131,7 @@ def test_waiting_for_a_probe_neither_spins_nor_writes(sim, tmp_path: Path) -> No
     deadline = _claim_probe_elsewhere(path, timeout_s=1.5)
     mtime = path.stat().st_mtime_ns
     breaker = CountingBreaker(path, probe_timeout_s=1.5)
-    settings = fast_settings(sim.base_url, max_concurrency=4)
+    settings = fast_settings(sim.base_url, max_concurrency=4, read_timeout_s=READ_TIMEOUT_S)
 
     async def run():
         async with SecClient(settings, breaker) as client:
@@ -193,7 +195,7 @@ def test_a_killed_probe_blocks_only_until_its_claim_expires(
         prober.wait(timeout=60)
     sim.set_faults([])
 
-    settings = fast_settings(sim.base_url)
+    settings = fast_settings(sim.base_url, read_timeout_s=READ_TIMEOUT_S)
 
     async def run():
         async with SecClient(settings, breaker) as client:

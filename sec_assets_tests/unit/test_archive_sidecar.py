@@ -151,3 +151,32 @@ def test_publishing_never_replaces_a_file(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="never overwritten"):
         archive_write.publish_new(tmp, final)
     assert final.read_bytes() == b"archived"
+
+
+def test_the_retention_asset_archives_the_other_months_and_fails_naming_the_refused_one(
+    tmp_path: Path,
+) -> None:
+    import dagster as dg
+
+    from sec_assets.bronze.archive_assets import bronze_archive
+    from sec_assets.bronze.resources import BronzeResource
+
+    root = tmp_path / "bronze"
+    store, _, path = archived(root)
+    path.with_name(ARCHIVE_NAME + ".sha256").unlink()
+    old = sha(path)
+    store.write(MONTH, _attempt(f"{MONTH}-05T00", b"[]", "empty", at=T0 + timedelta(days=9)))
+    fill(root, "2023-12", hours=2)
+
+    result = dg.materialize(
+        [bronze_archive],
+        resources={"bronze": BronzeResource(data_dir=str(tmp_path))},
+        run_config={"ops": {"bronze_archive": {"config": {"horizon_months": 1}}}},
+        raise_on_error=False,
+    )
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    text = str(failure.step_failure_data.error)
+    assert f"{DS}/{MONTH}" in text and f"{SIDECAR_VERB} {path}" in text
+    assert sha(path) == old and len(store.files(MONTH)) == 1  # nothing replaced or deleted
+    assert ArchivedMonth(root, DS, "2023-12").exists and store.files("2023-12") == []
