@@ -32,6 +32,7 @@ NOW = datetime(2024, 9, 10, tzinfo=UTC)
 HOURS = [LocalHour(date(2024, 8, 2), h) for h in range(6)]
 # The simulator's first answers of a month can take seconds on a loaded machine: well above it.
 READ_TIMEOUT_S = 60
+REPO = Path(__file__).resolve().parents[2]
 
 
 class CountingBreaker(CircuitBreaker):
@@ -239,6 +240,20 @@ def test_the_reset_verb_closes_the_breaker(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "before: SEC circuit breaker is OPEN" in done.stdout
     assert "after:  SEC circuit breaker is closed" in done.stdout
+    assert breaker.state is BreakerState.CLOSED
+
+    for _ in range(5):  # and as the README says: make reset-breaker
+        breaker.record_failure("http_404: GetPorFecha", "GetPorFecha")
+    env = dict(os.environ, DAGSTER_HOME=str(tmp_path / "home"))
+    made = subprocess.run(
+        ["make", "-s", "-C", str(REPO), "reset-breaker"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "before: SEC circuit breaker is OPEN" in made.stdout
     assert breaker.state is BreakerState.CLOSED
 
 
