@@ -112,6 +112,7 @@ def archive_month(
     store = BronzeStore(root, dataset)
     archived = ArchivedMonth(Path(root), dataset, month)
     with _lock(archived.folder):
+        _finish_unpublished(archived)
         hot = _hot_files(store.month_dir(month), store.root)
         known: dict[str, Entry] = {}
         for gen in archived.generations():
@@ -257,6 +258,26 @@ def archive_due(
 
 
 # -- internals ---------------------------------------------------------------------------------
+
+
+def _finish_unpublished(archived: ArchivedMonth) -> None:
+    """A run killed between publishing an archive and its sidecar left the archive and every
+    hot file: check the archive against its manifest and those files, then write the sidecar
+    (finishing that run). Anything that does not match stays an error."""
+    numbers = archived.numbers_on_disk()
+    if not numbers:
+        return
+    gen = Generation(archived.folder / archive_name(archived.month, numbers[-1]), numbers[-1])
+    if not archived.unpublished(gen):
+        return
+    hot = Path(archived.root) / archived.dataset
+    for entry, _, _ in gen.members():  # raises on a member that does not match the manifest
+        if sha256_file(hot / entry.path) != entry.sha256:
+            raise ArchiveConflictError(
+                f"{gen.path} has no sidecar and {hot / entry.path} differs from its copy in it; "
+                "nothing deleted or overwritten"
+            )
+    archive_write.write_sidecar(gen, sha256_file(gen.path))
 
 
 def _hot_files(month_dir: Path, dataset_dir: Path) -> dict[str, Path]:

@@ -176,10 +176,15 @@ class ArchivedMonth:
 
     def generations(self) -> list[Generation]:
         """Every generation, oldest first. An archive without its sidecar, a sidecar without
-        its archive or a gap in the numbers is an error, never a month read as empty."""
+        its archive or a gap in the numbers is an error, never a month read as empty; except
+        the newest archive while it is being published (:meth:`unpublished`), left out: its
+        files are all still hot."""
         out = []
-        for number in self.numbers_on_disk():
+        numbers = self.numbers_on_disk()
+        for number in numbers:
             gen = Generation(self.folder / archive_name(self.month, number), number)
+            if number == numbers[-1] and self.unpublished(gen):
+                break
             if not gen.path.exists():
                 raise ArchiveCorruptError(
                     f"{gen.sidecar} has no archive {gen.path.name}: the archive was lost or "
@@ -193,6 +198,22 @@ class ArchivedMonth:
                 "one is missing (lost or moved): put it back before reading or archiving"
             )
         return out
+
+    def unpublished(self, gen: Generation) -> bool:
+        """An archive whose sidecar is not written yet (an archiving run in progress, or killed
+        between the two): every file its manifest lists is still hot, with its size. Archiving
+        again finishes it; a reader meanwhile reads those hot files."""
+        if not gen.path.exists() or gen.sidecar.exists():
+            return False
+        try:
+            entries = gen.entries()
+        except ArchiveCorruptError:
+            return False
+        hot = Path(self.root) / self.dataset
+        try:
+            return all((hot / e.path).stat().st_size == e.size for e in entries.values())
+        except OSError:
+            return False
 
     def next_number(self) -> int:
         """A number no file uses: an archive is never written over."""

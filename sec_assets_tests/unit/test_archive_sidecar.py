@@ -180,3 +180,33 @@ def test_the_retention_asset_archives_the_other_months_and_fails_naming_the_refu
     assert f"{DS}/{MONTH}" in text and f"{SIDECAR_VERB} {path}" in text
     assert sha(path) == old and len(store.files(MONTH)) == 1  # nothing replaced or deleted
     assert ArchivedMonth(root, DS, "2023-12").exists and store.files("2023-12") == []
+
+
+def test_a_run_killed_between_archive_and_sidecar_is_finished_not_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive is published, its sidecar not yet (a kill -9 there, or a reader looking
+    meanwhile): every file is still hot, so readers read those, and the next run finishes it."""
+    store = fill(tmp_path)
+    before = digests(store)
+    latest = store.latest_good(MONTH)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("killed between the archive and its sidecar")
+
+    monkeypatch.setattr(archive_write, "write_sidecar", killed)
+    with pytest.raises(KeyboardInterrupt):
+        archive_month(tmp_path, DS, MONTH)
+    monkeypatch.undo()
+    path = tmp_path / "_archive" / DS / ARCHIVE_NAME
+    assert path.exists() and not path.with_name(ARCHIVE_NAME + ".sha256").exists()
+    assert digests(store) == before and store.latest_good(MONTH).keys() == latest.keys()
+    with month_store(tmp_path, DS, MONTH) as whole:
+        assert digests(whole) == before
+
+    result = archive_month(tmp_path, DS, MONTH)
+    assert result.archive is None and result.deleted == len(before)  # finished, not redone
+    [gen] = ArchivedMonth(tmp_path, DS, MONTH).generations()
+    assert gen.verify_checksum() == sha(path)
+    restore_month(tmp_path, DS, MONTH)
+    assert digests(store) == before
