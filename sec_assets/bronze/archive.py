@@ -19,9 +19,10 @@ the hot copies it lists; files that appeared meanwhile stay hot. No archive is e
 a new generation takes a number no file uses, and publishing refuses an existing name. An archive
 whose sidecar is missing or wrong stops every reader and writer of its month with an error naming
 it and the verb that re-derives the sidecar from the manifest (``python -m sec_assets
-archive-sidecar <archive>``, :func:`rederive_sidecar`). Re-running is idempotent: hot files
-already in a generation with the same sha256 are deleted (finishing an interrupted run), a
-different sha256 is a conflict and nothing is deleted. Silver reads hot files:
+archive-sidecar <archive>``, :func:`rederive_sidecar`); except a run killed between the two
+publications, whose files are all still hot: the next run checks and finishes it. Re-running
+is idempotent: hot files already in a generation with the same sha256 are deleted (finishing an
+interrupted run), a different sha256 is a conflict and nothing is deleted. Silver reads hot files:
 :func:`restore_month` puts a month back, or :func:`month_store` lends a temporary store with
 archive and hot files together, without touching the hot tree.
 
