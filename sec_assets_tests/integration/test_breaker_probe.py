@@ -128,21 +128,27 @@ def test_waiting_for_a_probe_neither_spins_nor_writes(sim, tmp_path: Path) -> No
     """Before: every waiting request polled every 50 ms and rewrote the state file (~800
     writes/s). Now: read-only polls with backoff, shared by the client's requests; the only
     writes are the new probe's claim and its success."""
+    settings = fast_settings(sim.base_url, max_concurrency=4, read_timeout_s=READ_TIMEOUT_S)
+
+    def run(breaker: CircuitBreaker):
+        async def fetch_all():
+            async with SecClient(settings, breaker) as client:
+                return await asyncio.gather(*(client.fetch_snapshot(h) for h in HOURS * 4))
+
+        return asyncio.run(fetch_all())
+
+    run(CircuitBreaker(tmp_path / "warm.json"))  # the simulator's month, computed once
     path = tmp_path / "breaker.json"
     deadline = _claim_probe_elsewhere(path, timeout_s=1.5)
     mtime = path.stat().st_mtime_ns
     breaker = CountingBreaker(path, probe_timeout_s=1.5)
-    settings = fast_settings(sim.base_url, max_concurrency=4, read_timeout_s=READ_TIMEOUT_S)
-
-    async def run():
-        async with SecClient(settings, breaker) as client:
-            return await asyncio.gather(*(client.fetch_snapshot(h) for h in HOURS * 4))
-
-    results = asyncio.run(run())
+    results = run(breaker)
     assert all(r.ok for r in results) and breaker.state is BreakerState.CLOSED
     first_sent = min(a.fetched_at for r in results for a in r.attempts)
     assert first_sent.timestamp() >= deadline  # nobody went before the claim expired
-    assert breaker.writes == 2  # the expired claim taken over, then closed by its success
+    # the expired claim taken over, then closed by its success (one more claim only if that
+    # probe outlived its own 1.5 s claim on a loaded machine): never a write while waiting
+    assert 2 <= breaker.writes <= 3
     assert path.stat().st_mtime_ns != mtime
     # 24 requests waited ~1.5 s; at the old 50 ms each would have read (and written) ~30 times
     assert breaker.reads < 24 * 5, breaker.reads
