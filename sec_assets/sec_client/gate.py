@@ -4,9 +4,10 @@ Every attempt counts as a success or a failure for the breaker; a request's firs
 admission: in HALF_OPEN only one request of the endpoint that tripped the breaker becomes the
 probe, and the others wait for its verdict. Waiting polls the state read-only (one shared read
 per interval for every waiting request of the client, see ``CircuitBreaker.peek``), with a
-backoff from ``first_poll_s`` to ``max_poll_s``, never past the probe's claim deadline, and
-never writes. A request of another endpoint that finds no probe in flight gives way once (so a
-request of the tripping endpoint in the same run can claim the probe), then is refused.
+backoff from ``first_poll_s`` to ``max_poll_s`` (from the start again when the state changes),
+never past the probe's claim deadline, and never writes. A request of another endpoint that
+finds no probe in flight gives way once (so a request of the tripping endpoint in the same run
+can claim the probe), then is refused.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ class BreakerGate:
         self.endpoint = endpoint
         self.admitted = False
         self.polls = 0  # how many times this request waited
-        self._next_poll_s = first_poll_s
+        self._first_poll_s = self._next_poll_s = first_poll_s
         self._max_poll_s = max_poll_s
+        self._seen: tuple[object, ...] | None = None
         self._gave_way = False
 
     def verdict(self) -> Verdict:
@@ -57,8 +59,15 @@ class BreakerGate:
         return "wait"
 
     def wait_s(self) -> float:
-        """How long to sleep before asking again: backoff, capped at the probe's deadline."""
+        """How long to sleep before asking again: backoff, capped at the probe's deadline, and
+        started again from ``first_poll_s`` when the state changes (a new probe is in flight:
+        its verdict is near)."""
         self.polls += 1
+        data = self.breaker.peek()
+        seen = (data.state, data.probe_started_at, data.opened_at)
+        if seen != self._seen:
+            self._seen = seen
+            self._next_poll_s = self._first_poll_s
         delay = self._next_poll_s
         self._next_poll_s = min(self._next_poll_s * 2, self._max_poll_s)
         deadline = self.breaker.probe_deadline()
