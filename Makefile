@@ -8,10 +8,10 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SEC_DATA_DIR ?= $(CURDIR)/data
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test ui bench lint check sim clean
+.PHONY: help install demo test ui bench lint check sim clean reset-breaker
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
@@ -50,6 +50,9 @@ check: install ## Materialize a month bronze → gold from the simulator and run
 
 sim: install ## Start the SEC simulator on http://127.0.0.1:8765
 	$(BIN)/sec-sim serve --port 8765
+
+reset-breaker: install ## Close the SEC circuit breaker by hand (after fixing SEC_BASE_URL, a proxy…)
+	$(BIN)/python -m sec_assets reset-breaker
 
 clean: ## Remove the venv, the instance and the data folder
 	rm -rf $(VENV) .dagster_home data bench_out

@@ -39,6 +39,8 @@ class SecSettings(BaseSettings):
     retry_after_max_s: float = Field(default=300.0, ge=0)
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_cooldown_s: float = Field(default=1800.0, ge=0)
+    # How long a half-open probe's claim holds; None: 2 x read_timeout_s + connect_timeout_s.
+    breaker_probe_timeout_s: float | None = Field(default=None, gt=0)
     hours_per_day: int = Field(default=24, ge=1, le=24)
     min_month_coverage: float = Field(default=0.95, ge=0.0, le=1.0)
     revision_lookback_hours: int = Field(default=48, ge=0)
@@ -50,6 +52,13 @@ class SecSettings(BaseSettings):
     supabase_service_role_key: SecretStr | None = Field(
         default=None, validation_alias="SUPABASE_SERVICE_ROLE_KEY"
     )
+
+    @property
+    def probe_timeout_s(self) -> float:
+        """A probe is one attempt: after it, a killed prober's claim expires."""
+        if self.breaker_probe_timeout_s is not None:
+            return self.breaker_probe_timeout_s
+        return 2 * self.read_timeout_s + self.connect_timeout_s
 
     @property
     def state_dir(self) -> Path:

@@ -16,10 +16,13 @@ Retries. Both jobs carry an op retry policy (exponential backoff with ± jitter)
 Dagster mechanism for transient failures: a failed step is retried inside the same run, after a
 delay, without re-running the steps that succeeded. This suits our failures: ``sec_snapshots``
 is resumable (a retry asks only for the hours still missing), loads replace exactly one month in
-one transaction, and a publish to Supabase is an upsert. Whole-run retries (the
-``dagster/max_retries`` tag) need ``run_retries: enabled`` in the instance's ``dagster.yaml``
-and have no backoff, so they are not used. Retries apply to runs of these jobs (schedules and
-sensors launch them); a "Materialize" clicked on an asset in the UI runs without them.
+one transaction, and a publish to Supabase is an upsert. A failed blocking check is not retried
+(Dagster raises it as a framework error, outside the retry policy): it is a verdict on the data.
+Whole-run retries (``run_retries`` in ``config/dagster.yaml``) are kept for runs that crashed
+(a killed worker): both jobs carry ``dagster/retry_on_asset_or_op_failure: false``, and the
+instance sets the same default for runs launched from the UI, so a run that failed on a step or
+a check is never launched again as a duplicate failed run. Op retries apply to runs of these
+jobs (schedules and sensors launch them); a "Materialize" clicked in the UI runs without them.
 
 Reading a failed run's cause in the UI: open the run (Runs → the red run, or the asset's
 partition → "View run"); the failed step is red in the Gantt chart, and its STEP_FAILURE event
@@ -55,11 +58,14 @@ MONTHLY_RETRY = dg.RetryPolicy(
 GOLD_RETRY = dg.RetryPolicy(
     max_retries=2, delay=15, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
+# Whole-run retries for crashes only, never for a failed step or check (see above).
+RUN_RETRY_TAGS = {"dagster/retry_on_asset_or_op_failure": "false"}
 
 monthly_pipeline = dg.define_asset_job(
     name="monthly_pipeline",
     selection=dg.AssetSelection.assets(*MONTHLY_ASSETS),
     op_retry_policy=MONTHLY_RETRY,
+    tags=RUN_RETRY_TAGS,
     description="One month from the SEC service to gold: bronze → silver → golden Parquet.",
 )
 
@@ -67,6 +73,7 @@ gold_refresh = dg.define_asset_job(
     name="gold_refresh",
     selection=dg.AssetSelection.assets(*GOLD_REFRESH_ASSETS),
     op_retry_policy=GOLD_RETRY,
+    tags=RUN_RETRY_TAGS,
     description="Rebuild the dashboard payloads from silver, publish them, refresh recent_30d.",
 )
 

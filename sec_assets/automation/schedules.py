@@ -8,10 +8,14 @@ open month, which that helper would pick; the closed month is computed from the 
 ``open_month_schedule`` — minute 10 of every hour: the open month, so the new hours (and the
 re-fetch of recently closed ones, decided inside ``sec_snapshots``) reach the dashboard within
 the hour. One run key per tick; a tick is skipped while the previous refresh is still running.
+
+Both skip while the SEC circuit breaker refuses requests (``breaker_skip.py``), saying why, when
+it half-opens and how to reset it: a run then would send nothing and fail.
 """
 
 import dagster as dg
 
+from sec_assets.automation.breaker_skip import breaker_skip_reason
 from sec_assets.automation.jobs import monthly_pipeline
 from sec_assets.automation.months import closed_month_key, hourly_run_key, open_month_key
 from sec_assets.automation.runs import TRIGGER_TAG, runs_in_flight
@@ -29,6 +33,8 @@ def closed_month_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReques
     key = closed_month_key(context.scheduled_execution_time)
     if key < HISTORY_START:
         return dg.SkipReason(f"{key[:7]} is before the history start {HISTORY_START[:7]}")
+    if reason := breaker_skip_reason(f"{key[:7]} not requested"):
+        return dg.SkipReason(reason)
     return dg.RunRequest(
         partition_key=key, run_key=key, tags={TRIGGER_TAG: "closed_month_schedule"}
     )
@@ -51,6 +57,8 @@ def open_month_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest 
             f"{key[:7]} is still being refreshed by run {run.run_id[:8]} ({run.status.value}); "
             "the next tick fetches whatever it leaves behind"
         )
+    if reason := breaker_skip_reason(f"{key[:7]} not refreshed"):
+        return dg.SkipReason(reason)
     return dg.RunRequest(
         partition_key=key, run_key=hourly_run_key(tick), tags={TRIGGER_TAG: "open_month_schedule"}
     )

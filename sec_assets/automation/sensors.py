@@ -29,7 +29,7 @@ from sec_assets.automation.runs import (
     partitions_in_flight,
     runs_in_flight,
 )
-from sec_assets.sec_client.breaker import BreakerState
+from sec_assets.sec_client.breaker import RESET_MAKE, RESET_VERB, BreakerState
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.settings import load_settings
 
@@ -52,7 +52,8 @@ def _breaker_open_reason(snapshot: dict[str, object], cooldown_s: float) -> str:
     return (
         f"SEC circuit breaker is OPEN until {until} after "
         f"{snapshot.get('consecutive_failures')} consecutive failures "
-        f"(last error: {snapshot.get('last_error') or 'unknown'}); no month launched"
+        f"(last error: {snapshot.get('last_error') or 'unknown'}); no month launched. "
+        f"If the cause is fixed, reset it: `{RESET_VERB}` or `{RESET_MAKE}`"
     )
 
 

@@ -55,37 +55,48 @@ def bronze_archive(
 
     The open month and the ``horizon_months`` before it stay hot. Idempotent: a month already
     archived with no new hot files is left alone. Every archive is re-read and compared with the
-    hot files before any is deleted. Silver reads hot files only: restore a month
-    (``sec_assets.bronze.archive.restore_month``) before re-materializing its silver.
+    hot files before any is deleted; no archive is ever overwritten. A month whose archive lacks
+    its sidecar (or has a wrong one) is refused, named with the verb that re-derives the
+    sidecar, and the run fails after archiving the other months. Silver reads archived months
+    as they are (``sec_assets.bronze.archive.month_store``).
     """
     horizon = resolve_horizon(config.horizon_months)
     now = utc_now()
     cutoff = cutoff_month(now, horizon)
     root = bronze.settings.data_dir / "bronze"
     t0 = time.perf_counter()
-    results = archive_due(root, horizon_months=horizon, now=now)
+    errors: dict[str, str] = {}
+    results = archive_due(root, horizon_months=horizon, now=now, errors=errors)
     written = [r for r in results if r.archive]
     context.log.info(
         f"horizon {horizon} months (months before {cutoff}): "
         f"{len(written)} dataset-months archived, "
         f"{sum(r.deleted for r in results)} hot files removed"
     )
-    return dg.MaterializeResult(
-        metadata={
-            "horizon_months": dg.MetadataValue.int(horizon),
-            "cutoff_month": dg.MetadataValue.text(cutoff),
-            "months_archived": dg.MetadataValue.int(len(written)),
-            "archived": dg.MetadataValue.json([f"{r.dataset}/{r.month}" for r in written]),
-            "files": dg.MetadataValue.int(sum(r.files for r in written)),
-            "hot_files_removed": dg.MetadataValue.int(sum(r.deleted for r in results)),
-            "files_left_hot": dg.MetadataValue.int(sum(r.left_hot for r in results)),
-            "bytes_before": dg.MetadataValue.int(sum(r.bytes_before for r in written)),
-            "disk_bytes_before": dg.MetadataValue.int(sum(r.disk_before for r in written)),
-            "bytes_after": dg.MetadataValue.int(sum(r.bytes_after for r in written)),
-            "checksums": dg.MetadataValue.json(
-                {str(Path(r.archive).relative_to(root)): r.sha256 for r in written if r.archive}
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "horizon_months": dg.MetadataValue.int(horizon),
+        "cutoff_month": dg.MetadataValue.text(cutoff),
+        "months_archived": dg.MetadataValue.int(len(written)),
+        "archived": dg.MetadataValue.json([f"{r.dataset}/{r.month}" for r in written]),
+        "files": dg.MetadataValue.int(sum(r.files for r in written)),
+        "hot_files_removed": dg.MetadataValue.int(sum(r.deleted for r in results)),
+        "files_left_hot": dg.MetadataValue.int(sum(r.left_hot for r in results)),
+        "bytes_before": dg.MetadataValue.int(sum(r.bytes_before for r in written)),
+        "disk_bytes_before": dg.MetadataValue.int(sum(r.disk_before for r in written)),
+        "bytes_after": dg.MetadataValue.int(sum(r.bytes_after for r in written)),
+        "checksums": dg.MetadataValue.json(
+            {str(Path(r.archive).relative_to(root)): r.sha256 for r in written if r.archive}
+        ),
+        "duration_s": dg.MetadataValue.float(round(time.perf_counter() - t0, 3)),
+        "preview": dg.MetadataValue.md(_table_md(written)),
+        "months_refused": dg.MetadataValue.json(errors),
+    }
+    if errors:  # the other months were archived; these wait for a person
+        raise dg.Failure(
+            description=(
+                f"{len(errors)} dataset-month(s) not archived, nothing of them deleted or "
+                f"overwritten: " + "; ".join(f"{k}: {v}" for k, v in list(errors.items())[:3])
             ),
-            "duration_s": dg.MetadataValue.float(round(time.perf_counter() - t0, 3)),
-            "preview": dg.MetadataValue.md(_table_md(written)),
-        }
-    )
+            metadata=metadata,
+        )
+    return dg.MaterializeResult(metadata=metadata)

@@ -27,6 +27,13 @@ def _failures_md(failed: dict[str, str], limit: int = 10) -> str:
     return "\n".join(lines) + (f"\n\n… and {more} more" if more > 0 else "")
 
 
+def _breaker_line(sec_client: SecClientResource) -> str:
+    """The breaker's state; when it refuses requests, until when and how to reset it."""
+    breaker = sec_client.breaker()
+    state = breaker.state
+    return f"breaker {state}" if state == "closed" else f"breaker {state}: {breaker.describe()}"
+
+
 @dg.asset(
     partitions_def=monthly_partitions,
     group_name="bronze",
@@ -95,7 +102,7 @@ def sec_snapshots(
         raise dg.Failure(
             description=(
                 f"{plan.month}: only {coverage:.1%} of {len(plan.expected)} hours have a valid "
-                f"answer (minimum {s.min_month_coverage:.0%}); breaker {breaker['state']}; "
+                f"answer (minimum {s.min_month_coverage:.0%}); {_breaker_line(sec_client)}; "
                 f"missing: {', '.join(missing[:24])}{' …' if len(missing) > 24 else ''}. "
                 "Everything fetched is stored; the next run fetches only the missing hours."
             ),

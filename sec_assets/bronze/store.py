@@ -24,6 +24,8 @@ from typing import Any
 
 import orjson
 
+from sec_assets.bronze.archive_format import ArchivedMonth
+from sec_assets.diskerrors import disk_errors
 from sec_assets.sec_client.exchange import Attempt
 
 ENVELOPE_SCHEMA = "sec_assets.bronze/1"
@@ -139,7 +141,8 @@ class BronzeStore:
         if final.exists():
             return final
         payload = gzip.compress(json.dumps(doc, ensure_ascii=False).encode("utf-8"), mtime=0)
-        return atomic_write(final, payload, tmp_name=f".tmp-{uuid.uuid4().hex}")
+        with disk_errors(final, "a bronze file"):  # full or read-only disk: say where, what to do
+            return atomic_write(final, payload, tmp_name=f".tmp-{uuid.uuid4().hex}")
 
     def files(self, month: str) -> list[StoredFile]:
         """Every stored exchange of the month, oldest first within each key."""
@@ -158,8 +161,6 @@ class BronzeStore:
     def archived_files(self, month: str) -> list[StoredFile]:
         """What the month's cold archive holds (``bronze/archive.py``), as names only: these
         paths are not on disk; read them through ``archive.month_store``."""
-        from sec_assets.bronze.archive import ArchivedMonth  # archive.py imports this module
-
         archived = ArchivedMonth(self.root.parent, self.dataset, month)
         if not archived.exists:
             return []

@@ -14,6 +14,7 @@ import orjson
 import polars as pl
 
 from sec_assets.bronze.store import atomic_write
+from sec_assets.diskerrors import disk_errors
 
 
 def payload_path(data_dir: Path, payload_id: str) -> Path:
@@ -22,7 +23,9 @@ def payload_path(data_dir: Path, payload_id: str) -> Path:
 
 def write_payload(data_dir: Path, payload_id: str, rows: list[dict[str, Any]]) -> Path:
     doc = {"id": payload_id, "generated_at": datetime.now(UTC).isoformat(), "rows": rows}
-    return atomic_write(payload_path(data_dir, payload_id), orjson.dumps(doc))
+    path = payload_path(data_dir, payload_id)
+    with disk_errors(path, "a gold payload"):  # full or read-only disk: say where, what to do
+        return atomic_write(path, orjson.dumps(doc))
 
 
 def read_payload(data_dir: Path, payload_id: str) -> list[dict[str, Any]]:
@@ -37,8 +40,9 @@ def write_golden_month(data_dir: Path, month: str, frame: pl.DataFrame) -> Path:
     year, mm = month.split("-")
     path = data_dir / "gold" / "parquet" / "fact_eventos" / f"year={year}" / f"month={mm}"
     target = path / "data.parquet"
-    path.mkdir(parents=True, exist_ok=True)
     tmp = path / f".data.{uuid.uuid4().hex}.tmp"
-    frame.write_parquet(tmp, compression="zstd", statistics=True)
-    os.replace(tmp, target)
+    with disk_errors(target, "the golden Parquet"):  # full or read-only disk: say where, what
+        path.mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(tmp, compression="zstd", statistics=True)
+        os.replace(tmp, target)
     return target

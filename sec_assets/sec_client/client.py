@@ -19,7 +19,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_random_exponential
 
 from sec_assets.bronze.hours import LocalHour
-from sec_assets.sec_client.breaker import BreakerState, CircuitBreaker
+from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.errors import (
     SecCircuitOpenError,
     SecError,
@@ -34,6 +34,7 @@ from sec_assets.sec_client.exchange import (
     _retry_after_s,
     redact_url,
 )
+from sec_assets.sec_client.gate import BreakerGate
 from sec_assets.sec_client.shared_limit import SharedRateLimiter
 from sec_assets.sec_client.validation import SnapshotAnswer, validate_snapshot
 from sec_assets.settings import SecSettings
@@ -118,7 +119,7 @@ class SecClient:
         """POST ``body`` to ``endpoint`` with retries; returns the outcome, never raises."""
         result = FetchResult(endpoint=endpoint, key=key)
         hour = key if endpoint == "GetPorFecha" else None
-        gate = _Gate(self.breaker)
+        gate = BreakerGate(self.breaker, endpoint)
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.settings.max_attempts),
@@ -156,7 +157,7 @@ class SecClient:
         n: int,
         validate: Callable[[bytes], Any],
         result: FetchResult,
-        gate: _Gate,
+        gate: BreakerGate,
     ) -> Any:
         assert self._client is not None, "use SecClient as an async context manager"
         url = f"{self.base_url}/{endpoint}"
@@ -172,18 +173,16 @@ class SecClient:
                                 url, endpoint, body, key, hour, n, validate, result
                             )
                         except SecSchemaError:
-                            self.breaker.record_success()  # it answered: it is not blocking us
+                            self.breaker.record_success(endpoint)  # it answered: not blocking us
                             raise
                         except SecError as exc:
-                            self.breaker.record_failure(f"{exc.kind}: {exc}")
+                            self.breaker.record_failure(f"{exc.kind}: {exc}", endpoint)
                             raise
-                        self.breaker.record_success()
+                        self.breaker.record_success(endpoint)
                         return value
                 if verdict == "open":
-                    raise SecCircuitOpenError(
-                        "circuit breaker is open: request not sent", endpoint=endpoint, hour=hour
-                    )
-            await asyncio.sleep(0.05)
+                    raise SecCircuitOpenError(gate.refusal(), endpoint=endpoint, hour=hour)
+            await asyncio.sleep(gate.wait_s())  # read-only polling with backoff (gate.py)
 
     async def _send(
         self,
@@ -244,25 +243,3 @@ class SecClient:
         parts = [f"stage={stage}", f"endpoint={endpoint}", f"key={key}"]
         parts += [f"{k}={v}" for k, v in fields.items() if v is not None]
         self.log.log(level, "sec_client " + " ".join(parts))
-
-
-class _Gate:
-    """The breaker's word for one request. Every attempt counts as a success or a failure for
-    the breaker; a request's first attempt needs admission (in HALF_OPEN only the probe gets
-    it); its retries go on unless the breaker has opened meanwhile."""
-
-    def __init__(self, breaker: CircuitBreaker) -> None:
-        self.breaker = breaker
-        self.admitted = False
-
-    def verdict(self) -> str:
-        state = self.breaker.state
-        if state is BreakerState.OPEN:
-            return "open"
-        if self.admitted or state is BreakerState.CLOSED:
-            self.admitted = True
-            return "go"
-        if self.breaker.allow_request():  # HALF_OPEN: this request becomes the probe
-            self.admitted = True
-            return "go"
-        return "wait"

@@ -38,6 +38,7 @@ class SecClientResource(SettingsResource):
             s.state_dir / "sec_breaker.json",
             failure_threshold=s.breaker_failure_threshold,
             cooldown_s=s.breaker_cooldown_s,
+            probe_timeout_s=s.probe_timeout_s,
         )
 
     @asynccontextmanager

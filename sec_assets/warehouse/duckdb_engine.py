@@ -55,10 +55,12 @@ from typing import Any, ClassVar
 import duckdb
 import polars as pl
 
+from sec_assets.diskerrors import disk_hint, errno_in_text
 from sec_assets.settings import load_settings
 from sec_assets.warehouse.base import Engine, Tx, Warehouse
 from sec_assets.warehouse.errors import (
     WarehouseConnectionError,
+    WarehouseDiskError,
     WarehouseError,
     WarehouseIntegrityError,
     WarehouseLockTimeout,
@@ -108,11 +110,17 @@ def _mapped_errors() -> Iterator[None]:
         yield
     except duckdb.ConstraintException as exc:
         raise WarehouseIntegrityError(str(exc)) from exc
-    except duckdb.TransactionException as exc:  # a bulk-built primary key fails at commit
-        if "constraint violation" in str(exc).lower():
-            raise WarehouseIntegrityError(str(exc)) from exc
-        raise WarehouseQueryError(str(exc)) from exc
     except duckdb.Error as exc:
+        if (code := errno_in_text(str(exc))) is not None:  # full or read-only disk
+            raise WarehouseDiskError(
+                f"DuckDB could not write the warehouse (SEC_DATA_DIR/warehouse.duckdb): {exc}; "
+                f"{disk_hint(code)}"
+            ) from exc
+        # a bulk-built primary key fails at commit
+        if isinstance(exc, duckdb.TransactionException) and (
+            "constraint violation" in str(exc).lower()
+        ):
+            raise WarehouseIntegrityError(str(exc)) from exc
         raise WarehouseQueryError(str(exc)) from exc
 
 
@@ -277,7 +285,8 @@ class DuckDBWarehouse(Warehouse):
                     f"{self.path} stayed locked by another process for "
                     f"{self.lock_timeout_s:.0f} s: {exc}"
                 ) from exc
-            raise WarehouseConnectionError(f"cannot open {self.path}: {exc}") from exc
+            hint = f"; {disk_hint(code)}" if (code := errno_in_text(str(exc))) else ""
+            raise WarehouseConnectionError(f"cannot open {self.path}: {exc}{hint}") from exc
 
     @contextmanager
     def session(self) -> Iterator[None]:

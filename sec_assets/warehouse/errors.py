@@ -24,3 +24,8 @@ class WarehouseIntegrityError(WarehouseError):
 
 class WarehouseQueryError(WarehouseError):
     """Any other error the engine raised while running a statement."""
+
+
+class WarehouseDiskError(WarehouseQueryError):
+    """The warehouse's disk is full, read-only or forbidden; the message says where and what to
+    do. The transaction was rolled back."""

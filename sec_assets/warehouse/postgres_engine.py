@@ -39,6 +39,7 @@ from sec_assets.warehouse.base import Engine, Tx, Warehouse
 from sec_assets.warehouse.dsn import redact_dsn, redact_text
 from sec_assets.warehouse.errors import (
     WarehouseConnectionError,
+    WarehouseDiskError,
     WarehouseIntegrityError,
     WarehouseQueryError,
 )
@@ -90,6 +91,11 @@ def _mapped_errors() -> Iterator[None]:
         yield
     except psycopg.errors.IntegrityError as exc:
         raise WarehouseIntegrityError(str(exc)) from exc
+    except psycopg.errors.DiskFull as exc:
+        raise WarehouseDiskError(
+            f"the Postgres server's disk is full ({exc}); free space on the database server "
+            "(or raise its quota), then run again; the transaction was rolled back"
+        ) from exc
     except psycopg.Error as exc:
         raise WarehouseQueryError(str(exc)) from exc
 

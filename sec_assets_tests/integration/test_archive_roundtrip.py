@@ -55,7 +55,8 @@ def bronze_month(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = data / "bronze"
     snaps, custs = (BronzeStore(root, ds) for ds in DATASETS)
     with run_simulator(SimConfig(seed=3)) as sim:
-        settings = fast_settings(sim.base_url, data_dir=data)
+        # read timeout far above a loaded machine's first answers (issue 9.7)
+        settings = fast_settings(sim.base_url, data_dir=data, read_timeout_s=60)
 
         async def run() -> None:
             async with SecClient(settings, CircuitBreaker(data / "breaker.json")) as client:

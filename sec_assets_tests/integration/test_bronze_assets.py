@@ -120,6 +120,7 @@ def test_service_down_fails_loudly_and_breaker_stops_the_next_run(sim, tmp_path:
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     text = str(failure.event_specific_data.error)
     assert "only 0.0% of 31 hours" in text and "2024-07-01T00" in text and "breaker open" in text
+    assert "half-opens at" in text and "make reset-breaker" in text  # when, and how to reset
     assert good_files_per_hour(data, "2024-07") == {}  # a failure is never stored as zero
     # Five consecutive failed attempts open the breaker; nothing more is sent.
     assert len(sim.request_log()) == 5  # GetPorFecha and GetHoraServer alike

@@ -10,12 +10,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from sec_assets.bronze import archive
+from sec_assets.bronze import archive, archive_write
 from sec_assets.bronze.archive import (
     ArchiveConflictError,
     ArchiveCorruptError,
     ArchivedMonth,
     ArchiveError,
+    ArchiveSidecarError,
     archive_due,
     archive_month,
     cutoff_month,
@@ -161,7 +162,7 @@ def test_failed_verification_deletes_nothing(
 ) -> None:
     store = fill(tmp_path)
     before = digests(store)
-    monkeypatch.setattr(archive, "_write_tar", sabotage(archive._write_tar))
+    monkeypatch.setattr(archive_write, "write_tar", sabotage(archive_write.write_tar))
 
     with pytest.raises(ArchiveCorruptError):
         archive_month(tmp_path, DS, MONTH)
@@ -206,14 +207,23 @@ def test_restored_month_is_removed_again_without_a_new_generation(tmp_path: Path
     assert len(ArchivedMonth(tmp_path, DS, MONTH).generations()) == 1
 
 
-def test_archive_without_sidecar_is_rebuilt(tmp_path: Path) -> None:
-    """A run killed between publishing the archive and its sidecar: the hot files are intact."""
+def test_half_written_archive_without_sidecar_is_refused_never_overwritten(
+    tmp_path: Path,
+) -> None:
+    """An archive file without its sidecar is never taken for an empty month nor replaced:
+    archiving stops, naming it; once it is moved aside, archiving proceeds (issue 11.3)."""
     store = fill(tmp_path)
     before = digests(store)
     orphan = tmp_path / "_archive" / DS / f"month={MONTH}.tar.gz"
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(b"half an archive")
-    assert not ArchivedMonth(tmp_path, DS, MONTH).exists
+    with pytest.raises(ArchiveSidecarError, match="archive-sidecar"):
+        archive_month(tmp_path, DS, MONTH)
+    assert orphan.read_bytes() == b"half an archive" and digests(store) == before
+    with pytest.raises(ArchiveCorruptError):
+        archive.rederive_sidecar(orphan)  # garbage: no sidecar is made up for it
+    assert not orphan.with_name(orphan.name + ".sha256").exists()
+    orphan.rename(tmp_path / "moved-aside.tar.gz")
     archive_month(tmp_path, DS, MONTH)
     restore_month(tmp_path, DS, MONTH)
     assert digests(store) == before
@@ -238,14 +248,14 @@ def test_files_arriving_while_archiving_stay_hot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = fill(tmp_path)
-    real = archive._write_generation
+    real = archive_write.write_generation
     late = _attempt(f"{MONTH}-03T00", b"[]", "empty", at=T0 + timedelta(days=1))
 
     def racing(*args, **kwargs):
         store.write(MONTH, late)  # a re-fetch lands between listing and deleting
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(archive, "_write_generation", racing)
+    monkeypatch.setattr(archive_write, "write_generation", racing)
     result = archive_month(tmp_path, DS, MONTH)
     [left] = store.files(MONTH)
     assert left.key == late.key and result.left_hot == 1

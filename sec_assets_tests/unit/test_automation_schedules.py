@@ -1,5 +1,6 @@
 """The schedules pick the right month and run key, DST edges included (America/Santiago)."""
 
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -122,3 +123,42 @@ def test_closed_month_helper_and_scan_window() -> None:
     everything = scan_window(datetime(2024, 9, 15, tzinfo=UTC), None)
     assert everything[0].isoformat() == "2017-01-01" and len(everything) == 7 * 12 + 9
     assert scan_window(datetime(2017, 2, 1, 12, tzinfo=UTC), 12)[0].isoformat() == "2017-01-01"
+
+
+def _open_breaker(cooled: bool) -> None:
+    from sec_assets.sec_client.breaker import CircuitBreaker
+    from sec_assets.sec_client.resource import SecClientResource
+
+    path = SecClientResource().breaker().path
+    at = (lambda: time.time() - 3600) if cooled else time.time
+    breaker = CircuitBreaker(path, clock=at)
+    for _ in range(5):
+        breaker.record_failure("http_503: GetPorFecha", "GetPorFecha")
+
+
+@pytest.mark.parametrize("schedule", [closed_month_schedule, open_month_schedule])
+def test_both_schedules_skip_while_the_breaker_is_open_saying_why(
+    instance: dg.DagsterInstance, schedule
+) -> None:
+    """Before: both requested runs that could send nothing (the sensor already skipped)."""
+    when = chile(2024, 9, 1, 3, 10)
+    _open_breaker(cooled=False)
+    result = schedule(tick(instance, when))
+    assert isinstance(result, dg.SkipReason)
+    message = result.skip_message or ""
+    assert "SEC circuit breaker is OPEN" in message and "half-opens at" in message
+    assert "http_503" in message and "reset-breaker" in message
+    assert "2024-08" in message or "2024-09" in message
+
+
+@pytest.mark.parametrize("schedule", [closed_month_schedule, open_month_schedule])
+def test_a_half_open_breaker_lets_the_run_carry_the_probe(
+    instance: dg.DagsterInstance, schedule
+) -> None:
+    from sec_assets.sec_client.resource import SecClientResource
+
+    _open_breaker(cooled=True)
+    assert isinstance(schedule(tick(instance, chile(2024, 9, 1, 3, 10))), dg.RunRequest)
+    assert SecClientResource().breaker().allow_request("GetPorFecha")  # a probe in flight now
+    skipped = schedule(tick(instance, chile(2024, 9, 1, 3, 10)))
+    assert isinstance(skipped, dg.SkipReason) and "probe" in (skipped.skip_message or "")

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from sec_assets.diskerrors import disk_errors
 from sec_assets.gold.sync.envelope import check_payload_id, to_json
 from sec_assets.gold.sync.report import Target
 
@@ -54,7 +55,9 @@ class JsonFileSink:
         return self.folder / f"{check_payload_id(payload_id)}.json"
 
     def write(self, row: dict[str, Any]) -> None:
-        atomic_write_bytes(self.path_for(row["id"]), to_json(row))
+        path = self.path_for(row["id"])
+        with disk_errors(path, "a gold payload"):  # full or read-only disk: say where, what to do
+            atomic_write_bytes(path, to_json(row))
 
     def close(self) -> None:
         pass

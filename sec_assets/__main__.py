@@ -1,0 +1,70 @@
+"""Operator verbs: ``python -m sec_assets <verb>`` (also the ``sec-assets`` command).
+
+``breaker``          the SEC circuit breaker's state, when it half-opens, why it opened;
+``reset-breaker``    close it by hand once the cause is fixed (``make reset-breaker``);
+``archive-sidecar``  re-derive a bronze archive's ``.sha256`` sidecar from its manifest, after
+                     checking every member (the verb a missing or wrong sidecar names).
+
+Settings come from the environment (``SEC_DATA_DIR``: where the breaker state lives).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _breaker() -> int:
+    from sec_assets.sec_client.resource import SecClientResource
+
+    print(SecClientResource().breaker().describe())
+    return 0
+
+
+def _reset_breaker() -> int:
+    from sec_assets.sec_client.resource import SecClientResource
+
+    breaker = SecClientResource().breaker()
+    print(f"before: {breaker.describe()}")
+    breaker.reset()
+    print(f"after:  {breaker.describe()} (state file {breaker.path})")
+    return 0
+
+
+def _archive_sidecar(archives: list[Path]) -> int:
+    from sec_assets.bronze.archive import ArchiveError, rederive_sidecar
+
+    failed = 0
+    for archive in archives:
+        try:
+            sidecar, sha = rederive_sidecar(archive)
+        except ArchiveError as exc:
+            print(f"{archive}: not re-derived: {exc}", file=sys.stderr)
+            failed += 1
+        else:
+            print(f"{sidecar}: {sha} (every member matches the manifest)")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m sec_assets", description=(__doc__ or "").split("\n")[0]
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    verbs.add_parser("breaker", help="show the SEC circuit breaker's state")
+    verbs.add_parser("reset-breaker", help="close the SEC circuit breaker by hand")
+    side = verbs.add_parser(
+        "archive-sidecar", help="re-derive a bronze archive's .sha256 sidecar from its manifest"
+    )
+    side.add_argument("archive", nargs="+", type=Path, help="month=YYYY-MM[.gN].tar.gz files")
+    args = parser.parse_args(argv)
+    if args.verb == "breaker":
+        return _breaker()
+    if args.verb == "reset-breaker":
+        return _reset_breaker()
+    return _archive_sidecar(args.archive)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
