@@ -21,7 +21,12 @@ from sec_assets.bronze.resources import BronzeResource
 from sec_assets.demo import MONTHLY, UNPARTITIONED, run_selection
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.simulator import SimConfig, run_simulator
-from sec_assets.simulator.hostile import FAILED_CASES, SCHEMA_ERROR_CASES, hostile_hours
+from sec_assets.simulator.hostile import (
+    FAILED_CASES,
+    SCHEMA_ERROR_CASES,
+    hostile_hours,
+    warm_up,
+)
 from sec_assets.warehouse.resource import WarehouseResource
 
 PARTITION = "2024-08-01"
@@ -42,7 +47,7 @@ def _resources(data: Path, base_url: str, proxy: str | None) -> dict[str, object
             backoff_initial_s=0.01,
             backoff_max_s=0.05,
             max_body_bytes=1024 * 1024,  # the simulator's junk answer is 2 MiB
-            attempt_deadline_s=2.0,  # its drip lasts 6 s
+            attempt_deadline_s=3.0,  # its drip lasts 9 s
         ),
         "bronze": BronzeResource(data_dir=str(data)),
         "warehouse": WarehouseResource(data_dir=str(data)),
@@ -57,6 +62,7 @@ def _month(tmp: Path, name: str, config: SimConfig, *, via_proxy: bool) -> Path:
     ):
         port = sim.base_url.split(":")[2].split("/")[0]
         proxy = f"http://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:{port}" if via_proxy else None
+        warm_up(sim.base_url, MONTH)
         resources = _resources(data, sim.base_url, proxy)
         for selection, partition in ((UNPARTITIONED, None), (MONTHLY, PARTITION)):
             result = run_selection(selection, resources, instance, partition)
@@ -120,7 +126,9 @@ def run_hostile() -> int:
     with tempfile.TemporaryDirectory(prefix="sec_check_hostile_") as name:
         tmp = Path(name)
         clean = _month(tmp, "clean", SimConfig(seed=42), via_proxy=False)
-        data = _month(tmp, "hostile", SimConfig(seed=42, hostile=True), via_proxy=True)
+        data = _month(
+            tmp, "hostile", SimConfig(seed=42, hostile=True, hostile_drip_s=9), via_proxy=True
+        )
         rows = _hostile_rows(data, hostile)
         same, compared = _unchanged(clean, data, set(hostile))
         breaker = SecClientResource(data_dir=str(data)).breaker().state.value

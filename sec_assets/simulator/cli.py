@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--hostile",
         action="store_true",
-        help="hostile answers at 05:00 of fixed days of every month: "
+        help="hostile answers at 06:00 of fixed days of every month: "
         + ", ".join(f"day {d} {c}" for d, c in HOSTILE_DAYS.items())
         + " (sec_assets/simulator/hostile.py has the table)",
     )

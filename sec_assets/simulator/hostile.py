@@ -1,5 +1,5 @@
 """Hostile answers (``sec-sim serve --hostile``, ``SimConfig(hostile=True)``): each case lands on a
-fixed local hour of every month, 05:00 of the day below, so a month run meets each one once.
+fixed local hour of every month, 06:00 of the day below, so a month run meets each one once.
 
 | day | case | the answer | what the collector must make of it |
 |---|---|---|---|
@@ -25,7 +25,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-HOSTILE_HOUR = 5
+import httpx
+
+HOSTILE_HOUR = 6  # sampled at every cadence (hours_per_day 4: 00, 06, 12, 18)
 HOSTILE_DAYS: dict[int, str] = {
     2: "nan",
     3: "infinity",
@@ -99,3 +101,11 @@ def echo_page(request_line: str, headers: list[tuple[str, str]]) -> bytes:
         "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
         f"<p>The proxy could not forward:</p><pre>{request_line}\n{lines}</pre></body></html>"
     ).encode()
+
+
+def warm_up(base_url: str, month: str) -> None:
+    """Ask one quiet hour of ``month`` so the simulator builds the month before a client with a
+    tight ``SEC_ATTEMPT_DEADLINE_S`` meets it (the first answer of a month takes seconds)."""
+    year, mon = (int(x) for x in month.split("-"))
+    body = {"anho": year, "mes": mon, "dia": 1, "hora": 1}
+    httpx.post(f"{base_url}/GetPorFecha", json=body, timeout=120).raise_for_status()
