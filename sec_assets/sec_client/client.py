@@ -85,8 +85,8 @@ class SecClient:
         s = self.settings
         if urlsplit(self.base_url).scheme not in ("http", "https"):
             raise config_error(
-                f"SEC_BASE_URL must be an http(s) URL, got {redact_url(self.base_url)!r}",
-                endpoint="*",
+                f"the URL is not http(s): {redact_url(self.base_url)!r}",
+                endpoint="sec_client",
                 hour=None,
             )
         proxy = s.http_proxy.get_secret_value() if s.http_proxy else None
