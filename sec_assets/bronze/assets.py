@@ -134,9 +134,15 @@ def sec_customers(
 
     async def run():
         async with sec_client.open(logger=context.log) as client:
-            return await collect_customers(month, regions(), client, store)
+            result = await collect_customers(month, regions(), client, store)
+            if client.config_error is not None:
+                raise client.config_error
+            return result
 
-    result = asyncio.run(run())
+    try:
+        result = asyncio.run(run())
+    except SecConfigError as exc:  # ours: one message, nothing counted against the service
+        raise dg.Failure(description=str(exc)) from None
     metadata: dict[str, dg.RawMetadataValue] = {
         "dagster/row_count": dg.MetadataValue.int(len(result.by_region)),
         "regions_answered": dg.MetadataValue.int(len(result.by_region)),

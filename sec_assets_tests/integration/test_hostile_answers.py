@@ -56,7 +56,7 @@ def _resources(data: Path, base_url: str, proxy: str | None = None) -> dict:
             backoff_max_s=0.02,
             read_timeout_s=20,
             max_body_bytes=128 * 1024,  # the simulator's junk: 256 KiB
-            attempt_deadline_s=3.0,  # its drip: 9 s
+            attempt_deadline_s=5.0,  # its drip: 15 s (a loaded machine answers in ~2 s)
         ),
         "bronze": BronzeResource(data_dir=str(data), hours_per_day=PER_DAY),
         "warehouse": WarehouseResource(data_dir=str(data)),
@@ -87,7 +87,7 @@ def months(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 def _months(root: Path) -> dict:
     clean = _month(root / "clean", SimConfig(seed=5), via_proxy=False)
-    hostile_cfg = SimConfig(seed=5, hostile=True, hostile_body_bytes=256 * 1024, hostile_drip_s=9)
+    hostile_cfg = SimConfig(seed=5, hostile=True, hostile_body_bytes=256 * 1024, hostile_drip_s=15)
     hostile = _month(root / "hostile", hostile_cfg, via_proxy=True)
     return {"root": root, "clean": clean, "hostile": hostile}
 
@@ -133,7 +133,7 @@ def test_cut_answers_record_their_size_and_time(months: dict) -> None:
     data = months["root"] / "hostile"
     for case, reason, limit in (
         ("oversized", "body_too_large", 128 * 1024),
-        ("drip", "deadline_exceeded", 3.0),
+        ("drip", "deadline_exceeded", 5.0),
     ):
         [hour] = [h for h, c in HOSTILE.items() if c == case]
         for path in _files(data, hour):
@@ -146,7 +146,7 @@ def test_cut_answers_record_their_size_and_time(months: dict) -> None:
         if case == "oversized":
             assert cut["bytes_received"] > limit
         else:
-            assert cut["elapsed_s"] >= 3.0
+            assert cut["elapsed_s"] >= 5.0
 
 
 def test_identical_duplicates_are_summed_and_counted(months: dict) -> None:
