@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from sec_assets.sec_client.exchange import Attempt
+from sec_assets.sec_client.validation import VALIDATION_VERSION
 
 ENVELOPE_SCHEMA = "sec_assets.bronze/1"
 GOOD_OUTCOMES = frozenset({"ok", "empty"})
@@ -88,6 +89,8 @@ def envelope(attempt: Attempt) -> dict[str, Any]:
         "content_sha256": hashlib.sha256(body).hexdigest() if body is not None else None,
         "body_bytes": len(body) if body is not None else 0,
         "body_cut": attempt.body_cut,
+        # The validation rules a valid answer passed (silver re-validates older ones).
+        "validated_by": VALIDATION_VERSION if attempt.era is not None else None,
         "body_encoding": encoding,
         "body": text,
     }
