@@ -1,6 +1,7 @@
 """Async SEC client: browser-like POSTs, bounded concurrency, a rate shared across processes
 (``shared_limit.py``), retries on transient failures only, a persistent circuit breaker, and
-every attempt kept for bronze.
+every attempt kept for bronze. Each attempt is bounded in size and time and has every secret
+masked (``send.py``); errors of ours and misconfigurations are never the service's failures.
 
 Pure Python (no Dagster): the resource in ``resource.py`` wires it to settings and logs.
 """
