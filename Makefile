@@ -47,6 +47,7 @@ check: install ## Materialize a month bronze → gold from the simulator and run
 	$(BIN)/dagster definitions validate -w workspace.yaml
 	$(BIN)/python -m sec_assets.checkrun 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
 	$(BIN)/python -m sec_assets.checkrun --faults 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
+	$(BIN)/python -m sec_assets.checkrun --hostile 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
 
 sim: install ## Start the SEC simulator on http://127.0.0.1:8765
 	$(BIN)/sec-sim serve --port 8765

@@ -3,6 +3,7 @@ and warehouse, run every asset check, print a table of results, exit non-zero on
 
     python -m sec_assets.checkrun            # every check must pass
     python -m sec_assets.checkrun --faults   # a faulted simulator: the checks that must fail do
+    python -m sec_assets.checkrun --hostile  # hostile answers: each counted, nothing else changes
 
 The faulted variant makes two hours a day answer HTTP 500 (bronze accepts the month at a 50%
 coverage threshold; silver's coverage check at 95% must then fail and block the episodes) and
@@ -100,7 +101,15 @@ def run(faults: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--faults", action="store_true", help="the faulted-simulator variant")
-    return run(parser.parse_args(argv).faults)
+    parser.add_argument(
+        "--hostile", action="store_true", help="a month of hostile answers (checkrun_hostile.py)"
+    )
+    args = parser.parse_args(argv)
+    if args.hostile:
+        from sec_assets.checkrun_hostile import run_hostile
+
+        return run_hostile()
+    return run(args.faults)
 
 
 if __name__ == "__main__":

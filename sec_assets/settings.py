@@ -37,6 +37,10 @@ class SecSettings(BaseSettings):
     backoff_initial_s: float = Field(default=1.0, ge=0)
     backoff_max_s: float = Field(default=60.0, ge=0)
     retry_after_max_s: float = Field(default=300.0, ge=0)
+    # Bounds on what one answer can make us do (a real storm answer: ~100 KB in up to ~100 s).
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    attempt_deadline_s: float = Field(default=300.0, gt=0)
+    progress_interval_s: float = Field(default=30.0, gt=0)  # INFO progress while fetching
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_cooldown_s: float = Field(default=1800.0, ge=0)
     # How long a half-open probe's claim holds; None: 2 x read_timeout_s + connect_timeout_s.

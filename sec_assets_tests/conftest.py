@@ -49,7 +49,7 @@ def fast_settings(base_url: str, **over: object):
         "backoff_initial_s": 0.01,
         "backoff_max_s": 0.05,
         "retry_after_max_s": 0.05,
-        "read_timeout_s": 30,  # generous: CI may share 2 cores; tests of timeouts set their own
+        "read_timeout_s": 60,  # a cold simulator builds a month first (~7 s at load 12)
         "connect_timeout_s": 2,
     }
     values.update(over)

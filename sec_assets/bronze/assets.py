@@ -7,9 +7,11 @@ import dagster as dg
 
 from sec_assets.bronze.collect import CollectReport, MonthPlan, collect_month, plan_month, utc_now
 from sec_assets.bronze.customers import collect_customers
+from sec_assets.bronze.month_lock import month_lock
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.masterdata import regions
 from sec_assets.partitions import monthly_partitions
+from sec_assets.sec_client.errors import SecConfigError
 from sec_assets.sec_client.resource import SecClientResource
 
 
@@ -53,19 +55,26 @@ def sec_snapshots(
     s = bronze.settings
     month_start = context.partition_time_window.start.date()
     store = bronze.store("sec_snapshots")
-    plan = plan_month(
-        month_start,
-        store,
-        now=utc_now(),
-        hours_per_day=s.hours_per_day,
-        revision_lookback_hours=s.revision_lookback_hours,
-        revision_min_age_s=s.revision_min_age_s,
-    )
-    context.log.info(
-        f"{plan.month}: {len(plan.expected)} hours due, {len(plan.missing)} missing, "
-        f"{len(plan.revisions)} to re-fetch for revisions"
-    )
-    report = asyncio.run(_collect(plan, sec_client, bronze, context.log))
+    month = f"{month_start:%Y-%m}"
+    with month_lock(s.state_dir, "sec_snapshots", month, log=context.log):
+        orphans = store.remove_orphans(month)  # temporary files of a killed run
+        plan = plan_month(
+            month_start,
+            store,
+            now=utc_now(),
+            hours_per_day=s.hours_per_day,
+            revision_lookback_hours=s.revision_lookback_hours,
+            revision_min_age_s=s.revision_min_age_s,
+        )
+        context.log.info(
+            f"{plan.month}: {len(plan.expected)} hours due, {len(plan.missing)} missing, "
+            f"{len(plan.revisions)} to re-fetch for revisions"
+            + (f"; removed {orphans} orphan temporary files" if orphans else "")
+        )
+        try:
+            report = asyncio.run(_collect(plan, sec_client, bronze, context.log))
+        except SecConfigError as exc:  # ours: one message, nothing counted against the service
+            raise dg.Failure(description=str(exc)) from None
 
     covered = store.latest_good(plan.month)
     missing = [h.key for h in plan.expected if h.key not in covered]
@@ -86,6 +95,7 @@ def sec_snapshots(
         "rows": dg.MetadataValue.int(report.rows),
         "customers": dg.MetadataValue.int(report.customers),
         "bytes_written": dg.MetadataValue.int(report.bytes_written),
+        "orphans_removed": dg.MetadataValue.int(orphans),
         "bytes_on_disk": dg.MetadataValue.int(store.bytes_on_disk(plan.month)),
         "duration_s": dg.MetadataValue.float(round(report.duration_s, 3)),
         "requests_per_second": dg.MetadataValue.float(
@@ -131,9 +141,15 @@ def sec_customers(
 
     async def run():
         async with sec_client.open(logger=context.log) as client:
-            return await collect_customers(month, regions(), client, store)
+            result = await collect_customers(month, regions(), client, store)
+            if client.config_error is not None:
+                raise client.config_error
+            return result
 
-    result = asyncio.run(run())
+    try:
+        result = asyncio.run(run())
+    except SecConfigError as exc:  # ours: one message, nothing counted against the service
+        raise dg.Failure(description=str(exc)) from None
     metadata: dict[str, dg.RawMetadataValue] = {
         "dagster/row_count": dg.MetadataValue.int(len(result.by_region)),
         "regions_answered": dg.MetadataValue.int(len(result.by_region)),

@@ -72,6 +72,8 @@ class CollectReport:
     bytes_written: int = 0
     server_time: str | None = None
     duration_s: float = 0.0
+    done: int = 0  # hours whose request has ended (progress)
+    failures: int = 0  # of those, hours without a valid answer
 
     def keys_with(self, *outcomes: str) -> list[str]:
         return sorted(k for k, r in self.results.items() if r.ok and _outcome(r) in outcomes)
@@ -94,8 +96,16 @@ def _outcome(result: FetchResult) -> str:
     return result.attempts[-1].outcome if result.attempts else "not_sent"
 
 
-async def collect_month(plan: MonthPlan, client: SecClient, store: BronzeStore) -> CollectReport:
-    """Fetch the plan's hours (and the server time) concurrently; store every attempt at once."""
+async def collect_month(
+    plan: MonthPlan, client: SecClient, store: BronzeStore, *, progress_s: float | None = None
+) -> CollectReport:
+    """Fetch the plan's hours (and the server time) concurrently; store every attempt at once.
+
+    Every request runs to its end before this returns, even when one of them raises (a disk
+    error): the client is never closed under requests in flight. A configuration mistake
+    (``SecConfigError``) stops the month with its one message. Progress is logged at INFO every
+    ``progress_s`` seconds (``settings.progress_interval_s``).
+    """
     report = CollectReport(plan.month)
     t0 = time.perf_counter()
 
@@ -105,20 +115,51 @@ async def collect_month(plan: MonthPlan, client: SecClient, store: BronzeStore) 
         report.files_written += len(paths)
         report.bytes_written += sum(p.stat().st_size for p in paths)
         report.attempts += len(result.attempts)
+        if result.error is not None and result.endpoint == "GetPorFecha":
+            report.failures += 1
+        report.done += result.endpoint == "GetPorFecha"
         return result
 
     server_call = client.call(
         "GetHoraServer", {}, key=SERVER_TIME_KEY, validate=validate_server_time
     )
-    server = asyncio.create_task(one(server_call))
     hours = plan.to_fetch
     report.requested = len(hours)
-    results = await asyncio.gather(*(one(client.fetch_snapshot(h)) for h in hours))
-    report.results = {h.key: r for h, r in zip(hours, results, strict=True)}
-    server_result = await server
-    report.server_time = server_result.value if server_result.ok else None
+    interval = progress_s if progress_s is not None else client.settings.progress_interval_s
+    ticker = asyncio.create_task(log_progress(report, client, interval, t0))
+    try:
+        outcomes = await asyncio.gather(
+            one(server_call),
+            *(one(client.fetch_snapshot(h)) for h in hours),
+            return_exceptions=True,
+        )
+    finally:
+        ticker.cancel()
     report.duration_s = time.perf_counter() - t0
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    if client.config_error is not None:
+        raise client.config_error
+    server_result, *results = outcomes
+    report.results = {h.key: r for h, r in zip(hours, results, strict=True)}  # type: ignore[misc]
+    report.server_time = server_result.value if server_result.ok else None  # type: ignore[union-attr]
     return report
+
+
+async def log_progress(report: CollectReport, client: SecClient, every_s: float, t0: float) -> None:
+    """Every ``every_s``: hours done / due, failures so far, requests/s, ETA, breaker state."""
+    while True:
+        await asyncio.sleep(every_s)
+        elapsed = time.perf_counter() - t0
+        rate = report.done / elapsed if elapsed > 0 else 0.0
+        left = report.requested - report.done
+        eta = f"{left / rate:.0f} s" if rate > 0 else "unknown"
+        client.log.info(
+            f"{report.month}: {report.done}/{report.requested} hours done, "
+            f"{report.failures} failed so far, {report.attempts / elapsed:.2f} requests/s, "
+            f"ETA {eta}, breaker {client.breaker.state.value}"
+        )
 
 
 def _write_all(store: BronzeStore, month: str, result: FetchResult) -> list:

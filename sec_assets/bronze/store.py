@@ -27,6 +27,7 @@ import orjson
 from sec_assets.bronze.archive_format import ArchivedMonth
 from sec_assets.diskerrors import disk_errors
 from sec_assets.sec_client.exchange import Attempt
+from sec_assets.sec_client.validation import VALIDATION_VERSION
 
 ENVELOPE_SCHEMA = "sec_assets.bronze/1"
 GOOD_OUTCOMES = frozenset({"ok", "empty"})
@@ -89,6 +90,9 @@ def envelope(attempt: Attempt) -> dict[str, Any]:
         "customers": attempt.customers,
         "content_sha256": hashlib.sha256(body).hexdigest() if body is not None else None,
         "body_bytes": len(body) if body is not None else 0,
+        "body_cut": attempt.body_cut,
+        # The validation rules a valid answer passed (silver re-validates older ones).
+        "validated_by": VALIDATION_VERSION if attempt.era is not None else None,
         "body_encoding": encoding,
         "body": text,
     }
@@ -143,6 +147,24 @@ class BronzeStore:
         payload = gzip.compress(json.dumps(doc, ensure_ascii=False).encode("utf-8"), mtime=0)
         with disk_errors(final, "a bronze file"):  # full or read-only disk: say where, what to do
             return atomic_write(final, payload, tmp_name=f".tmp-{uuid.uuid4().hex}")
+
+    def remove_orphans(self, month: str) -> int:
+        """Delete the temporary files a killed writer left in the month (``.tmp-*``); call it
+        only under the month's collection lock (``month_lock.py``). Returns how many."""
+        base = self.month_dir(month)
+        if not base.is_dir():
+            return 0
+        orphans = [
+            Path(entry.path)
+            for key_dir in os.scandir(base)
+            if key_dir.is_dir()
+            for entry in os.scandir(key_dir.path)
+            if entry.name.startswith(".tmp-")
+            or (entry.name.startswith(".") and entry.name.endswith(".tmp"))
+        ]
+        for path in orphans:
+            path.unlink(missing_ok=True)
+        return len(orphans)
 
     def files(self, month: str) -> list[StoredFile]:
         """Every stored exchange of the month, oldest first within each key."""

@@ -1,6 +1,7 @@
 """Async SEC client: browser-like POSTs, bounded concurrency, a rate shared across processes
 (``shared_limit.py``), retries on transient failures only, a persistent circuit breaker, and
-every attempt kept for bronze.
+every attempt kept for bronze. Each attempt is bounded in size and time and has every secret
+masked (``send.py``); errors of ours and misconfigurations are never the service's failures.
 
 Pure Python (no Dagster): the resource in ``resource.py`` wires it to settings and logs.
 """
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -22,19 +24,15 @@ from sec_assets.bronze.hours import LocalHour
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.errors import (
     SecCircuitOpenError,
+    SecConfigError,
     SecError,
-    SecHttpError,
+    SecInternalError,
     SecSchemaError,
-    SecTransportError,
 )
-from sec_assets.sec_client.exchange import (
-    Attempt,
-    FetchResult,
-    _Exchange,
-    _retry_after_s,
-    redact_url,
-)
+from sec_assets.sec_client.exchange import Attempt, FetchResult, _Exchange, redact_url
 from sec_assets.sec_client.gate import BreakerGate
+from sec_assets.sec_client.redact import Redactor
+from sec_assets.sec_client.send import Bounds, config_error, send_once
 from sec_assets.sec_client.shared_limit import SharedRateLimiter
 from sec_assets.sec_client.validation import SnapshotAnswer, validate_snapshot
 from sec_assets.settings import SecSettings
@@ -80,9 +78,19 @@ class SecClient:
         self._random_backoff = wait_random_exponential(
             multiplier=settings.backoff_initial_s, max=settings.backoff_max_s
         )
+        self._bounds = Bounds(settings.max_body_bytes, settings.attempt_deadline_s)
+        self.redactor = Redactor.from_settings(settings)
+        # Set by the first configuration mistake seen (404, unresolvable host, bad scheme).
+        self.config_error: SecConfigError | None = None
 
     async def __aenter__(self) -> SecClient:
         s = self.settings
+        if urlsplit(self.base_url).scheme not in ("http", "https"):
+            raise config_error(
+                f"the URL is not http(s): {redact_url(self.base_url)!r}",
+                endpoint="sec_client",
+                hour=None,
+            )
         proxy = s.http_proxy.get_secret_value() if s.http_proxy else None
         self._client = httpx.AsyncClient(
             headers=BROWSER_HEADERS,
@@ -138,6 +146,11 @@ class SecClient:
             self._log(logging.WARNING, "skip", endpoint, key, error=exc.kind)
         except SecError as exc:
             result.error = exc
+        except Exception as exc:  # never let one request's surprise stop the others
+            result.error = SecInternalError(
+                f"{type(exc).__name__}: {exc}", endpoint=endpoint, hour=hour
+            )
+            self._log(logging.ERROR, "internal", endpoint, key, error=result.error)
         return result
 
     # -- internals ---------------------------------------------------------------------------
@@ -160,6 +173,8 @@ class SecClient:
         gate: BreakerGate,
     ) -> Any:
         assert self._client is not None, "use SecClient as an async context manager"
+        if self.config_error is not None:
+            raise self.config_error
         url = f"{self.base_url}/{endpoint}"
         # The breaker is asked when a slot is free, just before sending; a request that has to
         # wait for a half-open probe's verdict waits without holding a slot.
@@ -172,8 +187,11 @@ class SecClient:
                             value = await self._send(
                                 url, endpoint, body, key, hour, n, validate, result
                             )
-                        except SecSchemaError:
+                        except (SecSchemaError, SecInternalError):
                             self.breaker.record_success(endpoint)  # it answered: not blocking us
+                            raise
+                        except SecConfigError as exc:
+                            self.config_error = exc  # ours: the other requests are not sent
                             raise
                         except SecError as exc:
                             self.breaker.record_failure(f"{exc.kind}: {exc}", endpoint)
@@ -196,29 +214,17 @@ class SecClient:
         result: FetchResult,
     ) -> Any:
         assert self._client is not None
-        ex = _Exchange(endpoint, redact_url(url), body, key, n)
+        ex = _Exchange(endpoint, url, body, key, n, hour)
         try:
-            response = await self._client.post(url, json=body)
-            ex.answered(response)
-            if not 200 <= response.status_code < 300:
-                raise SecHttpError(
-                    f"HTTP {response.status_code}",
-                    endpoint=endpoint,
-                    hour=hour,
-                    status=response.status_code,
-                    body=response.content,
-                    retry_after_s=_retry_after_s(response),
-                )
-            value = validate(response.content)
-            ex.validated(value)
-            return value
-        except httpx.HTTPError as exc:
-            err = SecTransportError(f"{type(exc).__name__}: {exc}", endpoint=endpoint, hour=hour)
+            return await send_once(
+                self._client, ex, bounds=self._bounds, redactor=self.redactor, validate=validate
+            )
+        except SecError:
+            raise
+        except Exception as exc:  # a bug of ours around the exchange: typed, never the service's
+            err = SecInternalError(f"{type(exc).__name__}: {exc}", endpoint=endpoint, hour=hour)
             ex.failed(err)
             raise err from exc
-        except SecError as exc:
-            ex.failed(exc)
-            raise
         finally:
             self._emit(result, ex.finish())
 
@@ -242,4 +248,4 @@ class SecClient:
     def _log(self, level: int, stage: str, endpoint: str, key: str, **fields: object) -> None:
         parts = [f"stage={stage}", f"endpoint={endpoint}", f"key={key}"]
         parts += [f"{k}={v}" for k, v in fields.items() if v is not None]
-        self.log.log(level, "sec_client " + " ".join(parts))
+        self.log.log(level, self.redactor.text("sec_client " + " ".join(parts)))

@@ -77,3 +77,32 @@ class SecCircuitOpenError(SecError):
     """The circuit breaker refuses requests: the service has been failing; nothing was sent."""
 
     kind = "circuit_open"
+
+
+class SecBodyTooLargeError(SecError):
+    """The answer grew past ``max_body_bytes``: the read stopped there (transient)."""
+
+    kind = "body_too_large"
+    transient = True
+
+
+class SecDeadlineError(SecError):
+    """The attempt took longer than ``attempt_deadline_s`` in total (a slow drip): transient."""
+
+    kind = "deadline_exceeded"
+    transient = True
+
+
+class SecConfigError(SecError):
+    """Our configuration is wrong (a 404 on the endpoint path, a host that does not resolve, a
+    URL that is not http(s)): not the service's failure, never retried, never counted by the
+    breaker; the run stops at once with one message naming ``SEC_BASE_URL``."""
+
+    kind = "config_error"
+
+
+class SecInternalError(SecError):
+    """An unexpected exception in our own processing of an answer: stored and counted for its
+    hour, never retried, never a failure of the service."""
+
+    kind = "internal_error"

@@ -5,6 +5,7 @@ attempt whatever way it ends (``_Exchange``)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.validation import SnapshotAnswer
 
 KEPT_HEADERS = ("content-type", "date", "retry-after", "server", "content-length")
+CUT_KEEP_BYTES = 64 * 1024  # what is kept of an answer cut for its size or its deadline
 
 
 def redact_url(url: str) -> str:
@@ -48,6 +50,8 @@ class Attempt:
     fingerprint: str | None = None
     rows: int | None = None
     customers: int | None = None
+    # Set when the body was cut (size cap or deadline): reason, bytes received and kept, limit.
+    body_cut: dict[str, Any] | None = None
 
 
 @dataclass
@@ -78,8 +82,11 @@ def _retry_after_s(response: httpx.Response) -> float | None:
 class _Exchange:
     """Collects what one attempt saw, whatever way it ends, and freezes it as an Attempt."""
 
-    def __init__(self, endpoint: str, url: str, body: dict[str, Any], key: str, n: int) -> None:
-        self.endpoint, self.url, self.body, self.key, self.n = endpoint, url, body, key, n
+    def __init__(
+        self, endpoint: str, url: str, body: dict[str, Any], key: str, n: int, hour: str | None
+    ) -> None:
+        self.endpoint, self.body, self.key, self.n, self.hour = endpoint, body, key, n, hour
+        self.raw_url, self.url = url, redact_url(url)  # only the redacted one is kept
         self.fetched_at = datetime.now(UTC)
         self.t0 = time.perf_counter()
         self.status: int | None = None
@@ -88,10 +95,25 @@ class _Exchange:
         self.outcome = "transport_error"
         self.error: str | None = None
         self.summary: dict[str, Any] = {}
+        self.received = bytearray()  # the body as it streams in
+        self.cut: dict[str, Any] | None = None
 
-    def answered(self, response: httpx.Response) -> None:
-        self.status, self.content = response.status_code, response.content
-        self.headers = {k: v for k in KEPT_HEADERS if (v := response.headers.get(k))}
+    def answered(self, response: httpx.Response, redact: Callable[[str], str]) -> None:
+        """The status line and kept headers (redacted) of a streamed answer."""
+        self.status = response.status_code
+        self.headers = {k: redact(v) for k in KEPT_HEADERS if (v := response.headers.get(k))}
+
+    def cut_short(self, reason: str, limit: float, redact: Callable[[bytes], bytes]) -> None:
+        """Keep the head of a body that was cut (too large, too slow) and record the cut."""
+        received = len(self.received)
+        self.content = redact(bytes(self.received[:CUT_KEEP_BYTES]))
+        self.cut = {
+            "reason": reason,
+            "limit": limit,
+            "bytes_received": received,
+            "bytes_kept": len(self.content),
+            "elapsed_s": round(time.perf_counter() - self.t0, 3),
+        }
 
     def validated(self, value: Any) -> None:
         self.outcome = "empty" if value is None else "ok"
@@ -123,4 +145,5 @@ class _Exchange:
             self.outcome,
             self.error,
             **self.summary,
+            body_cut=self.cut,
         )

@@ -31,6 +31,9 @@ class SecClientResource(SettingsResource):
     backoff_max_s: float | None = None
     retry_after_max_s: float | None = None
     breaker_cooldown_s: float | None = None
+    max_body_bytes: int | None = None
+    attempt_deadline_s: float | None = None
+    progress_interval_s: float | None = None
 
     def breaker(self) -> CircuitBreaker:
         s = self.settings

@@ -1,11 +1,22 @@
-"""Validation of SEC answers and recognition of the payload era. Pure functions, no I/O."""
+"""Validation of SEC answers and recognition of the payload era. Pure functions, no I/O.
+
+One parser and one validation for bronze (the client, before an answer is trusted) and silver
+(``silver/bronze_reader.py``, before a stored answer is used): whatever bronze accepts, silver
+reads. The parser is strict ``orjson``: NaN, Infinity, numbers that overflow a double, lone
+surrogates and a UTF-8 byte order mark are refused, as are values no column can hold (a nested
+object where a number goes, a number beyond 2^53).
+"""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import orjson
 
 from sec_assets.sec_client.errors import SecInvalidBodyError, SecSchemaError
 
@@ -48,10 +59,55 @@ def fingerprint(fields: frozenset[str] | set[str]) -> str:
     return hashlib.sha1(",".join(sorted(fields)).encode()).hexdigest()[:12]
 
 
-def parse_json(body: bytes, *, endpoint: str, hour: str | None) -> Any:
+# Bumped whenever a rule below changes: bronze records it in each valid envelope, and silver
+# re-validates only files stored under another version (older rules), so what bronze accepts
+# under these rules is read as is, and nothing older is trusted blindly.
+VALIDATION_VERSION = "2"
+MAX_NUMBER = 2**53  # the largest magnitude a double (and every column) holds exactly
+
+
+def _lenient_reason(body: bytes, strict_error: str) -> str | None:
+    """Why strict parsing refused a body the lenient stdlib parser accepts; None when the body
+    is not JSON at all (an HTML page, a cut answer)."""
+    constants: list[str] = []
+
+    def constant(name: str) -> float:
+        constants.append(name)
+        return math.nan
+
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
+        json.loads(body, parse_constant=constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if body.startswith(codecs.BOM_UTF8):
+        return "a UTF-8 byte order mark precedes the JSON"
+    if constants:
+        return f"non-finite number {constants[0]} where a number goes"
+    if "surrogate" in strict_error:
+        return f"a lone surrogate in a string ({strict_error})"
+    if "infinity" in strict_error:
+        return f"a number that overflows a double ({strict_error})"
+    return f"JSON the strict parser refuses ({strict_error})"
+
+
+def parse_rows(body: bytes, *, hour: str | None) -> list[dict[str, Any]]:
+    """The rows of a body validated under this :data:`VALIDATION_VERSION` (strict parser)."""
+    data = parse_json(body, endpoint="bronze", hour=hour)
+    if not isinstance(data, list):
+        raise SecSchemaError("expected a JSON list", endpoint="bronze", hour=hour, body=body)
+    return data
+
+
+def parse_json(body: bytes, *, endpoint: str, hour: str | None) -> Any:
+    """Strict JSON. Well-formed JSON with values no column can hold (NaN, Infinity, 1e400, a
+    lone surrogate, a BOM) is a :class:`SecSchemaError`; anything else that is not JSON is a
+    :class:`SecInvalidBodyError` (an HTML page or a cut answer: transient)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        reason = _lenient_reason(body, str(exc))
+        if reason is not None:
+            raise SecSchemaError(reason, endpoint=endpoint, hour=hour, body=body) from exc
         head = body.lstrip()[:1]
         what = "an HTML page" if head == b"<" else "truncated or malformed JSON"
         raise SecInvalidBodyError(
@@ -62,15 +118,36 @@ def parse_json(body: bytes, *, endpoint: str, hour: str | None) -> Any:
         ) from exc
 
 
+def bad_value(rows: list[dict[str, Any]]) -> str | None:
+    """The first value no column can hold, described; None when every value is a string, null,
+    a boolean or a finite number within ±2^53. Kept a tight loop: bronze and silver run it on
+    every answer."""
+    for row in rows:
+        for field, value in row.items():
+            kind = type(value)
+            if kind is str or value is None or kind is bool:
+                continue
+            if kind is int or kind is float:
+                if -MAX_NUMBER <= value <= MAX_NUMBER:  # False for NaN
+                    continue
+                return f"{field}={value!r} is out of range (beyond ±2^53 or not finite)"
+            return f"{field} holds a JSON {kind.__name__} where a value goes"
+    return None
+
+
 def _numeric(value: Any) -> int:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+    """A customer count to sum: finite numbers only (bad_value has bounded them)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return int(value) if math.isfinite(value) else 0
 
 
 def validate_snapshot(body: bytes, *, hour: str | None, endpoint: str = "GetPorFecha"):
     """Validate a ``GetPorFecha`` body; raise a typed error rather than ever return a fake empty.
 
-    Every row must carry exactly one known era's field set. Values are not judged here (a null
-    customer count is kept and counted by silver), only the shape.
+    Every row must carry exactly one known era's field set, and every value must be one a
+    column can hold (:func:`bad_value`). Odd but storable values (a null or ``"N/A"`` customer
+    count) are kept and counted by silver's guardrails.
     """
     data = parse_json(body, endpoint=endpoint, hour=hour)
     if not isinstance(data, list):
@@ -100,6 +177,9 @@ def validate_snapshot(body: bytes, *, hour: str | None, endpoint: str = "GetPorF
         )
     era = eras.pop()
     assert era is not None
+    problem = bad_value(data)
+    if problem is not None:
+        raise SecSchemaError(problem, endpoint=endpoint, hour=hour, body=body)
     customers = sum(_numeric(row.get("CLIENTES_AFECTADOS")) for row in data)
     return SnapshotAnswer(era, fingerprint(next(iter(field_sets))), data, customers)  # type: ignore[arg-type]
 

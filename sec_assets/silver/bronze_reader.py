@@ -1,7 +1,10 @@
 """Read one month of bronze snapshots into frames: the rows of the newest valid answer of each
 hour, and what bronze says about every hour it holds (versions, attempts, last error).
 
-Reading is I/O plus C-level JSON parsing (orjson) per file; rows become a frame in one
+Each answer goes through the same parser and validation as bronze's client
+(``sec_client/validation.py``): whatever bronze accepts, silver reads. A stored file silver
+cannot use (written before a rule existed, damaged on disk) makes its hour ``schema_error``
+with the file and the reason — quarantined, the month still builds. Rows become a frame in one
 ``pl.from_dicts`` call with every field read as text, so odd values (``"N/A"``, null, floats)
 reach the transform intact and are counted there, not lost here.
 """
@@ -12,12 +15,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
 import polars as pl
 
 from sec_assets.bronze.collect import SERVER_TIME_KEY
 from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes, read_envelope
-from sec_assets.sec_client.validation import CURRENT_FIELDS, LEGACY_FIELDS
+from sec_assets.sec_client.errors import SecError
+from sec_assets.sec_client.validation import (
+    CURRENT_FIELDS,
+    LEGACY_FIELDS,
+    VALIDATION_VERSION,
+    parse_rows,
+    validate_server_time,
+    validate_snapshot,
+)
 
 RAW_FIELDS = tuple(dict.fromkeys(LEGACY_FIELDS + CURRENT_FIELDS))
 RAW_SCHEMA = dict.fromkeys(RAW_FIELDS, pl.Utf8)
@@ -48,6 +58,29 @@ def _parse_server_time(text: str | None) -> datetime | None:
         return None
 
 
+def _doc(stored: StoredFile) -> dict:
+    try:
+        return read_envelope(stored.path)
+    except (OSError, ValueError, EOFError) as exc:
+        return {"error": f"unreadable bronze file: {type(exc).__name__}: {exc}"}
+
+
+def _usable(stored: StoredFile, key: str) -> tuple[dict, list[dict] | None, str | None]:
+    """The envelope, the rows of a valid stored answer, or why silver cannot use it."""
+    try:
+        doc = read_envelope(stored.path)
+        body = body_bytes(doc) or b"[]"
+        if doc.get("validated_by") == VALIDATION_VERSION:  # passed these very rules in bronze
+            rows = parse_rows(body, hour=key)
+        else:
+            rows = validate_snapshot(body, hour=key, endpoint="bronze").rows
+    except SecError as exc:
+        return {}, None, f"stored answer refused by validation: {exc}"
+    except (OSError, ValueError, EOFError) as exc:
+        return {}, None, f"unreadable bronze file: {type(exc).__name__}: {exc}"
+    return doc, rows, None
+
+
 def read_month(store: BronzeStore, month: str) -> MonthAnswers:
     """Everything silver needs from bronze for ``month``; opens only the newest valid files."""
     by_key: dict[str, list[StoredFile]] = defaultdict(list)
@@ -56,10 +89,11 @@ def read_month(store: BronzeStore, month: str) -> MonthAnswers:
     server_files = [f for f in by_key.pop(SERVER_TIME_KEY, []) if f.good]
     server_time = None
     if server_files:
-        doc = read_envelope(server_files[-1].path)
-        body = body_bytes(doc) or b"[]"
-        data = orjson.loads(body)
-        server_time = _parse_server_time(data[0].get("FECHA") if data else None)
+        try:
+            fecha = validate_server_time(body_bytes(read_envelope(server_files[-1].path)) or b"")
+        except (SecError, OSError, ValueError, EOFError):
+            fecha = None
+        server_time = _parse_server_time(fecha)
 
     hour_rows: list[dict[str, object]] = []
     era_rows: list[dict[str, object]] = []
@@ -69,21 +103,20 @@ def read_month(store: BronzeStore, month: str) -> MonthAnswers:
     for key, files in sorted(by_key.items()):
         good = [f for f in files if f.good]
         latest = good[-1] if good else files[-1]
-        doc = read_envelope(latest.path)
+        doc, rows, problem = _usable(latest, key) if good else (_doc(latest), None, None)
         hour_rows.append(
             {
                 "hour_key": key,
-                "outcome": latest.outcome,
+                "outcome": "schema_error" if problem else latest.outcome,
                 "versions": len(good),
                 "attempts": len(files),
                 "fetched_at": latest.fetched_at,
-                "error": doc.get("error"),
+                "error": problem or doc.get("error"),
                 "source_file": str(latest.path.relative_to(root)),
             }
         )
-        if not good:
+        if rows is None:
             continue
-        rows = orjson.loads(body_bytes(doc) or b"[]")
         era_rows.append(
             {
                 "hour_key": key,

@@ -7,7 +7,9 @@ counted per month:
 - company named but not resolved → ``unknown`` (``flag_empresa_unknown``);
 - legacy start date unparsable → the server time when it precedes the hour, else the hour
   (``flag_fecha_fallback``; a backfill's server time is later than the hour it asks about);
-- customers above the region's customers → capped at them (``flag_capped``).
+- customers above the region's customers → capped at them (``flag_capped``);
+- identical duplicate rows within an hour (every field equal) → summed like fragments, as the
+  legacy era's rule is, and counted as ``duplicate_rows`` (the extra copies and their customers).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import polars as pl
 
-from sec_assets.silver.bronze_reader import MonthAnswers
+from sec_assets.silver.bronze_reader import RAW_FIELDS, MonthAnswers
 from sec_assets.silver.ledger import expected_hours, ledger, quarantine
 from sec_assets.silver.names import resolve_empresa, resolve_geografia
 
@@ -158,20 +160,24 @@ def observations(
     facts = md5_key(facts, key, "hash_id").sort(
         "hour_key", "geografia_id", "empresa_id", "fecha_inicio"
     )
+    extra = ~pl.struct("hour_key", *RAW_FIELDS).is_first_distinct()
+    dup = rows.filter(extra) if rows.height else rows
     guardrails = pl.DataFrame(
         {
-            "month": [month] * len(GUARDRAILS),
-            "guardrail": list(GUARDRAILS),
+            "month": [month] * (len(GUARDRAILS) + 1),
+            "guardrail": [*GUARDRAILS, "duplicate_rows"],
             "rows": [
                 int(rows[f"flag_{g}"].sum()) if g != "capped" else int(facts["flag_capped"].sum())
                 for g in GUARDRAILS
-            ],
+            ]
+            + [dup.height],
             "customers": [
                 int(rows.filter(pl.col(f"flag_{g}"))["_c"].sum())
                 if g != "capped"
                 else int(facts.filter(pl.col("flag_capped"))["clientes_afectados"].sum())
                 for g in GUARDRAILS
-            ],
+            ]
+            + [int(dup["_c"].sum())],
         },
         schema={"month": pl.Utf8, "guardrail": pl.Utf8, "rows": pl.Int64, "customers": pl.Int64},
     )

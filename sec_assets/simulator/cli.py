@@ -15,6 +15,7 @@ import polars as pl
 
 from sec_assets.simulator.config import DEFAULT_PREFIX, SimConfig
 from sec_assets.simulator.faults import FaultKind, FaultRule
+from sec_assets.simulator.hostile import HOSTILE_DAYS
 from sec_assets.simulator.runner import start_simulator
 from sec_assets.simulator.server import encode_json
 from sec_assets.simulator.service import SimService
@@ -84,6 +85,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-gap", action="store_true", help="do not emulate the 2025-01-03 gap")
     serve.add_argument("--revision-rate", type=float, default=None)
+    serve.add_argument(
+        "--hostile",
+        action="store_true",
+        help="hostile answers at 06:00 of fixed days of every month: "
+        + ", ".join(f"day {d} {c}" for d, c in HOSTILE_DAYS.items())
+        + " (sec_assets/simulator/hostile.py has the table)",
+    )
+    serve.add_argument(
+        "--hostile-body-bytes",
+        type=int,
+        default=2 * 1024 * 1024,
+        help="size of the 'oversized' junk answer (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--hostile-drip-s",
+        type=float,
+        default=6.0,
+        help="how long the 'drip' answer takes (default: %(default)s)",
+    )
 
     truth = sub.add_parser("truth", help="print the true outages of a month")
     truth.add_argument("--month", required=True, help="YYYY-MM")
@@ -125,6 +145,9 @@ def _serve(args: argparse.Namespace) -> int:
         clock=args.clock,
         known_gap=not args.no_gap,
         faults=[parse_fault(s) for s in args.fault],
+        hostile=args.hostile,
+        hostile_body_bytes=args.hostile_body_bytes,
+        hostile_drip_s=args.hostile_drip_s,
         **extra,
     )
     stop = threading.Event()

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from sec_assets.simulator.control import handle_control
 from sec_assets.simulator.faults import PAYLOAD_KINDS, FaultEngine, FaultKind, FaultRule
+from sec_assets.simulator.hostile import echo_page, hostile_case, hostile_json
 from sec_assets.simulator.mutations import mutate
 from sec_assets.simulator.pages import (
     INTERNAL_ERROR,
@@ -200,6 +201,11 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             payload = BadRequest("Invalid JSON primitive.", "System.ArgumentException").payload
         except BadRequest as exc:
             status, payload, key = 500, exc.payload, None
+        case = hostile_case(key) if service.config.hostile and status == 200 else None
+        if case is not None and method == "GetPorFecha":
+            self.server.log.add(method, key, 502 if case == "echo" else 200, f"hostile_{case}")
+            self._hostile(case, payload)
+            return
         rule = self.server.engine.pick(method, key)
         if rule is None:
             self.server.log.add(method, key, self._logged_status(status))
@@ -207,6 +213,37 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             self.send_body(status, encode_json(payload), JSON_TYPE, extra)
             return
         self._faulty(rule, method, key, status, payload)
+
+    def _hostile(self, case: str, payload: Any) -> None:
+        cfg = self.server.service.config
+        if case == "echo":
+            page = echo_page(self.requestline, list(self.headers.items()))
+            self.send_body(502, page, HTML_TYPE)
+        elif case == "oversized":
+            self._stream(b"<junk>" * (cfg.hostile_body_bytes // 6 + 1), 0.0, 64 * 1024)
+        elif case == "drip":
+            body = encode_json(payload)
+            steps = max(1, int(cfg.hostile_drip_s / 0.25))
+            self._stream(body, 0.25, max(1, len(body) // steps))
+        else:
+            self.send_body(200, hostile_json(case, payload), JSON_TYPE)
+
+    def _stream(self, body: bytes, pause_s: float, chunk: int) -> None:
+        """A 200 JSON answer without Content-Length, written ``chunk`` bytes at a time, each
+        after ``pause_s``; the connection closes at the end (or when the client leaves)."""
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", JSON_TYPE)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        try:
+            for start in range(0, len(body), chunk):
+                if pause_s and not self._wait(pause_s):
+                    return
+                self.wfile.write(body[start : start + chunk])
+                self.wfile.flush()
+        except OSError:  # the client stopped reading (our size cap): nothing left to do
+            return
 
     def _faulty(
         self, rule: FaultRule, method: str, key: str | None, status: int, payload: Any

@@ -37,7 +37,7 @@ def resources(
             backoff_initial_s=0.01,
             backoff_max_s=0.05,
             retry_after_max_s=0.05,
-            read_timeout_s=30,  # a loaded CI machine must not trip the breaker
+            read_timeout_s=60,  # a cold simulator builds the month first: ~7 s at load 12
         ),
         "bronze": BronzeResource(data_dir=str(data_dir), **bronze),
     }

@@ -227,3 +227,19 @@ def test_sampled_cadence_expects_only_sampled_hours() -> None:
     out = build(answers({"2024-08-01T06": ("current", [cur("Maipu", 1)])}), per_day=4)
     assert out.ledger.height == 31 * 4
     assert set(out.ledger["hora_local"].dt.hour().unique()) == {0, 6, 12, 18}
+
+
+def test_identical_duplicate_rows_are_summed_and_counted() -> None:
+    """109 → 218 silently before: now summed as the era's rule is, and counted."""
+    body = [leg("Maipu", 109), leg("Maipu", 109), leg("Maipu", 4)]  # two copies, one fragment
+    other_hour = [cur("Maipu", 7), cur("Maipu", 7)]
+    out = build(
+        answers({"2024-08-02T12": ("legacy", body), "2024-08-02T13": ("current", other_hour)})
+    )
+    guard = {
+        r["guardrail"]: (r["rows"], r["customers"]) for r in out.guardrails.iter_rows(named=True)
+    }
+    assert guard["duplicate_rows"] == (2, 116)  # one extra copy in each hour
+    assert sorted(out.facts["clientes_afectados"].to_list()) == [14, 222]
+    clean = build(answers({"2024-08-02T12": ("legacy", [leg("Maipu", 3), leg("Maipu", 4)])}))
+    assert dict(clean.guardrails.select("guardrail", "rows").iter_rows())["duplicate_rows"] == 0

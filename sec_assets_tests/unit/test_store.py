@@ -93,3 +93,18 @@ def test_open_month_expects_started_hours_and_refetches_recent_ones(tmp_path: Pa
     assert len(plan.expected) == 9 * 24 + 13
     assert [h.key for h in plan.missing][-1] == "2024-08-10T12"
     assert [h.key for h in plan.revisions] == [f"2024-08-10T{h:02d}" for h in range(6, 12)]
+
+
+def test_orphan_temporary_files_are_removed(tmp_path) -> None:
+    from sec_assets.bronze.store import BronzeStore
+
+    store = BronzeStore(tmp_path, "sec_snapshots")
+    hour = store.month_dir("2024-08") / "2024-08-01T00"
+    hour.mkdir(parents=True)
+    (hour / ".tmp-abc").write_bytes(b"x")
+    (hour / ".f.json.gz.123.tmp").write_bytes(b"x")
+    kept = hour / "20240801T000000000000Z-a1-ok-0123456789ab.json.gz"
+    kept.write_bytes(b"x")
+    assert store.remove_orphans("2024-08") == 2
+    assert [p.name for p in hour.iterdir()] == [kept.name]
+    assert store.remove_orphans("2099-01") == 0

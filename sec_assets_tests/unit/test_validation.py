@@ -100,3 +100,34 @@ def test_server_time_and_customers() -> None:
     assert validate_customers(b"[]", endpoint="GetClientesRegional", key="region_05") is None
     with pytest.raises(SecSchemaError):
         validate_customers(b'[{"X": 1}]', endpoint="GetClientesRegional", key="region_05")
+
+
+_ROW = '{"NOMBRE_REGION":"Maule","NOMBRE_COMUNA":"Talca","CLIENTES_AFECTADOS":%s}'
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "rule"),
+    [
+        ((b"[" + (_ROW % "NaN").encode() + b"]"), "non-finite number NaN", "NaN count"),
+        ((b"[" + (_ROW % "Infinity").encode() + b"]"), "non-finite", "Infinity count"),
+        ((b"[" + (_ROW % "-Infinity").encode() + b"]"), "non-finite", "-Infinity count"),
+        ((b"[" + (_ROW % "1e400").encode() + b"]"), "overflows a double", "1e400"),
+        ((b"[" + (_ROW % "100000000000000000000").encode() + b"]"), "out of range", "10^20"),
+        ((b"[" + (_ROW % '{"v": 1}').encode() + b"]"), "JSON dict where", "nested object"),
+        ((b"[" + (_ROW % "[1]").encode() + b"]"), "JSON list where", "nested list"),
+        ((b"[" + (_ROW % '"Maip\\ud800u"').encode() + b"]"), "lone surrogate", "surrogate"),
+        (b"\xef\xbb\xbf[" + (_ROW % "1").encode() + b"]", "byte order mark", "UTF-8 BOM"),
+    ],
+)
+def test_hostile_values_are_typed_schema_errors(body: bytes, reason: str, rule: str) -> None:
+    """Each is complete JSON a column cannot hold: a schema error naming the hour and a
+    snippet, never a crash (``int(nan)``) and never a transient retry."""
+    with pytest.raises(SecSchemaError, match=reason) as info:
+        validate_snapshot(body, hour="2024-08-02T05")
+    assert info.value.hour == "2024-08-02T05" and info.value.snippet, rule
+
+
+@pytest.mark.parametrize("value", ["12", "12.0", "null", '"N/A"', "-3", "9007199254740992"])
+def test_storable_odd_values_pass_for_silver_to_count(value: str) -> None:
+    body = ("[" + _ROW % value + "]").encode()
+    assert len(validate_snapshot(body, hour="h").rows) == 1

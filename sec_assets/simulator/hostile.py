@@ -1,0 +1,111 @@
+"""Hostile answers (``sec-sim serve --hostile``, ``SimConfig(hostile=True)``): each case lands on a
+fixed local hour of every month, 06:00 of the day below, so a month run meets each one once.
+
+| day | case | the answer | what the collector must make of it |
+|---|---|---|---|
+| 2 | ``nan`` | a customer count ``NaN`` | schema_error, quarantined |
+| 3 | ``infinity`` | a customer count ``Infinity`` | schema_error, quarantined |
+| 4 | ``overflow`` | a customer count ``1e400`` | schema_error, quarantined |
+| 5 | ``huge`` | a customer count ``10^20`` | schema_error, quarantined |
+| 6 | ``nested`` | an object where the count goes | schema_error, quarantined |
+| 7 | ``surrogate`` | a lone surrogate in a comuna name | schema_error, quarantined |
+| 8 | ``bom`` | a UTF-8 byte order mark before the JSON | schema_error, quarantined |
+| 9 | ``duplicates`` | the first 5 rows repeated identically | ok; counted as ``duplicate_rows`` |
+| 10 | ``oversized`` | ``hostile_body_bytes`` of junk (200) | failed: ``body_too_large`` |
+| 11 | ``drip`` | the answer, dripped over ``hostile_drip_s`` | failed: ``deadline_exceeded`` |
+| 12 | ``echo`` | a proxy's 502 page echoing the headers | failed: ``http_502``, secrets masked |
+
+``oversized`` and ``drip`` fail only against a client whose ``SEC_MAX_BODY_BYTES`` /
+``SEC_ATTEMPT_DEADLINE_S`` are below the simulator's ``hostile_body_bytes`` / ``hostile_drip_s``
+(``make check`` sets them so). Every other hour answers as without ``--hostile``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+HOSTILE_HOUR = 6  # sampled at every cadence (hours_per_day 4: 00, 06, 12, 18)
+HOSTILE_DAYS: dict[int, str] = {
+    2: "nan",
+    3: "infinity",
+    4: "overflow",
+    5: "huge",
+    6: "nested",
+    7: "surrogate",
+    8: "bom",
+    9: "duplicates",
+    10: "oversized",
+    11: "drip",
+    12: "echo",
+}
+SCHEMA_ERROR_CASES = frozenset(
+    {"nan", "infinity", "overflow", "huge", "nested", "surrogate", "bom"}
+)
+FAILED_CASES = {"oversized": "body_too_large", "drip": "deadline_exceeded", "echo": "http_502"}
+_SENTINEL = "__sec_sim_hostile__"
+_RAW_VALUE = {"overflow": "1e400", "huge": "100000000000000000000"}
+
+
+def hostile_case(hour_key: str | None) -> str | None:
+    """The case that hour ``YYYY-MM-DDTHH`` answers with, if any."""
+    if hour_key is None or len(hour_key) != 13 or int(hour_key[11:13]) != HOSTILE_HOUR:
+        return None
+    return HOSTILE_DAYS.get(int(hour_key[8:10]))
+
+
+def hostile_hours(month: str) -> dict[str, str]:
+    """``{"YYYY-MM-DDT05": case}`` for a month ``YYYY-MM``."""
+    return {f"{month}-{day:02d}T{HOSTILE_HOUR:02d}": case for day, case in HOSTILE_DAYS.items()}
+
+
+def _row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    if rows:
+        return dict(rows[0])
+    return {"NOMBRE_REGION": "Metropolitana", "NOMBRE_COMUNA": "Maipu", "CLIENTES_AFECTADOS": 10}
+
+
+def hostile_json(case: str, rows: list[dict[str, Any]]) -> bytes:
+    """The body of a JSON-level case (every case but oversized, drip and echo)."""
+    first, rest = _row(rows), list(rows[1:])
+    if case == "duplicates":
+        return _encode([*rows, *(dict(r) for r in rows[:5])] if rows else [first, first])
+    if case in ("nan", "infinity"):
+        first["CLIENTES_AFECTADOS"] = float("nan") if case == "nan" else float("inf")
+        return _encode([first, *rest])
+    if case == "nested":
+        first["CLIENTES_AFECTADOS"] = {"valor": first.get("CLIENTES_AFECTADOS")}
+        return _encode([first, *rest])
+    if case == "surrogate":
+        first["NOMBRE_COMUNA"] = _SENTINEL
+        return _encode([first, *rest]).replace(_SENTINEL.encode(), b"Maip\\ud800u")
+    if case in _RAW_VALUE:
+        first["CLIENTES_AFECTADOS"] = _SENTINEL
+        raw = _RAW_VALUE[case].encode()
+        return _encode([first, *rest]).replace(f'"{_SENTINEL}"'.encode(), raw)
+    if case == "bom":
+        return b"\xef\xbb\xbf" + _encode(rows)
+    raise ValueError(f"not a JSON-level hostile case: {case}")
+
+
+def _encode(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def echo_page(request_line: str, headers: list[tuple[str, str]]) -> bytes:
+    """A proxy's error page that echoes the request it failed to forward (as some do)."""
+    lines = "\n".join(f"{name}: {value}" for name, value in headers)
+    return (
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
+        f"<p>The proxy could not forward:</p><pre>{request_line}\n{lines}</pre></body></html>"
+    ).encode()
+
+
+def warm_up(base_url: str, month: str) -> None:
+    """Ask one quiet hour of ``month`` so the simulator builds the month before a client with a
+    tight ``SEC_ATTEMPT_DEADLINE_S`` meets it (the first answer of a month takes seconds)."""
+    year, mon = (int(x) for x in month.split("-"))
+    body = {"anho": year, "mes": mon, "dia": 1, "hora": 1}
+    httpx.post(f"{base_url}/GetPorFecha", json=body, timeout=120).raise_for_status()
