@@ -5,6 +5,7 @@ import dagster as dg
 from sec_assets import automation
 from sec_assets.bronze.archive_assets import bronze_archive
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
+from sec_assets.bronze.import_assets import sec_seed_import
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
 from sec_assets.gold.seia_assets import seia_projects
@@ -35,6 +36,7 @@ defs = dg.Definitions(
             [
                 sec_snapshots,
                 sec_customers,
+                sec_seed_import,
                 bronze_archive,
                 dim_geografia,
                 dim_empresa,

@@ -8,6 +8,7 @@ from sec_assets.definitions import defs
 ASSETS = {
     "sec_snapshots",
     "sec_customers",
+    "sec_seed_import",
     "bronze_archive",
     "dim_geografia",
     "dim_empresa",
@@ -66,6 +67,7 @@ def test_groups_and_partitions() -> None:
     assert {a for a, g in groups.items() if g == "bronze"} == {
         "sec_snapshots",
         "sec_customers",
+        "sec_seed_import",
         "bronze_archive",
     }
     assert groups["fact_eventos"] == "silver" and groups["market_map"] == "gold"
@@ -81,6 +83,7 @@ def test_groups_and_partitions() -> None:
     assert monthly == {
         "sec_snapshots",
         "sec_customers",
+        "sec_seed_import",
         "region_customers",
         "snapshot_ledger",
         "fact_interrupciones",
