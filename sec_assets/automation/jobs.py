@@ -43,6 +43,8 @@ MONTHLY_ASSETS = [
     "fact_interrupciones",
     "fact_eventos",
     "golden_eventos",
+    "sec_national_series",  # Get, for the open month's cross-check (silver/national.py)
+    "national_hourly",
 ]
 GOLD_REFRESH_ASSETS = [*COMPUTE, "dashboard_stats", "recent_30d"]
 

@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-gap", action="store_true", help="do not emulate the 2025-01-03 gap")
     serve.add_argument("--revision-rate", type=float, default=None)
+    serve.add_argument(
+        "--series-disagree",
+        default="",
+        metavar="HOURS",
+        help="Get's national figure x1.5 at these hours (e.g. 2024-08-02T10..2024-08-02T12)",
+    )
 
     truth = sub.add_parser("truth", help="print the true outages of a month")
     truth.add_argument("--month", required=True, help="YYYY-MM")
@@ -116,6 +122,8 @@ def _serve(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {}
     if args.revision_rate is not None:
         extra["revision_rate"] = args.revision_rate
+    if args.series_disagree:
+        extra["series_disagree_hours"] = _expand_hours(args.series_disagree)
     config = SimConfig(
         seed=args.seed,
         era=args.era,

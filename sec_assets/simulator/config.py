@@ -42,13 +42,17 @@ class SimConfig(BaseModel):
     # Hours after the simulator clock answer [] (they have not happened yet).
     future_empty: bool = True
     series_days: int = Field(default=7, ge=1, le=31)
+    # Get's national figure for these hours is multiplied by series_disagree_factor, so it
+    # disagrees with the sum of GetPorFecha's rows (the cross-check must flag them).
+    series_disagree_hours: list[str] = Field(default_factory=list)
+    series_disagree_factor: float = Field(default=1.5, ge=0.0)
 
     @field_validator("prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         return "/" + value.strip("/") if value.strip("/") else ""
 
-    @field_validator("gap_hours")
+    @field_validator("gap_hours", "series_disagree_hours")
     @classmethod
     def _gap_hours(cls, value: list[str]) -> list[str]:
         return [normalize_hour_key(v) for v in value]

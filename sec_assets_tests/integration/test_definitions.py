@@ -9,6 +9,8 @@ ASSETS = {
     "sec_snapshots",
     "sec_customers",
     "sec_seed_import",
+    "sec_national_series",
+    "national_hourly",
     "bronze_archive",
     "dim_geografia",
     "dim_empresa",
@@ -41,6 +43,7 @@ CHECKS = {
     ("fact_eventos", "evento_id_unique"),
     ("fact_eventos", "episodes_do_not_overlap"),
     ("fact_eventos", "episode_measures_are_consistent"),
+    ("national_hourly", "national_series_agrees_with_hourly_sums"),
 }
 
 
@@ -68,6 +71,7 @@ def test_groups_and_partitions() -> None:
         "sec_snapshots",
         "sec_customers",
         "sec_seed_import",
+        "sec_national_series",
         "bronze_archive",
     }
     assert groups["fact_eventos"] == "silver" and groups["market_map"] == "gold"
@@ -84,6 +88,8 @@ def test_groups_and_partitions() -> None:
         "sec_snapshots",
         "sec_customers",
         "sec_seed_import",
+        "sec_national_series",
+        "national_hourly",
         "region_customers",
         "snapshot_ledger",
         "fact_interrupciones",
