@@ -27,11 +27,11 @@ from sec_assets.warehouse.resource import WarehouseResource
 
 REL_TOLERANCE = 0.05  # of the larger figure …
 ABS_TOLERANCE = 500  # … or this many customers, whichever is larger
-SCHEMA = {
-    "hour_key": pl.Utf8,
-    "month": pl.Utf8,
-    "source": pl.Utf8,
-    "clientes": pl.Int64,
+SCHEMA: dict[str, pl.DataType] = {
+    "hour_key": pl.Utf8(),
+    "month": pl.Utf8(),
+    "source": pl.Utf8(),
+    "clientes": pl.Int64(),
     "fetched_at": pl.Datetime("us", "UTC"),
 }
 

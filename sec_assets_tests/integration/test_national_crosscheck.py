@@ -92,7 +92,7 @@ def test_disagreement_warns_with_the_hours_and_both_figures(tmp_path: Path):
 @pytest.mark.timeout(600)
 def test_unreadable_series_is_stored_and_fails_the_fetch(tmp_path: Path):
     faults = [FaultRule(kind="html", method="Get")]
-    result, check, data = _crosscheck(tmp_path, SimConfig(seed=3), faults)
+    result, _, data = _crosscheck(tmp_path, SimConfig(seed=3), faults)
     assert not result.success
     store = BronzeStore(data / "bronze", "sec_national")
     outcomes = {f.outcome for f in store.files(_day().strftime("%Y-%m"))}
