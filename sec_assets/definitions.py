@@ -9,6 +9,7 @@ from sec_assets.bronze.import_assets import sec_seed_import
 from sec_assets.bronze.national import sec_national_series
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
+from sec_assets.gold.figures import figures
 from sec_assets.gold.seia_assets import seia_projects
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
@@ -53,6 +54,7 @@ defs = dg.Definitions(
                 dashboard_stats,
                 golden_eventos,
                 recent_30d,
+                figures,
             ]
         ),
     ),

@@ -32,6 +32,7 @@ ASSETS = {
     "dashboard_stats",
     "golden_eventos",
     "recent_30d",
+    "figures",
 }
 CHECKS = {
     ("fact_interrupciones", "keys_and_measures_not_null"),
