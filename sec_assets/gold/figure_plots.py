@@ -70,7 +70,11 @@ def reliability(frame: pl.DataFrame) -> Figure:
     without major event days."""
     title = "Reliability indices (proxies), national, with and without major event days"
     if frame.is_empty():
-        return empty_state(title, NO_HISTORY)
+        return empty_state(
+            title,
+            "No month of the history has reliability indices yet: they need loaded months "
+            "and their customers per region (region_customers).",
+        )
     fig = new_figure(10, 6)
     top, bottom = fig.subplots(2, 1, sharex=True)
     x = frame["mes"].to_list()
