@@ -236,3 +236,27 @@ def test_a_200_mb_archive_imports_in_bounded_memory(tmp_path: Path):
     # bounded by one month of points, not by the file: far below its size
     assert peak < size / 2, (peak, size)
     assert peak - baseline < size / 8, (peak, baseline, size)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_month_through_the_dagster_cli(archive: Path, tmp_path: Path):
+    """What a user runs: ``dagster asset materialize`` with SEC_SEED_ARCHIVE_DIR set."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEC_", "DAGSTER_"))}
+    env.update(
+        DAGSTER_HOME=str(tmp_path / "home"),
+        SEC_DATA_DIR=str(tmp_path / "data"),
+        SEC_SEED_ARCHIVE_DIR=str(archive.parent),
+    )
+    (tmp_path / "home").mkdir()
+    cmd = [
+        str(Path(sys.executable).with_name("dagster")),
+        *("asset", "materialize", "-m", "sec_assets.definitions"),
+        *("--select", "sec_seed_import", "--partition", "2024-07-01"),
+    ]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=500)
+    assert done.returncode == 0, done.stderr[-3000:]
+    docs = _docs(tmp_path / "data", "2024-07")
+    assert len(docs) == 124 and {d["imported"]["source_file"] for d in docs} == {archive.name}

@@ -49,3 +49,27 @@ def test_unknown_shapes_are_schema_errors(payload, rule):
 def test_html_is_an_invalid_body():
     with pytest.raises(SecInvalidBodyError):
         validate_national_series(b"<html>Runtime Error</html>")
+
+
+def test_simulator_get_sums_getporfecha_and_can_be_told_to_disagree():
+    from datetime import datetime
+
+    from sec_assets.simulator import SimConfig
+    from sec_assets.simulator.service import SimService
+    from sec_assets.simulator.timeutil import hour_index
+
+    clock = datetime(2024, 8, 3, 12)
+    plain = SimService(SimConfig(seed=1, clock=clock))
+    skewed = SimService(SimConfig(seed=1, clock=clock, series_disagree_hours=["2024-08-02T12"]))
+    series = {
+        f"{p['anho']}-{p['mes']:02d}-{p['dia']:02d}T{p['hora']:02d}": p for p in plain.series()
+    }
+    assert len(series) == 7 * 24 and list(series)[-1] == "2024-08-03T12"
+    rows = plain.por_fecha(hour_index(datetime(2024, 8, 2, 12)))
+    expected = sum(int(r["CLIENTES_AFECTADOS"]) for r in rows)
+    assert series["2024-08-02T12"]["clientes_afectados"] == expected
+    skew = {
+        f"{p['anho']}-{p['mes']:02d}-{p['dia']:02d}T{p['hora']:02d}": p for p in skewed.series()
+    }
+    assert skew["2024-08-02T12"]["clientes_afectados"] == round(expected * 1.5)
+    assert skew["2024-08-02T11"] == series["2024-08-02T11"]
