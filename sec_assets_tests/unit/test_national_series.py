@@ -59,12 +59,14 @@ def test_simulator_get_sums_getporfecha_and_can_be_told_to_disagree():
     from sec_assets.simulator.timeutil import hour_index
 
     clock = datetime(2024, 8, 3, 12)
-    plain = SimService(SimConfig(seed=1, clock=clock))
-    skewed = SimService(SimConfig(seed=1, clock=clock, series_disagree_hours=["2024-08-02T12"]))
+    plain = SimService(SimConfig(seed=1, clock=clock, series_days=2))
+    skewed = SimService(
+        SimConfig(seed=1, clock=clock, series_days=2, series_disagree_hours=["2024-08-02T12"])
+    )
     series = {
         f"{p['anho']}-{p['mes']:02d}-{p['dia']:02d}T{p['hora']:02d}": p for p in plain.series()
     }
-    assert len(series) == 7 * 24 and list(series)[-1] == "2024-08-03T12"
+    assert len(series) == 2 * 24 and list(series)[-1] == "2024-08-03T12"
     rows = plain.por_fecha(hour_index(datetime(2024, 8, 2, 12)))
     expected = sum(int(r["CLIENTES_AFECTADOS"]) for r in rows)
     assert series["2024-08-02T12"]["clientes_afectados"] == expected
