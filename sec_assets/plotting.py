@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn, not with the definitions
+    from matplotlib.figure import Figure
 
 NO_DATA_COLOR = "#9e9e9e"
 DEGRADED_COLOR = "#f0a35e"
@@ -15,6 +17,8 @@ PALETTE = ("#1f4e79", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d5a97", "#3
 
 
 def new_figure(width: float = 10.0, height: float = 4.5) -> Figure:
+    from matplotlib.figure import Figure
+
     return Figure(figsize=(width, height), layout="constrained")
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import polars as pl
-from matplotlib.figure import Figure
 
 from sec_assets.bronze.store import atomic_write
-from sec_assets.gold import figure_plots as plots
 from sec_assets.gold.models import run_model
 from sec_assets.gold.reliability import reliability_indices
 from sec_assets.plotting import markdown_image, render
@@ -64,11 +63,13 @@ def coverage(wh: Warehouse) -> pl.DataFrame:
     return run_model(wh, "data_coverage")
 
 
-FIGURES: dict[str, tuple[Callable[[Warehouse], pl.DataFrame], Callable[[pl.DataFrame], Figure]]] = {
-    "yearly_customer_hours_by_region": (yearly, plots.yearly_by_region),
-    "region_month_heatmap": (monthly, plots.region_month_heatmap),
-    "reliability_with_and_without_med": (national_reliability, plots.reliability),
-    "data_coverage_per_month": (coverage, plots.coverage),
+# name → (query, drawing function in figure_plots, imported when drawing: matplotlib is not
+# loaded with the definitions)
+FIGURES: dict[str, tuple[Callable[[Warehouse], pl.DataFrame], str]] = {
+    "yearly_customer_hours_by_region": (yearly, "yearly_by_region"),
+    "region_month_heatmap": (monthly, "region_month_heatmap"),
+    "reliability_with_and_without_med": (national_reliability, "reliability"),
+    "data_coverage_per_month": (coverage, "coverage"),
 }
 
 
@@ -78,9 +79,11 @@ def figures_dir(data_dir: Path) -> Path:
 
 def draw_all(wh: Warehouse, data_dir: Path) -> dict[str, tuple[Path, Path, bytes]]:
     """Every figure as PNG and SVG files; returns name → (png path, svg path, preview PNG)."""
+    from sec_assets.gold import figure_plots
+
     out = {}
     for name, (query, draw) in FIGURES.items():
-        fig = draw(query(wh))
+        fig: Any = getattr(figure_plots, draw)(query(wh))
         png = atomic_write(figures_dir(data_dir) / f"{name}.png", render(fig, "png", dpi=110))
         svg = atomic_write(figures_dir(data_dir) / f"{name}.svg", render(fig, "svg"))
         out[name] = (png, svg, render(fig, "png", dpi=45))

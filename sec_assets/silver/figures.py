@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import matplotlib.dates as mdates
 import polars as pl
 
 from sec_assets.bronze.store import atomic_write
@@ -52,6 +51,8 @@ def _spans(hours: Any, step: Any = timedelta(hours=1)) -> list[tuple]:
 
 def draw_month(month: str, ledger: pl.DataFrame, regions: pl.DataFrame):
     """The month's figure; an honest empty state when nothing of the month is loaded."""
+    import matplotlib.dates as mdates
+
     title = f"{month}: customers without power, hour by hour"
     if ledger.is_empty():
         return empty_state(title, f"No data for {month}: no hour of this month is loaded.")
