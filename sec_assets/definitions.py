@@ -5,8 +5,11 @@ import dagster as dg
 from sec_assets import automation
 from sec_assets.bronze.archive_assets import bronze_archive
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
+from sec_assets.bronze.import_assets import sec_seed_import
+from sec_assets.bronze.national import sec_national_series
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
+from sec_assets.gold.figures import figures
 from sec_assets.gold.seia_assets import seia_projects
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
@@ -19,6 +22,7 @@ from sec_assets.silver.assets import (
     silver_observations,
 )
 from sec_assets.silver.checks import silver_checks
+from sec_assets.silver.national import national_hourly, national_series_agrees_with_hourly_sums
 from sec_assets.warehouse.resource import WarehouseResource
 
 OWNERS = ["team:sec-data-platform"]
@@ -35,6 +39,8 @@ defs = dg.Definitions(
             [
                 sec_snapshots,
                 sec_customers,
+                sec_seed_import,
+                sec_national_series,
                 bronze_archive,
                 dim_geografia,
                 dim_empresa,
@@ -42,15 +48,21 @@ defs = dg.Definitions(
                 region_customers,
                 silver_observations,
                 fact_eventos,
+                national_hourly,
                 seia_projects,
                 *payload_assets,
                 dashboard_stats,
                 golden_eventos,
                 recent_30d,
+                figures,
             ]
         ),
     ),
-    asset_checks=[*silver_checks, *automation.asset_checks],
+    asset_checks=[
+        *silver_checks,
+        national_series_agrees_with_hourly_sums,
+        *automation.asset_checks,
+    ],
     jobs=automation.jobs,
     schedules=automation.schedules,
     sensors=automation.sensors,

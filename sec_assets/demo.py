@@ -18,6 +18,7 @@ from typing import Any
 
 import dagster as dg
 
+from sec_assets import demo_history
 from sec_assets.automation.jobs import GOLD_REFRESH_ASSETS, MONTHLY_ASSETS
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.definitions import defs
@@ -78,7 +79,9 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
             "dashboard": DashboardSinkResource(data_dir=str(data_dir)),
         }
         dims = run_selection(UNPARTITIONED, resources, instance)
+        history = demo_history.import_month(run_selection, resources, instance, data_dir)
         month = run_selection(MONTHLY, resources, instance, partition)
+        demo_history.crosscheck_open_month(run_selection, resources, instance, history)
         gold = run_selection(GOLD, resources, instance)
     checks = month.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
@@ -92,6 +95,7 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
         dims.success
         and month.success
         and gold.success
+        and history.success
         and not [c for c in failed_checks if c.severity == dg.AssetCheckSeverity.ERROR]
     )
     print()
@@ -134,13 +138,14 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
         )
     if golden:
         print(f"  golden Parquet  {golden['path']} ({golden['dagster/row_count']:,} episodes)")
+    demo_history.report(history, gold, data_dir)
     print(f"  bronze files    {data_dir / 'bronze'}")
     where = (
         "Postgres ($SEC_PG_DSN)" if os.environ.get("SEC_PG_DSN") else data_dir / "warehouse.duckdb"
     )
     print(f"  warehouse       {where}")
     print(f"  Dagster home    {instance.root_directory}  (browse it: make ui)")
-    for result in (dims, month, gold):
+    for result in (dims, month, gold, history.imported, history.crosscheck):
         for event in result.all_events:
             if event.is_failure:
                 print(f"  ! {event.message}")

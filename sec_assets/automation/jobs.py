@@ -46,8 +46,10 @@ MONTHLY_ASSETS = [
     "fact_interrupciones",
     "fact_eventos",
     "golden_eventos",
+    "sec_national_series",  # Get, for the open month's cross-check (silver/national.py)
+    "national_hourly",
 ]
-GOLD_REFRESH_ASSETS = [*COMPUTE, "dashboard_stats", "recent_30d"]
+GOLD_REFRESH_ASSETS = [*COMPUTE, "dashboard_stats", "recent_30d", "figures"]
 
 # 3 retries at ~30 s, 60 s, 120 s (± jitter): enough to outlast a blip of the SEC service or of
 # the warehouse, short enough that a run blocked by an open circuit breaker fails within minutes

@@ -16,6 +16,7 @@ from typing import Any
 
 from sec_assets.bench.accuracy import bench_accuracy
 from sec_assets.bench.bronze import bench_bronze, build_history, months_between
+from sec_assets.bench.seed_import import bench_seed_import, seed_import_markdown
 from sec_assets.bench.simproc import simulator_process
 
 OUT = Path("bench_out")
@@ -146,6 +147,8 @@ def markdown(report: dict[str, Any]) -> str:
             f"{a['customer_hours_region_mean_abs_rel_error']:.1%} / "
             f"{a['customer_hours_region_max_abs_rel_error']:.1%} |"
         )
+    if "seed_import" in report:
+        lines.append(seed_import_markdown(report["seed_import"]))
     return "\n".join(lines) + "\n"
 
 
@@ -180,6 +183,8 @@ def main() -> int:
     (history / "bench_warehouse.duckdb").unlink(missing_ok=True)
     print("accuracy …", flush=True)
     report["accuracy"] = bench_accuracy(history, ACCURACY_MONTHS, SEED)
+    print("seed-archive import …", flush=True)
+    report["seed_import"] = bench_seed_import()
     (OUT / "bench.json").write_text(json.dumps(report, indent=2, default=str))
     md = markdown(report)
     (OUT / "BENCH.md").write_text(md)

@@ -14,6 +14,7 @@ import polars as pl
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.partitions import monthly_partitions
 from sec_assets.silver import dims
+from sec_assets.silver.figures import month_picture_metadata
 from sec_assets.silver.load import (
     load_dimension,
     load_events,
@@ -234,5 +235,7 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                     )
                 )
             ),
+            # the month's picture (silver/figures.py), also written beside the golden Parquet
+            **month_picture_metadata(warehouse.get_warehouse(), warehouse.settings.data_dir, month),
         }
     )

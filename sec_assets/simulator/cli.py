@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=6.0,
         help="how long the 'drip' answer takes (default: %(default)s)",
     )
+    serve.add_argument(
+        "--series-disagree",
+        default="",
+        metavar="HOURS",
+        help="Get's national figure x1.5 at these hours (e.g. 2024-08-02T10..2024-08-02T12)",
+    )
 
     truth = sub.add_parser("truth", help="print the true outages of a month")
     truth.add_argument("--month", required=True, help="YYYY-MM")
@@ -136,6 +142,8 @@ def _serve(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {}
     if args.revision_rate is not None:
         extra["revision_rate"] = args.revision_rate
+    if args.series_disagree:
+        extra["series_disagree_hours"] = _expand_hours(args.series_disagree)
     config = SimConfig(
         seed=args.seed,
         era=args.era,

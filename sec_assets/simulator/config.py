@@ -46,13 +46,17 @@ class SimConfig(BaseModel):
     hostile: bool = False
     hostile_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1)  # the 'oversized' junk
     hostile_drip_s: float = Field(default=6.0, ge=0.0)  # how long the 'drip' answer takes
+    # Get's national figure for these hours is multiplied by series_disagree_factor, so it
+    # disagrees with the sum of GetPorFecha's rows (the cross-check must flag them).
+    series_disagree_hours: list[str] = Field(default_factory=list)
+    series_disagree_factor: float = Field(default=1.5, ge=0.0)
 
     @field_validator("prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         return "/" + value.strip("/") if value.strip("/") else ""
 
-    @field_validator("gap_hours")
+    @field_validator("gap_hours", "series_disagree_hours")
     @classmethod
     def _gap_hours(cls, value: list[str]) -> list[str]:
         return [normalize_hour_key(v) for v in value]

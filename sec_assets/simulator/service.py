@@ -152,6 +152,8 @@ class SimService:
                 continue
             moment = hour_dt(hour)
             total = sum(int(r["CLIENTES_AFECTADOS"]) for r in self.por_fecha(hour))
+            if hour_key(hour) in self.config.series_disagree_hours:
+                total = round(total * self.config.series_disagree_factor)
             out.append(
                 {
                     "anho": moment.year,

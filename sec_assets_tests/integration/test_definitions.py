@@ -8,6 +8,9 @@ from sec_assets.definitions import defs
 ASSETS = {
     "sec_snapshots",
     "sec_customers",
+    "sec_seed_import",
+    "sec_national_series",
+    "national_hourly",
     "bronze_archive",
     "dim_geografia",
     "dim_empresa",
@@ -29,6 +32,7 @@ ASSETS = {
     "dashboard_stats",
     "golden_eventos",
     "recent_30d",
+    "figures",
 }
 CHECKS = {
     ("fact_interrupciones", "keys_and_measures_not_null"),
@@ -40,6 +44,7 @@ CHECKS = {
     ("fact_eventos", "evento_id_unique"),
     ("fact_eventos", "episodes_do_not_overlap"),
     ("fact_eventos", "episode_measures_are_consistent"),
+    ("national_hourly", "national_series_agrees_with_hourly_sums"),
 }
 
 
@@ -66,6 +71,8 @@ def test_groups_and_partitions() -> None:
     assert {a for a, g in groups.items() if g == "bronze"} == {
         "sec_snapshots",
         "sec_customers",
+        "sec_seed_import",
+        "sec_national_series",
         "bronze_archive",
     }
     assert groups["fact_eventos"] == "silver" and groups["market_map"] == "gold"
@@ -81,6 +88,9 @@ def test_groups_and_partitions() -> None:
     assert monthly == {
         "sec_snapshots",
         "sec_customers",
+        "sec_seed_import",
+        "sec_national_series",
+        "national_hourly",
         "region_customers",
         "snapshot_ledger",
         "fact_interrupciones",
