@@ -7,7 +7,11 @@ counted per month:
 - company named but not resolved → ``unknown`` (``flag_empresa_unknown``);
 - legacy start date unparsable → the server time when it precedes the hour, else the hour
   (``flag_fecha_fallback``; a backfill's server time is later than the hour it asks about);
-- customers above the region's customers → capped at them (``flag_capped``).
+- customers above the region's customers → capped at them (``flag_capped``);
+- an hour whose comunas of a region add up to more than the region's customers → the rows that
+  were capped give way first, then the rest, in proportion (``flag_capped``; counted apart as
+  ``region_total_capped``). A value the service got wrong never fails a blocking check: the
+  check ``customers_within_region_total`` verifies the invariant this guarantees.
 """
 
 from __future__ import annotations
@@ -23,7 +27,15 @@ from sec_assets.silver.bronze_reader import MonthAnswers
 from sec_assets.silver.ledger import expected_hours, ledger, quarantine
 from sec_assets.silver.names import resolve_empresa, resolve_geografia
 
-GUARDRAILS = ("clientes_missing", "geo_unknown", "empresa_unknown", "fecha_fallback", "capped")
+GUARDRAILS = (
+    "clientes_missing",
+    "geo_unknown",
+    "empresa_unknown",
+    "fecha_fallback",
+    "capped",
+    "region_total_capped",
+)
+ROW_GUARDRAILS = GUARDRAILS[:4]  # flagged on raw rows, before the facts are summed
 _ACTUALIZADO = r"(?i)(\d+)\s*d[ií]as?\s*(\d+)\s*horas?\s*(\d+)\s*minutos?"
 
 
@@ -134,7 +146,7 @@ def observations(
             pl.col("NOMBRE_REGION").first().alias("nombre_region_raw"),
             pl.col("NOMBRE_COMUNA").first().alias("nombre_comuna_raw"),
             pl.col("NOMBRE_EMPRESA").first().alias("nombre_empresa_raw"),
-            *(pl.col(f"flag_{g}").any() for g in GUARDRAILS if g != "capped"),
+            *(pl.col(f"flag_{g}").any() for g in ROW_GUARDRAILS),
         )
         .join(
             region_customers.select("cut_region", pl.col("clientes").alias("_cap")),
@@ -155,26 +167,11 @@ def observations(
             pl.col("hora_local").dt.strftime("%Y%m%d").cast(pl.Int32).alias("tiempo_id"),
         )
     )
+    facts = cap_region_totals(facts)
     facts = md5_key(facts, key, "hash_id").sort(
         "hour_key", "geografia_id", "empresa_id", "fecha_inicio"
     )
-    guardrails = pl.DataFrame(
-        {
-            "month": [month] * len(GUARDRAILS),
-            "guardrail": list(GUARDRAILS),
-            "rows": [
-                int(rows[f"flag_{g}"].sum()) if g != "capped" else int(facts["flag_capped"].sum())
-                for g in GUARDRAILS
-            ],
-            "customers": [
-                int(rows.filter(pl.col(f"flag_{g}"))["_c"].sum())
-                if g != "capped"
-                else int(facts.filter(pl.col("flag_capped"))["clientes_afectados"].sum())
-                for g in GUARDRAILS
-            ],
-        },
-        schema={"month": pl.Utf8, "guardrail": pl.Utf8, "rows": pl.Int64, "customers": pl.Int64},
-    )
+    guardrails = _guardrail_counts(rows, facts, month)
     columns = [
         "hash_id",
         "hour_key",
@@ -191,9 +188,60 @@ def observations(
         "nombre_region_raw",
         "nombre_comuna_raw",
         "nombre_empresa_raw",
-        *(f"flag_{g}" for g in GUARDRAILS),
+        *(f"flag_{g}" for g in ROW_GUARDRAILS),
     ]
-    return facts.select(columns), guardrails
+    # One stored flag for both caps: the row's value was reduced to respect the region's total.
+    stored_cap = (pl.col("flag_capped") | pl.col("flag_region_total_capped")).alias("flag_capped")
+    return facts.select(*columns, stored_cap), guardrails
+
+
+def cap_region_totals(facts: pl.DataFrame) -> pl.DataFrame:
+    """Make every (hour, region) add up to at most the region's customers (``_cap``).
+
+    Where the facts of an hour and region exceed it, the rows already capped (values the service
+    got wrong) give way first: they share what the other rows leave, in proportion. Only when
+    the other rows alone exceed it are those scaled down, in proportion. Integer floor division,
+    so the total never exceeds the cap. Reduced rows are flagged ``flag_region_total_capped``
+    (stored as ``flag_capped``, counted apart)."""
+    region = ["hour_key", "cut_region"]
+    c, cap, capped = pl.col("clientes_afectados"), pl.col("_cap"), pl.col("flag_capped")
+    total = c.sum().over(region)
+    by_capped = pl.when(capped).then(c).otherwise(0).sum().over(region)
+    others = total - by_capped
+    budget = (cap - others).clip(lower_bound=0)
+    scaled = (
+        pl.when(capped)
+        .then(pl.when(budget < by_capped).then(c * budget // by_capped).otherwise(c))
+        .otherwise(pl.when(cap < others).then(c * cap // others).otherwise(c))
+    )
+    over = cap.is_not_null() & (total > cap)
+    out = facts.with_columns(pl.when(over).then(scaled).otherwise(c).cast(pl.Int64).alias("_new"))
+    reduced = pl.col("_new") < c
+    return out.with_columns(
+        reduced.alias("flag_region_total_capped"),
+        pl.col("_new").alias("clientes_afectados"),
+    ).drop("_new")
+
+
+def _guardrail_counts(rows: pl.DataFrame, facts: pl.DataFrame, month: str) -> pl.DataFrame:
+    """Rows and customers each guardrail touched: raw rows for the row guardrails, facts (after
+    the cap) for ``capped`` and ``region_total_capped``."""
+    counts = [
+        (int(rows[f"flag_{g}"].sum()), int(rows.filter(pl.col(f"flag_{g}"))["_c"].sum()))
+        for g in ROW_GUARDRAILS
+    ]
+    for g in ("capped", "region_total_capped"):
+        hit = facts.filter(pl.col(f"flag_{g}"))
+        counts.append((hit.height, int(hit["clientes_afectados"].sum())))
+    return pl.DataFrame(
+        {
+            "month": [month] * len(GUARDRAILS),
+            "guardrail": list(GUARDRAILS),
+            "rows": [n for n, _ in counts],
+            "customers": [cust for _, cust in counts],
+        },
+        schema={"month": pl.Utf8, "guardrail": pl.Utf8, "rows": pl.Int64, "customers": pl.Int64},
+    )
 
 
 def build_month(
