@@ -104,7 +104,7 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
         )
     if ledger:
         print(
-            f"  coverage        {ledger["coverage_percent"]:.1f}% (ok {ledger['hours_ok']}, "
+            f"  coverage        {ledger['coverage_percent']:.1f}% (ok {ledger['hours_ok']}, "
             f"empty {ledger['hours_empty']}, degraded {ledger['hours_degraded']}, "
             f"failed {ledger['hours_failed']})"
         )
