@@ -94,7 +94,7 @@ class DagsterUI:
         return self.log.read_text(errors="replace")[-chars:]
 
 
-def wait_until_loaded(ui: DagsterUI, proc: subprocess.Popen, timeout_s: float = 90) -> None:
+def wait_until_loaded(ui: DagsterUI, proc: subprocess.Popen, timeout_s: float = 300) -> None:
     """Until the webserver answers and the code location has loaded without error."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
