@@ -13,7 +13,8 @@ import pytest
 
 from sec_assets_tests.browser.harness import Chromium, DagsterUI
 
-pytestmark = pytest.mark.browser
+# The first test pays for starting `dagster dev` and a month run (~1-2 min idle).
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 PARTITION = "2024-08-01"
 LOCATION = "sec_assets"
