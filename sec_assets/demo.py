@@ -10,6 +10,7 @@ data folder and exits non-zero if any materialization or asset check failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -77,6 +78,7 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
             "warehouse": WarehouseResource(data_dir=str(data_dir)),
             "dashboard": DashboardSinkResource(data_dir=str(data_dir)),
         }
+        print("materializing the dimensions, then the month, then gold …", flush=True)
         dims = run_selection(UNPARTITIONED, resources, instance)
         month = run_selection(MONTHLY, resources, instance, partition)
         gold = run_selection(GOLD, resources, instance)
@@ -161,7 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         ):
             return run(args.partition, instance, Path(tmp) / "data")
     data_dir = Path(os.environ.get("SEC_DATA_DIR", "./data")).resolve()
-    return run(args.partition, dg.DagsterInstance.get(), data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir.parent / "demo.log"
+    print(f"Dagster's log of the runs: {log}")
+    with log.open("w") as stream, contextlib.redirect_stderr(stream):
+        code = run(args.partition, dg.DagsterInstance.get(), data_dir)
+    print(f"  run log         {log}")
+    return code
 
 
 if __name__ == "__main__":
