@@ -13,6 +13,7 @@ import dagster as dg
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.partitions import monthly_partitions
+from sec_assets.readable import readable
 from sec_assets.silver import dims
 from sec_assets.silver.checks import check_results, check_specs
 from sec_assets.silver.load import (
@@ -25,7 +26,6 @@ from sec_assets.silver.metadata import (
     facts_metadata,
     ledger_metadata,
     md_table,
-    readable,
     table_metadata,
     with_names,
 )

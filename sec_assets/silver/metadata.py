@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from sec_assets.readable import readable
 from sec_assets.warehouse.base import Warehouse
 
 
@@ -20,21 +21,6 @@ def md_table(frame: pl.DataFrame, limit: int = 8) -> str:
     lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in head.iter_rows()]
     return "\n".join(lines)
-
-
-def readable(value: float, unit: str = "") -> str:
-    """``1234567`` → ``1.23 million``; small values as they are, with thousands separators."""
-    for size, word in ((1e9, "billion"), (1e6, "million")):
-        if abs(value) >= size:
-            return f"{value / size:.2f} {word}{unit}"
-    return f"{value:,.0f}{unit}"
-
-
-def readable_bytes(size: int) -> str:
-    for factor, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
-        if size >= factor:
-            return f"{size / factor:.1f} {name}"
-    return f"{size} B"
 
 
 def percent(part: float, whole: float) -> dg.MetadataValue:

@@ -230,3 +230,23 @@ def test_resource_page_names_the_variable_behind_each_setting(
     assert page["__typename"] == "ResourceDetails", page
     described = {f["name"]: f["description"] or "" for f in page["configFields"]}
     assert variable in described[field], described
+
+
+COLUMNS_QUERY = """query($key: AssetKeyInput!) { assetOrError(assetKey: $key) {
+  ... on Asset { assetMaterializations(limit: 1) { partition metadataEntries { label
+    ... on TextMetadataEntry { text }
+    ... on TableSchemaMetadataEntry { schema { columns { name type } } } } } } } }"""
+
+
+@pytest.mark.parametrize("table", ["snapshot_ledger", "fact_interrupciones", "fact_eventos"])
+def test_catalog_gets_table_name_and_columns(
+    dagster_ui: DagsterUI, launched: LaunchedRun, table: str
+) -> None:
+    """What the asset catalog's Columns section and table name read: the latest
+    materialization's ``dagster/column_schema`` and ``dagster/table_name``."""
+    asset = dagster_ui.graphql(COLUMNS_QUERY, {"key": {"path": [table]}})["assetOrError"]
+    [mat] = asset["assetMaterializations"]
+    entries = {e["label"]: e for e in mat["metadataEntries"]}
+    assert entries["dagster/table_name"]["text"] == f"silver.{table}"
+    columns = [c["name"] for c in entries["dagster/column_schema"]["schema"]["columns"]]
+    assert "month" in columns and len(columns) >= 5, columns

@@ -111,3 +111,33 @@ def test_each_shape_is_capped_or_zeroed_and_counted(loaded) -> None:
     assert guard["capped"] >= 2  # Santiago 5M, Valparaíso 50M
     assert guard["region_total_capped"] >= 2  # Maipú and Puente Alto (and the capped hours)
     assert guard["clientes_missing"] >= 1  # the negative count
+
+
+def test_metadata_shows_table_columns_names_and_percent(loaded) -> None:
+    result, _ = loaded
+    meta = {
+        e.asset_key.to_user_string(): e.metadata
+        for e in (
+            ev.event_specific_data.materialization  # type: ignore[union-attr]
+            for ev in result.get_asset_materialization_events()
+        )
+    }
+    facts = meta["fact_interrupciones"]
+    assert facts["dagster/table_name"].value == "silver.fact_interrupciones"
+    columns = {c.name: c for c in facts["dagster/column_schema"].value.columns}
+    assert {"hash_id", "geografia_id", "clientes_afectados", "flag_capped"} <= set(columns)
+    assert any(
+        "references silver.dim_geografia" in o for o in columns["geografia_id"].constraints.other
+    )
+    assert "nombre_comuna" in facts["preview"].value and "Santiago" in facts["preview"].value
+    assert (
+        "million" in facts["customer_hours_readable"].value or facts["customer_hours"].value < 1e6
+    )
+    assert facts["guardrail_region_total_capped"].value >= 2
+    ledger = meta["snapshot_ledger"]
+    assert ledger["coverage_percent"].value == 100.0
+    assert "dagster/column_schema" in meta["fact_eventos"]
+    assert "nombre_comuna" in meta["fact_eventos"]["preview"].value
+    snapshots = meta["sec_snapshots"]
+    assert snapshots["coverage_percent"].value == 100.0
+    assert snapshots["size_on_disk"].value.endswith(("KiB", "MiB"))
