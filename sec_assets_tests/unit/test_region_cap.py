@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from sec_assets.silver.transform import cap_region_totals
+from sec_assets.silver.guardrails import cap_region_totals
 
 CAP = 1000
 
