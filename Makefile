@@ -6,6 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SEC_DATA_DIR ?= $(CURDIR)/data
+# Ports: make ui PORT=3001, make sim SIM_PORT=8766.
+PORT ?= 3000
+SIM_PORT ?= 8765
+# Settings of your own (SEC_BASE_URL, …) in .env, git-ignored: `make ui` loads it (see .env.example).
+LOAD_ENV := set -a; if [ -f .env ]; then echo "loading .env"; . ./.env; fi; set +a
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test ui bench lint check sim clean reset-breaker
@@ -31,9 +36,10 @@ demo: install ## Run the main job end to end against the local SEC simulator
 test: install ## Run the test suite (unit + integration on real HTTP, DuckDB, Postgres)
 	$(BIN)/python -m pytest -q
 
-ui: install ## Start the Dagster UI and daemon on http://127.0.0.1:3000
-	@echo "Dagster UI: http://127.0.0.1:3000  (instance: $(DAGSTER_HOME); Ctrl-C stops it)"
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+ui: install ## Dagster UI and daemon on http://127.0.0.1:3000 (PORT=…; loads .env if present)
+	@$(LOAD_ENV); \
+	echo "Dagster UI: http://127.0.0.1:$(PORT)  (instance: $(DAGSTER_HOME); Ctrl-C stops it)"; \
+	exec $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
 
 bench: install ## Measure bronze collection speed and size; writes bench_out/
 	$(BIN)/python -m sec_assets.bench
@@ -49,8 +55,9 @@ check: install ## Materialize a month bronze → gold from the simulator and run
 	$(BIN)/python -m sec_assets.checkrun --faults 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
 	$(BIN)/python -m sec_assets.checkrun --hostile 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
 
-sim: install ## Start the SEC simulator on http://127.0.0.1:8765
-	$(BIN)/sec-sim serve --port 8765
+sim: install ## SEC simulator: SEC_BASE_URL=http://127.0.0.1:8765/INTONLINEv1/ClientesAfectados (SIM_PORT=…)
+	@echo "SEC simulator: SEC_BASE_URL=http://127.0.0.1:$(SIM_PORT)/INTONLINEv1/ClientesAfectados"
+	$(BIN)/sec-sim serve --port $(SIM_PORT)
 
 reset-breaker: install ## Close the SEC circuit breaker by hand (after fixing SEC_BASE_URL, a proxy…)
 	$(BIN)/python -m sec_assets reset-breaker

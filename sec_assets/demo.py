@@ -10,6 +10,7 @@ data folder and exits non-zero if any materialization or asset check failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -78,6 +79,7 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
             "warehouse": WarehouseResource(data_dir=str(data_dir)),
             "dashboard": DashboardSinkResource(data_dir=str(data_dir)),
         }
+        print("materializing the dimensions, then the month, then gold …", flush=True)
         dims = run_selection(UNPARTITIONED, resources, instance)
         history = demo_history.import_month(run_selection, resources, instance, data_dir)
         month = run_selection(MONTHLY, resources, instance, partition)
@@ -108,7 +110,7 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
         )
     if ledger:
         print(
-            f"  coverage        {ledger['coverage']:.1%} (ok {ledger['hours_ok']}, "
+            f"  coverage        {ledger['coverage_percent']:.1f}% (ok {ledger['hours_ok']}, "
             f"empty {ledger['hours_empty']}, degraded {ledger['hours_degraded']}, "
             f"failed {ledger['hours_failed']})"
         )
@@ -166,7 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         ):
             return run(args.partition, instance, Path(tmp) / "data")
     data_dir = Path(os.environ.get("SEC_DATA_DIR", "./data")).resolve()
-    return run(args.partition, dg.DagsterInstance.get(), data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir.parent / "demo.log"
+    print(f"Dagster's log of the runs: {log}")
+    with log.open("w") as stream, contextlib.redirect_stderr(stream):
+        code = run(args.partition, dg.DagsterInstance.get(), data_dir)
+    print(f"  run log         {log}")
+    return code
 
 
 if __name__ == "__main__":

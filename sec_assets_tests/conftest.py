@@ -49,8 +49,10 @@ def fast_settings(base_url: str, **over: object):
         "backoff_initial_s": 0.01,
         "backoff_max_s": 0.05,
         "retry_after_max_s": 0.05,
-        "read_timeout_s": 60,  # a cold simulator builds a month first (~7 s at load 12)
-        "connect_timeout_s": 2,
+        # The simulator builds a month's outages on its first request (seconds on a loaded
+        # machine): generous, so that load never turns into a failed hour.
+        "read_timeout_s": 60,
+        "connect_timeout_s": 10,
     }
     values.update(over)
     return load_settings(**values)

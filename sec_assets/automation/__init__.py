@@ -6,7 +6,7 @@
 
     defs = dg.Definitions(
         assets=automation.with_freshness([...]),
-        asset_checks=[*silver_checks, *automation.asset_checks],
+        asset_checks=automation.asset_checks,
         jobs=automation.jobs,
         schedules=automation.schedules,
         sensors=automation.sensors,

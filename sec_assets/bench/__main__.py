@@ -16,6 +16,8 @@ from typing import Any
 
 from sec_assets.bench.accuracy import bench_accuracy
 from sec_assets.bench.bronze import bench_bronze, build_history, months_between
+from sec_assets.bench.overhead import bench_overhead
+from sec_assets.bench.overhead import markdown as overhead_markdown
 from sec_assets.bench.seed_import import bench_seed_import, seed_import_markdown
 from sec_assets.bench.simproc import simulator_process
 
@@ -167,6 +169,8 @@ def main() -> int:
         report["bronze"] = bench_bronze(base_url)
         print(f"history: {HISTORY_MONTHS} months into {history} (resumable) …", flush=True)
         report["history"] = build_history(base_url, history, months)
+        print("run overhead: one month through `dagster asset materialize` …", flush=True)
+        report["overhead"] = bench_overhead(base_url)
     report["silver"] = []
     print("silver on DuckDB …", flush=True)
     for leftover in history.glob("bench_warehouse.duckdb*"):  # a fresh load, not a re-load
@@ -186,7 +190,7 @@ def main() -> int:
     print("seed-archive import …", flush=True)
     report["seed_import"] = bench_seed_import()
     (OUT / "bench.json").write_text(json.dumps(report, indent=2, default=str))
-    md = markdown(report)
+    md = markdown(report) + "\n" + overhead_markdown(report["overhead"])
     (OUT / "BENCH.md").write_text(md)
     print()
     print(md)

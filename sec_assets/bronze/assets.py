@@ -11,6 +11,7 @@ from sec_assets.bronze.month_lock import month_lock
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.masterdata import regions
 from sec_assets.partitions import monthly_partitions
+from sec_assets.readable import readable_bytes
 from sec_assets.sec_client.errors import SecConfigError
 from sec_assets.sec_client.resource import SecClientResource
 
@@ -105,6 +106,9 @@ def sec_snapshots(
         "breaker_state": dg.MetadataValue.text(str(breaker["state"])),
         "missing_hours": dg.MetadataValue.json(missing),
         "path": dg.MetadataValue.path(str(store.month_dir(plan.month))),
+        # Readable twins of the figures above (the numbers stay for the UI's plots).
+        "coverage_percent": dg.MetadataValue.float(round(100 * coverage, 2)),
+        "size_on_disk": dg.MetadataValue.text(readable_bytes(store.bytes_on_disk(plan.month))),
     }
     if report.failed:
         metadata["failures"] = dg.MetadataValue.md(_failures_md(report.failed))

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.resource_settings import SettingsResource
+from sec_assets.settings_report import field
 
 
 class BronzeResource(SettingsResource):
     """The bronze file store under ``$SEC_DATA_DIR/bronze`` and the collection cadence."""
 
-    data_dir: str | None = None
-    hours_per_day: int | None = None
-    min_month_coverage: float | None = None
-    revision_lookback_hours: int | None = None
-    revision_min_age_s: float | None = None
+    data_dir: str | None = field("data_dir", "Root of bronze/ (and state, warehouse, gold).")
+    hours_per_day: int | None = field("hours_per_day", "Hours sampled per day (4: 00, 06, …).")
+    min_month_coverage: float | None = field(
+        "min_month_coverage", "Share of a month's hours that must have a valid answer."
+    )
+    revision_lookback_hours: int | None = field(
+        "revision_lookback_hours", "The open month re-fetches hours closed this recently."
+    )
+    revision_min_age_s: float | None = field(
+        "revision_min_age_s", "…whose newest answer is at least this old (s)."
+    )
+
+    REPORTED: ClassVar[tuple[str, ...]] = ("data_dir", "hours_per_day", "min_month_coverage")
 
     def store(self, dataset: str) -> BronzeStore:
         return BronzeStore(self.settings.data_dir / "bronze", dataset)

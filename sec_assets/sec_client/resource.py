@@ -9,31 +9,50 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-from pydantic import Field
+from typing import ClassVar
 
 from sec_assets.resource_settings import SettingsResource
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
+from sec_assets.settings_report import field
 
 
 class SecClientResource(SettingsResource):
     """Polite, resilient access to the SEC service (or the simulator)."""
 
-    base_url: str | None = Field(default=None, description="Service base URL (SEC_BASE_URL).")
-    http_proxy: str | None = Field(default=None, description="Proxy URL (SEC_HTTP_PROXY).")
-    data_dir: str | None = Field(default=None, description="Where breaker state lives.")
-    max_concurrency: int | None = None
-    requests_per_second: float | None = None
-    read_timeout_s: float | None = None
-    max_attempts: int | None = None
-    backoff_initial_s: float | None = None
-    backoff_max_s: float | None = None
-    retry_after_max_s: float | None = None
-    breaker_cooldown_s: float | None = None
-    max_body_bytes: int | None = None
-    attempt_deadline_s: float | None = None
-    progress_interval_s: float | None = None
+    base_url: str | None = field("base_url", "Service base URL.")
+    http_proxy: str | None = field("http_proxy", "Proxy URL; a secret.", repr=False)
+    data_dir: str | None = field("data_dir", "Where the breaker and rate-limit state live.")
+    max_concurrency: int | None = field("max_concurrency", "Requests in flight at once.")
+    requests_per_second: float | None = field(
+        "requests_per_second", "Attempts per second, shared by every process on data_dir."
+    )
+    read_timeout_s: float | None = field("read_timeout_s", "Read timeout per request (s).")
+    max_attempts: int | None = field("max_attempts", "Attempts per request (transient only).")
+    backoff_initial_s: float | None = field("backoff_initial_s", "First backoff (s).")
+    backoff_max_s: float | None = field("backoff_max_s", "Longest backoff (s).")
+    retry_after_max_s: float | None = field("retry_after_max_s", "Longest Retry-After (s).")
+    breaker_cooldown_s: float | None = field(
+        "breaker_cooldown_s", "Open breaker's cooldown before a probe (s)."
+    )
+    max_body_bytes: int | None = field("max_body_bytes", "Largest answer read (bytes).")
+    attempt_deadline_s: float | None = field(
+        "attempt_deadline_s", "Total time one attempt may take (s)."
+    )
+    progress_interval_s: float | None = field(
+        "progress_interval_s", "Seconds between INFO progress lines while fetching."
+    )
+
+    REPORTED: ClassVar[tuple[str, ...]] = (
+        "base_url",
+        "http_proxy",
+        "requests_per_second",
+        "max_concurrency",
+        "shared_rate_limit",
+        "max_attempts",
+        "read_timeout_s",
+        "data_dir",
+    )
 
     def breaker(self) -> CircuitBreaker:
         s = self.settings

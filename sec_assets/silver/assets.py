@@ -2,18 +2,20 @@
 
 Assets are thin: the transform lives in pure modules (``transform``, ``events``, ``dims``);
 here resources, partitions and metadata are wired around it. Each monthly load replaces
-exactly its month in one transaction, by bulk load.
+exactly its month in one transaction, by bulk load, then evaluates the month's checks on what it
+stored, in the same step (``silver/checks.py``).
 """
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import cast
 
 import dagster as dg
-import polars as pl
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.partitions import monthly_partitions
+from sec_assets.readable import readable
 from sec_assets.silver import dims
+from sec_assets.silver.checks import check_results, check_specs
 from sec_assets.silver.figures import month_picture_metadata
 from sec_assets.silver.load import (
     load_dimension,
@@ -21,9 +23,27 @@ from sec_assets.silver.load import (
     load_observations,
     load_region_customers,
 )
+from sec_assets.silver.metadata import (
+    facts_metadata,
+    ledger_metadata,
+    md_table,
+    table_metadata,
+    with_names,
+)
 from sec_assets.warehouse.resource import WarehouseResource
 
 KINDS = {"polars", "sql"}
+# The inputs of the month's observations. Both assets of ``silver_observations`` are written by
+# one transaction, so they declare the same parents: a backfill then targets both alike (with
+# different parents, Dagster 1.13 refuses a range backfill of the pair: "Targeted subset must
+# match ... between fact_interrupciones and snapshot_ledger").
+OBSERVATION_DEPS = [
+    "sec_snapshots",
+    "region_customers",
+    "dim_geografia",
+    "dim_empresa",
+    "dim_tiempo",
+]
 
 
 def _month_bounds(context: dg.AssetExecutionContext) -> tuple[str, date, datetime, datetime]:
@@ -31,13 +51,6 @@ def _month_bounds(context: dg.AssetExecutionContext) -> tuple[str, date, datetim
     start = window.start.replace(tzinfo=None)
     end = window.end.replace(tzinfo=None)
     return start.strftime("%Y-%m"), start.date(), start, end
-
-
-def _md_table(frame: pl.DataFrame, limit: int = 8) -> str:
-    head = frame.head(limit)
-    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in head.iter_rows()]
-    return "\n".join(lines)
 
 
 def _dimension(name: str, doc: str):
@@ -50,7 +63,8 @@ def _dimension(name: str, doc: str):
                 "inserted": dg.MetadataValue.int(result.inserted),
                 "updated": dg.MetadataValue.int(result.updated),
                 "seed_version": dg.MetadataValue.text(dims.SEED_VERSION),
-                "preview": dg.MetadataValue.md(_md_table(frame)),
+                "preview": dg.MetadataValue.md(md_table(frame)),
+                **table_metadata(warehouse.get_warehouse(), name),
             }
         )
 
@@ -84,9 +98,11 @@ def region_customers(
     """Grain: one row per region and month. Regions the service did not answer take the
     seed's estimate (``source = 'seed'``), counted in metadata."""
     month, *_ = _month_bounds(context)
-    frame = load_region_customers(warehouse.get_warehouse(), bronze.store("sec_customers"), month)
+    wh = warehouse.get_warehouse()
+    frame = load_region_customers(wh, bronze.store("sec_customers"), month)
     return dg.MaterializeResult(
         metadata={
+            **table_metadata(wh, "region_customers"),
             "dagster/row_count": dg.MetadataValue.int(frame.height),
             "from_sec": dg.MetadataValue.int(int((frame["source"] == "sec").sum())),
             "from_seed": dg.MetadataValue.int(int((frame["source"] == "seed").sum())),
@@ -95,33 +111,11 @@ def region_customers(
     )
 
 
-def _ledger_metadata(ledger: pl.DataFrame) -> dict[str, Any]:
-    counts = dict(ledger.group_by("status").len().iter_rows())
-    usable = sum(counts.get(s, 0) for s in ("ok", "empty", "degraded"))
-    peak = ledger.sort("customers", descending=True).head(1)
-    return {
-        "peak_hour": dg.MetadataValue.text(peak["hour_key"].item() if peak.height else "none"),
-        "peak_hour_customers": dg.MetadataValue.int(
-            int(peak["customers"].item()) if peak.height else 0
-        ),
-        "dagster/row_count": dg.MetadataValue.int(ledger.height),
-        "coverage": dg.MetadataValue.float(round(usable / max(ledger.height, 1), 4)),
-        **{
-            f"hours_{s}": dg.MetadataValue.int(counts.get(s, 0))
-            for s in ("ok", "empty", "degraded", "failed", "schema_error", "missing")
-        },
-        "revisions_seen": dg.MetadataValue.int(int((ledger["versions"] - 1).clip(0).sum())),
-        "not_ok_hours": dg.MetadataValue.json(
-            ledger.filter(pl.col("status") != "ok").select("hour_key", "status").rows()[:100]
-        ),
-    }
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
             "snapshot_ledger",
-            deps=["sec_snapshots", "dim_tiempo"],
+            deps=OBSERVATION_DEPS,
             description="One row per local hour of the month: ok, empty, degraded, failed, "
             "schema_error or missing. What tells 'zero' from 'no data'.",
             group_name="silver",
@@ -129,19 +123,14 @@ def _ledger_metadata(ledger: pl.DataFrame) -> dict[str, Any]:
         ),
         dg.AssetSpec(
             "fact_interrupciones",
-            deps=[
-                "sec_snapshots",
-                "region_customers",
-                "dim_geografia",
-                "dim_empresa",
-                "dim_tiempo",
-            ],
+            deps=OBSERVATION_DEPS,
             description="Observation grain: one row per (hour, comuna, company, outage start "
             "when the era gives one), fragments summed, hash_id = md5 of that key.",
             group_name="silver",
             kinds=KINDS,
         ),
     ],
+    check_specs=check_specs("snapshot_ledger", "fact_interrupciones"),
     partitions_def=monthly_partitions,
 )
 def silver_observations(
@@ -151,45 +140,38 @@ def silver_observations(
 ):
     """Parse the newest valid answer of every hour (earlier versions stay in bronze), resolve
     names, apply and count the guardrails, build the ledger; replace the month's ledger, facts,
-    guardrail counts and quarantine in one transaction."""
+    guardrail counts and quarantine in one transaction. Then check what was stored."""
     month, month_start, _, _ = _month_bounds(context)
+    wh = warehouse.get_warehouse()
     load = load_observations(
-        warehouse.get_warehouse(),
+        wh,
         bronze.store("sec_snapshots"),
         month_start,
         hours_per_day=bronze.settings.hours_per_day,
     )
-    answers, silver, written = load.answers, load.silver, load.written
-    context.log.info(f"{month}: wrote {written}")
+    silver = load.silver
+    context.log.info(f"{month}: wrote {load.written}")
+    coverage = warehouse.settings.min_month_coverage
     yield dg.MaterializeResult(
-        asset_key="snapshot_ledger", metadata=_ledger_metadata(silver.ledger)
+        asset_key="snapshot_ledger",
+        metadata={**ledger_metadata(silver.ledger), **table_metadata(wh, "snapshot_ledger")},
+        check_results=_logged(context, check_results("snapshot_ledger", wh, month, coverage)),
     )
-    guard = dict(silver.guardrails.select("guardrail", "rows").iter_rows())
-    facts = silver.facts
     yield dg.MaterializeResult(
         asset_key="fact_interrupciones",
-        metadata={
-            "dagster/row_count": dg.MetadataValue.int(facts.height),
-            "raw_rows": dg.MetadataValue.int(answers.rows.height),
-            "customer_hours": dg.MetadataValue.int(int(facts["clientes_afectados"].sum())),
-            "comunas": dg.MetadataValue.int(facts["geografia_id"].n_unique()),
-            **{f"guardrail_{k}": dg.MetadataValue.int(v) for k, v in guard.items()},
-            "quarantined": dg.MetadataValue.json(
-                silver.quarantine.select("hour_key", "detail").rows()[:20]
-            ),
-            "preview": dg.MetadataValue.md(
-                _md_table(
-                    facts.sort("clientes_afectados", descending=True).select(
-                        "hour_key",
-                        "geografia_id",
-                        "empresa_id",
-                        "clientes_afectados",
-                        "nombre_comuna_raw",
-                    )
-                )
-            ),
-        },
+        metadata={**facts_metadata(load, wh), **table_metadata(wh, "fact_interrupciones")},
+        check_results=_logged(context, check_results("fact_interrupciones", wh, month, coverage)),
     )
+
+
+def _logged(
+    context: dg.AssetExecutionContext, results: list[dg.AssetCheckResult]
+) -> list[dg.AssetCheckResult]:
+    for r in results:
+        context.log.info(
+            f"check {r.check_name}: {'passed' if r.passed else 'FAILED'}; {r.description}"
+        )
+    return results
 
 
 @dg.asset(
@@ -197,17 +179,22 @@ def silver_observations(
     group_name="silver",
     kinds=KINDS,
     deps=["fact_interrupciones", "snapshot_ledger"],
+    check_specs=check_specs("fact_eventos"),
     description="Outage episodes of a comuna (and company) across consecutive hours, with peak, "
     "customer-hours, bounds and censoring. One episode across month boundaries.",
 )
 def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Grain: one row per episode. The month's load recomputes every episode that has an hour
-    in the month from its observations and those of the 14 days around it, and replaces them
+    in the month from its observations and those of the days around it, and replaces them
     by id, together with any stored episode of the same comuna and company they overlap (a
     shorter version seen before the neighbouring month was loaded). An episode that crosses a
     month boundary is therefore one row, whichever month was loaded first."""
     month, _, start, end = _month_bounds(context)
-    events, replaced = load_events(warehouse.get_warehouse(), start, end)
+    wh = warehouse.get_warehouse()
+    events, replaced = load_events(wh, start, end)
+    customer_hours = float(events["customer_hours"].sum())
+    top = events.sort("peak_customers", descending=True).head(8)
+    checks = check_results("fact_eventos", wh, month, warehouse.settings.min_month_coverage)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(events.height),
@@ -215,27 +202,31 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                 int((events["month"] == month).sum())
             ),
             "replaced": dg.MetadataValue.int(replaced),
-            "customer_hours": dg.MetadataValue.float(
-                round(float(events["customer_hours"].sum()), 1)
-            ),
+            "customer_hours": dg.MetadataValue.float(round(customer_hours, 1)),
+            "customer_hours_readable": dg.MetadataValue.text(readable(customer_hours)),
             "max_peak_customers": dg.MetadataValue.int(
                 int(cast(int, events["peak_customers"].max()) or 0)
             ),
             "censored_start": dg.MetadataValue.int(int(events["censored_start"].sum())),
             "censored_end": dg.MetadataValue.int(int(events["censored_end"].sum())),
             "preview": dg.MetadataValue.md(
-                _md_table(
-                    events.sort("peak_customers", descending=True).select(
-                        "geografia_id",
-                        "empresa_id",
-                        "first_hour",
-                        "last_hour",
-                        "peak_customers",
-                        "customer_hours",
+                md_table(
+                    with_names(
+                        top.select(
+                            "geografia_id",
+                            "empresa_id",
+                            "first_hour",
+                            "last_hour",
+                            "peak_customers",
+                            "customer_hours",
+                        ),
+                        wh,
                     )
                 )
             ),
             # the month's picture (silver/figures.py), also written beside the golden Parquet
-            **month_picture_metadata(warehouse.get_warehouse(), warehouse.settings.data_dir, month),
-        }
+            **month_picture_metadata(wh, warehouse.settings.data_dir, month),
+            **table_metadata(wh, "fact_eventos"),
+        },
+        check_results=_logged(context, checks),
     )

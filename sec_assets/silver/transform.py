@@ -8,6 +8,10 @@ counted per month:
 - legacy start date unparsable → the server time when it precedes the hour, else the hour
   (``flag_fecha_fallback``; a backfill's server time is later than the hour it asks about);
 - customers above the region's customers → capped at them (``flag_capped``);
+- an hour whose comunas of a region add up to more than the region's customers → the rows that
+  were capped give way first, then the rest, in proportion (``flag_capped``; counted apart as
+  ``region_total_capped``). A value the service got wrong never fails a blocking check: the
+  check ``customers_within_region_total`` verifies the invariant this guarantees.
 - identical duplicate rows within an hour (every field equal) → summed like fragments, as the
   legacy era's rule is, and counted as ``duplicate_rows`` (the extra copies and their customers).
 """
@@ -21,11 +25,15 @@ from datetime import UTC, date, datetime
 import duckdb
 import polars as pl
 
-from sec_assets.silver.bronze_reader import RAW_FIELDS, MonthAnswers
+from sec_assets.silver.bronze_reader import MonthAnswers
+from sec_assets.silver.guardrails import (
+    ROW_GUARDRAILS,
+    cap_region_totals,
+    guardrail_counts,
+)
 from sec_assets.silver.ledger import expected_hours, ledger, quarantine
 from sec_assets.silver.names import resolve_empresa, resolve_geografia
 
-GUARDRAILS = ("clientes_missing", "geo_unknown", "empresa_unknown", "fecha_fallback", "capped")
 _ACTUALIZADO = r"(?i)(\d+)\s*d[ií]as?\s*(\d+)\s*horas?\s*(\d+)\s*minutos?"
 
 
@@ -136,7 +144,7 @@ def observations(
             pl.col("NOMBRE_REGION").first().alias("nombre_region_raw"),
             pl.col("NOMBRE_COMUNA").first().alias("nombre_comuna_raw"),
             pl.col("NOMBRE_EMPRESA").first().alias("nombre_empresa_raw"),
-            *(pl.col(f"flag_{g}").any() for g in GUARDRAILS if g != "capped"),
+            *(pl.col(f"flag_{g}").any() for g in ROW_GUARDRAILS),
         )
         .join(
             region_customers.select("cut_region", pl.col("clientes").alias("_cap")),
@@ -157,30 +165,11 @@ def observations(
             pl.col("hora_local").dt.strftime("%Y%m%d").cast(pl.Int32).alias("tiempo_id"),
         )
     )
+    facts = cap_region_totals(facts)
     facts = md5_key(facts, key, "hash_id").sort(
         "hour_key", "geografia_id", "empresa_id", "fecha_inicio"
     )
-    extra = ~pl.struct("hour_key", *RAW_FIELDS).is_first_distinct()
-    dup = rows.filter(extra) if rows.height else rows
-    guardrails = pl.DataFrame(
-        {
-            "month": [month] * (len(GUARDRAILS) + 1),
-            "guardrail": [*GUARDRAILS, "duplicate_rows"],
-            "rows": [
-                int(rows[f"flag_{g}"].sum()) if g != "capped" else int(facts["flag_capped"].sum())
-                for g in GUARDRAILS
-            ]
-            + [dup.height],
-            "customers": [
-                int(rows.filter(pl.col(f"flag_{g}"))["_c"].sum())
-                if g != "capped"
-                else int(facts.filter(pl.col("flag_capped"))["clientes_afectados"].sum())
-                for g in GUARDRAILS
-            ]
-            + [int(dup["_c"].sum())],
-        },
-        schema={"month": pl.Utf8, "guardrail": pl.Utf8, "rows": pl.Int64, "customers": pl.Int64},
-    )
+    guardrails = guardrail_counts(rows, facts, month)
     columns = [
         "hash_id",
         "hour_key",
@@ -197,9 +186,11 @@ def observations(
         "nombre_region_raw",
         "nombre_comuna_raw",
         "nombre_empresa_raw",
-        *(f"flag_{g}" for g in GUARDRAILS),
+        *(f"flag_{g}" for g in ROW_GUARDRAILS),
     ]
-    return facts.select(columns), guardrails
+    # One stored flag for both caps: the row's value was reduced to respect the region's total.
+    stored_cap = (pl.col("flag_capped") | pl.col("flag_region_total_capped")).alias("flag_capped")
+    return facts.select(*columns, stored_cap), guardrails
 
 
 def build_month(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
@@ -68,23 +69,54 @@ def _era(value: str) -> str | date:
     return date.fromisoformat(value)
 
 
+class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default, unless the help already says it or the
+    option is a flag (off unless given)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False, []) or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sec-sim", description=__doc__)
+    fmt = _DefaultsHelp
+    parser = argparse.ArgumentParser(prog="sec-sim", description=__doc__, formatter_class=fmt)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the HTTP simulator until Ctrl-C / SIGTERM")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--prefix", default=DEFAULT_PREFIX)
+    serve = sub.add_parser(
+        "serve",
+        help="run the HTTP simulator until Ctrl-C / SIGTERM",
+        description="Serve the SEC endpoints at http://HOST:PORT/PREFIX (printed on start): "
+        "point SEC_BASE_URL at that URL.",
+        formatter_class=fmt,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free)")
+    serve.add_argument(
+        "--prefix", default=DEFAULT_PREFIX, help="path of the endpoints, as the real service's"
+    )
     serve.add_argument(
         "--fault",
         action="append",
         default=[],
         metavar="SPEC",
-        help="KIND[:HOURS][:times=N][:p=P][:delay=S][:retry_after=S][:method=M]",
+        help="inject a fault, repeatable: KIND[:HOURS][:times=N][:p=P][:delay=S]"
+        f"[:retry_after=S][:method=M]; KIND one of {', '.join(k.value for k in FaultKind)}; "
+        "HOURS like 2024-08-02T10,2024-08-03T00..2024-08-03T05 (default: none, every hour "
+        "answered as the service would)",
     )
-    serve.add_argument("--no-gap", action="store_true", help="do not emulate the 2025-01-03 gap")
-    serve.add_argument("--revision-rate", type=float, default=None)
+    serve.add_argument(
+        "--no-gap",
+        action="store_true",
+        help="do not emulate the 2025-01-03 gap (default: emulated)",
+    )
+    serve.add_argument(
+        "--revision-rate",
+        type=float,
+        default=SimConfig.model_fields["revision_rate"].default,
+        help="share of recent hours first published with preliminary (later revised) counts",
+    )
     serve.add_argument(
         "--hostile",
         action="store_true",
@@ -111,17 +143,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="Get's national figure x1.5 at these hours (e.g. 2024-08-02T10..2024-08-02T12)",
     )
 
-    truth = sub.add_parser("truth", help="print the true outages of a month")
+    truth = sub.add_parser("truth", help="print the true outages of a month", formatter_class=fmt)
     truth.add_argument("--month", required=True, help="YYYY-MM")
-    truth.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    truth.add_argument("--hourly", action="store_true", help="hour x comuna x company instead")
-    truth.add_argument("--limit", type=int, default=None, help="print only the first N rows")
+    truth.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output")
+    truth.add_argument(
+        "--hourly", action="store_true", help="hour x comuna x company instead (default: episodes)"
+    )
+    truth.add_argument(
+        "--limit", type=int, default=None, help="print only the first N rows (default: all)"
+    )
 
-    answer = sub.add_parser("answer", help="print the GetPorFecha body of one hour (no faults)")
+    answer = sub.add_parser(
+        "answer", help="print the GetPorFecha body of one hour (no faults)", formatter_class=fmt
+    )
     answer.add_argument("--hour", required=True, help="YYYY-MM-DDTHH (Chile local)")
 
     for command in (serve, truth, answer):
-        command.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        command.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="seed of the synthetic outages"
+        )
     for command in (serve, answer):
         command.add_argument(
             "--era",
@@ -161,7 +201,17 @@ def _serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    handle = start_simulator(config)
+    try:
+        handle = start_simulator(config)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"sec-sim: {args.host}:{args.port} is already in use (another sec-sim?); "
+            "choose another with --port (make sim SIM_PORT=…)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         print(handle.base_url, flush=True)
         while not stop.wait(0.5):

@@ -31,6 +31,7 @@ class FaultKind(StrEnum):
     NULL_CUSTOMERS = "null_customers"  # some CLIENTES_AFECTADOS null or "N/A"
     BAD_DATES = "bad_dates"  # legacy: unparsable FECHA_INT_STR
     UNKNOWN_NAMES = "unknown_names"  # comuna names that resolve to nothing
+    SET_CUSTOMERS = "set_customers"  # CLIENTES_AFECTADOS of named comunas set to `customers`
 
 
 # Kinds that change the JSON rows of a successful answer (the rest act on the transport).
@@ -43,6 +44,7 @@ PAYLOAD_KINDS = frozenset(
         FaultKind.NULL_CUSTOMERS,
         FaultKind.BAD_DATES,
         FaultKind.UNKNOWN_NAMES,
+        FaultKind.SET_CUSTOMERS,
     }
 )
 ANY_METHOD = "*"
@@ -66,6 +68,9 @@ class FaultRule(BaseModel):
     probability: float | None = Field(default=None, ge=0.0, le=1.0)
     delay_s: float = Field(default=0.0, ge=0.0)
     retry_after_s: int | None = Field(default=None, ge=0)
+    # set_customers: "Region|Comuna" as the service spells them → the value to answer (any
+    # int, negative or absurd); the comuna's row is added when the hour does not list it.
+    customers: dict[str, int] | None = None
 
     @field_validator("hours")
     @classmethod

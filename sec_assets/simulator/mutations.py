@@ -22,13 +22,38 @@ def _rename(row: dict[str, Any], old: str, new: str) -> dict[str, Any]:
     return {(new if k == old else k): v for k, v in row.items()}
 
 
-def mutate(kind: FaultKind, payload: Any, seed: int, key: str) -> Any:
+def set_customers(rows: list[dict[str, Any]], customers: dict[str, int]) -> list[dict[str, Any]]:
+    """Each ``"Region|Comuna"`` answers one row with the given customers (its fragments
+    dropped); a comuna the hour does not list is added, shaped like the hour's first row."""
+    out = list(rows)
+    for name, value in customers.items():
+        region, _, comuna = name.partition("|")
+        hits = [i for i, r in enumerate(out) if r.get("NOMBRE_COMUNA") == comuna]
+        template = dict(out[hits[0]] if hits else out[0] if out else {})
+        template.update(NOMBRE_REGION=region, NOMBRE_COMUNA=comuna, CLIENTES_AFECTADOS=value)
+        out = [r for i, r in enumerate(out) if i not in hits[1:]]
+        if hits:
+            out[hits[0]] = template
+        else:
+            out.append(template)
+    return out
+
+
+def mutate(
+    kind: FaultKind,
+    payload: Any,
+    seed: int,
+    key: str,
+    customers: dict[str, int] | None = None,
+) -> Any:
     """Apply a payload fault to a list of row dicts; anything else is returned unchanged."""
     if kind is FaultKind.EMPTY:
         return []
     if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
         return payload
     rows: list[dict[str, Any]] = [dict(r) for r in payload]
+    if kind is FaultKind.SET_CUSTOMERS:
+        return set_customers(rows, customers or {})
     if kind is FaultKind.DEGRADED:
         if len(rows) <= 2:
             return rows

@@ -278,7 +278,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             self.send_body(code, page.encode(), HTML_TYPE, headers)
             return
         if kind in PAYLOAD_KINDS and status == 200:
-            payload = mutate(kind, payload, seed, f"{method}|{key}")
+            payload = mutate(kind, payload, seed, f"{method}|{key}", rule.customers)
         body = encode_json(payload)
         if kind is FaultKind.TRUNCATED:
             body = body[: max(1, len(body) // 2)]

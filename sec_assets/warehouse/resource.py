@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import threading
 
-from pydantic import Field, PrivateAttr
+import dagster as dg
+from pydantic import PrivateAttr
 
 from sec_assets.resource_settings import SettingsResource
+from sec_assets.settings_report import describe, field, source
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.connect import connect_warehouse
 
@@ -22,12 +24,21 @@ _ensured_lock = threading.Lock()
 class WarehouseResource(SettingsResource):
     """The silver warehouse: Postgres when a DSN is set, else DuckDB under ``data_dir``."""
 
-    pg_dsn: str | None = Field(
-        default=None, repr=False, description="Postgres DSN (SEC_PG_DSN); a secret."
-    )
-    data_dir: str | None = Field(default=None, description="Where warehouse.duckdb lives.")
+    pg_dsn: str | None = field("pg_dsn", "Postgres DSN (a secret); none: DuckDB.", repr=False)
+    data_dir: str | None = field("data_dir", "Where warehouse.duckdb lives.")
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        super().setup_for_execution(context)
+        if context.log is not None:
+            s, explicit = self.settings, self.model_dump(exclude_none=True)
+            if s.pg_dsn is not None:
+                where = f"engine=postgres, {describe(s, ['pg_dsn'], explicit)}"
+            else:
+                src = source("data_dir", explicit)
+                where = f"engine=duckdb, file={s.data_dir / 'warehouse.duckdb'} [{src}]"
+            context.log.info(f"WarehouseResource settings: {where}")
 
     def get_warehouse(self) -> Warehouse:
         """The warehouse, its schema ensured once per process."""

@@ -10,6 +10,7 @@ budget gives the rendered React page, ``--screenshot`` what a person would see.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -60,9 +61,10 @@ def _env(home: Path, data: Path, base_url: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def dagster_ui(chromium: Chromium) -> Iterator[DagsterUI]:
-    """``make ui`` on a temporary DAGSTER_HOME and data folder, fed by the simulator."""
+@contextlib.contextmanager
+def dagster_dev(extra_env: dict[str, str] | None = None) -> Iterator[DagsterUI]:
+    """``make ui`` on a temporary DAGSTER_HOME and data folder, fed by the simulator;
+    ``extra_env`` adds settings of the runs (e.g. ``SEC_PG_DSN``)."""
     from sec_assets.simulator import SimConfig, run_simulator
 
     with (
@@ -78,14 +80,10 @@ def dagster_ui(chromium: Chromium) -> Iterator[DagsterUI]:
             str(Path(sys.executable).with_name("dagster")),
             *("dev", "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)),
         ]
+        env = {**_env(home, Path(tmp) / "data", sim.base_url), **(extra_env or {})}
         with ui.log.open("wb") as log:
             proc = subprocess.Popen(
-                cmd,
-                cwd=REPO,
-                env=_env(home, Path(tmp) / "data", sim.base_url),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+                cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         try:
             wait_until_loaded(ui, proc)
@@ -94,3 +92,10 @@ def dagster_ui(chromium: Chromium) -> Iterator[DagsterUI]:
             yield ui
         finally:
             stop(proc)
+
+
+@pytest.fixture(scope="module")
+def dagster_ui(chromium: Chromium) -> Iterator[DagsterUI]:
+    """``make ui`` on a temporary DAGSTER_HOME and data folder, fed by the simulator."""
+    with dagster_dev() as ui:
+        yield ui

@@ -67,11 +67,11 @@ class Chromium:
                 cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True
             )
             try:
-                out, _ = proc.communicate(timeout=60)
+                out, _ = proc.communicate(timeout=180)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.communicate()
-                raise AssertionError(f"chromium did not render {url} within 60 s") from None
+                raise AssertionError(f"chromium did not render {url} within 180 s") from None
         assert proc.returncode == 0, f"chromium exited {proc.returncode} on {url}"
         return out.decode("utf-8", "replace")
 
@@ -94,7 +94,7 @@ class DagsterUI:
         return self.log.read_text(errors="replace")[-chars:]
 
 
-def wait_until_loaded(ui: DagsterUI, proc: subprocess.Popen, timeout_s: float = 90) -> None:
+def wait_until_loaded(ui: DagsterUI, proc: subprocess.Popen, timeout_s: float = 300) -> None:
     """Until the webserver answers and the code location has loaded without error."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -13,7 +13,8 @@ import pytest
 
 from sec_assets_tests.browser.harness import Chromium, DagsterUI
 
-pytestmark = pytest.mark.browser
+# The first test pays for starting `dagster dev` and a month run (~1-2 min idle).
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 PARTITION = "2024-08-01"
 LOCATION = "sec_assets"
@@ -31,7 +32,7 @@ SELECTION = [
     "fact_interrupciones",
     "fact_eventos",
 ]
-RUN_TIMEOUT_S = 150
+RUN_TIMEOUT_S = 450  # a month at 1 hour a day runs in ~30-60 s; 3x margin and more
 
 # Verbatim from the UI's LaunchAssetExecutionButton (dagster-webserver 1.13), plus PythonError.
 LAUNCH_MUTATION = """
@@ -197,3 +198,55 @@ def test_checks_tab_shows_the_checks_passed(
     assert not missing, f"checks tab lacks {missing} (see {chromium.out_dir})"
     assert "Passed" in dom and "Succeeded" in dom
     assert PARTITION in dom
+
+
+RESOURCE_QUERY = """query($selector: ResourceSelector!) {
+  topLevelResourceDetailsOrError(resourceSelector: $selector) {
+    __typename ... on ResourceDetails { name configFields { name description } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("resource", "field", "variable"),
+    [
+        ("sec_client", "base_url", "$SEC_BASE_URL"),
+        ("sec_client", "requests_per_second", "$SEC_REQUESTS_PER_SECOND"),
+        ("sec_client", "max_concurrency", "$SEC_MAX_CONCURRENCY"),
+        ("bronze", "hours_per_day", "$SEC_HOURS_PER_DAY"),
+        ("warehouse", "pg_dsn", "$SEC_PG_DSN"),
+        ("warehouse", "data_dir", "$SEC_DATA_DIR"),
+    ],
+)
+def test_resource_page_names_the_variable_behind_each_setting(
+    dagster_ui: DagsterUI, resource: str, field: str, variable: str
+) -> None:
+    """What the UI's resource page (Deployment → Resources) lists for each configuration field."""
+    selector = {
+        "repositoryLocationName": LOCATION,
+        "repositoryName": REPOSITORY,
+        "resourceName": resource,
+    }
+    details = dagster_ui.graphql(RESOURCE_QUERY, {"selector": selector})
+    page = details["topLevelResourceDetailsOrError"]
+    assert page["__typename"] == "ResourceDetails", page
+    described = {f["name"]: f["description"] or "" for f in page["configFields"]}
+    assert variable in described[field], described
+
+
+COLUMNS_QUERY = """query($key: AssetKeyInput!) { assetOrError(assetKey: $key) {
+  ... on Asset { assetMaterializations(limit: 1) { partition metadataEntries { label
+    ... on TextMetadataEntry { text }
+    ... on TableSchemaMetadataEntry { schema { columns { name type } } } } } } } }"""
+
+
+@pytest.mark.parametrize("table", ["snapshot_ledger", "fact_interrupciones", "fact_eventos"])
+def test_catalog_gets_table_name_and_columns(
+    dagster_ui: DagsterUI, launched: LaunchedRun, table: str
+) -> None:
+    """What the asset catalog's Columns section and table name read: the latest
+    materialization's ``dagster/column_schema`` and ``dagster/table_name``."""
+    asset = dagster_ui.graphql(COLUMNS_QUERY, {"key": {"path": [table]}})["assetOrError"]
+    [mat] = asset["assetMaterializations"]
+    entries = {e["label"]: e for e in mat["metadataEntries"]}
+    assert entries["dagster/table_name"]["text"] == f"silver.{table}"
+    columns = [c["name"] for c in entries["dagster/column_schema"]["schema"]["columns"]]
+    assert "month" in columns and len(columns) >= 5, columns

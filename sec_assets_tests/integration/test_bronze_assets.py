@@ -37,7 +37,7 @@ def resources(
             backoff_initial_s=0.01,
             backoff_max_s=0.05,
             retry_after_max_s=0.05,
-            read_timeout_s=60,  # a cold simulator builds the month first: ~7 s at load 12
+            read_timeout_s=60,  # the first request of a month is slow on a loaded machine
         ),
         "bronze": BronzeResource(data_dir=str(data_dir), **bronze),
     }

@@ -100,3 +100,34 @@ def test_groups_and_partitions() -> None:
     assert isinstance(
         graph.get(dg.AssetKey("fact_eventos")).partitions_def, dg.MonthlyPartitionsDefinition
     )
+
+
+def test_a_months_steps_are_its_assets_and_run_in_the_runs_process() -> None:
+    """Checks run inside their assets' steps (no step, no process per check), and runs use the
+    in-process executor: a month's wall time stays near its compute (``make bench``)."""
+    assert defs.executor is dg.in_process_executor
+    job = defs.resolve_job_def("monthly_pipeline")
+    steps = {node.name for node in job.graph.node_defs}
+    assert steps == {
+        "sec_snapshots",
+        "sec_customers",
+        "region_customers",
+        "silver_observations",
+        "fact_eventos",
+        "golden_eventos",
+        "sec_national_series",
+        "national_hourly",
+    }
+    graph = defs.resolve_asset_graph()
+    in_steps = {k.name for a in graph.assets_defs for k in a.check_keys}
+    assert in_steps == {name for _, name in CHECKS}
+
+
+def test_both_assets_of_silver_observations_share_their_parents() -> None:
+    """Required for a range backfill of the pair from the UI (issue 9, item 1)."""
+    graph = defs.resolve_asset_graph()
+    parents = {
+        name: {p.to_user_string() for p in graph.get(dg.AssetKey(name)).parent_keys}
+        for name in ("snapshot_ledger", "fact_interrupciones")
+    }
+    assert parents["snapshot_ledger"] == parents["fact_interrupciones"]

@@ -99,3 +99,39 @@ def test_serve_prints_its_url_applies_faults_and_stops_on_sigterm() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("command", ["serve", "truth", "answer"])
+def test_help_documents_every_option_with_its_default(command: str) -> None:
+    result = subprocess.run(
+        [*sec_sim(), command, "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    # One entry per option: "  --name ..." then its help, possibly wrapped over lines.
+    entries = re.split(r"\n  (?=-)", result.stdout.split("options:", 1)[1])
+    for entry in entries[1:]:
+        if entry.startswith("-h"):
+            continue
+        text = " ".join(entry.split())
+        assert "default" in text or text.split()[0] in ("--month", "--hour"), text
+
+
+def test_a_busy_port_is_one_clear_line() -> None:
+    first = subprocess.Popen(
+        [*sec_sim(), "serve", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert first.stdout is not None
+        port = first.stdout.readline().strip().split(":")[2].split("/")[0]
+        second = subprocess.run(
+            [*sec_sim(), "serve", "--port", port], capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 2
+        lines = second.stderr.strip().splitlines()
+        assert lines == [
+            f"sec-sim: 127.0.0.1:{port} is already in use (another sec-sim?); "
+            "choose another with --port (make sim SIM_PORT=…)"
+        ]
+    finally:
+        first.terminate()
+        first.wait(timeout=30)

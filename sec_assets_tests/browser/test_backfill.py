@@ -1,0 +1,139 @@
+"""A range backfill launched from the asset graph, the way the UI's "Materialize" dialog launches
+it: the monthly assets bronze → silver → golden Parquet (with the dimensions they join), a range
+of months, ``launchPartitionBackfill`` with ``assetSelection`` and ``partitionNames``. It must be
+accepted, run to completion, and leave every silver check evaluated and passed for every month,
+on DuckDB and on Postgres.
+
+No browser is needed: this talks to ``dagster dev`` (webserver and daemon) through GraphQL only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sec_assets_tests.browser.conftest import dagster_dev
+from sec_assets_tests.browser.harness import DagsterUI
+from sec_assets_tests.conftest import pg_throwaway_database
+
+pytestmark = pytest.mark.browser
+
+MONTHS = ["2024-05-01", "2024-06-01"]
+# What a user selects in the global asset graph: every monthly asset from bronze to the golden
+# Parquet, and the silver dimensions the facts reference.
+SELECTION = [
+    "dim_geografia",
+    "dim_empresa",
+    "dim_tiempo",
+    "sec_snapshots",
+    "sec_customers",
+    "region_customers",
+    "snapshot_ledger",
+    "fact_interrupciones",
+    "fact_eventos",
+    "golden_eventos",
+]
+# Normal duration: the backfill finishes in ~1-2 min on an idle 2-core machine.
+BACKFILL_TIMEOUT_S = 600
+DONE = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+
+# Verbatim from the UI (ui-core/src/instance/backfill/BackfillUtils.tsx, dagster-webserver 1.13),
+# with PythonErrorFragment inlined.
+LAUNCH_PARTITION_BACKFILL = """
+mutation LaunchPartitionBackfill($backfillParams: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $backfillParams) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PartitionSetNotFoundError { message }
+    ... on PartitionKeysNotFoundError { message }
+    ... on InvalidStepError { invalidStepKey }
+    ... on InvalidOutputError { stepKey invalidOutputName }
+    ... on UnauthorizedError { message }
+    ... on PipelineNotFoundError { message }
+    ... on RunConflict { message }
+    ... on ConflictingExecutionParamsError { message }
+    ... on PresetNotFoundError { message }
+    ... on RunConfigValidationInvalid { pipelineName errors { message path reason } }
+    ... on PythonError { message stack }
+  }
+}"""
+BACKFILL_QUERY = """query($id: String!) { partitionBackfillOrError(backfillId: $id) {
+  __typename ... on PartitionBackfill { id status numPartitions
+    runs(limit: 50) { id status tags { key value } } }
+  ... on PythonError { message } } }"""
+CHECK_EXECUTIONS = """query($key: AssetKeyInput!, $name: String!) {
+  assetCheckExecutions(assetKey: $key, checkName: $name, limit: 20) {
+    runId status partition evaluation { success } } }"""
+
+
+def backfill_params() -> dict[str, Any]:
+    """What LaunchAssetChoosePartitionsDialog's ``onLaunchAsBackfill`` builds for assets of the
+    hidden asset job: the tags (``tagsWithUIExecutionTags``), the asset keys, the partitions."""
+    return {
+        "tags": [{"key": "dagster/from_ui", "value": "true"}],
+        "assetSelection": [{"path": [a]} for a in SELECTION],
+        "partitionNames": MONTHS,
+        "fromFailure": False,
+    }
+
+
+def run_backfill(ui: DagsterUI) -> dict[str, Any]:
+    launched = ui.graphql(LAUNCH_PARTITION_BACKFILL, {"backfillParams": backfill_params()})
+    launch = launched["launchPartitionBackfill"]
+    assert launch["__typename"] == "LaunchBackfillSuccess", launch
+    started = time.monotonic()
+    backfill: dict[str, Any] = {}
+    while time.monotonic() - started < BACKFILL_TIMEOUT_S:
+        backfill = ui.graphql(BACKFILL_QUERY, {"id": launch["backfillId"]})
+        backfill = backfill["partitionBackfillOrError"]
+        if backfill.get("status") in DONE and not any(
+            r["status"] not in ("SUCCESS", "FAILURE", "CANCELED") for r in backfill["runs"]
+        ):
+            return backfill
+        time.sleep(2)
+    raise AssertionError(
+        f"backfill not done after {BACKFILL_TIMEOUT_S} s: {backfill}\n{ui.log_tail()}"
+    )
+
+
+def assert_every_check_passed_per_month(ui: DagsterUI, backfill: dict[str, Any]) -> None:
+    from sec_assets.silver.checks import CHECKS
+
+    run_ids = {r["id"] for r in backfill["runs"]}
+    for check in CHECKS:
+        executions = ui.graphql(
+            CHECK_EXECUTIONS, {"key": {"path": [check.asset]}, "name": check.name}
+        )["assetCheckExecutions"]
+        by_month = {e["partition"]: e for e in executions if e["runId"] in run_ids}
+        assert sorted(by_month) == MONTHS, (check.name, executions)
+        for month, execution in by_month.items():
+            assert execution["status"] == "SUCCEEDED", (check.name, month, execution)
+            assert execution["evaluation"]["success"], (check.name, month, execution)
+
+
+@pytest.fixture(scope="module")
+def postgres_dsn() -> Iterator[str]:
+    yield from pg_throwaway_database()
+
+
+@pytest.mark.timeout(BACKFILL_TIMEOUT_S * 2)
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_range_backfill_from_the_asset_graph_runs_every_month_and_check(
+    engine: str, request: pytest.FixtureRequest
+) -> None:
+    extra = {"SEC_PG_DSN": request.getfixturevalue("postgres_dsn")} if engine == "postgres" else {}
+    with dagster_dev(extra) as ui:
+        backfill = run_backfill(ui)
+        assert backfill["status"] == "COMPLETED_SUCCESS", (backfill, ui.log_tail())
+        months = {
+            t["value"]
+            for r in backfill["runs"]
+            for t in r["tags"]
+            if t["key"] == "dagster/partition"
+        }
+        assert months == set(MONTHS), backfill["runs"]
+        assert all(r["status"] == "SUCCESS" for r in backfill["runs"]), backfill["runs"]
+        assert_every_check_passed_per_month(ui, backfill)
