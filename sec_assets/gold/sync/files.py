@@ -12,8 +12,9 @@ from sec_assets.gold.sync.envelope import check_payload_id, to_json
 from sec_assets.gold.sync.report import Target
 
 
-def dashboard_stats_dir(data_dir: Path) -> Path:
-    return data_dir / "gold" / "dashboard_stats"
+def dashboard_stats_dir(data_dir: Path, table: str = "dashboard_stats") -> Path:
+    """``gold/<table>/``: ``dashboard_stats`` (what the dashboard reads) or ``research_stats``."""
+    return data_dir / "gold" / check_payload_id(table)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -55,6 +56,13 @@ class JsonFileSink:
 
     def write(self, row: dict[str, Any]) -> None:
         atomic_write_bytes(self.path_for(row["id"]), to_json(row))
+
+    def prune(self, keep: set[str]) -> list[str]:
+        """Delete ``<id>.json`` for every id not in ``keep``; returns the ids deleted."""
+        gone = [p for p in self.folder.glob("*.json") if p.stem not in keep]
+        for path in gone:
+            path.unlink(missing_ok=True)
+        return [p.stem for p in gone]
 
     def close(self) -> None:
         pass
