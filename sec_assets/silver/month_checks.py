@@ -6,10 +6,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import polars as pl
-
 from sec_assets.warehouse.base import Warehouse
-from sec_assets.warehouse.frames import ReplaceStep
+
+UPSERT = """
+INSERT INTO silver.month_checks
+    (month, check_name, asset, blocking, passed, failing_rows, evaluated_at)
+VALUES (:month, :check_name, :asset, :blocking, :passed, :failing_rows, :evaluated_at)
+ON CONFLICT (month, check_name) DO UPDATE SET
+    asset = excluded.asset, blocking = excluded.blocking, passed = excluded.passed,
+    failing_rows = excluded.failing_rows, evaluated_at = excluded.evaluated_at
+"""
 
 
 def record_check(
@@ -23,19 +29,17 @@ def record_check(
     failing_rows: int,
     now: datetime | None = None,
 ) -> None:
-    """Replace the month's row of ``check_name`` by this verdict."""
-    frame = pl.DataFrame(
+    """Replace the month's row of ``check_name`` by this verdict: one upsert statement (the
+    same SQL on both engines), so it also runs inside a warehouse session."""
+    wh.execute(
+        UPSERT,
         {
-            "month": [month],
-            "check_name": [check_name],
-            "asset": [asset],
-            "blocking": [blocking],
-            "passed": [passed],
-            "failing_rows": [int(failing_rows)],
-            "evaluated_at": [now or datetime.now(UTC)],
+            "month": month,
+            "check_name": check_name,
+            "asset": asset,
+            "blocking": blocking,
+            "passed": passed,
+            "failing_rows": int(failing_rows),
+            "evaluated_at": now or datetime.now(UTC),
         },
-        schema_overrides={"evaluated_at": pl.Datetime("us", "UTC")},
-    )
-    wh.replace_many(
-        [ReplaceStep("month_checks", frame, where={"month": month, "check_name": check_name})]
     )
