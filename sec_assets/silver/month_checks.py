@@ -8,13 +8,11 @@ from datetime import UTC, datetime
 
 from sec_assets.warehouse.base import Warehouse
 
-UPSERT = """
+DELETE = "DELETE FROM silver.month_checks WHERE month = :month AND check_name = :check_name"
+INSERT = """
 INSERT INTO silver.month_checks
     (month, check_name, asset, blocking, passed, failing_rows, evaluated_at)
 VALUES (:month, :check_name, :asset, :blocking, :passed, :failing_rows, :evaluated_at)
-ON CONFLICT (month, check_name) DO UPDATE SET
-    asset = excluded.asset, blocking = excluded.blocking, passed = excluded.passed,
-    failing_rows = excluded.failing_rows, evaluated_at = excluded.evaluated_at
 """
 
 
@@ -29,10 +27,14 @@ def record_check(
     failing_rows: int,
     now: datetime | None = None,
 ) -> None:
-    """Replace the month's row of ``check_name`` by this verdict: one upsert statement (the
-    same SQL on both engines), so it also runs inside a warehouse session."""
+    """Replace the month's row of ``check_name`` by this verdict: plain statements, the same
+    SQL on both engines (they also run inside a warehouse session). Should a crash fall between
+    the delete and the insert, the month has no verdict for the check and gold leaves it out
+    until the check runs again: the safe side."""
+    key = {"month": month, "check_name": check_name}
+    wh.execute(DELETE, key)
     wh.execute(
-        UPSERT,
+        INSERT,
         {
             "month": month,
             "check_name": check_name,
