@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 import pytest
 
+from sec_assets.gold.charts import chart_lines
 from sec_assets.gold.contract import CONTRACT, RESEARCH_IDS, region_names
 from sec_assets.gold.payloads import ROW_MODELS
 from sec_assets.simulator import SimConfig, run_simulator
@@ -140,3 +141,11 @@ def test_coquimbo_and_arica_are_found_in_every_month_that_has_them(history: Hist
 def test_quality_categories_are_readable(history: History) -> None:
     categories = [r["category"] for r in history.payloads["eda_quality_stats"]]
     assert categories and all("_" not in c and c[0].isupper() for c in categories)
+
+
+def test_the_demo_names_the_charts_each_payload_feeds(history: History) -> None:
+    lines = chart_lines(history.data_dir)
+    [series] = [line for line in lines if line.startswith("time_series ")]
+    assert "CoquimboParadox" in series and "AricaSurgery" in series and "rows" in series
+    [research] = [line for line in lines if line.startswith("reliability_indices ")]
+    assert "research_stats" in research

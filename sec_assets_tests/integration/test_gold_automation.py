@@ -16,9 +16,7 @@ GOLD = {*COMPUTE, "dashboard_stats", "recent_30d"} - {"eda_projects_dist"}
 
 def requested(result: dg.EvaluateAutomationConditionsResult) -> set[str]:
     return {
-        key
-        for key in (GOLD | {"golden_eventos"})
-        if result.get_num_requested(dg.AssetKey(key))
+        key for key in (GOLD | {"golden_eventos"}) if result.get_num_requested(dg.AssetKey(key))
     }
 
 
