@@ -168,16 +168,18 @@ def dashboard_stats(
     published: dict[str, list[str]] = {}
     failed: dict[str, str] = {}
     removed: dict[str, list[str]] = {}
-    location = target = ""
+    locations: dict[str, str] = {}
+    target = ""
     for table, ids in ((DASHBOARD_TABLE, DASHBOARD_IDS), (RESEARCH_TABLE, RESEARCH_IDS)):
         payloads = {pid: publish.read_payload(data_dir, pid) for pid in ids}
         report = dashboard.publish(payloads, logger=context.log, table=table, prune=True)
         published[table], removed[table] = report.published, report.removed
         failed.update(report.failed)
-        target, location = report.target, report.location
+        target, locations[table] = report.target, report.location
     metadata = {
         "target": dg.MetadataValue.text(target),
-        "location": dg.MetadataValue.text(location),
+        "location": dg.MetadataValue.text(locations[DASHBOARD_TABLE]),
+        "research_location": dg.MetadataValue.text(locations[RESEARCH_TABLE]),
         "published": dg.MetadataValue.json(published),
         "removed_stale_ids": dg.MetadataValue.json(removed),
         "failed": dg.MetadataValue.json(failed),
@@ -235,16 +237,21 @@ def golden_eventos(
     kinds={"sql"},
     deps=["fact_eventos"],
     description="gold.recent_30d: a view of the episodes seen in the last 30 days of data "
-    "(checked months only).",
+    "(checked months only). Also removes the golden Parquet files of months gold left out since "
+    "they were written (their re-run failed a blocking check before golden_eventos).",
     automation_condition=GOLD_CONDITION,
 )
 def recent_30d(warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get_warehouse()
     wh.execute(model_sql("recent_30d"))
     count = wh.read("SELECT COUNT(*) AS n FROM gold.recent_30d")["n"].item()
+    excluded = excluded_months(wh)
+    data_dir = warehouse.settings.data_dir
+    swept = [m for m in sorted(excluded) if publish.remove_golden_month(data_dir, m)]
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(int(count)),
-            **_excluded_md(excluded_months(wh)),
+            "golden_files_removed": dg.MetadataValue.json(swept),
+            **_excluded_md(excluded),
         }
     )

@@ -15,7 +15,9 @@ def chart_lines(data_dir: Path) -> list[str]:
     lines = []
     for pid, spec in CONTRACT.items():
         rows = _rows(data_dir, pid)
-        lines.append(f"{pid:<22} {rows:>6} rows → {DASHBOARD_TABLE}: {', '.join(spec.charts)}")
+        note = " (empty: the rows left out are listed in data_coverage)" if rows == "0" else ""
+        charts = ", ".join(spec.charts)
+        lines.append(f"{pid:<22} {rows:>6} rows → {DASHBOARD_TABLE}: {charts}{note}")
     for pid in RESEARCH_IDS:
         rows = _rows(data_dir, pid)
         lines.append(f"{pid:<22} {rows:>6} rows → {RESEARCH_TABLE} (research; not read)")

@@ -59,6 +59,10 @@ def test_gold_leaves_out_a_month_whose_blocking_check_failed(tmp_path: Path) -> 
         }
         assert run_selection(UNPARTITIONED, resources, instance).success
         months = {m: run_selection(MONTHLY, resources, instance, f"{m}-01") for m in (GOOD, BAD)}
+        # As if an earlier, good run of the bad month had written its golden Parquet.
+        stale = data / "gold/parquet/fact_eventos/year=2024/month=08/data.parquet"
+        stale.parent.mkdir(parents=True, exist_ok=True)
+        stale.write_bytes(b"PAR1")
         gold = run_selection(GOLD, resources, instance)
     failed = {c.check_name for c in months[BAD].get_asset_check_evaluations() if not c.passed}
     assert "month_coverage_above_threshold" in failed
@@ -79,6 +83,7 @@ def test_gold_leaves_out_a_month_whose_blocking_check_failed(tmp_path: Path) -> 
     assert "month_coverage_above_threshold" in coverage[BAD]["reason"]
     for asset in ("time_series", "market_map", "recent_30d"):
         assert set(metadata(gold, asset)["excluded_months"]) == {BAD}, asset
-    # The good month's golden Parquet exists; the bad month's run stopped before it.
+    # The good month's golden Parquet exists; the bad month's (from an earlier run) is removed.
     assert (data / "gold/parquet/fact_eventos/year=2024/month=07/data.parquet").is_file()
-    assert not (data / "gold/parquet/fact_eventos/year=2024/month=08/data.parquet").exists()
+    assert not stale.exists()
+    assert metadata(gold, "recent_30d")["golden_files_removed"] == [BAD]
