@@ -23,6 +23,7 @@ from sec_assets import demo_history
 from sec_assets.automation.jobs import GOLD_REFRESH_ASSETS, MONTHLY_ASSETS
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.definitions import defs
+from sec_assets.gold.charts import chart_lines
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.simulator import SimConfig, run_simulator
@@ -134,10 +135,10 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
         + "".join(f"\n    ! {c.check_name}: {c.description}" for c in failed_checks)
     )
     if stats:
-        print(
-            f"  payloads        {len(stats['published'])} published to {stats['target']}: "
-            f"{stats['location']}"
-        )
+        print(f"  payloads        published to {stats['target']}: {stats['location']}")
+        print("  dashboard       simonkey1/dashboard-sec charts fed by these payloads:")
+        for line in chart_lines(data_dir):
+            print(f"    {line}")
     if golden:
         print(f"  golden Parquet  {golden['path']} ({golden['dagster/row_count']:,} episodes)")
     demo_history.report(history, gold, data_dir)

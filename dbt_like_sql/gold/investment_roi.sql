@@ -2,9 +2,12 @@
 -- investment the SEIA approved there.
 -- clientes_afectados  = SUM(fact_eventos.peak_customers) of the region's episodes;
 -- total_inversión_mmu = SUM(investment_mmusd) of its 'Aprobado' energy projects (MMUSD);
--- efficiency_ratio    = outage hours per customer over the history — SUM(customer_hours) /
---                       the region's average silver.region_customers.clientes — per MMUSD
---                       approved; NULL without approved investment, customers or history;
+-- efficiency_ratio    = customers affected per million USD approved: clientes_afectados /
+--                       total_inversión_mmu (the dashboard's label "Clientes / M$ USD", the
+--                       seed's formula); NULL without approved investment or without any
+--                       checked month of history (sec_assets.gold.investment leaves such rows
+--                       out and data_coverage lists them).
+-- Only months whose blocking checks passed count (checked.*: sec_assets.gold.trusted).
 -- maturity_note       = of the approved projects with an operation date (operation_proxy),
 --                       how many entered operation at least 12 months before the last month of
 --                       the outage history (silver.snapshot_ledger) — a full year after them to
@@ -19,14 +22,14 @@ ev AS (
     SELECT g.cut_region,
            SUM(e.peak_customers) AS clientes_afectados,
            SUM(e.customer_hours) AS customer_hours
-    FROM silver.fact_eventos e
+    FROM checked.fact_eventos e
     JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
     WHERE g.cut_region > 0
     GROUP BY g.cut_region
 ),
 cust AS (
     SELECT cut_region, AVG(clientes) AS clientes
-    FROM silver.region_customers
+    FROM checked.region_customers rc
     GROUP BY cut_region
 ),
 history AS (
@@ -36,7 +39,7 @@ history AS (
              AS first_m,
            MAX(CAST(SUBSTR(month, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR(month, 6, 2) AS INTEGER))
              AS last_m
-    FROM silver.snapshot_ledger
+    FROM checked.snapshot_ledger sl
 ),
 approved AS (
     SELECT p.cut_region, p.investment_mmusd, p.operation_proxy,
@@ -60,9 +63,8 @@ SELECT r.nombre_region,
        CAST(COALESCE(ev.clientes_afectados, 0) AS BIGINT) AS clientes_afectados,
        CAST(COALESCE(proj.inversion, 0) AS DOUBLE PRECISION) AS "total_inversión_mmu",
        CASE
-           WHEN proj.inversion > 0 AND cust.clientes > 0 AND h.last_month IS NOT NULL
-           THEN CAST(COALESCE(ev.customer_hours, 0) AS DOUBLE PRECISION) / cust.clientes
-                / proj.inversion
+           WHEN proj.inversion > 0 AND h.last_month IS NOT NULL
+           THEN CAST(COALESCE(ev.clientes_afectados, 0) AS DOUBLE PRECISION) / proj.inversion
        END AS efficiency_ratio,
        CASE
            WHEN COALESCE(proj.operating, 0) = 0

@@ -6,15 +6,16 @@
 -- it with at least 90 % valid hours (ok or empty) and silver.region_customers has the region's
 -- customers for it; its value is the customer-hours of the region's episodes that started in
 -- that month (fact_eventos.month) / those customers. Month indexes are year * 12 + month.
+-- Only months whose blocking checks passed count (checked.*: sec_assets.gold.trusted).
 WITH ledger AS (
     SELECT month
-    FROM silver.snapshot_ledger
+    FROM checked.snapshot_ledger sl
     GROUP BY month
     HAVING SUM(CASE WHEN status IN ('ok', 'empty') THEN 1 ELSE 0 END) >= 0.9 * COUNT(*)
 ),
 hours AS (
     SELECT g.cut_region, e.month, SUM(e.customer_hours) AS customer_hours
-    FROM silver.fact_eventos e
+    FROM checked.fact_eventos e
     JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
     WHERE g.cut_region > 0
     GROUP BY g.cut_region, e.month
@@ -25,7 +26,7 @@ monthly AS (
              AS m,
            CAST(COALESCE(h.customer_hours, 0) AS DOUBLE PRECISION) / rc.clientes
              AS hours_per_customer
-    FROM silver.region_customers rc
+    FROM checked.region_customers rc
     JOIN ledger l ON l.month = rc.month
     LEFT JOIN hours h ON h.cut_region = rc.cut_region AND h.month = rc.month
     WHERE rc.clientes > 0

@@ -10,11 +10,11 @@ WITH ev AS (
            COUNT(*) AS frecuencia,
            SUM(e.peak_customers) AS total_afectados,
            SUM(e.customer_hours) AS customer_hours
-    FROM silver.fact_eventos e
+    FROM checked.fact_eventos e
     GROUP BY e.geografia_id, e.empresa_id
 ),
 reg AS (
-    SELECT cut_region, AVG(clientes) AS clientes FROM silver.region_customers GROUP BY cut_region
+    SELECT cut_region, AVG(clientes) AS clientes FROM checked.region_customers rc GROUP BY cut_region
 ),
 pop AS (
     SELECT cut_region, SUM(poblacion) AS poblacion

@@ -1,5 +1,12 @@
 """Gold assets: the dashboard's payloads (each validated before it leaves), their publication
-to Supabase (or JSON files), the golden Parquet dataset and the 30-day view."""
+to Supabase (or JSON files), the golden Parquet dataset and the 30-day view.
+
+Gold counts only the months whose blocking checks passed on their latest evaluation
+(:mod:`sec_assets.gold.trusted`); each asset's metadata lists the months left out and why.
+Gold follows silver however a month was materialized (a job, a backfill, a click in the
+asset graph) through declarative automation (``GOLD_CONDITION``), evaluated by Dagster's
+``default_automation_condition_sensor`` once it is turned on.
+"""
 
 from collections.abc import Callable
 
@@ -7,10 +14,14 @@ import dagster as dg
 import polars as pl
 
 from sec_assets.gold import publish
+from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
+from sec_assets.gold.coverage import data_coverage
+from sec_assets.gold.labels import dashboard_regions, quality_labels
 from sec_assets.gold.models import model_sql, run_model
 from sec_assets.gold.payloads import ROW_MODELS, validate_payload
 from sec_assets.gold.reliability import reliability_indices
 from sec_assets.gold.sync import DashboardSinkResource
+from sec_assets.gold.trusted import excluded_months
 from sec_assets.partitions import monthly_partitions
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
@@ -31,20 +42,45 @@ def _sql(name: str) -> Callable[[Warehouse], pl.DataFrame]:
     return lambda wh: run_model(wh, name)
 
 
+def _regions(name: str) -> Callable[[Warehouse], pl.DataFrame]:
+    return lambda wh: dashboard_regions(run_model(wh, name))
+
+
+# Gold follows any new silver month: eager, except that months never loaded (every month since
+# 2017 is a partition of the parents) do not hold it back. A month failing its blocking checks
+# does not block gold either: gold leaves that month out (trusted.py).
+GOLD_CONDITION = (
+    dg.AutomationCondition.eager()
+    .without(~dg.AutomationCondition.any_deps_missing())
+    .with_label("gold follows silver")
+)
+# The golden Parquet: each month follows its own fact_eventos, old months included.
+GOLDEN_CONDITION = (
+    dg.AutomationCondition.eager()
+    .without(dg.AutomationCondition.in_latest_time_window())
+    .with_label("golden month follows its silver month")
+)
+
+
 COMPUTE: dict[str, tuple[Callable[[Warehouse], pl.DataFrame], list[str], str]] = {
     "market_map": (
-        _sql("market_map"),
+        _regions("market_map"),
         SILVER,
         "Per region, comuna and company: customers "
         "affected, episodes and a 0–100 instability index.",
     ),
-    "time_series": (_sql("time_series"), SILVER, "Customers affected per month and region."),
+    "time_series": (_regions("time_series"), SILVER, "Customers affected per month and region."),
     "company_ranking": (_sql("company_ranking"), SILVER, "Top 15 companies by customers affected."),
-    "eda_quality_stats": (_sql("eda_quality_stats"), SILVER, "Guardrail and ledger counts."),
-    "data_coverage": (
-        _sql("data_coverage"),
+    "eda_quality_stats": (
+        lambda wh: quality_labels(run_model(wh, "eda_quality_stats")),
         SILVER,
-        "Per month: hours expected, ok, empty, failed, degraded; revisions seen.",
+        "Guardrail and ledger counts, with readable Spanish labels.",
+    ),
+    "data_coverage": (
+        data_coverage,
+        [*SILVER, "seia_projects"],
+        "Per month: hours expected, ok, empty, failed, degraded; revisions seen; whether gold "
+        "counts it or why not. Plus every dashboard row left out, with the reason.",
     ),
     "reliability_indices": (
         reliability_indices,
@@ -69,22 +105,40 @@ COMPUTE: dict[str, tuple[Callable[[Warehouse], pl.DataFrame], list[str], str]] =
         "Energy-sector SEIA projects per region.",
     ),
 }
-assert set(COMPUTE) == set(ROW_MODELS)
+assert set(COMPUTE) == set(ROW_MODELS) == {*DASHBOARD_IDS, *RESEARCH_IDS}
+
+
+def _excluded_md(excluded: dict[str, str]) -> dict[str, dg.MetadataValue]:
+    return {
+        "excluded_months": dg.MetadataValue.json(excluded),
+        "excluded_month_count": dg.MetadataValue.int(len(excluded)),
+    }
 
 
 def _payload_asset(payload_id: str) -> dg.AssetsDefinition:
     compute, deps, doc = COMPUTE[payload_id]
 
-    @dg.asset(name=payload_id, group_name="gold", kinds={"sql", "json"}, deps=deps, description=doc)
+    @dg.asset(
+        name=payload_id,
+        group_name="gold",
+        kinds={"sql", "json"},
+        deps=deps,
+        description=doc,
+        automation_condition=GOLD_CONDITION,
+    )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        frame = compute(warehouse.get_warehouse())
+        wh = warehouse.get_warehouse()
+        frame = compute(wh)
         rows = validate_payload(payload_id, frame)
         path = publish.write_payload(warehouse.settings.data_dir, payload_id, rows)
+        table = DASHBOARD_TABLE if payload_id in DASHBOARD_IDS else RESEARCH_TABLE
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": dg.MetadataValue.int(len(rows)),
                 "path": dg.MetadataValue.path(str(path)),
+                "published_to": dg.MetadataValue.text(table),
                 "preview": dg.MetadataValue.json(rows[:5]),
+                **_excluded_md(excluded_months(wh)),
             }
         )
 
@@ -98,28 +152,42 @@ payload_assets = [_payload_asset(p) for p in COMPUTE]
     group_name="gold",
     kinds={"supabase", "json"},
     deps=list(COMPUTE),
-    description="Publishes every payload to Supabase dashboard_stats (or JSON files when "
-    "Supabase is not configured). One failing payload does not hide the others.",
+    description="Publishes the dashboard's payloads to Supabase dashboard_stats and the research "
+    "payloads to research_stats (or JSON files when Supabase is not configured), and deletes "
+    "the rows of ids no longer published. One failing payload does not hide the others.",
+    automation_condition=GOLD_CONDITION,
 )
 def dashboard_stats(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     dashboard: DashboardSinkResource,
 ) -> dg.MaterializeResult:
-    """Grain: one row per payload id in ``dashboard_stats (id, data, updated_at)``."""
+    """Grain: one row per payload id in ``dashboard_stats`` / ``research_stats``
+    ``(id, data, updated_at)``."""
     data_dir = warehouse.settings.data_dir
-    payloads = {pid: publish.read_payload(data_dir, pid) for pid in COMPUTE}
-    report = dashboard.publish(payloads, logger=context.log)
+    published: dict[str, list[str]] = {}
+    failed: dict[str, str] = {}
+    removed: dict[str, list[str]] = {}
+    locations: dict[str, str] = {}
+    target = ""
+    for table, ids in ((DASHBOARD_TABLE, DASHBOARD_IDS), (RESEARCH_TABLE, RESEARCH_IDS)):
+        payloads = {pid: publish.read_payload(data_dir, pid) for pid in ids}
+        report = dashboard.publish(payloads, logger=context.log, table=table, prune=True)
+        published[table], removed[table] = report.published, report.removed
+        failed.update(report.failed)
+        target, locations[table] = report.target, report.location
     metadata = {
-        "target": dg.MetadataValue.text(report.target),
-        "location": dg.MetadataValue.text(report.location),
-        "published": dg.MetadataValue.json(report.published),
-        "failed": dg.MetadataValue.json(report.failed),
+        "target": dg.MetadataValue.text(target),
+        "location": dg.MetadataValue.text(locations[DASHBOARD_TABLE]),
+        "research_location": dg.MetadataValue.text(locations[RESEARCH_TABLE]),
+        "published": dg.MetadataValue.json(published),
+        "removed_stale_ids": dg.MetadataValue.json(removed),
+        "failed": dg.MetadataValue.json(failed),
     }
-    if report.failed:
+    if failed:
         raise dg.Failure(
-            description=f"{len(report.failed)} payload(s) failed to publish: "
-            f"{sorted(report.failed)}; published: {report.published}",
+            description=f"{len(failed)} payload(s) failed to publish: "
+            f"{sorted(failed)}; published: {published}",
             metadata=metadata,
         )
     return dg.MaterializeResult(metadata=metadata)
@@ -131,15 +199,30 @@ def dashboard_stats(
     kinds={"parquet"},
     deps=["fact_eventos"],
     description="Golden Parquet: the month's episodes joined to their dimensions, one file per "
-    "month under gold/parquet/fact_eventos/year=YYYY/month=MM/.",
+    "month under gold/parquet/fact_eventos/year=YYYY/month=MM/; no file for a month whose "
+    "blocking checks did not pass.",
+    automation_condition=GOLDEN_CONDITION,
 )
 def golden_eventos(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Grain: one row per episode that started in the month. Rewritten atomically."""
     month = context.partition_key[:7]
-    frame = run_model(warehouse.get_warehouse(), "golden_eventos", {"month": month})
-    path = publish.write_golden_month(warehouse.settings.data_dir, month, frame)
+    wh = warehouse.get_warehouse()
+    data_dir = warehouse.settings.data_dir
+    reason = excluded_months(wh).get(month)
+    if reason is not None:
+        removed = publish.remove_golden_month(data_dir, month)
+        context.log.warning("golden_eventos %s left out: %s", month, reason)
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(0),
+                "excluded": dg.MetadataValue.text(reason),
+                "removed_file": dg.MetadataValue.bool(removed),
+            }
+        )
+    frame = run_model(wh, "golden_eventos", {"month": month})
+    path = publish.write_golden_month(data_dir, month, frame)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(frame.height),
@@ -153,10 +236,22 @@ def golden_eventos(
     group_name="gold",
     kinds={"sql"},
     deps=["fact_eventos"],
-    description="gold.recent_30d: a view of the episodes seen in the last 30 days of data.",
+    description="gold.recent_30d: a view of the episodes seen in the last 30 days of data "
+    "(checked months only). Also removes the golden Parquet files of months gold left out since "
+    "they were written (their re-run failed a blocking check before golden_eventos).",
+    automation_condition=GOLD_CONDITION,
 )
 def recent_30d(warehouse: WarehouseResource) -> dg.MaterializeResult:
     wh = warehouse.get_warehouse()
     wh.execute(model_sql("recent_30d"))
     count = wh.read("SELECT COUNT(*) AS n FROM gold.recent_30d")["n"].item()
-    return dg.MaterializeResult(metadata={"dagster/row_count": dg.MetadataValue.int(int(count))})
+    excluded = excluded_months(wh)
+    data_dir = warehouse.settings.data_dir
+    swept = [m for m in sorted(excluded) if publish.remove_golden_month(data_dir, m)]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(int(count)),
+            "golden_files_removed": dg.MetadataValue.json(swept),
+            **_excluded_md(excluded),
+        }
+    )

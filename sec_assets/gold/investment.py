@@ -1,18 +1,23 @@
 """The investment payloads: SEIA energy projects (silver.seia_projects) against the outages.
 
 - ``eda_projects_dist``: energy projects per region (``dbt_like_sql/gold/eda_projects_dist.sql``);
-- ``investment_roi``: per region, customers affected, approved MMUSD, outage hours per customer
-  per MMUSD and a maturity note (``investment_roi.sql`` states the formulas);
+- ``investment_roi``: per region, customers affected, approved MMUSD, ``efficiency_ratio`` =
+  customers affected per MMUSD approved (the dashboard's "Clientes / M$ USD") and a maturity
+  note (``investment_roi.sql`` states the formulas). A region without approved investment (or
+  with no checked month of history) has no ratio: its row is left out and listed, with the
+  reason, in ``data_coverage``;
 - ``investment_validation``: per approved project with an operation date, ``delta`` = the
-  percentage change of its region's outage hours per customer (customer-hours of the region's
-  episodes / the region's customers, summed by month) in the 12 calendar months after the
-  month of ``operation_proxy`` against the 12 months before. NULL unless both windows are fully
-  covered (12/12 months: see ``investment_validation.sql``) and the months before had outage
-  hours; ``context`` says which case applies, with the numbers.
+  percentage change of its region's mean monthly outage hours per customer (customer-hours of
+  the region's episodes / the region's customers) over the covered months of the 12 calendar
+  months after the month of ``operation_proxy`` against the covered months of the 12 before.
+  ``context`` says how many months of each window were covered. A project with no covered
+  month on one side, or no outage hours before, gets no delta: its row is left out and listed
+  in ``data_coverage``.
 
 The SEIA list has no start-of-operation date: ``operation_proxy`` is the approval date (see
 :mod:`sec_assets.gold.seia`), so "after" starts when the project may operate, not when it did.
-Rows are sorted here, in Polars, not by the engines: their text collations differ.
+Rows are sorted here, in Polars, not by the engines: their text collations differ. Region
+names are spelled as the dashboard filters on them (:mod:`sec_assets.gold.labels`).
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from typing import Any
 
 import polars as pl
 
+from sec_assets.gold.labels import dashboard_regions
 from sec_assets.gold.models import run_model
 from sec_assets.warehouse.base import Warehouse
 
 WINDOW_MONTHS = 12
+MIN_MONTHS = 1  # covered months needed on each side of operation_proxy for a delta
 INVESTMENT = "total_inversión_mmu"  # the payload's alias of InvestmentRoiRow.total_inversion_mmu
 
 
@@ -33,28 +40,44 @@ def eda_projects_dist(wh: Warehouse) -> pl.DataFrame:
     frame = run_model(wh, "eda_projects_dist").select(
         pl.col("nombre_region").cast(pl.String), pl.col("count").cast(pl.Int64)
     )
+    frame = dashboard_regions(frame)
     return frame.sort(["count", "nombre_region"], descending=[True, False])
 
 
 def investment_roi(wh: Warehouse) -> pl.DataFrame:
-    """One row per official region; ``total_inversión_mmu`` carries the payload's alias."""
+    """One row per official region with a ratio; ``total_inversión_mmu`` carries the alias."""
+    return _roi(wh).filter(pl.col("efficiency_ratio").is_not_null())
+
+
+def investment_roi_omitted(wh: Warehouse) -> list[tuple[str, str]]:
+    """``(region, reason)`` for every region left out of ``investment_roi``."""
+    out = _roi(wh).filter(pl.col("efficiency_ratio").is_null())
+    pairs = zip(out["nombre_region"], out[INVESTMENT], strict=True)
+    return [(region, _roi_reason(inv)) for region, inv in pairs]
+
+
+def _roi_reason(investment: float) -> str:
+    if investment <= 0:
+        return "no approved energy investment (SEIA) in the region: customers per MMUSD undefined"
+    return "no checked month of outage history: customers affected unknown"
+
+
+def _roi(wh: Warehouse) -> pl.DataFrame:
     frame = run_model(wh, "investment_roi").select(
         pl.col("nombre_region").cast(pl.String),
         pl.col("clientes_afectados").cast(pl.Int64),
         pl.col(INVESTMENT).cast(pl.Float64),
-        pl.col("efficiency_ratio").cast(pl.Float64),
+        pl.col("efficiency_ratio").cast(pl.Float64).round(4),
         pl.col("maturity_note").cast(pl.String),
     )
+    frame = dashboard_regions(frame)
     return frame.sort([INVESTMENT, "nombre_region"], descending=[True, False])
 
 
 def investment_validation(wh: Warehouse) -> pl.DataFrame:
-    """One row per approved energy project with an operation date: project, year (of
-    operation_proxy), type (tipología, else DIA/EIA), delta (%), context."""
-    windows = run_model(wh, "investment_validation").sort(
-        "operation_proxy", "project", "nombre_region_raw", nulls_last=True
-    )
-    rows = [_validation_row(w) for w in windows.iter_rows(named=True)]
+    """One row per approved energy project with a delta: project, year (of operation_proxy),
+    type (tipología, else DIA/EIA), delta (%), context (with the months covered)."""
+    rows, _ = _validation(wh)
     schema = {
         "project": pl.String,
         "year": pl.Int64,
@@ -65,14 +88,29 @@ def investment_validation(wh: Warehouse) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _validation_row(w: dict[str, Any]) -> tuple[str, int, str, float | None, str]:
-    delta, context = delta_and_context(w)
-    return (w["project"], int(w["year"]), w["type"] or "", delta, context)
+def investment_validation_omitted(wh: Warehouse) -> list[tuple[str, str]]:
+    """``(project (year), reason)`` for every project left out of ``investment_validation``."""
+    return _validation(wh)[1]
+
+
+def _validation(wh: Warehouse) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
+    windows = run_model(wh, "investment_validation").sort(
+        "operation_proxy", "project", "nombre_region_raw", nulls_last=True
+    )
+    rows: list[tuple[Any, ...]] = []
+    omitted: list[tuple[str, str]] = []
+    for w in windows.iter_rows(named=True):
+        delta, context = delta_and_context(w)
+        if delta is None:
+            omitted.append((f"{w['project']} ({int(w['year'])})", context))
+        else:
+            rows.append((w["project"], int(w["year"]), w["type"] or "", delta, context))
+    return rows, omitted
 
 
 def delta_and_context(w: dict[str, Any]) -> tuple[float | None, str]:
     """``delta`` (% change, rounded to 0.01) and the sentence explaining it, from one row of
-    the ``investment_validation`` model."""
+    the ``investment_validation`` model; ``None`` and the reason when it cannot be computed."""
     month = w["operation_proxy"].strftime("%Y-%m")
     if w["interregional"]:
         return None, "Interregional project: no single region to compare; delta not computed"
@@ -81,17 +119,18 @@ def delta_and_context(w: dict[str, Any]) -> tuple[float | None, str]:
         return None, f"region {raw!r} not resolved to an official region; delta not computed"
     region = w["nombre_region"]
     before, after = w["months_before"], w["months_after"]
-    covered = f"before {before}/{WINDOW_MONTHS}, after {after}/{WINDOW_MONTHS} months covered"
-    if before < WINDOW_MONTHS or after < WINDOW_MONTHS:
-        return None, (
-            f"{region}: the 12 months before and after {month} are not fully covered by the "
-            f"outage history ({covered}); delta not computed"
-        )
-    h_before, h_after = w["hours_before"] or 0.0, w["hours_after"] or 0.0
-    numbers = (
-        f"{region}: {h_before:.2f} → {h_after:.2f} h/customer in the 12 months before/after "
-        f"{month}; {covered}"
+    covered = (
+        f"{before}/{WINDOW_MONTHS} months before and {after}/{WINDOW_MONTHS} after {month} "
+        "covered by checked history"
     )
-    if h_before <= 0:
+    if before < MIN_MONTHS or after < MIN_MONTHS:
+        return None, f"{region}: {covered}; delta not computed"
+    mean_before = (w["hours_before"] or 0.0) / before
+    mean_after = (w["hours_after"] or 0.0) / after
+    numbers = (
+        f"{region}: {mean_before:.3f} → {mean_after:.3f} outage h/customer a month (mean of "
+        f"the covered months); {covered}"
+    )
+    if mean_before <= 0:
         return None, f"{numbers}; no outage hours before, so no % change"
-    return round(100 * (h_after - h_before) / h_before, 2), numbers
+    return round(100 * (mean_after - mean_before) / mean_before, 2), numbers

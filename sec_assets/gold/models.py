@@ -1,5 +1,6 @@
 """Running the gold SQL models (``dbt_like_sql/gold/<name>.sql``: one SELECT per file, the file
-name is the model's name) on either engine."""
+name is the model's name) on either engine. A model reads the monthly silver tables as
+``checked.<table>``: only the months whose blocking checks passed (:mod:`.trusted`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ def model_sql(name: str) -> str:
     path = GOLD_SQL / f"{name}.sql"
     if not path.is_file():
         raise FileNotFoundError(f"no gold model {name!r} at {path}")
-    return path.read_text().strip().rstrip(";")
+    from sec_assets.gold.trusted import checked_sql
+
+    return checked_sql(path.read_text().strip().rstrip(";"))
 
 
 def run_model(wh: Warehouse, name: str, params: dict[str, object] | None = None) -> pl.DataFrame:

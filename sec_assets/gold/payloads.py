@@ -1,22 +1,46 @@
-"""The dashboard's contract: one pydantic row model per ``dashboard_stats`` payload id. Every
-payload is validated here before it leaves; a row that does not fit is an error naming the
-payload, the row and the field."""
+"""One pydantic row model per payload id. The dashboard's payloads enforce its contract
+(:mod:`sec_assets.gold.contract`: names, types, non-null numbers, finite values, region names
+as the dashboard spells them, readable labels); the research payloads (``reliability_indices``,
+``data_coverage``) are ours. Every payload is validated here before it leaves; a row that does
+not fit is an error naming the payload, the row and the field."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from sec_assets.gold.contract import NO_REGION_LABELS, region_names
+from sec_assets.gold.labels import QUALITY_LABELS
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _region(value: str) -> str:
+    if value not in region_names():
+        raise ValueError(f"{value!r} is not a region as the dashboard spells it (e.g. 'COQUIMBO')")
+    return value
+
+
+def _region_or_none(value: str) -> str:
+    return value if value in NO_REGION_LABELS else _region(value)
+
+
+def _quality_label(value: str) -> str:
+    if value not in QUALITY_LABELS.values():
+        raise ValueError(f"{value!r} is not a readable category label")
+    return value
+
+
+Region = Annotated[str, AfterValidator(_region)]
 
 
 class MarketMapRow(_Row):
-    nombre_region: str
+    nombre_region: Region
     nombre_comuna: str
     nombre_empresa: str
     total_afectados: int = Field(ge=0)
@@ -26,7 +50,7 @@ class MarketMapRow(_Row):
 
 class TimeSeriesRow(_Row):
     mes: date
-    nombre_region: str
+    nombre_region: Region
     afectados: int = Field(ge=0)
 
 
@@ -38,11 +62,13 @@ class CompanyRankingRow(_Row):
 
 
 class InvestmentRoiRow(_Row):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    nombre_region: str
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
+    nombre_region: Region
     clientes_afectados: int = Field(ge=0)
-    total_inversion_mmu: float = Field(ge=0, alias="total_inversión_mmu")
-    efficiency_ratio: float | None
+    total_inversion_mmu: float = Field(gt=0, alias="total_inversión_mmu")
+    efficiency_ratio: float = Field(ge=0)  # customers affected per MMUSD ("Clientes / M$ USD")
     maturity_note: str
 
 
@@ -50,18 +76,18 @@ class InvestmentValidationRow(_Row):
     project: str
     year: int
     type: str
-    delta: float | None  # % change of customer-hours per customer, 12 months after vs before
+    delta: float  # % change of mean monthly hours per customer, after vs before (months covered)
     context: str
 
 
 class QualityStatRow(_Row):
-    category: str
+    category: Annotated[str, AfterValidator(_quality_label)]
     count: int = Field(ge=0)
     percentage: float = Field(ge=0, le=1)
 
 
 class ProjectsDistRow(_Row):
-    nombre_region: str
+    nombre_region: Annotated[str, AfterValidator(_region_or_none)]
     count: int = Field(ge=0)
 
 
@@ -79,15 +105,22 @@ class ReliabilityRow(_Row):
 
 
 class CoverageRow(_Row):
-    month: str
-    hours_expected: int = Field(ge=0)
-    ok: int = Field(ge=0)
-    empty: int = Field(ge=0)
-    failed: int = Field(ge=0)
-    degraded: int = Field(ge=0)
-    schema_error: int = Field(ge=0)
-    missing: int = Field(ge=0)
-    revisions_seen: int = Field(ge=0)
+    """A month of the history (``scope`` = "month", ``key`` = YYYY-MM, with its hours), or a
+    dashboard row left out (``scope`` = its payload id, ``key`` = the row). ``included`` says
+    whether gold counts it; ``reason`` says why not."""
+
+    scope: str
+    key: str
+    included: bool
+    reason: str | None
+    hours_expected: int | None = Field(ge=0)
+    ok: int | None = Field(ge=0)
+    empty: int | None = Field(ge=0)
+    failed: int | None = Field(ge=0)
+    degraded: int | None = Field(ge=0)
+    schema_error: int | None = Field(ge=0)
+    missing: int | None = Field(ge=0)
+    revisions_seen: int | None = Field(ge=0)
 
 
 ROW_MODELS: dict[str, type[_Row]] = {

@@ -46,3 +46,14 @@ def write_golden_month(data_dir: Path, month: str, frame: pl.DataFrame) -> Path:
         frame.write_parquet(tmp, compression="zstd", statistics=True)
         os.replace(tmp, target)
     return target
+
+
+def remove_golden_month(data_dir: Path, month: str) -> bool:
+    """Delete the month's golden file (a month gold no longer trusts); True if one existed."""
+    year, mm = month.split("-")
+    target = data_dir / "gold" / "parquet" / "fact_eventos" / f"year={year}" / f"month={mm}"
+    path = target / "data.parquet"
+    if not path.exists():
+        return False
+    path.unlink()
+    return True

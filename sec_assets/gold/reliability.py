@@ -18,6 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from sec_assets.gold.models import run_model
+from sec_assets.gold.trusted import checked_sql
 from sec_assets.warehouse.base import Warehouse
 
 LABEL = (
@@ -46,9 +47,11 @@ def reliability_indices(wh: Warehouse) -> pl.DataFrame:
     ch = run_model(wh, "region_daily_customer_hours")
     eps = run_model(wh, "region_daily_episodes")
     customers = wh.read(
-        "SELECT rc.month, rc.cut_region, rc.clientes, r.nombre_region "
-        "FROM silver.region_customers rc JOIN (SELECT DISTINCT cut_region, nombre_region "
-        "FROM silver.dim_geografia WHERE cut_region > 0) r ON r.cut_region = rc.cut_region"
+        checked_sql(
+            "SELECT rc.month, rc.cut_region, rc.clientes, r.nombre_region "
+            "FROM checked.region_customers rc JOIN (SELECT DISTINCT cut_region, nombre_region "
+            "FROM silver.dim_geografia WHERE cut_region > 0) r ON r.cut_region = rc.cut_region"
+        )
     )
     days = (
         pl.concat([ch.select("cut_region", "dia"), eps.select("cut_region", "dia")], how="vertical")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from sec_assets.partitions import monthly_partitions
+from sec_assets.silver.month_checks import record_check
 
 SAMPLE = 5
 
@@ -130,6 +131,16 @@ def run_check(check: SqlCheck, warehouse, month: str, min_coverage: float) -> dg
     used = {k: v for k, v in params.items() if f":{k}" in check.sql}
     count = warehouse.read(f"SELECT COUNT(*) AS n FROM ({check.sql}) q", used)["n"].item()
     sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used)
+    # The verdict is kept in silver.month_checks: gold counts only months that passed.
+    record_check(
+        warehouse,
+        month,
+        check_name=check.name,
+        asset=check.asset,
+        blocking=check.blocking,
+        passed=count == 0,
+        failing_rows=int(count),
+    )
     return dg.AssetCheckResult(
         check_name=check.name,
         asset_key=check.asset,

@@ -10,10 +10,13 @@ import polars as pl
 import pytest
 
 from sec_assets.gold import publish
+from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.models import model_sql, run_model
 from sec_assets.gold.payloads import PayloadError, validate_payload
-from sec_assets.gold.reliability import reliability_indices
+from sec_assets.gold.trusted import excluded_months
+from sec_assets.silver.checks import CHECKS
 from sec_assets.silver.load import DIMENSIONS, load_dimension
+from sec_assets.silver.month_checks import record_check
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
@@ -135,18 +138,33 @@ def gold_wh(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
             ReplaceStep("fact_eventos", EVENTS, where={"month": M}),
         ]
     )
+    pass_checks(wh, M)
     return wh
 
 
+def pass_checks(wh: Warehouse, month: str, failing: tuple[str, ...] = ()) -> None:
+    """Record every check's verdict on ``month`` (as run_check does): all pass but ``failing``."""
+    for check in CHECKS:
+        failed = check.name in failing
+        record_check(
+            wh,
+            month,
+            check_name=check.name,
+            asset=check.asset,
+            blocking=check.blocking,
+            passed=not failed,
+            failing_rows=3 if failed else 0,
+        )
+
+
 def payload(wh: Warehouse, pid: str) -> list[dict]:
-    frame = reliability_indices(wh) if pid == "reliability_indices" else run_model(wh, pid)
-    return validate_payload(pid, frame)
+    return validate_payload(pid, COMPUTE[pid][0](wh))
 
 
 def test_time_series(gold_wh: Warehouse) -> None:
     assert payload(gold_wh, "time_series") == [
-        {"mes": "2024-08-01", "nombre_region": "Metropolitana", "afectados": 150},
-        {"mes": "2024-08-01", "nombre_region": "Valparaíso", "afectados": 30},
+        {"mes": "2024-08-01", "nombre_region": "METROPOLITANA", "afectados": 150},
+        {"mes": "2024-08-01", "nombre_region": "VALPARAISO", "afectados": 30},
     ]
 
 
@@ -178,27 +196,48 @@ def test_market_map_ranks_customer_hours_per_customer(gold_wh: Warehouse) -> Non
 
 
 def test_data_coverage_and_quality(gold_wh: Warehouse) -> None:
-    assert payload(gold_wh, "data_coverage") == [
-        {
-            "month": M,
-            "hours_expected": 4,
-            "ok": 3,
-            "empty": 0,
-            "failed": 1,
-            "degraded": 0,
-            "schema_error": 0,
-            "missing": 0,
-            "revisions_seen": 1,
-        }
-    ]
+    assert payload(gold_wh, "data_coverage")[0] == {
+        "scope": "month",
+        "key": M,
+        "included": True,
+        "reason": None,
+        "hours_expected": 4,
+        "ok": 3,
+        "empty": 0,
+        "failed": 1,
+        "degraded": 0,
+        "schema_error": 0,
+        "missing": 0,
+        "revisions_seen": 1,
+    }
     quality = {r["category"]: r for r in payload(gold_wh, "eda_quality_stats")}
-    assert quality["clientes_missing"] == {
-        "category": "clientes_missing",
+    assert quality["Afectados sin dato (imputado 0)"] == {
+        "category": "Afectados sin dato (imputado 0)",
         "count": 2,
         "percentage": 0.1,
     }  # 2 of 20 raw rows
-    assert quality["hours_failed"]["percentage"] == 0.25
-    assert quality["hours_degraded"]["count"] == 0
+    assert quality["Horas sin respuesta válida"]["percentage"] == 0.25
+    assert quality["Horas degradadas (comunas colapsadas)"]["count"] == 0
+
+
+def test_a_month_failing_a_blocking_check_is_left_out_and_listed(gold_wh: Warehouse) -> None:
+    pass_checks(gold_wh, M, failing=("month_coverage_above_threshold",))
+    for pid in ("time_series", "market_map", "company_ranking", "reliability_indices"):
+        assert payload(gold_wh, pid) == [], pid
+    assert run_model(gold_wh, "golden_eventos", {"month": M}).height == 0
+    [month] = [r for r in payload(gold_wh, "data_coverage") if r["scope"] == "month"]
+    assert month["included"] is False and month["hours_expected"] == 4
+    assert "month_coverage_above_threshold (3 rows)" in month["reason"]
+    assert excluded_months(gold_wh) == {M: month["reason"]}
+    # A later evaluation that passes brings the month back.
+    pass_checks(gold_wh, M)
+    assert payload(gold_wh, "time_series") != [] and excluded_months(gold_wh) == {}
+
+
+def test_a_month_whose_checks_never_ran_is_left_out(gold_wh: Warehouse) -> None:
+    gold_wh.execute("DELETE FROM silver.month_checks")
+    assert payload(gold_wh, "time_series") == []
+    assert "not evaluated" in excluded_months(gold_wh)[M]
 
 
 def test_reliability_indices(gold_wh: Warehouse) -> None:
@@ -212,7 +251,9 @@ def test_reliability_indices(gold_wh: Warehouse) -> None:
 
 
 def test_an_invalid_payload_is_refused_with_its_field() -> None:
-    bad = pl.DataFrame({"mes": [date(2024, 8, 1)], "nombre_region": ["X"], "afectados": [-1]})
+    bad = pl.DataFrame(
+        {"mes": [date(2024, 8, 1)], "nombre_region": ["COQUIMBO"], "afectados": [-1]}
+    )
     with pytest.raises(PayloadError, match=r"time_series.*afectados"):
         validate_payload("time_series", bad)
 

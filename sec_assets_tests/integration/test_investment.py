@@ -6,22 +6,30 @@ Customers: Biobío 1000 a month (2000 in 2022-07), Valparaíso 500, Metropolitan
 missing), Ñuble 300. Episodes (customer-hours): Biobío 1200 in 2022-03, 1200 in 2022-07, 9999
 in 2023-01, 1200 in 2023-06; Valparaíso 250 in 2022-09; Metropolitana 8000 in 2023-03.
 
-Project A (Biobío, operation 2023-01): before = 1200/1000 + 1200/2000 = 1.8 h/customer,
-after = 1200/1000 = 1.2 (2023-01 itself, with its 9999, is in neither window), so
-delta = (1.2 - 1.8) / 1.8 = -33.33 %.
+Project A (Biobío, operation 2023-01): before = (1200/1000 + 1200/2000) / 12 months = 0.15
+h/customer a month, after = 1200/1000 / 12 = 0.1 (2023-01 itself, with its 9999, is in neither
+window), so delta = (0.1 - 0.15) / 0.15 = -33.33 %. Every month passed its checks.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from sec_assets.gold.investment import eda_projects_dist, investment_roi, investment_validation
+from sec_assets.gold.coverage import data_coverage
+from sec_assets.gold.investment import (
+    eda_projects_dist,
+    investment_roi,
+    investment_roi_omitted,
+    investment_validation,
+    investment_validation_omitted,
+)
 from sec_assets.gold.payloads import validate_payload
 from sec_assets.gold.seia import load_seia
+from sec_assets.silver.checks import CHECKS
 from sec_assets.silver.load import load_dimension
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets.warehouse.frames import ReplaceStep
@@ -145,7 +153,30 @@ def inv_wh(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
         ]
     )
     load_seia(wh, write_csv(tmp_path / "seia.csv", PROJECTS))
+    checks_passed(wh, MONTHS)
     return wh
+
+
+def checks_passed(wh: Warehouse, months: list[str]) -> None:
+    """Every check of every month passed (what run_check records in silver.month_checks)."""
+    frame = pl.DataFrame(
+        [
+            (m, c.name, c.asset, c.blocking, True, 0, datetime(2024, 2, 1, tzinfo=UTC))
+            for m in months
+            for c in CHECKS
+        ],
+        schema={
+            "month": pl.String,
+            "check_name": pl.String,
+            "asset": pl.String,
+            "blocking": pl.Boolean,
+            "passed": pl.Boolean,
+            "failing_rows": pl.Int64,
+            "evaluated_at": pl.Datetime("us", "UTC"),
+        },
+        orient="row",
+    )
+    wh.replace_many([ReplaceStep("month_checks", frame, delete_in=("month", months))])
 
 
 def test_load_seia_replaces_the_whole_table(inv_wh: Warehouse, tmp_path: Path) -> None:
@@ -167,12 +198,12 @@ def test_eda_projects_dist(inv_wh: Warehouse) -> None:
     validate_payload("eda_projects_dist", frame)
     assert frame.columns == ["nombre_region", "count"]
     assert frame.rows() == [
-        ("Biobío", 3),  # Alfa, Beta, Épsilon (rejected, still a project)
-        ("Valparaíso", 2),
-        ("Interregional", 1),
-        ("Metropolitana", 1),
-        ("Región no resuelta", 1),
-        ("Ñuble", 1),
+        ("BIOBIO", 3),  # Alfa, Beta, Épsilon (rejected, still a project)
+        ("VALPARAISO", 2),
+        ("INTERREGIONAL", 1),
+        ("METROPOLITANA", 1),
+        ("NUBLE", 1),
+        ("REGION NO RESUELTA", 1),
     ]
 
 
@@ -187,36 +218,26 @@ def test_investment_roi(inv_wh: Warehouse) -> None:
         "maturity_note",
     ]
     assert rows[0]["total_inversión_mmu"] == pytest.approx(120.5)
-    assert frame.height == 16
     by_region = {r[0]: r[1:] for r in frame.rows()}
-    assert frame["nombre_region"].head(4).to_list() == [
-        "Biobío",
-        "Metropolitana",
-        "Valparaíso",
-        "Ñuble",
-    ]
-    biobio = by_region["Biobío"]
+    assert frame["nombre_region"].to_list() == ["BIOBIO", "METROPOLITANA", "VALPARAISO", "NUBLE"]
+    biobio = by_region["BIOBIO"]
     assert biobio[:2] == (5800, pytest.approx(120.5))  # Alfa + Beta; Épsilon was rejected
-    # 13599 customer-hours / 1040 average customers / 120.5 MMUSD
-    assert biobio[2] == pytest.approx(13599 / 1040 / 120.5)
+    # customers affected per million USD: 5800 / 120.5
+    assert biobio[2] == pytest.approx(5800 / 120.5, abs=1e-4)
     assert biobio[3] == (
         "1 of 2 approved project(s) entered operation ≥ 12 months before the end of the outage "
         "history (2024-01), 1 too recent to evaluate; 1 with 12 months of history on each side "
         "(history 2022-01 to 2024-01)"
     )
-    assert by_region["Valparaíso"][:3] == (50, pytest.approx(30.0), pytest.approx(250 / 500 / 30))
-    assert by_region["Valparaíso"][3].startswith("1 of 1 approved project(s)")
-    assert by_region["Valparaíso"][3].endswith(
+    assert by_region["VALPARAISO"][:3] == (50, pytest.approx(30.0), pytest.approx(50 / 30, 1e-4))
+    assert by_region["VALPARAISO"][3].endswith(
         "0 with 12 months of history on each side (history 2022-01 to 2024-01)"
     )
-    assert by_region["Metropolitana"][:3] == (1000, pytest.approx(40.0), pytest.approx(0.05))
-    assert by_region["Ñuble"][:3] == (0, pytest.approx(12.0), pytest.approx(0.0))
-    assert by_region["Atacama"] == (
-        0,
-        0.0,
-        None,
-        "no approved energy project with an operation date",
-    )
+    assert by_region["METROPOLITANA"][:3] == (1000, pytest.approx(40.0), pytest.approx(25.0))
+    assert by_region["NUBLE"][:3] == (0, pytest.approx(12.0), 0.0)  # truly none affected
+    omitted = dict(investment_roi_omitted(inv_wh))
+    assert len(omitted) == 12 and "ATACAMA" in omitted
+    assert omitted["ATACAMA"].startswith("no approved energy investment")
 
 
 def test_investment_validation(inv_wh: Warehouse) -> None:
@@ -224,45 +245,50 @@ def test_investment_validation(inv_wh: Warehouse) -> None:
     validate_payload("investment_validation", frame)
     assert frame.columns == ["project", "year", "type", "delta", "context"]
     got = {r[0]: r[1:] for r in frame.rows()}
-    assert frame["project"].to_list() == [
-        "Línea de Transmisión Delta",
-        "Parque Eólico Theta",
-        "Parque Fotovoltaico Gamma",
-        "Parque Eólico Alfa",
-        "Subestación Eta",
-        "Parque Fotovoltaico Kappa",
-        "Subestación Beta",
-    ]
+    assert frame["project"].to_list() == ["Parque Eólico Alfa", "Subestación Beta"]
     assert got["Parque Eólico Alfa"] == (
         2023,
         "c",
         -33.33,
-        "Biobío: 1.80 → 1.20 h/customer in the 12 months before/after 2023-01; "
-        "before 12/12, after 12/12 months covered",
+        "Biobío: 0.150 → 0.100 outage h/customer a month (mean of the covered months); "
+        "12/12 months before and 12/12 after 2023-01 covered by checked history",
     )
-    for project, covered in [
-        ("Subestación Beta", "before 12/12, after 3/12"),  # 2023-11 … 2024-01 only
-        ("Parque Fotovoltaico Gamma", "before 5/12, after 12/12"),  # history from 2022-01
-        ("Subestación Eta", "before 11/12, after 12/12"),  # no customers for 2022-05
-    ]:
-        delta, context = got[project][2:]
-        assert delta is None
-        assert f"({covered} months covered); delta not computed" in context
-    assert got["Línea de Transmisión Delta"][2:] == (
-        None,
-        "Interregional project: no single region to compare; delta not computed",
+    # Beta (2023-10): after covers 2023-11 … 2024-01 only, and says so.
+    beta = got["Subestación Beta"]
+    assert beta[2] == -100.0
+    assert "12/12 months before and 3/12 after 2023-10" in beta[3]
+    omitted = dict(investment_validation_omitted(inv_wh))
+    assert set(omitted) == {
+        "Línea de Transmisión Delta (2021)",
+        "Parque Eólico Theta (2022)",
+        "Parque Fotovoltaico Gamma (2022)",
+        "Subestación Eta (2023)",
+        "Parque Fotovoltaico Kappa (2023)",
+    }
+    assert omitted["Línea de Transmisión Delta (2021)"].startswith("Interregional project")
+    assert "'Región de Narnia' not resolved" in omitted["Parque Eólico Theta (2022)"]
+    assert omitted["Parque Fotovoltaico Gamma (2022)"].endswith(
+        "no outage hours before, so no % change"
     )
-    assert got["Parque Eólico Theta"][2] is None
-    assert "'Región de Narnia' not resolved" in got["Parque Eólico Theta"][3]
-    assert got["Parque Fotovoltaico Kappa"][2] is None  # Ñuble: no outage hours before
-    assert got["Parque Fotovoltaico Kappa"][3].startswith("Ñuble: 0.00 → 0.00 h/customer")
+    assert "11/12 months before" in omitted["Subestación Eta (2023)"]  # no customers for 2022-05
+    assert omitted["Parque Fotovoltaico Kappa (2023)"].startswith("Ñuble: 0.000 → 0.000")
+    # data_coverage lists every row left out, with the reason.
+    coverage = validate_payload("data_coverage", data_coverage(inv_wh))
+    listed = {(r["scope"], r["key"]): r["reason"] for r in coverage if r["scope"] != "month"}
+    assert (
+        listed[("investment_validation", "Parque Eólico Theta (2022)")]
+        == omitted["Parque Eólico Theta (2022)"]
+    )
+    assert ("investment_roi", "ATACAMA") in listed
+    months = [r for r in coverage if r["scope"] == "month"]
+    assert len(months) == 25 and all(r["included"] for r in months)
 
 
 def test_a_month_with_too_few_valid_hours_leaves_the_window(inv_wh: Warehouse) -> None:
     inv_wh.execute("UPDATE silver.snapshot_ledger SET status = 'failed' WHERE month = '2023-05'")
     got = {r[0]: r[1:] for r in investment_validation(inv_wh).rows()}
-    assert got["Parque Eólico Alfa"][2] is None
-    assert "before 12/12, after 11/12 months covered" in got["Parque Eólico Alfa"][3]
+    assert got["Parque Eólico Alfa"][2] == pytest.approx(round(100 * (1.2 / 11 / 0.15 - 1), 2))
+    assert "12/12 months before and 11/12 after 2023-01" in got["Parque Eólico Alfa"][3]
 
 
 def test_payloads_on_an_empty_silver(tmp_path: Path) -> None:
@@ -273,5 +299,5 @@ def test_payloads_on_an_empty_silver(tmp_path: Path) -> None:
     assert investment_validation(wh).is_empty()
     roi = investment_roi(wh)
     validate_payload("investment_roi", roi)
-    assert roi.height == 16
-    assert roi["efficiency_ratio"].null_count() == 16
+    assert roi.is_empty()  # no ratio can be computed: every region is left out, with a reason
+    assert len(investment_roi_omitted(wh)) == 16

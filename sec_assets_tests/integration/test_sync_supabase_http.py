@@ -22,6 +22,7 @@ import pytest
 
 from sec_assets.gold.sync import DashboardPublishError, DashboardSinkResource, PublishReport
 
+TABLES = ("dashboard_stats", "research_stats")
 # A syntactically valid JWT (header.payload.signature) with role service_role; not a real key.
 KEY = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
@@ -58,7 +59,8 @@ class FakePostgrest:
 
     def __init__(self) -> None:
         self.requests: list[Seen] = []
-        self.table: dict[str, dict[str, Any]] = {}
+        self.tables: dict[str, dict[str, dict[str, Any]]] = {"dashboard_stats": {}}
+        self.table = self.tables["dashboard_stats"]
         self.scripts: dict[str, list[Answer]] = {}
         self.lock = threading.Lock()
         fake = self
@@ -77,6 +79,12 @@ class FakePostgrest:
                     json.loads(raw) if raw else None,
                 )
                 self.answer(fake.handle(seen))
+
+            def do_DELETE(self) -> None:
+                parts = urlsplit(self.path)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                seen = Seen("DELETE", parts.path, parse_qs(parts.query), headers, None)
+                self.answer(fake.delete(seen))
 
             def answer(self, a: Answer) -> None:
                 time.sleep(a.delay_s)
@@ -110,10 +118,11 @@ class FakePostgrest:
             scripted = queue.pop(0) if queue else None
         if scripted is not None and scripted.status >= 300:
             return scripted
-        if seen.path != "/rest/v1/dashboard_stats" or seen.query.get("on_conflict") != ["id"]:
+        table = seen.path.removeprefix("/rest/v1/")
+        if table not in TABLES or seen.query.get("on_conflict") != ["id"]:
             return pgrst_error(400, "PGRST100", "unexpected request")
         with self.lock:
-            self.table[row["id"]] = row
+            self.tables.setdefault(table, {})[row["id"]] = row
         body = b""
         if "return=representation" in seen.headers.get("prefer", ""):
             body = json.dumps([row]).encode()
@@ -121,6 +130,18 @@ class FakePostgrest:
         if scripted is not None:
             answer.delay_s = scripted.delay_s
         return answer
+
+    def delete(self, seen: Seen) -> Answer:
+        """``DELETE /rest/v1/<table>?id=not.in.(a,b)``: drop the other rows, return them."""
+        with self.lock:
+            self.requests.append(seen)
+            table = self.tables.setdefault(seen.path.removeprefix("/rest/v1/"), {})
+            [cond] = seen.query.get("id", ["?"])
+            if not (cond.startswith("not.in.(") and cond.endswith(")")):
+                return pgrst_error(400, "PGRST100", f"unexpected filter {cond}")
+            keep = {v.strip('"') for v in cond[len("not.in.(") : -1].split(",")}
+            gone = [table.pop(k) for k in sorted(table) if k not in keep]
+        return Answer(200, json.dumps(gone).encode(), {"Content-Type": "application/json"})
 
     def for_id(self, payload_id: str) -> list[Seen]:
         return [r for r in self.requests if isinstance(r.body, dict) and r.body["id"] == payload_id]
@@ -336,3 +357,34 @@ def test_a_dagster_run_reads_the_key_from_the_environment_and_never_shows_it(
     events = "\n".join(str(e) for e in [*ok.all_events, *failed.all_events])
     assert "time_series" in events and "HTTP 401" in events
     assert KEY not in events and KEY not in caplog.text
+
+
+# -- research table and stale rows ---------------------------------------------------------------
+def test_research_payloads_go_to_their_own_table_and_stale_ids_are_deleted(
+    fake: FakePostgrest,
+) -> None:
+    fake.tables["dashboard_stats"]["reliability_indices"] = {"id": "reliability_indices"}
+    fake.tables["dashboard_stats"]["old_payload"] = {"id": "old_payload"}
+    resource = sink(fake.url)
+    report = resource.publish(
+        {"time_series": [], "market_map": []}, table="dashboard_stats", prune=True
+    )
+    assert report.published == ["time_series", "market_map"]
+    assert report.removed == ["old_payload", "reliability_indices"]
+    assert sorted(fake.tables["dashboard_stats"]) == ["market_map", "time_series"]
+    [delete] = [r for r in fake.requests if r.method == "DELETE"]
+    assert delete.path == "/rest/v1/dashboard_stats"
+    assert delete.headers["authorization"] == f"Bearer {KEY}"
+    research = resource.publish({"data_coverage": []}, table="research_stats", prune=True)
+    assert research.location == f"{fake.url}/rest/v1/research_stats"
+    assert research.published == ["data_coverage"] and research.removed == []
+    assert list(fake.tables["research_stats"]) == ["data_coverage"]
+
+
+def test_a_failed_prune_is_reported_and_keeps_the_key_out(fake: FakePostgrest) -> None:
+    original = fake.delete
+    fake.delete = lambda seen: pgrst_error(403, "42501", f"permission denied {KEY}")  # type: ignore[method-assign]
+    report = sink(fake.url).publish({"time_series": []}, prune=True)
+    fake.delete = original  # type: ignore[method-assign]
+    assert report.published == ["time_series"]
+    assert "<prune>" in report.failed and KEY not in report.failed["<prune>"]

@@ -13,8 +13,9 @@ from sec_assets.gold.sync.envelope import check_payload_id, to_json
 from sec_assets.gold.sync.report import Target
 
 
-def dashboard_stats_dir(data_dir: Path) -> Path:
-    return data_dir / "gold" / "dashboard_stats"
+def dashboard_stats_dir(data_dir: Path, table: str = "dashboard_stats") -> Path:
+    """``gold/<table>/``: ``dashboard_stats`` (what the dashboard reads) or ``research_stats``."""
+    return data_dir / "gold" / check_payload_id(table)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -58,6 +59,13 @@ class JsonFileSink:
         path = self.path_for(row["id"])
         with disk_errors(path, "a gold payload"):  # full or read-only disk: say where, what to do
             atomic_write_bytes(path, to_json(row))
+
+    def prune(self, keep: set[str]) -> list[str]:
+        """Delete ``<id>.json`` for every id not in ``keep``; returns the ids deleted."""
+        gone = [p for p in self.folder.glob("*.json") if p.stem not in keep]
+        for path in gone:
+            path.unlink(missing_ok=True)
+        return [p.stem for p in gone]
 
     def close(self) -> None:
         pass

@@ -20,6 +20,8 @@ class Sink(Protocol):
 
     def write(self, row: dict[str, Any]) -> None: ...
 
+    def prune(self, keep: set[str]) -> list[str]: ...
+
     def close(self) -> None: ...
 
 
@@ -30,9 +32,12 @@ def publish_payloads(
     logger: logging.Logger | None = None,
     secrets: tuple[str | None, ...] = (),
     now: datetime | None = None,
+    prune: bool = False,
 ) -> PublishReport:
     """Write each payload as a ``{"id", "data", "updated_at"}`` row; never raises for one
-    payload's failure. All rows of one publication share ``updated_at``. The sink is closed."""
+    payload's failure. All rows of one publication share ``updated_at``. With ``prune``, rows
+    whose id is not among ``payloads`` are then deleted, so a reader never sees a figure we no
+    longer publish (a failed prune is reported under the id ``<prune>``). The sink is closed."""
     log = logger or logging.getLogger(__name__)
     stamp = now or datetime.now(UTC)
     report = PublishReport(target=sink.target, location=sink.location)
@@ -50,6 +55,8 @@ def publish_payloads(
             else:
                 report.published.append(payload_id)
                 log.info("dashboard_stats: published %r to %s", payload_id, report.location)
+        if prune:
+            _prune(sink, set(payloads), report, log, secrets)
     finally:
         sink.close()
     log.info(
@@ -60,3 +67,25 @@ def publish_payloads(
         report.location,
     )
     return report
+
+
+def _prune(
+    sink: Sink,
+    keep: set[str],
+    report: PublishReport,
+    log: logging.Logger,
+    secrets: tuple[str | None, ...],
+) -> None:
+    try:
+        report.removed = sorted(sink.prune(keep))
+    except Exception as exc:  # reported like a payload's failure
+        reason = (
+            exc.reason if isinstance(exc, DashboardSinkError) else f"{type(exc).__name__}: {exc}"
+        )
+        report.failed["<prune>"] = redact(reason, *secrets)
+        log.error("dashboard_stats: deleting stale ids failed: %s", report.failed["<prune>"])
+    else:
+        if report.removed:
+            log.info(
+                "dashboard_stats: deleted stale ids %s from %s", report.removed, report.location
+            )

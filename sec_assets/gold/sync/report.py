@@ -18,6 +18,7 @@ class PublishReport:
     location: str  # the redacted table URL, or the folder of JSON files
     published: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)  # stale ids deleted (prune=True)
 
     @property
     def ok(self) -> bool:

@@ -16,7 +16,7 @@ from sec_assets.gold.sync.files import JsonFileSink, dashboard_stats_dir
 from sec_assets.gold.sync.publisher import Sink, publish_payloads
 from sec_assets.gold.sync.report import PublishReport
 from sec_assets.gold.sync.retry import RetryPolicy
-from sec_assets.gold.sync.supabase_sink import SupabaseSink
+from sec_assets.gold.sync.supabase_sink import TABLE, SupabaseSink
 from sec_assets.settings import SecSettings, load_settings
 
 
@@ -58,26 +58,35 @@ class DashboardSinkResource(dg.ConfigurableResource):
         return self._settings
 
     def publish(
-        self, payloads: Mapping[str, Any], *, logger: logging.Logger | None = None
+        self,
+        payloads: Mapping[str, Any],
+        *,
+        logger: logging.Logger | None = None,
+        table: str = TABLE,
+        prune: bool = False,
     ) -> PublishReport:
-        """Upsert (or write) every payload; one failure does not stop the others.
+        """Upsert (or write) every payload into ``table``; one failure does not stop the others.
 
-        ``payloads`` maps a payload id to JSON-serializable data. Check ``report.failed`` or
-        call ``report.raise_for_failures()``.
+        ``payloads`` maps a payload id to JSON-serializable data. With ``prune``, the table's
+        rows of other ids are deleted afterwards. Check ``report.failed`` or call
+        ``report.raise_for_failures()``.
         """
         log = logger or logging.getLogger("sec_assets.gold.sync")
-        sink, key = self._sink(log)
-        return publish_payloads(payloads, sink, logger=log, secrets=(key,))
+        sink, key = self._sink(log, table)
+        return publish_payloads(payloads, sink, logger=log, secrets=(key,), prune=prune)
 
-    def _sink(self, log: logging.Logger) -> tuple[Sink, str | None]:
+    def _sink(self, log: logging.Logger, table: str = TABLE) -> tuple[Sink, str | None]:
         s = self.settings
         url = (s.supabase_url or "").strip() or None
         secret = s.supabase_service_role_key
         key = (secret.get_secret_value().strip() or None) if secret is not None else None
         if url and key:
             retry = RetryPolicy(self.max_attempts, self.backoff_initial_s, self.backoff_max_s)
-            return SupabaseSink(url, key, retry=retry, timeout_s=self.timeout_s, logger=log), key
+            sink = SupabaseSink(
+                url, key, table=table, retry=retry, timeout_s=self.timeout_s, logger=log
+            )
+            return sink, key
         if url or key:
             missing = "SUPABASE_SERVICE_ROLE_KEY" if url else "SUPABASE_URL"
             log.warning("dashboard_stats: %s is not set; writing JSON files instead", missing)
-        return JsonFileSink(dashboard_stats_dir(s.data_dir)), key
+        return JsonFileSink(dashboard_stats_dir(s.data_dir, table)), key

@@ -96,6 +96,15 @@ class SupabaseSink:
             with attempt:
                 self._upsert_once(payload_id, row)
 
+    def prune(self, keep: set[str]) -> list[str]:
+        """Delete the rows whose id is not in ``keep`` (``DELETE …?id=not.in.(…)``), with the
+        same retries; returns the ids deleted."""
+        deleted: list[str] = []
+        for attempt in self.retry.retrying(sleep=self._sleep, before_sleep=self._log_retry):
+            with attempt:
+                deleted = self._prune_once(sorted(keep))
+        return deleted
+
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
@@ -153,6 +162,26 @@ class SupabaseSink:
             )
         if failure is not None:
             raise failure  # raised outside the handler: no chained exception to leak
+
+    def _prune_once(self, keep: list[str]) -> list[str]:
+        label = "<prune>"
+        client = self._open(label)
+        self._last_response = None
+        failure: DashboardSinkError | None = None
+        rows: list[Any] = []
+        try:
+            query = client.table(self.table).delete(returning=ReturnMethod.representation)
+            query = query.not_.in_("id", keep) if keep else query.neq("id", "")
+            rows = query.execute().data or []
+        except APIError as exc:
+            failure = self._http_error(label, exc)
+        except httpx.TimeoutException as exc:
+            failure = DashboardTransportError(label, f"timeout ({type(exc).__name__})")
+        except httpx.TransportError as exc:
+            failure = DashboardTransportError(label, f"connection error: {self._describe(exc)}")
+        if failure is not None:
+            raise failure
+        return [str(r["id"]) for r in rows if isinstance(r, dict) and "id" in r]
 
     def _http_error(self, payload_id: str, exc: APIError) -> DashboardSinkError:
         response = self._last_response

@@ -1,0 +1,48 @@
+"""``data_coverage`` (a research payload): one row per month of the history — its hours and
+what became of them, and whether gold counts it (its blocking checks passed) or why not — and
+one row per dashboard row left out because its figure could not be computed (``scope`` = the
+payload id, ``key`` = the row, ``reason``)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sec_assets.gold.investment import investment_roi_omitted, investment_validation_omitted
+from sec_assets.gold.models import run_model
+from sec_assets.gold.trusted import month_verdicts
+from sec_assets.warehouse.base import Warehouse
+
+COUNTS = [
+    "hours_expected",
+    "ok",
+    "empty",
+    "failed",
+    "degraded",
+    "schema_error",
+    "missing",
+    "revisions_seen",
+]
+
+
+def data_coverage(wh: Warehouse) -> pl.DataFrame:
+    months = (
+        run_model(wh, "data_coverage")
+        .join(month_verdicts(wh), on="month", how="left")
+        .select(
+            pl.lit("month").alias("scope"),
+            pl.col("month").alias("key"),
+            pl.col("included").fill_null(False),
+            pl.col("reason"),
+            *[pl.col(c).cast(pl.Int64) for c in COUNTS],
+        )
+        .sort("key")
+    )
+    left_out = [("investment_roi", key, reason) for key, reason in investment_roi_omitted(wh)] + [
+        ("investment_validation", key, reason) for key, reason in investment_validation_omitted(wh)
+    ]
+    rows = pl.DataFrame(
+        [(scope, key, False, reason) for scope, key, reason in left_out],
+        schema={"scope": pl.String, "key": pl.String, "included": pl.Boolean, "reason": pl.String},
+        orient="row",
+    ).with_columns(*[pl.lit(None, dtype=pl.Int64).alias(c) for c in COUNTS])
+    return pl.concat([months, rows], how="vertical")

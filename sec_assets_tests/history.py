@@ -1,0 +1,94 @@
+"""A multi-month history built from the simulator the way the assets build it, fast enough for
+the test suite: bronze collected over real HTTP at a few hours per day, silver loaded month by
+month, every asset check evaluated on every month (recording its verdict in
+``silver.month_checks``), then every gold payload computed, validated and published."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sec_assets.bronze.collect import collect_month, plan_month
+from sec_assets.bronze.customers import collect_customers
+from sec_assets.bronze.store import BronzeStore
+from sec_assets.gold import publish
+from sec_assets.gold.assets import COMPUTE
+from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
+from sec_assets.gold.payloads import validate_payload
+from sec_assets.gold.seia import load_seia
+from sec_assets.gold.seia_assets import SAMPLE as SEIA_SAMPLE
+from sec_assets.gold.sync import DashboardSinkResource
+from sec_assets.masterdata import regions
+from sec_assets.sec_client.breaker import CircuitBreaker
+from sec_assets.sec_client.client import SecClient
+from sec_assets.silver.checks import CHECKS, run_check
+from sec_assets.silver.load import (
+    DIMENSIONS,
+    load_dimension,
+    load_events,
+    load_observations,
+    load_region_customers,
+)
+from sec_assets.warehouse.base import Warehouse
+from sec_assets_tests.conftest import fast_settings
+
+
+def months_from(first: date, count: int) -> list[date]:
+    out, y, m = [], first.year, first.month
+    for _ in range(count):
+        out.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def collect(base_url: str, data_dir: Path, months: list[date], hours_per_day: int) -> None:
+    # Patient timeouts and a breaker that does not open: the test machine may be loaded, and a
+    # month must come out whole (a failed hour would fail its coverage check).
+    settings = fast_settings(
+        base_url, data_dir=data_dir, hours_per_day=hours_per_day, read_timeout_s=60, max_attempts=6
+    )
+    snaps = BronzeStore(data_dir / "bronze", "sec_snapshots")
+    custs = BronzeStore(data_dir / "bronze", "sec_customers")
+
+    async def run() -> None:
+        breaker = CircuitBreaker(data_dir / "state" / "sec_breaker.json", failure_threshold=10_000)
+        async with SecClient(settings, breaker) as client:
+            for month in months:
+                plan = plan_month(month, snaps, now=datetime.now(UTC), hours_per_day=hours_per_day)
+                await collect_month(plan, client, snaps)
+                await collect_customers(month.strftime("%Y-%m"), regions(), client, custs)
+
+    asyncio.run(run())
+
+
+def load_silver(wh: Warehouse, data_dir: Path, months: list[date], hours_per_day: int) -> None:
+    """Month by month as the partition runs do; then every check on every month."""
+    wh.ensure_schema()
+    snaps = BronzeStore(data_dir / "bronze", "sec_snapshots")
+    custs = BronzeStore(data_dir / "bronze", "sec_customers")
+    bounds = months_from(months[0], len(months) + 1)
+    for name in DIMENSIONS:
+        load_dimension(wh, name)
+    for m, nxt in zip(months, bounds[1:], strict=True):
+        load_region_customers(wh, custs, m.strftime("%Y-%m"))
+        load_observations(wh, snaps, m, hours_per_day=hours_per_day)
+        load_events(wh, datetime(m.year, m.month, 1), datetime(nxt.year, nxt.month, 1))
+    with wh.session():  # one connection for the 9 x 16 evaluations
+        for m in months:
+            for check in CHECKS:
+                run_check(check, wh, m.strftime("%Y-%m"), 0.95)
+
+
+def build_gold(wh: Warehouse, data_dir: Path) -> dict[str, list[dict]]:
+    """Every payload as the gold assets compute it, published as ``dashboard_stats`` does
+    (JSON files: ``gold/dashboard_stats/`` and ``gold/research_stats/``)."""
+    payloads = {}
+    load_seia(wh, Path(str(SEIA_SAMPLE)))
+    for pid, (compute, _, _) in COMPUTE.items():
+        payloads[pid] = validate_payload(pid, compute(wh))
+        publish.write_payload(data_dir, pid, payloads[pid])
+    sink = DashboardSinkResource(data_dir=str(data_dir))
+    for table, ids in ((DASHBOARD_TABLE, DASHBOARD_IDS), (RESEARCH_TABLE, RESEARCH_IDS)):
+        sink.publish({pid: payloads[pid] for pid in ids}, table=table, prune=True)
+    return payloads
