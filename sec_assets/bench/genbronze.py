@@ -58,7 +58,9 @@ def _attempt(endpoint: str, body: dict, key: str, payload: bytes, at: datetime) 
     )
 
 
-def write_month(root: Path, month: date, seed: int, clock: datetime) -> int:
+def write_month(
+    root: Path, month: date, seed: int, clock: datetime, hours_per_day: int = 24
+) -> int:
     """Every hour of ``month`` (and the server time) into ``root``/sec_snapshots; returns the
     raw rows written. Skips a month whose folder is complete (marker file)."""
     store = BronzeStore(root, "sec_snapshots")
@@ -70,7 +72,7 @@ def write_month(root: Path, month: date, seed: int, clock: datetime) -> int:
     at = datetime(month.year, month.month, 1, tzinfo=UTC) + timedelta(days=32)
     at = min(at.replace(day=1, hour=6), datetime.now(UTC))
     rows = 0
-    for h in month_hours(month):
+    for h in month_hours(month, hours_per_day):
         naive = datetime(h.day.year, h.day.month, h.day.day, h.hour)
         payload = encode_json(service.por_fecha(hour_index(naive)))
         attempt = _attempt("GetPorFecha", h.request_body, h.key, payload, at)

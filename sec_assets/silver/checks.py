@@ -4,11 +4,13 @@ Each check is a query that selects the offending rows of the partition's month; 
 says how many there are and shows a few. Checks that protect gold are blocking.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import dagster as dg
 
 from sec_assets.partitions import monthly_partitions
+from sec_assets.silver.partition_range import per_month_checks
 from sec_assets.warehouse.resource import WarehouseResource
 
 SAMPLE = 5
@@ -146,9 +148,17 @@ def _make(check: SqlCheck) -> dg.AssetChecksDefinition:
         partitions_def=monthly_partitions,
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        month = context.partition_key[:7]
         wh = warehouse.get_warehouse()
-        return run_check(check, wh, month, warehouse.settings.min_month_coverage)
+        coverage = warehouse.settings.min_month_coverage
+        # A ranged run evaluates the SQL month by month, on one connection.
+        with nullcontext() if context.has_partition_key else wh.session():
+            yield from per_month_checks(
+                context,
+                check.asset,
+                check.name,
+                check.blocking,
+                lambda month: run_check(check, wh, month, coverage),
+            )
 
     return _check
 

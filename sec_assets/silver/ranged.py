@@ -24,7 +24,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
 
@@ -54,6 +54,20 @@ class RangeLoad:
     loaded: dict[str, ParsedMonth] = field(default_factory=dict)
     written: dict[str, dict[str, int]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # month -> the error
+
+    @property
+    def raw_rows(self) -> int:
+        return sum(p.raw_rows for p in self.loaded.values())
+
+    def combined(self) -> SilverMonth:
+        """The loaded months' frames, one after the other (for the run's metadata)."""
+        parsed = list(self.loaded.values())
+        return SilverMonth(
+            **{
+                f.name: pl.concat([getattr(p.silver, f.name) for p in parsed])
+                for f in fields(SilverMonth)
+            }
+        )
 
     def raise_failures(self) -> None:
         if self.failed:
