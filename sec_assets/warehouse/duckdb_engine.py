@@ -67,12 +67,15 @@ from sec_assets.warehouse.errors import (
 from sec_assets.warehouse.locking import file_lock, retry_while
 from sec_assets.warehouse.params import bind_params
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, VIEW_PARTITION_COLUMN, partition_table
+from sec_assets.warehouse.reader import CachedReader
 from sec_assets.warehouse.readtypes import normalize
 from sec_assets.warehouse.replace import Quirks
 from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
 from sec_assets.warehouse.validate import refuse_bad_frame, refuse_orphans
 
 SESSION_CHECKPOINT = "1GB"  # WAL kept before a checkpoint inside a session (see session())
+_readers: dict[Path, CachedReader] = {}  # path -> this process's kept read connection
+_readers_lock = threading.Lock()
 _held = threading.local()  # paths this thread holds locked: nested use would self-deadlock
 _sessions = threading.local()  # path -> the connection of this thread's open session()
 
@@ -304,6 +307,33 @@ class DuckDBWarehouse(Warehouse):
                 ) from exc
             raise WarehouseConnectionError(f"cannot open {self.path}: {exc}") from exc
 
+    def keep_reads_open(self) -> None:
+        """From now on, reads outside a session share one read-only connection (for a Dagster
+        step: see :mod:`.reader`) until :meth:`release_reads` or a write of this process."""
+        key = self.path.resolve()
+        with _readers_lock:
+            _readers.setdefault(key, CachedReader(self._open_reader))
+
+    def release_reads(self) -> int:
+        """Close the kept read connection; returns how many times it was opened."""
+        with _readers_lock:
+            reader = _readers.pop(self.path.resolve(), None)
+        if reader is None:
+            return 0
+        reader.release()
+        return reader.opened
+
+    def _open_reader(self) -> tuple[Any, duckdb.DuckDBPyConnection]:
+        lock = file_lock(self.lock_path, exclusive=False, timeout_s=self.lock_timeout_s)
+        lock.__enter__()
+        try:
+            con = self._open(read_only=True)
+            con.execute("SET TimeZone = 'UTC'").fetchall()
+        except BaseException:
+            lock.__exit__(None, None, None)
+            raise
+        return lock, con
+
     @contextmanager
     def session(self) -> Iterator[None]:
         """Every call of this warehouse inside the block, on this thread, shares one read-write
@@ -340,6 +370,9 @@ class DuckDBWarehouse(Warehouse):
                 "transaction): it would wait for its own lock"
             )
         _held.paths = held | {key}
+        reader = _readers.get(key)
+        if write and reader is not None:  # our own shared lock would block our write
+            reader.release()
         try:
             with file_lock(self.lock_path, exclusive=write, timeout_s=self.lock_timeout_s):
                 con = self._open(read_only=not write)
@@ -377,6 +410,12 @@ class DuckDBWarehouse(Warehouse):
                 tx.close()
 
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        key = self.path.resolve()
+        reader = _readers.get(key)
+        in_use = key in getattr(_sessions, "cons", {}) or key in getattr(_held, "paths", set())
+        if reader is not None and not in_use:
+            with reader.connection() as con:
+                return _DuckTx(con).fetch_frame(sql, params)
         with self._connection(write=False) as con:
             return _DuckTx(con).fetch_frame(sql, params)
 

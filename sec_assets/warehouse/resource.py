@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import threading
 
+import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from sec_assets.resource_settings import SettingsResource
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.connect import connect_warehouse
+from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 
 _ensured: set[str] = set()  # warehouses whose schema this process has ensured
 _ensured_lock = threading.Lock()
@@ -28,6 +30,17 @@ class WarehouseResource(SettingsResource):
     data_dir: str | None = Field(default=None, description="Where warehouse.duckdb lives.")
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
+    _in_step: bool = PrivateAttr(default=False)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Inside a run, DuckDB reads share one connection until the step (or in-process
+        run) ends: the file is opened once, not once per query (:mod:`.reader`)."""
+        super().setup_for_execution(context)
+        self._in_step = True
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if isinstance(self._warehouse, DuckDBWarehouse):
+            self._warehouse.release_reads()
 
     def get_warehouse(self) -> Warehouse:
         """The warehouse, its schema ensured once per process."""
@@ -38,5 +51,7 @@ class WarehouseResource(SettingsResource):
                 if key not in _ensured:
                     warehouse.ensure_schema()
                     _ensured.add(key)
+            if self._in_step and isinstance(warehouse, DuckDBWarehouse):
+                warehouse.keep_reads_open()
             self._warehouse = warehouse
         return self._warehouse
