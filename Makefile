@@ -8,10 +8,10 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SEC_DATA_DIR ?= $(CURDIR)/data
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test ui bench lint check sim clean
+.PHONY: help install demo test ui bench bench-full lint check sim clean
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
@@ -35,8 +35,11 @@ ui: install ## Start the Dagster UI and daemon on http://127.0.0.1:3000
 	@echo "Dagster UI: http://127.0.0.1:3000  (instance: $(DAGSTER_HOME); Ctrl-C stops it)"
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-bench: install ## Measure bronze collection speed and size; writes bench_out/
+bench: install ## Quick bench (3 months): bronze speed, bronze → silver → gold, accuracy; writes bench_out/
 	$(BIN)/python -m sec_assets.bench
+
+bench-full: install ## Full bench: 12 months on DuckDB and Postgres, then 2017 → today on DuckDB
+	$(BIN)/python -m sec_assets.bench --full
 
 lint: install ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check sec_assets sec_assets_tests

@@ -22,6 +22,7 @@ A range of one month runs in this process, exactly as a single partition run doe
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
@@ -54,6 +55,7 @@ class RangeLoad:
     loaded: dict[str, ParsedMonth] = field(default_factory=dict)
     written: dict[str, dict[str, int]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # month -> the error
+    write_s: dict[str, float] = field(default_factory=dict)  # month -> seconds writing it
 
     @property
     def raw_rows(self) -> int:
@@ -155,11 +157,14 @@ def load_observations_range(
     with wh.session():
         caps = read_caps(wh, months)
         for parsed in parsed_months(bronze_root, months, caps, hours_per_day):
+            t0 = time.perf_counter()
             try:
                 result.written[parsed.month] = write_month(wh, parsed)
             except WarehouseIntegrityError as exc:
                 result.failed[parsed.month] = str(exc)
                 continue
+            finally:
+                result.write_s[parsed.month] = round(time.perf_counter() - t0, 3)
             result.loaded[parsed.month] = parsed
     return result
 
