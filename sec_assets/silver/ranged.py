@@ -109,15 +109,17 @@ def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
 def parsed_months(
     bronze_root: Path, months: list[date], caps: dict[str, pl.DataFrame], hours_per_day: int
 ) -> Iterator[ParsedMonth]:
-    """The months parsed in order; with more than one, in a second process, ``PREFETCH``
-    ahead of the consumer."""
+    """The months parsed in order: the first here, the others in a second process, up to
+    ``PREFETCH`` ahead of the consumer (the second process starts — imports included — while
+    this one parses the first month)."""
+    first = months[0]
     if len(months) == 1:
-        yield parse_month(bronze_root, months[0], caps[month_key(months[0])], hours_per_day)
+        yield parse_month(bronze_root, first, caps[month_key(first)], hours_per_day)
         return
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding a connection
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
         queue: list[Future[ParsedMonth]] = []
-        todo = iter(months)
+        todo = iter(months[1:])
 
         def submit() -> None:
             m = next(todo, None)
@@ -128,6 +130,7 @@ def parsed_months(
 
         for _ in range(PREFETCH):
             submit()
+        yield parse_month(bronze_root, first, caps[month_key(first)], hours_per_day)
         while queue:
             parsed = queue.pop(0).result()
             submit()
