@@ -180,7 +180,7 @@ class _DuckTx(Tx):
             self.con.execute(
                 f"INSERT INTO {quote(SCHEMA)}.{quote(info.name)} ({cols}) "
                 f"SELECT {cols} FROM {quote(raw)}"
-            )
+            ).fetchall()
 
     def introspect(self) -> list[TableInfo]:
         """The contracts: a table stored per month (a view over ``<name>__*`` tables) takes its
