@@ -86,11 +86,6 @@ def cpu_s() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def child_rss_mb() -> float:
-    """Peak RSS of the largest reaped child (the parsing process of a ranged load), MB."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
 def load_range(wh: Warehouse, data: Path, months: list[date]) -> dict[str, Any]:
     """A ranged run of the silver assets: region customers, observations (parsed in a second
     process, one transaction per month), then the range's episodes at once."""
@@ -112,6 +107,7 @@ def load_range(wh: Warehouse, data: Path, months: list[date]) -> dict[str, Any]:
         "seconds": round(t2 - t0, 3),
         "cpu_s": round(cpu_s() - c0, 2),
         "write_s": obs.write_s,
+        "parser_peak_mb": round(obs.parser_peak_mb, 1),
     }
 
 
@@ -165,7 +161,7 @@ def run(
         "cpu_s": round(sum(float(r["cpu_s"]) for r in done), 2),
         "raw_rows_per_s": round(raw / seconds),
         "peak_rss_mb": round(rss_mb(), 1),
-        "parser_peak_rss_mb": round(child_rss_mb(), 1),
+        "parser_peak_rss_mb": max(float(r["parser_peak_mb"]) for r in done),
         "write_s_first_last": [writes[0], writes[-1]],
         "history": {"small": cut, "whole": len(months)},
         "flat": {"small": small, "whole": whole},

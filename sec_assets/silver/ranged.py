@@ -46,6 +46,17 @@ class ParsedMonth:
     month: str
     silver: SilverMonth
     raw_rows: int
+    parser_peak_mb: float = 0.0  # peak RSS of the process that parsed it (Linux VmHWM)
+
+
+def _peak_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 @dataclass
@@ -56,6 +67,10 @@ class RangeLoad:
     written: dict[str, dict[str, int]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # month -> the error
     write_s: dict[str, float] = field(default_factory=dict)  # month -> seconds writing it
+
+    @property
+    def parser_peak_mb(self) -> float:
+        return max((p.parser_peak_mb for p in self.loaded.values()), default=0.0)
 
     @property
     def raw_rows(self) -> int:
@@ -92,7 +107,7 @@ def parse_month(
     with month_store(bronze_root, "sec_snapshots", month) as whole:  # archived or hot
         answers = read_month(whole, month)
     silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
-    return ParsedMonth(month, silver, answers.rows.height)
+    return ParsedMonth(month, silver, answers.rows.height, _peak_mb())
 
 
 def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
