@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--range", type=int, default=12, help="months per ranged run")
     p.add_argument("--one-month", default=None, help="load only this month (YYYY-MM) and exit")
     args = p.parse_args(argv)
+    args.data = args.data.resolve()  # the fresh-process loads get absolute paths
     if args.one_month:
         m = date.fromisoformat(args.one_month + "-01")
         print(json.dumps(load_month(_open(args.dsn, args.data / args.db), args.data, m)))
