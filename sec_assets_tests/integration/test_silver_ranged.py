@@ -128,6 +128,7 @@ def test_ranged_run_equals_month_by_month_runs(engine, request, bronze_dir, tmp_
         assert _execute(SILVER, single, None, key=m.isoformat()).success
     a = _tables(ranged["warehouse"].get_warehouse())
     b = _tables(single["warehouse"].get_warehouse())
+    assert a["fact_interrupciones"].height > 3 * 100 * 20 and a["fact_eventos"].height > 1000
     for name in a:
         assert a[name].equals(b[name]), name
 
