@@ -25,7 +25,7 @@ import multiprocessing
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -39,6 +39,14 @@ from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.frames import ReplaceStep
 
 PREFETCH = 2  # parsed months queued ahead of the writer (memory: ~2 months of frames)
+#: Fact columns kept per loaded month for the run's metadata (the rest is dropped once written).
+KEPT_FACT_COLUMNS = [
+    "hour_key",
+    "geografia_id",
+    "empresa_id",
+    "clientes_afectados",
+    "nombre_comuna_raw",
+]
 
 
 @dataclass(frozen=True)
@@ -183,7 +191,9 @@ def load_observations_range(
                 continue
             finally:
                 result.write_s[parsed.month] = round(time.perf_counter() - t0, 3)
-            result.loaded[parsed.month] = parsed
+            # Keep what the run's metadata needs, not the month's whole facts (memory).
+            slim = replace(parsed.silver, facts=parsed.silver.facts.select(KEPT_FACT_COLUMNS))
+            result.loaded[parsed.month] = replace(parsed, silver=slim)
     return result
 
 

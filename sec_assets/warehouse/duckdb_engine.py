@@ -74,7 +74,7 @@ from sec_assets.warehouse.replace import Quirks
 from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
 from sec_assets.warehouse.validate import refuse_bad_frame, refuse_orphans
 
-SESSION_CHECKPOINT = "1GB"  # WAL kept before a checkpoint inside a session (see session())
+SESSION_CHECKPOINT = "256MB"  # WAL kept before a checkpoint inside a session (see session())
 _readers: dict[Path, CachedReader] = {}  # path -> this process's kept read connection
 _readers_lock = threading.Lock()
 _held = threading.local()  # paths this thread holds locked: nested use would self-deadlock
