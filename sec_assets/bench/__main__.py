@@ -57,12 +57,13 @@ def silver_run(data: Path, dsn: str | None, first: date, months: int) -> dict[st
     """bench.silver in its own process (its peak memory is this run's alone)."""
     cmd = [sys.executable, "-m", "sec_assets.bench.silver", "--data", str(data)]
     cmd += ["--first", first.strftime("%Y-%m"), "--months", str(months)]
-    cmd += ["--dsn", dsn] if dsn else ["--db", f"bench_{uuid.uuid4().hex[:6]}.duckdb"]
+    db = f"bench_{uuid.uuid4().hex[:6]}.duckdb"
+    cmd += ["--dsn", dsn] if dsn else ["--db", db]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"silver bench failed: {proc.stderr[-3000:]}")
-    for leftover in data.glob("bench_*.duckdb*"):
+    for leftover in data.glob(f"{db}*"):  # this run's warehouse only
         leftover.unlink()
     out = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
     out["process_s"] = round(time.perf_counter() - t0, 1)
