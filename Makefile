@@ -13,7 +13,7 @@ SIM_PORT ?= 8765
 LOAD_ENV := set -a; if [ -f .env ]; then echo "loading .env"; . ./.env; fi; set +a
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test ui bench lint check sim clean reset-breaker
+.PHONY: help install demo test ui bench bench-full lint check sim clean reset-breaker
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -41,8 +41,11 @@ ui: install ## Dagster UI and daemon on http://127.0.0.1:3000 (PORT=…; loads .
 	echo "Dagster UI: http://127.0.0.1:$(PORT)  (instance: $(DAGSTER_HOME); Ctrl-C stops it)"; \
 	exec $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
 
-bench: install ## Measure bronze collection speed and size; writes bench_out/
+bench: install ## Quick bench (3 months): bronze speed, bronze → silver → gold, accuracy; writes bench_out/
 	$(BIN)/python -m sec_assets.bench
+
+bench-full: install ## Full bench: 12 months on DuckDB and Postgres, then 2017 → today on DuckDB
+	$(BIN)/python -m sec_assets.bench --full
 
 lint: install ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check sec_assets sec_assets_tests

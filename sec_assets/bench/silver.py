@@ -1,7 +1,8 @@
-"""Silver: bronze → silver over a long history on one engine, exactly as the assets run it
-(``sec_assets.silver.load``): months one at a time in order, or as a backfill with several
-worker processes. Run in its own process per engine so that peak memory is this engine's
-alone; prints one JSON line.
+"""Silver: bronze → silver → gold over a long history on one engine, exactly as the assets run
+it: ranged runs (``sec_assets.silver.ranged``, as a backfill runs them), and single-month runs
+in fresh processes (``sec_assets.silver.load``, as a partition run) to show the cost of a month
+does not grow with the history. Run in its own process per engine so that peak memory is this
+engine's alone; prints one JSON line.
 
     python -m sec_assets.bench.silver --data DIR --first 2024-01 --months 12 [--dsn DSN]
 """
@@ -10,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import resource
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from sec_assets.silver.load import (
     load_observations,
     load_region_customers,
 )
+from sec_assets.silver.ranged import load_observations_range, range_bounds
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.postgres_engine import PostgresWarehouse
@@ -57,7 +57,7 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
     snaps = BronzeStore(data / "bronze", "sec_snapshots")
     custs = BronzeStore(data / "bronze", "sec_customers")
     key = m.strftime("%Y-%m")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     load_region_customers(wh, custs, key)
     obs = load_observations(wh, snaps, m)
     t1 = time.perf_counter()
@@ -73,8 +73,41 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
         "observations_s": round(t1 - t0, 3),
         "events_s": round(t2 - t1, 3),
         "total_s": round(t2 - t0, 3),
+        "cpu_s": round(cpu_s() - c0, 2),
         "raw_rows_per_s": round(raw / (t2 - t0)),
         "peak_rss_mb": round(rss_mb(), 1),
+    }
+
+
+def cpu_s() -> float:
+    """CPU seconds (user + sys) of this process and of its reaped children (the parser)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def load_range(wh: Warehouse, data: Path, months: list[date]) -> dict[str, Any]:
+    """A ranged run of the silver assets: region customers, observations (parsed in a second
+    process, one transaction per month), then the range's episodes at once."""
+    custs = BronzeStore(data / "bronze", "sec_customers")
+    t0, c0 = time.perf_counter(), cpu_s()
+    with wh.session():
+        for m in months:
+            load_region_customers(wh, custs, m.strftime("%Y-%m"))
+    obs = load_observations_range(wh, data / "bronze", months)
+    obs.raise_failures()
+    t1 = time.perf_counter()
+    load_events(wh, *range_bounds(months))
+    t2 = time.perf_counter()
+    return {
+        "months": [m.strftime("%Y-%m") for m in months],
+        "raw_rows": obs.raw_rows,
+        "observations_s": round(t1 - t0, 3),
+        "events_s": round(t2 - t1, 3),
+        "seconds": round(t2 - t0, 3),
+        "cpu_s": round(cpu_s() - c0, 2),
+        "write_s": obs.write_s,
+        "parser_peak_mb": round(obs.parser_peak_mb, 1),
     }
 
 
@@ -93,83 +126,75 @@ def _open(dsn: str | None, db: Path) -> Warehouse:
     return PostgresWarehouse(SecretStr(dsn)) if dsn else DuckDBWarehouse(db)
 
 
-def _worker_month(dsn: str | None, db: Path, data: Path, m: date) -> dict[str, Any]:
-    return load_month(_open(dsn, db), data, m)
-
-
 def run(
-    dsn: str | None, db: Path, data: Path, months: list[date], workers: int = 1
+    dsn: str | None, db: Path, data: Path, months: list[date], range_size: int = 12
 ) -> dict[str, Any]:
-    """Months in order, one at a time (``workers=1``), or as a backfill with ``workers``
-    processes loading months at once (writes are serialized by the warehouse's locks).
-
-    Memory: the second month is re-loaded in a fresh process (as each Dagster partition run
-    is) twice — once the first three months are in, and again once all are — so both loads
-    see the same neighbouring months and differ only in the history around them. Equal peaks
-    mean memory is bounded by the month, not the history. These re-loads are not timed."""
+    """The history as a backfill does it: ranged runs of ``range_size`` months (the first
+    three months as a range of their own). Flat cost: the second month is re-loaded in a fresh
+    process (a single-month partition run) once three months are in, and again once all are;
+    the two loads see the same neighbours and differ only in the history around them (time,
+    CPU and memory compared). Gold is computed over the whole history at both points too.
+    These re-loads are not part of the load's time."""
     wh = _open(dsn, db)
     wh.ensure_schema()
     for name in DIMENSIONS:
         load_dimension(wh, name)
+    load_seia(wh, Path(str(SEIA_SAMPLE)))
     probe = months[1] if len(months) >= 3 else months[0]
-    cut = 3 if len(months) >= 3 else len(months)
-
-    def load(batch: list[date]) -> tuple[list[dict[str, Any]], float]:
-        t0 = time.perf_counter()
-        if workers == 1:
-            done = [load_month(wh, data, m) for m in batch]
-        else:
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                n = len(batch)
-                done = list(pool.map(_worker_month, [dsn] * n, [db] * n, [data] * n, batch))
-        return done, time.perf_counter() - t0
-
-    per_month, total = load(months[:cut])
-    memory = {
-        "month": probe.strftime("%Y-%m"),
-        f"history_{cut}_months_mb": fresh_process_month(dsn, db, data, probe)["peak_rss_mb"],
-    }
-    rest, seconds = load(months[cut:])
-    per_month, total = per_month + rest, total + seconds
-    memory[f"history_{len(months)}_months_mb"] = fresh_process_month(dsn, db, data, probe)[
-        "peak_rss_mb"
+    cut = min(3, len(months))
+    ranges = [months[:cut]] + [
+        months[i : i + range_size] for i in range(cut, len(months), range_size)
     ]
-    gold = bench_gold(wh)
-    raw_total = sum(int(p["raw_rows"]) for p in per_month)
+    done = [load_range(wh, data, ranges[0])]
+    small = {"probe": fresh_process_month(dsn, db, data, probe), "gold": bench_gold(wh)}
+    done += [load_range(wh, data, r) for r in ranges[1:]]
+    whole = {"probe": fresh_process_month(dsn, db, data, probe), "gold": bench_gold(wh)}
+    raw = sum(int(r["raw_rows"]) for r in done)
+    seconds = sum(float(r["seconds"]) for r in done)
+    writes = [v for r in done for v in r["write_s"].values()]
     return {
         "engine": wh.engine,
-        "workers": workers,
         "months": len(months),
-        "raw_rows": raw_total,
-        "seconds": round(total, 2),
-        "raw_rows_per_s": round(raw_total / total),
-        "peak_rss_mb_after_first_month": per_month[0]["peak_rss_mb"],
-        "peak_rss_mb": round(max(rss_mb(), *(p["peak_rss_mb"] for p in per_month)), 1),
-        "memory_bound": memory,
-        "gold": gold,
-        "per_month": per_month,
+        "ranges": len(done),
+        "raw_rows": raw,
+        "seconds": round(seconds, 2),
+        "cpu_s": round(sum(float(r["cpu_s"]) for r in done), 2),
+        "raw_rows_per_s": round(raw / seconds),
+        "peak_rss_mb": round(rss_mb(), 1),
+        "parser_peak_rss_mb": max(float(r["parser_peak_mb"]) for r in done),
+        "write_s_first_last": [writes[0], writes[-1]],
+        "history": {"small": cut, "whole": len(months)},
+        "flat": {"small": small, "whole": whole},
+        "gold": whole["gold"],
+        "per_range": done,
     }
 
 
 def bench_gold(wh: Warehouse) -> dict[str, Any]:
-    """Every payload over the whole history loaded (plus the SEIA sample), validated. The
-    months' checks are evaluated first, as the pipeline does: gold counts checked months only."""
+    """Every payload over the whole history loaded (plus the SEIA sample), validated, its
+    reads on one connection (as in a Dagster step). The months' checks are evaluated first (not
+    timed), as the pipeline does: gold counts checked months only."""
     from sec_assets.silver.checks import CHECKS, run_check
 
     for month in wh.read("SELECT DISTINCT month FROM silver.snapshot_ledger")["month"]:
         for check in CHECKS:
             run_check(check, wh, month, 0.95)
-    load_seia(wh, Path(str(SEIA_SAMPLE)))
     seconds: dict[str, float] = {}
     rows: dict[str, int] = {}
-    t_all = time.perf_counter()
-    for payload_id, (compute, _, _) in COMPUTE.items():
-        t0 = time.perf_counter()
-        rows[payload_id] = len(validate_payload(payload_id, compute(wh)))
-        seconds[payload_id] = round(time.perf_counter() - t0, 3)
+    t_all, c0 = time.perf_counter(), cpu_s()
+    if isinstance(wh, DuckDBWarehouse):
+        wh.keep_reads_open()  # as WarehouseResource does in a step
+    try:
+        for payload_id, (compute, _, _) in COMPUTE.items():
+            t0 = time.perf_counter()
+            rows[payload_id] = len(validate_payload(payload_id, compute(wh)))
+            seconds[payload_id] = round(time.perf_counter() - t0, 3)
+    finally:
+        if isinstance(wh, DuckDBWarehouse):
+            wh.release_reads()
     return {
         "seconds": round(time.perf_counter() - t_all, 2),
+        "cpu_s": round(cpu_s() - c0, 2),
         "per_payload_s": seconds,
         "rows": rows,
     }
@@ -182,16 +207,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--months", type=int, default=12)
     p.add_argument("--dsn", default=None, help="Postgres DSN; DuckDB under --data if unset")
     p.add_argument("--db", default="bench_warehouse.duckdb", help="DuckDB file under --data")
-    p.add_argument("--workers", type=int, default=1, help="processes loading months at once")
+    p.add_argument("--range", type=int, default=12, help="months per ranged run")
     p.add_argument("--one-month", default=None, help="load only this month (YYYY-MM) and exit")
     args = p.parse_args(argv)
+    args.data = args.data.resolve()  # the fresh-process loads get absolute paths
     if args.one_month:
         m = date.fromisoformat(args.one_month + "-01")
         print(json.dumps(load_month(_open(args.dsn, args.data / args.db), args.data, m)))
         return 0
     first = date.fromisoformat(args.first + "-01")
     months = months_between(first, args.months)
-    print(json.dumps(run(args.dsn, args.data / args.db, args.data, months, args.workers)))
+    print(json.dumps(run(args.dsn, args.data / args.db, args.data, months, args.range)))
     return 0
 
 

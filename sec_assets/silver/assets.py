@@ -6,10 +6,12 @@ exactly its month in one transaction, by bulk load, then evaluates the month's c
 stored, in the same step (``silver/checks.py``).
 """
 
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import cast
 
 import dagster as dg
+import polars as pl
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.partitions import monthly_partitions
@@ -30,6 +32,8 @@ from sec_assets.silver.metadata import (
     table_metadata,
     with_names,
 )
+from sec_assets.silver.partition_range import BACKFILL_POLICY, range_check_events, range_months
+from sec_assets.silver.ranged import load_observations_range, month_key, range_bounds
 from sec_assets.warehouse.resource import WarehouseResource
 
 KINDS = {"polars", "sql"}
@@ -87,6 +91,7 @@ dim_tiempo = _dimension(
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=BACKFILL_POLICY,
     group_name="silver",
     kinds=KINDS,
     deps=["sec_customers"],
@@ -96,10 +101,12 @@ def region_customers(
     context: dg.AssetExecutionContext, bronze: BronzeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Grain: one row per region and month. Regions the service did not answer take the
-    seed's estimate (``source = 'seed'``), counted in metadata."""
-    month, *_ = _month_bounds(context)
-    wh = warehouse.get_warehouse()
-    frame = load_region_customers(wh, bronze.store("sec_customers"), month)
+    seed's estimate (``source = 'seed'``), counted in metadata. A ranged run loads each month
+    of its range on one connection."""
+    wh, store = warehouse.get_warehouse(), bronze.store("sec_customers")
+    with wh.session():
+        frames = [load_region_customers(wh, store, month_key(m)) for m in range_months(context)]
+    frame = pl.concat(frames)
     return dg.MaterializeResult(
         metadata={
             **table_metadata(wh, "region_customers"),
@@ -132,6 +139,7 @@ def region_customers(
     ],
     check_specs=check_specs("snapshot_ledger", "fact_interrupciones"),
     partitions_def=monthly_partitions,
+    backfill_policy=BACKFILL_POLICY,
 )
 def silver_observations(
     context: dg.AssetExecutionContext,
@@ -140,7 +148,14 @@ def silver_observations(
 ):
     """Parse the newest valid answer of every hour (earlier versions stay in bronze), resolve
     names, apply and count the guardrails, build the ledger; replace the month's ledger, facts,
-    guardrail counts and quarantine in one transaction. Then check what was stored."""
+    guardrail counts and quarantine in one transaction. Then check what was stored.
+
+    A ranged run (a backfill, up to 12 months) loads its months on one connection, parsing
+    overlapped with writing, a transaction per month, and reports every check per month."""
+    months = range_months(context)
+    if len(months) > 1:
+        yield from _observations_range(context, bronze, warehouse, months)
+        return
     month, month_start, _, _ = _month_bounds(context)
     wh = warehouse.get_warehouse()
     load = load_observations(
@@ -159,9 +174,57 @@ def silver_observations(
     )
     yield dg.MaterializeResult(
         asset_key="fact_interrupciones",
-        metadata={**facts_metadata(load, wh), **table_metadata(wh, "fact_interrupciones")},
+        metadata={
+            **facts_metadata(silver, load.answers.rows.height, wh),
+            **table_metadata(wh, "fact_interrupciones"),
+        },
         check_results=_logged(context, check_results("fact_interrupciones", wh, month, coverage)),
     )
+
+
+def _observations_range(
+    context: dg.AssetExecutionContext,
+    bronze: BronzeResource,
+    warehouse: WarehouseResource,
+    months: list[date],
+) -> Iterator[object]:
+    """Every month of the range (:func:`load_observations_range`); a month that fails rolls
+    back alone, and the run then fails naming it (the others stay committed: re-running the
+    range reloads them identically)."""
+    wh = warehouse.get_warehouse()
+    store = bronze.store("sec_snapshots")
+    load = load_observations_range(
+        wh, store.root.parent, months, hours_per_day=bronze.settings.hours_per_day
+    )
+    for month, written in load.written.items():
+        context.log.info(f"{month}: wrote {written}")
+    load.raise_failures()
+    silver = load.combined()
+    yield dg.MaterializeResult(
+        asset_key="snapshot_ledger",
+        metadata={**ledger_metadata(silver.ledger), **table_metadata(wh, "snapshot_ledger")},
+    )
+    yield dg.MaterializeResult(
+        asset_key="fact_interrupciones",
+        metadata={
+            **facts_metadata(silver, load.raw_rows, wh),
+            **table_metadata(wh, "fact_interrupciones"),
+        },
+    )
+    yield from _range_checks(context, ("snapshot_ledger", "fact_interrupciones"), warehouse)
+
+
+def _range_checks(
+    context: dg.AssetExecutionContext, assets: tuple[str, ...], warehouse: WarehouseResource
+) -> Iterator[object]:
+    wh, coverage = warehouse.get_warehouse(), warehouse.settings.min_month_coverage
+
+    def evaluate(asset: str) -> Callable[[str], list[dg.AssetCheckResult]]:
+        return lambda month: _logged(context, check_results(asset, wh, month, coverage))
+
+    with wh.session():
+        for asset in assets:
+            yield from range_check_events(context, asset, evaluate(asset))
 
 
 def _logged(
@@ -180,6 +243,7 @@ def _logged(
     kinds=KINDS,
     deps=["fact_interrupciones", "snapshot_ledger"],
     check_specs=check_specs("fact_eventos"),
+    backfill_policy=BACKFILL_POLICY,
     description="Outage episodes of a comuna (and company) across consecutive hours, with peak, "
     "customer-hours, bounds and censoring. One episode across month boundaries.",
 )
@@ -188,18 +252,29 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     in the month from its observations and those of the days around it, and replaces them
     by id, together with any stored episode of the same comuna and company they overlap (a
     shorter version seen before the neighbouring month was loaded). An episode that crosses a
-    month boundary is therefore one row, whichever month was loaded first."""
-    month, _, start, end = _month_bounds(context)
+    month boundary is therefore one row, whichever month was loaded first. A ranged run
+    rebuilds the episodes of its whole range at once and reports every check per month."""
+    months = range_months(context)
+    start, end = range_bounds(months)
+    month = month_key(months[-1])
     wh = warehouse.get_warehouse()
     events, replaced = load_events(wh, start, end)
     customer_hours = float(events["customer_hours"].sum())
     top = events.sort("peak_customers", descending=True).head(8)
-    checks = check_results("fact_eventos", wh, month, warehouse.settings.min_month_coverage)
-    return dg.MaterializeResult(
+    ranged = len(months) > 1
+    checks = (
+        None
+        if ranged
+        else _logged(
+            context,
+            check_results("fact_eventos", wh, month, warehouse.settings.min_month_coverage),
+        )
+    )
+    yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(events.height),
             "episodes_starting_this_month": dg.MetadataValue.int(
-                int((events["month"] == month).sum())
+                int(events["month"].is_in([month_key(m) for m in months]).sum())
             ),
             "replaced": dg.MetadataValue.int(replaced),
             "customer_hours": dg.MetadataValue.float(round(customer_hours, 1)),
@@ -224,9 +299,11 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                     )
                 )
             ),
-            # the month's picture (silver/figures.py), also written beside the golden Parquet
+            # the (last) month's picture (silver/figures.py), also beside the golden Parquet
             **month_picture_metadata(wh, warehouse.settings.data_dir, month),
             **table_metadata(wh, "fact_eventos"),
         },
-        check_results=_logged(context, checks),
+        check_results=checks,
     )
+    if ranged:
+        yield from _range_checks(context, ("fact_eventos",), warehouse)

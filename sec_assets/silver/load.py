@@ -68,14 +68,15 @@ def load_observations(
         {"month": month},
     )
     silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
-    written = wh.replace_many(
-        [
-            ReplaceStep("snapshot_ledger", silver.ledger, where={"month": month}),
-            ReplaceStep("fact_interrupciones", silver.facts, where={"month": month}),
-            ReplaceStep("guardrail_counts", silver.guardrails, where={"month": month}),
-            ReplaceStep("quarantine", silver.quarantine, where={"month": month}),
-        ]
-    )
+    with wh.session():  # the catalog read and the write on one connection
+        written = wh.replace_many(
+            [
+                ReplaceStep("snapshot_ledger", silver.ledger, where={"month": month}),
+                ReplaceStep("fact_interrupciones", silver.facts, where={"month": month}),
+                ReplaceStep("guardrail_counts", silver.guardrails, where={"month": month}),
+                ReplaceStep("quarantine", silver.quarantine, where={"month": month}),
+            ]
+        )
     return ObservationsLoad(answers, silver, written)
 
 

@@ -92,14 +92,14 @@ def ledger_metadata(ledger: pl.DataFrame) -> dict[str, Any]:
     }
 
 
-def facts_metadata(load: Any, wh: Any) -> dict[str, Any]:
-    silver, facts = load.silver, load.silver.facts
+def facts_metadata(silver: Any, raw_rows: int, wh: Any) -> dict[str, Any]:
+    facts = silver.facts
     guard = dict(silver.guardrails.select("guardrail", "rows").iter_rows())
     customer_hours = int(facts["clientes_afectados"].sum())
     top = facts.sort("clientes_afectados", descending=True).head(8)
     return {
         "dagster/row_count": dg.MetadataValue.int(facts.height),
-        "raw_rows": dg.MetadataValue.int(load.answers.rows.height),
+        "raw_rows": dg.MetadataValue.int(raw_rows),
         "customer_hours": dg.MetadataValue.int(customer_hours),
         "customer_hours_readable": dg.MetadataValue.text(readable(customer_hours)),
         "comunas": dg.MetadataValue.int(facts["geografia_id"].n_unique()),

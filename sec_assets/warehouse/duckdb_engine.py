@@ -33,7 +33,8 @@ FOREIGN KEY of the contracts is declared and enforced.
 fact_interrupciones is stored a table per month behind a view (``dbt_like_sql/silver/duckdb/``,
 :mod:`.partitions`): a month's replace drops its table and builds the new one, primary key in
 bulk, so neither the slow primary-key delete nor the merge applies to it, and no load pays for
-an index over the whole history.
+an index over the whole history. A month table declares no foreign key: its keys are checked
+set-based in the load's transaction (:mod:`.validate`), and ``__default`` keeps the contract's.
 
 Concurrency: DuckDB lets one process open a file read-write. Each call opens, works and closes
 its connection under an ``flock`` on ``<db>.lock`` (exclusive for writes, shared for reads,
@@ -69,10 +70,15 @@ from sec_assets.warehouse.errors import (
 from sec_assets.warehouse.locking import file_lock, retry_while
 from sec_assets.warehouse.params import bind_params
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, VIEW_PARTITION_COLUMN, partition_table
+from sec_assets.warehouse.reader import CachedReader
 from sec_assets.warehouse.readtypes import normalize
 from sec_assets.warehouse.replace import Quirks
 from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
+from sec_assets.warehouse.validate import refuse_bad_frame, refuse_orphans
 
+SESSION_CHECKPOINT = "256MB"  # WAL kept before a checkpoint inside a session (see session())
+_readers: dict[Path, CachedReader] = {}  # path -> this process's kept read connection
+_readers_lock = threading.Lock()
 _held = threading.local()  # paths this thread holds locked: nested use would self-deadlock
 _sessions = threading.local()  # path -> the connection of this thread's open session()
 
@@ -97,6 +103,7 @@ SELECT view_name FROM duckdb_views()
 WHERE schema_name = '{SCHEMA}' AND database_name = current_database() AND NOT internal
 """
 _PRIMARY_KEY = re.compile(r",\s*PRIMARY KEY\s*\([^)]*\)")
+_FOREIGN_KEY = re.compile(r",\s*FOREIGN KEY\s*\([^)]*\)\s*REFERENCES\s*[\w.\"]+\s*\([^)]*\)")
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -131,6 +138,17 @@ class _DuckTx(Tx):
         self.con = con
         self._names = count()
         self._staged: dict[tuple[str, str], pl.DataFrame] = {}
+        self._registered: list[str] = []  # Arrow registrations and temp views to drop
+        self._views: list[str] = []
+
+    def close(self) -> None:
+        """Drop what this transaction registered: inside a session the connection outlives
+        it, and would otherwise keep every staged frame alive (and refuse the names)."""
+        for view in self._views:
+            self.con.execute(f"DROP VIEW IF EXISTS temp.{quote(view)}")
+        for raw in self._registered:
+            self.con.unregister(raw)
+        self._views, self._registered = [], []
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         query, values = bind_params(sql, params, "duckdb")
@@ -157,17 +175,20 @@ class _DuckTx(Tx):
         )
         with _mapped_errors():
             self.con.register(raw, frame)
+            self._registered.append(raw)
             self.con.execute(f"CREATE TEMP VIEW {quote(name)} AS SELECT {casts} FROM {quote(raw)}")
+            self._views.append(name)
 
     def insert(self, info: TableInfo, frame: pl.DataFrame) -> None:
         raw = f"_sec_insert_{next(self._names)}"
         cols = ", ".join(quote(c) for c in frame.columns)
-        with _mapped_errors():  # registrations end with the connection, closed after the tx
+        with _mapped_errors():  # registrations are dropped when the transaction ends
             self.con.register(raw, frame)
+            self._registered.append(raw)
             self.con.execute(
                 f"INSERT INTO {quote(SCHEMA)}.{quote(info.name)} ({cols}) "
                 f"SELECT {cols} FROM {quote(raw)}"
-            )
+            ).fetchall()
 
     def introspect(self) -> list[TableInfo]:
         """The contracts: a table stored per month (a view over ``<name>__*`` tables) takes its
@@ -202,10 +223,11 @@ class _DuckTx(Tx):
         self._staged[(info.name, partition_table(info, values))] = frame
 
     def attach_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
-        """Create the month table from the DEFAULT table's definition (foreign keys, NOT NULL
-        and CHECK constraints) without its primary key, fill it from Arrow (each foreign key
-        checked on insert), add the primary key in one bulk build (duplicates fail the commit),
-        and rebuild the view over every month table."""
+        """Create the month table from the DEFAULT table's definition (NOT NULL and CHECK
+        constraints) without its keys, refuse null and duplicate keys in the frame, fill it from
+        Arrow, check every foreign key of the month in one query (:mod:`.validate`: no index
+        per foreign-key column, no per-row lookup), add the primary key in one bulk build, and
+        rebuild the view over every month table."""
         name = partition_table(info, values)
         frame = self._staged.pop((info.name, name))
         [(template,)] = self.fetch(
@@ -214,12 +236,19 @@ class _DuckTx(Tx):
             {"s": SCHEMA, "t": info.name + DEFAULT_SUFFIX},
         )
         ddl, n = _PRIMARY_KEY.subn("", template)
-        if n != 1 or f"{SCHEMA}.{info.name}{DEFAULT_SUFFIX}(" not in ddl:
+        ddl, n_fk = _FOREIGN_KEY.subn("", ddl)
+        if (
+            n != 1
+            or n_fk != len(info.foreign_keys)
+            or f"{SCHEMA}.{info.name}{DEFAULT_SUFFIX}(" not in ddl
+        ):
             raise WarehouseError(f"unexpected definition of {info.name}{DEFAULT_SUFFIX}: {ddl}")
         ddl = ddl.replace(f"{SCHEMA}.{info.name}{DEFAULT_SUFFIX}(", f"{SCHEMA}.{name}(", 1)
+        refuse_bad_frame(info, values, frame)
         with _mapped_errors():
             self.con.execute(ddl)
         self.insert(replace(info, name=name), frame)
+        refuse_orphans(self, info, values, name)
         pk = ", ".join(quote(c) for c in info.primary_key)
         self.execute(f"ALTER TABLE {quote(SCHEMA)}.{quote(name)} ADD PRIMARY KEY ({pk})")
         self.rebuild_view(info.name)
@@ -288,6 +317,33 @@ class DuckDBWarehouse(Warehouse):
             hint = f"; {disk_hint(code)}" if (code := errno_in_text(str(exc))) else ""
             raise WarehouseConnectionError(f"cannot open {self.path}: {exc}{hint}") from exc
 
+    def keep_reads_open(self) -> None:
+        """From now on, reads outside a session share one read-only connection (for a Dagster
+        step: see :mod:`.reader`) until :meth:`release_reads` or a write of this process."""
+        key = self.path.resolve()
+        with _readers_lock:
+            _readers.setdefault(key, CachedReader(self._open_reader))
+
+    def release_reads(self) -> int:
+        """Close the kept read connection; returns how many times it was opened."""
+        with _readers_lock:
+            reader = _readers.pop(self.path.resolve(), None)
+        if reader is None:
+            return 0
+        reader.release()
+        return reader.opened
+
+    def _open_reader(self) -> tuple[Any, duckdb.DuckDBPyConnection]:
+        lock = file_lock(self.lock_path, exclusive=False, timeout_s=self.lock_timeout_s)
+        lock.__enter__()
+        try:
+            con = self._open(read_only=True)
+            con.execute("SET TimeZone = 'UTC'").fetchall()
+        except BaseException:
+            lock.__exit__(None, None, None)
+            raise
+        return lock, con
+
     @contextmanager
     def session(self) -> Iterator[None]:
         """Every call of this warehouse inside the block, on this thread, shares one read-write
@@ -301,10 +357,14 @@ class DuckDBWarehouse(Warehouse):
             return
         with self._connection(write=True) as con:
             _sessions.cons = {**sessions, key: con}
+            # Commits inside the session only append to the WAL; the file is checkpointed once,
+            # when the session closes (not once per month: each checkpoint rewrites the month).
+            con.execute(f"SET checkpoint_threshold = '{SESSION_CHECKPOINT}'").fetchall()
             try:
                 yield
             finally:
                 _sessions.cons = sessions
+                con.execute("RESET checkpoint_threshold").fetchall()
 
     @contextmanager
     def _connection(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -320,6 +380,9 @@ class DuckDBWarehouse(Warehouse):
                 "transaction): it would wait for its own lock"
             )
         _held.paths = held | {key}
+        reader = _readers.get(key)
+        if write and reader is not None:  # our own shared lock would block our write
+            reader.release()
         try:
             with file_lock(self.lock_path, exclusive=write, timeout_s=self.lock_timeout_s):
                 con = self._open(read_only=not write)
@@ -343,15 +406,26 @@ class DuckDBWarehouse(Warehouse):
     def _transaction(self) -> Iterator[Tx]:
         with self._connection(write=True) as con:
             con.begin()
+            tx = _DuckTx(con)
             try:
-                yield _DuckTx(con)
+                yield tx
             except BaseException:
                 con.rollback()
+                tx.close()
                 raise
-            with _mapped_errors():
-                con.commit()
+            try:
+                with _mapped_errors():
+                    con.commit()
+            finally:  # a failed commit has rolled back already
+                tx.close()
 
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        key = self.path.resolve()
+        reader = _readers.get(key)
+        in_use = key in getattr(_sessions, "cons", {}) or key in getattr(_held, "paths", set())
+        if reader is not None and not in_use:
+            with reader.connection() as con:
+                return _DuckTx(con).fetch_frame(sql, params)
         with self._connection(write=False) as con:
             return _DuckTx(con).fetch_frame(sql, params)
 

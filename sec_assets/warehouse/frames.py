@@ -77,15 +77,21 @@ def conform(frame: pl.DataFrame, info: TableInfo) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def refuse_duplicate_keys(frame: pl.DataFrame, keys: Sequence[str], table: str) -> None:
+def refuse_duplicate_keys(
+    frame: pl.DataFrame,
+    keys: Sequence[str],
+    table: str,
+    scope: Mapping[str, object] | None = None,
+) -> None:
     """An upsert would let one duplicate win silently on DuckDB (Postgres refuses): refuse
-    duplicates up front, on both engines, naming a few."""
+    duplicates up front, on both engines, naming a few (and the partition, e.g. the month)."""
     dupes = frame.filter(frame.select(keys).is_duplicated()).select(keys).unique()
     if dupes.height:
         shown = dupes.head(5).rows()
+        where = f" ({', '.join(f'{k}={v}' for k, v in scope.items())})" if scope else ""
         raise WarehouseIntegrityError(
-            f"{dupes.height} key(s) {tuple(keys)} appear more than once in the frame for "
-            f"silver.{table}, e.g. {shown}"
+            f"duplicate key: {dupes.height} key(s) {tuple(keys)} appear more than once in the "
+            f"frame for silver.{table}{where}, e.g. {shown}; nothing written (rolled back)"
         )
 
 
@@ -116,7 +122,7 @@ def check_step(step: ReplaceStep, tables: Mapping[str, TableInfo]) -> TableInfo:
             raise ValueError(
                 f"the frame for silver.{step.table} lacks primary-key column(s) {missing}"
             )
-        refuse_duplicate_keys(step.frame, info.primary_key, info.name)
+        refuse_duplicate_keys(step.frame, info.primary_key, info.name, step.where)
     elif info.is_parent:
         raise ValueError(f"silver.{step.table} is referenced by foreign keys but has no key")
     return info

@@ -12,7 +12,8 @@ months). Both engines therefore keep a table per month, ``<table>__YYYY_MM``, pl
   trigger), then ATTACHed, which validates the foreign keys with one set-based query. Swaps
   of one table are serialized (SHARE UPDATE EXCLUSIVE, taken first: no deadlock).
 * DuckDB: a view, ``UNION ALL`` of the month tables. A month's table is created with the
-  contract's foreign keys and checks, filled from Arrow, and given its primary key in bulk.
+  contract's NOT NULL and CHECK constraints, filled from Arrow, its foreign keys checked in one
+  query (:mod:`.validate`), and given its primary key in bulk.
 
 Either way the replace of a month drops the old table: no per-row delete either.
 """

@@ -25,6 +25,7 @@ text may quote the DSN.
 from __future__ import annotations
 
 import io
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -47,8 +48,10 @@ from sec_assets.warehouse.params import bind_params
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table, sql_literal
 from sec_assets.warehouse.readtypes import from_pg_text, pg_schema
 from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
+from sec_assets.warehouse.validate import refuse_bad_frame, refuse_orphans
 
 COPY_CHUNK_ROWS = 100_000
+_sessions = threading.local()  # id(warehouse) -> the connection of this thread's session()
 _SCHEMA_LOCK_KEY = 7_240_301  # pg_advisory_xact_lock key serializing ensure_schema
 
 # Partitions of a partitioned table are tables of the schema too: the catalog queries skip
@@ -203,6 +206,7 @@ class _PgTx(Tx):
                 f"INCLUDING CONSTRAINTS, CHECK ({bound}))"
             )
             if frame.height:
+                refuse_bad_frame(info, values, frame)
                 copy_in(cur, f"{quote(SCHEMA)}.{quote(staged)}", frame)
         self._staged[(info.name, partition_table(info, values))] = staged
 
@@ -213,6 +217,7 @@ class _PgTx(Tx):
         (column,) = info.partition_by
         final = partition_table(info, values)
         staged = self._staged.pop((info.name, final))
+        refuse_orphans(self, info, values, staged)  # a clear error, before ATTACH's own check
         with _mapped_errors():
             self.conn.execute(
                 f"ALTER TABLE {quote(SCHEMA)}.{quote(staged)} RENAME TO {quote(final)}"
@@ -271,14 +276,41 @@ class PostgresWarehouse(Warehouse):
         return conn
 
     @contextmanager
-    def get_connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """A psycopg connection (autocommit; use ``with conn.transaction():``), TimeZone UTC."""
+    def session(self) -> Iterator[None]:
+        """Every call of this warehouse inside the block, on this thread, shares one
+        connection (each call still its own transaction): a ranged load or a gold step
+        connects once, not once per call."""
+        key = id(self)
+        sessions: dict[int, psycopg.Connection[Any]] = getattr(_sessions, "cons", {})
+        if key in sessions:
+            yield
+            return
+        with self._connect() as conn:
+            _sessions.cons = {**sessions, key: conn}
+            try:
+                yield
+            finally:
+                _sessions.cons = sessions
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        shared = getattr(_sessions, "cons", {}).get(id(self))
+        if shared is not None:
+            yield shared
+            return
         with self._connect() as conn:
             yield conn
 
     @contextmanager
+    def get_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A psycopg connection (autocommit; use ``with conn.transaction():``), TimeZone UTC;
+        inside :meth:`session`, the session's."""
+        with self._connection() as conn:
+            yield conn
+
+    @contextmanager
     def _transaction(self) -> Iterator[Tx]:
-        with self._connect() as conn, _mapped_errors(), conn.transaction():
+        with self._connection() as conn, _mapped_errors(), conn.transaction():
             yield _PgTx(conn)
 
     def _schema_lock(self, tx: Tx) -> None:

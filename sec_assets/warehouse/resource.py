@@ -16,6 +16,7 @@ from sec_assets.resource_settings import SettingsResource
 from sec_assets.settings_report import describe, field, source
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.connect import connect_warehouse
+from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 
 _ensured: set[str] = set()  # warehouses whose schema this process has ensured
 _ensured_lock = threading.Lock()
@@ -28,9 +29,14 @@ class WarehouseResource(SettingsResource):
     data_dir: str | None = field("data_dir", "Where warehouse.duckdb lives.")
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
+    _in_step: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Inside a run, DuckDB reads share one connection until the step (or in-process
+        run) ends: the file is opened once, not once per query (:mod:`.reader`). The run's
+        log says which engine and where (never the DSN's password)."""
         super().setup_for_execution(context)
+        self._in_step = True
         if context.log is not None:
             s, explicit = self.settings, self.model_dump(exclude_none=True)
             if s.pg_dsn is not None:
@@ -39,6 +45,10 @@ class WarehouseResource(SettingsResource):
                 src = source("data_dir", explicit)
                 where = f"engine=duckdb, file={s.data_dir / 'warehouse.duckdb'} [{src}]"
             context.log.info(f"WarehouseResource settings: {where}")
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if isinstance(self._warehouse, DuckDBWarehouse):
+            self._warehouse.release_reads()
 
     def get_warehouse(self) -> Warehouse:
         """The warehouse, its schema ensured once per process."""
@@ -49,5 +59,7 @@ class WarehouseResource(SettingsResource):
                 if key not in _ensured:
                     warehouse.ensure_schema()
                     _ensured.add(key)
+            if self._in_step and isinstance(warehouse, DuckDBWarehouse):
+                warehouse.keep_reads_open()
             self._warehouse = warehouse
         return self._warehouse

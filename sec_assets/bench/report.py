@@ -1,0 +1,107 @@
+"""BENCH.md: the bench's figures as short Markdown tables (the ones quoted in the README)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _bronze(b: dict[str, Any]) -> list[str]:
+    lines = [
+        "Bronze, one month (2024-08, 744 hours, storm answers) over loopback HTTP:",
+        "",
+        "| concurrency | fetch s | requests/s | rows | MB on disk | bytes/hour |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['concurrency']} | {r['fetch_seconds']} | {r['requests_per_second']} | "
+        f"{r['rows']:,} | {r['bytes_on_disk'] / 1e6:.2f} | {r['bytes_per_hour']:,} |"
+        for r in b["runs"]
+    ]
+    return [*lines, "", f"Collector peak RSS: {b['peak_rss_mb']:.0f} MB.", ""]
+
+
+def _silver(runs: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "Bronze → silver as ranged runs (up to 12 months a run; the first three months a run of "
+        "their own), wall and CPU time (user + sys, this process and its parser):",
+        "",
+        "| engine | months | raw rows | wall s | CPU s | raw rows/s (wall) | raw rows per CPU s "
+        "| write s, first / last month | peak RSS loader / parser |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in runs:
+        first, last = s["write_s_first_last"]
+        lines.append(
+            f"| {s['engine']} | {s['months']} | {s['raw_rows']:,} | {s['seconds']} | "
+            f"{s['cpu_s']} | {s['raw_rows_per_s']:,} | {round(s['raw_rows'] / s['cpu_s']):,} | "
+            f"{first:.2f} / {last:.2f} | "
+            f"{s['peak_rss_mb']:.0f} / {s['parser_peak_rss_mb']:.0f} MB |"
+        )
+    return [*lines, ""]
+
+
+def _flat(runs: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "Cost in history: one month re-loaded as a single-month partition run (fresh process), "
+        "and gold over everything, once 3 months are stored and once all are:",
+        "",
+        "| engine | month | history | month load wall s / CPU s / peak RSS | gold wall s / CPU s |",
+        "|---|---|---|---|---|",
+    ]
+    for s in runs:
+        for label in ("small", "whole"):
+            f = s["flat"][label]
+            p, g = f["probe"], f["gold"]
+            lines.append(
+                f"| {s['engine']} | {p['month']} | {s['history'][label]} months | "
+                f"{p['total_s']} / {p['cpu_s']} / {p['peak_rss_mb']:.0f} MB | "
+                f"{g['seconds']} / {g['cpu_s']} |"
+            )
+    return [*lines, ""]
+
+
+def _gold(runs: list[dict[str, Any]]) -> list[str]:
+    if not runs:
+        return []
+    ids = list(runs[0]["gold"]["per_payload_s"])
+    lines = [
+        "Gold, every payload computed and validated over the whole history loaded (seconds):",
+        "",
+        "| engine | months | all | " + " | ".join(ids) + " |",
+        "|---" * (len(ids) + 3) + "|",
+    ]
+    for s in runs:
+        g = s["gold"]
+        lines.append(
+            f"| {s['engine']} | {s['months']} | {g['seconds']} | "
+            + " | ".join(str(g["per_payload_s"][i]) for i in ids)
+            + " |"
+        )
+    return [*lines, ""]
+
+
+def _accuracy(rows: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "Reconstruction accuracy against the simulator's ground truth:",
+        "",
+        "| month | samples/day | true outages | found | peak error (median / weighted) | "
+        "customer-hours error per region (mean / max) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for a in rows:
+        lines.append(
+            f"| {a['month']} | {a['samples_per_day']} | {int(a['true_outages']):,} | "
+            f"{a['found_share']:.1%} | {a['peak_median_rel_error']:+.1%} / "
+            f"{a['peak_weighted_abs_rel_error']:.1%} | "
+            f"{a['customer_hours_region_mean_abs_rel_error']:.1%} / "
+            f"{a['customer_hours_region_max_abs_rel_error']:.1%} |"
+        )
+    return lines
+
+
+def markdown(report: dict[str, Any]) -> str:
+    runs = report["silver"]
+    lines = [f"Mode: {report['mode']}.", ""]
+    lines += _bronze(report["bronze"]) + _silver(runs) + _flat(runs) + _gold(runs)
+    lines += _accuracy(report["accuracy"])
+    return "\n".join(lines) + "\n"

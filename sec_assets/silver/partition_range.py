@@ -1,0 +1,69 @@
+"""Ranged runs of the monthly silver assets: the Dagster side of :mod:`.ranged`.
+
+A backfill of the monthly silver assets runs as a few runs of up to :data:`MAX_MONTHS_PER_RUN`
+months each (``BackfillPolicy.multi_run``), not one run per month. A run of one partition (the
+schedules, the UI's "Materialize" of a month) still covers exactly that month.
+
+Asset checks stay per month: in a ranged run the asset's step evaluates each check's SQL once
+per month and reports one ``AssetCheckEvaluation`` per partition (:func:`range_check_events`);
+Dagster 1.13 records each against its own partition, and a failing blocking check of any month
+fails the step, which blocks the downstream assets of the whole range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import dagster as dg
+
+from sec_assets.partitions import monthly_partitions
+
+#: A year per run: a backfill of the whole history is ~10 runs. The episodes of a range are
+#: rebuilt from its observations at once (~100k rows a month in memory), so a range is bounded.
+MAX_MONTHS_PER_RUN = 12
+BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_MONTHS_PER_RUN)
+
+
+def partition_keys(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[str]:
+    """The run's monthly partition keys (``YYYY-MM-DD``), one for a single-partition run."""
+    if context.has_partition_key:
+        return [context.partition_key]
+    return list(monthly_partitions.get_partition_keys_in_range(context.partition_key_range))
+
+
+def range_months(context: dg.AssetExecutionContext) -> list[date]:
+    """The first day of each month of the run, in order."""
+    return [date.fromisoformat(k[:10]) for k in partition_keys(context)]
+
+
+def range_check_events(
+    context: dg.AssetExecutionContext,
+    asset: str,
+    evaluate: Callable[[str], list[dg.AssetCheckResult]],
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
+    """In a ranged run, the checks of ``asset`` (declared on it, evaluated in its step) for
+    every month of the range: one evaluation per check and month, recorded on that month's
+    partition, then the output of each check. A failing blocking evaluation of any month fails
+    the step after all are reported, which blocks the downstream assets of the whole range."""
+    specs = {
+        spec.name: spec
+        for spec in context.assets_def.check_specs
+        if spec.asset_key == dg.AssetKey(asset)
+    }
+    for key in partition_keys(context):
+        for result in evaluate(key[:7]):
+            spec = specs[str(result.check_name)]
+            yield dg.AssetCheckEvaluation(
+                asset_key=dg.AssetKey(asset),
+                check_name=spec.name,
+                passed=result.passed,
+                metadata=result.metadata,
+                severity=result.severity,
+                description=result.description,
+                blocking=spec.blocking,
+                partition=key,
+            )
+    for spec in specs.values():
+        output = context.assets_def.get_output_name_for_asset_check_key(spec.key)
+        yield dg.Output(None, output_name=output)

@@ -1,0 +1,97 @@
+"""Set-based integrity of a month's table, checked inside its load's transaction.
+
+A month of ``fact_interrupciones`` is filled in bulk into a table of its own
+(:mod:`.partitions`). Rather than paying a foreign-key lookup per row as it is inserted (and,
+on DuckDB, an index per foreign-key column, rewritten at every checkpoint), the load checks
+the whole month at once before commit:
+
+* :func:`refuse_bad_frame`, before the insert: no null in the primary key or a foreign-key
+  column, no primary key twice (Polars, on the frame);
+* :func:`refuse_orphans`, after the insert: every foreign key of the month's rows resolves —
+  one query, an anti-join per foreign key, ``UNION ALL``-ed.
+
+Either failure raises :class:`WarehouseIntegrityError` naming the table, the month and a few
+offending rows, and the transaction rolls back: no load can commit a broken reference, a
+duplicate or a null key. The DuckDB month tables declare only their primary key (built in bulk
+after the check); Postgres still declares every key and validates them again on ATTACH.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from sec_assets.warehouse.errors import WarehouseIntegrityError
+from sec_assets.warehouse.schema import SCHEMA, TableInfo, quote
+
+if TYPE_CHECKING:
+    from sec_assets.warehouse.base import Tx
+
+SAMPLE = 5
+
+
+def _scope(info: TableInfo, values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{c}={values[c]}" for c in info.partition_by)
+
+
+def _keys(info: TableInfo) -> list[str]:
+    cols = list(info.primary_key)
+    for fk in info.foreign_keys:
+        cols += [c for c in fk.columns if c not in cols]
+    return cols
+
+
+def refuse_bad_frame(info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame) -> None:
+    """Null keys and duplicate primary keys in the month's frame."""
+    keys = [c for c in _keys(info) if c in frame.columns]
+    nulls = frame.filter(pl.any_horizontal(pl.col(keys).is_null())) if keys else frame.clear()
+    if nulls.height:
+        raise WarehouseIntegrityError(
+            f"null key: {nulls.height} row(s) of silver.{info.name} ({_scope(info, values)}) "
+            f"have a null in {keys}, e.g. {nulls.select(keys).head(SAMPLE).rows()}; rolled back"
+        )
+    pk = list(info.primary_key)
+    if pk:
+        dup = frame.filter(pl.struct(pk).is_duplicated())
+        if dup.height:
+            sample = dup.select(pk).unique(maintain_order=True).head(SAMPLE).rows()
+            raise WarehouseIntegrityError(
+                f"duplicate key: {dup.height} row(s) of silver.{info.name} "
+                f"({_scope(info, values)}) share a primary key {pk}, e.g. {sample}; rolled back"
+            )
+
+
+def refuse_orphans(tx: Tx, info: TableInfo, values: Mapping[str, Any], table: str) -> None:
+    """Every foreign key of the rows of ``silver.<table>`` (the month's table) resolves: one
+    query; a few orphans of each key are named."""
+    if not info.foreign_keys:
+        return
+    pk = list(info.primary_key) or list(info.foreign_keys[0].columns)
+    parts = []
+    for i, fk in enumerate(info.foreign_keys):
+        match = " AND ".join(
+            f"r.{quote(rc)} = t.{quote(c)}"
+            for c, rc in zip(fk.columns, fk.ref_columns, strict=True)
+        )
+        shown = ", ".join(f"CAST(t.{quote(c)} AS TEXT)" for c in [*pk, *fk.columns])
+        parts.append(
+            f"(SELECT {i} AS fk, concat_ws(' | ', {shown}) AS row_ FROM "
+            f"{quote(SCHEMA)}.{quote(table)} AS t WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{quote(SCHEMA)}.{quote(fk.ref_table)} AS r WHERE {match}) LIMIT {SAMPLE})"
+        )
+    orphans = tx.fetch(" UNION ALL ".join(parts))
+    if orphans:
+        lines = []
+        for i, fk in enumerate(info.foreign_keys):
+            rows = [r for (n, r) in orphans if n == i]
+            if rows:
+                lines.append(
+                    f"{', '.join(fk.columns)} → silver.{fk.ref_table} "
+                    f"({' | '.join([*pk, *fk.columns])}): {rows}"
+                )
+        raise WarehouseIntegrityError(
+            f"broken reference: rows of silver.{info.name} ({_scope(info, values)}) reference "
+            f"no parent row; rolled back. " + "; ".join(lines)
+        )

@@ -1,0 +1,177 @@
+"""Ranged runs of the monthly silver assets (BackfillPolicy.multi_run), on both engines:
+one run over three months gives the same tables as three single-month runs, checks are
+reported per month, and a month whose rows break a key rolls back alone, naming the month
+and the rows."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from sec_assets.bench.genbronze import write_month
+from sec_assets.bronze.resources import BronzeResource
+from sec_assets.bronze.store import BronzeStore
+from sec_assets.definitions import defs
+from sec_assets.sec_client.resource import SecClientResource
+from sec_assets.silver.load import DIMENSIONS, load_dimension, load_region_customers
+from sec_assets.silver.partition_range import MAX_MONTHS_PER_RUN
+from sec_assets.silver.ranged import (
+    load_observations_range,
+    parse_month,
+    read_caps,
+)
+from sec_assets.silver.ranged import (
+    write_month as write_silver_month,
+)
+from sec_assets.warehouse.base import Warehouse
+from sec_assets.warehouse.errors import WarehouseIntegrityError
+from sec_assets.warehouse.resource import WarehouseResource
+from sec_assets_tests.integration.test_warehouse_support import ENGINES
+
+PER_DAY = 4
+MONTHS = [date(2024, 7, 1), date(2024, 8, 1), date(2024, 9, 1)]
+SILVER = ["region_customers", "snapshot_ledger", "fact_interrupciones", "fact_eventos"]
+CLOCK = datetime(2026, 11, 1, 12)
+
+
+@pytest.fixture(scope="module")
+def bronze_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three months of bronze written directly from the simulator's answers (no HTTP)."""
+    data = tmp_path_factory.mktemp("ranged")
+    for m in MONTHS:
+        write_month(data / "bronze", m, 11, CLOCK, hours_per_day=PER_DAY)
+    return data
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def _resources(engine: str, request: pytest.FixtureRequest, bronze: Path, db_dir: Path) -> dict:
+    dsn = request.getfixturevalue("pg_database") if engine == "postgres" else None
+    return {
+        "sec_client": SecClientResource(base_url="http://127.0.0.1:9"),  # never called
+        "bronze": BronzeResource(data_dir=str(bronze), hours_per_day=PER_DAY),
+        "warehouse": WarehouseResource(data_dir=str(db_dir), pg_dsn=dsn),
+    }
+
+
+def _execute(selection: list[str], resources: dict, tags: dict[str, str] | None, key=None):
+    job = dg.define_asset_job("ranged", selection=selection)
+    resolved = dg.Definitions(
+        assets=defs.assets,
+        asset_checks=defs.asset_checks,
+        jobs=[job],
+        resources={**(defs.resources or {}), **resources},
+    ).resolve_job_def("ranged")
+    return resolved.execute_in_process(partition_key=key, tags=tags, raise_on_error=False)
+
+
+def _tables(wh: Warehouse) -> dict[str, pl.DataFrame]:
+    drop = ["fetched_at", "loaded_at", "first_seen_at"]
+    out = {}
+    for name, order in [
+        ("snapshot_ledger", "hour_key"),
+        ("fact_interrupciones", "hash_id"),
+        ("fact_eventos", "evento_id"),
+        ("region_customers", "month, cut_region"),
+    ]:
+        frame = wh.read(f"SELECT * FROM silver.{name} ORDER BY {order}")
+        out[name] = frame.drop([c for c in drop if c in frame.columns])
+    return out
+
+
+def test_monthly_silver_assets_backfill_a_year_per_run() -> None:
+    for key in SILVER:
+        policy = defs.resolve_assets_def(key).backfill_policy
+        assert policy is not None and policy.max_partitions_per_run == MAX_MONTHS_PER_RUN
+
+
+def test_ranged_run_equals_month_by_month_runs(engine, request, bronze_dir, tmp_path) -> None:
+    dims = ["dim_geografia", "dim_empresa", "dim_tiempo"]
+    ranged = _resources(engine, request, bronze_dir, tmp_path / "ranged")
+    assert _execute(dims, ranged, None).success
+    tags = {
+        "dagster/asset_partition_range_start": "2024-07-01",
+        "dagster/asset_partition_range_end": "2024-09-01",
+    }
+    result = _execute(SILVER, ranged, tags)
+    assert result.success
+    evaluations = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    by_check: dict[str, list[str]] = {}
+    for ev in evaluations:
+        by_check.setdefault(ev.check_name, []).append(ev.partition)
+    assert by_check, "the checks ran"
+    for name, parts in by_check.items():  # each check once per month, on its partition
+        assert sorted(parts) == ["2024-07-01", "2024-08-01", "2024-09-01"], name
+    assert all(ev.passed for ev in evaluations if ev.check_name != "no_degraded_or_empty_hours")
+
+    single = _resources(engine, request, bronze_dir, tmp_path / "single")
+    if engine == "postgres":  # a second throwaway database for the month-by-month load
+        from sec_assets_tests.conftest import pg_throwaway_database
+
+        gen = pg_throwaway_database()
+        single["warehouse"] = WarehouseResource(pg_dsn=next(gen))
+        request.addfinalizer(lambda: next(gen, None))
+    assert _execute(dims, single, None).success
+    for m in MONTHS:
+        assert _execute(SILVER, single, None, key=m.isoformat()).success
+    a = _tables(ranged["warehouse"].get_warehouse())
+    b = _tables(single["warehouse"].get_warehouse())
+    assert a["fact_interrupciones"].height > 3 * 100 * 20 and a["fact_eventos"].height > 1000
+    for name in a:
+        assert a[name].equals(b[name]), name
+
+
+@pytest.fixture
+def loaded(engine, request, bronze_dir, tmp_path) -> tuple[Warehouse, Path]:
+    """A warehouse holding the three months, loaded as one range."""
+    wh = _resources(engine, request, bronze_dir, tmp_path)["warehouse"].get_warehouse()
+    for name in DIMENSIONS:
+        load_dimension(wh, name)
+    customers = BronzeStore(bronze_dir / "bronze", "sec_customers")
+    for m in MONTHS:
+        load_region_customers(wh, customers, m.strftime("%Y-%m"))
+    done = load_observations_range(wh, bronze_dir / "bronze", MONTHS, hours_per_day=PER_DAY)
+    assert sorted(done.loaded) == ["2024-07", "2024-08", "2024-09"] and not done.failed
+    return wh, bronze_dir
+
+
+def _break(facts: pl.DataFrame, how: str) -> tuple[pl.DataFrame, str]:
+    """The month's facts with one row broken; returns the text the error must show."""
+    row = facts.head(1)
+    if how == "broken_reference":
+        bad = row.with_columns(pl.lit(999_999, pl.Int32).alias("geografia_id"))
+        return pl.concat([facts.slice(1), bad]), "999999"
+    if how == "duplicate_key":
+        return pl.concat([facts, row]), row["hash_id"].item()
+    bad = row.with_columns(pl.lit(None, pl.Utf8).alias("empresa_id"))
+    return pl.concat([facts.slice(1), bad]), "null"
+
+
+@pytest.mark.parametrize("how", ["broken_reference", "duplicate_key", "null_key"])
+def test_a_month_breaking_a_key_rolls_back_alone(loaded, how: str) -> None:
+    wh, bronze = loaded
+    before = _tables(wh)
+    august = MONTHS[1]
+    caps = read_caps(wh, [august])["2024-08"]
+    parsed = parse_month(bronze / "bronze", august, caps, PER_DAY)
+    facts, shown = _break(parsed.silver.facts, how)
+    bad = replace(parsed, silver=replace(parsed.silver, facts=facts))
+    with wh.session(), pytest.raises(WarehouseIntegrityError) as err:
+        write_silver_month(wh, bad)
+    text = str(err.value)
+    assert "2024-08" in text and shown in text and "rolled back" in text
+    after = _tables(wh)
+    for name in before:  # the month's ledger and facts are as before: nothing committed
+        assert before[name].equals(after[name]), name
