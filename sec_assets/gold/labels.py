@@ -15,6 +15,8 @@ QUALITY_LABELS: dict[str, str] = {
     "empresa_unknown": "Empresa Desconocida",
     "fecha_fallback": "Fecha de inicio imputada",
     "capped": "Afectados sobre el total regional (acotado)",
+    "region_total_capped": "Suma regional sobre el total de clientes (reducida)",
+    "duplicate_rows": "Filas duplicadas (sumadas)",
     "quarantined": "Respuestas en cuarentena (horas)",
     "hours_failed": "Horas sin respuesta válida",
     "hours_empty": "Horas con respuesta vacía",

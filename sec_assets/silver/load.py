@@ -12,7 +12,7 @@ import polars as pl
 
 from sec_assets.bronze.archive import month_store
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.silver import dims
+from sec_assets.silver import dims, month_checks
 from sec_assets.silver.bronze_reader import MonthAnswers, read_month
 from sec_assets.silver.customers import region_customers
 from sec_assets.silver.events import EVENT_COLUMNS, KEY, reconstruct_events, touching
@@ -69,15 +69,21 @@ def load_observations(
     )
     silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
     with wh.session():  # the catalog read and the write on one connection
-        written = wh.replace_many(
-            [
-                ReplaceStep("snapshot_ledger", silver.ledger, where={"month": month}),
-                ReplaceStep("fact_interrupciones", silver.facts, where={"month": month}),
-                ReplaceStep("guardrail_counts", silver.guardrails, where={"month": month}),
-                ReplaceStep("quarantine", silver.quarantine, where={"month": month}),
-            ]
-        )
+        written = wh.replace_many(observation_steps(silver, month))
     return ObservationsLoad(answers, silver, written)
+
+
+def observation_steps(silver: SilverMonth, month: str) -> list[ReplaceStep]:
+    """What one month's observation load replaces, in one transaction: its ledger, facts,
+    guardrail counts and quarantine, and (emptied) its check verdicts."""
+    where = {"month": month}
+    return [
+        ReplaceStep("snapshot_ledger", silver.ledger, where=where),
+        ReplaceStep("fact_interrupciones", silver.facts, where=where),
+        ReplaceStep("guardrail_counts", silver.guardrails, where=where),
+        ReplaceStep("quarantine", silver.quarantine, where=where),
+        month_checks.forget(month),
+    ]
 
 
 @contextmanager

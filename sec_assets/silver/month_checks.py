@@ -6,7 +6,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import polars as pl
+
 from sec_assets.warehouse.base import Warehouse
+from sec_assets.warehouse.frames import ReplaceStep
+
+SCHEMA: dict[str, pl.DataType] = {
+    "month": pl.Utf8(),
+    "check_name": pl.Utf8(),
+    "asset": pl.Utf8(),
+    "blocking": pl.Boolean(),
+    "passed": pl.Boolean(),
+    "failing_rows": pl.Int64(),
+    "evaluated_at": pl.Datetime("us", "UTC"),
+}
+
+
+def forget(month: str) -> ReplaceStep:
+    """The step that drops the month's verdicts, in the transaction that reloads the month:
+    a run that reloads a month and dies before its checks leaves it unchecked (left out of
+    gold), never with the previous load's verdict."""
+    return ReplaceStep("month_checks", pl.DataFrame(schema=SCHEMA), where={"month": month})
+
 
 DELETE = "DELETE FROM silver.month_checks WHERE month = :month AND check_name = :check_name"
 INSERT = """

@@ -33,10 +33,10 @@ import polars as pl
 
 from sec_assets.bronze.archive import month_store
 from sec_assets.silver.bronze_reader import read_month
+from sec_assets.silver.load import observation_steps
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
-from sec_assets.warehouse.frames import ReplaceStep
 
 PREFETCH = 2  # parsed months queued ahead of the writer (memory: ~2 months of frames)
 #: Fact columns kept per loaded month for the run's metadata (the rest is dropped once written).
@@ -162,15 +162,7 @@ def parsed_months(
 
 def write_month(wh: Warehouse, parsed: ParsedMonth) -> dict[str, int]:
     """The month's ledger, facts, guardrail counts and quarantine, in one transaction."""
-    s, where = parsed.silver, {"month": parsed.month}
-    return wh.replace_many(
-        [
-            ReplaceStep("snapshot_ledger", s.ledger, where=where),
-            ReplaceStep("fact_interrupciones", s.facts, where=where),
-            ReplaceStep("guardrail_counts", s.guardrails, where=where),
-            ReplaceStep("quarantine", s.quarantine, where=where),
-        ]
-    )
+    return wh.replace_many(observation_steps(parsed.silver, parsed.month))
 
 
 def load_observations_range(

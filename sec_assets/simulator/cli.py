@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="hostile answers at 06:00 of fixed days of every month: "
         + ", ".join(f"day {d} {c}" for d, c in HOSTILE_DAYS.items())
-        + " (sec_assets/simulator/hostile.py has the table)",
+        + " (sec_assets/simulator/hostile.py has the table; default: off)",
     )
     serve.add_argument(
         "--hostile-body-bytes",
@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--series-disagree",
         default="",
         metavar="HOURS",
-        help="Get's national figure x1.5 at these hours (e.g. 2024-08-02T10..2024-08-02T12)",
+        help="Get's national figure x1.5 at these hours, e.g. 2024-08-02T10..2024-08-02T12 "
+        "(default: none, Get agrees with GetPorFecha)",
     )
 
     truth = sub.add_parser("truth", help="print the true outages of a month", formatter_class=fmt)

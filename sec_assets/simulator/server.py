@@ -50,6 +50,9 @@ def encode_json(payload: Any) -> bytes:
 class SimHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # never wait for handler threads (a hanging one would block)
+    # The stdlib's listen backlog of 5 resets connections when many clients connect at once
+    # on a loaded machine (two clients x 8 in flight): a real server's backlog is far larger.
+    request_queue_size = 128
 
     def __init__(
         self, address: tuple[str, int], service: SimService, engine: FaultEngine, log: RequestLog

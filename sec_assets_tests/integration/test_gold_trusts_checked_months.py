@@ -6,6 +6,7 @@ gold assets' metadata list the month with the reason."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,12 @@ import dagster as dg
 import pytest
 
 from sec_assets.bronze.resources import BronzeResource
+from sec_assets.bronze.store import BronzeStore
 from sec_assets.demo import GOLD, MONTHLY, UNPARTITIONED, run_selection
 from sec_assets.gold import publish
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
+from sec_assets.silver.load import load_observations
 from sec_assets.simulator import FaultKind, FaultRule, SimConfig, run_simulator
 from sec_assets.warehouse.resource import WarehouseResource
 
@@ -87,3 +90,11 @@ def test_gold_leaves_out_a_month_whose_blocking_check_failed(tmp_path: Path) -> 
     assert (data / "gold/parquet/fact_eventos/year=2024/month=07/data.parquet").is_file()
     assert not stale.exists()
     assert metadata(gold, "recent_30d")["golden_files_removed"] == [BAD]
+
+    # A reload forgets the month's verdicts in its own transaction: a run that reloads a month
+    # and dies before its checks leaves it unchecked (out of gold), not with the old verdict.
+    wh = WarehouseResource(data_dir=str(data)).get_warehouse()
+    verdicts = "SELECT COUNT(*) AS n FROM silver.month_checks WHERE month = :month"
+    assert wh.read(verdicts, {"month": GOOD})["n"].item() > 0
+    load_observations(wh, BronzeStore(data / "bronze", "sec_snapshots"), date(2024, 7, 1))
+    assert wh.read(verdicts, {"month": GOOD})["n"].item() == 0

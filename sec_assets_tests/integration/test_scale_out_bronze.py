@@ -51,7 +51,9 @@ def fetch_with_two_clients(sim, data: Path, rate: float, shared: bool) -> list[f
         async with SecClient(settings, breaker) as client:
             results = await asyncio.gather(*(client.fetch_snapshot(h) for h in part))
         assert all(r.ok for r in results)
-        return [a.fetched_at.timestamp() for r in results for a in r.attempts]
+        # First attempts: a retry after a transport error on a loaded machine is not a send
+        # the schedule planned.
+        return [r.attempts[0].fetched_at.timestamp() for r in results]
 
     async def both() -> list[float]:
         a, b = await asyncio.gather(one_client(hours[:20]), one_client(hours[20:]))

@@ -111,3 +111,11 @@ def test_valid_rows_pass() -> None:
     label = QUALITY_LABELS["geo_unknown"]
     quality = pl.DataFrame([{"category": label, "count": 1, "percentage": 0.1}])
     assert validate_payload("eda_quality_stats", quality)[0]["category"] == "Geografía Desconocida"
+
+
+def test_every_guardrail_has_a_readable_label() -> None:
+    """A guardrail added to silver must get its Spanish label before gold can publish it."""
+    from sec_assets.gold.labels import QUALITY_LABELS
+    from sec_assets.silver.guardrails import GUARDRAILS
+
+    assert set(GUARDRAILS) <= set(QUALITY_LABELS)
