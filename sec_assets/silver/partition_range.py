@@ -12,6 +12,7 @@ fails the step, which blocks the downstream assets of the whole range.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import date
 
@@ -23,6 +24,9 @@ from sec_assets.partitions import monthly_partitions
 #: rebuilt from its observations at once (~100k rows a month in memory), so a range is bounded.
 MAX_MONTHS_PER_RUN = 12
 BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_MONTHS_PER_RUN)
+# `backfill_policy=` on an asset is a beta parameter in Dagster 1.13, used knowingly; its
+# warning (printed at every import of the code location) is silenced for that parameter only.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 
 def partition_keys(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[str]:
