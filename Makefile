@@ -34,7 +34,7 @@ demo: install ## Run the main job end to end against the local SEC simulator
 	$(BIN)/python -m sec_assets.demo
 
 test: install ## Run the test suite (unit + integration on real HTTP, DuckDB, Postgres)
-	$(BIN)/python -m pytest -q --durations=20
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=20
 
 ui: install ## Dagster UI and daemon on http://127.0.0.1:3000 (PORT=…; loads .env if present)
 	@$(LOAD_ENV); \
