@@ -13,6 +13,7 @@ import dagster as dg
 
 from sec_assets.bronze.import_assets import ARCHIVE_ENV
 from sec_assets.bronze.resources import BronzeResource
+from sec_assets.silver.national import CHECK_NAME
 from sec_assets.simulator import SimConfig
 from sec_assets.simulator.seed_archive import metadata_of, sim_points, write_archive
 from sec_assets.simulator.service import SimService
@@ -30,7 +31,7 @@ CROSSCHECK_ASSETS = [
     "sec_national_series",
     "national_hourly",
 ]
-CHECK = "national_series_agrees_with_hourly_sums"
+CHECK = CHECK_NAME
 
 
 @dataclass

@@ -17,6 +17,7 @@ import pytest
 
 from sec_assets_tests.browser.conftest import dagster_dev
 from sec_assets_tests.browser.harness import DagsterUI
+from sec_assets_tests.browser.test_ui import SELECTION as UI_SELECTION
 from sec_assets_tests.conftest import pg_throwaway_database
 
 pytestmark = pytest.mark.browser
@@ -24,18 +25,7 @@ pytestmark = pytest.mark.browser
 MONTHS = ["2024-05-01", "2024-06-01"]
 # What a user selects in the global asset graph: every monthly asset from bronze to the golden
 # Parquet, and the silver dimensions the facts reference.
-SELECTION = [
-    "dim_geografia",
-    "dim_empresa",
-    "dim_tiempo",
-    "sec_snapshots",
-    "sec_customers",
-    "region_customers",
-    "snapshot_ledger",
-    "fact_interrupciones",
-    "fact_eventos",
-    "golden_eventos",
-]
+SELECTION = [*UI_SELECTION, "golden_eventos"]
 # Normal duration: the backfill finishes in ~1-2 min on an idle 2-core machine.
 BACKFILL_TIMEOUT_S = 600
 DONE = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
