@@ -31,7 +31,7 @@ install: $(STAMP) ## Create .venv and install sec_assets with its dev tools
 	else cp config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml; fi
 
 demo: install ## Run the main job end to end against the local SEC simulator
-	$(BIN)/python -m sec_assets.demo
+	$(BIN)/python -m sec_tools.demo
 
 test: install ## Run the test suite (unit + integration on real HTTP, DuckDB, Postgres)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=20
@@ -42,21 +42,21 @@ ui: install ## Dagster UI and daemon on http://127.0.0.1:3000 (PORT=…; loads .
 	exec $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
 
 bench: install ## Quick bench (3 months): bronze speed, bronze → silver → gold, accuracy; writes bench_out/
-	$(BIN)/python -m sec_assets.bench
+	$(BIN)/python -m sec_tools.bench
 
 bench-full: install ## Full bench: 12 months on DuckDB and Postgres, then 2017 → today on DuckDB
-	$(BIN)/python -m sec_assets.bench --full
+	$(BIN)/python -m sec_tools.bench --full
 
 lint: install ## ruff (lint + format check) and mypy
-	$(BIN)/ruff check sec_assets sec_assets_tests
-	$(BIN)/ruff format --check sec_assets sec_assets_tests
-	$(BIN)/mypy sec_assets
+	$(BIN)/ruff check sec_assets sec_sim sec_tools sec_assets_tests
+	$(BIN)/ruff format --check sec_assets sec_sim sec_tools sec_assets_tests
+	$(BIN)/mypy
 
 check: install ## Materialize a month bronze → gold from the simulator and run every asset check
 	$(BIN)/dagster definitions validate -w workspace.yaml
-	$(BIN)/python -m sec_assets.checkrun 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
-	$(BIN)/python -m sec_assets.checkrun --faults 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
-	$(BIN)/python -m sec_assets.checkrun --hostile 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
+	$(BIN)/python -m sec_tools.checkrun 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
+	$(BIN)/python -m sec_tools.checkrun --faults 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
+	$(BIN)/python -m sec_tools.checkrun --hostile 2>checkrun.log || { tail -50 checkrun.log; exit 1; }
 
 sim: install ## SEC simulator: SEC_BASE_URL=http://127.0.0.1:8765/INTONLINEv1/ClientesAfectados (SIM_PORT=…)
 	@echo "SEC simulator: SEC_BASE_URL=http://127.0.0.1:$(SIM_PORT)/INTONLINEv1/ClientesAfectados"

@@ -31,7 +31,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def sim():
     """A fresh SEC simulator on loopback (real HTTP), current era, seed 7."""
-    from sec_assets.simulator import SimConfig, run_simulator
+    from sec_sim import SimConfig, run_simulator
 
     with run_simulator(SimConfig(seed=7)) as handle:
         yield handle

@@ -1,6 +1,6 @@
 """The investment payloads: SEIA energy projects (silver.seia_projects) against the outages.
 
-- ``eda_projects_dist``: energy projects per region (``dbt_like_sql/gold/eda_projects_dist.sql``);
+- ``eda_projects_dist``: energy projects per region (``dbt_like_sql/models/eda_projects_dist.sql``);
 - ``investment_roi``: per region, customers affected, approved MMUSD, ``efficiency_ratio`` =
   customers affected per MMUSD approved (the dashboard's "Clientes / M$ USD") and a maturity
   note (``investment_roi.sql`` states the formulas). A region without approved investment (or

@@ -1,4 +1,4 @@
-"""Running the gold SQL models (``dbt_like_sql/gold/<name>.sql``: one SELECT per file, the file
+"""Running the gold SQL models (``dbt_like_sql/models/<name>.sql``: one SELECT per file, the file
 name is the model's name) on either engine. A model reads the monthly silver tables as
 ``checked.<table>``: only the months whose blocking checks passed (:mod:`.trusted`)."""
 
@@ -11,7 +11,7 @@ import polars as pl
 
 from sec_assets.warehouse.base import Warehouse
 
-GOLD_SQL = Path(__file__).resolve().parents[2] / "dbt_like_sql" / "gold"
+GOLD_SQL = Path(__file__).resolve().parents[2] / "dbt_like_sql" / "models"
 
 
 @cache

@@ -3,7 +3,7 @@
 Public API::
 
     wh = connect_warehouse(load_settings())      # Postgres if SEC_PG_DSN, else DuckDB file
-    wh.ensure_schema()                            # schemas silver, gold + dbt_like_sql/silver
+    wh.ensure_schema()                            # schemas silver, gold + dbt_like_sql/contracts
     wh.replace_partition("region_customers", frame, where={"month": "2024-01"})
     wh.replace_many([ReplaceStep("snapshot_ledger", ledger, where={"month": m}),
                      ReplaceStep("fact_interrupciones", facts, where={"month": m})])

@@ -6,7 +6,7 @@ Polars with the dtypes the query's column types call for. Each call uses its own
 (autocommit, ``TimeZone`` UTC) and one transaction, so concurrent monthly loads only touch
 their own month's rows.
 
-fact_interrupciones is LIST-partitioned by month (``dbt_like_sql/silver/postgres/``): a
+fact_interrupciones is LIST-partitioned by month (``dbt_like_sql/contracts/postgres/``): a
 month's load fills a new table by COPY and ATTACHes it (:mod:`.partitions`); the catalog
 queries skip partitions, so callers see the parent only.
 

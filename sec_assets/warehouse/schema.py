@@ -1,4 +1,4 @@
-"""The silver contracts (``dbt_like_sql/silver/*.sql``) and what the catalog says about them.
+"""The silver contracts (``dbt_like_sql/contracts/*.sql``) and what the catalog says about them.
 
 Each file holds one ``CREATE TABLE IF NOT EXISTS silver.<file name>``. They are executed in
 dependency order, derived from their ``REFERENCES silver.<table>`` clauses (parents first,
@@ -36,8 +36,8 @@ def stored_per_month(sql: str) -> bool:
 
 
 def default_sql_dir() -> Path:
-    """``<repo>/dbt_like_sql/silver``, beside the (editable-installed) ``sec_assets`` package."""
-    return Path(sec_assets.__file__).resolve().parents[1] / "dbt_like_sql" / SCHEMA
+    """``<repo>/dbt_like_sql/contracts``, beside the (editable-installed) ``sec_assets`` package."""
+    return Path(sec_assets.__file__).resolve().parents[1] / "dbt_like_sql" / "contracts"
 
 
 def ordered_ddl(sql_dir: Path | None = None, engine: str | None = None) -> list[tuple[str, str]]:

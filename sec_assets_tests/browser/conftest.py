@@ -65,7 +65,7 @@ def _env(home: Path, data: Path, base_url: str) -> dict[str, str]:
 def dagster_dev(extra_env: dict[str, str] | None = None) -> Iterator[DagsterUI]:
     """``make ui`` on a temporary DAGSTER_HOME and data folder, fed by the simulator;
     ``extra_env`` adds settings of the runs (e.g. ``SEC_PG_DSN``)."""
-    from sec_assets.simulator import SimConfig, run_simulator
+    from sec_sim import SimConfig, run_simulator
 
     with (
         tempfile.TemporaryDirectory(prefix="sec_ui_", ignore_cleanup_errors=True) as tmp,

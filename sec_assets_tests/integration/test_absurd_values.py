@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 
 from sec_assets.bronze.resources import BronzeResource
-from sec_assets.demo import run_selection
 from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.simulator import FaultRule, SimConfig, run_simulator
 from sec_assets.warehouse.resource import WarehouseResource
+from sec_sim import FaultRule, SimConfig, run_simulator
+from sec_tools.demo import run_selection
 
 MONTH = "2024-07-01"
 PER_DAY = 4  # hours 00, 06, 12, 18

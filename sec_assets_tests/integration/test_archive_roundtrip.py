@@ -32,8 +32,8 @@ from sec_assets.sec_client.client import Attempt, SecClient
 from sec_assets.silver.bronze_reader import read_month
 from sec_assets.silver.customers import region_customers
 from sec_assets.silver.transform import build_month
-from sec_assets.simulator import SimConfig, run_simulator
 from sec_assets_tests.conftest import fast_settings
+from sec_sim import SimConfig, run_simulator
 
 MONTH, START = "2024-08", date(2024, 8, 1)
 NOW = datetime(2025, 11, 20, 12, tzinfo=UTC)  # 2024-08 is 15 months back

@@ -25,8 +25,8 @@ from sec_assets.sec_client.breaker import BreakerState, CircuitBreaker, Persiste
 from sec_assets.sec_client.client import SecClient
 from sec_assets.sec_client.errors import SecCircuitOpenError
 from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.simulator import FaultRule
 from sec_assets_tests.conftest import fast_settings
+from sec_sim import FaultRule
 
 NOW = datetime(2024, 9, 10, tzinfo=UTC)
 HOURS = [LocalHour(date(2024, 8, 2), h) for h in range(6)]

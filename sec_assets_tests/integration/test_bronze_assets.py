@@ -19,7 +19,7 @@ from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore, read_envelope
 from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.simulator import FaultRule
+from sec_sim import FaultRule
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -21,8 +21,8 @@ from sec_assets.sec_client import client as client_module
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.simulator import FaultRule
 from sec_assets_tests.conftest import fast_settings
+from sec_sim import FaultRule
 
 PARTITION, MONTH, HOURS = "2024-08-01", "2024-08", 124  # 4 hours a day
 

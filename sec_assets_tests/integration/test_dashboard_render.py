@@ -18,10 +18,10 @@ import pytest
 from sec_assets.gold.charts import chart_lines
 from sec_assets.gold.contract import CONTRACT, RESEARCH_IDS, region_names
 from sec_assets.gold.payloads import ROW_MODELS
-from sec_assets.simulator import SimConfig, run_simulator
 from sec_assets.warehouse import DuckDBWarehouse, Warehouse
 from sec_assets_tests import dashboard_charts as dash
 from sec_assets_tests.history import build_gold, collect, load_silver, months_from
+from sec_sim import SimConfig, run_simulator
 
 MONTHS = months_from(date(2023, 11, 1), 16)
 HOURS_PER_DAY = 1  # midnight: ~750 requests in all

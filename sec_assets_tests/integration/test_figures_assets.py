@@ -10,13 +10,13 @@ import pytest
 
 from sec_assets.bronze.importer import import_archive
 from sec_assets.bronze.resources import BronzeResource
-from sec_assets.demo import run_selection
 from sec_assets.gold.figures import FIGURES
 from sec_assets.silver.figures import month_picture, picture_path
-from sec_assets.simulator import SimConfig
-from sec_assets.simulator.seed_archive import metadata_of, sim_points, write_archive
-from sec_assets.simulator.service import SimService
 from sec_assets.warehouse.resource import WarehouseResource
+from sec_sim import SimConfig
+from sec_sim.seed_archive import metadata_of, sim_points, write_archive
+from sec_sim.service import SimService
+from sec_tools.demo import run_selection
 
 PNG = b"\x89PNG\r\n\x1a\n"
 DIMS = ["dim_geografia", "dim_empresa", "dim_tiempo"]

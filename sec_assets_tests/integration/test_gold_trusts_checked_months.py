@@ -15,13 +15,13 @@ import pytest
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.demo import GOLD, MONTHLY, UNPARTITIONED, run_selection
 from sec_assets.gold import publish
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.silver.load import load_observations
-from sec_assets.simulator import FaultKind, FaultRule, SimConfig, run_simulator
 from sec_assets.warehouse.resource import WarehouseResource
+from sec_sim import FaultKind, FaultRule, SimConfig, run_simulator
+from sec_tools.demo import GOLD, MONTHLY, UNPARTITIONED, run_selection
 
 GOOD, BAD = "2024-07", "2024-08"
 # 12 of the 124 sampled hours of 2024-08 fail (coverage 90% < 95%), spread out so that the

@@ -16,16 +16,16 @@ import pytest
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore, read_envelope
-from sec_assets.demo import run_selection
 from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.simulator import SimConfig, run_simulator
-from sec_assets.simulator.hostile import (
+from sec_assets.warehouse.resource import WarehouseResource
+from sec_sim import SimConfig, run_simulator
+from sec_sim.hostile import (
     FAILED_CASES,
     SCHEMA_ERROR_CASES,
     hostile_hours,
     warm_up,
 )
-from sec_assets.warehouse.resource import WarehouseResource
+from sec_tools.demo import run_selection
 
 PER_DAY = 4  # 00, 06, 12, 18: the hostile hours (06) are sampled; 124 requests a month
 PARTITION, MONTH = "2024-08-01", "2024-08"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sec_assets.simulator.hostile import HOSTILE_DAYS, hostile_hours
+from sec_sim.hostile import HOSTILE_DAYS, hostile_hours
 
 REPO = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "collector", "Echoed-Proxy-Secret-42"

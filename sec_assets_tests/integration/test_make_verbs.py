@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sec_assets.simulator.config import DEFAULT_PREFIX
+from sec_sim.config import DEFAULT_PREFIX
 
 REPO = Path(__file__).resolve().parents[2]
 SIM_URL = f"http://127.0.0.1:8765{DEFAULT_PREFIX}"

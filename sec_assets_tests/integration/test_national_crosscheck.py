@@ -12,12 +12,12 @@ import pytest
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore, read_envelope
-from sec_assets.demo import run_selection
-from sec_assets.demo_history import CHECK, CROSSCHECK_ASSETS
 from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.simulator import FaultRule, SimConfig, run_simulator
-from sec_assets.simulator.timeutil import chile_now
 from sec_assets.warehouse.resource import WarehouseResource
+from sec_sim import FaultRule, SimConfig, run_simulator
+from sec_sim.timeutil import chile_now
+from sec_tools.demo import run_selection
+from sec_tools.demo_history import CHECK, CROSSCHECK_ASSETS
 
 DIMS = ["dim_geografia", "dim_empresa", "dim_tiempo"]
 MONTH_ASSETS = CROSSCHECK_ASSETS  # what the demo cross-checks, the same selection

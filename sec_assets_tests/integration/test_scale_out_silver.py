@@ -33,9 +33,9 @@ from sec_assets.silver.load import (
     load_observations,
     load_region_customers,
 )
-from sec_assets.simulator import SimConfig, run_simulator
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets_tests.conftest import fast_settings
+from sec_sim import SimConfig, run_simulator
 
 REPO = Path(__file__).resolve().parents[2]
 MONTHS = ["2024-07", "2024-08", "2024-09"]

@@ -18,8 +18,8 @@ from sec_assets.sec_client.errors import (
     SecSchemaError,
     SecTransportError,
 )
-from sec_assets.simulator import FaultRule
 from sec_assets_tests.conftest import fast_settings
+from sec_sim import FaultRule
 
 HOUR = LocalHour(date(2024, 8, 2), 12)
 

@@ -21,11 +21,11 @@ from sec_assets.bronze.store import BronzeStore, body_bytes, read_envelope
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.silver.load import load_observations
-from sec_assets.simulator import SimConfig
-from sec_assets.simulator.seed_archive import metadata_of, point, sim_points, write_archive
-from sec_assets.simulator.service import SimService
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets_tests.conftest import fast_settings
+from sec_sim import SimConfig
+from sec_sim.seed_archive import metadata_of, point, sim_points, write_archive
+from sec_sim.service import SimService
 
 FAILED = ["2024-07-03T06", "2024-07-10T12"]
 
@@ -219,7 +219,7 @@ def _vm_hwm_kb(stderr: str) -> int:
 @pytest.mark.bigdata
 @pytest.mark.timeout(900)
 def test_a_200_mb_archive_imports_in_bounded_memory(tmp_path: Path):
-    from sec_assets.simulator.seed_archive import write_bulk_archive
+    from sec_sim.seed_archive import write_bulk_archive
 
     path = tmp_path / "checkpoint_2023.json"
     size = write_bulk_archive(path, 2023, 320)

@@ -13,7 +13,7 @@ from sec_assets.silver.checks import CHECKS, run_check
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql" / "silver"
+SQL_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql" / "contracts"
 MONTH = "2024-08"
 
 VALID = [

@@ -13,7 +13,6 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from sec_assets.bench.genbronze import write_month
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.definitions import defs
@@ -32,6 +31,7 @@ from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.resource import WarehouseResource
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
+from sec_tools.bench.genbronze import write_month
 
 PER_DAY = 4
 MONTHS = [date(2024, 7, 1), date(2024, 8, 1), date(2024, 9, 1)]

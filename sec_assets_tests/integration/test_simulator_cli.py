@@ -15,14 +15,14 @@ import httpx
 import polars as pl
 import pytest
 
-from sec_assets.simulator import SimConfig, SimService, truth_events
-from sec_assets.simulator.server import encode_json
-from sec_assets.simulator.timeutil import hour_index
+from sec_sim import SimConfig, SimService, truth_events
+from sec_sim.server import encode_json
+from sec_sim.timeutil import hour_index
 
 
 def sec_sim() -> list[str]:
     script = Path(sys.executable).with_name("sec-sim")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sec_assets.simulator.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sec_sim.cli"]
 
 
 @pytest.fixture(scope="module")

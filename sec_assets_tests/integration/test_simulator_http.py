@@ -13,7 +13,7 @@ import httpx
 import polars as pl
 import pytest
 
-from sec_assets.simulator import (
+from sec_sim import (
     CURRENT_FIELDS,
     LEGACY_FIELDS,
     FaultRule,
@@ -22,7 +22,7 @@ from sec_assets.simulator import (
     run_simulator,
     truth_hourly,
 )
-from sec_assets.simulator.timeutil import local_to_utc
+from sec_sim.timeutil import local_to_utc
 
 CLOCK = datetime(2026, 11, 20, 9, 30)
 LEGACY_HOUR = {"anho": 2024, "mes": 8, "dia": 2, "hora": 12}  # before the cutover: legacy

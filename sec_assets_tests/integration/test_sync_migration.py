@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 pytestmark = pytest.mark.postgres
 
 MIGRATION = (
-    Path(__file__).resolve().parents[2] / "dbt_like_sql" / "supabase" / "001_dashboard_stats.sql"
+    Path(__file__).resolve().parents[2] / "dbt_like_sql" / "migrations" / "001_dashboard_stats.sql"
 )
 SUPABASE_ROLES = ("anon", "authenticated", "service_role")
 PUBLIC_ROLES = ("anon", "authenticated")

@@ -101,7 +101,7 @@ def test_keys_are_enforced(seeded: Warehouse) -> None:
 
 
 def test_each_engine_stores_the_same_contract(seeded: Warehouse, tmp_path) -> None:
-    """An engine's own version of a contract (dbt_like_sql/silver/postgres/) has the shared
+    """An engine's own version of a contract (dbt_like_sql/contracts/postgres/) has the shared
     file's columns, types and foreign keys; only keys and storage may differ."""
     shared = tmp_path / "shared"  # the shared contracts alone, without engine versions
     shared.mkdir()

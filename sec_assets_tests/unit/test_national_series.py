@@ -54,9 +54,9 @@ def test_html_is_an_invalid_body():
 def test_simulator_get_sums_getporfecha_and_can_be_told_to_disagree():
     from datetime import datetime
 
-    from sec_assets.simulator import SimConfig
-    from sec_assets.simulator.service import SimService
-    from sec_assets.simulator.timeutil import hour_index
+    from sec_sim import SimConfig
+    from sec_sim.service import SimService
+    from sec_sim.timeutil import hour_index
 
     clock = datetime(2024, 8, 3, 12)
     plain = SimService(SimConfig(seed=1, clock=clock, series_days=2))

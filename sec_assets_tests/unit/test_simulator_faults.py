@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from sec_assets.simulator import FaultKind, FaultRule
-from sec_assets.simulator.cli import parse_fault
-from sec_assets.simulator.faults import FaultEngine
-from sec_assets.simulator.mutations import UNKNOWN_COMUNAS, mutate
+from sec_sim import FaultKind, FaultRule
+from sec_sim.cli import parse_fault
+from sec_sim.faults import FaultEngine
+from sec_sim.mutations import UNKNOWN_COMUNAS, mutate
 
 ROWS = [
     {"NOMBRE_REGION": "Metropolitana", "NOMBRE_COMUNA": f"Comuna {i}", "CLIENTES_AFECTADOS": i}

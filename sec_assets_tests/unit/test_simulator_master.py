@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sec_assets.simulator.master import load_master, normalize_name
+from sec_sim.master import load_master, normalize_name
 
 
 def test_seeds_give_16_regions_346_comunas_and_about_8m_customers() -> None:

@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import pytest
 
-from sec_assets.simulator import CURRENT_FIELDS, LEGACY_FIELDS, SimConfig, SimService, truth_hourly
-from sec_assets.simulator.master import load_master
-from sec_assets.simulator.service import BadRequest, hour_of_body
-from sec_assets.simulator.timeutil import hour_index
+from sec_sim import CURRENT_FIELDS, LEGACY_FIELDS, SimConfig, SimService, truth_hourly
+from sec_sim.master import load_master
+from sec_sim.service import BadRequest, hour_of_body
+from sec_sim.timeutil import hour_index
 
 LATE_CLOCK = datetime(2027, 6, 1, 12, 0)
 STORM = datetime(2024, 8, 2, 12)

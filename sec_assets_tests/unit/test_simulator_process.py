@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from sec_assets.simulator import SimConfig, SimService, truth_events, truth_hourly
-from sec_assets.simulator.background import background_outages
-from sec_assets.simulator.master import load_master
-from sec_assets.simulator.server import encode_json
-from sec_assets.simulator.storms import storm_outages, storm_plans
-from sec_assets.simulator.table import month_outages
-from sec_assets.simulator.timeutil import exists_locally, hour_index, is_nonexistent
+from sec_sim import SimConfig, SimService, truth_events, truth_hourly
+from sec_sim.background import background_outages
+from sec_sim.master import load_master
+from sec_sim.server import encode_json
+from sec_sim.storms import storm_outages, storm_plans
+from sec_sim.table import month_outages
+from sec_sim.timeutil import exists_locally, hour_index, is_nonexistent
 
 LATE_CLOCK = datetime(2027, 6, 1, 12, 0)  # every hour asked below is final (no revision)
 

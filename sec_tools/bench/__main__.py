@@ -1,0 +1,120 @@
+"""``make bench`` (quick: 3 months) and ``make bench-full`` (12 months on both engines, then
+the whole 2017 → today history on DuckDB): bronze speed and size; bronze → silver → gold as
+ranged runs, wall and CPU time; the cost of one month and of gold at a short and at the whole
+history; reconstruction accuracy. Bronze for the history is written directly from the
+simulator's answers (``bench/genbronze.py``, cached in ``bench_out/history``). Writes
+``bench_out/bench.json`` and ``bench_out/BENCH.md`` and prints them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sec_tools.bench.accuracy import bench_accuracy
+from sec_tools.bench.bronze import bench_bronze, months_between
+from sec_tools.bench.genbronze import generate
+from sec_tools.bench.overhead import bench_overhead
+from sec_tools.bench.overhead import markdown as overhead_markdown
+from sec_tools.bench.report import markdown
+from sec_tools.bench.seed_import import bench_seed_import, seed_import_markdown
+from sec_tools.bench.simproc import simulator_process
+
+OUT = Path("bench_out")
+QUICK = (date(2024, 7, 1), 3)  # 2024-07 … 09: the storm month and its neighbours
+YEAR = (date(2024, 3, 1), 12)  # 2024-03 … 2025-02: a winter of storms and a quiet summer
+FULL = (date(2017, 1, 1), 119)  # the whole history, 2017-01 … 2026-11
+ACCURACY_QUICK = [date(2024, 8, 1)]
+ACCURACY_FULL = [date(2024, 8, 1), date(2025, 2, 1)]  # storm month, quiet month
+SEED = 42
+PG_ADMIN = os.environ.get("SEC_BENCH_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def throwaway_pg():
+    import psycopg
+
+    name = f"sec_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        print(f"Postgres not reachable, skipping its figures: {' '.join(str(exc).split())}")
+        yield None
+        return
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def silver_run(data: Path, dsn: str | None, first: date, months: int) -> dict[str, Any]:
+    """bench.silver in its own process (its peak memory is this run's alone)."""
+    cmd = [sys.executable, "-m", "sec_tools.bench.silver", "--data", str(data)]
+    cmd += ["--first", first.strftime("%Y-%m"), "--months", str(months)]
+    db = f"bench_{uuid.uuid4().hex[:6]}.duckdb"
+    cmd += ["--dsn", dsn] if dsn else ["--db", db]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"silver bench failed: {proc.stderr[-3000:]}")
+    for leftover in data.glob(f"{db}*"):  # this run's warehouse only
+        leftover.unlink()
+    out = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    out["process_s"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    full = "--full" in (argv if argv is not None else sys.argv[1:])
+    OUT.mkdir(exist_ok=True)
+    history = (OUT / "history").resolve()
+    plan = [YEAR, FULL] if full else [QUICK]
+    report: dict[str, Any] = {"mode": "full" if full else "quick", "silver": []}
+    with simulator_process(SEED) as base_url:
+        print("bronze: one month at concurrency 1, 4, 8 …", flush=True)
+        report["bronze"] = bench_bronze(base_url)
+        print("run overhead: one month through `dagster asset materialize` …", flush=True)
+        report["overhead"] = bench_overhead(base_url)
+    wanted = sorted({m for first, n in plan for m in months_between(first, n)})
+    print(f"history: {len(wanted)} months of bronze into {history} (cached) …", flush=True)
+    t0 = time.perf_counter()
+    generate(history / "bronze", wanted, SEED)
+    report["history"] = {"months": len(wanted), "seconds": round(time.perf_counter() - t0, 1)}
+    for first, n in plan:
+        print(f"silver on DuckDB, {n} months …", flush=True)
+        report["silver"].append(silver_run(history, None, first, n))
+        if n > 12:
+            continue  # the whole history: DuckDB only
+        with throwaway_pg() as dsn:
+            if dsn:
+                print(f"silver on Postgres, {n} months …", flush=True)
+                report["silver"].append(silver_run(history, dsn, first, n))
+    print("accuracy …", flush=True)
+    report["accuracy"] = bench_accuracy(history, ACCURACY_FULL if full else ACCURACY_QUICK, SEED)
+    print("seed-archive import …", flush=True)
+    report["seed_import"] = bench_seed_import()
+    (OUT / "bench.json").write_text(json.dumps(report, indent=2, default=str))
+    md = "\n".join(
+        [
+            markdown(report),
+            overhead_markdown(report["overhead"]),
+            seed_import_markdown(report["seed_import"]),
+        ]
+    )
+    (OUT / "BENCH.md").write_text(md)
+    print()
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

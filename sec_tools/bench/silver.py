@@ -1,0 +1,225 @@
+"""Silver: bronze → silver → gold over a long history on one engine, exactly as the assets run
+it: ranged runs (``sec_assets.silver.ranged``, as a backfill runs them), and single-month runs
+in fresh processes (``sec_assets.silver.load``, as a partition run) to show the cost of a month
+does not grow with the history. Run in its own process per engine so that peak memory is this
+engine's alone; prints one JSON line.
+
+    python -m sec_tools.bench.silver --data DIR --first 2024-01 --months 12 [--dsn DSN]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from sec_assets.bronze.store import BronzeStore
+from sec_assets.gold.assets import COMPUTE
+from sec_assets.gold.payloads import validate_payload
+from sec_assets.gold.seia import load_seia
+from sec_assets.gold.seia_assets import SAMPLE as SEIA_SAMPLE
+from sec_assets.silver.load import (
+    DIMENSIONS,
+    load_dimension,
+    load_events,
+    load_observations,
+    load_region_customers,
+)
+from sec_assets.silver.ranged import load_observations_range, range_bounds
+from sec_assets.warehouse.base import Warehouse
+from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
+from sec_assets.warehouse.postgres_engine import PostgresWarehouse
+from sec_tools.bench.bronze import months_between
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process, MB. Linux: VmHWM, which starts afresh at exec
+    (ru_maxrss carries the parent's peak into a child made by fork + exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
+    """One month, as a partition run of the silver assets does it."""
+    snaps = BronzeStore(data / "bronze", "sec_snapshots")
+    custs = BronzeStore(data / "bronze", "sec_customers")
+    key = m.strftime("%Y-%m")
+    t0, c0 = time.perf_counter(), cpu_s()
+    load_region_customers(wh, custs, key)
+    obs = load_observations(wh, snaps, m)
+    t1 = time.perf_counter()
+    nxt = months_between(m, 2)[1]
+    events, _ = load_events(wh, datetime(m.year, m.month, 1), datetime(nxt.year, nxt.month, 1))
+    t2 = time.perf_counter()
+    raw = obs.answers.rows.height
+    return {
+        "month": key,
+        "raw_rows": raw,
+        "facts": obs.silver.facts.height,
+        "events": events.height,
+        "observations_s": round(t1 - t0, 3),
+        "events_s": round(t2 - t1, 3),
+        "total_s": round(t2 - t0, 3),
+        "cpu_s": round(cpu_s() - c0, 2),
+        "raw_rows_per_s": round(raw / (t2 - t0)),
+        "peak_rss_mb": round(rss_mb(), 1),
+    }
+
+
+def cpu_s() -> float:
+    """CPU seconds (user + sys) of this process and of its reaped children (the parser)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def load_range(wh: Warehouse, data: Path, months: list[date]) -> dict[str, Any]:
+    """A ranged run of the silver assets: region customers, observations (parsed in a second
+    process, one transaction per month), then the range's episodes at once."""
+    custs = BronzeStore(data / "bronze", "sec_customers")
+    t0, c0 = time.perf_counter(), cpu_s()
+    with wh.session():
+        for m in months:
+            load_region_customers(wh, custs, m.strftime("%Y-%m"))
+    obs = load_observations_range(wh, data / "bronze", months)
+    obs.raise_failures()
+    t1 = time.perf_counter()
+    load_events(wh, *range_bounds(months))
+    t2 = time.perf_counter()
+    return {
+        "months": [m.strftime("%Y-%m") for m in months],
+        "raw_rows": obs.raw_rows,
+        "observations_s": round(t1 - t0, 3),
+        "events_s": round(t2 - t1, 3),
+        "seconds": round(t2 - t0, 3),
+        "cpu_s": round(cpu_s() - c0, 2),
+        "write_s": obs.write_s,
+        "parser_peak_mb": round(obs.parser_peak_mb, 1),
+    }
+
+
+def fresh_process_month(dsn: str | None, db: Path, data: Path, m: date) -> dict[str, Any]:
+    """Load month ``m`` in a new process (as each Dagster partition run does) and return its
+    figures, ``peak_rss_mb`` being that process's own peak."""
+    cmd = [sys.executable, "-m", "sec_tools.bench.silver", "--data", str(data)]
+    cmd += ["--db", str(db), "--one-month", m.strftime("%Y-%m")] + (["--dsn", dsn] if dsn else [])
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"one-month load failed: {proc.stderr[-2000:]}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _open(dsn: str | None, db: Path) -> Warehouse:
+    return PostgresWarehouse(SecretStr(dsn)) if dsn else DuckDBWarehouse(db)
+
+
+def run(
+    dsn: str | None, db: Path, data: Path, months: list[date], range_size: int = 12
+) -> dict[str, Any]:
+    """The history as a backfill does it: ranged runs of ``range_size`` months (the first
+    three months as a range of their own). Flat cost: the second month is re-loaded in a fresh
+    process (a single-month partition run) once three months are in, and again once all are;
+    the two loads see the same neighbours and differ only in the history around them (time,
+    CPU and memory compared). Gold is computed over the whole history at both points too.
+    These re-loads are not part of the load's time."""
+    wh = _open(dsn, db)
+    wh.ensure_schema()
+    for name in DIMENSIONS:
+        load_dimension(wh, name)
+    load_seia(wh, Path(str(SEIA_SAMPLE)))
+    probe = months[1] if len(months) >= 3 else months[0]
+    cut = min(3, len(months))
+    ranges = [months[:cut]] + [
+        months[i : i + range_size] for i in range(cut, len(months), range_size)
+    ]
+    done = [load_range(wh, data, ranges[0])]
+    small = {"probe": fresh_process_month(dsn, db, data, probe), "gold": bench_gold(wh)}
+    done += [load_range(wh, data, r) for r in ranges[1:]]
+    whole = {"probe": fresh_process_month(dsn, db, data, probe), "gold": bench_gold(wh)}
+    raw = sum(int(r["raw_rows"]) for r in done)
+    seconds = sum(float(r["seconds"]) for r in done)
+    writes = [v for r in done for v in r["write_s"].values()]
+    return {
+        "engine": wh.engine,
+        "months": len(months),
+        "ranges": len(done),
+        "raw_rows": raw,
+        "seconds": round(seconds, 2),
+        "cpu_s": round(sum(float(r["cpu_s"]) for r in done), 2),
+        "raw_rows_per_s": round(raw / seconds),
+        "peak_rss_mb": round(rss_mb(), 1),
+        "parser_peak_rss_mb": max(float(r["parser_peak_mb"]) for r in done),
+        "write_s_first_last": [writes[0], writes[-1]],
+        "history": {"small": cut, "whole": len(months)},
+        "flat": {"small": small, "whole": whole},
+        "gold": whole["gold"],
+        "per_range": done,
+    }
+
+
+def bench_gold(wh: Warehouse) -> dict[str, Any]:
+    """Every payload over the whole history loaded (plus the SEIA sample), validated, its
+    reads on one connection (as in a Dagster step). The months' checks are evaluated first (not
+    timed), as the pipeline does: gold counts checked months only."""
+    from sec_assets.silver.checks import CHECKS, run_check
+
+    for month in wh.read("SELECT DISTINCT month FROM silver.snapshot_ledger")["month"]:
+        for check in CHECKS:
+            run_check(check, wh, month, 0.95)
+    seconds: dict[str, float] = {}
+    rows: dict[str, int] = {}
+    t_all, c0 = time.perf_counter(), cpu_s()
+    if isinstance(wh, DuckDBWarehouse):
+        wh.keep_reads_open()  # as WarehouseResource does in a step
+    try:
+        for payload_id, (compute, _, _) in COMPUTE.items():
+            t0 = time.perf_counter()
+            rows[payload_id] = len(validate_payload(payload_id, compute(wh)))
+            seconds[payload_id] = round(time.perf_counter() - t0, 3)
+    finally:
+        if isinstance(wh, DuckDBWarehouse):
+            wh.release_reads()
+    return {
+        "seconds": round(time.perf_counter() - t_all, 2),
+        "cpu_s": round(cpu_s() - c0, 2),
+        "per_payload_s": seconds,
+        "rows": rows,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", type=Path, required=True)
+    p.add_argument("--first", default="2024-01")
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--dsn", default=None, help="Postgres DSN; DuckDB under --data if unset")
+    p.add_argument("--db", default="bench_warehouse.duckdb", help="DuckDB file under --data")
+    p.add_argument("--range", type=int, default=12, help="months per ranged run")
+    p.add_argument("--one-month", default=None, help="load only this month (YYYY-MM) and exit")
+    args = p.parse_args(argv)
+    args.data = args.data.resolve()  # the fresh-process loads get absolute paths
+    if args.one_month:
+        m = date.fromisoformat(args.one_month + "-01")
+        print(json.dumps(load_month(_open(args.dsn, args.data / args.db), args.data, m)))
+        return 0
+    first = date.fromisoformat(args.first + "-01")
+    months = months_between(first, args.months)
+    print(json.dumps(run(args.dsn, args.data / args.db, args.data, months, args.range)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
