@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS silver.national_hourly (
     hour_key    TEXT NOT NULL,              -- 'YYYY-MM-DDTHH', Chile local wall clock
     month       TEXT NOT NULL,              -- 'YYYY-MM', the partition
     source      TEXT NOT NULL CHECK (source IN ('getporfecha_sum', 'get')),
-    clientes    BIGINT NOT NULL,
+    customers   BIGINT NOT NULL,
     fetched_at  TIMESTAMPTZ,                -- of the answer the figure comes from
     PRIMARY KEY (hour_key, source)
 );

@@ -2,7 +2,7 @@
 CREATE TABLE IF NOT EXISTS silver.region_customers (
     month        TEXT NOT NULL,
     cut_region   INTEGER NOT NULL,
-    clientes     BIGINT NOT NULL,
+    customers    BIGINT NOT NULL,
     source       TEXT NOT NULL,          -- 'sec' (GetClientesRegional) or 'seed' (fallback)
     fetched_at   TIMESTAMPTZ,
     PRIMARY KEY (month, cut_region)

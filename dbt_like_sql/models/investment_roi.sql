@@ -28,7 +28,7 @@ ev AS (
     GROUP BY g.cut_region
 ),
 cust AS (
-    SELECT cut_region, AVG(clientes) AS clientes
+    SELECT cut_region, AVG(customers) AS customers
     FROM checked.region_customers rc
     GROUP BY cut_region
 ),

@@ -24,12 +24,12 @@ monthly AS (
     SELECT rc.cut_region,
            CAST(SUBSTR(rc.month, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR(rc.month, 6, 2) AS INTEGER)
              AS m,
-           CAST(COALESCE(h.customer_hours, 0) AS DOUBLE PRECISION) / rc.clientes
+           CAST(COALESCE(h.customer_hours, 0) AS DOUBLE PRECISION) / rc.customers
              AS hours_per_customer
     FROM checked.region_customers rc
     JOIN ledger l ON l.month = rc.month
     LEFT JOIN hours h ON h.cut_region = rc.cut_region AND h.month = rc.month
-    WHERE rc.clientes > 0
+    WHERE rc.customers > 0
 ),
 projects AS (
     SELECT p.project_id, p.project, p.tipo, p.tipologia, p.cut_region, p.nombre_region_raw,

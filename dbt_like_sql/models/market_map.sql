@@ -14,7 +14,7 @@ WITH ev AS (
     GROUP BY e.geografia_id, e.empresa_id
 ),
 reg AS (
-    SELECT cut_region, AVG(clientes) AS clientes FROM checked.region_customers rc GROUP BY cut_region
+    SELECT cut_region, AVG(customers) AS customers FROM checked.region_customers rc GROUP BY cut_region
 ),
 pop AS (
     SELECT cut_region, SUM(poblacion) AS poblacion
@@ -25,7 +25,7 @@ base AS (
            SUM(ev.total_afectados) AS total_afectados,
            SUM(ev.frecuencia) AS frecuencia,
            SUM(ev.customer_hours)
-             / NULLIF(MAX(reg.clientes) * MAX(g.poblacion) / NULLIF(MAX(pop.poblacion), 0), 0)
+             / NULLIF(MAX(reg.customers) * MAX(g.poblacion) / NULLIF(MAX(pop.poblacion), 0), 0)
              AS hours_per_customer
     FROM ev
     JOIN silver.dim_geografia g ON g.geografia_id = ev.geografia_id

@@ -48,7 +48,7 @@ def reliability_indices(wh: Warehouse) -> pl.DataFrame:
     eps = run_model(wh, "region_daily_episodes")
     customers = wh.read(
         checked_sql(
-            "SELECT rc.month, rc.cut_region, rc.clientes, r.nombre_region "
+            "SELECT rc.month, rc.cut_region, rc.customers AS region_customers, r.nombre_region "
             "FROM checked.region_customers rc JOIN (SELECT DISTINCT cut_region, nombre_region "
             "FROM silver.dim_geografia WHERE cut_region > 0) r ON r.cut_region = rc.cut_region"
         )
@@ -65,25 +65,22 @@ def reliability_indices(wh: Warehouse) -> pl.DataFrame:
             pl.col("peak_customers").fill_null(0),
         )
         .join(customers, on=["month", "cut_region"], how="inner")
-        .with_columns((pl.col("customer_hours") / pl.col("clientes")).alias("saidi"))
+        .with_columns((pl.col("customer_hours") / pl.col("region_customers")).alias("saidi"))
     )
     days = major_event_days(days)
     normal = ~pl.col("med")
+    served = pl.col("region_customers").first()
     out = (
         days.group_by("nombre_region", "month")
         .agg(
-            pl.col("clientes").first().alias("customers"),
+            served.alias("customers"),
             pl.col("episodes").sum().alias("events"),
-            (pl.col("peak_customers").sum() * 1000 / pl.col("clientes").first()).alias(
-                "frequency_per_1000"
+            (pl.col("peak_customers").sum() * 1000 / served).alias("frequency_per_1000"),
+            (pl.col("customer_hours").sum() / served).alias("duration_hours_per_customer"),
+            (pl.col("peak_customers").filter(normal).sum() * 1000 / served).alias(
+                "frequency_per_1000_excl_med"
             ),
-            (pl.col("customer_hours").sum() / pl.col("clientes").first()).alias(
-                "duration_hours_per_customer"
-            ),
-            (
-                pl.col("peak_customers").filter(normal).sum() * 1000 / pl.col("clientes").first()
-            ).alias("frequency_per_1000_excl_med"),
-            (pl.col("customer_hours").filter(normal).sum() / pl.col("clientes").first()).alias(
+            (pl.col("customer_hours").filter(normal).sum() / served).alias(
                 "duration_hours_per_customer_excl_med"
             ),
             pl.col("med").sum().alias("major_event_days"),

@@ -113,7 +113,7 @@ def region_customers(
             "dagster/row_count": dg.MetadataValue.int(frame.height),
             "from_sec": dg.MetadataValue.int(int((frame["source"] == "sec").sum())),
             "from_seed": dg.MetadataValue.int(int((frame["source"] == "seed").sum())),
-            "customers": dg.MetadataValue.int(int(frame["clientes"].sum())),
+            "customers": dg.MetadataValue.int(int(frame["customers"].sum())),
         }
     )
 

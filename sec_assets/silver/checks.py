@@ -67,12 +67,13 @@ CHECKS = [
         "In no hour do a region's affected customers exceed the region's customers: the "
         "guardrails cap what the service over-reports, so a failure is a pipeline bug.",
         """SELECT f.hour_key, g.cut_region, SUM(f.clientes_afectados) AS affected,
-                  MAX(rc.clientes) AS clientes
+                  MAX(rc.customers) AS customers
            FROM silver.fact_interrupciones f
            JOIN silver.dim_geografia g ON g.geografia_id = f.geografia_id
            JOIN silver.region_customers rc ON rc.month = f.month AND rc.cut_region = g.cut_region
            WHERE f.month = :month
-           GROUP BY f.hour_key, g.cut_region HAVING SUM(f.clientes_afectados) > MAX(rc.clientes)""",
+           GROUP BY f.hour_key, g.cut_region
+           HAVING SUM(f.clientes_afectados) > MAX(rc.customers)""",
     ),
     SqlCheck(
         "month_coverage_above_threshold",

@@ -13,7 +13,7 @@ from sec_assets.masterdata import regions
 SCHEMA: dict[str, pl.DataType] = {
     "month": pl.Utf8(),
     "cut_region": pl.Int32(),
-    "clientes": pl.Int64(),
+    "customers": pl.Int64(),
     "source": pl.Utf8(),
     "fetched_at": pl.Datetime("us", "UTC"),
 }
@@ -29,13 +29,13 @@ def region_customers(store: BronzeStore, month: str) -> pl.DataFrame:
             answered.append(
                 {
                     "cut_region": int(key.removeprefix("region_")),
-                    "clientes": data[0]["CLIENTES"],
+                    "customers": data[0]["CLIENTES"],
                     "fetched_at": f.fetched_at,
                 }
             )
     sec = pl.DataFrame(
         answered,
-        schema={"cut_region": pl.Int32, "clientes": pl.Int64, "fetched_at": SCHEMA["fetched_at"]},
+        schema={"cut_region": pl.Int32, "customers": pl.Int64, "fetched_at": SCHEMA["fetched_at"]},
     )
     seeds = regions().select("cut_region", pl.col("clientes").alias("_seed"))
     return (
@@ -43,8 +43,8 @@ def region_customers(store: BronzeStore, month: str) -> pl.DataFrame:
         .select(
             pl.lit(month).alias("month"),
             "cut_region",
-            pl.coalesce("clientes", "_seed").alias("clientes"),
-            pl.when(pl.col("clientes").is_null())
+            pl.coalesce("customers", "_seed").alias("customers"),
+            pl.when(pl.col("customers").is_null())
             .then(pl.lit("seed"))
             .otherwise(pl.lit("sec"))
             .alias("source"),

@@ -64,7 +64,7 @@ def load_observations(
     with month_store(store.root.parent, store.dataset, month) as whole:  # archived or hot
         answers = read_month(whole, month)
     caps = wh.read(
-        "SELECT cut_region, clientes FROM silver.region_customers WHERE month = :month",
+        "SELECT cut_region, customers FROM silver.region_customers WHERE month = :month",
         {"month": month},
     )
     silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)

@@ -32,7 +32,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "hour_key": pl.Utf8(),
     "month": pl.Utf8(),
     "source": pl.Utf8(),
-    "clientes": pl.Int64(),
+    "customers": pl.Int64(),
     "fetched_at": pl.Datetime("us", "UTC"),
 }
 
@@ -61,7 +61,7 @@ def get_figures(store: BronzeStore, month: str) -> pl.DataFrame:
             "hour_key": list(newest),
             "month": [month] * len(newest),
             "source": ["get"] * len(newest),
-            "clientes": [v[0] for v in newest.values()],
+            "customers": [v[0] for v in newest.values()],
             "fetched_at": [v[1] for v in newest.values()],
         },
         schema=SCHEMA,
@@ -75,7 +75,7 @@ def hourly_sums(ledger: pl.DataFrame, month: str) -> pl.DataFrame:
         "hour_key",
         pl.lit(month).alias("month"),
         pl.lit("getporfecha_sum").alias("source"),
-        pl.col("customers").cast(pl.Int64).alias("clientes"),
+        pl.col("customers").cast(pl.Int64),
         pl.col("fetched_at").cast(pl.Datetime("us", "UTC")),
     )
 
@@ -133,11 +133,12 @@ def national_hourly(
 
 
 DISAGREEING_SQL = """
-SELECT s.hour_key, s.clientes AS getporfecha_sum, g.clientes AS get
+SELECT s.hour_key, s.customers AS getporfecha_sum, g.customers AS get
 FROM silver.national_hourly s
 JOIN silver.national_hourly g ON g.hour_key = s.hour_key AND g.source = 'get'
 WHERE s.source = 'getporfecha_sum' AND s.month = :month
-  AND ABS(s.clientes - g.clientes) > GREATEST(:abs_tol, :rel_tol * GREATEST(s.clientes, g.clientes))
+  AND ABS(s.customers - g.customers)
+      > GREATEST(:abs_tol, :rel_tol * GREATEST(s.customers, g.customers))
 ORDER BY s.hour_key
 """
 COMPARED_SQL = """

@@ -123,7 +123,8 @@ def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
     keys = [month_key(m) for m in months]
     marks = ", ".join(f":m{i}" for i in range(len(keys)))
     frame = wh.read(
-        f"SELECT month, cut_region, clientes FROM silver.region_customers WHERE month IN ({marks})",
+        "SELECT month, cut_region, customers FROM silver.region_customers "
+        f"WHERE month IN ({marks})",
         {f"m{i}": k for i, k in enumerate(keys)},
     )
     return {k: frame.filter(pl.col("month") == k).drop("month") for k in keys}

@@ -74,7 +74,7 @@ def observations(
     answers: MonthAnswers, region_customers: pl.DataFrame, month: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Facts at observation grain and the guardrail counts. ``region_customers``: cut_region,
-    clientes."""
+    customers."""
     raw = answers.rows.filter(pl.col("era").is_in(["current", "legacy"]))
     hora_local = (pl.col("hour_key") + ":00").str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M")
     server = answers.server_time
@@ -147,7 +147,7 @@ def observations(
             *(pl.col(f"flag_{g}").any() for g in ROW_GUARDRAILS),
         )
         .join(
-            region_customers.select("cut_region", pl.col("clientes").alias("_cap")),
+            region_customers.select("cut_region", pl.col("customers").alias("_cap")),
             on="cut_region",
             how="left",
         )

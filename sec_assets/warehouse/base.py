@@ -24,12 +24,14 @@ from sec_assets.warehouse.frames import (
     conform,
     refuse_duplicate_keys,
 )
+from sec_assets.warehouse.migrations import migrations_dir, read_renames, renames_due
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table
 from sec_assets.warehouse.replace import Quirks, apply_steps, delete_blocked, upsert_rows
 from sec_assets.warehouse.schema import (
     SCHEMA,
     SCHEMAS,
     TableInfo,
+    default_sql_dir,
     link_tables,
     ordered_ddl,
     quote,
@@ -146,6 +148,10 @@ class Warehouse(ABC):
             self._schema_lock(tx)
             for schema in SCHEMAS:
                 tx.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+            renames = read_renames(migrations_dir(self.sql_dir or default_sql_dir()))
+            if renames:
+                for rename in renames_due(renames, link_tables(tx.introspect())):
+                    tx.execute(rename.sql)
             for _, sql in ddl:
                 tx.execute(sql)
             tables = link_tables(tx.introspect())

@@ -75,7 +75,7 @@ def test_each_shape_is_capped_or_zeroed_and_counted(loaded) -> None:
     _, wh = loaded
     facts = wh.read(
         """SELECT f.hour_key, g.nombre_comuna, g.cut_region, f.clientes_afectados,
-                  f.flag_capped, f.flag_clientes_missing, rc.clientes AS region_customers
+                  f.flag_capped, f.flag_clientes_missing, rc.customers AS region_customers
            FROM silver.fact_interrupciones f
            JOIN silver.dim_geografia g ON g.geografia_id = f.geografia_id
            JOIN silver.region_customers rc ON rc.month = f.month AND rc.cut_region = g.cut_region

@@ -119,7 +119,7 @@ def gold_wh(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
     for name in DIMENSIONS:
         load_dimension(wh, name)
     customers = pl.DataFrame(
-        {"month": M, "cut_region": [5, 13], "clientes": [500, 1000], "source": "seed"}
+        {"month": M, "cut_region": [5, 13], "customers": [500, 1000], "source": "seed"}
     )
     guard = pl.DataFrame(
         {

@@ -100,7 +100,7 @@ def region_customers() -> pl.DataFrame:
         if (region, m) != (13, "2022-05")
     ]
     return pl.DataFrame(
-        rows, schema=["month", "cut_region", "clientes"], orient="row"
+        rows, schema=["month", "cut_region", "customers"], orient="row"
     ).with_columns(pl.lit("seed").alias("source"))
 
 

@@ -23,7 +23,7 @@ def _rows(source: str, figures: dict[str, int]) -> pl.DataFrame:
             "hour_key": list(figures),
             "month": ["2024-08"] * len(figures),
             "source": [source] * len(figures),
-            "clientes": list(figures.values()),
+            "customers": list(figures.values()),
             "fetched_at": [AT] * len(figures),
         },
         schema=SCHEMA,

@@ -9,7 +9,7 @@ from sec_assets.silver.bronze_reader import HOURS_SCHEMA, RAW_SCHEMA, MonthAnswe
 from sec_assets.silver.transform import build_month
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
-CUSTOMERS = pl.DataFrame({"cut_region": [7, 13], "clientes": [500, 3_000_000]})
+CUSTOMERS = pl.DataFrame({"cut_region": [7, 13], "customers": [500, 3_000_000]})
 
 
 def cur(comuna: str, clientes: object, region: str = "Metropolitana") -> dict:

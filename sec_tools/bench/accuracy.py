@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import polars as pl
+
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.masterdata import regions
 from sec_assets.silver.bronze_reader import read_month
@@ -21,7 +23,7 @@ from sec_tools.bench.bronze import months_between
 def month_accuracy(data: Path, month: date, per_day: int, seed: int) -> dict[str, object]:
     key = month.strftime("%Y-%m")
     answers = read_month(BronzeStore(data / "bronze", "sec_snapshots"), key)
-    caps = regions().select("cut_region", "clientes")
+    caps = regions().select("cut_region", pl.col("clientes").alias("customers"))
     silver = build_month(answers, caps, month_start=month, hours_per_day=per_day)
     events = reconstruct_events(silver.facts, silver.ledger)
     nxt = months_between(month, 2)[1]

@@ -1,0 +1,63 @@
+"""A warehouse created under older contracts is brought to the current column names when it
+ensures its schema, keeping its rows; applying the renames again changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sec_assets.warehouse import Warehouse, WarehouseError
+from sec_assets.warehouse.migrations import Rename, read_renames, renames_due
+from sec_assets.warehouse.schema import default_sql_dir
+from sec_assets_tests.integration import test_warehouse_support as support
+
+engine, duckdb_templates, pg_session_database, warehouse, seeded = support.FIXTURES
+
+MIGRATIONS = default_sql_dir().parent / "migrations" / "silver"
+
+
+def _columns(wh: Warehouse, table: str) -> list[str]:
+    return list(wh.tables(refresh=True)[table].columns)
+
+
+def test_old_column_names_are_renamed_in_place_and_rows_kept(warehouse: Warehouse) -> None:
+    renames = read_renames(MIGRATIONS)
+    assert {(r.table, r.old, r.new) for r in renames} >= {
+        ("region_customers", "clientes", "customers"),
+        ("national_hourly", "clientes", "customers"),
+    }
+    # Back to the old names, as a warehouse of the previous release has them.
+    for r in renames:
+        warehouse.execute(f"ALTER TABLE silver.{r.table} RENAME COLUMN {r.new} TO {r.old}")
+    warehouse.execute(
+        "INSERT INTO silver.region_customers (month, cut_region, clientes, source) "
+        "VALUES ('2024-08', 13, 3000000, 'seed')"
+    )
+    assert "clientes" in _columns(warehouse, "region_customers")
+
+    warehouse.ensure_schema()
+    for r in renames:
+        cols = _columns(warehouse, r.table)
+        assert r.new in cols and r.old not in cols
+    got = warehouse.read("SELECT cut_region, customers FROM silver.region_customers")
+    assert got.rows() == [(13, 3_000_000)]
+
+    warehouse.ensure_schema()  # nothing left to rename
+    assert renames_due(renames, warehouse.tables(refresh=True)) == []
+
+
+def test_a_table_with_both_names_is_refused_with_the_way_out(warehouse: Warehouse) -> None:
+    warehouse.execute("ALTER TABLE silver.national_hourly ADD COLUMN clientes BIGINT")
+    with pytest.raises(WarehouseError, match=r"national_hourly has both clientes and customers"):
+        warehouse.ensure_schema()
+
+
+def test_only_renames_are_accepted(tmp_path: Path) -> None:
+    (tmp_path / "001_x.sql").write_text(
+        "-- a comment\nALTER TABLE silver.t RENAME COLUMN a TO b;\nDROP TABLE silver.t;\n"
+    )
+    with pytest.raises(WarehouseError, match=r"001_x.sql: only 'ALTER TABLE .*DROP TABLE"):
+        read_renames(tmp_path)
+    (tmp_path / "001_x.sql").write_text("ALTER TABLE silver.t RENAME COLUMN a TO b;")
+    assert read_renames(tmp_path) == [Rename("t", "a", "b", "001_x.sql")]
