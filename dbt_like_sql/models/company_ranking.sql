@@ -5,9 +5,9 @@ SELECT d.nombre_empresa,
        COUNT(*) AS total_eventos,
        CAST(SUM(e.peak_customers) AS BIGINT) AS total_clientes_afectados,
        ROUND(CAST(AVG(e.peak_customers) AS NUMERIC), 2) AS promedio_afectados
-FROM checked.fact_eventos e
-JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
-JOIN silver.dim_empresa d
+FROM {{ ref('fact_eventos') }} e
+JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = e.geografia_id
+JOIN {{ ref('dim_empresa') }} d
   ON d.empresa_id = COALESCE(NULLIF(e.empresa_id, 'no_informada'), g.empresa_principal,
                              'no_informada')
 WHERE NOT d.is_unknown

@@ -9,6 +9,6 @@ SELECT month,
        SUM(CASE WHEN status = 'schema_error' THEN 1 ELSE 0 END) AS schema_error,
        SUM(CASE WHEN status = 'missing' THEN 1 ELSE 0 END) AS missing,
        SUM(CASE WHEN versions > 1 THEN versions - 1 ELSE 0 END) AS revisions_seen
-FROM silver.snapshot_ledger
+FROM {{ ref('snapshot_ledger', months='all') }}
 GROUP BY month
 ORDER BY month

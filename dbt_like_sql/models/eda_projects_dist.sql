@@ -2,7 +2,7 @@
 -- The official region name comes from silver.dim_geografia; projects without a region are
 -- counted too, as 'Interregional' or 'Región no resuelta' (the reader could not resolve it).
 WITH regions AS (
-    SELECT DISTINCT cut_region, nombre_region FROM silver.dim_geografia WHERE cut_region > 0
+    SELECT DISTINCT cut_region, nombre_region FROM {{ ref('dim_geografia') }} WHERE cut_region > 0
 ),
 labelled AS (
     SELECT COALESCE(
@@ -13,7 +13,7 @@ labelled AS (
                    ELSE 'Región ' || CAST(p.cut_region AS TEXT)
                END
            ) AS nombre_region
-    FROM silver.seia_projects p
+    FROM {{ ref('seia_projects') }} p
     LEFT JOIN regions r ON r.cut_region = p.cut_region
 )
 SELECT nombre_region, CAST(COUNT(*) AS BIGINT) AS "count"

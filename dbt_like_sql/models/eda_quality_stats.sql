@@ -1,17 +1,19 @@
 -- eda_quality_stats: how much of the data each guardrail touched and how many hours had no
 -- usable answer. Row guardrails are a share of the raw rows received; 'quarantined' and the
 -- hours_* categories are a share of the hours expected.
-WITH raw AS (SELECT COALESCE(SUM(rows_raw), 0) AS n FROM checked.snapshot_ledger sl),
-     hours AS (SELECT COUNT(*) AS n FROM checked.snapshot_ledger sl),
+WITH raw AS (SELECT COALESCE(SUM(rows_raw), 0) AS n FROM {{ ref('snapshot_ledger') }} sl),
+     hours AS (SELECT COUNT(*) AS n FROM {{ ref('snapshot_ledger') }} sl),
      guard AS (
-         SELECT guardrail, SUM(rows) AS count FROM checked.guardrail_counts gc GROUP BY guardrail
+         SELECT guardrail, SUM(rows) AS count
+         FROM {{ ref('guardrail_counts') }} gc
+         GROUP BY guardrail
      ),
      statuses (status) AS (
          VALUES ('failed'), ('empty'), ('degraded'), ('schema_error'), ('missing')
      ),
      ledger AS (
          SELECT s.status, COUNT(l.hour_key) AS count
-         FROM statuses s LEFT JOIN checked.snapshot_ledger l ON l.status = s.status
+         FROM statuses s LEFT JOIN {{ ref('snapshot_ledger') }} l ON l.status = s.status
          GROUP BY s.status
      )
 SELECT guard.guardrail AS category,

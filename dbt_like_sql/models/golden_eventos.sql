@@ -5,9 +5,9 @@ SELECT e.evento_id, e.month, e.first_hour, e.last_hour, e.start_lower, e.start_u
        g.cut_comuna, g.nombre_comuna, g.cut_provincia, g.cut_region, g.nombre_region,
        g.is_unknown AS comuna_unknown,
        e.empresa_id, d.nombre_empresa, t.fecha, t.anho, t.mes, t.dia_semana
-FROM checked.fact_eventos e
-JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
-JOIN silver.dim_empresa d ON d.empresa_id = e.empresa_id
-JOIN silver.dim_tiempo t ON t.tiempo_id = e.tiempo_id
+FROM {{ ref('fact_eventos') }} e
+JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = e.geografia_id
+JOIN {{ ref('dim_empresa') }} d ON d.empresa_id = e.empresa_id
+JOIN {{ ref('dim_tiempo') }} t ON t.tiempo_id = e.tiempo_id
 WHERE e.month = :month
 ORDER BY e.first_hour, e.evento_id

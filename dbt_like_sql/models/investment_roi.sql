@@ -7,7 +7,8 @@
 --                       seed's formula); NULL without approved investment or without any
 --                       checked month of history (sec_assets.gold.investment leaves such rows
 --                       out and data_coverage lists them).
--- Only months whose blocking checks passed count (checked.*: sec_assets.gold.trusted).
+-- Only months whose blocking checks passed count ({{ ref() }} of a monthly table:
+-- sec_assets.gold.refs).
 -- maturity_note       = of the approved projects with an operation date (operation_proxy),
 --                       how many entered operation at least 12 months before the last month of
 --                       the outage history (silver.snapshot_ledger) — a full year after them to
@@ -16,20 +17,20 @@
 -- Month indexes are year * 12 + month. Interregional and unresolved projects have no region:
 -- they are left out here (eda_projects_dist counts them).
 WITH regions AS (
-    SELECT DISTINCT cut_region, nombre_region FROM silver.dim_geografia WHERE cut_region > 0
+    SELECT DISTINCT cut_region, nombre_region FROM {{ ref('dim_geografia') }} WHERE cut_region > 0
 ),
 ev AS (
     SELECT g.cut_region,
            SUM(e.peak_customers) AS clientes_afectados,
            SUM(e.customer_hours) AS customer_hours
-    FROM checked.fact_eventos e
-    JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
+    FROM {{ ref('fact_eventos') }} e
+    JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = e.geografia_id
     WHERE g.cut_region > 0
     GROUP BY g.cut_region
 ),
 cust AS (
     SELECT cut_region, AVG(customers) AS customers
-    FROM checked.region_customers rc
+    FROM {{ ref('region_customers') }} rc
     GROUP BY cut_region
 ),
 history AS (
@@ -39,13 +40,13 @@ history AS (
              AS first_m,
            MAX(CAST(SUBSTR(month, 1, 4) AS INTEGER) * 12 + CAST(SUBSTR(month, 6, 2) AS INTEGER))
              AS last_m
-    FROM checked.snapshot_ledger sl
+    FROM {{ ref('snapshot_ledger') }} sl
 ),
 approved AS (
     SELECT p.cut_region, p.investment_mmusd, p.operation_proxy,
            CAST(EXTRACT(YEAR FROM p.operation_proxy) AS INTEGER) * 12
              + CAST(EXTRACT(MONTH FROM p.operation_proxy) AS INTEGER) AS m
-    FROM silver.seia_projects p
+    FROM {{ ref('seia_projects') }} p
     WHERE p.status = 'Aprobado' AND p.cut_region IS NOT NULL
 ),
 proj AS (

@@ -6,17 +6,18 @@
 -- it with at least 90 % valid hours (ok or empty) and silver.region_customers has the region's
 -- customers for it; its value is the customer-hours of the region's episodes that started in
 -- that month (fact_eventos.month) / those customers. Month indexes are year * 12 + month.
--- Only months whose blocking checks passed count (checked.*: sec_assets.gold.trusted).
+-- Only months whose blocking checks passed count ({{ ref() }} of a monthly table:
+-- sec_assets.gold.refs).
 WITH ledger AS (
     SELECT month
-    FROM checked.snapshot_ledger sl
+    FROM {{ ref('snapshot_ledger') }} sl
     GROUP BY month
     HAVING SUM(CASE WHEN status IN ('ok', 'empty') THEN 1 ELSE 0 END) >= 0.9 * COUNT(*)
 ),
 hours AS (
     SELECT g.cut_region, e.month, SUM(e.customer_hours) AS customer_hours
-    FROM checked.fact_eventos e
-    JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
+    FROM {{ ref('fact_eventos') }} e
+    JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = e.geografia_id
     WHERE g.cut_region > 0
     GROUP BY g.cut_region, e.month
 ),
@@ -26,7 +27,7 @@ monthly AS (
              AS m,
            CAST(COALESCE(h.customer_hours, 0) AS DOUBLE PRECISION) / rc.customers
              AS hours_per_customer
-    FROM checked.region_customers rc
+    FROM {{ ref('region_customers') }} rc
     JOIN ledger l ON l.month = rc.month
     LEFT JOIN hours h ON h.cut_region = rc.cut_region AND h.month = rc.month
     WHERE rc.customers > 0
@@ -36,11 +37,11 @@ projects AS (
            p.interregional, p.operation_proxy,
            CAST(EXTRACT(YEAR FROM p.operation_proxy) AS INTEGER) * 12
              + CAST(EXTRACT(MONTH FROM p.operation_proxy) AS INTEGER) AS m
-    FROM silver.seia_projects p
+    FROM {{ ref('seia_projects') }} p
     WHERE p.status = 'Aprobado' AND p.operation_proxy IS NOT NULL
 ),
 regions AS (
-    SELECT DISTINCT cut_region, nombre_region FROM silver.dim_geografia WHERE cut_region > 0
+    SELECT DISTINCT cut_region, nombre_region FROM {{ ref('dim_geografia') }} WHERE cut_region > 0
 )
 SELECT p.project,
        CAST(EXTRACT(YEAR FROM p.operation_proxy) AS INTEGER) AS year,

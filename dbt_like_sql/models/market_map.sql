@@ -10,15 +10,17 @@ WITH ev AS (
            COUNT(*) AS frecuencia,
            SUM(e.peak_customers) AS total_afectados,
            SUM(e.customer_hours) AS customer_hours
-    FROM checked.fact_eventos e
+    FROM {{ ref('fact_eventos') }} e
     GROUP BY e.geografia_id, e.empresa_id
 ),
 reg AS (
-    SELECT cut_region, AVG(customers) AS customers FROM checked.region_customers rc GROUP BY cut_region
+    SELECT cut_region, AVG(customers) AS customers
+    FROM {{ ref('region_customers') }} rc
+    GROUP BY cut_region
 ),
 pop AS (
     SELECT cut_region, SUM(poblacion) AS poblacion
-    FROM silver.dim_geografia WHERE NOT is_unknown GROUP BY cut_region
+    FROM {{ ref('dim_geografia') }} WHERE NOT is_unknown GROUP BY cut_region
 ),
 base AS (
     SELECT g.nombre_region, g.nombre_comuna, d.nombre_empresa,
@@ -28,8 +30,8 @@ base AS (
              / NULLIF(MAX(reg.customers) * MAX(g.poblacion) / NULLIF(MAX(pop.poblacion), 0), 0)
              AS hours_per_customer
     FROM ev
-    JOIN silver.dim_geografia g ON g.geografia_id = ev.geografia_id
-    JOIN silver.dim_empresa d
+    JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = ev.geografia_id
+    JOIN {{ ref('dim_empresa') }} d
       ON d.empresa_id = COALESCE(NULLIF(ev.empresa_id, 'no_informada'), g.empresa_principal,
                                  'no_informada')
     LEFT JOIN reg ON reg.cut_region = g.cut_region

@@ -2,7 +2,8 @@
 CREATE OR REPLACE VIEW gold.recent_30d AS
 SELECT e.evento_id, e.first_hour, e.last_hour, e.peak_customers, e.customer_hours,
        e.censored_end, g.cut_comuna, g.nombre_comuna, g.nombre_region, d.nombre_empresa
-FROM checked.fact_eventos e
-JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
-JOIN silver.dim_empresa d ON d.empresa_id = e.empresa_id
-WHERE e.last_hour >= (SELECT MAX(hora_local) FROM checked.snapshot_ledger sl) - INTERVAL '30 days'
+FROM {{ ref('fact_eventos') }} e
+JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = e.geografia_id
+JOIN {{ ref('dim_empresa') }} d ON d.empresa_id = e.empresa_id
+WHERE e.last_hour
+      >= (SELECT MAX(hora_local) FROM {{ ref('snapshot_ledger') }} sl) - INTERVAL '30 days'

@@ -2,14 +2,14 @@
 -- hours (so sampled or partly missing days are comparable). Input of reliability_indices.
 WITH ok_hours AS (
     SELECT CAST(hora_local AS DATE) AS dia, COUNT(*) AS ok_hours
-    FROM checked.snapshot_ledger sl WHERE status = 'ok' GROUP BY CAST(hora_local AS DATE)
+    FROM {{ ref('snapshot_ledger') }} sl WHERE status = 'ok' GROUP BY CAST(hora_local AS DATE)
 ),
 observed AS (
     SELECT g.cut_region, CAST(f.hora_local AS DATE) AS dia,
            SUM(f.clientes_afectados) AS customers_sum
-    FROM checked.fact_interrupciones f
-    JOIN checked.snapshot_ledger l ON l.hour_key = f.hour_key AND l.status = 'ok'
-    JOIN silver.dim_geografia g ON g.geografia_id = f.geografia_id
+    FROM {{ ref('fact_interrupciones') }} f
+    JOIN {{ ref('snapshot_ledger') }} l ON l.hour_key = f.hour_key AND l.status = 'ok'
+    JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = f.geografia_id
     WHERE g.cut_region > 0
     GROUP BY g.cut_region, CAST(f.hora_local AS DATE)
 )

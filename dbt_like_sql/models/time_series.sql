@@ -3,8 +3,8 @@
 SELECT CAST(DATE_TRUNC('month', e.first_hour) AS DATE) AS mes,
        g.nombre_region,
        CAST(SUM(e.peak_customers) AS BIGINT) AS afectados
-FROM checked.fact_eventos e
-JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
+FROM {{ ref('fact_eventos') }} e
+JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = e.geografia_id
 WHERE g.cut_region > 0
 GROUP BY CAST(DATE_TRUNC('month', e.first_hour) AS DATE), g.nombre_region
 ORDER BY mes, g.nombre_region

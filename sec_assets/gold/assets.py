@@ -6,6 +6,10 @@ Gold counts only the months whose blocking checks passed on their latest evaluat
 Gold follows silver however a month was materialized (a job, a backfill, a click in the
 asset graph) through declarative automation (``GOLD_CONDITION``), evaluated by Dagster's
 ``default_automation_condition_sensor`` once it is turned on.
+
+Each asset's ``deps`` are the silver assets writing the tables its SQL reads (its models'
+refs, and the inputs its Python code declares: :mod:`sec_assets.gold.lineage`); its metadata
+shows that SQL.
 """
 
 from collections.abc import Callable
@@ -13,11 +17,12 @@ from collections.abc import Callable
 import dagster as dg
 import polars as pl
 
-from sec_assets.gold import publish
+from sec_assets.gold import coverage, investment, publish, reliability
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 from sec_assets.gold.coverage import data_coverage
 from sec_assets.gold.labels import dashboard_regions, quality_labels
-from sec_assets.gold.models import model_sql, run_model
+from sec_assets.gold.lineage import silver_deps, sql_metadata
+from sec_assets.gold.models import Inputs, model_sql, run_model
 from sec_assets.gold.payloads import ROW_MODELS, validate_payload
 from sec_assets.gold.reliability import reliability_indices
 from sec_assets.gold.sync import DashboardSinkResource
@@ -26,16 +31,9 @@ from sec_assets.partitions import monthly_partitions
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
 
-SILVER = ["fact_eventos", "fact_interrupciones", "snapshot_ledger", "region_customers"]
-
 
 def _investment(name: str) -> Callable[[Warehouse], pl.DataFrame]:
-    def compute(wh: Warehouse) -> pl.DataFrame:
-        from sec_assets.gold import investment
-
-        return getattr(investment, name)(wh)
-
-    return compute
+    return lambda wh: getattr(investment, name)(wh)
 
 
 def _sql(name: str) -> Callable[[Warehouse], pl.DataFrame]:
@@ -54,57 +52,74 @@ GOLD_CONDITION = (
     .without(~dg.AutomationCondition.any_deps_missing())
     .with_label("gold follows silver")
 )
-# The golden Parquet: each month follows its own fact_eventos, old months included.
+# The golden Parquet: each month follows its own fact_eventos, old months included. The
+# dimensions it joins (unpartitioned, reloaded with a new seed) do not request every month.
 GOLDEN_CONDITION = (
     dg.AutomationCondition.eager()
     .without(dg.AutomationCondition.in_latest_time_window())
+    .allow(dg.AssetSelection.assets("fact_eventos"))
     .with_label("golden month follows its silver month")
 )
 
 
-COMPUTE: dict[str, tuple[Callable[[Warehouse], pl.DataFrame], list[str], str]] = {
+def _model(name: str) -> Inputs:
+    return Inputs(models=(name,))
+
+
+# Payload id → (its rows, what it reads, its description).
+COMPUTE: dict[str, tuple[Callable[[Warehouse], pl.DataFrame], Inputs, str]] = {
     "market_map": (
         _regions("market_map"),
-        SILVER,
+        _model("market_map"),
         "Per region, comuna and company: customers "
         "affected, episodes and a 0–100 instability index.",
     ),
-    "time_series": (_regions("time_series"), SILVER, "Customers affected per month and region."),
-    "company_ranking": (_sql("company_ranking"), SILVER, "Top 15 companies by customers affected."),
+    "time_series": (
+        _regions("time_series"),
+        _model("time_series"),
+        "Customers affected per month and region.",
+    ),
+    "company_ranking": (
+        _sql("company_ranking"),
+        _model("company_ranking"),
+        "Top 15 companies by customers affected.",
+    ),
     "eda_quality_stats": (
         lambda wh: quality_labels(run_model(wh, "eda_quality_stats")),
-        SILVER,
+        _model("eda_quality_stats"),
         "Guardrail and ledger counts, with readable Spanish labels.",
     ),
     "data_coverage": (
         data_coverage,
-        [*SILVER, "seia_projects"],
+        coverage.INPUTS,
         "Per month: hours expected, ok, empty, failed, degraded; revisions seen; whether gold "
         "counts it or why not. Plus every dashboard row left out, with the reason.",
     ),
     "reliability_indices": (
         reliability_indices,
-        SILVER,
+        reliability.INPUTS,
         "Per region and month: frequency and "
         "duration proxies, with IEEE 1366 major event days excluded too.",
     ),
     "investment_roi": (
         _investment("investment_roi"),
-        [*SILVER, "seia_projects"],
+        investment.ROI_INPUTS,
         "Per region: customers affected vs energy investment (SEIA).",
     ),
     "investment_validation": (
         _investment("investment_validation"),
-        [*SILVER, "seia_projects"],
+        investment.VALIDATION_INPUTS,
         "Per SEIA project in operation: change of the region's "
         "customer-hours per customer, 12 months after vs before.",
     ),
     "eda_projects_dist": (
         _investment("eda_projects_dist"),
-        ["seia_projects"],
+        investment.EDA_PROJECTS_INPUTS,
         "Energy-sector SEIA projects per region.",
     ),
 }
+GOLDEN_INPUTS = _model("golden_eventos")
+RECENT_INPUTS = _model("recent_30d")
 assert set(COMPUTE) == set(ROW_MODELS) == {*DASHBOARD_IDS, *RESEARCH_IDS}
 
 
@@ -116,13 +131,14 @@ def _excluded_md(excluded: dict[str, str]) -> dict[str, dg.MetadataValue]:
 
 
 def _payload_asset(payload_id: str) -> dg.AssetsDefinition:
-    compute, deps, doc = COMPUTE[payload_id]
+    compute, inputs, doc = COMPUTE[payload_id]
 
     @dg.asset(
         name=payload_id,
         group_name="gold",
         kinds={"sql", "json"},
-        deps=deps,
+        deps=silver_deps(inputs),
+        metadata=sql_metadata(inputs),
         description=doc,
         automation_condition=GOLD_CONDITION,
     )
@@ -197,7 +213,8 @@ def dashboard_stats(
     partitions_def=monthly_partitions,
     group_name="gold",
     kinds={"parquet"},
-    deps=["fact_eventos"],
+    deps=silver_deps(GOLDEN_INPUTS),
+    metadata=sql_metadata(GOLDEN_INPUTS),
     description="Golden Parquet: the month's episodes joined to their dimensions, one file per "
     "month under gold/parquet/fact_eventos/year=YYYY/month=MM/; no file for a month whose "
     "blocking checks did not pass.",
@@ -235,7 +252,8 @@ def golden_eventos(
 @dg.asset(
     group_name="gold",
     kinds={"sql"},
-    deps=["fact_eventos"],
+    deps=silver_deps(RECENT_INPUTS),
+    metadata=sql_metadata(RECENT_INPUTS),
     description="gold.recent_30d: a view of the episodes seen in the last 30 days of data "
     "(checked months only). Also removes the golden Parquet files of months gold left out since "
     "they were written (their re-run failed a blocking check before golden_eventos).",

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from sec_assets.gold import investment, trusted
 from sec_assets.gold.investment import investment_roi_omitted, investment_validation_omitted
-from sec_assets.gold.models import run_model
+from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.trusted import month_verdicts
 from sec_assets.warehouse.base import Warehouse
 
@@ -22,6 +23,13 @@ COUNTS = [
     "missing",
     "revisions_seen",
 ]
+# What data_coverage reads.
+INPUTS = (
+    Inputs(models=("data_coverage",))
+    | trusted.INPUTS
+    | investment.ROI_INPUTS
+    | investment.VALIDATION_INPUTS
+)
 
 
 def data_coverage(wh: Warehouse) -> pl.DataFrame:

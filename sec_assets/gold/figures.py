@@ -15,7 +15,9 @@ import dagster as dg
 import polars as pl
 
 from sec_assets.bronze.store import atomic_write
-from sec_assets.gold.models import run_model
+from sec_assets.gold import refs, reliability
+from sec_assets.gold.lineage import silver_deps, sql_metadata
+from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.reliability import reliability_indices
 from sec_assets.plotting import markdown_image, render
 from sec_assets.warehouse.base import Warehouse
@@ -23,13 +25,19 @@ from sec_assets.warehouse.resource import WarehouseResource
 
 BY_REGION_SQL = """SELECT SUBSTR(e.month, 1, 4) AS year, SUBSTR(e.month, 1, 7) AS month,
                           g.nombre_region AS region, SUM(e.customer_hours) AS customer_hours
-                   FROM silver.fact_eventos e
-                   JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
+                   FROM {{ ref('fact_eventos', months='all') }} e
+                   JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = e.geografia_id
                    GROUP BY 1, 2, 3"""
+# What the figures read.
+INPUTS = (
+    Inputs(models=("data_coverage",), queries={"by_region": BY_REGION_SQL}) | reliability.INPUTS
+)
 
 
 def _by_region(wh: Warehouse) -> pl.DataFrame:
-    return wh.read(BY_REGION_SQL).with_columns(pl.col("customer_hours").cast(pl.Float64))
+    return wh.read(refs.render(BY_REGION_SQL)).with_columns(
+        pl.col("customer_hours").cast(pl.Float64)
+    )
 
 
 def yearly(wh: Warehouse) -> pl.DataFrame:
@@ -93,7 +101,8 @@ def draw_all(wh: Warehouse, data_dir: Path) -> dict[str, tuple[Path, Path, bytes
 @dg.asset(
     group_name="gold",
     kinds={"python", "matplotlib"},
-    deps=["fact_eventos", "snapshot_ledger", "region_customers", "reliability_indices"],
+    deps=[*silver_deps(INPUTS), "reliability_indices"],
+    metadata=sql_metadata(INPUTS),
     description="The history's figures (yearly customer-hours by region, region × month "
     "heatmap, reliability with and without major event days, data coverage), PNG and SVG "
     "under gold/figures/.",

@@ -27,12 +27,16 @@ from typing import Any
 import polars as pl
 
 from sec_assets.gold.labels import dashboard_regions
-from sec_assets.gold.models import run_model
+from sec_assets.gold.models import Inputs, run_model
 from sec_assets.warehouse.base import Warehouse
 
 WINDOW_MONTHS = 12
 MIN_MONTHS = 1  # covered months needed on each side of operation_proxy for a delta
 INVESTMENT = "total_inversión_mmu"  # the payload's alias of InvestmentRoiRow.total_inversion_mmu
+# What each payload reads (the *_omitted functions read as their payload does).
+EDA_PROJECTS_INPUTS = Inputs(models=("eda_projects_dist",))
+ROI_INPUTS = Inputs(models=("investment_roi",))
+VALIDATION_INPUTS = Inputs(models=("investment_validation",))
 
 
 def eda_projects_dist(wh: Warehouse) -> pl.DataFrame:

@@ -1,29 +1,82 @@
-"""Running the gold SQL models (``dbt_like_sql/models/<name>.sql``: one SELECT per file, the file
-name is the model's name) on either engine. A model reads the monthly silver tables as
-``checked.<table>``: only the months whose blocking checks passed (:mod:`.trusted`)."""
+"""The gold SQL models (``dbt_like_sql/models/<name>.sql``: one SELECT per file, the file name
+is the model's name) and what gold code reads.
+
+A model names the silver tables it reads with ``{{ ref('table') }}`` (:mod:`.refs`): the
+monthly ones are read for the months whose blocking checks passed only (:mod:`.trusted`).
+Gold Python code declares what it reads as :class:`Inputs` next to the code: the models it
+runs and its own SQL (with refs too). From that declaration come its asset's ``deps``
+(:mod:`.lineage`) and the SQL shown in the asset's metadata.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 import polars as pl
 
+from sec_assets.gold.refs import reads, render
+from sec_assets.sql_files import models_dir
 from sec_assets.warehouse.base import Warehouse
 
-GOLD_SQL = Path(__file__).resolve().parents[2] / "dbt_like_sql" / "models"
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    source: str  # the file as written, refs included
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The silver tables the model reads (:func:`.refs.reads`)."""
+        return reads(self.source, where=f"model {self.name}")
+
+    @property
+    def sql(self) -> str:
+        """The SQL the warehouse runs."""
+        return render(self.source, where=f"model {self.name}")
 
 
 @cache
-def model_sql(name: str) -> str:
-    path = GOLD_SQL / f"{name}.sql"
+def model(name: str) -> Model:
+    path = models_dir() / f"{name}.sql"
     if not path.is_file():
         raise FileNotFoundError(f"no gold model {name!r} at {path}")
-    from sec_assets.gold.trusted import checked_sql
+    return Model(name, path.read_text(encoding="utf-8").strip().rstrip(";"))
 
-    return checked_sql(path.read_text().strip().rstrip(";"))
+
+def model_names() -> list[str]:
+    return sorted(p.stem for p in models_dir().glob("*.sql"))
+
+
+def model_sql(name: str) -> str:
+    return model(name).sql
 
 
 def run_model(wh: Warehouse, name: str, params: dict[str, object] | None = None) -> pl.DataFrame:
     """The rows of a gold model, computed by the warehouse."""
     return wh.read(model_sql(name), params)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a piece of gold code reads: the models it runs and its own queries (name → SQL
+    with refs). ``a | b`` is what code calling both reads."""
+
+    models: tuple[str, ...] = ()
+    queries: Mapping[str, str] = field(default_factory=dict)
+
+    def __or__(self, other: Inputs) -> Inputs:
+        models = tuple(dict.fromkeys((*self.models, *other.models)))
+        return Inputs(models, {**self.queries, **other.queries})
+
+    def sources(self) -> dict[str, str]:
+        """Name → SQL as written: the models first, then the queries."""
+        return {**{m: model(m).source for m in self.models}, **self.queries}
+
+    def tables(self) -> frozenset[str]:
+        """The silver tables read, ``month_checks`` included when monthly tables are read for
+        the trusted months."""
+        found = [model(m).reads for m in self.models]
+        found += [reads(sql, where=f"query {name}") for name, sql in self.queries.items()]
+        return frozenset().union(*found)

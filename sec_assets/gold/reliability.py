@@ -17,13 +17,23 @@ from __future__ import annotations
 
 import polars as pl
 
-from sec_assets.gold.models import run_model
-from sec_assets.gold.trusted import checked_sql
+from sec_assets.gold.models import Inputs, run_model
+from sec_assets.gold.refs import render
 from sec_assets.warehouse.base import Warehouse
 
 LABEL = (
     "proxy from SEC hourly snapshots; includes force majeure; *_excl_med excludes IEEE 1366 "
     "2.5-beta major event days"
+)
+CUSTOMERS_SQL = (
+    "SELECT rc.month, rc.cut_region, rc.customers AS region_customers, r.nombre_region "
+    "FROM {{ ref('region_customers') }} rc JOIN (SELECT DISTINCT cut_region, nombre_region "
+    "FROM {{ ref('dim_geografia') }} WHERE cut_region > 0) r ON r.cut_region = rc.cut_region"
+)
+# What reliability_indices reads.
+INPUTS = Inputs(
+    models=("region_daily_customer_hours", "region_daily_episodes"),
+    queries={"region_customers": CUSTOMERS_SQL},
 )
 
 
@@ -46,13 +56,7 @@ def major_event_days(daily: pl.DataFrame) -> pl.DataFrame:
 def reliability_indices(wh: Warehouse) -> pl.DataFrame:
     ch = run_model(wh, "region_daily_customer_hours")
     eps = run_model(wh, "region_daily_episodes")
-    customers = wh.read(
-        checked_sql(
-            "SELECT rc.month, rc.cut_region, rc.customers AS region_customers, r.nombre_region "
-            "FROM checked.region_customers rc JOIN (SELECT DISTINCT cut_region, nombre_region "
-            "FROM silver.dim_geografia WHERE cut_region > 0) r ON r.cut_region = rc.cut_region"
-        )
-    )
+    customers = wh.read(render(CUSTOMERS_SQL))
     days = (
         pl.concat([ch.select("cut_region", "dia"), eps.select("cut_region", "dia")], how="vertical")
         .unique()

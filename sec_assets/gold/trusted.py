@@ -4,50 +4,28 @@ blocking checks were not all evaluated (a run stopped before them), is left out 
 payload, the golden Parquet and ``gold.recent_30d``; ``data_coverage`` and the gold assets'
 metadata list it with the reason.
 
-Gold SQL models read the monthly silver tables as ``checked.<table>`` (always with an alias);
-:func:`checked_sql` rewrites that to the table restricted to trusted months.
+Gold SQL reads the monthly silver tables for those months only through its refs
+(:mod:`sec_assets.gold.refs`); here, every month of the ledger gets its verdict.
 """
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
-from sec_assets.silver.checks import CHECKS
+from sec_assets.gold.models import Inputs
+from sec_assets.gold.refs import BLOCKING, render
 from sec_assets.warehouse.base import Warehouse
 
-BLOCKING = tuple(c.name for c in CHECKS if c.blocking)
-_CHECKED = re.compile(
-    r"\bchecked\.(fact_eventos|fact_interrupciones|snapshot_ledger|"
-    r"region_customers|guardrail_counts)\b"
-)
-
-
-def trusted_months_sql() -> str:
-    names = ", ".join(f"'{n}'" for n in BLOCKING)
-    return (
-        "SELECT month FROM silver.month_checks "
-        f"WHERE check_name IN ({names}) GROUP BY month "
-        f"HAVING COUNT(*) = {len(BLOCKING)} "
-        "AND SUM(CASE WHEN passed THEN 0 ELSE 1 END) = 0"
-    )
-
-
-def checked_sql(sql: str) -> str:
-    """``checked.<table>`` → ``(silver.<table> of the trusted months)``."""
-    months = trusted_months_sql()
-    return _CHECKED.sub(
-        lambda m: f"(SELECT * FROM silver.{m.group(1)} WHERE month IN ({months}))", sql
-    )
+MONTHS_SQL = "SELECT DISTINCT month FROM {{ ref('snapshot_ledger', months='all') }}"
+VERDICTS_SQL = "SELECT month, check_name, passed, failing_rows FROM {{ ref('month_checks') }}"
+# What month_verdicts reads (data_coverage shows it).
+INPUTS = Inputs(queries={"ledger_months": MONTHS_SQL, "month_verdicts": VERDICTS_SQL})
 
 
 def month_verdicts(wh: Warehouse) -> pl.DataFrame:
     """One row per month of the ledger: ``month``, ``included`` and the ``reason`` when not."""
-    months = wh.read("SELECT DISTINCT month FROM silver.snapshot_ledger")
-    checks = wh.read(
-        "SELECT month, check_name, passed, failing_rows FROM silver.month_checks"
-    ).filter(pl.col("check_name").is_in(BLOCKING))
+    months = wh.read(render(MONTHS_SQL))
+    checks = wh.read(render(VERDICTS_SQL)).filter(pl.col("check_name").is_in(BLOCKING))
     rows = []
     by_month = {m: g for (m,), g in checks.group_by("month")} if checks.height else {}
     for month in sorted(months["month"].to_list()):

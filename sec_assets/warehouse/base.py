@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal
 
 import polars as pl
 
+from sec_assets.sql_files import silver_migrations_dir
 from sec_assets.warehouse.errors import WarehouseError
 from sec_assets.warehouse.frames import (
     ReplaceStep,
@@ -24,14 +25,13 @@ from sec_assets.warehouse.frames import (
     conform,
     refuse_duplicate_keys,
 )
-from sec_assets.warehouse.migrations import migrations_dir, read_renames, renames_due
+from sec_assets.warehouse.migrations import read_renames, renames_due
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table
 from sec_assets.warehouse.replace import Quirks, apply_steps, delete_blocked, upsert_rows
 from sec_assets.warehouse.schema import (
     SCHEMA,
     SCHEMAS,
     TableInfo,
-    default_sql_dir,
     link_tables,
     ordered_ddl,
     quote,
@@ -148,7 +148,7 @@ class Warehouse(ABC):
             self._schema_lock(tx)
             for schema in SCHEMAS:
                 tx.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
-            renames = read_renames(migrations_dir(self.sql_dir or default_sql_dir()))
+            renames = read_renames(silver_migrations_dir())
             if renames:
                 for rename in renames_due(renames, link_tables(tx.introspect())):
                     tx.execute(rename.sql)

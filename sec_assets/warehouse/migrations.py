@@ -33,11 +33,6 @@ class Rename:
         return f'ALTER TABLE silver."{self.table}" RENAME COLUMN "{self.old}" TO "{self.new}"'
 
 
-def migrations_dir(contracts_dir: Path) -> Path:
-    """``dbt_like_sql/migrations/silver`` beside the contracts folder."""
-    return contracts_dir.parent / "migrations" / "silver"
-
-
 def _statements(sql: str) -> list[str]:
     text = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
     return [" ".join(s.split()) for s in text.split(";") if s.strip()]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
-import sec_assets
+from sec_assets.sql_files import contracts_dir
 from sec_assets.warehouse.errors import WarehouseError
 
 SCHEMA = "silver"
@@ -36,8 +36,8 @@ def stored_per_month(sql: str) -> bool:
 
 
 def default_sql_dir() -> Path:
-    """``<repo>/dbt_like_sql/contracts``, beside the (editable-installed) ``sec_assets`` package."""
-    return Path(sec_assets.__file__).resolve().parents[1] / "dbt_like_sql" / "contracts"
+    """``dbt_like_sql/contracts``, from a checkout or an installed wheel."""
+    return contracts_dir()
 
 
 def ordered_ddl(sql_dir: Path | None = None, engine: str | None = None) -> list[tuple[str, str]]:

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from sec_assets.silver.checks import CHECKS, run_check
+from sec_assets.sql_files import contracts_dir
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql" / "contracts"
+SQL_DIR = contracts_dir()
 MONTH = "2024-08"
 
 VALID = [

@@ -9,18 +9,17 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from sec_assets.sql_files import supabase_migrations_dir
+
 pytestmark = pytest.mark.postgres
 
-MIGRATION = (
-    Path(__file__).resolve().parents[2] / "dbt_like_sql" / "migrations" / "001_dashboard_stats.sql"
-)
+MIGRATION = supabase_migrations_dir() / "001_dashboard_stats.sql"
 SUPABASE_ROLES = ("anon", "authenticated", "service_role")
 PUBLIC_ROLES = ("anon", "authenticated")
 UPSERT = """

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from sec_assets.sql_files import silver_migrations_dir
 from sec_assets.warehouse import Warehouse, WarehouseError
 from sec_assets.warehouse.migrations import Rename, read_renames, renames_due
-from sec_assets.warehouse.schema import default_sql_dir
 from sec_assets_tests.integration import test_warehouse_support as support
 
 engine, duckdb_templates, pg_session_database, warehouse, seeded = support.FIXTURES
 
-MIGRATIONS = default_sql_dir().parent / "migrations" / "silver"
+MIGRATIONS = silver_migrations_dir()
 
 
 def _columns(wh: Warehouse, table: str) -> list[str]:
