@@ -40,13 +40,15 @@ their slot exactly as here. Not built: one machine polls the SEC at any polite r
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import json
 import math
 import os
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from pathlib import Path
+
+from sec_assets.files import LockTimeout, file_lock
 
 STATE_FILE = "sec_rate.json"
 RECORD_BYTES = 256  # the fixed width of the state record (three floats need < 120)
@@ -86,20 +88,16 @@ class SharedRateLimiter:
         """Reserve the next slot (a ``time.time()`` value, possibly now) under the lock; None
         if ``blocking`` is false and another caller holds the lock. Brief, but a blocking call
         may wait for other callers: :meth:`acquire` makes that one in a worker thread."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
+        with ExitStack() as held:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+                fd = held.enter_context(file_lock(self.path, timeout_s=None if blocking else 0))
+            except LockTimeout:
                 return None
             now = self.clock()
             tat = max(self._read_tat(fd, now), now)
             slot = max(now, tat - self.tau)
             self._write(fd, tat + self.interval, now)
             return slot
-        finally:
-            os.close(fd)  # releases the flock
 
     async def acquire(self) -> float:
         """Wait for this caller's slot: reserved on the event loop when the lock is free (the

@@ -57,6 +57,7 @@ import duckdb
 import polars as pl
 
 from sec_assets.diskerrors import disk_hint, errno_in_text
+from sec_assets.files import file_lock
 from sec_assets.settings import load_settings
 from sec_assets.warehouse.base import Engine, Tx, Warehouse
 from sec_assets.warehouse.errors import (
@@ -67,7 +68,7 @@ from sec_assets.warehouse.errors import (
     WarehouseLockTimeout,
     WarehouseQueryError,
 )
-from sec_assets.warehouse.locking import file_lock, retry_while
+from sec_assets.warehouse.locking import retry_while
 from sec_assets.warehouse.params import bind_params
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, VIEW_PARTITION_COLUMN, partition_table
 from sec_assets.warehouse.reader import CachedReader
@@ -334,7 +335,12 @@ class DuckDBWarehouse(Warehouse):
         return reader.opened
 
     def _open_reader(self) -> tuple[Any, duckdb.DuckDBPyConnection]:
-        lock = file_lock(self.lock_path, exclusive=False, timeout_s=self.lock_timeout_s)
+        lock = file_lock(
+            self.lock_path,
+            exclusive=False,
+            timeout_s=self.lock_timeout_s,
+            error=WarehouseLockTimeout,
+        )
         lock.__enter__()
         try:
             con = self._open(read_only=True)
@@ -384,7 +390,12 @@ class DuckDBWarehouse(Warehouse):
         if write and reader is not None:  # our own shared lock would block our write
             reader.release()
         try:
-            with file_lock(self.lock_path, exclusive=write, timeout_s=self.lock_timeout_s):
+            with file_lock(
+                self.lock_path,
+                exclusive=write,
+                timeout_s=self.lock_timeout_s,
+                error=WarehouseLockTimeout,
+            ):
                 con = self._open(read_only=not write)
                 try:
                     con.execute("SET TimeZone = 'UTC'").fetchall()
