@@ -16,8 +16,6 @@ from sec_assets.gold import publish
 from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 from sec_assets.gold.payloads import validate_payload
-from sec_assets.gold.seia import load_seia
-from sec_assets.gold.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.masterdata import regions
 from sec_assets.sec_client.breaker import CircuitBreaker
@@ -30,6 +28,8 @@ from sec_assets.silver.load import (
     load_observations,
     load_region_customers,
 )
+from sec_assets.silver.seia import load_seia
+from sec_assets.silver.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.warehouse.base import Warehouse
 from sec_assets_tests.conftest import fast_settings
 

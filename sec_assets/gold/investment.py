@@ -15,7 +15,7 @@
   in ``data_coverage``.
 
 The SEIA list has no start-of-operation date: ``operation_proxy`` is the approval date (see
-:mod:`sec_assets.gold.seia`), so "after" starts when the project may operate, not when it did.
+:mod:`sec_assets.silver.seia`), so "after" starts when the project may operate, not when it did.
 Rows are sorted here, in Polars, not by the engines: their text collations differ. Region
 names are spelled as the dashboard filters on them (:mod:`sec_assets.gold.labels`).
 """
