@@ -1,6 +1,6 @@
-"""Gold payloads as files: each payload asset writes its validated rows to
-``$SEC_DATA_DIR/gold/payloads/<id>.json`` (atomically); the ``dashboard_stats`` asset publishes
-them. Golden Parquet is written here too."""
+"""Gold's local files: each payload asset's validated rows in
+``$SEC_DATA_DIR/gold/payloads/<id>.json`` and the golden Parquet of each month, both replaced
+atomically. Publishing them to the dashboard is ``gold/sync/``'s job, not this module's."""
 
 from __future__ import annotations
 
