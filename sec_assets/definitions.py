@@ -61,7 +61,7 @@ defs = dg.Definitions(
     jobs=automation.jobs,
     # A month's steps run one after the other anyway (bronze → silver → golden Parquet), so
     # each in its own process (the multiprocess default) spent more time starting Python and
-    # loading this code location than working: ~101 s of wall time for ~13 s of compute.
+    # loading this code location than working.
     # Parallelism comes from concurrent runs (months), not from steps (docs/scale_out.md §4).
     executor=dg.in_process_executor,
     schedules=automation.schedules,

@@ -45,7 +45,8 @@ class SilverMonth:
     quarantine: pl.DataFrame
 
 
-_MD5 = threading.local()  # one in-memory DuckDB per thread: connecting costs ~40 ms a call
+# One in-memory DuckDB per thread: connecting on every call would cost more than the hash.
+_MD5 = threading.local()
 
 
 def _md5_engine() -> duckdb.DuckDBPyConnection:
