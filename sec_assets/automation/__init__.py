@@ -16,7 +16,7 @@
 - ``monthly_pipeline`` (monthly) and ``gold_refresh`` (unpartitioned): ``jobs.py``;
 - ``closed_month_schedule`` (03:00 on the 1st) and ``open_month_schedule`` (hourly, :10):
   ``schedules.py``;
-- ``incomplete_months_sensor`` and ``gold_refresh_sensor``: ``sensors.py``;
+- ``incomplete_months_sensor``: ``sensors.py`` (gold follows silver by ``AutomationCondition``);
 - freshness policies on the payloads and ``dashboard_stats``: ``freshness.py``.
 """
 
@@ -29,7 +29,6 @@ from sec_assets.automation.schedules import (
 )
 from sec_assets.automation.sensors import (
     build_incomplete_months_sensor,
-    gold_refresh_sensor,
     incomplete_months_sensor,
     sensors,
 )
@@ -40,7 +39,6 @@ __all__ = [
     "closed_month_schedule",
     "freshness_policies",
     "gold_refresh",
-    "gold_refresh_sensor",
     "incomplete_months_sensor",
     "jobs",
     "monthly_pipeline",

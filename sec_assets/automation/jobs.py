@@ -4,7 +4,8 @@
 ``gold_refresh`` (unpartitioned) rebuilds what reads every month at once: the dashboard
 payloads, their publication and ``recent_30d``. They stay apart on purpose: one job mixing both
 kinds would rebuild and republish every payload once per month of a backfill, from runs racing
-each other; ``gold_refresh_sensor`` (``sensors.py``) runs the refresh once after a burst.
+each other. Gold's own ``AutomationCondition`` (``gold/assets.py``) refreshes it once after a
+burst; ``gold_refresh`` runs it by hand.
 """
 
 import dagster as dg

@@ -15,6 +15,7 @@ import dagster as dg
 import polars as pl
 
 from sec_assets.files import atomic_write
+from sec_assets.gold.assets import GOLD_CONDITION
 from sec_assets.gold.models import run_model
 from sec_assets.gold.reliability import reliability_indices
 from sec_assets.plotting import markdown_image, render
@@ -94,6 +95,7 @@ def draw_all(wh: Warehouse, data_dir: Path) -> dict[str, tuple[Path, Path, bytes
     group_name="gold",
     kinds={"python", "matplotlib"},
     deps=["fact_eventos", "snapshot_ledger", "region_customers", "reliability_indices"],
+    automation_condition=GOLD_CONDITION,
     description="The history's figures (yearly customer-hours by region, region × month "
     "heatmap, reliability with and without major event days, data coverage), PNG and SVG "
     "under gold/figures/.",
