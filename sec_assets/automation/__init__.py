@@ -1,17 +1,7 @@
 """Automation of sec_assets: jobs, schedules, sensors and freshness policies.
 
-``definitions.py`` wires these in::
-
-    from sec_assets import automation
-
-    defs = dg.Definitions(
-        assets=automation.with_freshness([...]),
-        asset_checks=automation.asset_checks,
-        jobs=automation.jobs,
-        schedules=automation.schedules,
-        sensors=automation.sensors,
-        ...
-    )
+``definitions.py`` wires these in (``automation.jobs``, ``.schedules``, ``.sensors``,
+``.asset_checks``, ``.with_freshness(assets)``):
 
 - ``monthly_pipeline`` (monthly) and ``gold_refresh`` (unpartitioned): ``jobs.py``;
 - ``closed_month_schedule`` (03:00 on the 1st) and ``open_month_schedule`` (hourly, :10):
