@@ -10,7 +10,6 @@ from sec_assets.bronze.national import sec_national_series
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
 from sec_assets.gold.figures import figures
-from sec_assets.gold.seia_assets import seia_projects
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.silver.assets import (
@@ -22,6 +21,7 @@ from sec_assets.silver.assets import (
     silver_observations,
 )
 from sec_assets.silver.national import national_hourly
+from sec_assets.silver.seia_assets import seia_projects
 from sec_assets.warehouse.resource import WarehouseResource
 
 OWNERS = ["team:sec-data-platform"]
@@ -61,7 +61,7 @@ defs = dg.Definitions(
     jobs=automation.jobs,
     # A month's steps run one after the other anyway (bronze → silver → golden Parquet), so
     # each in its own process (the multiprocess default) spent more time starting Python and
-    # loading this code location than working: ~101 s of wall time for ~13 s of compute.
+    # loading this code location than working.
     # Parallelism comes from concurrent runs (months), not from steps (docs/scale_out.md §4).
     executor=dg.in_process_executor,
     schedules=automation.schedules,

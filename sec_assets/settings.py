@@ -37,7 +37,7 @@ class SecSettings(BaseSettings):
     backoff_initial_s: float = Field(default=1.0, ge=0)
     backoff_max_s: float = Field(default=60.0, ge=0)
     retry_after_max_s: float = Field(default=300.0, ge=0)
-    # Bounds on what one answer can make us do (a real storm answer: ~100 KB in up to ~100 s).
+    # Bounds on what one answer can make us do (a storm answer is large and slow, not endless).
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     attempt_deadline_s: float = Field(default=300.0, gt=0)
     progress_interval_s: float = Field(default=30.0, gt=0)  # INFO progress while fetching

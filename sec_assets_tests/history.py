@@ -12,12 +12,10 @@ from pathlib import Path
 from sec_assets.bronze.collect import collect_month, plan_month
 from sec_assets.bronze.customers import collect_customers
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.gold import publish
+from sec_assets.gold import local_files
 from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 from sec_assets.gold.payloads import validate_payload
-from sec_assets.gold.seia import load_seia
-from sec_assets.gold.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.masterdata import regions
 from sec_assets.sec_client.breaker import CircuitBreaker
@@ -30,6 +28,8 @@ from sec_assets.silver.load import (
     load_observations,
     load_region_customers,
 )
+from sec_assets.silver.seia import load_seia
+from sec_assets.silver.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.warehouse.base import Warehouse
 from sec_assets_tests.conftest import fast_settings
 
@@ -87,7 +87,7 @@ def build_gold(wh: Warehouse, data_dir: Path) -> dict[str, list[dict]]:
     load_seia(wh, Path(str(SEIA_SAMPLE)))
     for pid, (compute, _, _) in COMPUTE.items():
         payloads[pid] = validate_payload(pid, compute(wh))
-        publish.write_payload(data_dir, pid, payloads[pid])
+        local_files.write_payload(data_dir, pid, payloads[pid])
     sink = DashboardSinkResource(data_dir=str(data_dir))
     for table, ids in ((DASHBOARD_TABLE, DASHBOARD_IDS), (RESEARCH_TABLE, RESEARCH_IDS)):
         sink.publish({pid: payloads[pid] for pid in ids}, table=table, prune=True)

@@ -1,5 +1,5 @@
 -- Energy-sector projects of the SEIA list (sea.gob.cl "Búsqueda de proyectos"), one row per
--- project, the whole table replaced by sec_assets.gold.seia.load_seia. project_id = md5 of the
+-- project, the whole table replaced by sec_assets.silver.seia.load_seia. project_id = md5 of the
 -- normalized name | presentation date. A value the reader could not parse is NULL (and
 -- counted by the reader), never a guess.
 CREATE TABLE IF NOT EXISTS silver.seia_projects (

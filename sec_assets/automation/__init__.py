@@ -1,22 +1,12 @@
 """Automation of sec_assets: jobs, schedules, sensors and freshness policies.
 
-``definitions.py`` wires these in::
-
-    from sec_assets import automation
-
-    defs = dg.Definitions(
-        assets=automation.with_freshness([...]),
-        asset_checks=automation.asset_checks,
-        jobs=automation.jobs,
-        schedules=automation.schedules,
-        sensors=automation.sensors,
-        ...
-    )
+``definitions.py`` wires these in (``automation.jobs``, ``.schedules``, ``.sensors``,
+``.asset_checks``, ``.with_freshness(assets)``):
 
 - ``monthly_pipeline`` (monthly) and ``gold_refresh`` (unpartitioned): ``jobs.py``;
 - ``closed_month_schedule`` (03:00 on the 1st) and ``open_month_schedule`` (hourly, :10):
   ``schedules.py``;
-- ``incomplete_months_sensor`` and ``gold_refresh_sensor``: ``sensors.py``;
+- ``incomplete_months_sensor``: ``sensors.py`` (gold follows silver by ``AutomationCondition``);
 - freshness policies on the payloads and ``dashboard_stats``: ``freshness.py``.
 """
 
@@ -29,7 +19,6 @@ from sec_assets.automation.schedules import (
 )
 from sec_assets.automation.sensors import (
     build_incomplete_months_sensor,
-    gold_refresh_sensor,
     incomplete_months_sensor,
     sensors,
 )
@@ -40,7 +29,6 @@ __all__ = [
     "closed_month_schedule",
     "freshness_policies",
     "gold_refresh",
-    "gold_refresh_sensor",
     "incomplete_months_sensor",
     "jobs",
     "monthly_pipeline",

@@ -1,18 +1,9 @@
 """Freshness expectations on what the dashboard reads: every payload and ``dashboard_stats``.
 
-Dagster 1.13's current API is ``dg.FreshnessPolicy`` attached to the asset spec: the instance's
-freshness daemon (part of ``dagster dev`` / ``dagster-daemon``, on by default) evaluates it and
-the UI shows each asset as fresh, WARN or FAIL on its page and in the asset catalog. The older
-freshness *checks* (``build_last_update_freshness_checks`` + ``build_sensor_for_freshness_checks``)
-are marked superseded by it in 1.13, and ``LegacyFreshnessPolicy`` is deprecated, so neither is
-used: there is no freshness check and no freshness sensor to register.
-
-The payloads are rebuilt after every successful run of the open month (hourly), so a payload
-older than a day means the pipeline has been failing for a day: WARN after 25 hours, FAIL after
-26. The asset definitions stay untouched; ``with_freshness`` returns copies carrying the policy,
-for ``definitions.py``::
-
-    assets=with_freshness([sec_snapshots, ..., *payload_assets, dashboard_stats, ...])
+``dg.FreshnessPolicy`` on the asset spec, Dagster 1.13's current API (freshness checks and
+``LegacyFreshnessPolicy`` are superseded), evaluated by the daemon and shown in the UI. The
+payloads are rebuilt hourly, so one older than a day means the pipeline has been failing for a
+day: WARN after 25 hours, FAIL after 26. :func:`with_freshness` returns copies carrying it.
 """
 
 from collections.abc import Iterable

@@ -1,37 +1,11 @@
 """The two jobs the automation launches, and how they retry.
 
-``monthly_pipeline`` (partitioned by month, as inferred from its assets) carries one month from
-bronze to gold: ``sec_snapshots``, ``sec_customers`` → ``region_customers``, ``snapshot_ledger``,
-``fact_interrupciones``, ``fact_eventos`` → ``golden_eventos``.
-
-``gold_refresh`` (unpartitioned) rebuilds what reads every month at once: the dashboard payloads
-(``sec_assets.gold.assets.COMPUTE``), their publication ``dashboard_stats`` and ``recent_30d``.
-Dagster 1.13 does accept a job mixing both kinds (the unpartitioned assets then run in every
-partitioned run), but we keep them apart on purpose: a backfill of 2017 → today through one job
-would rebuild and republish every payload once per month, from runs racing each other. Instead
-``gold_refresh_sensor`` (``sensors.py``) launches ``gold_refresh`` after each successful
-``monthly_pipeline`` run, coalescing bursts into one queued refresh.
-
-Retries. Both jobs carry an op retry policy (exponential backoff with ± jitter), the current
-Dagster mechanism for transient failures: a failed step is retried inside the same run, after a
-delay, without re-running the steps that succeeded. This suits our failures: ``sec_snapshots``
-is resumable (a retry asks only for the hours still missing), loads replace exactly one month in
-one transaction, and a publish to Supabase is an upsert. A failed blocking check is not retried
-(Dagster raises it as a framework error, outside the retry policy): it is a verdict on the data.
-Whole-run retries (``run_retries`` in ``config/dagster.yaml``) are kept for runs that crashed
-(a killed worker): both jobs carry ``dagster/retry_on_asset_or_op_failure: false``, and the
-instance sets the same default for runs launched from the UI, so a run that failed on a step or
-a check is never launched again as a duplicate failed run. Op retries apply to runs of these
-jobs (schedules and sensors launch them); a "Materialize" clicked in the UI runs without them.
-
-Reading a failed run's cause in the UI: open the run (Runs → the red run, or the asset's
-partition → "View run"); the failed step is red in the Gantt chart, and its STEP_FAILURE event
-(filter the log by "Failure") shows the *description* the asset raised with ``dg.Failure`` —
-e.g. ``2024-08: only 91.2% of 744 hours have a valid answer (minimum 95%); breaker open;
-missing: 2024-08-03T04, …`` or ``2 payload(s) failed to publish: [...]`` — with the failure's
-metadata (missing hours, failures table, breaker state) below it. A step that was retried shows
-STEP_UP_FOR_RETRY events before its final outcome; each attempt's cause is in those events.
-An unexpected exception (not ``dg.Failure``) shows the stack trace instead.
+``monthly_pipeline`` (partitioned by month) carries one month from bronze to gold;
+``gold_refresh`` (unpartitioned) rebuilds what reads every month at once: the dashboard
+payloads, their publication and ``recent_30d``. They stay apart on purpose: one job mixing both
+kinds would rebuild and republish every payload once per month of a backfill, from runs racing
+each other. Gold's own ``AutomationCondition`` (``gold/assets.py``) refreshes it once after a
+burst; ``gold_refresh`` runs it by hand.
 """
 
 import dagster as dg
@@ -51,7 +25,19 @@ MONTHLY_ASSETS = [
 ]
 GOLD_REFRESH_ASSETS = [*COMPUTE, "dashboard_stats", "recent_30d", "figures"]
 
-# 3 retries at ~30 s, 60 s, 120 s (± jitter): enough to outlast a blip of the SEC service or of
+# Retries. Both jobs carry an op retry policy (exponential backoff with ± jitter), the current
+# Dagster mechanism for transient failures: a failed step is retried inside the same run, after a
+# delay, without re-running the steps that succeeded. This suits our failures: ``sec_snapshots``
+# is resumable (a retry asks only for the hours still missing), loads replace exactly one month in
+# one transaction, and a publish to Supabase is an upsert. A failed blocking check is not retried
+# (Dagster raises it as a framework error, outside the retry policy): it is a verdict on the data.
+# Whole-run retries (``run_retries`` in ``config/dagster.yaml``) are kept for runs that crashed (a
+# killed worker): both jobs carry ``dagster/retry_on_asset_or_op_failure: false``, and the
+# instance sets the same default for runs launched from the UI, so a run that failed on a step or
+# a check is never launched again as a duplicate failed run. Op retries apply to runs of these
+# jobs (schedules and sensors launch them); a "Materialize" clicked in the UI runs without them.
+#
+# 3 retries with exponential backoff (± jitter): enough to outlast a blip of the SEC service or of
 # the warehouse, short enough that a run blocked by an open circuit breaker fails within minutes
 # and leaves the month to incomplete_months_sensor.
 MONTHLY_RETRY = dg.RetryPolicy(

@@ -1,4 +1,4 @@
-"""Sensors: months whose bronze is incomplete, and the gold refresh after a month lands.
+"""The sensor of months whose bronze is incomplete: what no automation condition can see.
 
 ``incomplete_months_sensor`` scans the bronze folders (directory listings only, see
 ``coverage.py``) for months with hours or customer counts missing, and launches
@@ -8,10 +8,8 @@ of the job in flight. It launches nothing while the SEC client's circuit breaker
 Its run key is ``<month>:<gaps>`` (``:retryN`` once ``retry_after`` has passed with the gaps
 unchanged), and the cursor remembers each launch, so the same work is never launched twice:
 a run that fills some hours changes the key; a run that fills none waits ``retry_after``.
-Every evaluation that launches nothing says why (``SkipReason``).
-
-``gold_refresh_sensor`` launches ``gold_refresh`` after each successful ``monthly_pipeline``
-run, unless a ``gold_refresh`` run is already queued (it will read the new month anyway).
+Every evaluation that launches nothing says why (``SkipReason``). Gold following a new month
+needs no sensor: it is an ``AutomationCondition`` on the gold assets (``gold/assets.py``).
 """
 
 from collections.abc import Callable
@@ -20,14 +18,11 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from sec_assets.automation.coverage import Launch, MonthCoverage, ScanCursor, scan
-from sec_assets.automation.jobs import gold_refresh, monthly_pipeline
+from sec_assets.automation.jobs import monthly_pipeline
 from sec_assets.automation.months import local, scan_window
 from sec_assets.automation.runs import (
-    NOT_YET_RUNNING,
-    PARTITION_TAG,
     TRIGGER_TAG,
     partitions_in_flight,
-    runs_in_flight,
 )
 from sec_assets.sec_client.breaker import RESET_MAKE, RESET_VERB, BreakerState
 from sec_assets.sec_client.resource import SecClientResource
@@ -189,31 +184,4 @@ def build_incomplete_months_sensor(
 incomplete_months_sensor = build_incomplete_months_sensor()
 
 
-@dg.run_status_sensor(
-    name="gold_refresh_sensor",
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[monthly_pipeline],
-    request_job=gold_refresh,
-    description="After each successful monthly_pipeline run, refresh the gold payloads "
-    "(at most one gold_refresh run waiting at a time).",
-)
-def gold_refresh_sensor(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
-    finished = context.dagster_run
-    month = finished.tags.get(PARTITION_TAG, "?")[:7]
-    queued = runs_in_flight(context.instance, gold_refresh.name, statuses=NOT_YET_RUNNING)
-    if queued:
-        return dg.SkipReason(
-            f"gold_refresh run {queued[0].run_id[:8]} is already waiting to start; it will "
-            f"read {month} from run {finished.run_id[:8]}"
-        )
-    return dg.RunRequest(
-        run_key=f"after:{finished.run_id}",
-        tags={
-            TRIGGER_TAG: "gold_refresh_sensor",
-            "sec_assets/after_run": finished.run_id,
-            "sec_assets/after_month": month,
-        },
-    )
-
-
-sensors = [incomplete_months_sensor, gold_refresh_sensor]
+sensors = [incomplete_months_sensor]

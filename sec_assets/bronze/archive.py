@@ -8,27 +8,10 @@ Layout, beside the hot tree of :class:`~sec_assets.bronze.store.BronzeStore`::
                                                             hot after generation 1 (a late
                                                             re-fetch); never a rewrite of g1
 
-An archive holds ``MANIFEST.json`` first (format, dataset, month, generation, created_at, count,
-bytes, and path, size and sha256 of every file), then every file of the month byte for byte (the
-gzipped envelopes as stored), named by its path relative to ``<root>/<dataset>``. Envelopes are
-already gzipped, so the archive saves inodes and block slack rather than bytes.
-
-Archiving writes to a temporary name, fsyncs, re-reads the archive and checks every member against
-the manifest and the hot file, and only then links it (then its sidecar) into place and deletes
-the hot copies it lists; files that appeared meanwhile stay hot. No archive is ever written over:
-a new generation takes a number no file uses, and publishing refuses an existing name. An archive
-whose sidecar is missing or wrong stops every reader and writer of its month with an error naming
-it and the verb that re-derives the sidecar from the manifest (``python -m sec_assets
-archive-sidecar <archive>``, :func:`rederive_sidecar`); except a run killed between the two
-publications, whose files are all still hot: the next run checks and finishes it. Re-running
-is idempotent: hot files already in a generation with the same sha256 are deleted (finishing an
-interrupted run), a different sha256 is a conflict and nothing is deleted. Silver reads hot files:
-:func:`restore_month` puts a month back, or :func:`month_store` lends a temporary store with
-archive and hot files together, without touching the hot tree.
-
-Modules: ``archive_format.py`` (the files and how they are read), ``archive_write.py`` (writing,
-publishing, extracting), ``archive_read.py`` (restoring, lending), this one (archiving, due
-months).
+Old months leave the hot tree to save inodes and block slack; no hot copy is deleted before the
+archive is re-read and checked, and no archive is ever written over. Modules:
+``archive_format.py`` (the files), ``archive_write.py`` (writing, publishing, extracting),
+``archive_read.py`` (restoring, lending), this one (archiving, due months).
 """
 
 from __future__ import annotations
@@ -106,7 +89,28 @@ class ArchiveResult:
 def archive_month(
     root: Path, dataset: str, month: str, *, compresslevel: int = 6, now: datetime | None = None
 ) -> ArchiveResult:
-    """Archive the hot files of one dataset-month, verify, then delete them (module docstring)."""
+    """Archive the hot files of one dataset-month, verify, then delete them.
+
+    An archive holds ``MANIFEST.json`` first (format, dataset, month, generation, created_at,
+    count, bytes, and path, size and sha256 of every file), then every file of the month byte
+    for byte (the gzipped envelopes as stored), named by its path relative to
+    ``<root>/<dataset>``. Envelopes are already gzipped, so the archive saves inodes and block
+    slack rather than bytes.
+
+    Archiving writes to a temporary name, fsyncs, re-reads the archive and checks every member
+    against the manifest and the hot file, and only then links it (then its sidecar) into place
+    and deletes the hot copies it lists; files that appeared meanwhile stay hot. No archive is
+    ever written over: a new generation takes a number no file uses, and publishing refuses an
+    existing name. An archive whose sidecar is missing or wrong stops every reader and writer of
+    its month with an error naming it and the verb that re-derives the sidecar from the manifest
+    (``python -m sec_assets archive-sidecar <archive>``, :func:`rederive_sidecar`); except a run
+    killed between the two publications, whose files are all still hot: the next run checks and
+    finishes it. Re-running is idempotent: hot files already in a generation with the same
+    sha256 are deleted (finishing an interrupted run), a different sha256 is a conflict and
+    nothing is deleted. Silver reads hot files: :func:`restore_month` puts a month back, or
+    :func:`month_store` lends a temporary store with archive and hot files together, without
+    touching the hot tree.
+    """
     store = BronzeStore(root, dataset)
     archived = ArchivedMonth(Path(root), dataset, month)
     with lock(archived.folder):

@@ -16,6 +16,7 @@ from sec_assets.bronze.archive import (
 )
 from sec_assets.bronze.collect import utc_now
 from sec_assets.bronze.resources import BronzeResource
+from sec_assets.metadata_table import rows_table
 
 
 class BronzeArchiveConfig(dg.Config):
@@ -29,14 +30,20 @@ class BronzeArchiveConfig(dg.Config):
     )
 
 
-def _table_md(results: list[ArchiveResult], limit: int = 20) -> str:
-    lines = ["| dataset | month | files | bytes before | archive bytes |", "|---|---|---|---|---|"]
-    lines += [
-        f"| {r.dataset} | {r.month} | {r.files} | {r.bytes_before} | {r.bytes_after} |"
+def _preview(results: list[ArchiveResult], limit: int = 20) -> dg.TableMetadataValue:
+    """The first ``limit`` months archived (``archived`` lists them all)."""
+    rows = [
+        {
+            "dataset": r.dataset,
+            "month": r.month,
+            "files": r.files,
+            "bytes_before": r.bytes_before,
+            "archive_bytes": r.bytes_after,
+        }
         for r in results[:limit]
     ]
-    more = len(results) - limit
-    return "\n".join(lines) + (f"\n\n… and {more} more" if more > 0 else "")
+    columns = {"dataset": "string", "month": "string", "files": "int"}
+    return rows_table(rows, {**columns, "bytes_before": "int", "archive_bytes": "int"})
 
 
 @dg.asset(
@@ -88,7 +95,7 @@ def bronze_archive(
             {str(Path(r.archive).relative_to(root)): r.sha256 for r in written if r.archive}
         ),
         "duration_s": dg.MetadataValue.float(round(time.perf_counter() - t0, 3)),
-        "preview": dg.MetadataValue.md(_table_md(written)),
+        "preview": _preview(written),
         "months_refused": dg.MetadataValue.json(errors),
     }
     if errors:  # the other months were archived; these wait for a person

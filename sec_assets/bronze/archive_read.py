@@ -3,13 +3,12 @@ Also the two helpers every archive operation shares: the hot files of a month an
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sec_assets.bronze import archive_write
@@ -20,6 +19,7 @@ from sec_assets.bronze.archive_format import (
     sha256_file,
 )
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.files import LockTimeout, file_lock, fsync_dir
 
 
 def restore_month(root: Path, dataset: str, month: str) -> list[Path]:
@@ -50,7 +50,7 @@ def restore_month(root: Path, dataset: str, month: str) -> list[Path]:
                 for rel in todo:
                     (dataset_dir / rel).parent.mkdir(parents=True, exist_ok=True)
                     os.replace(staging / rel, dataset_dir / rel)
-            archive_write.fsync_dir(dataset_dir)
+            fsync_dir(dataset_dir)
             return [dataset_dir / rel for rel in todo]
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -94,13 +94,9 @@ def hot_files(month_dir: Path, dataset_dir: Path) -> dict[str, Path]:
 @contextmanager
 def lock(folder: Path) -> Iterator[None]:
     """One archiving or restoring run per dataset at a time (``flock``; fails fast)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    with ExitStack() as held:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            held.enter_context(file_lock(folder / ".lock", timeout_s=0))
+        except LockTimeout:
             raise ArchiveError(f"another run is archiving or restoring {folder}") from None
         yield
-    finally:
-        os.close(fd)

@@ -27,6 +27,7 @@ from sec_assets.bronze.archive_format import (
     sha256_file,
 )
 from sec_assets.diskerrors import disk_errors
+from sec_assets.files import fsync_dir, write_durable
 
 
 def write_generation(
@@ -173,18 +174,3 @@ def _tar_info(name: str, size: int, mtime: int) -> tarfile.TarInfo:
     info.uid = info.gid = 0
     info.uname = info.gname = ""
     return info
-
-
-def write_durable(path: Path, data: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -10,6 +10,7 @@ from sec_assets.bronze.customers import collect_customers
 from sec_assets.bronze.month_lock import month_lock
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.masterdata import regions
+from sec_assets.metadata_table import rows_table
 from sec_assets.partitions import monthly_partitions
 from sec_assets.readable import readable_bytes
 from sec_assets.sec_client.errors import SecConfigError
@@ -23,11 +24,10 @@ async def _collect(
         return await collect_month(plan, client, bronze.store("sec_snapshots"))
 
 
-def _failures_md(failed: dict[str, str], limit: int = 10) -> str:
-    lines = ["| hour | error |", "|---|---|"]
-    lines += [f"| {k} | {v[:140].replace('|', '/')} |" for k, v in list(failed.items())[:limit]]
-    more = len(failed) - limit
-    return "\n".join(lines) + (f"\n\n… and {more} more" if more > 0 else "")
+def _failures_table(failed: dict[str, str], limit: int = 10) -> dg.TableMetadataValue:
+    """The first ``limit`` failed hours and their errors (``hours_failed`` counts them all)."""
+    rows = [{"hour": k, "error": v[:140]} for k, v in list(failed.items())[:limit]]
+    return rows_table(rows, {"hour": "string", "error": "string"})
 
 
 def _breaker_line(sec_client: SecClientResource) -> str:
@@ -111,7 +111,7 @@ def sec_snapshots(
         "size_on_disk": dg.MetadataValue.text(readable_bytes(store.bytes_on_disk(plan.month))),
     }
     if report.failed:
-        metadata["failures"] = dg.MetadataValue.md(_failures_md(report.failed))
+        metadata["failures"] = _failures_table(report.failed)
     if coverage < s.min_month_coverage:
         raise dg.Failure(
             description=(

@@ -29,7 +29,8 @@ import ijson
 import orjson
 
 from sec_assets.bronze.seed_points import ImportedPoint, SeedSource, UnreadablePoint, import_point
-from sec_assets.bronze.store import BronzeStore, atomic_write
+from sec_assets.bronze.store import BronzeStore
+from sec_assets.files import atomic_write
 
 DATASET = "sec_snapshots"
 QUARANTINE_DIR = "_import_quarantine"

@@ -7,11 +7,12 @@ The lock is an ``flock``: the kernel releases it when a killed process dies.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from sec_assets.files import file_lock
 
 
 def lock_path(state_dir: Path, dataset: str, month: str) -> Path:
@@ -23,18 +24,13 @@ def month_lock(
     state_dir: Path, dataset: str, month: str, *, log: logging.Logger | None = None
 ) -> Iterator[bool]:
     """Hold the month's collection lock; yields whether it had to wait for another run."""
-    path = lock_path(state_dir, dataset, month)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        waited = False
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            waited = True
-            if log is not None:
-                log.info(f"{dataset} {month}: another run is collecting this month; waiting")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield waited
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    waited = False
+
+    def note_wait() -> None:
+        nonlocal waited
+        waited = True
+        if log is not None:
+            log.info(f"{dataset} {month}: another run is collecting this month; waiting")
+
+    with file_lock(lock_path(state_dir, dataset, month), on_wait=note_wait):
+        yield waited

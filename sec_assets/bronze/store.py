@@ -26,6 +26,7 @@ import orjson
 
 from sec_assets.bronze.archive_format import ArchivedMonth
 from sec_assets.diskerrors import disk_errors
+from sec_assets.files import atomic_write
 from sec_assets.sec_client.exchange import Attempt
 from sec_assets.sec_client.validation import VALIDATION_VERSION
 
@@ -105,19 +106,6 @@ def body_bytes(doc: dict[str, Any]) -> bytes | None:
     if doc.get("body_encoding") == "base64":
         return base64.b64decode(doc["body"])
     return str(doc["body"]).encode("utf-8")
-
-
-def atomic_write(path: Path, data: bytes, *, tmp_name: str | None = None) -> Path:
-    """Write ``data`` to ``path`` so that readers see the whole file or none: a temporary name
-    in the same folder, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(tmp_name or f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
 
 
 def read_envelope(path: Path) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import dagster as dg
 import polars as pl
 
-from sec_assets.gold import coverage, investment, publish, reliability
+from sec_assets.gold import coverage, investment, local_files, reliability
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 from sec_assets.gold.coverage import data_coverage
 from sec_assets.gold.labels import dashboard_regions, quality_labels
@@ -146,7 +146,7 @@ def _payload_asset(payload_id: str) -> dg.AssetsDefinition:
         wh = warehouse.get_warehouse()
         frame = compute(wh)
         rows = validate_payload(payload_id, frame)
-        path = publish.write_payload(warehouse.settings.data_dir, payload_id, rows)
+        path = local_files.write_payload(warehouse.settings.data_dir, payload_id, rows)
         table = DASHBOARD_TABLE if payload_id in DASHBOARD_IDS else RESEARCH_TABLE
         return dg.MaterializeResult(
             metadata={
@@ -187,7 +187,7 @@ def dashboard_stats(
     locations: dict[str, str] = {}
     target = ""
     for table, ids in ((DASHBOARD_TABLE, DASHBOARD_IDS), (RESEARCH_TABLE, RESEARCH_IDS)):
-        payloads = {pid: publish.read_payload(data_dir, pid) for pid in ids}
+        payloads = {pid: local_files.read_payload(data_dir, pid) for pid in ids}
         report = dashboard.publish(payloads, logger=context.log, table=table, prune=True)
         published[table], removed[table] = report.published, report.removed
         failed.update(report.failed)
@@ -229,7 +229,7 @@ def golden_eventos(
     data_dir = warehouse.settings.data_dir
     reason = excluded_months(wh).get(month)
     if reason is not None:
-        removed = publish.remove_golden_month(data_dir, month)
+        removed = local_files.remove_golden_month(data_dir, month)
         context.log.warning("golden_eventos %s left out: %s", month, reason)
         return dg.MaterializeResult(
             metadata={
@@ -239,7 +239,7 @@ def golden_eventos(
             }
         )
     frame = run_model(wh, "golden_eventos", {"month": month})
-    path = publish.write_golden_month(data_dir, month, frame)
+    path = local_files.write_golden_month(data_dir, month, frame)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(frame.height),
@@ -265,7 +265,7 @@ def recent_30d(warehouse: WarehouseResource) -> dg.MaterializeResult:
     count = wh.read("SELECT COUNT(*) AS n FROM gold.recent_30d")["n"].item()
     excluded = excluded_months(wh)
     data_dir = warehouse.settings.data_dir
-    swept = [m for m in sorted(excluded) if publish.remove_golden_month(data_dir, m)]
+    swept = [m for m in sorted(excluded) if local_files.remove_golden_month(data_dir, m)]
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(int(count)),

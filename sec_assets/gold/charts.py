@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sec_assets.gold import publish
+from sec_assets.gold import local_files
 from sec_assets.gold.contract import CONTRACT, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 
 
@@ -26,6 +26,6 @@ def chart_lines(data_dir: Path) -> list[str]:
 
 def _rows(data_dir: Path, payload_id: str) -> str:
     try:
-        return str(len(publish.read_payload(data_dir, payload_id)))
+        return str(len(local_files.read_payload(data_dir, payload_id)))
     except FileNotFoundError:
         return "-"

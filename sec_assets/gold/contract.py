@@ -1,25 +1,7 @@
 """The dashboard contract: what the public dashboard ``simonkey1/dashboard-sec`` reads from
 ``dashboard_stats``, field by field, as its TypeScript types, transformer and chart components
-read it. :mod:`sec_assets.gold.payloads` enforces it; ``docs/dashboard_contract.md`` explains it.
-
-Read from these files of the dashboard (path → commit). The components and pages were read at
-the newest commit the index held for each (the i18n version of the components, 00c2f7c):
-
-- ``src/routes/+page.ts`` and the other loaders: ``select('*')`` on ``dashboard_stats``, no
-  filter; the transformer (``src/lib/transformers.ts``) warns "Unknown dashboard stat ID" for
-  any id it does not know and turns a missing or null number into ``0`` (``Number(x) || 0``).
-- ``src/routes/+page.svelte``: ``CoquimboParadox`` gets the ``time_series`` rows whose
-  ``nombre_region`` *includes* ``"COQUIMBO"``, ``AricaSurgery`` those that include ``"ARICA"``
-  (case-sensitive); ``PulseMonitor`` and ``AricaSurgery`` sum ``afectados`` by the year of
-  ``mes`` for the years 2017–2025 only; ``InefficiencyWall`` sorts ``investment_roi`` by
-  ``efficiency_ratio`` (top 8) and prints ``efficiency_ratio.toFixed(1)`` under the label
-  "Clientes / M$ USD"; ``ForestFriction`` sorts ``company_ranking`` by
-  ``total_clientes_afectados``; ``/reporte`` feeds ``eda_projects_dist`` to
-  ``EnergyProjectsDist`` (bars of ``count`` by ``nombre_region``).
-- The seed (``simonkey1/SEC`` ``scripts/etl/sync_dashboard_data.py``) wrote region names
-  upper-case and accent-free (``"COQUIMBO"``, ``"ARICA Y PARINACOTA"``, ``"NUBLE"``,
-  ``"O'HIGGINS"``), ``efficiency_ratio = clientes_afectados / total_inversión_mmu`` and
-  readable Spanish ``eda_quality_stats`` categories (``"Geografía Desconocida"``).
+read it. :mod:`sec_assets.gold.payloads` enforces it; ``docs/dashboard_contract.md`` explains it
+and names the dashboard's files (and commits) it was read from.
 """
 
 from __future__ import annotations

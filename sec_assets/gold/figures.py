@@ -14,8 +14,9 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from sec_assets.bronze.store import atomic_write
+from sec_assets.files import atomic_write
 from sec_assets.gold import refs, reliability
+from sec_assets.gold.assets import GOLD_CONDITION
 from sec_assets.gold.lineage import silver_deps, sql_metadata
 from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.reliability import reliability_indices
@@ -103,6 +104,7 @@ def draw_all(wh: Warehouse, data_dir: Path) -> dict[str, tuple[Path, Path, bytes
     kinds={"python", "matplotlib"},
     deps=[*silver_deps(INPUTS), "reliability_indices"],
     metadata=sql_metadata(INPUTS),
+    automation_condition=GOLD_CONDITION,
     description="The history's figures (yearly customer-hours by region, region × month "
     "heatmap, reliability with and without major event days, data coverage), PNG and SVG "
     "under gold/figures/.",

@@ -1,23 +1,8 @@
-"""The investment payloads: SEIA energy projects (silver.seia_projects) against the outages.
-
-- ``eda_projects_dist``: energy projects per region (``dbt_like_sql/models/eda_projects_dist.sql``);
-- ``investment_roi``: per region, customers affected, approved MMUSD, ``efficiency_ratio`` =
-  customers affected per MMUSD approved (the dashboard's "Clientes / M$ USD") and a maturity
-  note (``investment_roi.sql`` states the formulas). A region without approved investment (or
-  with no checked month of history) has no ratio: its row is left out and listed, with the
-  reason, in ``data_coverage``;
-- ``investment_validation``: per approved project with an operation date, ``delta`` = the
-  percentage change of its region's mean monthly outage hours per customer (customer-hours of
-  the region's episodes / the region's customers) over the covered months of the 12 calendar
-  months after the month of ``operation_proxy`` against the covered months of the 12 before.
-  ``context`` says how many months of each window were covered. A project with no covered
-  month on one side, or no outage hours before, gets no delta: its row is left out and listed
-  in ``data_coverage``.
-
-The SEIA list has no start-of-operation date: ``operation_proxy`` is the approval date (see
-:mod:`sec_assets.gold.seia`), so "after" starts when the project may operate, not when it did.
-Rows are sorted here, in Polars, not by the engines: their text collations differ. Region
-names are spelled as the dashboard filters on them (:mod:`sec_assets.gold.labels`).
+"""The investment payloads: SEIA energy projects (silver.seia_projects) against the outages,
+for "does investment make the grid more reliable". Rows left out are listed with the reason
+in ``data_coverage``. Rows are sorted here, in Polars, not by the engines: their text
+collations differ. Region names are spelled as the dashboard filters on them
+(:mod:`sec_assets.gold.labels`).
 """
 
 from __future__ import annotations
@@ -40,7 +25,8 @@ VALIDATION_INPUTS = Inputs(models=("investment_validation",))
 
 
 def eda_projects_dist(wh: Warehouse) -> pl.DataFrame:
-    """One row per region: ``nombre_region``, ``count`` of energy projects, most first."""
+    """One row per region: ``nombre_region``, ``count`` of energy projects, most first
+    (``dbt_like_sql/models/eda_projects_dist.sql``)."""
     frame = run_model(wh, "eda_projects_dist").select(
         pl.col("nombre_region").cast(pl.String), pl.col("count").cast(pl.Int64)
     )
@@ -49,7 +35,12 @@ def eda_projects_dist(wh: Warehouse) -> pl.DataFrame:
 
 
 def investment_roi(wh: Warehouse) -> pl.DataFrame:
-    """One row per official region with a ratio; ``total_inversión_mmu`` carries the alias."""
+    """One row per official region with a ratio; ``total_inversión_mmu`` carries the alias.
+
+    Per region: customers affected, approved MMUSD, ``efficiency_ratio`` = customers affected
+    per MMUSD approved (the dashboard's "Clientes / M$ USD") and a maturity note
+    (``investment_roi.sql`` states the formulas). A region without approved investment (or
+    with no checked month of history) has no ratio: its row is left out."""
     return _roi(wh).filter(pl.col("efficiency_ratio").is_not_null())
 
 
@@ -80,7 +71,15 @@ def _roi(wh: Warehouse) -> pl.DataFrame:
 
 def investment_validation(wh: Warehouse) -> pl.DataFrame:
     """One row per approved energy project with a delta: project, year (of operation_proxy),
-    type (tipología, else DIA/EIA), delta (%), context (with the months covered)."""
+    type (tipología, else DIA/EIA), delta (%), context (with the months covered).
+
+    ``delta`` = the percentage change of the region's mean monthly outage hours per customer
+    (customer-hours of the region's episodes / the region's customers) over the covered months
+    of the 12 calendar months after the month of ``operation_proxy`` against the covered months
+    of the 12 before. A project with no covered month on one side, or no outage hours before,
+    gets no delta and is left out. The SEIA list has no start-of-operation date:
+    ``operation_proxy`` is the approval date (:mod:`sec_assets.silver.seia`), so "after" starts
+    when the project may operate, not when it did."""
     rows, _ = _validation(wh)
     schema = {
         "project": pl.String,

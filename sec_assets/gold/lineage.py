@@ -20,10 +20,10 @@ import dagster as dg
 
 from sec_assets.gold.models import Inputs
 from sec_assets.gold.refs import GATE
-from sec_assets.gold.seia_assets import seia_projects
 from sec_assets.silver import assets as silver
 from sec_assets.silver.checks import CHECKS
 from sec_assets.silver.national import national_hourly
+from sec_assets.silver.seia_assets import seia_projects
 
 SILVER_ASSETS: tuple[dg.AssetsDefinition, ...] = (
     silver.dim_geografia,

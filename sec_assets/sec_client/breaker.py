@@ -15,9 +15,7 @@ async support is Tornado-only; we need a file-backed state shared across process
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +25,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from sec_assets.diskerrors import disk_errors
+from sec_assets.files import atomic_write, file_lock
 
 RESET_VERB = "python -m sec_assets reset-breaker"
 RESET_MAKE = "make reset-breaker"
@@ -72,22 +71,17 @@ class CircuitBreaker:
     @contextmanager
     def _locked(self) -> Iterator[PersistedState]:
         """Read under the lock; write back only if the block changed something."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".lock"), "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with file_lock(self.path.with_suffix(".lock")):
             try:
                 data = self._read()
                 before = replace(data)
                 yield data
                 if data != before:
                     data.updated_at = self.clock()
-                    tmp = self.path.with_suffix(f".tmp{os.getpid()}")
                     with disk_errors(self.path, "the SEC circuit breaker state"):
-                        tmp.write_text(json.dumps(asdict(data)))
-                        os.replace(tmp, self.path)
+                        atomic_write(self.path, json.dumps(asdict(data)))
             finally:
                 self._peeked = None  # this process's own changes are seen at once
-                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _read(self) -> PersistedState:
         try:

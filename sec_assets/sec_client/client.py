@@ -21,6 +21,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_random_exponential
 
 from sec_assets.bronze.hours import LocalHour
+from sec_assets.retry_after import retry_after_wait
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.errors import (
     SecCircuitOpenError,
@@ -156,9 +157,9 @@ class SecClient:
     # -- internals ---------------------------------------------------------------------------
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after_s", None)
+        retry_after = retry_after_wait(exc, self.settings.retry_after_max_s)
         if retry_after is not None:
-            return min(float(retry_after), self.settings.retry_after_max_s)
+            return retry_after
         return float(self._random_backoff(state))
 
     async def _attempt(

@@ -69,16 +69,6 @@ class FetchResult:
         return self.error is None
 
 
-def _retry_after_s(response: httpx.Response) -> float | None:
-    raw = response.headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
-
-
 class _Exchange:
     """Collects what one attempt saw, whatever way it ends, and freezes it as an Attempt."""
 

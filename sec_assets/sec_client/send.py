@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from sec_assets.retry_after import retry_after_header
 from sec_assets.sec_client.errors import (
     SecBodyTooLargeError,
     SecConfigError,
@@ -26,7 +27,7 @@ from sec_assets.sec_client.errors import (
     SecInternalError,
     SecTransportError,
 )
-from sec_assets.sec_client.exchange import _Exchange, _retry_after_s
+from sec_assets.sec_client.exchange import _Exchange
 from sec_assets.sec_client.redact import Redactor
 
 BASE_URL_HINT = "check SEC_BASE_URL"
@@ -87,7 +88,7 @@ async def send_once(
             async with asyncio.timeout(bounds.deadline_s):
                 async with client.stream("POST", ex.raw_url, json=ex.body) as response:
                     ex.answered(response, redactor.text)
-                    retry_after = _retry_after_s(response)
+                    retry_after = retry_after_header(response.headers)
                     await _read_capped(response, ex, bounds.max_body_bytes)
         except TimeoutError as exc:
             raise SecDeadlineError(

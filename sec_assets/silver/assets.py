@@ -14,6 +14,7 @@ import dagster as dg
 import polars as pl
 
 from sec_assets.bronze.resources import BronzeResource
+from sec_assets.metadata_table import frame_table
 from sec_assets.partitions import monthly_partitions
 from sec_assets.readable import readable
 from sec_assets.silver import dims
@@ -28,7 +29,6 @@ from sec_assets.silver.load import (
 from sec_assets.silver.metadata import (
     facts_metadata,
     ledger_metadata,
-    md_table,
     table_metadata,
     with_names,
 )
@@ -67,7 +67,7 @@ def _dimension(name: str, doc: str):
                 "inserted": dg.MetadataValue.int(result.inserted),
                 "updated": dg.MetadataValue.int(result.updated),
                 "seed_version": dg.MetadataValue.text(dims.SEED_VERSION),
-                "preview": dg.MetadataValue.md(md_table(frame)),
+                "preview": frame_table(frame),
                 **table_metadata(warehouse.get_warehouse(), name),
             }
         )
@@ -284,19 +284,17 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             ),
             "censored_start": dg.MetadataValue.int(int(events["censored_start"].sum())),
             "censored_end": dg.MetadataValue.int(int(events["censored_end"].sum())),
-            "preview": dg.MetadataValue.md(
-                md_table(
-                    with_names(
-                        top.select(
-                            "geografia_id",
-                            "empresa_id",
-                            "first_hour",
-                            "last_hour",
-                            "peak_customers",
-                            "customer_hours",
-                        ),
-                        wh,
-                    )
+            "preview": frame_table(
+                with_names(
+                    top.select(
+                        "geografia_id",
+                        "empresa_id",
+                        "first_hour",
+                        "last_hour",
+                        "peak_customers",
+                        "customer_hours",
+                    ),
+                    wh,
                 )
             ),
             # the (last) month's picture (silver/figures.py), also beside the golden Parquet

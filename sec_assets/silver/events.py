@@ -1,21 +1,8 @@
 """Outage episodes from hourly observations. Pure Polars.
 
-An episode is a run of observations of one comuna and company (the company is ``no_informada``
-in the current payload era) in consecutive *valid* hours: two observations belong to the same
-episode when no valid hour (ledger status ``ok``) lies between them. Hours without evidence —
-failed, missing, schema errors, degraded or empty answers — are bridged: they neither show the
-outage nor show it ended. A valid hour without the outage ends it.
-
-Estimator (documented in the README):
-- ``peak_customers``: the largest count observed (the high-water mark);
-- ``customer_hours``: each observation counts until the next valid hour (carry-forward, which
-  bridges gaps); the last one of an episode counts ``max(1 h, half the step to the next valid
-  hour)``, since the outage ended somewhere in that step. At hourly sampling this is the sum of
-  the hourly counts;
-- start bounds: (last valid hour without it, first hour seen]; end bounds: [last hour seen,
-  first valid hour without it);
-- censoring: the ledger hour right before the first (after the last) observation is not a valid
-  hour, or there is none in the data loaded.
+An episode is a run of observations of one comuna and company in consecutive *valid* hours:
+hours without evidence are bridged, a valid hour without the outage ends it. The estimator is
+:func:`reconstruct_events`'s (and the README's).
 """
 
 from __future__ import annotations
@@ -53,7 +40,25 @@ def _hours_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
 
 def reconstruct_events(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
     """Episodes over everything given. ``facts``: hora_local, geografia_id, empresa_id,
-    clientes_afectados; ``ledger``: hora_local, status — for the same span of hours."""
+    clientes_afectados; ``ledger``: hora_local, status — for the same span of hours.
+
+    An episode is a run of observations of one comuna and company (the company is ``no_informada``
+    in the current payload era) in consecutive *valid* hours: two observations belong to the same
+    episode when no valid hour (ledger status ``ok``) lies between them. Hours without evidence —
+    failed, missing, schema errors, degraded or empty answers — are bridged: they neither show the
+    outage nor show it ended. A valid hour without the outage ends it.
+
+    Estimator (documented in the README):
+    - ``peak_customers``: the largest count observed (the high-water mark);
+    - ``customer_hours``: each observation counts until the next valid hour (carry-forward, which
+      bridges gaps); the last one of an episode counts ``max(1 h, half the step to the next valid
+      hour)``, since the outage ended somewhere in that step. At hourly sampling this is the sum of
+      the hourly counts;
+    - start bounds: (last valid hour without it, first hour seen]; end bounds: [last hour seen,
+      first valid hour without it);
+    - censoring: the ledger hour right before the first (after the last) observation is not a valid
+      hour, or there is none in the data loaded.
+    """
     led = (
         ledger.select("hora_local", "status")
         .unique("hora_local", keep="last")

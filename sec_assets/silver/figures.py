@@ -14,7 +14,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from sec_assets.bronze.store import atomic_write
+from sec_assets.files import atomic_write
 from sec_assets.plotting import (
     DEGRADED_COLOR,
     NO_DATA_COLOR,

@@ -12,6 +12,7 @@ import polars as pl
 
 from sec_assets.bronze.archive import month_store
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.files import file_lock
 from sec_assets.silver import dims, month_checks
 from sec_assets.silver.bronze_reader import MonthAnswers, read_month
 from sec_assets.silver.customers import region_customers
@@ -20,7 +21,6 @@ from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.frames import ReplaceStep, UpsertResult
-from sec_assets.warehouse.locking import file_lock
 from sec_assets.warehouse.postgres_engine import PostgresWarehouse
 
 EVENTS_LOCK_KEY = 0x5EC0E7E5  # pg_advisory_lock key of episode loads

@@ -12,15 +12,9 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from sec_assets.metadata_table import frame_table
 from sec_assets.readable import readable
 from sec_assets.warehouse.base import Warehouse
-
-
-def md_table(frame: pl.DataFrame, limit: int = 8) -> str:
-    head = frame.head(limit)
-    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in head.iter_rows()]
-    return "\n".join(lines)
 
 
 def percent(part: float, whole: float) -> dg.MetadataValue:
@@ -107,18 +101,16 @@ def facts_metadata(silver: Any, raw_rows: int, wh: Any) -> dict[str, Any]:
         "quarantined": dg.MetadataValue.json(
             silver.quarantine.select("hour_key", "detail").rows()[:20]
         ),
-        "preview": dg.MetadataValue.md(
-            md_table(
-                with_names(
-                    top.select(
-                        "hour_key",
-                        "geografia_id",
-                        "empresa_id",
-                        "clientes_afectados",
-                        "nombre_comuna_raw",
-                    ),
-                    wh,
-                )
+        "preview": frame_table(
+            with_names(
+                top.select(
+                    "hour_key",
+                    "geografia_id",
+                    "empresa_id",
+                    "clientes_afectados",
+                    "nombre_comuna_raw",
+                ),
+                wh,
             )
         ),
     }

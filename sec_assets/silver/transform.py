@@ -1,19 +1,7 @@
 """Bronze answers of one month → ledger, observation facts, guardrail counts and quarantine.
 
-Pure Polars (plus DuckDB's md5 for the hash keys); no Dagster, no warehouse. Guardrails, each
-counted per month:
-- customers missing or not numeric → 0 (``flag_clientes_missing``);
-- comuna not resolved → the region's UNKNOWN member, or the global one (``flag_geo_unknown``);
-- company named but not resolved → ``unknown`` (``flag_empresa_unknown``);
-- legacy start date unparsable → the server time when it precedes the hour, else the hour
-  (``flag_fecha_fallback``; a backfill's server time is later than the hour it asks about);
-- customers above the region's customers → capped at them (``flag_capped``);
-- an hour whose comunas of a region add up to more than the region's customers → the rows that
-  were capped give way first, then the rest, in proportion (``flag_capped``; counted apart as
-  ``region_total_capped``). A value the service got wrong never fails a blocking check: the
-  check ``customers_within_region_total`` verifies the invariant this guarantees.
-- identical duplicate rows within an hour (every field equal) → summed like fragments, as the
-  legacy era's rule is, and counted as ``duplicate_rows`` (the extra copies and their customers).
+Pure Polars (plus DuckDB's md5 for the hash keys); no Dagster, no warehouse. What the service
+gets wrong is repaired and counted, never dropped: the guardrails are :func:`observations`'s.
 """
 
 from __future__ import annotations
@@ -45,7 +33,8 @@ class SilverMonth:
     quarantine: pl.DataFrame
 
 
-_MD5 = threading.local()  # one in-memory DuckDB per thread: connecting costs ~40 ms a call
+# One in-memory DuckDB per thread: connecting on every call would cost more than the hash.
+_MD5 = threading.local()
 
 
 def _md5_engine() -> duckdb.DuckDBPyConnection:
@@ -74,7 +63,23 @@ def observations(
     answers: MonthAnswers, region_customers: pl.DataFrame, month: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Facts at observation grain and the guardrail counts. ``region_customers``: cut_region,
-    customers."""
+    customers.
+
+    Guardrails, each counted per month:
+    - customers missing or not numeric → 0 (``flag_clientes_missing``);
+    - comuna not resolved → the region's UNKNOWN member, or the global one (``flag_geo_unknown``);
+    - company named but not resolved → ``unknown`` (``flag_empresa_unknown``);
+    - legacy start date unparsable → the server time when it precedes the hour, else the hour
+      (``flag_fecha_fallback``; a backfill's server time is later than the hour it asks about);
+    - customers above the region's customers → capped at them (``flag_capped``);
+    - an hour whose comunas of a region add up to more than the region's customers → the rows that
+      were capped give way first, then the rest, in proportion (``flag_capped``; counted apart as
+      ``region_total_capped``). A value the service got wrong never fails a blocking check: the
+      check ``customers_within_region_total`` verifies the invariant this guarantees.
+    - identical duplicate rows within an hour (every field equal) → summed like fragments, as
+      the legacy era's rule is, and counted as ``duplicate_rows`` (the extra copies and their
+      customers).
+    """
     raw = answers.rows.filter(pl.col("era").is_in(["current", "legacy"]))
     hora_local = (pl.col("hour_key") + ":00").str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M")
     server = answers.server_time

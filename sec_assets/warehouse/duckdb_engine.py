@@ -14,10 +14,10 @@ pins each point, so an upgrade that changes one fails loudly):
   indexes those) is executed as delete + insert, so it fails the same way when any row
   references the updated row — even if the value does not change. Updating other columns of a
   referenced row works, also with ``INSERT … ON CONFLICT DO UPDATE``.
-* Speed: committing the delete of rows from a table with a primary key is slow — about 17 s
-  per million fact_interrupciones rows (the TEXT hash_id index; the foreign-key indexes cost
-  little). Measured on 1M rows: first load ~3.4 s; re-load by delete + insert ~22 s; re-load
-  by merge (update in place, insert new keys, delete vanished keys) ~1.2 s.
+* Speed: committing the delete of rows from a table with a primary key is slow (the TEXT
+  hash_id index of fact_interrupciones; the foreign-key indexes cost little), so re-loading by
+  delete + insert is far slower than a merge (update in place, insert new keys, delete vanished
+  keys).
 
 Workaround (:mod:`.replace`): tables with a primary key are *merged* rather than deleted and
 re-inserted — same end state, primary-key deletes only for keys that really leave. A table
@@ -57,6 +57,7 @@ import duckdb
 import polars as pl
 
 from sec_assets.diskerrors import disk_hint, errno_in_text
+from sec_assets.files import file_lock
 from sec_assets.settings import load_settings
 from sec_assets.warehouse.base import Engine, Tx, Warehouse
 from sec_assets.warehouse.errors import (
@@ -67,7 +68,7 @@ from sec_assets.warehouse.errors import (
     WarehouseLockTimeout,
     WarehouseQueryError,
 )
-from sec_assets.warehouse.locking import file_lock, retry_while
+from sec_assets.warehouse.locking import retry_while
 from sec_assets.warehouse.params import bind_params
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, VIEW_PARTITION_COLUMN, partition_table
 from sec_assets.warehouse.reader import CachedReader
@@ -334,7 +335,12 @@ class DuckDBWarehouse(Warehouse):
         return reader.opened
 
     def _open_reader(self) -> tuple[Any, duckdb.DuckDBPyConnection]:
-        lock = file_lock(self.lock_path, exclusive=False, timeout_s=self.lock_timeout_s)
+        lock = file_lock(
+            self.lock_path,
+            exclusive=False,
+            timeout_s=self.lock_timeout_s,
+            error=WarehouseLockTimeout,
+        )
         lock.__enter__()
         try:
             con = self._open(read_only=True)
@@ -347,7 +353,7 @@ class DuckDBWarehouse(Warehouse):
     @contextmanager
     def session(self) -> Iterator[None]:
         """Every call of this warehouse inside the block, on this thread, shares one read-write
-        connection under the write lock: the file is opened once (about 20 ms, plus a
+        connection under the write lock: the file is opened once (plus a
         checkpoint when it closes) rather than once per call. Other processes wait for the
         lock meanwhile, so keep the block to one unit of work (a month's load)."""
         key = self.path.resolve()
@@ -384,7 +390,12 @@ class DuckDBWarehouse(Warehouse):
         if write and reader is not None:  # our own shared lock would block our write
             reader.release()
         try:
-            with file_lock(self.lock_path, exclusive=write, timeout_s=self.lock_timeout_s):
+            with file_lock(
+                self.lock_path,
+                exclusive=write,
+                timeout_s=self.lock_timeout_s,
+                error=WarehouseLockTimeout,
+            ):
                 con = self._open(read_only=not write)
                 try:
                     con.execute("SET TimeZone = 'UTC'").fetchall()

@@ -21,8 +21,8 @@ the plain path would refuse it.
 Why merge (details and measurements in :mod:`.duckdb_engine`): DuckDB's foreign-key check on
 delete still sees child rows deleted earlier in the same transaction, so a referenced parent
 must not be deleted and re-inserted; and DuckDB commits a delete from a primary-key index very
-slowly (about 17 s per million keys), so re-loading a month by delete + insert is ~15x slower
-than updating the rows in place. DuckDB assigns no indexed column in place (it would be a
+slowly, so re-loading a month by delete + insert is much slower than updating the rows in
+place. DuckDB assigns no indexed column in place (it would be a
 delete + insert): for a plain table a row whose indexed columns changed is deleted and
 re-inserted instead; for a referenced table such a change is refused. With
 ``defer_referenced`` (DuckDB), parent rows that leave the scope while committed children

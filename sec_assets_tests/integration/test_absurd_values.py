@@ -129,7 +129,9 @@ def test_metadata_shows_table_columns_names_and_percent(loaded) -> None:
     assert any(
         "references silver.dim_geografia" in o for o in columns["geografia_id"].constraints.other
     )
-    assert "nombre_comuna" in facts["preview"].value and "Santiago" in facts["preview"].value
+    preview = facts["preview"]  # a table with a schema, not markdown
+    assert "nombre_comuna" in [c.name for c in preview.schema.columns]
+    assert "Santiago" in {r.data["nombre_comuna"] for r in preview.records}
     assert (
         "million" in facts["customer_hours_readable"].value or facts["customer_hours"].value < 1e6
     )
@@ -137,7 +139,9 @@ def test_metadata_shows_table_columns_names_and_percent(loaded) -> None:
     ledger = meta["snapshot_ledger"]
     assert ledger["coverage_percent"].value == 100.0
     assert "dagster/column_schema" in meta["fact_eventos"]
-    assert "nombre_comuna" in meta["fact_eventos"]["preview"].value
+    events_preview = meta["fact_eventos"]["preview"]
+    assert "nombre_comuna" in [c.name for c in events_preview.schema.columns]
+    assert all(isinstance(r.data["first_hour"], str) for r in events_preview.records)
     snapshots = meta["sec_snapshots"]
     assert snapshots["coverage_percent"].value == 100.0
     assert snapshots["size_on_disk"].value.endswith(("KiB", "MiB"))

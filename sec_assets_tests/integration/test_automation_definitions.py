@@ -42,7 +42,6 @@ def test_every_job_schedule_and_sensor_resolves(defs: dg.Definitions) -> None:
     for name in ("closed_month_schedule", "open_month_schedule"):
         assert defs.resolve_schedule_def(name).job_name == "monthly_pipeline"
     assert defs.resolve_sensor_def("incomplete_months_sensor").job_name == "monthly_pipeline"
-    assert defs.resolve_sensor_def("gold_refresh_sensor").job_name == "gold_refresh"
 
 
 def test_jobs_retry_steps_with_backoff_and_jitter(defs: dg.Definitions) -> None:
@@ -78,39 +77,3 @@ def test_every_payload_and_dashboard_stats_carry_a_freshness_policy(
     specs = [s for a in again if isinstance(a, dg.AssetsDefinition) for s in a.specs]
     fresh = {s.key.to_user_string() for s in specs if s.freshness_policy == expected}
     assert fresh == {*COMPUTE, "dashboard_stats"}
-
-
-@dg.op
-def _noop() -> None:
-    pass
-
-
-@dg.job(name="monthly_pipeline_stand_in")
-def _stand_in() -> None:
-    _noop()
-
-
-def test_gold_refresh_follows_a_successful_month_and_coalesces() -> None:
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = _stand_in.execute_in_process(
-            instance=instance, tags={"dagster/partition": "2024-08-01"}
-        )
-        run = instance.get_run_by_id(result.run_id)
-        assert run is not None
-        context = dg.build_run_status_sensor_context(
-            sensor_name="gold_refresh_sensor",
-            dagster_event=result.get_run_success_event(),
-            dagster_instance=instance,
-            dagster_run=run,
-        )
-        request = automation.gold_refresh_sensor(context)
-        assert isinstance(request, dg.RunRequest)
-        assert request.run_key == f"after:{run.run_id}"
-        assert request.tags["sec_assets/after_month"] == "2024-08"
-
-        instance.add_run(
-            dg.DagsterRun(job_name="gold_refresh", status=dg.DagsterRunStatus.NOT_STARTED)
-        )
-        skipped = automation.gold_refresh_sensor(context)
-        assert isinstance(skipped, dg.SkipReason)
-        assert "already waiting" in (skipped.skip_message or "")

@@ -58,10 +58,7 @@ def test_asset_keys_checks_and_automation() -> None:
         "closed_month_schedule",
         "open_month_schedule",
     }
-    assert {s.name for s in defs.sensors or []} == {
-        "incomplete_months_sensor",
-        "gold_refresh_sensor",
-    }
+    assert {s.name for s in defs.sensors or []} == {"incomplete_months_sensor"}
     assert set(defs.resources or {}) == {"sec_client", "bronze", "warehouse", "dashboard"}
 
 

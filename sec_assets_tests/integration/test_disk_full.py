@@ -21,7 +21,7 @@ from sec_assets.bronze.assets import sec_snapshots
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.diskerrors import DiskWriteError
-from sec_assets.gold.publish import write_payload
+from sec_assets.gold.local_files import write_payload
 from sec_assets.gold.sync.files import JsonFileSink
 from sec_assets.sec_client.exchange import Attempt
 from sec_assets.sec_client.resource import SecClientResource

@@ -10,8 +10,9 @@ import dagster as dg
 from sec_assets.definitions import defs
 from sec_assets.gold.assets import COMPUTE
 
-# Everything over silver (eda_projects_dist reads only the SEIA list), and the publication.
-GOLD = {*COMPUTE, "dashboard_stats", "recent_30d"} - {"eda_projects_dist"}
+# Everything over silver (eda_projects_dist reads only the SEIA list), the publication and the
+# figures: what gold_refresh runs by hand.
+GOLD = {*COMPUTE, "dashboard_stats", "recent_30d", "figures"} - {"eda_projects_dist"}
 
 
 def requested(result: dg.EvaluateAutomationConditionsResult) -> set[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sec_assets.gold import publish
+from sec_assets.gold import local_files
 from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.models import model_sql, run_model
 from sec_assets.gold.payloads import PayloadError, validate_payload
@@ -260,7 +260,7 @@ def test_an_invalid_payload_is_refused_with_its_field() -> None:
 
 def test_golden_parquet_and_recent_view(gold_wh: Warehouse, tmp_path: Path) -> None:
     frame = run_model(gold_wh, "golden_eventos", {"month": M})
-    path = publish.write_golden_month(tmp_path, M, frame)
+    path = local_files.write_golden_month(tmp_path, M, frame)
     assert path == tmp_path / "gold/parquet/fact_eventos/year=2024/month=08/data.parquet"
     back = pl.read_parquet(path)
     assert back.height == 3 and set(back["nombre_comuna"]) == {"Maipú", "Ñuñoa", "Valparaíso"}

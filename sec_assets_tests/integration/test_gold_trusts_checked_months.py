@@ -15,7 +15,7 @@ import pytest
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.gold import publish
+from sec_assets.gold import local_files
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.silver.load import load_observations
@@ -74,12 +74,14 @@ def test_gold_leaves_out_a_month_whose_blocking_check_failed(tmp_path: Path) -> 
     )
     assert gold.success
 
-    series = publish.read_payload(data, "time_series")
+    series = local_files.read_payload(data, "time_series")
     assert {r["mes"][:7] for r in series} == {GOOD}
-    reliability = publish.read_payload(data, "reliability_indices")
+    reliability = local_files.read_payload(data, "reliability_indices")
     assert {r["mes"][:7] for r in reliability} == {GOOD}
     coverage = {
-        r["key"]: r for r in publish.read_payload(data, "data_coverage") if r["scope"] == "month"
+        r["key"]: r
+        for r in local_files.read_payload(data, "data_coverage")
+        if r["scope"] == "month"
     }
     assert coverage[GOOD]["included"] is True
     assert coverage[BAD]["included"] is False

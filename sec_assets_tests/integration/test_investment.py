@@ -28,9 +28,9 @@ from sec_assets.gold.investment import (
     investment_validation_omitted,
 )
 from sec_assets.gold.payloads import validate_payload
-from sec_assets.gold.seia import load_seia
 from sec_assets.silver.checks import CHECKS
 from sec_assets.silver.load import load_dimension
+from sec_assets.silver.seia import load_seia
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets_tests.integration.test_warehouse_support import ENGINES

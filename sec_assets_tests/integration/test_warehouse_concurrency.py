@@ -131,7 +131,7 @@ def test_duckdb_waits_for_a_foreign_holder_then_gives_up_or_proceeds(tmp_path: P
 
 
 def test_duckdb_writers_in_this_process_queue_on_the_lock_file(tmp_path: Path) -> None:
-    from sec_assets.warehouse.locking import file_lock
+    from sec_assets.files import file_lock
 
     wh = DuckDBWarehouse(tmp_path / "warehouse.duckdb", lock_timeout_s=0.2)
     wh.ensure_schema()
@@ -154,7 +154,7 @@ def test_nested_use_on_one_thread_is_refused_not_deadlocked(tmp_path: Path) -> N
 def test_a_duckdb_session_shares_one_connection_and_holds_the_write_lock(tmp_path: Path) -> None:
     """Inside ``session()`` every call of this thread uses one connection (a TEMP table made
     by one call is seen by the next, and by a transaction); other writers wait for it."""
-    from sec_assets.warehouse.locking import file_lock
+    from sec_assets.files import LockTimeout, file_lock
 
     wh = DuckDBWarehouse(tmp_path / "warehouse.duckdb", lock_timeout_s=0.2)
     wh.ensure_schema()
@@ -165,7 +165,7 @@ def test_a_duckdb_session_shares_one_connection_and_holds_the_write_lock(tmp_pat
         with wh.session():  # nested: the same one
             assert wh.read("SELECT x FROM scratch")["x"].item() == 42
         with (
-            pytest.raises(WarehouseLockTimeout),
+            pytest.raises(LockTimeout),
             file_lock(wh.lock_path, exclusive=True, timeout_s=0.2),
         ):
             pass

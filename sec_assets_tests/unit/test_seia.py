@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sec_assets.gold.seia import (
+from sec_assets.silver.seia import (
     SeiaFormatError,
     decimal_mark,
     parse_amount,

@@ -11,8 +11,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from sec_assets.files import atomic_write
 from sec_assets.gold.sync import DashboardSinkResource, PublishReport
-from sec_assets.gold.sync.files import JsonFileSink, atomic_write_bytes
+from sec_assets.gold.sync.files import JsonFileSink
 from sec_assets.gold.sync.publisher import publish_payloads
 
 NOW = datetime(2024, 3, 1, 12, 30, tzinfo=UTC)
@@ -65,14 +66,14 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "market_map.json"
-    atomic_write_bytes(path, b'{"old": true}')
+    atomic_write(path, b'{"old": true}')
 
     def broken_replace(src: str | os.PathLike, dst: str | os.PathLike) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
-        atomic_write_bytes(path, b'{"new": true}')
+        atomic_write(path, b'{"new": true}')
     assert path.read_bytes() == b'{"old": true}'
     assert [p.name for p in tmp_path.iterdir()] == ["market_map.json"]
 

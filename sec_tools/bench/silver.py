@@ -24,8 +24,6 @@ from pydantic import SecretStr
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.payloads import validate_payload
-from sec_assets.gold.seia import load_seia
-from sec_assets.gold.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.silver.load import (
     DIMENSIONS,
     load_dimension,
@@ -34,6 +32,8 @@ from sec_assets.silver.load import (
     load_region_customers,
 )
 from sec_assets.silver.ranged import load_observations_range, range_bounds
+from sec_assets.silver.seia import load_seia
+from sec_assets.silver.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.postgres_engine import PostgresWarehouse

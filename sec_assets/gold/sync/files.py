@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 from sec_assets.diskerrors import disk_errors
+from sec_assets.files import atomic_write
 from sec_assets.gold.sync.envelope import check_payload_id, to_json
 from sec_assets.gold.sync.report import Target
 
@@ -16,28 +14,6 @@ from sec_assets.gold.sync.report import Target
 def dashboard_stats_dir(data_dir: Path, table: str = "dashboard_stats") -> Path:
     """``gold/<table>/``: ``dashboard_stats`` (what the dashboard reads) or ``research_stats``."""
     return data_dir / "gold" / check_payload_id(table)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a sibling temp file, fsync it, rename it over ``path``: readers see old or new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable where directories can be synced
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 class JsonFileSink:
@@ -58,7 +34,7 @@ class JsonFileSink:
     def write(self, row: dict[str, Any]) -> None:
         path = self.path_for(row["id"])
         with disk_errors(path, "a gold payload"):  # full or read-only disk: say where, what to do
-            atomic_write_bytes(path, to_json(row))
+            atomic_write(path, to_json(row))
 
     def prune(self, keep: set[str]) -> list[str]:
         """Delete ``<id>.json`` for every id not in ``keep``; returns the ids deleted."""

@@ -12,6 +12,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tenacity.wait import wait_random_exponential
 
 from sec_assets.gold.sync.errors import DashboardSinkError
+from sec_assets.retry_after import retry_after_wait
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -27,9 +28,9 @@ class RetryPolicy:
 
     def wait_s(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after_s", None)
+        retry_after = retry_after_wait(exc, self.backoff_max_s)
         if retry_after is not None:
-            return min(max(float(retry_after), 0.0), self.backoff_max_s)
+            return retry_after
         backoff = wait_random_exponential(multiplier=self.backoff_initial_s, max=self.backoff_max_s)
         return float(backoff(state))
 

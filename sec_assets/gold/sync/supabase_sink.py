@@ -28,6 +28,7 @@ from sec_assets.gold.sync.errors import (
 )
 from sec_assets.gold.sync.report import Target
 from sec_assets.gold.sync.retry import RetryPolicy
+from sec_assets.retry_after import retry_after_header
 
 TABLE = "dashboard_stats"
 SNIPPET_CHARS = 200
@@ -44,14 +45,6 @@ def redact_supabase_url(url: str, table: str = TABLE) -> str:
 def _snippet(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS] + "…"
-
-
-def _retry_after_s(response: httpx.Response | None) -> float | None:
-    raw = response.headers.get("retry-after") if response is not None else None
-    try:
-        return max(0.0, float(raw)) if raw is not None else None
-    except ValueError:
-        return None
 
 
 class SupabaseSink:
@@ -195,7 +188,10 @@ class SupabaseSink:
         if response is None or status is None:
             return DashboardSinkError(payload_id, f"PostgREST error: {detail}")
         return DashboardHttpError(
-            payload_id, status, detail, retry_after_s=_retry_after_s(response)
+            payload_id,
+            status,
+            detail,
+            retry_after_s=retry_after_header(response.headers),
         )
 
     def _describe(self, exc: BaseException) -> str:

@@ -1,22 +1,8 @@
 """The SEIA project list (sea.gob.cl "Búsqueda de proyectos") → energy projects for silver.
 
-Columns are found by their normalized header, so the web export (``Nombre``, ``Tipo``,
-``Región``, ``Tipología``, ``Titular``, ``Inversión (MMU$)``, ``Fecha Presentación``,
-``Estado``, optional ``Fecha Calificación`` and ``Sector Productivo``) and the search API's
-names (``EXPEDIENTE_NOMBRE``, ``REGION_NOMBRE``, ``INVERSION_MM``, …) both read. Encoding
-UTF-8 or Windows-1252; separator ``,``, ``;`` or tab. Rules:
-
-- energy: ``Sector Productivo`` is "Energía"; without a sector, the tipología is b (líneas de
-  transmisión, subestaciones) or c (centrales generadoras > 3 MW) of DS 40 art. 3;
-- region: resolved by :func:`sec_assets.silver.names.region_lookup` (official, long, SEC and
-  alias names) or the roman numeral; "Interregional" → NULL, counted apart from unresolved;
-- investment: decimal comma or dot (see :func:`parse_amount`); dates dd/mm/yyyy, dd-mm-yyyy
-  or ISO (see :func:`parse_date`); a value that does not parse becomes NULL and is counted —
-  no row is dropped for it;
-- ``operation_proxy``: the list has no start-of-operation date, so an ``Aprobado`` project's
-  ``Fecha Calificación`` (else its presentation date) stands for it;
-- ``project_id`` = md5(normalized name | presentation date); a repeated key keeps its first
-  row and the others are counted as ``duplicate_rows``.
+The investment side of "does investment make the grid more reliable". Both the web export and
+the search API's names read; a value that does not parse becomes NULL and is counted, no row is
+dropped for it. The rules are :func:`read_seia`'s.
 """
 
 from __future__ import annotations
@@ -190,7 +176,26 @@ def _regions() -> pl.DataFrame:
 
 
 def read_seia(path: Path) -> SeiaResult:
-    """The energy projects of the SEIA list at ``path``, with counts of what did not parse."""
+    """The energy projects of the SEIA list at ``path``, with counts of what did not parse.
+
+    Columns are found by their normalized header, so the web export (``Nombre``, ``Tipo``,
+    ``Región``, ``Tipología``, ``Titular``, ``Inversión (MMU$)``, ``Fecha Presentación``,
+    ``Estado``, optional ``Fecha Calificación`` and ``Sector Productivo``) and the search API's
+    names (``EXPEDIENTE_NOMBRE``, ``REGION_NOMBRE``, ``INVERSION_MM``, …) both read. Encoding
+    UTF-8 or Windows-1252; separator ``,``, ``;`` or tab. Rules:
+
+    - energy: ``Sector Productivo`` is "Energía"; without a sector, the tipología is b (líneas de
+      transmisión, subestaciones) or c (centrales generadoras > 3 MW) of DS 40 art. 3;
+    - region: resolved by :func:`sec_assets.silver.names.region_lookup` (official, long, SEC and
+      alias names) or the roman numeral; "Interregional" → NULL, counted apart from unresolved;
+    - investment: decimal comma or dot (see :func:`parse_amount`); dates dd/mm/yyyy, dd-mm-yyyy
+      or ISO (see :func:`parse_date`); a value that does not parse becomes NULL and is counted —
+      no row is dropped for it;
+    - ``operation_proxy``: the list has no start-of-operation date, so an ``Aprobado`` project's
+      ``Fecha Calificación`` (else its presentation date) stands for it;
+    - ``project_id`` = md5(normalized name | presentation date); a repeated key keeps its first
+      row and the others are counted as ``duplicate_rows``.
+    """
     table = read_table(path)
     cols = find_columns(table.columns)
     text = {

@@ -1,11 +1,9 @@
-"""Gold payloads as files: each payload asset writes its validated rows to
-``$SEC_DATA_DIR/gold/payloads/<id>.json`` (atomically); the ``dashboard_stats`` asset publishes
-them. Golden Parquet is written here too."""
+"""Gold's local files: each payload asset's validated rows in
+``$SEC_DATA_DIR/gold/payloads/<id>.json`` and the golden Parquet of each month, both replaced
+atomically. Publishing them to the dashboard is ``gold/sync/``'s job, not this module's."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,8 +11,8 @@ from typing import Any
 import orjson
 import polars as pl
 
-from sec_assets.bronze.store import atomic_write
 from sec_assets.diskerrors import disk_errors
+from sec_assets.files import atomic_write, replacing
 
 
 def payload_path(data_dir: Path, payload_id: str) -> Path:
@@ -40,11 +38,11 @@ def write_golden_month(data_dir: Path, month: str, frame: pl.DataFrame) -> Path:
     year, mm = month.split("-")
     path = data_dir / "gold" / "parquet" / "fact_eventos" / f"year={year}" / f"month={mm}"
     target = path / "data.parquet"
-    tmp = path / f".data.{uuid.uuid4().hex}.tmp"
-    with disk_errors(target, "the golden Parquet"):  # full or read-only disk: say where, what
-        path.mkdir(parents=True, exist_ok=True)
+    with (
+        disk_errors(target, "the golden Parquet"),  # full or read-only disk: say where, what
+        replacing(target) as tmp,
+    ):
         frame.write_parquet(tmp, compression="zstd", statistics=True)
-        os.replace(tmp, target)
     return target
 
 

@@ -23,7 +23,7 @@ def seia_projects(
 ) -> dg.MaterializeResult:
     """Grain: one row per energy project. The whole table is replaced in one transaction;
     rows whose region, investment or date cannot be read are counted, not dropped."""
-    from sec_assets.gold.seia import load_seia
+    from sec_assets.silver.seia import load_seia
 
     path = warehouse.settings.seia_csv or Path(str(SAMPLE))
     result = load_seia(warehouse.get_warehouse(), Path(path))
