@@ -31,9 +31,8 @@ from sec_assets.warehouse.schema import (
     SCHEMAS,
     TableInfo,
     link_tables,
-    ordered_ddl,
+    ordered_contracts,
     quote,
-    stored_per_month,
 )
 
 Engine = Literal["duckdb", "postgres"]
@@ -141,16 +140,17 @@ class Warehouse(ABC):
         Idempotent and safe to call from concurrent processes. Returns the tables in the order
         they were ensured.
         """
-        ddl = ordered_ddl(self.sql_dir, self.engine)
+        contracts = ordered_contracts(self.sql_dir)
         with self._transaction() as tx:
             self._schema_lock(tx)
             for schema in SCHEMAS:
                 tx.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
-            for _, sql in ddl:
-                tx.execute(sql)
+            for contract in contracts:
+                tx.execute(contract.ddl(self.engine))
             tables = link_tables(tx.introspect())
-            for name, sql in ddl:
-                if stored_per_month(sql) and not tables[name].partition_by:
+            for contract in contracts:
+                name = contract.name
+                if contract.per_month(self.engine) and not tables[name].partition_by:
                     raise WarehouseError(
                         f"silver.{name} exists as one table (created before it was stored a "
                         f"table per month): drop it and re-materialize the silver months "
@@ -159,7 +159,7 @@ class Warehouse(ABC):
             self._schema_setup(tx, tables)
         with self._tables_lock:
             self._tables = tables
-        return [name for name, _ in ddl]
+        return [c.name for c in contracts]
 
     def tables(self, *, refresh: bool = False) -> dict[str, TableInfo]:
         """The silver tables as the catalog describes them (read once, then cached)."""

@@ -30,11 +30,12 @@ right after commit, in a second transaction on the same connection and lock, onc
 checked that no row references them. No key had to be dropped: every PRIMARY KEY, UNIQUE and
 FOREIGN KEY of the contracts is declared and enforced.
 
-fact_interrupciones is stored a table per month behind a view (``dbt_like_sql/contracts/duckdb/``,
-:mod:`.partitions`): a month's replace drops its table and builds the new one, primary key in
-bulk, so neither the slow primary-key delete nor the merge applies to it, and no load pays for
-an index over the whole history. A month table declares no foreign key: its keys are checked
-set-based in the load's transaction (:mod:`.validate`), and ``__default`` keeps the contract's.
+fact_interrupciones is stored a table per month behind a view (its contract's ``storage
+duckdb`` clause, :mod:`.schema`; :mod:`.partitions`): a month's replace drops its table and
+builds the new one, primary key in bulk, so neither the slow primary-key delete nor the merge
+applies to it, and no load pays for an index over the whole history. A month table declares no
+foreign key: its keys are checked set-based in the load's transaction (:mod:`.validate`), and
+``__default`` keeps the contract's.
 
 Concurrency: DuckDB lets one process open a file read-write. Each call opens, works and closes
 its connection under an ``flock`` on ``<db>.lock`` (exclusive for writes, shared for reads,

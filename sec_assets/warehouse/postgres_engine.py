@@ -6,9 +6,10 @@ Polars with the dtypes the query's column types call for. Each call uses its own
 (autocommit, ``TimeZone`` UTC) and one transaction, so concurrent monthly loads only touch
 their own month's rows.
 
-fact_interrupciones is LIST-partitioned by month (``dbt_like_sql/contracts/postgres/``): a
-month's load fills a new table by COPY and ATTACHes it (:mod:`.partitions`); the catalog
-queries skip partitions, so callers see the parent only.
+fact_interrupciones and fact_eventos are LIST-partitioned by month (their contracts'
+``storage postgres`` clause, rendered by :mod:`.schema`): a month's load fills a new table by
+COPY and ATTACHes it (:mod:`.partitions`); the catalog queries skip partitions, so callers see
+the parent only.
 
 Postgres does not index the referencing side of a foreign key. :meth:`ensure_schema` adds
 ``ix_<table>__<cols>`` on every ``month`` column (the month deletes; not on a table
