@@ -8,15 +8,17 @@ supply connections, bulk load and bulk read.
 from __future__ import annotations
 
 import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import polars as pl
 
-from sec_assets.warehouse.errors import WarehouseError
+from sec_assets.warehouse.errors import WarehouseError, WarehouseIntegrityError
 from sec_assets.warehouse.frames import (
     ReplaceStep,
     UpsertResult,
@@ -91,6 +93,16 @@ class Tx(ABC):
         raise NotImplementedError(f"{self.engine} never needs a second transaction")
 
 
+@dataclass(frozen=True)
+class BatchResult:
+    """One batch of :meth:`Warehouse.replace_each`: rows written per table, or the key error
+    that rolled it back, and the seconds spent writing it."""
+
+    written: dict[str, int] = field(default_factory=dict)
+    error: WarehouseIntegrityError | None = None
+    seconds: float = 0.0
+
+
 class Warehouse(ABC):
     """The silver star schema in DuckDB or Postgres: the same tables, the same calls."""
 
@@ -127,9 +139,23 @@ class Warehouse(ABC):
     def _schema_lock(self, tx: Tx) -> None:  # noqa: B027
         """Serialize concurrent bootstraps (Postgres: an advisory lock; DuckDB: the file lock)."""
 
+    @abstractmethod
+    def _named_lock(self, name: str, timeout_s: float) -> AbstractContextManager[None]:
+        """Hold the inter-process lock ``name`` of this warehouse (see :meth:`lock`)."""
+
+    def keep_reads_open(self) -> None:  # noqa: B027
+        """From now on, reads may share one connection kept open (for a Dagster step: see
+        :class:`~.resource.WarehouseResource`) until :meth:`release_reads`. Here: nothing
+        to keep, each read connects on its own (DuckDB keeps one: see :mod:`.reader`)."""
+
+    def release_reads(self) -> int:
+        """Close what :meth:`keep_reads_open` kept; returns how many times it was opened."""
+        return 0
+
     def session(self) -> AbstractContextManager[None]:
-        """Calls inside the block may share one connection (DuckDB does: see its
-        ``session``). Here: no sharing, each call connects on its own."""
+        """Calls inside the block may share one connection (both engines do: see theirs).
+        Here: no sharing, each call connects on its own. The verbs below open it themselves;
+        callers outside the warehouse need not."""
         return nullcontext()
 
     # --- shared behaviour ----------------------------------------------------------------
@@ -191,6 +217,10 @@ class Warehouse(ABC):
         table, get there by a merge on the primary key (see :mod:`.replace`). Returns rows
         written per table.
         """
+        with self.session():  # the catalog read and the write on one connection
+            return self._replace_many(steps)
+
+    def _replace_many(self, steps: Sequence[ReplaceStep]) -> dict[str, int]:
         tables = self.tables()
         if any(step.table not in tables for step in steps):  # created since we looked?
             tables = self.tables(refresh=True)
@@ -230,3 +260,70 @@ class Warehouse(ABC):
         with self._transaction() as tx:
             inserted = upsert_rows(tx, info, rows, keys, quirks=self.quirks)
         return UpsertResult(inserted=inserted, updated=rows.height - inserted)
+
+    def replace_each(
+        self, batches: Iterable[Sequence[ReplaceStep]], *, keep_going: bool = False
+    ) -> Iterator[BatchResult]:
+        """:meth:`replace_many` for each batch in turn, each in its own transaction, all on one
+        connection (opened once for the series, not once per batch: see :meth:`session`).
+
+        A batch that breaks a key rolls back alone. With ``keep_going`` its error is yielded in
+        its :class:`BatchResult` and the next batches still run; without, it is raised. The
+        batches are pulled one at a time, so producing the next may overlap nothing else and
+        hold only one batch in memory.
+        """
+        with self.session():
+            for steps in batches:
+                start = time.perf_counter()
+                try:
+                    written = self.replace_many(steps)
+                except WarehouseIntegrityError as exc:
+                    if not keep_going:
+                        raise
+                    yield BatchResult(error=exc, seconds=time.perf_counter() - start)
+                    continue
+                yield BatchResult(written=written, seconds=time.perf_counter() - start)
+
+    def replace_rows(
+        self, table: str, frame: pl.DataFrame, *, key: str, replaced: pl.DataFrame
+    ) -> None:
+        """Replace the stored rows ``replaced`` and the stored versions of ``frame``'s rows
+        (matched by ``key``) by ``frame``, in one transaction.
+
+        ``replaced`` holds ``key`` and the columns the table is stored by. A table stored per
+        month rewrites each month this touches whole — its stored rows minus the replaced ones,
+        plus the new ones — one bulk swap per month, its keys checked set-based, instead of
+        deletes and inserts row by row; any other table deletes by key and inserts.
+        """
+        info = self.tables().get(table) or self.tables(refresh=True)[table]
+        gone = pl.concat([replaced[key], frame[key]]).unique()
+        if not info.partition_by:
+            self.replace_many([ReplaceStep(table, frame, delete_in=(key, gone.to_list()))])
+            return
+        (column,) = info.partition_by
+        values = sorted(set(replaced[column].to_list()) | set(frame[column].to_list()))
+        if not values:
+            return
+        marks = ", ".join(f":v{i}" for i in range(len(values)))
+        columns = ", ".join(quote(c) for c in frame.columns)
+        kept = self.read(
+            f"SELECT {columns} FROM {quote(SCHEMA)}.{quote(table)} "
+            f"WHERE {quote(column)} IN ({marks})",
+            {f"v{i}": v for i, v in enumerate(values)},
+        ).filter(~pl.col(key).is_in(gone.implode()))
+        whole = pl.concat([kept.select(pl.col(c).cast(t) for c, t in frame.schema.items()), frame])
+        self.replace_many(
+            [
+                ReplaceStep(table, whole.filter(pl.col(column) == v), where={column: v})
+                for v in values
+            ]
+        )
+
+    @contextmanager
+    def lock(self, name: str, *, timeout_s: float) -> Iterator[None]:
+        """Hold this warehouse's inter-process lock ``name`` for the block: one holder at a
+        time, across processes (and machines, on Postgres); waiting longer than ``timeout_s``
+        raises :class:`~.errors.WarehouseLockTimeout`. The calls inside the block share one
+        connection (:meth:`session`), taken once the lock is held."""
+        with self._named_lock(name, timeout_s), self.session():
+            yield

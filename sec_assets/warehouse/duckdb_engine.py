@@ -74,7 +74,7 @@ from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, VIEW_PARTITION_COLUM
 from sec_assets.warehouse.reader import CachedReader
 from sec_assets.warehouse.readtypes import normalize
 from sec_assets.warehouse.replace import Quirks
-from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
+from sec_assets.warehouse.schema import IDENTIFIER, SCHEMA, TableInfo, build_tables, quote
 from sec_assets.warehouse.validate import refuse_bad_frame, refuse_orphans
 
 SESSION_CHECKPOINT = "256MB"  # WAL kept before a checkpoint inside a session (see session())
@@ -344,6 +344,19 @@ class DuckDBWarehouse(Warehouse):
             lock.__exit__(None, None, None)
             raise
         return lock, con
+
+    @contextmanager
+    def _named_lock(self, name: str, timeout_s: float) -> Iterator[None]:
+        """An exclusive ``flock`` on ``<db>.<name>.lock`` beside the file (not the write lock:
+        the holder still takes that for each write, or for its session)."""
+        if not IDENTIFIER.match(name):
+            raise ValueError(f"not a plain lock name: {name!r}")
+        with file_lock(
+            self.path.with_name(f"{self.path.name}.{name}.lock"),
+            exclusive=True,
+            timeout_s=timeout_s,
+        ):
+            yield
 
     @contextmanager
     def session(self) -> Iterator[None]:

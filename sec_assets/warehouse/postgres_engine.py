@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import threading
 import uuid
+import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +44,7 @@ from sec_assets.warehouse.errors import (
     WarehouseConnectionError,
     WarehouseDiskError,
     WarehouseIntegrityError,
+    WarehouseLockTimeout,
     WarehouseQueryError,
 )
 from sec_assets.warehouse.params import bind_params
@@ -275,6 +277,27 @@ class PostgresWarehouse(Warehouse):
             conn.close()
             raise
         return conn
+
+    @contextmanager
+    def _named_lock(self, name: str, timeout_s: float) -> Iterator[None]:
+        """A session advisory lock, its key derived from ``name``, on a connection of its own
+        (held until the block ends, whatever the block's transactions do); the wait is bounded
+        by ``lock_timeout``."""
+        key = zlib.crc32(f"sec_assets.{name}".encode())
+        with self._connect() as conn:
+            try:
+                conn.execute(
+                    "SELECT set_config('lock_timeout', %s, false)", (f"{int(timeout_s * 1000)}ms",)
+                )
+                conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            except psycopg.errors.LockNotAvailable:
+                raise WarehouseLockTimeout(
+                    f"the warehouse lock {name!r} stayed held by another load for {timeout_s:.0f} s"
+                ) from None
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     @contextmanager
     def session(self) -> Iterator[None]:
