@@ -292,7 +292,7 @@ class PostgresWarehouse(Warehouse):
                 conn.execute("SELECT pg_advisory_lock(%s)", (key,))
             except psycopg.errors.LockNotAvailable:
                 raise WarehouseLockTimeout(
-                    f"the warehouse lock {name!r} stayed held by another load for {timeout_s:.0f} s"
+                    f"the warehouse lock {name!r} stayed held by another load for {timeout_s:g} s"
                 ) from None
             try:
                 yield
