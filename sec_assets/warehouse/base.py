@@ -1,8 +1,8 @@
 """The warehouse interface, written once over a small per-engine transaction API (:class:`Tx`).
 
 :class:`Warehouse` holds everything both engines share — the schema bootstrap, partition
-replacement, dimension upserts — so DuckDB and Postgres cannot drift apart; the engines only
-supply connections, bulk load and bulk read.
+replacement, replacement by key, dimension upserts, named locks — so DuckDB and Postgres cannot
+drift apart; the engines only supply connections, locks, bulk load and bulk read.
 """
 
 from __future__ import annotations
@@ -268,9 +268,8 @@ class Warehouse(ABC):
         connection (opened once for the series, not once per batch: see :meth:`session`).
 
         A batch that breaks a key rolls back alone. With ``keep_going`` its error is yielded in
-        its :class:`BatchResult` and the next batches still run; without, it is raised. The
-        batches are pulled one at a time, so producing the next may overlap nothing else and
-        hold only one batch in memory.
+        its :class:`BatchResult` and the next batches still run; without, it is raised. Batches
+        are pulled one at a time: a generator builds the next only once the last is written.
         """
         with self.session():
             for steps in batches:
@@ -295,6 +294,12 @@ class Warehouse(ABC):
         plus the new ones — one bulk swap per month, its keys checked set-based, instead of
         deletes and inserts row by row; any other table deletes by key and inserts.
         """
+        with self.session():  # the read of the months kept and their rewrite: one connection
+            self._replace_rows(table, frame, key=key, replaced=replaced)
+
+    def _replace_rows(
+        self, table: str, frame: pl.DataFrame, *, key: str, replaced: pl.DataFrame
+    ) -> None:
         info = self.tables().get(table) or self.tables(refresh=True)[table]
         gone = pl.concat([replaced[key], frame[key]]).unique()
         if not info.partition_by:

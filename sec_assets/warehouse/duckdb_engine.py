@@ -48,7 +48,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from itertools import count
 from pathlib import Path
@@ -378,7 +378,9 @@ class DuckDBWarehouse(Warehouse):
                 yield
             finally:
                 _sessions.cons = sessions
-                con.execute("RESET checkpoint_threshold").fetchall()
+                # The connection closes right after; an error here must not hide the block's.
+                with suppress(duckdb.Error):
+                    con.execute("RESET checkpoint_threshold").fetchall()
 
     @contextmanager
     def _connection(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
