@@ -122,14 +122,17 @@ class Contract:
                 f"[CHECK (<condition>)], not {clause!r}"
             )
         column = match["column"]
-        keys = _TABLE_KEY.findall(self.sql)
+        start = _CREATE.search(self.sql)
+        assert start is not None  # checked by parse()
+        head, body = self.sql[: start.start()], self.sql[start.start() :]  # comments, table
+        keys = _TABLE_KEY.findall(body)
         if len(keys) != 1:
             raise WarehouseError(
                 f"{self.name}: a partitioned table declares its key as PRIMARY KEY (...)"
             )
         key = [c.strip() for c in keys[0].split(",")]
         wide = ", ".join(key if column in key else [*key, column])
-        sql = _TABLE_KEY.sub(f"PRIMARY KEY ({wide})", self.sql, count=1)
+        sql = head + _TABLE_KEY.sub(f"PRIMARY KEY ({wide})", body, count=1)
         check = f",\n    {match['check']}" if match["check"] else ""
         last_line = _TABLE_END.split(sql)[0].rsplit("\n", 1)[-1]
         if check and "--" in last_line:
@@ -189,7 +192,8 @@ class TableInfo:
     unique: tuple[tuple[str, ...], ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     referenced_by: tuple[ForeignKey, ...] = field(default=())
-    #: Columns the table is partitioned by (Postgres declarative partitioning), else ().
+    #: Columns the table is stored by, a table per value (:mod:`.partitions`: Postgres
+    #: partitions, DuckDB month tables behind a view), else ().
     partition_by: tuple[str, ...] = ()
 
     @property
