@@ -2,8 +2,18 @@
 -- consecutive hours with customers affected, bridged across no-data hours (failed, degraded,
 -- missing), ended by a valid hour without it. evento_id = md5(geografia_id|empresa_id|first
 -- hour): a month boundary does not split an episode.
+--
+-- Postgres stores it as one partition per month of first_hour (fact_eventos__YYYY_MM, plus a
+-- DEFAULT partition). An episode load rewrites the months it touches whole: new partitions
+-- filled by COPY and ATTACHed, so the three foreign keys are checked by one set-based query
+-- each instead of a trigger per row. Postgres wants the partition column in the primary key,
+-- so there it is (evento_id, month); evento_id hashes first_hour, which the CHECK ties to
+-- month, so one evento_id in two months would take an md5 collision.
+-- storage postgres: PARTITION BY LIST (month)
+-- storage postgres: CHECK (month = lpad(extract(year FROM first_hour)::int::text, 4, '0') || '-'
+-- storage postgres:        || lpad(extract(month FROM first_hour)::int::text, 2, '0'))
 CREATE TABLE IF NOT EXISTS silver.fact_eventos (
-    evento_id        TEXT PRIMARY KEY,
+    evento_id        TEXT NOT NULL,
     geografia_id     INTEGER NOT NULL REFERENCES silver.dim_geografia (geografia_id),
     empresa_id       TEXT NOT NULL REFERENCES silver.dim_empresa (empresa_id),
     month            TEXT NOT NULL,          -- month of first_hour (the owner)
@@ -19,5 +29,6 @@ CREATE TABLE IF NOT EXISTS silver.fact_eventos (
     gap_hours        INTEGER NOT NULL,       -- no-data hours bridged inside the episode
     censored_start   BOOLEAN NOT NULL,       -- history edge or no data before first_hour
     censored_end     BOOLEAN NOT NULL,       -- still open at the data edge or no data after
-    tiempo_id        INTEGER NOT NULL REFERENCES silver.dim_tiempo (tiempo_id)
+    tiempo_id        INTEGER NOT NULL REFERENCES silver.dim_tiempo (tiempo_id),
+    PRIMARY KEY (evento_id)
 );

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import cast
 
 import dagster as dg
-import polars as pl
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.metadata_table import frame_table
@@ -104,9 +103,7 @@ def region_customers(
     seed's estimate (``source = 'seed'``), counted in metadata. A ranged run loads each month
     of its range on one connection."""
     wh, store = warehouse.get_warehouse(), bronze.store("sec_customers")
-    with wh.session():
-        frames = [load_region_customers(wh, store, month_key(m)) for m in range_months(context)]
-    frame = pl.concat(frames)
+    frame = load_region_customers(wh, store, [month_key(m) for m in range_months(context)])
     return dg.MaterializeResult(
         metadata={
             **table_metadata(wh, "region_customers"),

@@ -3,8 +3,7 @@ so the benchmark and the tests drive exactly what the assets run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,18 +11,17 @@ import polars as pl
 
 from sec_assets.bronze.archive import month_store
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.files import file_lock
 from sec_assets.silver import dims, month_checks
 from sec_assets.silver.bronze_reader import MonthAnswers, read_month
 from sec_assets.silver.customers import region_customers
-from sec_assets.silver.events import EVENT_COLUMNS, KEY, reconstruct_events, touching
+from sec_assets.silver.events import KEY, reconstruct_events, touching
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
-from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.frames import ReplaceStep, UpsertResult
-from sec_assets.warehouse.postgres_engine import PostgresWarehouse
 
-EVENTS_LOCK_KEY = 0x5EC0E7E5  # pg_advisory_lock key of episode loads
+#: One episode load at a time per warehouse, across processes: a load reads, recomputes and
+#: replaces, and two adjacent months doing that at once could store a shortened episode.
+EVENTS_LOCK = "events"
 EVENTS_LOCK_TIMEOUT_S = 900.0
 EVENT_WINDOW = timedelta(days=4)  # first window read around the month; doubled as needed
 # Episodes within this margin of the month also depend on its hours (their bounds and
@@ -42,11 +40,21 @@ def load_dimension(wh: Warehouse, name: str) -> tuple[pl.DataFrame, UpsertResult
     return frame, wh.upsert_dimension(name, frame, key)
 
 
-def load_region_customers(wh: Warehouse, store: BronzeStore, month: str) -> pl.DataFrame:
-    with month_store(store.root.parent, store.dataset, month) as whole:  # archived or hot
-        frame = region_customers(whole, month)
-    wh.replace_many([ReplaceStep("region_customers", frame, where={"month": month})])
-    return frame
+def load_region_customers(
+    wh: Warehouse, store: BronzeStore, months: str | Sequence[str]
+) -> pl.DataFrame:
+    """The region customers of ``months`` (one, or a range: one transaction per month, one
+    connection for all), read from bronze and replaced month by month."""
+    frames: list[pl.DataFrame] = []
+
+    def batches() -> Iterator[list[ReplaceStep]]:
+        for month in [months] if isinstance(months, str) else months:
+            with month_store(store.root.parent, store.dataset, month) as whole:  # archived/hot
+                frames.append(region_customers(whole, month))
+            yield [ReplaceStep("region_customers", frames[-1], where={"month": month})]
+
+    list(wh.replace_each(batches()))  # raises the first month that breaks a key
+    return pl.concat(frames)
 
 
 @dataclass(frozen=True)
@@ -68,8 +76,7 @@ def load_observations(
         {"month": month},
     )
     silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
-    with wh.session():  # the catalog read and the write on one connection
-        written = wh.replace_many(observation_steps(silver, month))
+    written = wh.replace_many(observation_steps(silver, month))
     return ObservationsLoad(answers, silver, written)
 
 
@@ -86,32 +93,13 @@ def observation_steps(silver: SilverMonth, month: str) -> list[ReplaceStep]:
     ]
 
 
-@contextmanager
-def events_lock(wh: Warehouse) -> Iterator[None]:
-    """One episode load at a time per warehouse, across processes: a load reads, recomputes and
-    replaces, and two adjacent months doing that at once could store a shortened episode.
-    Postgres: a session advisory lock (works across machines); DuckDB: a file lock."""
-    if isinstance(wh, PostgresWarehouse):
-        with wh.get_connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (EVENTS_LOCK_KEY,))
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (EVENTS_LOCK_KEY,))
-    else:
-        assert isinstance(wh, DuckDBWarehouse)
-        lock = wh.path.with_name(wh.path.name + ".events.lock")
-        with file_lock(lock, exclusive=True, timeout_s=EVENTS_LOCK_TIMEOUT_S):
-            yield
-
-
 def load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataFrame, int]:
     """Recompute every episode with an hour in [start, end) from the observations of the
     window around it, and replace them by id together with the stored episodes of the same
     comuna and company they overlap (shorter versions stored before a neighbouring month was
-    loaded). Serialized per warehouse (:func:`events_lock`), so months may load in any order
+    loaded). Serialized per warehouse (:data:`EVENTS_LOCK`), so months may load in any order
     and in parallel. Returns the episodes written and how many stored rows they replaced."""
-    with events_lock(wh), wh.session():
+    with wh.lock(EVENTS_LOCK, timeout_s=EVENTS_LOCK_TIMEOUT_S):
         return _load_events(wh, start, end)
 
 
@@ -202,31 +190,6 @@ def _load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.Data
     stale = pl.concat(
         [touching(stored, lo, hi)["evento_id"], overlapping["evento_id"], events["evento_id"]]
     ).unique()
-    info = wh.tables().get("fact_eventos") or wh.tables(refresh=True)["fact_eventos"]
-    if info.partition_by == ("month",):
-        _replace_event_months(wh, events, stored.filter(pl.col("evento_id").is_in(stale.implode())))
-    else:
-        steps = [ReplaceStep("fact_eventos", events, delete_in=("evento_id", stale.to_list()))]
-        wh.replace_many(steps)
+    replaced = stored.filter(pl.col("evento_id").is_in(stale.implode()))
+    wh.replace_rows("fact_eventos", events, key="evento_id", replaced=replaced)
     return events, stale.len()
-
-
-def _replace_event_months(wh: Warehouse, events: pl.DataFrame, stale: pl.DataFrame) -> None:
-    """fact_eventos stored a table per month (Postgres): rewrite each month the load touches
-    whole — its stored episodes minus the stale ones, plus the new ones — so each month is
-    one bulk swap (foreign keys checked set-based) instead of per-row inserts and deletes."""
-    months = sorted(set(stale["month"].to_list()) | set(events["month"].to_list()))
-    if not months:
-        return
-    marks = ", ".join(f":m{i}" for i in range(len(months)))
-    kept = wh.read(
-        f"SELECT {', '.join(EVENT_COLUMNS)} FROM silver.fact_eventos WHERE month IN ({marks})",
-        {f"m{i}": m for i, m in enumerate(months)},
-    ).filter(~pl.col("evento_id").is_in(stale["evento_id"].implode()))
-    whole = pl.concat([kept.select(pl.col(c).cast(t) for c, t in events.schema.items()), events])
-    wh.replace_many(
-        [
-            ReplaceStep("fact_eventos", whole.filter(pl.col("month") == m), where={"month": m})
-            for m in months
-        ]
-    )

@@ -2,8 +2,8 @@
 
 A run of N months does what N partition runs do, with the fixed costs paid once:
 
-* **one warehouse session**: one connection for the whole range (DuckDB: the file is opened
-  once; Postgres: one connection), instead of a connection per call;
+* **one connection** for the whole range's writes (``Warehouse.replace_each``; DuckDB: the
+  file is opened once), instead of a connection per call;
 * **parsing overlapped with writing**: a second process reads and transforms month k+1 (bronze
   → the month's ledger, facts, guardrail counts, quarantine: :func:`parse_month`) while this
   one writes month k; at most two parsed months wait in memory;
@@ -22,7 +22,6 @@ A range of one month runs in this process, exactly as a single partition run doe
 from __future__ import annotations
 
 import multiprocessing
-import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields, replace
@@ -37,6 +36,7 @@ from sec_assets.silver.load import observation_steps
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
+from sec_assets.warehouse.frames import ReplaceStep
 
 PREFETCH = 2  # parsed months queued ahead of the writer (memory: ~2 months of frames)
 #: Fact columns kept per loaded month for the run's metadata (the rest is dropped once written).
@@ -173,20 +173,24 @@ def load_observations_range(
     writing, one transaction per month. Integrity failures are collected per month (see the
     module docstring); call :meth:`RangeLoad.raise_failures` once the range is done."""
     result = RangeLoad()
-    with wh.session():
-        caps = read_caps(wh, months)
+    caps = read_caps(wh, months)
+    pending: list[ParsedMonth] = []
+
+    def batches() -> Iterator[list[ReplaceStep]]:
         for parsed in parsed_months(bronze_root, months, caps, hours_per_day):
-            t0 = time.perf_counter()
-            try:
-                result.written[parsed.month] = write_month(wh, parsed)
-            except WarehouseIntegrityError as exc:
-                result.failed[parsed.month] = str(exc)
-                continue
-            finally:
-                result.write_s[parsed.month] = round(time.perf_counter() - t0, 3)
-            # Keep what the run's metadata needs, not the month's whole facts (memory).
-            slim = replace(parsed.silver, facts=parsed.silver.facts.select(KEPT_FACT_COLUMNS))
-            result.loaded[parsed.month] = replace(parsed, silver=slim)
+            pending.append(parsed)
+            yield observation_steps(parsed.silver, parsed.month)
+
+    for batch in wh.replace_each(batches(), keep_going=True):
+        parsed = pending.pop()
+        result.write_s[parsed.month] = round(batch.seconds, 3)
+        if batch.error is not None:
+            result.failed[parsed.month] = str(batch.error)
+            continue
+        result.written[parsed.month] = batch.written
+        # Keep what the run's metadata needs, not the month's whole facts (memory).
+        slim = replace(parsed.silver, facts=parsed.silver.facts.select(KEPT_FACT_COLUMNS))
+        result.loaded[parsed.month] = replace(parsed, silver=slim)
     return result
 
 

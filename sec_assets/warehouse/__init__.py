@@ -8,7 +8,13 @@ Public API::
     wh.replace_many([ReplaceStep("snapshot_ledger", ledger, where={"month": m}),
                      ReplaceStep("fact_interrupciones", facts, where={"month": m})])
     wh.upsert_dimension("dim_empresa", empresas, key="empresa_id")
+    wh.replace_rows("fact_eventos", events, key="evento_id", replaced=stale)  # by key
+    for batch in wh.replace_each(month_batches): ...   # a transaction each, one connection
+    with wh.lock("events", timeout_s=900): ...          # one holder across processes
     wh.read("SELECT * FROM silver.snapshot_ledger WHERE month = :month", {"month": m})
+
+Callers use these verbs and never an engine: the engine is chosen in :mod:`.connect` alone,
+and each table's shape is declared once in its contract (:mod:`.schema`).
 
 SQL is written once for both engines with ``:name`` parameters (see :mod:`.params`). Loads are
 one transaction each and bulk (Arrow for DuckDB, COPY for Postgres). DuckDB quirks and their

@@ -1,23 +1,25 @@
 """The warehouse interface, written once over a small per-engine transaction API (:class:`Tx`).
 
 :class:`Warehouse` holds everything both engines share — the schema bootstrap, partition
-replacement, dimension upserts — so DuckDB and Postgres cannot drift apart; the engines only
-supply connections, bulk load and bulk read.
+replacement, replacement by key, dimension upserts, named locks — so DuckDB and Postgres cannot
+drift apart; the engines only supply connections, locks, bulk load and bulk read.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import polars as pl
 
 from sec_assets.sql_files import silver_migrations_dir
-from sec_assets.warehouse.errors import WarehouseError
+from sec_assets.warehouse.errors import WarehouseError, WarehouseIntegrityError
 from sec_assets.warehouse.frames import (
     ReplaceStep,
     UpsertResult,
@@ -33,9 +35,8 @@ from sec_assets.warehouse.schema import (
     SCHEMAS,
     TableInfo,
     link_tables,
-    ordered_ddl,
+    ordered_contracts,
     quote,
-    stored_per_month,
 )
 
 Engine = Literal["duckdb", "postgres"]
@@ -94,6 +95,16 @@ class Tx(ABC):
         raise NotImplementedError(f"{self.engine} never needs a second transaction")
 
 
+@dataclass(frozen=True)
+class BatchResult:
+    """One batch of :meth:`Warehouse.replace_each`: rows written per table, or the key error
+    that rolled it back, and the seconds spent writing it."""
+
+    written: dict[str, int] = field(default_factory=dict)
+    error: WarehouseIntegrityError | None = None
+    seconds: float = 0.0
+
+
 class Warehouse(ABC):
     """The silver star schema in DuckDB or Postgres: the same tables, the same calls."""
 
@@ -130,9 +141,23 @@ class Warehouse(ABC):
     def _schema_lock(self, tx: Tx) -> None:  # noqa: B027
         """Serialize concurrent bootstraps (Postgres: an advisory lock; DuckDB: the file lock)."""
 
+    @abstractmethod
+    def _named_lock(self, name: str, timeout_s: float) -> AbstractContextManager[None]:
+        """Hold the inter-process lock ``name`` of this warehouse (see :meth:`lock`)."""
+
+    def keep_reads_open(self) -> None:  # noqa: B027
+        """From now on, reads may share one connection kept open (for a Dagster step: see
+        :class:`~.resource.WarehouseResource`) until :meth:`release_reads`. Here: nothing
+        to keep, each read connects on its own (DuckDB keeps one: see :mod:`.reader`)."""
+
+    def release_reads(self) -> int:
+        """Close what :meth:`keep_reads_open` kept; returns how many times it was opened."""
+        return 0
+
     def session(self) -> AbstractContextManager[None]:
-        """Calls inside the block may share one connection (DuckDB does: see its
-        ``session``). Here: no sharing, each call connects on its own."""
+        """Calls inside the block may share one connection (both engines do: see theirs).
+        Here: no sharing, each call connects on its own. The verbs below open it themselves;
+        callers outside the warehouse need not."""
         return nullcontext()
 
     # --- shared behaviour ----------------------------------------------------------------
@@ -143,7 +168,7 @@ class Warehouse(ABC):
         Idempotent and safe to call from concurrent processes. Returns the tables in the order
         they were ensured.
         """
-        ddl = ordered_ddl(self.sql_dir, self.engine)
+        contracts = ordered_contracts(self.sql_dir)
         with self._transaction() as tx:
             self._schema_lock(tx)
             for schema in SCHEMAS:
@@ -152,11 +177,12 @@ class Warehouse(ABC):
             if renames:
                 for rename in renames_due(renames, link_tables(tx.introspect())):
                     tx.execute(rename.sql)
-            for _, sql in ddl:
-                tx.execute(sql)
+            for contract in contracts:
+                tx.execute(contract.ddl(self.engine))
             tables = link_tables(tx.introspect())
-            for name, sql in ddl:
-                if stored_per_month(sql) and not tables[name].partition_by:
+            for contract in contracts:
+                name = contract.name
+                if contract.per_month(self.engine) and not tables[name].partition_by:
                     raise WarehouseError(
                         f"silver.{name} exists as one table (created before it was stored a "
                         f"table per month): drop it and re-materialize the silver months "
@@ -165,7 +191,7 @@ class Warehouse(ABC):
             self._schema_setup(tx, tables)
         with self._tables_lock:
             self._tables = tables
-        return [name for name, _ in ddl]
+        return [c.name for c in contracts]
 
     def tables(self, *, refresh: bool = False) -> dict[str, TableInfo]:
         """The silver tables as the catalog describes them (read once, then cached)."""
@@ -197,6 +223,10 @@ class Warehouse(ABC):
         table, get there by a merge on the primary key (see :mod:`.replace`). Returns rows
         written per table.
         """
+        with self.session():  # the catalog read and the write on one connection
+            return self._replace_many(steps)
+
+    def _replace_many(self, steps: Sequence[ReplaceStep]) -> dict[str, int]:
         tables = self.tables()
         if any(step.table not in tables for step in steps):  # created since we looked?
             tables = self.tables(refresh=True)
@@ -236,3 +266,75 @@ class Warehouse(ABC):
         with self._transaction() as tx:
             inserted = upsert_rows(tx, info, rows, keys, quirks=self.quirks)
         return UpsertResult(inserted=inserted, updated=rows.height - inserted)
+
+    def replace_each(
+        self, batches: Iterable[Sequence[ReplaceStep]], *, keep_going: bool = False
+    ) -> Iterator[BatchResult]:
+        """:meth:`replace_many` for each batch in turn, each in its own transaction, all on one
+        connection (opened once for the series, not once per batch: see :meth:`session`).
+
+        A batch that breaks a key rolls back alone. With ``keep_going`` its error is yielded in
+        its :class:`BatchResult` and the next batches still run; without, it is raised. Batches
+        are pulled one at a time: a generator builds the next only once the last is written.
+        """
+        with self.session():
+            for steps in batches:
+                start = time.perf_counter()
+                try:
+                    written = self.replace_many(steps)
+                except WarehouseIntegrityError as exc:
+                    if not keep_going:
+                        raise
+                    yield BatchResult(error=exc, seconds=time.perf_counter() - start)
+                    continue
+                yield BatchResult(written=written, seconds=time.perf_counter() - start)
+
+    def replace_rows(
+        self, table: str, frame: pl.DataFrame, *, key: str, replaced: pl.DataFrame
+    ) -> None:
+        """Replace the stored rows ``replaced`` and the stored versions of ``frame``'s rows
+        (matched by ``key``) by ``frame``, in one transaction.
+
+        ``replaced`` holds ``key`` and the columns the table is stored by. A table stored per
+        month rewrites each month this touches whole — its stored rows minus the replaced ones,
+        plus the new ones — one bulk swap per month, its keys checked set-based, instead of
+        deletes and inserts row by row; any other table deletes by key and inserts.
+        """
+        with self.session():  # the read of the months kept and their rewrite: one connection
+            self._replace_rows(table, frame, key=key, replaced=replaced)
+
+    def _replace_rows(
+        self, table: str, frame: pl.DataFrame, *, key: str, replaced: pl.DataFrame
+    ) -> None:
+        info = self.tables().get(table) or self.tables(refresh=True)[table]
+        gone = pl.concat([replaced[key], frame[key]]).unique()
+        if not info.partition_by:
+            self.replace_many([ReplaceStep(table, frame, delete_in=(key, gone.to_list()))])
+            return
+        (column,) = info.partition_by
+        values = sorted(set(replaced[column].to_list()) | set(frame[column].to_list()))
+        if not values:
+            return
+        marks = ", ".join(f":v{i}" for i in range(len(values)))
+        columns = ", ".join(quote(c) for c in frame.columns)
+        kept = self.read(
+            f"SELECT {columns} FROM {quote(SCHEMA)}.{quote(table)} "
+            f"WHERE {quote(column)} IN ({marks})",
+            {f"v{i}": v for i, v in enumerate(values)},
+        ).filter(~pl.col(key).is_in(gone.implode()))
+        whole = pl.concat([kept.select(pl.col(c).cast(t) for c, t in frame.schema.items()), frame])
+        self.replace_many(
+            [
+                ReplaceStep(table, whole.filter(pl.col(column) == v), where={column: v})
+                for v in values
+            ]
+        )
+
+    @contextmanager
+    def lock(self, name: str, *, timeout_s: float) -> Iterator[None]:
+        """Hold this warehouse's inter-process lock ``name`` for the block: one holder at a
+        time, across processes (and machines, on Postgres); waiting longer than ``timeout_s``
+        raises :class:`~.errors.WarehouseLockTimeout`. The calls inside the block share one
+        connection (:meth:`session`), taken once the lock is held."""
+        with self._named_lock(name, timeout_s), self.session():
+            yield

@@ -30,11 +30,12 @@ right after commit, in a second transaction on the same connection and lock, onc
 checked that no row references them. No key had to be dropped: every PRIMARY KEY, UNIQUE and
 FOREIGN KEY of the contracts is declared and enforced.
 
-fact_interrupciones is stored a table per month behind a view (``dbt_like_sql/contracts/duckdb/``,
-:mod:`.partitions`): a month's replace drops its table and builds the new one, primary key in
-bulk, so neither the slow primary-key delete nor the merge applies to it, and no load pays for
-an index over the whole history. A month table declares no foreign key: its keys are checked
-set-based in the load's transaction (:mod:`.validate`), and ``__default`` keeps the contract's.
+fact_interrupciones is stored a table per month behind a view (its contract's ``storage
+duckdb`` clause, :mod:`.schema`; :mod:`.partitions`): a month's replace drops its table and
+builds the new one, primary key in bulk, so neither the slow primary-key delete nor the merge
+applies to it, and no load pays for an index over the whole history. A month table declares no
+foreign key: its keys are checked set-based in the load's transaction (:mod:`.validate`), and
+``__default`` keeps the contract's.
 
 Concurrency: DuckDB lets one process open a file read-write. Each call opens, works and closes
 its connection under an ``flock`` on ``<db>.lock`` (exclusive for writes, shared for reads,
@@ -47,7 +48,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from itertools import count
 from pathlib import Path
@@ -74,7 +75,7 @@ from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, VIEW_PARTITION_COLUM
 from sec_assets.warehouse.reader import CachedReader
 from sec_assets.warehouse.readtypes import normalize
 from sec_assets.warehouse.replace import Quirks
-from sec_assets.warehouse.schema import SCHEMA, TableInfo, build_tables, quote
+from sec_assets.warehouse.schema import IDENTIFIER, SCHEMA, TableInfo, build_tables, quote
 from sec_assets.warehouse.validate import refuse_bad_frame, refuse_orphans
 
 SESSION_CHECKPOINT = "256MB"  # WAL kept before a checkpoint inside a session (see session())
@@ -351,6 +352,20 @@ class DuckDBWarehouse(Warehouse):
         return lock, con
 
     @contextmanager
+    def _named_lock(self, name: str, timeout_s: float) -> Iterator[None]:
+        """An exclusive ``flock`` on ``<db>.<name>.lock`` beside the file (not the write lock:
+        the holder still takes that for each write, or for its session)."""
+        if not IDENTIFIER.match(name):
+            raise ValueError(f"not a plain lock name: {name!r}")
+        with file_lock(
+            self.path.with_name(f"{self.path.name}.{name}.lock"),
+            exclusive=True,
+            timeout_s=timeout_s,
+            error=WarehouseLockTimeout,
+        ):
+            yield
+
+    @contextmanager
     def session(self) -> Iterator[None]:
         """Every call of this warehouse inside the block, on this thread, shares one read-write
         connection under the write lock: the file is opened once (plus a
@@ -370,7 +385,9 @@ class DuckDBWarehouse(Warehouse):
                 yield
             finally:
                 _sessions.cons = sessions
-                con.execute("RESET checkpoint_threshold").fetchall()
+                # The connection closes right after; an error here must not hide the block's.
+                with suppress(duckdb.Error):
+                    con.execute("RESET checkpoint_threshold").fetchall()
 
     @contextmanager
     def _connection(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -6,9 +6,10 @@ Polars with the dtypes the query's column types call for. Each call uses its own
 (autocommit, ``TimeZone`` UTC) and one transaction, so concurrent monthly loads only touch
 their own month's rows.
 
-fact_interrupciones is LIST-partitioned by month (``dbt_like_sql/contracts/postgres/``): a
-month's load fills a new table by COPY and ATTACHes it (:mod:`.partitions`); the catalog
-queries skip partitions, so callers see the parent only.
+fact_interrupciones and fact_eventos are LIST-partitioned by month (their contracts'
+``storage postgres`` clause, rendered by :mod:`.schema`): a month's load fills a new table by
+COPY and ATTACHes it (:mod:`.partitions`); the catalog queries skip partitions, so callers see
+the parent only.
 
 Postgres does not index the referencing side of a foreign key. :meth:`ensure_schema` adds
 ``ix_<table>__<cols>`` on every ``month`` column (the month deletes; not on a table
@@ -27,6 +28,7 @@ from __future__ import annotations
 import io
 import threading
 import uuid
+import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +44,7 @@ from sec_assets.warehouse.errors import (
     WarehouseConnectionError,
     WarehouseDiskError,
     WarehouseIntegrityError,
+    WarehouseLockTimeout,
     WarehouseQueryError,
 )
 from sec_assets.warehouse.params import bind_params
@@ -274,6 +277,27 @@ class PostgresWarehouse(Warehouse):
             conn.close()
             raise
         return conn
+
+    @contextmanager
+    def _named_lock(self, name: str, timeout_s: float) -> Iterator[None]:
+        """A session advisory lock, its key derived from ``name``, on a connection of its own
+        (held until the block ends, whatever the block's transactions do); the wait is bounded
+        by ``lock_timeout``."""
+        key = zlib.crc32(f"sec_assets.{name}".encode())
+        with self._connect() as conn:
+            try:
+                conn.execute(
+                    "SELECT set_config('lock_timeout', %s, false)", (f"{int(timeout_s * 1000)}ms",)
+                )
+                conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            except psycopg.errors.LockNotAvailable:
+                raise WarehouseLockTimeout(
+                    f"the warehouse lock {name!r} stayed held by another load for {timeout_s:g} s"
+                ) from None
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     @contextmanager
     def session(self) -> Iterator[None]:

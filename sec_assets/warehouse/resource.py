@@ -16,7 +16,6 @@ from sec_assets.resource_settings import SettingsResource
 from sec_assets.settings_report import describe, field, source
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.connect import connect_warehouse
-from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 
 _ensured: set[str] = set()  # warehouses whose schema this process has ensured
 _ensured_lock = threading.Lock()
@@ -47,7 +46,7 @@ class WarehouseResource(SettingsResource):
             context.log.info(f"WarehouseResource settings: {where}")
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if isinstance(self._warehouse, DuckDBWarehouse):
+        if self._warehouse is not None:
             self._warehouse.release_reads()
 
     def get_warehouse(self) -> Warehouse:
@@ -59,7 +58,7 @@ class WarehouseResource(SettingsResource):
                 if key not in _ensured:
                     warehouse.ensure_schema()
                     _ensured.add(key)
-            if self._in_step and isinstance(warehouse, DuckDBWarehouse):
+            if self._in_step:
                 warehouse.keep_reads_open()
             self._warehouse = warehouse
         return self._warehouse

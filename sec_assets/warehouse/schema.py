@@ -1,13 +1,21 @@
 """The silver contracts (``dbt_like_sql/contracts/*.sql``) and what the catalog says about them.
 
-Each file holds one ``CREATE TABLE IF NOT EXISTS silver.<file name>``. They are executed in
-dependency order, derived from their ``REFERENCES silver.<table>`` clauses (parents first,
-then alphabetical), so a new table needs no list to be edited.
+Each file declares one table, once for both engines: ``CREATE TABLE IF NOT EXISTS
+silver.<file name>`` with its columns and constraints. They are executed in dependency order,
+derived from their ``REFERENCES silver.<table>`` clauses (parents first, then alphabetical), so
+a new table needs no list to be edited.
 
-An engine may store a contract differently: ``<sql dir>/<engine>/<table>.sql`` replaces the
-shared file on that engine (fact_interrupciones is stored a table per month: Postgres
-partitions, or on DuckDB ``<table>__default`` plus a view, see :mod:`.partitions`). It must
-declare the same columns, types and foreign keys; ``test_warehouse_schema`` compares them.
+How an engine stores a table is a structured comment in the same file (lines in a row for one
+engine are joined); a table without one is stored as declared:
+
+* ``-- storage duckdb: per_month`` — a table per month behind a view (:mod:`.partitions`): the
+  contract creates ``<table>__default`` and the view ``silver.<table>`` over it.
+* ``-- storage postgres: PARTITION BY LIST (<column>) [CHECK (<condition>)]`` — declarative
+  partitioning. The primary key (declared as ``PRIMARY KEY (...)``) gets the partition column
+  appended, as Postgres requires; the CHECK, if any, is added to the table's constraints (it
+  ties the partition column to the key, so the wider key is as strict as the declared one).
+
+:func:`ordered_ddl` renders the contracts for one engine; this module is the only reader.
 """
 
 from __future__ import annotations
@@ -22,17 +30,18 @@ from sec_assets.warehouse.errors import WarehouseError
 
 SCHEMA = "silver"
 SCHEMAS = ("silver", "gold")
+ENGINES = ("duckdb", "postgres")
 _REFERENCES = re.compile(r"\bREFERENCES\s+silver\.(\w+)", re.I)
 _CREATE = re.compile(r"\bCREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+silver\.(\w+)", re.I)
-_VIEW = re.compile(r"\bCREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\s+silver\.(\w+)", re.I)
+_STORAGE = re.compile(r"^--\s*storage\s+(\w+)\s*:\s*(.*?)\s*$", re.I)
+_PG_STORAGE = re.compile(
+    r"^PARTITION\s+BY\s+LIST\s*\((?P<column>\w+)\)(?:\s+(?P<check>CHECK\s*\(.*\)))?$", re.I | re.S
+)
+_TABLE_KEY = re.compile(r"\bPRIMARY\s+KEY\s*\(([^)]*)\)", re.I)
+_TABLE_END = re.compile(r"\n?\)\s*;\s*$")
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 DEFAULT_SUFFIX = "__default"  # the catch-all table of a table stored per month
-
-
-def stored_per_month(sql: str) -> bool:
-    """The contract stores its table a table per month (:mod:`.partitions`): Postgres
-    ``PARTITION BY``, or DuckDB's ``<table>__default`` behind a view."""
-    return bool(re.search(r"\bPARTITION\s+BY\b|\bCREATE\s+VIEW\b", sql, re.I))
+DUCKDB_PER_MONTH = "per_month"
 
 
 def default_sql_dir() -> Path:
@@ -40,33 +49,110 @@ def default_sql_dir() -> Path:
     return contracts_dir()
 
 
-def ordered_ddl(sql_dir: Path | None = None, engine: str | None = None) -> list[tuple[str, str]]:
-    """``(table, sql)`` for every contract in ``sql_dir``, parents before the tables citing them;
-    with ``engine``, its own version of a contract where ``<sql_dir>/<engine>/`` has one."""
-    root = sql_dir or default_sql_dir()
-    files = sorted(root.glob("*.sql"))
-    if engine is not None:
-        files = [root / engine / p.name if (root / engine / p.name).exists() else p for p in files]
-    if not files:
-        raise WarehouseError(f"no silver contracts (*.sql) in {root}; pass sql_dir=")
-    ddl: dict[str, str] = {}
-    graph: dict[str, set[str]] = {}
-    for path in files:
-        sql = path.read_text(encoding="utf-8")
+@dataclass(frozen=True)
+class Contract:
+    """One contract file: the table as declared, and each engine's storage clause."""
+
+    name: str
+    sql: str  # the file without its storage comments
+    storage: dict[str, str]  # engine -> storage clause
+    parents: frozenset[str]
+
+    @classmethod
+    def parse(cls, path: Path) -> Contract:
+        storage: dict[str, list[str]] = {}
+        body: list[str] = []
+        last: str | None = None
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = _STORAGE.match(line.strip())
+            if match is None:
+                body.append(line)
+                last = None
+                continue
+            engine = match[1].lower()
+            if engine not in ENGINES:
+                raise WarehouseError(f"{path.name}: storage for unknown engine {engine!r}")
+            if engine in storage and last != engine:
+                raise WarehouseError(f"{path.name}: storage {engine} given twice")
+            storage.setdefault(engine, []).append(match[2])
+            last = engine
+        sql = "\n".join(body).strip() + "\n"
         created = _CREATE.findall(sql)
-        if created == [path.stem + DEFAULT_SUFFIX] and _VIEW.findall(sql) == [path.stem]:
-            created = [path.stem]  # stored a table per month behind a view (warehouse.partitions)
         if created != [path.stem]:
             raise WarehouseError(
                 f"{path.name} must create exactly silver.{path.stem} "
                 f"(CREATE TABLE IF NOT EXISTS); it creates {created}"
             )
-        ddl[path.stem] = sql
-        graph[path.stem] = {t for t in _REFERENCES.findall(sql) if t != path.stem}
-    missing = {p for parents in graph.values() for p in parents} - set(ddl)
+        contract = cls(
+            name=path.stem,
+            sql=sql,
+            storage={e: " ".join(lines) for e, lines in storage.items()},
+            parents=frozenset(t for t in _REFERENCES.findall(sql) if t != path.stem),
+        )
+        for engine in contract.storage:
+            contract.ddl(engine)  # a clause that cannot be rendered fails here, not later
+        return contract
+
+    def per_month(self, engine: str) -> bool:
+        """This engine stores the table a table per month (:mod:`.partitions`)."""
+        return engine in self.storage
+
+    def ddl(self, engine: str | None) -> str:
+        """The DDL this engine runs (``None``: the table as declared, stored plainly)."""
+        clause = self.storage.get(engine) if engine is not None else None
+        if clause is None:
+            return self.sql
+        if engine == "duckdb":
+            return self._duckdb_per_month(clause)
+        return self._postgres_partitioned(clause)
+
+    def _duckdb_per_month(self, clause: str) -> str:
+        if clause.lower() != DUCKDB_PER_MONTH:
+            raise WarehouseError(f"{self.name}: storage duckdb must be {DUCKDB_PER_MONTH!r}")
+        default = f"silver.{self.name}{DEFAULT_SUFFIX}"
+        table = _CREATE.sub(f"CREATE TABLE IF NOT EXISTS {default}", self.sql, count=1)
+        view = f"CREATE VIEW IF NOT EXISTS silver.{self.name} AS\nSELECT * FROM {default};\n"
+        return f"{table}\n{view}"
+
+    def _postgres_partitioned(self, clause: str) -> str:
+        match = _PG_STORAGE.match(clause)
+        if match is None:
+            raise WarehouseError(
+                f"{self.name}: storage postgres must be PARTITION BY LIST (<column>) "
+                f"[CHECK (<condition>)], not {clause!r}"
+            )
+        column = match["column"]
+        start = _CREATE.search(self.sql)
+        assert start is not None  # checked by parse()
+        head, body = self.sql[: start.start()], self.sql[start.start() :]  # comments, table
+        keys = _TABLE_KEY.findall(body)
+        if len(keys) != 1:
+            raise WarehouseError(
+                f"{self.name}: a partitioned table declares its key as PRIMARY KEY (...)"
+            )
+        key = [c.strip() for c in keys[0].split(",")]
+        wide = ", ".join(key if column in key else [*key, column])
+        sql = head + _TABLE_KEY.sub(f"PRIMARY KEY ({wide})", body, count=1)
+        check = f",\n    {match['check']}" if match["check"] else ""
+        last_line = _TABLE_END.split(sql)[0].rsplit("\n", 1)[-1]
+        if check and "--" in last_line:
+            raise WarehouseError(f"{self.name}: a CHECK would follow a comment: {last_line!r}")
+        sql, n = _TABLE_END.subn(f"{check}\n) PARTITION BY LIST ({column});\n", sql)
+        if n != 1:
+            raise WarehouseError(f"{self.name}: the contract must end with ');'")
+        return sql
+
+
+def ordered_contracts(sql_dir: Path | None = None) -> list[Contract]:
+    """Every contract in ``sql_dir``, parents before the tables citing them."""
+    root = sql_dir or default_sql_dir()
+    contracts = {c.name: c for c in map(Contract.parse, sorted(root.glob("*.sql")))}
+    if not contracts:
+        raise WarehouseError(f"no silver contracts (*.sql) in {root}; pass sql_dir=")
+    missing = {p for c in contracts.values() for p in c.parents} - set(contracts)
     if missing:
         raise WarehouseError(f"contracts reference tables that have no file: {sorted(missing)}")
-    sorter = TopologicalSorter(graph)
+    sorter = TopologicalSorter({name: set(c.parents) for name, c in contracts.items()})
     try:
         sorter.prepare()
     except CycleError as exc:
@@ -76,7 +162,13 @@ def ordered_ddl(sql_dir: Path | None = None, engine: str | None = None) -> list[
         ready = sorted(sorter.get_ready())
         order.extend(ready)
         sorter.done(*ready)
-    return [(name, ddl[name]) for name in order]
+    return [contracts[name] for name in order]
+
+
+def ordered_ddl(sql_dir: Path | None = None, engine: str | None = None) -> list[tuple[str, str]]:
+    """``(table, sql)`` for every contract in ``sql_dir``, parents before the tables citing them,
+    rendered for ``engine`` (``None``: every table stored plainly, as declared)."""
+    return [(c.name, c.ddl(engine)) for c in ordered_contracts(sql_dir)]
 
 
 @dataclass(frozen=True)
@@ -100,7 +192,8 @@ class TableInfo:
     unique: tuple[tuple[str, ...], ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     referenced_by: tuple[ForeignKey, ...] = field(default=())
-    #: Columns the table is partitioned by (Postgres declarative partitioning), else ().
+    #: Columns the table is stored by, a table per value (:mod:`.partitions`: Postgres
+    #: partitions, DuckDB month tables behind a view), else ().
     partition_by: tuple[str, ...] = ()
 
     @property

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import polars as pl
 import pytest
 
-from sec_assets.warehouse import ReplaceStep, Warehouse, WarehouseIntegrityError
+from sec_assets.warehouse import (
+    ReplaceStep,
+    Warehouse,
+    WarehouseIntegrityError,
+    WarehouseLockTimeout,
+)
 from sec_assets_tests.integration import test_warehouse_support as support
 from sec_assets_tests.integration.test_warehouse_support import (
     eventos,
@@ -244,3 +250,62 @@ def test_a_row_whose_indexed_columns_change_under_the_same_key_is_replaced(
     got = table(seeded, "fact_interrupciones")
     assert got.equals(_as_read(moved.sort("hash_id")))
     assert got.filter(pl.col("geografia_id") == 0).height == 24 * 3
+
+
+def test_replace_rows_replaces_by_key_and_keeps_the_rest(seeded: Warehouse) -> None:
+    """The same result whether the table is stored plainly (DuckDB's fact_eventos) or a table
+    per month (Postgres' fact_eventos: the months touched are rewritten whole)."""
+    for month, ids in (("2024-01", ["a", "b", "c"]), ("2024-02", ["e", "f"])):
+        seeded.replace_partition("fact_eventos", eventos(month, ids), where={"month": month})
+    stored = table(seeded, "fact_eventos")
+    replaced = stored.filter(pl.col("evento_id").is_in(["b", "e"])).select("evento_id", "month")
+    new = pl.concat([eventos("2024-01", ["a", "d"], peak=7), eventos("2024-03", ["g"], peak=7)])
+    seeded.replace_rows("fact_eventos", new, key="evento_id", replaced=replaced)
+    got = table(seeded, "fact_eventos").sort("evento_id")
+    assert got.select("evento_id", "month", "peak_customers").rows() == [
+        ("a", "2024-01", 7),
+        ("c", "2024-01", 100),
+        ("d", "2024-01", 7),
+        ("f", "2024-02", 100),
+        ("g", "2024-03", 7),
+    ]
+
+
+def test_replace_each_writes_batch_by_batch_and_a_bad_one_rolls_back_alone(
+    seeded: Warehouse,
+) -> None:
+    bad = facts("2024-02").with_columns(pl.lit(424242).alias("geografia_id"))
+    batches = [
+        [
+            ReplaceStep("snapshot_ledger", ledger(m), where={"month": m}),
+            ReplaceStep("fact_interrupciones", f, where={"month": m}),
+        ]
+        for m, f in (("2024-01", facts("2024-01")), ("2024-02", bad), ("2024-03", facts("2024-03")))
+    ]
+    results = list(seeded.replace_each(batches, keep_going=True))
+    assert [r.error is None for r in results] == [True, False, True]
+    written = {"snapshot_ledger": 744, "fact_interrupciones": facts("2024-01").height}
+    assert results[0].written == written
+    months = table(seeded, "fact_interrupciones")["month"].unique().sort().to_list()
+    assert months == ["2024-01", "2024-03"]
+    with pytest.raises(WarehouseIntegrityError):
+        list(seeded.replace_each(batches[1:2]))
+
+
+def test_a_named_lock_has_one_holder_at_a_time(seeded: Warehouse) -> None:
+    outcome: list[str] = []
+
+    def contender() -> None:
+        try:
+            with seeded.lock("probe", timeout_s=0.3):
+                outcome.append("acquired")
+        except WarehouseLockTimeout:
+            outcome.append("timed out")
+
+    with seeded.lock("probe", timeout_s=5):
+        assert table(seeded, "dim_empresa").height  # the warehouse is usable inside
+        thread = threading.Thread(target=contender)
+        thread.start()
+        thread.join()
+    contender()
+    assert outcome == ["timed out", "acquired"]

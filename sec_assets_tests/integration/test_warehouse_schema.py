@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -29,6 +29,16 @@ TABLES = (
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'silver' "
     "AND table_name NOT LIKE '%\\_\\_%' ESCAPE '\\'"
 )
+
+
+def plain_contracts(root: Path) -> Path:
+    """The contracts without their storage clauses: every table stored as declared."""
+    root.mkdir()
+    for path in default_sql_dir().glob("*.sql"):
+        lines = path.read_text().splitlines(keepends=True)
+        kept = [line for line in lines if not re.match(r"--\s*storage\b", line)]
+        (root / path.name).write_text("".join(kept))
+    return root
 
 
 def expected_foreign_keys() -> set[tuple[str, str]]:
@@ -101,12 +111,9 @@ def test_keys_are_enforced(seeded: Warehouse) -> None:
 
 
 def test_each_engine_stores_the_same_contract(seeded: Warehouse, tmp_path) -> None:
-    """An engine's own version of a contract (dbt_like_sql/contracts/postgres/) has the shared
-    file's columns, types and foreign keys; only keys and storage may differ."""
-    shared = tmp_path / "shared"  # the shared contracts alone, without engine versions
-    shared.mkdir()
-    for path in default_sql_dir().glob("*.sql"):
-        shutil.copy(path, shared / path.name)
+    """What an engine's storage clause makes of a contract has the plain declaration's columns,
+    types and foreign keys; only keys and storage may differ."""
+    shared = plain_contracts(tmp_path / "shared")
     reference = DuckDBWarehouse(tmp_path / "reference.duckdb", sql_dir=shared)
     reference.ensure_schema()
     ours, theirs = seeded.tables(refresh=True), reference.tables()
@@ -162,10 +169,7 @@ def test_a_month_is_swapped_as_a_whole_partition_with_its_keys_checked(seeded: W
 def test_a_warehouse_made_before_facts_were_stored_per_month_says_what_to_do(tmp_path) -> None:
     """A DuckDB file whose fact_interrupciones is still one table is refused with the fix,
     never silently mixed with month tables (silver is rebuilt from bronze)."""
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    for path in default_sql_dir().glob("*.sql"):
-        shutil.copy(path, shared / path.name)
+    shared = plain_contracts(tmp_path / "shared")
     DuckDBWarehouse(tmp_path / "old.duckdb", sql_dir=shared).ensure_schema()
     with pytest.raises(WarehouseError, match="drop it and re-materialize"):
         DuckDBWarehouse(tmp_path / "old.duckdb").ensure_schema()

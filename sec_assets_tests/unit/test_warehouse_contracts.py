@@ -122,3 +122,41 @@ def test_duplicate_keys_of_an_upserted_parent_are_refused() -> None:
     frame = pl.DataFrame({"hour_key": ["h", "h"], "month": ["m", "m"]})
     with pytest.raises(WarehouseIntegrityError, match="more than once"):
         check_step(ReplaceStep("ledger", frame, where={"month": "m"}), tables())
+
+
+PER_MONTH = """-- storage duckdb: per_month
+-- storage postgres: PARTITION BY LIST (month)
+-- storage postgres: CHECK (month <> '')
+CREATE TABLE IF NOT EXISTS silver.t (
+    id    TEXT NOT NULL,
+    month TEXT NOT NULL,
+    PRIMARY KEY (id)
+);
+"""
+
+
+def test_each_engine_renders_the_storage_clause_of_one_declaration(tmp_path: Path) -> None:
+    (tmp_path / "t.sql").write_text(PER_MONTH)
+    plain, duck, pg = (dict(ordered_ddl(tmp_path, e))["t"] for e in (None, "duckdb", "postgres"))
+    assert "storage" not in plain and "PRIMARY KEY (id)\n);" in plain
+    assert "CREATE TABLE IF NOT EXISTS silver.t__default (" in duck
+    assert "CREATE VIEW IF NOT EXISTS silver.t AS\nSELECT * FROM silver.t__default;" in duck
+    assert "PARTITION" not in duck and "CHECK" not in duck
+    assert pg.endswith(
+        "PRIMARY KEY (id, month),\n    CHECK (month <> '')\n) PARTITION BY LIST (month);\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("storage", "error"),
+    [
+        ("-- storage oracle: per_month", "unknown engine"),
+        ("-- storage duckdb: per_year", "must be 'per_month'"),
+        ("-- storage postgres: PARTITION BY RANGE (month)", "PARTITION BY LIST"),
+        ("-- storage duckdb: per_month\n-- x\n-- storage duckdb: per_month", "given twice"),
+    ],
+)
+def test_malformed_storage_clauses_are_refused(tmp_path: Path, storage: str, error: str) -> None:
+    (tmp_path / "t.sql").write_text(storage + "\n" + PER_MONTH.split("\n", 3)[3])
+    with pytest.raises(WarehouseError, match=error):
+        ordered_ddl(tmp_path)

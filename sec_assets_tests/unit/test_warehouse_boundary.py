@@ -1,0 +1,56 @@
+"""Every engine difference lives in ``sec_assets/warehouse/``: the rest of the code location
+(silver, gold, automation) talks to the ``Warehouse`` interface and never imports an engine;
+only :func:`~sec_assets.warehouse.connect.connect_warehouse` chooses one."""
+
+import ast
+from pathlib import Path
+
+import sec_assets
+
+PACKAGE = Path(sec_assets.__file__).parent
+WAREHOUSE = PACKAGE / "warehouse"
+ENGINE_MODULES = ("sec_assets.warehouse.duckdb_engine", "sec_assets.warehouse.postgres_engine")
+ENGINE_CLASSES = {"DuckDBWarehouse", "PostgresWarehouse"}
+
+
+def _engine_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith(ENGINE_MODULES))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith(ENGINE_MODULES):
+                found.add(node.module)
+            elif node.module == "sec_assets.warehouse":
+                found.update(a.name for a in node.names if a.name in ENGINE_CLASSES)
+                found.update(
+                    f"{node.module}.{a.name}"
+                    for a in node.names
+                    if f"{node.module}.{a.name}" in ENGINE_MODULES
+                )
+        elif isinstance(node, ast.Name) and node.id in ENGINE_CLASSES:
+            found.add(node.id)
+    return found
+
+
+def test_only_the_warehouse_package_knows_the_engines() -> None:
+    offenders = {
+        f"{path.relative_to(PACKAGE.parent)}: {name}"
+        for path in PACKAGE.rglob("*.py")
+        if WAREHOUSE not in path.parents
+        for name in _engine_imports(path)
+    }
+    assert not offenders, sorted(offenders)
+
+
+def test_only_connect_chooses_the_engine() -> None:
+    """Inside the warehouse package, the engine classes are named by their own modules, the
+    package's public API and the factory alone."""
+    allowed = {"duckdb_engine.py", "postgres_engine.py", "__init__.py", "connect.py"}
+    offenders = {
+        f"{path.name}: {name}"
+        for path in WAREHOUSE.glob("*.py")
+        if path.name not in allowed
+        for name in _engine_imports(path)
+    }
+    assert not offenders, sorted(offenders)
