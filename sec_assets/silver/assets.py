@@ -6,8 +6,9 @@ exactly its month in one transaction, by bulk load, then evaluates the month's c
 stored, in the same step (``silver/checks.py``).
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
+from functools import partial
 from typing import cast
 
 import dagster as dg
@@ -17,7 +18,7 @@ from sec_assets.metadata_table import frame_table
 from sec_assets.partitions import monthly_partitions
 from sec_assets.readable import readable
 from sec_assets.silver import dims
-from sec_assets.silver.checks import check_results, check_specs
+from sec_assets.silver.checks import check_results, check_specs, evaluate_checks
 from sec_assets.silver.figures import month_picture_metadata
 from sec_assets.silver.load import (
     load_dimension,
@@ -31,8 +32,10 @@ from sec_assets.silver.metadata import (
     table_metadata,
     with_names,
 )
+from sec_assets.silver.month_checks import record_verdicts
 from sec_assets.silver.partition_range import BACKFILL_POLICY, range_check_events, range_months
 from sec_assets.silver.ranged import load_observations_range, month_key, range_bounds
+from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
 
 KINDS = {"polars", "sql"}
@@ -214,14 +217,28 @@ def _observations_range(
 def _range_checks(
     context: dg.AssetExecutionContext, assets: tuple[str, ...], warehouse: WarehouseResource
 ) -> Iterator[object]:
+    """Every check of ``assets`` on every month of the range, reported per month; the
+    verdicts of an asset are kept in one write once its months are evaluated (a run that dies
+    before leaves them unchecked, so gold leaves them out)."""
     wh, coverage = warehouse.get_warehouse(), warehouse.settings.min_month_coverage
+    for asset in assets:
+        verdicts: list[dict[str, object]] = []
+        evaluate = partial(_evaluate_month, context, wh, asset, coverage, verdicts)
+        yield from range_check_events(context, asset, evaluate)
+        record_verdicts(wh, asset, verdicts)
 
-    def evaluate(asset: str) -> Callable[[str], list[dg.AssetCheckResult]]:
-        return lambda month: _logged(context, check_results(asset, wh, month, coverage))
 
-    with wh.session():
-        for asset in assets:
-            yield from range_check_events(context, asset, evaluate(asset))
+def _evaluate_month(
+    context: dg.AssetExecutionContext,
+    wh: Warehouse,
+    asset: str,
+    coverage: float,
+    verdicts: list[dict[str, object]],
+    month: str,
+) -> list[dg.AssetCheckResult]:
+    results, rows = evaluate_checks(asset, wh, month, coverage)
+    verdicts.extend(rows)
+    return _logged(context, results)
 
 
 def _logged(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from sec_assets.partitions import monthly_partitions
-from sec_assets.silver.month_checks import record_check
+from sec_assets.silver.month_checks import record_check, record_verdicts
 
 SAMPLE = 5
 
@@ -126,35 +126,45 @@ CHECKS = [
 ]
 
 
-def run_check(check: SqlCheck, warehouse, month: str, min_coverage: float) -> dg.AssetCheckResult:
-    """Evaluate one check for one month; metadata carries the count and a sample."""
+def evaluate_check(
+    check: SqlCheck, warehouse, month: str, min_coverage: float
+) -> tuple[dg.AssetCheckResult, dict[str, object]]:
+    """Evaluate one check for one month (reads only): the result, whose metadata carries the
+    count and a sample, and the verdict to keep in ``silver.month_checks``."""
     params = {"month": month, "min_coverage": min_coverage}
     used = {k: v for k, v in params.items() if f":{k}" in check.sql}
-    count = warehouse.read(f"SELECT COUNT(*) AS n FROM ({check.sql}) q", used)["n"].item()
+    count = int(warehouse.read(f"SELECT COUNT(*) AS n FROM ({check.sql}) q", used)["n"].item())
     sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used)
-    # The verdict is kept in silver.month_checks: gold counts only months that passed.
-    record_check(
-        warehouse,
-        month,
-        check_name=check.name,
-        asset=check.asset,
-        blocking=check.blocking,
-        passed=count == 0,
-        failing_rows=int(count),
-    )
-    return dg.AssetCheckResult(
+    verdict: dict[str, object] = {
+        "month": month,
+        "check_name": check.name,
+        "asset": check.asset,
+        "blocking": check.blocking,
+        "passed": count == 0,
+        "failing_rows": count,
+    }
+    result = dg.AssetCheckResult(
         check_name=check.name,
         asset_key=check.asset,
         passed=count == 0,
         severity=check.severity,
         description=f"{count} offending row(s) in {month}" if count else f"{month}: none",
         metadata={
-            "failing_rows": dg.MetadataValue.int(int(count)),
+            "failing_rows": dg.MetadataValue.int(count),
             "sample": dg.MetadataValue.json(
                 [{k: str(v) for k, v in r.items()} for r in sample.to_dicts()]
             ),
         },
     )
+    return result, verdict
+
+
+def run_check(check: SqlCheck, warehouse, month: str, min_coverage: float) -> dg.AssetCheckResult:
+    """Evaluate one check for one month and keep its verdict (gold counts only months that
+    passed)."""
+    result, verdict = evaluate_check(check, warehouse, month, min_coverage)
+    record_check(warehouse, **verdict)  # type: ignore[arg-type]
+    return result
 
 
 def check_specs(*assets: str) -> list[dg.AssetCheckSpec]:
@@ -181,8 +191,19 @@ def _specs(assets: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
     ]
 
 
+def evaluate_checks(
+    asset: str, warehouse, month: str, min_coverage: float
+) -> tuple[list[dg.AssetCheckResult], list[dict[str, object]]]:
+    """Every check of ``asset`` for ``month`` (reads only): results and verdicts."""
+    pairs = [evaluate_check(c, warehouse, month, min_coverage) for c in CHECKS if c.asset == asset]
+    return [r for r, _ in pairs], [v for _, v in pairs]
+
+
 def check_results(
     asset: str, warehouse, month: str, min_coverage: float
 ) -> list[dg.AssetCheckResult]:
-    """Evaluate every check of ``asset`` for ``month`` on the stored tables."""
-    return [run_check(c, warehouse, month, min_coverage) for c in CHECKS if c.asset == asset]
+    """Evaluate every check of ``asset`` for ``month`` on the stored tables and keep the
+    verdicts, in one write."""
+    results, verdicts = evaluate_checks(asset, warehouse, month, min_coverage)
+    record_verdicts(warehouse, asset, verdicts)
+    return results

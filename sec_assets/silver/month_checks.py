@@ -1,6 +1,7 @@
 """``silver.month_checks``: the latest verdict of every asset check on every month, so that
 gold (and researchers) can tell which months passed their blocking checks without asking the
-Dagster instance. Written by :func:`sec_assets.silver.checks.run_check`."""
+Dagster instance. Written by :mod:`sec_assets.silver.checks`: a month's (or a range's) verdicts
+of one asset in one replace, or one check's verdict alone."""
 
 from __future__ import annotations
 
@@ -65,4 +66,19 @@ def record_check(
             "failing_rows": int(failing_rows),
             "evaluated_at": now or datetime.now(UTC),
         },
+    )
+
+
+def record_verdicts(
+    wh: Warehouse, asset: str, verdicts: list[dict[str, object]], now: datetime | None = None
+) -> None:
+    """Replace every verdict of ``asset`` on the verdicts' months by these, in one replace:
+    one write for a month's checks, or for a whole range of months."""
+    if not verdicts:
+        return
+    at = now or datetime.now(UTC)
+    frame = pl.DataFrame([{**v, "evaluated_at": at} for v in verdicts], schema=SCHEMA)
+    months = sorted(set(frame["month"].to_list()))
+    wh.replace_many(
+        [ReplaceStep("month_checks", frame, where={"asset": asset}, delete_in=("month", months))]
     )
