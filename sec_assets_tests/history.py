@@ -20,6 +20,7 @@ from sec_assets.gold.seia import load_seia
 from sec_assets.gold.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.masterdata import regions
+from sec_assets.month import Month
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.silver.checks import CHECKS, run_check
@@ -54,10 +55,11 @@ def collect(base_url: str, data_dir: Path, months: list[date], hours_per_day: in
     async def run() -> None:
         breaker = CircuitBreaker(data_dir / "state" / "sec_breaker.json", failure_threshold=10_000)
         async with SecClient(settings, breaker) as client:
-            for month in months:
-                plan = plan_month(month, snaps, now=datetime.now(UTC), hours_per_day=hours_per_day)
+            for month in map(Month.containing, months):
+                now = datetime.now(UTC)
+                plan = plan_month(month, snaps, now=now, hours_per_day=hours_per_day)
                 await collect_month(plan, client, snaps)
-                await collect_customers(month.strftime("%Y-%m"), regions(), client, custs)
+                await collect_customers(month.label, regions(), client, custs)
 
     asyncio.run(run())
 

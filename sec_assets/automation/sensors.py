@@ -21,7 +21,6 @@ import dagster as dg
 
 from sec_assets.automation.coverage import Launch, MonthCoverage, ScanCursor, scan
 from sec_assets.automation.jobs import gold_refresh, monthly_pipeline
-from sec_assets.automation.months import local, scan_window
 from sec_assets.automation.runs import (
     NOT_YET_RUNNING,
     PARTITION_TAG,
@@ -29,6 +28,7 @@ from sec_assets.automation.runs import (
     partitions_in_flight,
     runs_in_flight,
 )
+from sec_assets.month import local, scan_window
 from sec_assets.sec_client.breaker import RESET_MAKE, RESET_VERB, BreakerState
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.settings import load_settings
@@ -124,7 +124,7 @@ def build_incomplete_months_sensor(
         cursor.launched = {m: v for m, v in cursor.launched.items() if m in gaps}
         if not incomplete:
             return skip(
-                f"nothing incomplete: all {len(months)} months since {months[0]:%Y-%m} are "
+                f"nothing incomplete: all {len(months)} months since {months[0]} are "
                 f"covered ({listed} listed, {len(months) - listed} known complete)"
             )
 

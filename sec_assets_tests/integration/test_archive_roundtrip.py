@@ -27,6 +27,7 @@ from sec_assets.bronze.customers import collect_customers
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.masterdata import regions
+from sec_assets.month import Month
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import Attempt, SecClient
 from sec_assets.silver.bronze_reader import read_month
@@ -60,7 +61,7 @@ def bronze_month(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
         async def run() -> None:
             async with SecClient(settings, CircuitBreaker(data / "breaker.json")) as client:
-                plan = plan_month(START, snaps, now=NOW, hours_per_day=4)
+                plan = plan_month(Month.containing(START), snaps, now=NOW, hours_per_day=4)
                 await collect_month(plan, client, snaps)
                 await collect_customers(MONTH, regions(), client, custs)
 

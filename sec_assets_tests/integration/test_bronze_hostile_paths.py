@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +17,7 @@ from sec_assets.bronze.assets import sec_snapshots
 from sec_assets.bronze.collect import collect_month, plan_month
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import Month
 from sec_assets.sec_client import client as client_module
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
@@ -111,7 +112,7 @@ def test_a_failing_write_never_closes_the_client_under_requests_in_flight(
         return real_write(month, attempt)
 
     store.write = write  # type: ignore[method-assign]
-    plan = plan_month(date(2024, 8, 1), store, now=datetime.now(UTC), hours_per_day=4)
+    plan = plan_month(Month(2024, 8), store, now=datetime.now(UTC), hours_per_day=4)
 
     async def run() -> None:
         breaker = CircuitBreaker(tmp_path / "breaker.json")

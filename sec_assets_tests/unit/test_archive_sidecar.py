@@ -4,7 +4,7 @@ it, never an empty month, never an overwritten archive (issue 11.3)."""
 import hashlib
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from sec_assets.bronze.archive import (
     restore_month,
 )
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import Month
 from sec_assets_tests.unit.test_archive import DS, MONTH, T0, _attempt, digests, fill
 
 ARCHIVE_NAME = f"month={MONTH}.tar.gz"
@@ -48,7 +49,7 @@ def test_lost_sidecar_fails_every_reader_loudly_naming_the_file_and_the_verb(
 
     for read in (
         lambda: store.latest_good(MONTH),  # coverage, resume plans
-        lambda: month_coverage(date(2024, 8, 1), tmp_path, now=datetime(2030, 1, 1, tzinfo=UTC)),
+        lambda: month_coverage(Month(2024, 8), tmp_path, now=datetime(2030, 1, 1, tzinfo=UTC)),
         lambda: month_store(tmp_path, DS, MONTH).__enter__(),  # silver
         lambda: restore_month(tmp_path, DS, MONTH),
     ):

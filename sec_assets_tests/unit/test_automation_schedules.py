@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from sec_assets.automation import closed_month_schedule, open_month_schedule
-from sec_assets.automation.months import closed_month_key, hourly_run_key, scan_window
+from sec_assets.month import Month, hourly_run_key, scan_window
 
 CHILE = ZoneInfo("America/Santiago")
 
@@ -117,12 +117,12 @@ def test_hourly_schedule_skips_while_the_open_month_is_still_running(
 
 
 def test_closed_month_helper_and_scan_window() -> None:
-    assert closed_month_key(chile(2024, 3, 1, 0, 0)) == "2024-02-01"
+    assert Month.at(chile(2024, 3, 1, 0, 0)).prev().key == "2024-02-01"
     window = scan_window(datetime(2024, 9, 15, tzinfo=UTC), 3)
-    assert [m.isoformat() for m in window] == ["2024-07-01", "2024-08-01", "2024-09-01"]
+    assert [m.key for m in window] == ["2024-07-01", "2024-08-01", "2024-09-01"]
     everything = scan_window(datetime(2024, 9, 15, tzinfo=UTC), None)
-    assert everything[0].isoformat() == "2017-01-01" and len(everything) == 7 * 12 + 9
-    assert scan_window(datetime(2017, 2, 1, 12, tzinfo=UTC), 12)[0].isoformat() == "2017-01-01"
+    assert everything[0].key == "2017-01-01" and len(everything) == 7 * 12 + 9
+    assert scan_window(datetime(2017, 2, 1, 12, tzinfo=UTC), 12)[0].key == "2017-01-01"
 
 
 def _open_breaker(cooled: bool) -> None:

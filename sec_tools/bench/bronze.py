@@ -20,6 +20,7 @@ from sec_assets.bronze.customers import collect_customers
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.masterdata import regions
+from sec_assets.month import Month
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.sec_client.resource import SecClientResource
@@ -90,7 +91,7 @@ def build_history(base_url: str, data_dir: Path, months: list[date]) -> dict[str
         breaker = CircuitBreaker(data_dir / "state" / "bench_breaker.json")
         async with SecClient(settings, breaker) as client:
             for month in months:
-                plan = plan_month(month, snaps, now=datetime.now(UTC))
+                plan = plan_month(Month.containing(month), snaps, now=datetime.now(UTC))
                 if plan.missing:
                     report = await collect_month(plan, client, snaps)
                     fetched += report.requested
