@@ -18,9 +18,9 @@ from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_ID
 from sec_assets.gold.payloads import validate_payload
 from sec_assets.gold.seia import load_seia
 from sec_assets.gold.seia_assets import SAMPLE as SEIA_SAMPLE
-from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.masterdata import regions
 from sec_assets.month import Month
+from sec_assets.resources import local_resources
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.silver.checks import CHECKS, run_check
@@ -90,7 +90,7 @@ def build_gold(wh: Warehouse, data_dir: Path) -> dict[str, list[dict]]:
     for pid, (compute, _, _) in COMPUTE.items():
         payloads[pid] = validate_payload(pid, compute(wh))
         publish.write_payload(data_dir, pid, payloads[pid])
-    sink = DashboardSinkResource(data_dir=str(data_dir))
+    sink = local_resources(data_dir)["dashboard"]
     for table, ids in ((DASHBOARD_TABLE, DASHBOARD_IDS), (RESEARCH_TABLE, RESEARCH_IDS)):
         sink.publish({pid: payloads[pid] for pid in ids}, table=table, prune=True)
     return payloads

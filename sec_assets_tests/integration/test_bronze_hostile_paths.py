@@ -15,13 +15,12 @@ import pytest
 
 from sec_assets.bronze.assets import sec_snapshots
 from sec_assets.bronze.collect import collect_month, plan_month
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
+from sec_assets.resources import local_resources
 from sec_assets.sec_client import client as client_module
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
-from sec_assets.sec_client.resource import SecClientResource
 from sec_assets_tests.conftest import fast_settings
 from sec_sim import FaultRule
 
@@ -38,10 +37,7 @@ def _resources(base_url: str, data: Path, **client: object) -> dict:
         "read_timeout_s": 20,
     }
     options.update(client)
-    return {
-        "sec_client": SecClientResource(base_url=base_url, data_dir=str(data), **options),
-        "bronze": BronzeResource(data_dir=str(data), hours_per_day=4),
-    }
+    return local_resources(data, base_url=base_url, hours_per_day=4, **options)
 
 
 _INSTANCES: dict[str, dg.DagsterInstance] = {}  # run id → its instance (to read its logs)
@@ -61,7 +57,7 @@ def _materialize(base_url: str, data: Path, **client: object):
 
 
 def _breaker(data: Path) -> dict:
-    return SecClientResource(data_dir=str(data)).breaker().snapshot()
+    return local_resources(data)["sec_client"].breaker().snapshot()
 
 
 def _messages(result) -> list[str]:

@@ -62,7 +62,13 @@ def test_asset_keys_checks_and_automation() -> None:
         "incomplete_months_sensor",
         "gold_refresh_sensor",
     }
-    assert set(defs.resources or {}) == {"sec_client", "bronze", "warehouse", "dashboard"}
+    assert set(defs.resources or {}) == {
+        "storage",
+        "sec_client",
+        "bronze",
+        "warehouse",
+        "dashboard",
+    }
 
 
 def test_groups_and_partitions() -> None:

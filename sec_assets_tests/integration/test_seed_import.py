@@ -188,14 +188,14 @@ def test_dagster_asset_imports_one_month(archive: Path, tmp_path: Path):
     import dagster as dg
 
     from sec_assets.bronze.import_assets import sec_seed_import
-    from sec_assets.bronze.resources import BronzeResource
+    from sec_assets.resources import local_resources
 
     data = tmp_path / "data"
     config = {"ops": {"sec_seed_import": {"config": {"archive_dir": str(archive.parent)}}}}
     result = dg.materialize(
         [sec_seed_import],
         partition_key="2024-08-01",
-        resources={"bronze": BronzeResource(data_dir=str(data))},
+        resources=local_resources(data),
         run_config=config,
     )
     assert result.success

@@ -160,7 +160,7 @@ def test_the_retention_asset_archives_the_other_months_and_fails_naming_the_refu
     import dagster as dg
 
     from sec_assets.bronze.archive_assets import bronze_archive
-    from sec_assets.bronze.resources import BronzeResource
+    from sec_assets.resources import local_resources
 
     root = tmp_path / "bronze"
     store, _, path = archived(root)
@@ -171,7 +171,7 @@ def test_the_retention_asset_archives_the_other_months_and_fails_naming_the_refu
 
     result = dg.materialize(
         [bronze_archive],
-        resources={"bronze": BronzeResource(data_dir=str(tmp_path))},
+        resources=local_resources(tmp_path),
         run_config={"ops": {"bronze_archive": {"config": {"horizon_months": 1}}}},
         raise_on_error=False,
     )

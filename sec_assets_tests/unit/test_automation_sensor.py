@@ -18,6 +18,7 @@ from sec_assets.automation import build_incomplete_months_sensor
 from sec_assets.automation.coverage import ScanCursor, customer_keys, month_coverage
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
+from sec_assets.resources import local_resources
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.exchange import Attempt
 
@@ -63,8 +64,10 @@ def evaluate(
 ) -> dg.SensorResult:
     kw.setdefault("horizon_months", 3)
     sensor = build_incomplete_months_sensor(clock=lambda: now, **kw)
-    context = dg.build_sensor_context(instance=instance, cursor=cursor)
-    result = sensor(context)
+    with dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources=local_resources()
+    ) as context:
+        result = sensor(context)
     assert isinstance(result, dg.SensorResult)
     return result
 
