@@ -45,7 +45,7 @@ class MonthCoverage:
 
     @property
     def partition_key(self) -> str:
-        return f"{self.month}-01"
+        return Month.parse(self.month).key
 
     @property
     def missing(self) -> int:

@@ -31,7 +31,7 @@ from sec_assets.automation.runs import (
     runs_in_flight,
 )
 from sec_assets.bronze.resources import BronzeResource
-from sec_assets.month import local, scan_window
+from sec_assets.month import Month, local, scan_window
 from sec_assets.sec_client.breaker import RESET_MAKE, RESET_VERB, BreakerState
 from sec_assets.sec_client.resource import SecClientResource
 
@@ -203,7 +203,8 @@ incomplete_months_sensor = build_incomplete_months_sensor()
 )
 def gold_refresh_sensor(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
     finished = context.dagster_run
-    month = finished.tags.get(PARTITION_TAG, "?")[:7]
+    key = finished.tags.get(PARTITION_TAG)
+    month = Month.parse(key).label if key else "?"
     queued = runs_in_flight(context.instance, gold_refresh.name, statuses=NOT_YET_RUNNING)
     if queued:
         return dg.SkipReason(
