@@ -7,11 +7,9 @@ from sec_assets.bronze.archive_assets import bronze_archive
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.import_assets import sec_seed_import
 from sec_assets.bronze.national import sec_national_series
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
 from sec_assets.gold.figures import figures
-from sec_assets.gold.sync import DashboardSinkResource
-from sec_assets.sec_client.resource import SecClientResource
+from sec_assets.resources import local_resources
 from sec_assets.silver.assets import (
     dim_empresa,
     dim_geografia,
@@ -22,7 +20,6 @@ from sec_assets.silver.assets import (
 )
 from sec_assets.silver.national import national_hourly
 from sec_assets.silver.seia_assets import seia_projects
-from sec_assets.warehouse.resource import WarehouseResource
 
 OWNERS = ["team:sec-data-platform"]
 
@@ -66,11 +63,7 @@ defs = dg.Definitions(
     executor=dg.in_process_executor,
     schedules=automation.schedules,
     sensors=automation.sensors,
-    resources={
-        # Unset fields are read from SEC_* / SUPABASE_* when a run starts, not at import time.
-        "sec_client": SecClientResource(),
-        "bronze": BronzeResource(),
-        "warehouse": WarehouseResource(),
-        "dashboard": DashboardSinkResource(),
-    },
+    # sec_client, bronze, warehouse and dashboard on one storage; settings left unset are read
+    # from SEC_* / SUPABASE_* when a run starts, not at import time.
+    resources=local_resources(),
 )

@@ -1,5 +1,6 @@
 """The base of our resources: fields left unset are read from the environment (``SEC_*``) into
-:class:`SecSettings` when a run starts, never at import time.
+:class:`SecSettings` when a run starts, never at import time. :class:`StorageResource` is the one
+place ``data_dir`` is set: every resource that keeps files nests it (:class:`StoredResource`).
 
 Why not ``dg.EnvVar`` fields: an ``EnvVar`` whose variable is unset fails the run, and every
 setting here has a sensible default. Instead each field's description names its variable and
@@ -9,13 +10,13 @@ the effective value of the settings it uses and where each came from (``settings
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import dagster as dg
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from sec_assets.settings import SecSettings, load_settings
-from sec_assets.settings_report import describe
+from sec_assets.settings_report import describe, field
 
 
 class SettingsResource(dg.ConfigurableResource):
@@ -25,8 +26,19 @@ class SettingsResource(dg.ConfigurableResource):
     #: The settings this resource reports at the start of a run.
     REPORTED: ClassVar[tuple[str, ...]] = ()
 
+    def explicit_settings(self) -> dict[str, Any]:
+        """The settings this resource's config sets: its own fields and its nested resources'."""
+        explicit: dict[str, Any] = {}
+        for name, value in self.model_dump(exclude_none=True).items():
+            nested = getattr(self, name)
+            if isinstance(nested, SettingsResource):
+                explicit.update(nested.explicit_settings())
+            else:
+                explicit[name] = value
+        return explicit
+
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        explicit = self.model_dump(exclude_none=True)
+        explicit = self.explicit_settings()
         self._settings = load_settings(**explicit)
         if self.REPORTED and context.log is not None:
             line = describe(self._settings, self.REPORTED, explicit)
@@ -35,5 +47,23 @@ class SettingsResource(dg.ConfigurableResource):
     @property
     def settings(self) -> SecSettings:
         if self._settings is None:
-            self._settings = load_settings(**self.model_dump(exclude_none=True))
+            self._settings = load_settings(**self.explicit_settings())
         return self._settings
+
+
+class StorageResource(SettingsResource):
+    """The folder everything is stored in: bronze/, state/, warehouse.duckdb, gold/."""
+
+    data_dir: str | None = field("data_dir", "Root of bronze/, state/, warehouse and gold/.")
+
+
+class StoredResource(SettingsResource):
+    """A resource whose files live under the nested :class:`StorageResource`'s ``data_dir``
+    (a default one, reading ``$SEC_DATA_DIR``, when none is given)."""
+
+    storage: StorageResource = Field(default_factory=StorageResource)
+
+    def __init__(self, **data: Any) -> None:
+        # Dagster passes None for a nested resource left out instead of using its default.
+        data.setdefault("storage", StorageResource())
+        super().__init__(**data)

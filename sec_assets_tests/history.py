@@ -16,8 +16,9 @@ from sec_assets.gold import local_files
 from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 from sec_assets.gold.payloads import validate_payload
-from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.masterdata import regions
+from sec_assets.month import Month
+from sec_assets.resources import local_resources
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.silver.checks import CHECKS, run_check
@@ -54,10 +55,11 @@ def collect(base_url: str, data_dir: Path, months: list[date], hours_per_day: in
     async def run() -> None:
         breaker = CircuitBreaker(data_dir / "state" / "sec_breaker.json", failure_threshold=10_000)
         async with SecClient(settings, breaker) as client:
-            for month in months:
-                plan = plan_month(month, snaps, now=datetime.now(UTC), hours_per_day=hours_per_day)
+            for month in map(Month.containing, months):
+                now = datetime.now(UTC)
+                plan = plan_month(month, snaps, now=now, hours_per_day=hours_per_day)
                 await collect_month(plan, client, snaps)
-                await collect_customers(month.strftime("%Y-%m"), regions(), client, custs)
+                await collect_customers(month.label, regions(), client, custs)
 
     asyncio.run(run())
 
@@ -88,7 +90,7 @@ def build_gold(wh: Warehouse, data_dir: Path) -> dict[str, list[dict]]:
     for pid, (compute, _, _) in COMPUTE.items():
         payloads[pid] = validate_payload(pid, compute(wh))
         local_files.write_payload(data_dir, pid, payloads[pid])
-    sink = DashboardSinkResource(data_dir=str(data_dir))
+    sink = local_resources(data_dir)["dashboard"]
     for table, ids in ((DASHBOARD_TABLE, DASHBOARD_IDS), (RESEARCH_TABLE, RESEARCH_IDS)):
         sink.publish({pid: payloads[pid] for pid in ids}, table=table, prune=True)
     return payloads

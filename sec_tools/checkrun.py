@@ -19,10 +19,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from sec_assets.bronze.resources import BronzeResource
-from sec_assets.gold.sync import DashboardSinkResource
-from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.warehouse.resource import WarehouseResource
+from sec_assets.resources import local_resources
 from sec_sim import FaultKind, FaultRule, SimConfig, run_simulator
 from sec_tools.demo import GOLD, MONTHLY, UNPARTITIONED, run_selection
 
@@ -54,22 +51,16 @@ def run(faults: bool) -> int:
         run_simulator(SimConfig(seed=42, faults=FAULTS if faults else [])) as sim,
     ):
         data = Path(tmp) / "data"
-        resources = {
-            "sec_client": SecClientResource(
-                base_url=sim.base_url,
-                data_dir=str(data),
-                max_concurrency=8,
-                requests_per_second=500,
-                max_attempts=2,
-                backoff_initial_s=0.01,
-                backoff_max_s=0.05,
-            ),
-            "bronze": BronzeResource(
-                data_dir=str(data), min_month_coverage=0.5 if faults else None
-            ),
-            "warehouse": WarehouseResource(data_dir=str(data)),
-            "dashboard": DashboardSinkResource(data_dir=str(data)),
-        }
+        resources = local_resources(
+            data,
+            base_url=sim.base_url,
+            min_month_coverage=0.5 if faults else None,
+            max_concurrency=8,
+            requests_per_second=500,
+            max_attempts=2,
+            backoff_initial_s=0.01,
+            backoff_max_s=0.05,
+        )
         results = [run_selection(UNPARTITIONED, resources, instance)]
         results.append(run_selection(MONTHLY, resources, instance, PARTITION))
         if not faults:

@@ -17,9 +17,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from sec_assets.bronze.resources import BronzeResource
-from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.warehouse.resource import WarehouseResource
+from sec_assets.resources import Resources, local_resources
 from sec_sim import SimConfig, run_simulator
 from sec_sim.hostile import (
     FAILED_CASES,
@@ -35,23 +33,19 @@ PROXY_USER, PROXY_PASSWORD = "collector", "hunter2-proxy-Secret"
 FACT_COLUMNS = "hour_key, hash_id, geografia_id, empresa_id, clientes_afectados, fragmentos"
 
 
-def _resources(data: Path, base_url: str, proxy: str | None) -> dict[str, object]:
-    return {
-        "sec_client": SecClientResource(
-            base_url=base_url,
-            http_proxy=proxy,
-            data_dir=str(data),
-            max_concurrency=8,
-            requests_per_second=500,
-            max_attempts=2,
-            backoff_initial_s=0.01,
-            backoff_max_s=0.05,
-            max_body_bytes=1024 * 1024,  # the simulator's junk answer is 2 MiB
-            attempt_deadline_s=10.0,  # its drip lasts 25 s; a loaded machine answers in ~2 s
-        ),
-        "bronze": BronzeResource(data_dir=str(data)),
-        "warehouse": WarehouseResource(data_dir=str(data)),
-    }
+def _resources(data: Path, base_url: str, proxy: str | None) -> Resources:
+    return local_resources(
+        data,
+        base_url=base_url,
+        http_proxy=proxy,
+        max_concurrency=8,
+        requests_per_second=500,
+        max_attempts=2,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.05,
+        max_body_bytes=1024 * 1024,  # the simulator's junk answer is 2 MiB
+        attempt_deadline_s=10.0,  # its drip lasts 25 s; a loaded machine answers in ~2 s
+    )
 
 
 def _month(tmp: Path, name: str, config: SimConfig, *, via_proxy: bool) -> Path:
@@ -73,7 +67,7 @@ def _month(tmp: Path, name: str, config: SimConfig, *, via_proxy: bool) -> Path:
 
 
 def _read(data: Path, sql: str) -> pl.DataFrame:
-    return WarehouseResource(data_dir=str(data)).get_warehouse().read(sql)
+    return local_resources(data)["warehouse"].get_warehouse().read(sql)
 
 
 def _secret_hits(data: Path) -> int:
@@ -134,7 +128,7 @@ def run_hostile() -> int:
         )
         rows = _hostile_rows(data, hostile)
         same, compared = _unchanged(clean, data, set(hostile))
-        breaker = SecClientResource(data_dir=str(data)).breaker().state.value
+        breaker = local_resources(data)["sec_client"].breaker().state.value
         hits = _secret_hits(data)
     print("| hour | case | ledger | reason | as expected |\n|---|---|---|---|---|")
     for hour, case, status, reason, ok in rows:

@@ -14,18 +14,16 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
 from sec_assets.automation.jobs import GOLD_REFRESH_ASSETS, MONTHLY_ASSETS
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.definitions import defs
 from sec_assets.gold.charts import chart_lines
-from sec_assets.gold.sync import DashboardSinkResource
-from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.warehouse.resource import WarehouseResource
+from sec_assets.resources import local_resources
 from sec_sim import SimConfig, run_simulator
 from sec_tools import demo_history
 
@@ -45,7 +43,7 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
 
 def run_selection(
     selection: list[str],
-    resources: dict,
+    resources: Mapping[str, object],
     instance: dg.DagsterInstance | None = None,
     partition=None,
 ):
@@ -66,20 +64,15 @@ def run_selection(
 def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
     with run_simulator(SimConfig(seed=42)) as sim:
         print(f"SEC simulator answering at {sim.base_url}")
-        resources = {
-            # The simulator is local: politeness limits can be generous.
-            "sec_client": SecClientResource(
-                base_url=sim.base_url,
-                data_dir=str(data_dir),
-                max_concurrency=8,
-                requests_per_second=500,
-                backoff_initial_s=0.05,
-                backoff_max_s=0.5,
-            ),
-            "bronze": BronzeResource(data_dir=str(data_dir)),
-            "warehouse": WarehouseResource(data_dir=str(data_dir)),
-            "dashboard": DashboardSinkResource(data_dir=str(data_dir)),
-        }
+        # The simulator is local: politeness limits can be generous.
+        resources = local_resources(
+            data_dir,
+            base_url=sim.base_url,
+            max_concurrency=8,
+            requests_per_second=500,
+            backoff_initial_s=0.05,
+            backoff_max_s=0.5,
+        )
         print("materializing the dimensions, then the month, then gold …", flush=True)
         dims = run_selection(UNPARTITIONED, resources, instance)
         history = demo_history.import_month(run_selection, resources, instance, data_dir)

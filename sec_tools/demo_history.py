@@ -13,11 +13,12 @@ import dagster as dg
 
 from sec_assets.bronze.import_assets import ARCHIVE_ENV
 from sec_assets.bronze.resources import BronzeResource
+from sec_assets.month import Month
+from sec_assets.resources import Resources
 from sec_assets.silver.national import CHECK_NAME
 from sec_sim import SimConfig
 from sec_sim.seed_archive import metadata_of, sim_points, write_archive
 from sec_sim.service import SimService
-from sec_sim.timeutil import chile_now
 
 HISTORY_PARTITION = "2024-07-01"  # the month before the demo's storm month
 SEED_HOURS_PER_DAY = 4  # the seed scraped 00, 06, 12, 18
@@ -55,18 +56,17 @@ def write_demo_archive(data_dir: Path) -> Path:
     return path
 
 
-def import_month(run_selection, resources: dict, instance, data_dir: Path) -> HistoryRuns:
+def import_month(run_selection, resources: Resources, instance, data_dir: Path) -> HistoryRuns:
     archive = write_demo_archive(data_dir)
     os.environ[ARCHIVE_ENV] = str(archive.parent)  # this process only: the demo archive
-    seed = {**resources, "bronze": BronzeResource(data_dir=str(data_dir), hours_per_day=4)}
+    seed = {**resources, "bronze": BronzeResource(storage=resources["storage"], hours_per_day=4)}
     runs = HistoryRuns(archive=archive)
     runs.imported = run_selection(HISTORY_ASSETS, seed, instance, HISTORY_PARTITION)
     return runs
 
 
-def crosscheck_open_month(run_selection, resources: dict, instance, runs: HistoryRuns) -> None:
-    partition = chile_now().date().replace(day=1).isoformat()
-    runs.crosscheck = run_selection(CROSSCHECK_ASSETS, resources, instance, partition)
+def crosscheck_open_month(run_selection, resources: Resources, instance, runs: HistoryRuns) -> None:
+    runs.crosscheck = run_selection(CROSSCHECK_ASSETS, resources, instance, Month.at().key)
 
 
 def _meta(result, asset: str) -> dict[str, Any]:

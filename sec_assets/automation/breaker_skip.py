@@ -12,10 +12,10 @@ from sec_assets.sec_client.breaker import BreakerState
 from sec_assets.sec_client.resource import SecClientResource
 
 
-def breaker_skip_reason(what: str) -> str | None:
-    """The skip message if the breaker refuses requests now, else None. ``what`` names what
-    is not launched (``"2024-08 not requested"``)."""
-    breaker = SecClientResource().breaker()
+def breaker_skip_reason(sec_client: SecClientResource, what: str) -> str | None:
+    """The skip message if ``sec_client``'s breaker refuses requests now, else None. ``what``
+    names what is not launched (``"2024-08 not requested"``)."""
+    breaker = sec_client.breaker()
     data = breaker.peek(0.0)
     state = breaker.effective(data)
     if state is BreakerState.CLOSED:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from sec_assets.automation.months import month_end_utc, month_label
-from sec_assets.bronze.hours import month_hours
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import Month
 
 SNAPSHOTS = "sec_snapshots"
 CUSTOMERS = "sec_customers"
@@ -46,7 +45,7 @@ class MonthCoverage:
 
     @property
     def partition_key(self) -> str:
-        return f"{self.month}-01"
+        return Month.parse(self.month).key
 
     @property
     def missing(self) -> int:
@@ -64,18 +63,18 @@ class MonthCoverage:
 
 
 def month_coverage(
-    month: date,
+    month: Month,
     bronze_root: Path,
     *,
     now: datetime,
     hours_per_day: int = 24,
     grace: timedelta = timedelta(hours=2),
 ) -> MonthCoverage:
-    """Coverage of the month starting ``month``; hours younger than ``grace`` are not due yet
+    """Coverage of ``month``; hours younger than ``grace`` are not due yet
     (the hourly refresh fetches them), so the open month is not flagged for its newest hour."""
     cutoff = now - grace
-    label = month_label(month)
-    due = {h.key for h in month_hours(month, hours_per_day) if h.start_utc <= cutoff}
+    label = month.label
+    due = {h.key for h in month.hours(hours_per_day) if h.start_utc <= cutoff}
     have = BronzeStore(bronze_root, SNAPSHOTS).latest_good(label)
     missing_customers = 0
     if due:
@@ -86,7 +85,7 @@ def month_coverage(
         expected_hours=len(due),
         missing_hours=len(due - have.keys()),
         missing_customers=missing_customers,
-        closed=month_end_utc(month) <= cutoff,
+        closed=month.end_utc <= cutoff,
     )
 
 
@@ -147,7 +146,7 @@ class ScanCursor:
 
 
 def scan(
-    months: list[date],
+    months: list[Month],
     bronze_root: Path,
     cursor: ScanCursor,
     *,
@@ -173,7 +172,7 @@ def scan(
     incomplete: list[MonthCoverage] = []
     listed = 0
     for month in months:
-        if month_label(month) in cursor.complete:
+        if month.label in cursor.complete:
             continue
         listed += 1
         cov = month_coverage(month, bronze_root, now=now, hours_per_day=hours_per_day, grace=grace)

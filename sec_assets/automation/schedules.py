@@ -17,9 +17,10 @@ import dagster as dg
 
 from sec_assets.automation.breaker_skip import breaker_skip_reason
 from sec_assets.automation.jobs import monthly_pipeline
-from sec_assets.automation.months import closed_month_key, hourly_run_key, open_month_key
 from sec_assets.automation.runs import TRIGGER_TAG, runs_in_flight
-from sec_assets.partitions import HISTORY_START, SEC_TIMEZONE
+from sec_assets.month import Month, hourly_run_key
+from sec_assets.partitions import SEC_TIMEZONE
+from sec_assets.sec_client.resource import SecClientResource
 
 
 @dg.schedule(
@@ -29,14 +30,16 @@ from sec_assets.partitions import HISTORY_START, SEC_TIMEZONE
     job=monthly_pipeline,
     description="03:00 on the 1st (Chile): materialize the month that just closed.",
 )
-def closed_month_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    key = closed_month_key(context.scheduled_execution_time)
-    if key < HISTORY_START:
-        return dg.SkipReason(f"{key[:7]} is before the history start {HISTORY_START[:7]}")
-    if reason := breaker_skip_reason(f"{key[:7]} not requested"):
+def closed_month_schedule(
+    context: dg.ScheduleEvaluationContext, sec_client: SecClientResource
+) -> dg.RunRequest | dg.SkipReason:
+    month = Month.at(context.scheduled_execution_time).prev()
+    if month < Month.history_start():
+        return dg.SkipReason(f"{month} is before the history start {Month.history_start()}")
+    if reason := breaker_skip_reason(sec_client, f"{month} not requested"):
         return dg.SkipReason(reason)
     return dg.RunRequest(
-        partition_key=key, run_key=key, tags={TRIGGER_TAG: "closed_month_schedule"}
+        partition_key=month.key, run_key=month.key, tags={TRIGGER_TAG: "closed_month_schedule"}
     )
 
 
@@ -47,20 +50,24 @@ def closed_month_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReques
     job=monthly_pipeline,
     description="Minute 10 of every hour (Chile): refresh the open month.",
 )
-def open_month_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+def open_month_schedule(
+    context: dg.ScheduleEvaluationContext, sec_client: SecClientResource
+) -> dg.RunRequest | dg.SkipReason:
     tick = context.scheduled_execution_time
-    key = open_month_key(tick)
-    busy = runs_in_flight(context.instance, monthly_pipeline.name, partition_key=key)
+    month = Month.at(tick)
+    busy = runs_in_flight(context.instance, monthly_pipeline.name, partition_key=month.key)
     if busy:
         run = busy[0]
         return dg.SkipReason(
-            f"{key[:7]} is still being refreshed by run {run.run_id[:8]} ({run.status.value}); "
+            f"{month} is still being refreshed by run {run.run_id[:8]} ({run.status.value}); "
             "the next tick fetches whatever it leaves behind"
         )
-    if reason := breaker_skip_reason(f"{key[:7]} not refreshed"):
+    if reason := breaker_skip_reason(sec_client, f"{month} not refreshed"):
         return dg.SkipReason(reason)
     return dg.RunRequest(
-        partition_key=key, run_key=hourly_run_key(tick), tags={TRIGGER_TAG: "open_month_schedule"}
+        partition_key=month.key,
+        run_key=hourly_run_key(tick),
+        tags={TRIGGER_TAG: "open_month_schedule"},
     )
 
 

@@ -3,8 +3,10 @@
 ``incomplete_months_sensor`` scans the bronze folders (directory listings only, see
 ``coverage.py``) for months with hours or customer counts missing, and launches
 ``monthly_pipeline`` for them, newest first, within two caps: launches per evaluation and runs
-of the job in flight. It launches nothing while the SEC client's circuit breaker (persisted in
-``$SEC_DATA_DIR/state/sec_breaker.json``) is OPEN, and only one probe run while it is HALF_OPEN.
+of the job in flight. It reads bronze and the breaker through the code location's resources
+(``bronze``, ``sec_client``, both on the storage's ``data_dir``). It launches nothing while the
+SEC client's circuit breaker (``<data_dir>/state/sec_breaker.json``) is OPEN, and only one
+probe run while it is HALF_OPEN.
 Its run key is ``<month>:<gaps>`` (``:retryN`` once ``retry_after`` has passed with the gaps
 unchanged), and the cursor remembers each launch, so the same work is never launched twice:
 a run that fills some hours changes the key; a run that fills none waits ``retry_after``.
@@ -19,14 +21,14 @@ import dagster as dg
 
 from sec_assets.automation.coverage import Launch, MonthCoverage, ScanCursor, scan
 from sec_assets.automation.jobs import monthly_pipeline
-from sec_assets.automation.months import local, scan_window
 from sec_assets.automation.runs import (
     TRIGGER_TAG,
     partitions_in_flight,
 )
+from sec_assets.bronze.resources import BronzeResource
+from sec_assets.month import local, scan_window
 from sec_assets.sec_client.breaker import RESET_MAKE, RESET_VERB, BreakerState
 from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.settings import load_settings
 
 
 def _utc_now() -> datetime:
@@ -79,7 +81,9 @@ def build_incomplete_months_sensor(
         f"(≤{max_launches_per_tick} per evaluation, ≤{max_in_flight} in flight; none while the "
         "SEC circuit breaker is open).",
     )
-    def _sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    def _sensor(
+        context: dg.SensorEvaluationContext, bronze: BronzeResource, sec_client: SecClientResource
+    ) -> dg.SensorResult:
         now = clock()
         cursor = ScanCursor.parse(context.cursor)
         cursor.evaluated_at = now.timestamp()
@@ -88,8 +92,8 @@ def build_incomplete_months_sensor(
             cursor.last_outcome = f"skip: {reason}"[:300]
             return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=cursor.dumps())
 
-        settings = load_settings()
-        breaker = SecClientResource().breaker()
+        settings = bronze.settings  # data_dir from the storage resource nested in both
+        breaker = sec_client.breaker()
         snapshot = breaker.snapshot()
         state = BreakerState(str(snapshot["state"]))
         if state is BreakerState.OPEN:
@@ -119,7 +123,7 @@ def build_incomplete_months_sensor(
         cursor.launched = {m: v for m, v in cursor.launched.items() if m in gaps}
         if not incomplete:
             return skip(
-                f"nothing incomplete: all {len(months)} months since {months[0]:%Y-%m} are "
+                f"nothing incomplete: all {len(months)} months since {months[0]} are "
                 f"covered ({listed} listed, {len(months) - listed} known complete)"
             )
 

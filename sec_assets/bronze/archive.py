@@ -41,8 +41,8 @@ from sec_assets.bronze.archive_format import (
 )
 from sec_assets.bronze.archive_read import hot_files, lock, month_store, restore_month
 from sec_assets.bronze.archive_write import rederive_sidecar
-from sec_assets.bronze.hours import CHILE
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import CHILE
 
 __all__ = [
     "ARCHIVE_DIR",

@@ -11,6 +11,7 @@ from sec_assets.bronze.month_lock import month_lock
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.masterdata import regions
 from sec_assets.metadata_table import rows_table
+from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 from sec_assets.readable import readable_bytes
 from sec_assets.sec_client.errors import SecConfigError
@@ -54,13 +55,12 @@ def sec_snapshots(
     fewer than ``min_month_coverage`` of its hours have a valid answer.
     """
     s = bronze.settings
-    month_start = context.partition_time_window.start.date()
+    month = Month.of(context)
     store = bronze.store("sec_snapshots")
-    month = f"{month_start:%Y-%m}"
-    with month_lock(s.state_dir, "sec_snapshots", month, log=context.log):
-        orphans = store.remove_orphans(month)  # temporary files of a killed run
+    with month_lock(s.state_dir, "sec_snapshots", month.label, log=context.log):
+        orphans = store.remove_orphans(month.label)  # temporary files of a killed run
         plan = plan_month(
-            month_start,
+            month,
             store,
             now=utc_now(),
             hours_per_day=s.hours_per_day,
@@ -140,7 +140,7 @@ def sec_customers(
     A region is asked by its short name first and, if the service does not know it, by its long
     official name.
     """
-    month = context.partition_key[:7]
+    month = Month.of(context).label
     store = bronze.store("sec_customers")
 
     async def run():

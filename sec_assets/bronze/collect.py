@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sec_assets.bronze.hours import LocalHour, month_hours
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import LocalHour, Month
 from sec_assets.sec_client.client import FetchResult, SecClient
 from sec_assets.sec_client.validation import validate_server_time
 
@@ -34,7 +34,7 @@ class MonthPlan:
 
 
 def plan_month(
-    month_start: date,
+    month: Month,
     store: BronzeStore,
     *,
     now: datetime,
@@ -42,11 +42,10 @@ def plan_month(
     revision_lookback_hours: int = 48,
     revision_min_age_s: float = 3600.0,
 ) -> MonthPlan:
-    """What to fetch for the month beginning ``month_start``, given what bronze holds at ``now``."""
-    month = f"{month_start.year:04d}-{month_start.month:02d}"
-    every = month_hours(month_start, hours_per_day)
+    """What to fetch for ``month``, given what bronze holds at ``now``."""
+    every = month.hours(hours_per_day)
     expected = [h for h in every if h.start_utc <= now]
-    stored = store.latest_good(month)
+    stored = store.latest_good(month.label)
     missing = [h for h in expected if h.key not in stored]
     horizon = now - timedelta(hours=revision_lookback_hours)
     min_age = timedelta(seconds=revision_min_age_s)
@@ -57,7 +56,7 @@ def plan_month(
         and h.start_utc + timedelta(hours=1) >= horizon
         and now - stored[h.key].fetched_at >= min_age
     ]
-    return MonthPlan(month, expected, missing, revisions, len(every))
+    return MonthPlan(month.label, expected, missing, revisions, len(every))
 
 
 @dataclass

@@ -9,6 +9,7 @@ import dagster as dg
 
 from sec_assets.bronze.importer import CorruptArchiveError, ImportReport, import_archive
 from sec_assets.bronze.resources import BronzeResource
+from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 
 ARCHIVE_ENV = "SEC_SEED_ARCHIVE_DIR"
@@ -63,7 +64,7 @@ def sec_seed_import(
     writes nothing); a corrupt archive fails with its byte offset and writes nothing of the
     month it was in. Imported hours count as answered for coverage, the ledger and the sensor;
     a later fetch adds a version."""
-    month = context.partition_key[:7]
+    month = Month.of(context).label
     directory = Path(config.archive_dir or os.environ.get(ARCHIVE_ENV, ""))
     files = archive_files(directory, month) if str(directory) not in ("", ".") else []
     if not files:

@@ -8,12 +8,13 @@ stored, and fails the asset (nothing downstream trusts it).
 """
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import dagster as dg
 
 from sec_assets.bronze.collect import utc_now
 from sec_assets.bronze.resources import BronzeResource
+from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 from sec_assets.sec_client.exchange import FetchResult
 from sec_assets.sec_client.national import ENDPOINT, validate_national_series
@@ -40,9 +41,9 @@ def sec_national_series(
     context: dg.AssetExecutionContext, sec_client: SecClientResource, bronze: BronzeResource
 ) -> dg.MaterializeResult:
     """Grain: one stored exchange per ``Get`` attempt, key ``get``. A re-fetch adds a version."""
-    month = context.partition_key[:7]
-    end = context.partition_time_window.end.astimezone(UTC)
-    if not series_can_cover(end, utc_now()):
+    partition = Month.of(context)
+    month = partition.label
+    if not series_can_cover(partition.end_utc, utc_now()):
         return dg.MaterializeResult(
             metadata={
                 "fetched": dg.MetadataValue.bool(False),

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.resource_settings import SettingsResource
+from sec_assets.resource_settings import StoredResource
 from sec_assets.settings_report import field
 
 
-class BronzeResource(SettingsResource):
-    """The bronze file store under ``$SEC_DATA_DIR/bronze`` and the collection cadence."""
+class BronzeResource(StoredResource):
+    """The bronze file store under ``<storage data_dir>/bronze`` and the collection cadence."""
 
-    data_dir: str | None = field("data_dir", "Root of bronze/ (and state, warehouse, gold).")
     hours_per_day: int | None = field("hours_per_day", "Hours sampled per day (4: 00, 06, …).")
     min_month_coverage: float | None = field(
         "min_month_coverage", "Share of a month's hours that must have a valid answer."

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from sec_assets.bronze.hours import CHILE, LocalHour, hour_exists
+from sec_assets.month import CHILE, LocalHour
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.exchange import Attempt
 from sec_assets.sec_client.validation import validate_snapshot
@@ -194,7 +194,7 @@ def import_point(point: Any, index: int, source: SeedSource) -> ImportedPoint:
             "source_sha256": source.sha256,
             "point_index": index,
             "fetched_at_known": known,
-            "hour_exists": hour_exists(hour),
+            "hour_exists": hour.exists,
             # everything the point said besides its rows, as it said it
             "point": {k: v for k, v in point.items() if k != "data"},
         }

@@ -27,6 +27,7 @@ from sec_assets.gold.payloads import ROW_MODELS, validate_payload
 from sec_assets.gold.reliability import reliability_indices
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.gold.trusted import excluded_months
+from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
@@ -224,7 +225,7 @@ def golden_eventos(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Grain: one row per episode that started in the month. Rewritten atomically."""
-    month = context.partition_key[:7]
+    month = Month.of(context).label
     wh = warehouse.get_warehouse()
     data_dir = warehouse.settings.data_dir
     reason = excluded_months(wh).get(month)

@@ -20,7 +20,7 @@ from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from sec_assets.bronze.hours import LocalHour
+from sec_assets.month import LocalHour
 from sec_assets.retry_after import retry_after_wait
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.errors import (

@@ -11,18 +11,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import ClassVar
 
-from sec_assets.resource_settings import SettingsResource
+from sec_assets.resource_settings import StoredResource
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.settings_report import field
 
 
-class SecClientResource(SettingsResource):
+class SecClientResource(StoredResource):
     """Polite, resilient access to the SEC service (or the simulator)."""
 
     base_url: str | None = field("base_url", "Service base URL.")
     http_proxy: str | None = field("http_proxy", "Proxy URL; a secret.", repr=False)
-    data_dir: str | None = field("data_dir", "Where the breaker and rate-limit state live.")
     max_concurrency: int | None = field("max_concurrency", "Requests in flight at once.")
     requests_per_second: float | None = field(
         "requests_per_second", "Attempts per second, shared by every process on data_dir."

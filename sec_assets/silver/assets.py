@@ -7,7 +7,6 @@ stored, in the same step (``silver/checks.py``).
 """
 
 from collections.abc import Iterator
-from datetime import date, datetime
 from functools import partial
 from typing import cast
 
@@ -15,6 +14,7 @@ import dagster as dg
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.metadata_table import frame_table
+from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 from sec_assets.readable import readable
 from sec_assets.silver import dims
@@ -33,8 +33,8 @@ from sec_assets.silver.metadata import (
     with_names,
 )
 from sec_assets.silver.month_checks import record_verdicts
-from sec_assets.silver.partition_range import BACKFILL_POLICY, range_check_events, range_months
-from sec_assets.silver.ranged import load_observations_range, month_key, range_bounds
+from sec_assets.silver.partition_range import BACKFILL_POLICY, range_check_events
+from sec_assets.silver.ranged import load_observations_range, range_bounds
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
 
@@ -50,13 +50,6 @@ OBSERVATION_DEPS = [
     "dim_empresa",
     "dim_tiempo",
 ]
-
-
-def _month_bounds(context: dg.AssetExecutionContext) -> tuple[str, date, datetime, datetime]:
-    window = context.partition_time_window
-    start = window.start.replace(tzinfo=None)
-    end = window.end.replace(tzinfo=None)
-    return start.strftime("%Y-%m"), start.date(), start, end
 
 
 def _dimension(name: str, doc: str):
@@ -106,7 +99,7 @@ def region_customers(
     seed's estimate (``source = 'seed'``), counted in metadata. A ranged run loads each month
     of its range on one connection."""
     wh, store = warehouse.get_warehouse(), bronze.store("sec_customers")
-    frame = load_region_customers(wh, store, [month_key(m) for m in range_months(context)])
+    frame = load_region_customers(wh, store, [m.label for m in Month.range_of(context)])
     return dg.MaterializeResult(
         metadata={
             **table_metadata(wh, "region_customers"),
@@ -152,16 +145,16 @@ def silver_observations(
 
     A ranged run (a backfill, up to 12 months) loads its months on one connection, parsing
     overlapped with writing, a transaction per month, and reports every check per month."""
-    months = range_months(context)
+    months = Month.range_of(context)
     if len(months) > 1:
         yield from _observations_range(context, bronze, warehouse, months)
         return
-    month, month_start, _, _ = _month_bounds(context)
+    month = months[0].label
     wh = warehouse.get_warehouse()
     load = load_observations(
         wh,
         bronze.store("sec_snapshots"),
-        month_start,
+        months[0].start,
         hours_per_day=bronze.settings.hours_per_day,
     )
     silver = load.silver
@@ -186,7 +179,7 @@ def _observations_range(
     context: dg.AssetExecutionContext,
     bronze: BronzeResource,
     warehouse: WarehouseResource,
-    months: list[date],
+    months: list[Month],
 ) -> Iterator[object]:
     """Every month of the range (:func:`load_observations_range`); a month that fails rolls
     back alone, and the run then fails naming it (the others stay committed: re-running the
@@ -194,7 +187,10 @@ def _observations_range(
     wh = warehouse.get_warehouse()
     store = bronze.store("sec_snapshots")
     load = load_observations_range(
-        wh, store.root.parent, months, hours_per_day=bronze.settings.hours_per_day
+        wh,
+        store.root.parent,
+        [m.start for m in months],
+        hours_per_day=bronze.settings.hours_per_day,
     )
     for month, written in load.written.items():
         context.log.info(f"{month}: wrote {written}")
@@ -268,9 +264,9 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     shorter version seen before the neighbouring month was loaded). An episode that crosses a
     month boundary is therefore one row, whichever month was loaded first. A ranged run
     rebuilds the episodes of its whole range at once and reports every check per month."""
-    months = range_months(context)
-    start, end = range_bounds(months)
-    month = month_key(months[-1])
+    months = Month.range_of(context)
+    start, end = range_bounds([m.start for m in months])
+    month = months[-1].label
     wh = warehouse.get_warehouse()
     events, replaced = load_events(wh, start, end)
     customer_hours = float(events["customer_hours"].sum())
@@ -288,7 +284,7 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         metadata={
             "dagster/row_count": dg.MetadataValue.int(events.height),
             "episodes_starting_this_month": dg.MetadataValue.int(
-                int(events["month"].is_in([month_key(m) for m in months]).sum())
+                int(events["month"].is_in([m.label for m in months]).sum())
             ),
             "replaced": dg.MetadataValue.int(replaced),
             "customer_hours": dg.MetadataValue.float(round(customer_hours, 1)),

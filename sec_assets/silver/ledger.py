@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from sec_assets.bronze.hours import month_hours
+from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import MonthAnswers
 
 DEGRADED_RATIO = 0.25  # comunas below this share of both neighbours' …
@@ -16,7 +16,7 @@ DEGRADED_MIN_NEIGHBOUR = 20  # … when the neighbours list at least this many c
 
 
 def expected_hours(month_start: date, hours_per_day: int, now: datetime) -> pl.DataFrame:
-    hours = [h for h in month_hours(month_start, hours_per_day) if h.start_utc <= now]
+    hours = [h for h in Month.containing(month_start).hours(hours_per_day) if h.start_utc <= now]
     return pl.DataFrame(
         {
             "hour_key": [h.key for h in hours],

@@ -11,6 +11,7 @@ import polars as pl
 
 from sec_assets.bronze.archive import month_store
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import Month
 from sec_assets.silver import dims, month_checks
 from sec_assets.silver.bronze_reader import MonthAnswers, read_month
 from sec_assets.silver.customers import region_customers
@@ -68,7 +69,7 @@ def load_observations(
     wh: Warehouse, store: BronzeStore, month_start: date, *, hours_per_day: int = 24
 ) -> ObservationsLoad:
     """Ledger, facts, guardrail counts and quarantine of the month, in one transaction."""
-    month = month_start.strftime("%Y-%m")
+    month = Month.containing(month_start).label
     with month_store(store.root.parent, store.dataset, month) as whole:  # archived or hot
         answers = read_month(whole, month)
     caps = wh.read(

@@ -12,7 +12,6 @@ hours and both figures (not blocking: neither source is known to be the right on
 """
 
 import warnings
-from datetime import date, timedelta
 
 import dagster as dg
 import polars as pl
@@ -20,6 +19,7 @@ import polars as pl
 from sec_assets.bronze.national import DATASET
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore, body_bytes, read_envelope
+from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.national import validate_national_series
@@ -38,8 +38,7 @@ SCHEMA: dict[str, pl.DataType] = {
 
 
 def _next_month(month: str) -> str:
-    first = date.fromisoformat(f"{month}-01")
-    return (first + timedelta(days=32)).strftime("%Y-%m")
+    return Month.parse(month).next().label
 
 
 def get_figures(store: BronzeStore, month: str) -> pl.DataFrame:
@@ -112,7 +111,7 @@ def national_hourly(
     context: dg.AssetExecutionContext, bronze: BronzeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Grain: one row per (hour, source). Replaces the month's rows in one transaction."""
-    month = context.partition_key[:7]
+    month = Month.of(context).label
     wh = warehouse.get_warehouse()
     ledger = wh.read(
         "SELECT hour_key, status, customers, fetched_at FROM silver.snapshot_ledger "

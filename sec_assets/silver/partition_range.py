@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
-from datetime import date
 
 import dagster as dg
 
-from sec_assets.partitions import monthly_partitions
+from sec_assets.month import Month
 
 #: A year per run: a backfill of the whole history is ~10 runs. The episodes of a range are
 #: rebuilt from its observations at once (~100k rows a month in memory), so a range is bounded.
@@ -27,18 +26,6 @@ BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_MONTHS_
 # `backfill_policy=` on an asset is a beta parameter in Dagster 1.13, used knowingly; its
 # warning (printed at every import of the code location) is silenced for that parameter only.
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
-
-
-def partition_keys(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[str]:
-    """The run's monthly partition keys (``YYYY-MM-DD``), one for a single-partition run."""
-    if context.has_partition_key:
-        return [context.partition_key]
-    return list(monthly_partitions.get_partition_keys_in_range(context.partition_key_range))
-
-
-def range_months(context: dg.AssetExecutionContext) -> list[date]:
-    """The first day of each month of the run, in order."""
-    return [date.fromisoformat(k[:10]) for k in partition_keys(context)]
 
 
 def range_check_events(
@@ -55,8 +42,8 @@ def range_check_events(
         for spec in context.assets_def.check_specs
         if spec.asset_key == dg.AssetKey(asset)
     }
-    for key in partition_keys(context):
-        for result in evaluate(key[:7]):
+    for month in Month.range_of(context):
+        for result in evaluate(month.label):
             spec = specs[str(result.check_name)]
             yield dg.AssetCheckEvaluation(
                 asset_key=dg.AssetKey(asset),
@@ -66,7 +53,7 @@ def range_check_events(
                 severity=result.severity,
                 description=result.description,
                 blocking=spec.blocking,
-                partition=key,
+                partition=month.key,
             )
     for spec in specs.values():
         output = context.assets_def.get_output_name_for_asset_check_key(spec.key)

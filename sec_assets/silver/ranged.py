@@ -31,6 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from sec_assets.bronze.archive import month_store
+from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import read_month
 from sec_assets.silver.load import observation_steps
 from sec_assets.silver.transform import SilverMonth, build_month
@@ -104,7 +105,7 @@ class RangeLoad:
 
 
 def month_key(m: date) -> str:
-    return m.strftime("%Y-%m")
+    return Month.containing(m).label
 
 
 def parse_month(
@@ -197,5 +198,5 @@ def load_observations_range(
 def range_bounds(months: list[date]) -> tuple[datetime, datetime]:
     """[first hour of the first month, first hour after the last month)."""
     first, last = months[0], months[-1]
-    nxt = date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+    nxt = Month.containing(last).end
     return datetime(first.year, first.month, 1), datetime(nxt.year, nxt.month, 1)

@@ -1,8 +1,8 @@
 """The warehouse as a Dagster resource.
 
-Unset fields are read from the environment (``SEC_PG_DSN``, ``SEC_DATA_DIR``) when the run
-starts, never at import time. Pass the DSN as ``dg.EnvVar("SEC_PG_DSN")`` so Dagster shows the
-variable's name, not its value.
+Unset fields are read from the environment (``SEC_PG_DSN``; ``SEC_DATA_DIR`` through the nested
+storage resource) when the run starts, never at import time. Pass the DSN as
+``dg.EnvVar("SEC_PG_DSN")`` so Dagster shows the variable's name, not its value.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 import dagster as dg
 from pydantic import PrivateAttr
 
-from sec_assets.resource_settings import SettingsResource
+from sec_assets.resource_settings import StoredResource
 from sec_assets.settings_report import describe, field, source
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.connect import connect_warehouse
@@ -21,11 +21,10 @@ _ensured: set[str] = set()  # warehouses whose schema this process has ensured
 _ensured_lock = threading.Lock()
 
 
-class WarehouseResource(SettingsResource):
+class WarehouseResource(StoredResource):
     """The silver warehouse: Postgres when a DSN is set, else DuckDB under ``data_dir``."""
 
     pg_dsn: str | None = field("pg_dsn", "Postgres DSN (a secret); none: DuckDB.", repr=False)
-    data_dir: str | None = field("data_dir", "Where warehouse.duckdb lives.")
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
     _in_step: bool = PrivateAttr(default=False)
@@ -37,7 +36,7 @@ class WarehouseResource(SettingsResource):
         super().setup_for_execution(context)
         self._in_step = True
         if context.log is not None:
-            s, explicit = self.settings, self.model_dump(exclude_none=True)
+            s, explicit = self.settings, self.explicit_settings()
             if s.pg_dsn is not None:
                 where = f"engine=postgres, {describe(s, ['pg_dsn'], explicit)}"
             else:

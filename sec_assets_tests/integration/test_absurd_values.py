@@ -10,9 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sec_assets.bronze.resources import BronzeResource
-from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.warehouse.resource import WarehouseResource
+from sec_assets.resources import local_resources
 from sec_sim import FaultRule, SimConfig, run_simulator
 from sec_tools.demo import run_selection
 
@@ -41,18 +39,15 @@ def loaded(tmp_path_factory: pytest.TempPathFactory):
         for hour, values in SHAPES.items()
     ]
     with run_simulator(SimConfig(seed=5, faults=faults)) as sim:
-        resources = {
-            "sec_client": SecClientResource(
-                base_url=sim.base_url,
-                data_dir=str(data),
-                max_concurrency=8,
-                requests_per_second=2000,
-                backoff_initial_s=0.01,
-                backoff_max_s=0.02,
-            ),
-            "bronze": BronzeResource(data_dir=str(data), hours_per_day=PER_DAY),
-            "warehouse": WarehouseResource(data_dir=str(data)),
-        }
+        resources = local_resources(
+            data,
+            base_url=sim.base_url,
+            hours_per_day=PER_DAY,
+            max_concurrency=8,
+            requests_per_second=2000,
+            backoff_initial_s=0.01,
+            backoff_max_s=0.02,
+        )
         assert run_selection(ALL, resources).success
         result = run_selection(MONTHLY, resources, partition=MONTH)
     return result, resources["warehouse"].get_warehouse()

@@ -24,9 +24,10 @@ from sec_assets.bronze.archive import (
 from sec_assets.bronze.archive_assets import bronze_archive
 from sec_assets.bronze.collect import collect_month, plan_month, utc_now
 from sec_assets.bronze.customers import collect_customers
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.masterdata import regions
+from sec_assets.month import Month
+from sec_assets.resources import local_resources
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import Attempt, SecClient
 from sec_assets.silver.bronze_reader import read_month
@@ -60,7 +61,7 @@ def bronze_month(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
         async def run() -> None:
             async with SecClient(settings, CircuitBreaker(data / "breaker.json")) as client:
-                plan = plan_month(START, snaps, now=NOW, hours_per_day=4)
+                plan = plan_month(Month.containing(START), snaps, now=NOW, hours_per_day=4)
                 await collect_month(plan, client, snaps)
                 await collect_customers(MONTH, regions(), client, custs)
 
@@ -148,7 +149,7 @@ def test_the_asset_archives_old_months_and_reports_them(
     open_month_file = BronzeStore(root, "sec_snapshots").write(
         current, _crafted(f"{current}-01T00", b"[]", "empty", NOW)
     )
-    resources = {"bronze": BronzeResource(data_dir=str(root.parent))}
+    resources = local_resources(root.parent)
     hot_bytes = sum(p.stat().st_size for p in root.rglob(f"month={MONTH}/*/*.json.gz"))
 
     def run(**config: object) -> dict[str, Any]:

@@ -54,10 +54,12 @@ def test_jobs_retry_steps_with_backoff_and_jitter(defs: dg.Definitions) -> None:
 def test_the_monthly_tick_is_a_valid_partition_of_the_resolved_job(defs: dg.Definitions) -> None:
     schedule = defs.resolve_schedule_def("closed_month_schedule")
     when = datetime(2024, 9, 1, 3, tzinfo=ZoneInfo("America/Santiago"))
-    context = dg.build_schedule_context(
-        scheduled_execution_time=when, repository_def=defs.get_repository_def()
-    )
-    data = schedule.evaluate_tick(context)
+    with dg.build_schedule_context(
+        scheduled_execution_time=when,
+        repository_def=defs.get_repository_def(),
+        resources=defs.resources,  # the schedule reads the breaker through sec_client
+    ) as context:
+        data = schedule.evaluate_tick(context)
     assert [r.partition_key for r in data.run_requests or []] == ["2024-08-01"]
 
 

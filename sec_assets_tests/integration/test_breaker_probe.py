@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from sec_assets.bronze.collect import CollectReport, collect_month, plan_month
-from sec_assets.bronze.hours import LocalHour
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import LocalHour, Month
 from sec_assets.sec_client.breaker import BreakerState, CircuitBreaker, PersistedState
 from sec_assets.sec_client.client import SecClient
 from sec_assets.sec_client.errors import SecCircuitOpenError
@@ -65,7 +65,7 @@ def requests(sim, endpoint: str) -> int:
 def collect(sim, data: Path, breaker: CircuitBreaker) -> CollectReport:
     settings = fast_settings(sim.base_url, max_attempts=3, read_timeout_s=READ_TIMEOUT_S)
     store = BronzeStore(data / "bronze", "sec_snapshots")
-    plan = plan_month(date(2024, 8, 1), store, now=NOW, hours_per_day=1)
+    plan = plan_month(Month(2024, 8), store, now=NOW, hours_per_day=1)
 
     async def run() -> CollectReport:
         async with SecClient(settings, breaker) as client:
@@ -157,7 +157,7 @@ def test_waiting_for_a_probe_neither_spins_nor_writes(sim, tmp_path: Path) -> No
 PROBER = """
 import asyncio, sys
 from datetime import date
-from sec_assets.bronze.hours import LocalHour
+from sec_assets.month import LocalHour
 from sec_assets.sec_client.client import SecClient
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.settings import load_settings

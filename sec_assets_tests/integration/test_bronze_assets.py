@@ -16,38 +16,37 @@ import dagster as dg
 import pytest
 
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore, read_envelope
-from sec_assets.sec_client.resource import SecClientResource
+from sec_assets.resources import Resources, local_resources
 from sec_sim import FaultRule
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def resources(
-    sim, data_dir: Path, concurrency: int = 8, **bronze: object
-) -> dict[str, dg.ConfigurableResource]:
-    return {
-        "sec_client": SecClientResource(
-            base_url=sim.base_url,
-            data_dir=str(data_dir),
-            max_concurrency=concurrency,
-            requests_per_second=2000,
-            max_attempts=3,
-            backoff_initial_s=0.01,
-            backoff_max_s=0.05,
-            retry_after_max_s=0.05,
-            read_timeout_s=60,  # the first request of a month is slow on a loaded machine
-        ),
-        "bronze": BronzeResource(data_dir=str(data_dir), **bronze),
-    }
+    sim, data_dir: Path, concurrency: int = 8, hours_per_day: int | None = None
+) -> Resources:
+    return local_resources(
+        data_dir,
+        base_url=sim.base_url,
+        hours_per_day=hours_per_day,
+        max_concurrency=concurrency,
+        requests_per_second=2000,
+        max_attempts=3,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.05,
+        retry_after_max_s=0.05,
+        read_timeout_s=60,  # the first request of a month is slow on a loaded machine
+    )
 
 
-def materialize(sim, data_dir: Path, partition: str, assets=None, concurrency: int = 8, **bronze):
+def materialize(
+    sim, data_dir: Path, partition: str, assets=None, concurrency: int = 8, hours_per_day=None
+):
     return dg.materialize(
         assets or [sec_snapshots],
         partition_key=partition,
-        resources=resources(sim, data_dir, concurrency, **bronze),
+        resources=resources(sim, data_dir, concurrency, hours_per_day),
         raise_on_error=False,
     )
 

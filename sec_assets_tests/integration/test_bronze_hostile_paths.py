@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -15,12 +15,12 @@ import pytest
 
 from sec_assets.bronze.assets import sec_snapshots
 from sec_assets.bronze.collect import collect_month, plan_month
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import Month
+from sec_assets.resources import local_resources
 from sec_assets.sec_client import client as client_module
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
-from sec_assets.sec_client.resource import SecClientResource
 from sec_assets_tests.conftest import fast_settings
 from sec_sim import FaultRule
 
@@ -37,10 +37,7 @@ def _resources(base_url: str, data: Path, **client: object) -> dict:
         "read_timeout_s": 20,
     }
     options.update(client)
-    return {
-        "sec_client": SecClientResource(base_url=base_url, data_dir=str(data), **options),
-        "bronze": BronzeResource(data_dir=str(data), hours_per_day=4),
-    }
+    return local_resources(data, base_url=base_url, hours_per_day=4, **options)
 
 
 _INSTANCES: dict[str, dg.DagsterInstance] = {}  # run id → its instance (to read its logs)
@@ -60,7 +57,7 @@ def _materialize(base_url: str, data: Path, **client: object):
 
 
 def _breaker(data: Path) -> dict:
-    return SecClientResource(data_dir=str(data)).breaker().snapshot()
+    return local_resources(data)["sec_client"].breaker().snapshot()
 
 
 def _messages(result) -> list[str]:
@@ -111,7 +108,7 @@ def test_a_failing_write_never_closes_the_client_under_requests_in_flight(
         return real_write(month, attempt)
 
     store.write = write  # type: ignore[method-assign]
-    plan = plan_month(date(2024, 8, 1), store, now=datetime.now(UTC), hours_per_day=4)
+    plan = plan_month(Month(2024, 8), store, now=datetime.now(UTC), hours_per_day=4)
 
     async def run() -> None:
         breaker = CircuitBreaker(tmp_path / "breaker.json")

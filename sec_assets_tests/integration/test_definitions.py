@@ -4,6 +4,7 @@ expected (a renamed or dropped one is a contract change)."""
 import dagster as dg
 
 from sec_assets.definitions import defs
+from sec_assets.resource_settings import StorageResource
 
 ASSETS = {
     "sec_snapshots",
@@ -59,7 +60,21 @@ def test_asset_keys_checks_and_automation() -> None:
         "open_month_schedule",
     }
     assert {s.name for s in defs.sensors or []} == {"incomplete_months_sensor"}
-    assert set(defs.resources or {}) == {"sec_client", "bronze", "warehouse", "dashboard"}
+    assert set(defs.resources or {}) == {
+        "storage",
+        "sec_client",
+        "bronze",
+        "warehouse",
+        "dashboard",
+    }
+
+
+def test_the_code_location_wires_one_storage() -> None:
+    resources = defs.resources or {}
+    storage = resources["storage"]
+    assert isinstance(storage, StorageResource)
+    for key in ("sec_client", "bronze", "warehouse", "dashboard"):
+        assert resources[key].storage is storage, key
 
 
 def test_groups_and_partitions() -> None:

@@ -18,13 +18,12 @@ import dagster as dg
 import pytest
 
 from sec_assets.bronze.assets import sec_snapshots
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.diskerrors import DiskWriteError
 from sec_assets.gold.local_files import write_payload
 from sec_assets.gold.sync.files import JsonFileSink
+from sec_assets.resources import local_resources
 from sec_assets.sec_client.exchange import Attempt
-from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.errors import WarehouseDiskError, WarehouseQueryError
 
@@ -99,11 +98,10 @@ def test_a_bronze_run_on_a_full_disk_fails_with_the_clear_message(sim, disk: Dis
     result = dg.materialize(
         [sec_snapshots],
         partition_key="2024-08-01",
+        # The SEC client's state stays in $SEC_DATA_DIR; only bronze is on the full disk.
         resources={
-            "sec_client": SecClientResource(
-                base_url=sim.base_url, requests_per_second=2000, max_attempts=1
-            ),
-            "bronze": BronzeResource(data_dir=str(disk.path), hours_per_day=1),
+            **local_resources(base_url=sim.base_url, requests_per_second=2000, max_attempts=1),
+            "bronze": local_resources(disk.path, hours_per_day=1)["bronze"],
         },
         raise_on_error=False,
     )

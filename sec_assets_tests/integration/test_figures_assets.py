@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from sec_assets.bronze.importer import import_archive
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.gold.figures import FIGURES
+from sec_assets.resources import Resources, local_resources
 from sec_assets.silver.figures import month_picture, picture_path
-from sec_assets.warehouse.resource import WarehouseResource
 from sec_sim import SimConfig
 from sec_sim.seed_archive import metadata_of, sim_points, write_archive
 from sec_sim.service import SimService
@@ -22,11 +21,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
 DIMS = ["dim_geografia", "dim_empresa", "dim_tiempo"]
 
 
-def _resources(data: Path) -> dict:
-    return {
-        "bronze": BronzeResource(data_dir=str(data), hours_per_day=4),
-        "warehouse": WarehouseResource(data_dir=str(data)),
-    }
+def _resources(data: Path) -> Resources:
+    return local_resources(data, hours_per_day=4)
 
 
 def _materialization(result, asset: str) -> dict:

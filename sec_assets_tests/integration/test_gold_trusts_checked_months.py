@@ -13,13 +13,10 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.gold import local_files
-from sec_assets.gold.sync import DashboardSinkResource
-from sec_assets.sec_client.resource import SecClientResource
+from sec_assets.resources import local_resources
 from sec_assets.silver.load import load_observations
-from sec_assets.warehouse.resource import WarehouseResource
 from sec_sim import FaultKind, FaultRule, SimConfig, run_simulator
 from sec_tools.demo import GOLD, MONTHLY, UNPARTITIONED, run_selection
 
@@ -45,21 +42,18 @@ def test_gold_leaves_out_a_month_whose_blocking_check_failed(tmp_path: Path) -> 
         dg.instance_for_test(temp_dir=str(tmp_path)) as instance,
         run_simulator(SimConfig(seed=42, faults=FAULTS)) as sim,
     ):
-        resources = {
-            "sec_client": SecClientResource(
-                base_url=sim.base_url,
-                data_dir=str(data),
-                max_concurrency=4,
-                requests_per_second=500,
-                max_attempts=2,
-                read_timeout_s=60,
-                backoff_initial_s=0.01,
-                backoff_max_s=0.05,
-            ),
-            "bronze": BronzeResource(data_dir=str(data), hours_per_day=4, min_month_coverage=0.5),
-            "warehouse": WarehouseResource(data_dir=str(data)),
-            "dashboard": DashboardSinkResource(data_dir=str(data)),
-        }
+        resources = local_resources(
+            data,
+            base_url=sim.base_url,
+            hours_per_day=4,
+            min_month_coverage=0.5,
+            max_concurrency=4,
+            requests_per_second=500,
+            max_attempts=2,
+            read_timeout_s=60,
+            backoff_initial_s=0.01,
+            backoff_max_s=0.05,
+        )
         assert run_selection(UNPARTITIONED, resources, instance).success
         months = {m: run_selection(MONTHLY, resources, instance, f"{m}-01") for m in (GOOD, BAD)}
         # As if an earlier, good run of the bad month had written its golden Parquet.
@@ -95,7 +89,7 @@ def test_gold_leaves_out_a_month_whose_blocking_check_failed(tmp_path: Path) -> 
 
     # A reload forgets the month's verdicts in its own transaction: a run that reloads a month
     # and dies before its checks leaves it unchecked (out of gold), not with the old verdict.
-    wh = WarehouseResource(data_dir=str(data)).get_warehouse()
+    wh = local_resources(data)["warehouse"].get_warehouse()
     verdicts = "SELECT COUNT(*) AS n FROM silver.month_checks WHERE month = :month"
     assert wh.read(verdicts, {"month": GOOD})["n"].item() > 0
     load_observations(wh, BronzeStore(data / "bronze", "sec_snapshots"), date(2024, 7, 1))

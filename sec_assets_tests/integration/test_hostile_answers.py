@@ -14,10 +14,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore, read_envelope
-from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.warehouse.resource import WarehouseResource
+from sec_assets.resources import local_resources
 from sec_sim import SimConfig, run_simulator
 from sec_sim.hostile import (
     FAILED_CASES,
@@ -44,23 +42,20 @@ HOSTILE = hostile_hours(MONTH)
 
 
 def _resources(data: Path, base_url: str, proxy: str | None = None) -> dict:
-    return {
-        "sec_client": SecClientResource(
-            base_url=base_url,
-            http_proxy=proxy,
-            data_dir=str(data),
-            max_concurrency=8,
-            requests_per_second=2000,
-            max_attempts=2,
-            backoff_initial_s=0.01,
-            backoff_max_s=0.02,
-            read_timeout_s=20,
-            max_body_bytes=128 * 1024,  # the simulator's junk: 256 KiB
-            attempt_deadline_s=5.0,  # its drip: 15 s (a loaded machine answers in ~2 s)
-        ),
-        "bronze": BronzeResource(data_dir=str(data), hours_per_day=PER_DAY),
-        "warehouse": WarehouseResource(data_dir=str(data)),
-    }
+    return local_resources(
+        data,
+        base_url=base_url,
+        hours_per_day=PER_DAY,
+        http_proxy=proxy,
+        max_concurrency=8,
+        requests_per_second=2000,
+        max_attempts=2,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.02,
+        read_timeout_s=20,
+        max_body_bytes=128 * 1024,  # the simulator's junk: 256 KiB
+        attempt_deadline_s=5.0,  # its drip: 15 s (a loaded machine answers in ~2 s)
+    )
 
 
 def _month(data: Path, config: SimConfig, *, via_proxy: bool) -> list:
@@ -93,7 +88,7 @@ def _months(root: Path) -> dict:
 
 
 def _read(data: Path, sql: str) -> pl.DataFrame:
-    return WarehouseResource(data_dir=str(data)).get_warehouse().read(sql)
+    return local_resources(data)["warehouse"].get_warehouse().read(sql)
 
 
 def _files(data: Path, hour: str) -> list[Path]:
@@ -103,7 +98,7 @@ def _files(data: Path, hour: str) -> list[Path]:
 def test_the_hostile_month_completes_with_the_breaker_closed(months: dict) -> None:
     assert all(r.success for r in months["hostile"])
     data = months["root"] / "hostile"
-    breaker = SecClientResource(data_dir=str(data)).breaker().snapshot()
+    breaker = local_resources(data)["sec_client"].breaker().snapshot()
     assert breaker["state"] == "closed"  # the 3 transient hostile hours never opened it
 
 

@@ -10,8 +10,7 @@ import dagster as dg
 import pytest
 
 from sec_assets.bronze.assets import sec_snapshots
-from sec_assets.bronze.resources import BronzeResource
-from sec_assets.sec_client.resource import SecClientResource
+from sec_assets.resources import local_resources
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "dagster_postgres.yaml"
 
@@ -24,12 +23,9 @@ def test_partitioned_run_is_stored_in_postgres(
     shutil.copy(CONFIG, home / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_PG_URL", pg_database)
     data = tmp_path / "data"
-    resources = {
-        "sec_client": SecClientResource(
-            base_url=sim.base_url, data_dir=str(data), requests_per_second=2000, max_concurrency=8
-        ),
-        "bronze": BronzeResource(data_dir=str(data), hours_per_day=1),
-    }
+    resources = local_resources(
+        data, base_url=sim.base_url, hours_per_day=1, requests_per_second=2000, max_concurrency=8
+    )
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         result = dg.materialize(

@@ -10,10 +10,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore, read_envelope
-from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.warehouse.resource import WarehouseResource
+from sec_assets.resources import local_resources
 from sec_sim import FaultRule, SimConfig, run_simulator
 from sec_sim.timeutil import chile_now
 from sec_tools.demo import run_selection
@@ -29,19 +27,17 @@ def _day():
 
 
 def _resources(base_url: str, data: Path) -> dict:
-    return {
-        "sec_client": SecClientResource(
-            base_url=base_url,
-            data_dir=str(data),
-            max_concurrency=8,
-            requests_per_second=2000,
-            max_attempts=2,
-            backoff_initial_s=0.01,
-            backoff_max_s=0.02,
-        ),
-        "bronze": BronzeResource(data_dir=str(data), hours_per_day=4, min_month_coverage=0.5),
-        "warehouse": WarehouseResource(data_dir=str(data)),
-    }
+    return local_resources(
+        data,
+        base_url=base_url,
+        hours_per_day=4,
+        min_month_coverage=0.5,
+        max_concurrency=8,
+        requests_per_second=2000,
+        max_attempts=2,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.02,
+    )
 
 
 def _crosscheck(tmp_path: Path, config: SimConfig, faults=(), assets=MONTH_ASSETS):

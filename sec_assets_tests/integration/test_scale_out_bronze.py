@@ -16,8 +16,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sec_assets.bronze.hours import LocalHour, month_hours
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import LocalHour, Month
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.sec_client.shared_limit import STATE_FILE
@@ -159,7 +159,7 @@ def test_parallel_months_share_the_rate_on_a_postgres_instance(
     stamps: dict[str, list[float]] = {}
     for m in MONTHS:
         month = m[:7]
-        expected = {h.key for h in month_hours(date.fromisoformat(m), 2)}
+        expected = {h.key for h in Month.parse(m).hours(2)}
         versions = store.versions(month)
         assert set(versions) == expected | {"server_time"}
         assert set(versions.values()) == {1}

@@ -20,9 +20,9 @@ from polars.testing import assert_frame_equal
 
 from sec_assets.bronze.collect import collect_month, plan_month
 from sec_assets.bronze.customers import collect_customers
-from sec_assets.bronze.hours import month_hours
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.masterdata import regions
+from sec_assets.month import Month
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.silver.checks import CHECKS, run_check
@@ -79,9 +79,8 @@ def bronze(tmp_path_factory: pytest.TempPathFactory) -> Path:
             breaker = CircuitBreaker(settings.state_dir / "sec_breaker.json")
             async with SecClient(settings, breaker) as client:
                 for m in MONTHS:
-                    start = date.fromisoformat(m + "-01")
                     now = datetime.now(UTC)
-                    plan = plan_month(start, snaps, now=now, hours_per_day=HOURS_PER_DAY)
+                    plan = plan_month(Month.parse(m), snaps, now=now, hours_per_day=HOURS_PER_DAY)
                     await collect_month(plan, client, snaps)
                     await collect_customers(m, regions(), client, custs)
 
@@ -170,7 +169,7 @@ def test_three_months_load_at_once_and_stay_whole(
     load_in_parallel(wh, bronze, tmp_path / "sync")
 
     for m in MONTHS:
-        hours = len(month_hours(date.fromisoformat(m + "-01"), HOURS_PER_DAY))
+        hours = len(Month.parse(m).hours(HOURS_PER_DAY))
         counts = wh.read(
             "SELECT (SELECT COUNT(*) FROM silver.snapshot_ledger WHERE month = :m) AS ledger, "
             "(SELECT COUNT(*) FROM silver.fact_interrupciones WHERE month = :m) AS facts, "

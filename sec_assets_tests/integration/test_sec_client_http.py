@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sec_assets.bronze.hours import LocalHour
+from sec_assets.month import LocalHour
 from sec_assets.sec_client.breaker import BreakerState, CircuitBreaker
 from sec_assets.sec_client.client import FetchResult, SecClient
 from sec_assets.sec_client.errors import (

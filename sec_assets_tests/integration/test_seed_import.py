@@ -15,9 +15,9 @@ import orjson
 import pytest
 
 from sec_assets.automation.coverage import month_coverage
-from sec_assets.bronze.hours import LocalHour
 from sec_assets.bronze.importer import CorruptArchiveError, import_archive
 from sec_assets.bronze.store import BronzeStore, body_bytes, read_envelope
+from sec_assets.month import LocalHour, Month
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.silver.load import load_observations
@@ -85,7 +85,7 @@ def test_silver_and_coverage_treat_imported_hours_as_answered(archive: Path, tmp
     data = tmp_path / "data"
     import_archive(archive, data)
     cov = month_coverage(
-        date(2024, 7, 1), data / "bronze", now=datetime(2025, 1, 1, tzinfo=UTC), hours_per_day=4
+        Month(2024, 7), data / "bronze", now=datetime(2025, 1, 1, tzinfo=UTC), hours_per_day=4
     )
     assert cov.missing_hours == len(FAILED)  # failed points stay failed: not covered
     wh = DuckDBWarehouse(tmp_path / "wh.duckdb")
@@ -188,14 +188,14 @@ def test_dagster_asset_imports_one_month(archive: Path, tmp_path: Path):
     import dagster as dg
 
     from sec_assets.bronze.import_assets import sec_seed_import
-    from sec_assets.bronze.resources import BronzeResource
+    from sec_assets.resources import local_resources
 
     data = tmp_path / "data"
     config = {"ops": {"sec_seed_import": {"config": {"archive_dir": str(archive.parent)}}}}
     result = dg.materialize(
         [sec_seed_import],
         partition_key="2024-08-01",
-        resources={"bronze": BronzeResource(data_dir=str(data))},
+        resources=local_resources(data),
         run_config=config,
     )
     assert result.success

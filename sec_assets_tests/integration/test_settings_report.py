@@ -7,8 +7,7 @@ import dagster as dg
 import pytest
 
 from sec_assets.bronze.assets import sec_customers
-from sec_assets.bronze.resources import BronzeResource
-from sec_assets.sec_client.resource import SecClientResource
+from sec_assets.resources import local_resources
 from sec_assets.warehouse.resource import WarehouseResource
 
 PASSWORD = "hunter2-very-secret"
@@ -24,13 +23,9 @@ def test_run_logs_effective_settings_without_secrets(
             [sec_customers],
             partition_key="2024-07-01",
             instance=instance,
-            resources={
-                "sec_client": SecClientResource(
-                    base_url=sim.base_url, requests_per_second=500, http_proxy=None
-                ),
-                "bronze": BronzeResource(data_dir=str(tmp_path)),
-                "warehouse": WarehouseResource(data_dir=str(tmp_path)),
-            },
+            resources=local_resources(
+                tmp_path, base_url=sim.base_url, requests_per_second=500, http_proxy=None
+            ),
             raise_on_error=False,
         )
         records = instance.all_logs(result.run_id)

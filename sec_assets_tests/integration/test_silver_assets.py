@@ -9,9 +9,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from sec_assets.bronze.resources import BronzeResource
-from sec_assets.sec_client.resource import SecClientResource
-from sec_assets.warehouse.resource import WarehouseResource
+from sec_assets.resources import local_resources
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
 from sec_sim import FaultRule, SimConfig, run_simulator
 from sec_tools.demo import run_selection
@@ -41,19 +39,16 @@ def bronze_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("bronze")
     with run_simulator(SimConfig(seed=11)) as sim:
         sim.set_faults(FAULTS)
-        resources = {
-            "sec_client": SecClientResource(
-                base_url=sim.base_url,
-                data_dir=str(data),
-                max_concurrency=8,
-                requests_per_second=2000,
-                max_attempts=2,
-                backoff_initial_s=0.01,
-                backoff_max_s=0.02,
-            ),
-            "bronze": BronzeResource(data_dir=str(data), hours_per_day=PER_DAY),
-            "warehouse": WarehouseResource(data_dir=str(data)),  # unused by bronze
-        }
+        resources = local_resources(
+            data,
+            base_url=sim.base_url,
+            hours_per_day=PER_DAY,
+            max_concurrency=8,
+            requests_per_second=2000,
+            max_attempts=2,
+            backoff_initial_s=0.01,
+            backoff_max_s=0.02,
+        )
         for month in MONTHS:
             assert run(BRONZE, resources, month).success
     return data
@@ -61,10 +56,10 @@ def bronze_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def silver_resources(engine: str, request: pytest.FixtureRequest, bronze_dir: Path, tmp_path: Path):
     dsn = request.getfixturevalue("pg_database") if engine == "postgres" else None
+    # The warehouse on tmp_path, bronze shared by the module: two storages.
     return {
-        "sec_client": SecClientResource(base_url="http://127.0.0.1:9"),  # silver never calls it
-        "bronze": BronzeResource(data_dir=str(bronze_dir), hours_per_day=PER_DAY),
-        "warehouse": WarehouseResource(data_dir=str(tmp_path), pg_dsn=dsn),
+        **local_resources(tmp_path, pg_dsn=dsn, base_url="http://127.0.0.1:9"),  # never called
+        "bronze": local_resources(bronze_dir, hours_per_day=PER_DAY)["bronze"],
     }
 
 

@@ -13,10 +13,9 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.definitions import defs
-from sec_assets.sec_client.resource import SecClientResource
+from sec_assets.resources import local_resources
 from sec_assets.silver.load import DIMENSIONS, load_dimension, load_region_customers
 from sec_assets.silver.partition_range import MAX_MONTHS_PER_RUN
 from sec_assets.silver.ranged import (
@@ -29,7 +28,6 @@ from sec_assets.silver.ranged import (
 )
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
-from sec_assets.warehouse.resource import WarehouseResource
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
 from sec_tools.bench.genbronze import write_month
 
@@ -55,10 +53,10 @@ def engine(request: pytest.FixtureRequest) -> str:
 
 def _resources(engine: str, request: pytest.FixtureRequest, bronze: Path, db_dir: Path) -> dict:
     dsn = request.getfixturevalue("pg_database") if engine == "postgres" else None
+    # The warehouse in db_dir, bronze shared by the module: two storages.
     return {
-        "sec_client": SecClientResource(base_url="http://127.0.0.1:9"),  # never called
-        "bronze": BronzeResource(data_dir=str(bronze), hours_per_day=PER_DAY),
-        "warehouse": WarehouseResource(data_dir=str(db_dir), pg_dsn=dsn),
+        **local_resources(db_dir, pg_dsn=dsn, base_url="http://127.0.0.1:9"),  # never called
+        "bronze": local_resources(bronze, hours_per_day=PER_DAY)["bronze"],
     }
 
 
@@ -121,7 +119,7 @@ def test_ranged_run_equals_month_by_month_runs(engine, request, bronze_dir, tmp_
         from sec_assets_tests.conftest import pg_throwaway_database
 
         gen = pg_throwaway_database()
-        single["warehouse"] = WarehouseResource(pg_dsn=next(gen))
+        single["warehouse"] = local_resources(pg_dsn=next(gen))["warehouse"]
         request.addfinalizer(lambda: next(gen, None))
     assert _execute(dims, single, None).success
     for m in MONTHS:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from sec_assets.resources import local_resources
 from sec_assets.warehouse import duckdb_engine
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.resource import WarehouseResource
@@ -46,7 +47,7 @@ def test_a_step_keeps_reads_open_and_releases_them(tmp_path: Path) -> None:
             wh.read("SELECT 1 AS one")
         seen["kept"] = int(wh.path.resolve() in duckdb_engine._readers)
 
-    resource = WarehouseResource(data_dir=str(tmp_path))
+    resource = local_resources(tmp_path)["warehouse"]
     assert dg.materialize([reads], resources={"warehouse": resource}).success
     assert seen["kept"] == 1
     subprocess.run(  # the step's teardown released the file: another process writes at once

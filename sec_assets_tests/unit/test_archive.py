@@ -349,9 +349,9 @@ def test_only_months_before_the_horizon_are_archived(tmp_path: Path) -> None:
 
 def test_an_archived_month_counts_as_stored(tmp_path: Path) -> None:
     """Coverage, resume plans and sensors see archived answers: nothing is fetched again."""
-    from datetime import date
 
     from sec_assets.bronze.collect import plan_month
+    from sec_assets.month import Month
 
     store = fill(tmp_path)
     before = store.latest_good(MONTH)
@@ -360,5 +360,5 @@ def test_an_archived_month_counts_as_stored(tmp_path: Path) -> None:
     assert store.files(MONTH) == []  # nothing hot any more
     assert store.latest_good(MONTH).keys() == before.keys()
     assert store.versions(MONTH) == versions
-    plan = plan_month(date(2024, 8, 1), store, now=datetime(2030, 1, 1, tzinfo=UTC))
+    plan = plan_month(Month(2024, 8), store, now=datetime(2030, 1, 1, tzinfo=UTC))
     assert not {h.key for h in plan.missing} & before.keys()

@@ -4,7 +4,7 @@ it, never an empty month, never an overwritten archive (issue 11.3)."""
 import hashlib
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from sec_assets.bronze.archive import (
     restore_month,
 )
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import Month
 from sec_assets_tests.unit.test_archive import DS, MONTH, T0, _attempt, digests, fill
 
 ARCHIVE_NAME = f"month={MONTH}.tar.gz"
@@ -48,7 +49,7 @@ def test_lost_sidecar_fails_every_reader_loudly_naming_the_file_and_the_verb(
 
     for read in (
         lambda: store.latest_good(MONTH),  # coverage, resume plans
-        lambda: month_coverage(date(2024, 8, 1), tmp_path, now=datetime(2030, 1, 1, tzinfo=UTC)),
+        lambda: month_coverage(Month(2024, 8), tmp_path, now=datetime(2030, 1, 1, tzinfo=UTC)),
         lambda: month_store(tmp_path, DS, MONTH).__enter__(),  # silver
         lambda: restore_month(tmp_path, DS, MONTH),
     ):
@@ -159,7 +160,7 @@ def test_the_retention_asset_archives_the_other_months_and_fails_naming_the_refu
     import dagster as dg
 
     from sec_assets.bronze.archive_assets import bronze_archive
-    from sec_assets.bronze.resources import BronzeResource
+    from sec_assets.resources import local_resources
 
     root = tmp_path / "bronze"
     store, _, path = archived(root)
@@ -170,7 +171,7 @@ def test_the_retention_asset_archives_the_other_months_and_fails_naming_the_refu
 
     result = dg.materialize(
         [bronze_archive],
-        resources={"bronze": BronzeResource(data_dir=str(tmp_path))},
+        resources=local_resources(tmp_path),
         run_config={"ops": {"bronze_archive": {"config": {"horizon_months": 1}}}},
         raise_on_error=False,
     )

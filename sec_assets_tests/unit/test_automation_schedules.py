@@ -8,7 +8,8 @@ import dagster as dg
 import pytest
 
 from sec_assets.automation import closed_month_schedule, open_month_schedule
-from sec_assets.automation.months import closed_month_key, hourly_run_key, scan_window
+from sec_assets.month import Month, hourly_run_key, scan_window
+from sec_assets.resources import local_resources
 
 CHILE = ZoneInfo("America/Santiago")
 
@@ -25,8 +26,12 @@ def instance():
         yield inst
 
 
-def tick(instance: dg.DagsterInstance, when: datetime) -> dg.ScheduleEvaluationContext:
-    return dg.build_schedule_context(instance=instance, scheduled_execution_time=when)
+def tick(schedule: dg.ScheduleDefinition, instance: dg.DagsterInstance, when: datetime):
+    """The schedule's answer at ``when``, with the code location's resources."""
+    with dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=when, resources=local_resources()
+    ) as context:
+        return schedule(context)
 
 
 @pytest.mark.parametrize(
@@ -43,7 +48,7 @@ def tick(instance: dg.DagsterInstance, when: datetime) -> dg.ScheduleEvaluationC
 def test_monthly_schedule_requests_the_closed_month_not_the_open_one(
     instance: dg.DagsterInstance, when: datetime, expected: str, why: str
 ) -> None:
-    request = closed_month_schedule(tick(instance, when))
+    request = tick(closed_month_schedule, instance, when)
     assert isinstance(request, dg.RunRequest), why
     assert request.partition_key == expected, why
     assert request.run_key == expected
@@ -57,7 +62,7 @@ def test_monthly_schedule_is_on_the_first_at_three_in_chile() -> None:
 
 
 def test_monthly_schedule_skips_before_the_history_start(instance: dg.DagsterInstance) -> None:
-    result = closed_month_schedule(tick(instance, chile(2017, 1, 1, 3)))
+    result = tick(closed_month_schedule, instance, chile(2017, 1, 1, 3))
     assert isinstance(result, dg.SkipReason) and "2016-12" in (result.skip_message or "")
 
 
@@ -76,7 +81,7 @@ def test_monthly_schedule_skips_before_the_history_start(instance: dg.DagsterIns
 def test_hourly_schedule_refreshes_the_open_month_with_one_key_per_tick(
     instance: dg.DagsterInstance, when: datetime, partition: str, run_key: str
 ) -> None:
-    request = open_month_schedule(tick(instance, when))
+    request = tick(open_month_schedule, instance, when)
     assert isinstance(request, dg.RunRequest)
     assert (request.partition_key, request.run_key) == (partition, run_key)
 
@@ -85,7 +90,7 @@ def test_the_repeated_april_hour_gets_two_distinct_run_keys(instance: dg.Dagster
     # 6 Apr 2024 23:10 happens twice: at -03 (02:10Z) and again at -04 (03:10Z) on the 7th UTC.
     first = datetime(2024, 4, 7, 2, 10, tzinfo=UTC)
     second = datetime(2024, 4, 7, 3, 10, tzinfo=UTC)
-    keys = [open_month_schedule(tick(instance, t)) for t in (first, second)]
+    keys = [tick(open_month_schedule, instance, t) for t in (first, second)]
     assert all(isinstance(k, dg.RunRequest) for k in keys)
     assert {k.partition_key for k in keys} == {"2024-04-01"}  # type: ignore[union-attr]
     assert [k.run_key for k in keys] == [  # type: ignore[union-attr]
@@ -106,9 +111,9 @@ def test_hourly_schedule_skips_while_the_open_month_is_still_running(
     )
     instance.add_run(run)
     try:
-        result = open_month_schedule(tick(instance, chile(2024, 9, 15, 14, 10)))
+        result = tick(open_month_schedule, instance, chile(2024, 9, 15, 14, 10))
         # Another month's run does not block the open month.
-        other = open_month_schedule(tick(instance, chile(2024, 10, 2, 9, 10)))
+        other = tick(open_month_schedule, instance, chile(2024, 10, 2, 9, 10))
     finally:
         instance.delete_run(run.run_id)
     assert isinstance(result, dg.SkipReason)
@@ -117,12 +122,12 @@ def test_hourly_schedule_skips_while_the_open_month_is_still_running(
 
 
 def test_closed_month_helper_and_scan_window() -> None:
-    assert closed_month_key(chile(2024, 3, 1, 0, 0)) == "2024-02-01"
+    assert Month.at(chile(2024, 3, 1, 0, 0)).prev().key == "2024-02-01"
     window = scan_window(datetime(2024, 9, 15, tzinfo=UTC), 3)
-    assert [m.isoformat() for m in window] == ["2024-07-01", "2024-08-01", "2024-09-01"]
+    assert [m.key for m in window] == ["2024-07-01", "2024-08-01", "2024-09-01"]
     everything = scan_window(datetime(2024, 9, 15, tzinfo=UTC), None)
-    assert everything[0].isoformat() == "2017-01-01" and len(everything) == 7 * 12 + 9
-    assert scan_window(datetime(2017, 2, 1, 12, tzinfo=UTC), 12)[0].isoformat() == "2017-01-01"
+    assert everything[0].key == "2017-01-01" and len(everything) == 7 * 12 + 9
+    assert scan_window(datetime(2017, 2, 1, 12, tzinfo=UTC), 12)[0].key == "2017-01-01"
 
 
 def _open_breaker(cooled: bool) -> None:
@@ -143,7 +148,7 @@ def test_both_schedules_skip_while_the_breaker_is_open_saying_why(
     """Before: both requested runs that could send nothing (the sensor already skipped)."""
     when = chile(2024, 9, 1, 3, 10)
     _open_breaker(cooled=False)
-    result = schedule(tick(instance, when))
+    result = tick(schedule, instance, when)
     assert isinstance(result, dg.SkipReason)
     message = result.skip_message or ""
     assert "SEC circuit breaker is OPEN" in message and "half-opens at" in message
@@ -158,7 +163,7 @@ def test_a_half_open_breaker_lets_the_run_carry_the_probe(
     from sec_assets.sec_client.resource import SecClientResource
 
     _open_breaker(cooled=True)
-    assert isinstance(schedule(tick(instance, chile(2024, 9, 1, 3, 10))), dg.RunRequest)
+    assert isinstance(tick(schedule, instance, chile(2024, 9, 1, 3, 10)), dg.RunRequest)
     assert SecClientResource().breaker().allow_request("GetPorFecha")  # a probe in flight now
-    skipped = schedule(tick(instance, chile(2024, 9, 1, 3, 10)))
+    skipped = tick(schedule, instance, chile(2024, 9, 1, 3, 10))
     assert isinstance(skipped, dg.SkipReason) and "probe" in (skipped.skip_message or "")

@@ -16,8 +16,9 @@ import pytest
 
 from sec_assets.automation import build_incomplete_months_sensor
 from sec_assets.automation.coverage import ScanCursor, customer_keys, month_coverage
-from sec_assets.bronze.hours import month_hours
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import Month
+from sec_assets.resources import local_resources
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.exchange import Attempt
 
@@ -42,7 +43,7 @@ def fill(data_dir: Path, month: date, *, skip_hours: int = 0, customers: bool = 
     attempt instead), and every customer key when ``customers``."""
     snaps = BronzeStore(data_dir / "bronze", "sec_snapshots")
     label = f"{month:%Y-%m}"
-    due = [h for h in month_hours(month, 1) if h.start_utc <= NOW - timedelta(hours=2)]
+    due = [h for h in Month.containing(month).hours(1) if h.start_utc <= NOW - timedelta(hours=2)]
     for i, h in enumerate(due):
         failed = i >= len(due) - skip_hours
         snaps.write(label, attempt(h.key, "http_503" if failed else "ok"))
@@ -63,8 +64,10 @@ def evaluate(
 ) -> dg.SensorResult:
     kw.setdefault("horizon_months", 3)
     sensor = build_incomplete_months_sensor(clock=lambda: now, **kw)
-    context = dg.build_sensor_context(instance=instance, cursor=cursor)
-    result = sensor(context)
+    with dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources=local_resources()
+    ) as context:
+        result = sensor(context)
     assert isinstance(result, dg.SensorResult)
     return result
 
@@ -197,8 +200,8 @@ def test_nothing_incomplete_says_so(data_dir: Path, instance: dg.DagsterInstance
 
 def test_month_coverage_counts_only_started_hours_and_the_dst_gap(data_dir: Path) -> None:
     # September 2024, one sample a day at 00:00: the 8th has no midnight (clocks jump to 01:00).
-    cov = month_coverage(date(2024, 9, 1), data_dir / "bronze", now=NOW, hours_per_day=1)
+    cov = month_coverage(Month(2024, 9), data_dir / "bronze", now=NOW, hours_per_day=1)
     assert cov.expected_hours == 14 and cov.missing_hours == 14 and not cov.closed
     assert cov.missing_customers == 17
-    closed = month_coverage(date(2024, 8, 1), data_dir / "bronze", now=NOW, hours_per_day=24)
+    closed = month_coverage(Month(2024, 8), data_dir / "bronze", now=NOW, hours_per_day=24)
     assert closed.expected_hours == 744 and closed.closed

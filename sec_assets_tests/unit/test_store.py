@@ -1,10 +1,11 @@
 import gzip
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sec_assets.bronze.collect import plan_month
 from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes, read_envelope
+from sec_assets.month import Month
 from sec_assets.sec_client.exchange import Attempt
 
 T0 = datetime(2024, 9, 1, 12, 0, tzinfo=UTC)
@@ -71,7 +72,7 @@ def test_plan_resumes_with_only_the_missing_hours(tmp_path: Path) -> None:
     store = BronzeStore(tmp_path, "sec_snapshots")
     store.write("2024-08", attempt("2024-08-01T00", b"[]", outcome="empty"))
     store.write("2024-08", attempt("2024-08-01T01", b"<html>", outcome="invalid_body"))
-    plan = plan_month(date(2024, 8, 1), store, now=datetime(2026, 1, 1, tzinfo=UTC))
+    plan = plan_month(Month(2024, 8), store, now=datetime(2026, 1, 1, tzinfo=UTC))
     assert len(plan.expected) == 744 and len(plan.missing) == 743
     assert "2024-08-01T00" not in {h.key for h in plan.missing}
     assert "2024-08-01T01" in {h.key for h in plan.missing}  # a failed try does not count
@@ -87,7 +88,7 @@ def test_open_month_expects_started_hours_and_refetches_recent_ones(tmp_path: Pa
             attempt(f"2024-08-10T{h:02d}", b"[]", outcome="empty", at=now - timedelta(hours=2)),
         )
     plan = plan_month(
-        date(2024, 8, 1), store, now=now, revision_lookback_hours=6, revision_min_age_s=3600
+        Month(2024, 8), store, now=now, revision_lookback_hours=6, revision_min_age_s=3600
     )
     assert plan.expected[-1].key == "2024-08-10T12"  # the current hour has started
     assert len(plan.expected) == 9 * 24 + 13

@@ -15,6 +15,7 @@ from sec_assets.files import atomic_write
 from sec_assets.gold.sync import DashboardSinkResource, PublishReport
 from sec_assets.gold.sync.files import JsonFileSink
 from sec_assets.gold.sync.publisher import publish_payloads
+from sec_assets.resources import local_resources
 
 NOW = datetime(2024, 3, 1, 12, 30, tzinfo=UTC)
 
@@ -43,8 +44,8 @@ def test_the_resource_without_supabase_writes_files_under_sec_data_dir(tmp_path:
     assert read(folder / "data_coverage.json")["data"] == {"months": 3, "ratio": None}
 
 
-def test_data_dir_field_wins_and_rewrites_replace_the_file(tmp_path: Path) -> None:
-    resource = DashboardSinkResource(data_dir=str(tmp_path / "other"))
+def test_storage_data_dir_wins_and_rewrites_replace_the_file(tmp_path: Path) -> None:
+    resource = local_resources(tmp_path / "other")["dashboard"]
     resource.publish({"time_series": [1]})
     resource.publish({"time_series": [2]})
     path = tmp_path / "other" / "gold" / "dashboard_stats" / "time_series.json"

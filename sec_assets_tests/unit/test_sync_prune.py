@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sec_assets.gold.sync import DashboardSinkResource
+from sec_assets.resources import local_resources
 
 
 def test_files_go_per_table_and_stale_ids_are_removed(tmp_path: Path) -> None:
-    resource = DashboardSinkResource(data_dir=str(tmp_path))
+    resource = local_resources(tmp_path)["dashboard"]
     folder = tmp_path / "gold" / "dashboard_stats"
     folder.mkdir(parents=True)
     (folder / "reliability_indices.json").write_text("{}")
@@ -22,7 +22,7 @@ def test_files_go_per_table_and_stale_ids_are_removed(tmp_path: Path) -> None:
 
 
 def test_without_prune_nothing_is_removed(tmp_path: Path) -> None:
-    resource = DashboardSinkResource(data_dir=str(tmp_path))
+    resource = local_resources(tmp_path)["dashboard"]
     resource.publish({"a": 1, "b": 2})
     report = resource.publish({"a": 1})
     assert report.removed == []

@@ -17,26 +17,20 @@ import dagster as dg
 from sec_assets.bronze.assets import sec_snapshots
 from sec_assets.bronze.collect import collect_month, plan_month
 from sec_assets.bronze.customers import collect_customers
-from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.masterdata import regions
+from sec_assets.month import Month
+from sec_assets.resources import local_resources
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
-from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.settings import load_settings
 
 
 def one_month(base_url: str, work: Path, concurrency: int) -> dict[str, Any]:
     data = work / f"data_c{concurrency}"
-    resources = {
-        "sec_client": SecClientResource(
-            base_url=base_url,
-            data_dir=str(data),
-            max_concurrency=concurrency,
-            requests_per_second=10_000,
-        ),
-        "bronze": BronzeResource(data_dir=str(data)),
-    }
+    resources = local_resources(
+        data, base_url=base_url, max_concurrency=concurrency, requests_per_second=10_000
+    )
     home = work / f"dh_c{concurrency}"
     home.mkdir(parents=True)
     with dg.instance_for_test(temp_dir=str(home)) as instance:
@@ -90,7 +84,7 @@ def build_history(base_url: str, data_dir: Path, months: list[date]) -> dict[str
         breaker = CircuitBreaker(data_dir / "state" / "bench_breaker.json")
         async with SecClient(settings, breaker) as client:
             for month in months:
-                plan = plan_month(month, snaps, now=datetime.now(UTC))
+                plan = plan_month(Month.containing(month), snaps, now=datetime.now(UTC))
                 if plan.missing:
                     report = await collect_month(plan, client, snaps)
                     fetched += report.requested

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sec_assets.bronze.collect import SERVER_TIME_KEY
-from sec_assets.bronze.hours import month_hours
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import Month
 from sec_assets.sec_client.exchange import Attempt
 from sec_assets.sec_client.validation import validate_snapshot
 from sec_sim.config import SimConfig
@@ -72,7 +72,7 @@ def write_month(
     at = datetime(month.year, month.month, 1, tzinfo=UTC) + timedelta(days=32)
     at = min(at.replace(day=1, hour=6), datetime.now(UTC))
     rows = 0
-    for h in month_hours(month, hours_per_day):
+    for h in Month.containing(month).hours(hours_per_day):
         naive = datetime(h.day.year, h.day.month, h.day.day, h.hour)
         payload = encode_json(service.por_fecha(hour_index(naive)))
         attempt = _attempt("GetPorFecha", h.request_body, h.key, payload, at)

@@ -1,8 +1,9 @@
 """The dashboard sink as a Dagster resource: Supabase when configured, else JSON files.
 
-Unset fields are read from the environment (``SUPABASE_URL``, ``SUPABASE_SERVICE_ROLE_KEY``,
-``SEC_DATA_DIR``) when the run starts, never at import time. Pass the key as
-``dg.EnvVar("SUPABASE_SERVICE_ROLE_KEY")`` so Dagster shows the variable's name, not its value.
+Unset fields are read from the environment (``SUPABASE_URL``, ``SUPABASE_SERVICE_ROLE_KEY``;
+``SEC_DATA_DIR`` through the nested storage resource) when the run starts, never at import
+time. Pass the key as ``dg.EnvVar("SUPABASE_SERVICE_ROLE_KEY")`` so Dagster shows the
+variable's name, not its value.
 """
 
 import logging
@@ -17,6 +18,7 @@ from sec_assets.gold.sync.publisher import Sink, publish_payloads
 from sec_assets.gold.sync.report import PublishReport
 from sec_assets.gold.sync.retry import RetryPolicy
 from sec_assets.gold.sync.supabase_sink import TABLE, SupabaseSink
+from sec_assets.resource_settings import StorageResource
 from sec_assets.settings import SecSettings, load_settings
 
 
@@ -31,15 +33,19 @@ class DashboardSinkResource(dg.ConfigurableResource):
         repr=False,
         description="Service-role key (SUPABASE_SERVICE_ROLE_KEY); a secret, pass dg.EnvVar.",
     )
-    data_dir: str | None = Field(
-        default=None, description="Root of gold/dashboard_stats/ for the file fallback."
-    )
+    # gold/dashboard_stats/ under its data_dir is the file fallback.
+    storage: StorageResource = Field(default_factory=StorageResource)
     max_attempts: int = Field(default=5, ge=1, description="Tries per payload, first included.")
     backoff_initial_s: float = Field(default=0.5, ge=0)
     backoff_max_s: float = Field(default=30.0, ge=0, description="Also caps Retry-After.")
     timeout_s: float = Field(default=60.0, gt=0, description="Read/write timeout per request.")
 
     _settings: SecSettings | None = PrivateAttr(default=None)
+
+    def __init__(self, **data: Any) -> None:
+        # Dagster passes None for a nested resource left out instead of using its default.
+        data.setdefault("storage", StorageResource())
+        super().__init__(**data)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._settings = self._load()
@@ -48,7 +54,7 @@ class DashboardSinkResource(dg.ConfigurableResource):
         return load_settings(
             supabase_url=self.supabase_url,
             supabase_service_role_key=self.supabase_service_role_key,
-            data_dir=self.data_dir,
+            data_dir=self.storage.data_dir,
         )
 
     @property
