@@ -34,7 +34,7 @@ class JsonFileSink:
     def write(self, row: dict[str, Any]) -> None:
         path = self.path_for(row["id"])
         with disk_errors(path, "a gold payload"):  # full or read-only disk: say where, what to do
-            atomic_write(path, to_json(row))
+            atomic_write(path, to_json(row), sync_dir=True)
 
     def prune(self, keep: set[str]) -> list[str]:
         """Delete ``<id>.json`` for every id not in ``keep``; returns the ids deleted."""
