@@ -128,7 +128,7 @@ def test_asset_graph_shows_bronze_silver_and_gold(
     dom = chromium.render(
         f"{dagster_ui.url}/asset-groups?expanded={quote(expanded)}",
         "asset_graph",
-        size=(2400, 4000),
+        size=(2400, 7000),
         expect=tuple(names),
     )
     assert "Global asset lineage" in dom
@@ -213,7 +213,7 @@ RESOURCE_QUERY = """query($selector: ResourceSelector!) {
         ("sec_client", "max_concurrency", "$SEC_MAX_CONCURRENCY"),
         ("bronze", "hours_per_day", "$SEC_HOURS_PER_DAY"),
         ("warehouse", "pg_dsn", "$SEC_PG_DSN"),
-        ("warehouse", "data_dir", "$SEC_DATA_DIR"),
+        ("storage", "data_dir", "$SEC_DATA_DIR"),
     ],
 )
 def test_resource_page_names_the_variable_behind_each_setting(
