@@ -18,7 +18,8 @@ def sql_root() -> Path:
 
 
 def contracts_dir() -> Path:
-    """The silver DDL: one ``CREATE TABLE`` per file, per engine under ``<engine>/``."""
+    """The silver DDL: one ``CREATE TABLE`` per file and table, for both engines (each engine's
+    storage is a ``-- storage <engine>:`` comment in the same file)."""
     return sql_root() / "contracts"
 
 
