@@ -24,7 +24,8 @@ def contracts_dir() -> Path:
 
 
 def models_dir() -> Path:
-    """The gold models: one SELECT per file, named like the model."""
+    """The gold models: one query per file (a SELECT, or the ``recent_30d`` view), named like
+    the model."""
     return sql_root() / "models"
 
 
