@@ -18,12 +18,14 @@ def sql_root() -> Path:
 
 
 def contracts_dir() -> Path:
-    """The silver DDL: one ``CREATE TABLE`` per file, per engine under ``<engine>/``."""
+    """The silver DDL: one ``CREATE TABLE`` per file and table, for both engines (each engine's
+    storage is a ``-- storage <engine>:`` comment in the same file)."""
     return sql_root() / "contracts"
 
 
 def models_dir() -> Path:
-    """The gold models: one SELECT per file, named like the model."""
+    """The gold models: one query per file (a SELECT, or the ``recent_30d`` view), named like
+    the model."""
     return sql_root() / "models"
 
 

@@ -42,7 +42,7 @@ class SimConfig(BaseModel):
     # Hours after the simulator clock answer [] (they have not happened yet).
     future_empty: bool = True
     series_days: int = Field(default=7, ge=1, le=31)
-    # Hostile answers on fixed hours of every month (simulator/hostile.py has the table).
+    # Hostile answers on fixed hours of every month (sec_sim/hostile.py has the table).
     hostile: bool = False
     hostile_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1)  # the 'oversized' junk
     hostile_drip_s: float = Field(default=6.0, ge=0.0)  # how long the 'drip' answer takes

@@ -57,7 +57,7 @@ def hostile_case(hour_key: str | None) -> str | None:
 
 
 def hostile_hours(month: str) -> dict[str, str]:
-    """``{"YYYY-MM-DDT05": case}`` for a month ``YYYY-MM``."""
+    """``{"YYYY-MM-DDT06": case}`` for a month ``YYYY-MM``."""
     return {f"{month}-{day:02d}T{HOSTILE_HOUR:02d}": case for day, case in HOSTILE_DAYS.items()}
 
 

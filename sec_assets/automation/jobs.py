@@ -2,10 +2,10 @@
 
 ``monthly_pipeline`` (partitioned by month) carries one month from bronze to gold;
 ``gold_refresh`` (unpartitioned) rebuilds what reads every month at once: the dashboard
-payloads, their publication and ``recent_30d``. They stay apart on purpose: one job mixing both
-kinds would rebuild and republish every payload once per month of a backfill, from runs racing
-each other. Gold's own ``AutomationCondition`` (``gold/assets.py``) refreshes it once after a
-burst; ``gold_refresh`` runs it by hand.
+payloads, their publication, ``recent_30d`` and the figures. They stay apart on purpose: one
+job mixing both kinds would rebuild and republish every payload once per month of a backfill,
+from runs racing each other. Gold's own ``AutomationCondition`` (``gold/assets.py``) refreshes
+it once after a burst; ``gold_refresh`` runs it by hand.
 """
 
 import dagster as dg
@@ -62,7 +62,8 @@ gold_refresh = dg.define_asset_job(
     selection=dg.AssetSelection.assets(*GOLD_REFRESH_ASSETS),
     op_retry_policy=GOLD_RETRY,
     tags=RUN_RETRY_TAGS,
-    description="Rebuild the dashboard payloads from silver, publish them, refresh recent_30d.",
+    description="Rebuild the dashboard payloads from silver, publish them, refresh recent_30d "
+    "and redraw the figures.",
 )
 
 jobs = [monthly_pipeline, gold_refresh]

@@ -125,7 +125,7 @@ class BronzeStore:
     def write(self, month: str, attempt: Attempt, *, extra: dict[str, Any] | None = None) -> Path:
         """Store one exchange atomically; returns its path. Re-writing the same exchange is a
         no-op (the name is derived from its content and fetch time). ``extra`` adds fields to
-        the envelope (provenance of an imported answer: ``bronze/seed_import.py``)."""
+        the envelope (provenance of an imported answer: ``bronze/importer.py``)."""
         doc = {**envelope(attempt), **(extra or {})}
         sha = (doc["content_sha256"] or hashlib.sha256(b"").hexdigest())[:12]
         stamp = attempt.fetched_at.astimezone(UTC).strftime(_STAMP)

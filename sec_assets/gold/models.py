@@ -1,5 +1,6 @@
-"""The gold SQL models (``dbt_like_sql/models/<name>.sql``: one SELECT per file, the file name
-is the model's name) and what gold code reads.
+"""The gold SQL models (``dbt_like_sql/models/<name>.sql``: one query per file, the file name
+is the model's name; every model is a SELECT except ``recent_30d``, which creates the view
+``gold.recent_30d``) and what gold code reads.
 
 A model names the silver tables it reads with ``{{ ref('table') }}`` (:mod:`.refs`): the
 monthly ones are read for the months whose blocking checks passed only (:mod:`.trusted`).

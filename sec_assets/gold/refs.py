@@ -1,19 +1,11 @@
 """The ``{{ ref('table') }}`` marker by which gold SQL names the silver tables it reads.
 
 Gold SQL (the models in ``dbt_like_sql/models/`` and the few queries in gold's Python) never
-names a silver relation itself: it writes ``{{ ref('fact_eventos') }} e`` and :func:`render`
-turns the marker into the relation gold reads, so that the tables a query reads are known
-(:func:`reads`) and become its asset's lineage (:mod:`sec_assets.gold.lineage`).
-
-- a monthly table (:data:`MONTHLY`) renders to the table restricted to the months whose
-  blocking checks passed, ``(SELECT * FROM silver.<table> WHERE month IN (<trusted months>))``
-  (always give it an alias): that reads ``silver.month_checks`` too;
-- ``{{ ref('<monthly table>', months='all') }}`` renders to ``silver.<table>``, every month
-  (what the history's coverage and figures count);
-- any other silver table renders to ``silver.<table>``.
-
-A ref to a table without a contract (``dbt_like_sql/contracts/<table>.sql``), a marker that is
-not a ref, or a silver relation named outside a marker is refused with the offending text.
+names a silver relation itself: :func:`render` turns each marker into the relation gold reads
+(a monthly table: only the months whose blocking checks passed), so that the tables a query
+reads are known (:func:`reads`) and become its asset's lineage (:mod:`sec_assets.gold.lineage`).
+A ref to a table without a contract, a marker that is not a ref, or a silver relation named
+outside a marker is refused with the offending text.
 """
 
 from __future__ import annotations
@@ -102,7 +94,14 @@ def reads(sql: str, *, where: str = "gold SQL") -> frozenset[str]:
 
 
 def render(sql: str, *, where: str = "gold SQL") -> str:
-    """``sql`` with every ref replaced by the relation it stands for."""
+    """``sql`` with every ref replaced by the relation it stands for:
+
+    - a monthly table (:data:`MONTHLY`): the table restricted to the months whose blocking
+      checks passed, ``(SELECT * FROM silver.<table> WHERE month IN (<trusted months>))``
+      (always give it an alias), which reads ``silver.month_checks`` too;
+    - ``{{ ref('<monthly table>', months='all') }}``: ``silver.<table>``, every month (what
+      the history's coverage and figures count);
+    - any other silver table: ``silver.<table>``."""
     refs(sql, where=where)
     months = trusted_months_sql()
 

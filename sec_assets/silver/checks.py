@@ -8,7 +8,7 @@ blocking check still fails the step, so nothing downstream of it runs.
 
 A blocking check fails only on what the pipeline itself got wrong (null keys, broken
 references, duplicate keys, lost hours, totals the guardrails guarantee); a value the service
-got wrong is capped or quarantined and counted by the guardrails (``silver/transform.py``).
+got wrong is capped or quarantined and counted by the guardrails (``silver/guardrails.py``).
 """
 
 import warnings

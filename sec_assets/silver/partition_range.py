@@ -20,7 +20,7 @@ import dagster as dg
 from sec_assets.month import Month
 
 #: A year per run: a backfill of the whole history is ~10 runs. The episodes of a range are
-#: rebuilt from its observations at once (~100k rows a month in memory), so a range is bounded.
+#: rebuilt from its observations at once, in memory, so a range is bounded.
 MAX_MONTHS_PER_RUN = 12
 BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_MONTHS_PER_RUN)
 # `backfill_policy=` on an asset is a beta parameter in Dagster 1.13, used knowingly; its

@@ -1,22 +1,11 @@
 """Loading a range of months in one run (a ranged backfill), without Dagster.
 
-A run of N months does what N partition runs do, with the fixed costs paid once:
-
-* **one connection** for the whole range's writes (``Warehouse.replace_each``; DuckDB: the
-  file is opened once), instead of a connection per call;
-* **parsing overlapped with writing**: a second process reads and transforms month k+1 (bronze
-  → the month's ledger, facts, guardrail counts, quarantine: :func:`parse_month`) while this
-  one writes month k; at most two parsed months wait in memory;
-* **one transaction per month**: a month that fails (a broken reference, a duplicate or null
-  key: :class:`~sec_assets.warehouse.errors.WarehouseIntegrityError`) rolls back alone, with an
-  error naming the month and the rows; the months before it stay committed and the months
-  after it are still loaded; the run then fails listing every failed month. Re-running the
-  range reloads the committed months identically. (One transaction for the whole range would
-  lose a year of good months to one bad one and hold a year of writes uncommitted.)
-* **episodes rebuilt once** for the whole range (:func:`~sec_assets.silver.load.load_events`
-  over its first to last hour), not once per month.
-
-A range of one month runs in this process, exactly as a single partition run does.
+A run of N months does what N partition runs do with the fixed costs paid once: one
+connection for all writes, a second process parsing month k+1 while month k is written
+(:func:`parsed_months`), episodes rebuilt once for the range. Each month keeps its own
+transaction, so one bad month rolls back alone and the run fails naming it, the others
+committed (:func:`load_observations_range`). A range of one month runs in this process,
+exactly as a single partition run does.
 """
 
 from __future__ import annotations
@@ -171,8 +160,14 @@ def load_observations_range(
     wh: Warehouse, bronze_root: Path, months: list[date], *, hours_per_day: int = 24
 ) -> RangeLoad:
     """Every month of ``months`` (in order) on one connection, parsing overlapped with
-    writing, one transaction per month. Integrity failures are collected per month (see the
-    module docstring); call :meth:`RangeLoad.raise_failures` once the range is done."""
+    writing (at most two parsed months wait in memory), one transaction per month.
+
+    A month that fails (a broken reference, a duplicate or null key:
+    :class:`~sec_assets.warehouse.errors.WarehouseIntegrityError`) rolls back alone; the months
+    before it stay committed and the ones after it are still loaded. Failures are collected per
+    month: call :meth:`RangeLoad.raise_failures` once the range is done. Re-running the range
+    reloads the committed months identically; one transaction for the whole range would lose a
+    year of good months to one bad one."""
     result = RangeLoad()
     caps = read_caps(wh, months)
     pending: list[ParsedMonth] = []

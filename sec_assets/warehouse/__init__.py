@@ -1,25 +1,13 @@
 """The silver warehouse: the same star schema in DuckDB (embedded) or Postgres (shared).
 
-Public API::
-
-    wh = connect_warehouse(load_settings())      # Postgres if SEC_PG_DSN, else DuckDB file
-    wh.ensure_schema()                            # schemas silver, gold + dbt_like_sql/contracts
-    wh.replace_partition("region_customers", frame, where={"month": "2024-01"})
-    wh.replace_many([ReplaceStep("snapshot_ledger", ledger, where={"month": m}),
-                     ReplaceStep("fact_interrupciones", facts, where={"month": m})])
-    wh.upsert_dimension("dim_empresa", empresas, key="empresa_id")
-    wh.replace_rows("fact_eventos", events, key="evento_id", replaced=stale)  # by key
-    for batch in wh.replace_each(month_batches): ...   # a transaction each, one connection
-    with wh.lock("events", timeout_s=900): ...          # one holder across processes
-    wh.read("SELECT * FROM silver.snapshot_ledger WHERE month = :month", {"month": m})
-
-Callers use these verbs and never an engine: the engine is chosen in :mod:`.connect` alone,
-and each table's shape is declared once in its contract (:mod:`.schema`).
-
-SQL is written once for both engines with ``:name`` parameters (see :mod:`.params`). Loads are
-one transaction each and bulk (Arrow for DuckDB, COPY for Postgres). DuckDB quirks and their
-workaround are described in :mod:`.duckdb_engine`. The Dagster resource lives in
-:mod:`.resource` (the only module here that imports Dagster).
+``connect_warehouse(settings)`` picks the engine (:mod:`.connect`, the only place that does);
+callers then use the :class:`~.base.Warehouse` verbs and never an engine: ``ensure_schema``,
+``read``/``execute`` (SQL written once for both, ``:name`` parameters: :mod:`.params`),
+``replace_partition``, ``replace_many`` (several tables, one transaction), ``replace_rows``
+(by key), ``replace_each`` (a transaction per batch, one connection), ``upsert_dimension`` and
+``lock`` (one holder across processes). Each table's shape is declared once in its contract
+(:mod:`.schema`). Loads are bulk: Arrow for DuckDB, COPY for Postgres. :mod:`.resource` is the
+Dagster resource, the only module here that imports Dagster.
 """
 
 from sec_assets.warehouse.base import Warehouse

@@ -1,46 +1,13 @@
 """The embedded warehouse: one DuckDB file, ``$SEC_DATA_DIR/warehouse.duckdb`` by default.
 
-Every primary, unique and foreign key of the silver contracts is declared and enforced here,
-as in Postgres. What DuckDB 2.0 does with them, measured (``test_warehouse_duckdb_quirks.py``
-pins each point, so an upgrade that changes one fails loudly):
+Every key of the silver contracts is declared and enforced, as in Postgres, except in the month
+tables of a table stored per month (:mod:`.partitions`), whose keys are checked set-based in the
+load's transaction (:mod:`.validate`). DuckDB's key handling makes a delete + re-insert reload
+fail or crawl, so keyed tables are merged instead (:class:`DuckDBWarehouse` says why).
 
-* Deleting rows and re-inserting the same primary keys in one transaction works (the old
-  "over-eager constraint checking" no longer bites for delete + insert).
-* A foreign key still blocks the delete of a parent row whose children were deleted *earlier in
-  the same transaction*: the check consults the child's index, which keeps those rows until
-  commit ("Violates foreign key constraint because key ... is still referenced"). Deleting
-  fact_interrupciones then snapshot_ledger of a month in one transaction therefore fails.
-* Updating a column that has an index (primary key, UNIQUE, or a foreign-key column: DuckDB
-  indexes those) is executed as delete + insert, so it fails the same way when any row
-  references the updated row — even if the value does not change. Updating other columns of a
-  referenced row works, also with ``INSERT … ON CONFLICT DO UPDATE``.
-* Speed: committing the delete of rows from a table with a primary key is slow (the TEXT
-  hash_id index of fact_interrupciones; the foreign-key indexes cost little), so re-loading by
-  delete + insert is far slower than a merge (update in place, insert new keys, delete vanished
-  keys).
-
-Workaround (:mod:`.replace`): tables with a primary key are *merged* rather than deleted and
-re-inserted — same end state, primary-key deletes only for keys that really leave. A table
-that foreign keys reference (snapshot_ledger, and the dims via ``upsert_dimension``) assigns
-only non-indexed columns, and its indexed ones (snapshot_ledger.tiempo_id,
-dim_geografia.cut_comuna, dim_tiempo.fecha) must be unchanged — a change is an error, not a
-silent skip; in a plain table a row whose indexed columns change is deleted and re-inserted.
-Parent rows that leave the partition while children referenced them at the start are deleted
-right after commit, in a second transaction on the same connection and lock, once it is
-checked that no row references them. No key had to be dropped: every PRIMARY KEY, UNIQUE and
-FOREIGN KEY of the contracts is declared and enforced.
-
-fact_interrupciones is stored a table per month behind a view (its contract's ``storage
-duckdb`` clause, :mod:`.schema`; :mod:`.partitions`): a month's replace drops its table and
-builds the new one, primary key in bulk, so neither the slow primary-key delete nor the merge
-applies to it, and no load pays for an index over the whole history. A month table declares no
-foreign key: its keys are checked set-based in the load's transaction (:mod:`.validate`), and
-``__default`` keeps the contract's.
-
-Concurrency: DuckDB lets one process open a file read-write. Each call opens, works and closes
-its connection under an ``flock`` on ``<db>.lock`` (exclusive for writes, shared for reads,
-bounded by ``lock_timeout_s``); opening also retries DuckDB's own lock error with backoff, for
-processes that do not take our lock (a DuckDB CLI left open).
+One process may open the file read-write: each call opens, works and closes its connection
+under an ``flock`` on ``<db>.lock`` (exclusive for writes, shared for reads, bounded by
+``lock_timeout_s``), and retries DuckDB's own lock error for processes that skip our lock.
 """
 
 from __future__ import annotations
@@ -276,7 +243,27 @@ class _DuckTx(Tx):
 
 
 class DuckDBWarehouse(Warehouse):
-    """The silver schema in a DuckDB file (default ``$SEC_DATA_DIR/warehouse.duckdb``)."""
+    """The silver schema in a DuckDB file (default ``$SEC_DATA_DIR/warehouse.duckdb``).
+
+    What DuckDB does with keys, pinned by ``test_warehouse_duckdb_quirks.py`` (an upgrade that
+    changes one fails loudly), and the :class:`~.replace.Quirks` it sets for them:
+
+    * a foreign key still blocks deleting a parent row whose children were deleted earlier in
+      the same transaction (the child's index keeps them until commit): ``defer_referenced``,
+      such parents are deleted after commit, in a second transaction, once nothing references
+      them;
+    * updating an indexed column (primary key, UNIQUE, foreign-key column) runs as delete +
+      insert, so it fails whenever the row is referenced, even to the same value:
+      ``immutable_indexed``, a referenced table's indexed columns must be unchanged (a change
+      is an error) and a plain table's changed row is deleted and re-inserted;
+    * committing a delete from a primary-key index is slow, so a delete + insert reload is far
+      slower than a merge: ``merge_keyed``, every table with a primary key is merged (update in
+      place, insert new keys, delete vanished keys). Deleting and re-inserting the same keys in
+      one transaction does work.
+
+    Tables stored per month (``fact_interrupciones``) are not merged: a month's replace drops
+    its table and builds the new one, primary key in bulk.
+    """
 
     engine: ClassVar[Engine] = "duckdb"
     quirks: ClassVar[Quirks] = Quirks(

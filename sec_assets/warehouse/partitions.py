@@ -1,21 +1,12 @@
 """Tables stored as one physical table per month, on both engines.
 
-``fact_interrupciones`` holds about 100k rows a month (and, on Postgres, ``fact_eventos``
-about 12k: each episode load rewrites the months it touches). Loading a month into one big table
-pays per-row key work that grows with the history (Postgres runs a foreign-key trigger per
-row; DuckDB inserts into, and at every checkpoint rewrites, one primary-key index over all
-months). Both engines therefore keep a table per month, ``<table>__YYYY_MM``, plus
-``<table>__default`` for rows written outside a month's load, and show them as
-``silver.<table>``:
-
-* Postgres: declarative LIST partitioning. A month's table is filled by COPY (no per-row
-  trigger), then ATTACHed, which validates the foreign keys with one set-based query. Swaps
-  of one table are serialized (SHARE UPDATE EXCLUSIVE, taken first: no deadlock).
-* DuckDB: a view, ``UNION ALL`` of the month tables. A month's table is created with the
-  contract's NOT NULL and CHECK constraints, filled from Arrow, its foreign keys checked in one
-  query (:mod:`.validate`), and given its primary key in bulk.
-
-Either way the replace of a month drops the old table: no per-row delete either.
+Loading a month into one big table pays per-row key work that grows with the history (a
+foreign-key trigger per row on Postgres; on DuckDB one primary-key index over every month,
+rewritten at each checkpoint). So ``<table>__YYYY_MM`` per month, plus ``<table>__default``,
+shown as ``silver.<table>``: on Postgres by LIST partitioning (fill by COPY, then ATTACH, which
+validates the foreign keys set-based; swaps of one table serialized), on DuckDB by a
+``UNION ALL`` view (the month's keys checked by :mod:`.validate`, its primary key built in
+bulk). A month's replace drops the old table: no per-row delete.
 """
 
 from __future__ import annotations

@@ -1,26 +1,13 @@
 """The shared warehouse: Postgres, reached through ``SEC_PG_DSN``.
 
-Bulk paths are COPY both ways: frames go in as CSV written by Polars in chunks (``COPY
-silver.<t> (cols) FROM STDIN``), results come out as CSV (``COPY (query) TO STDOUT``) parsed by
-Polars with the dtypes the query's column types call for. Each call uses its own connection
-(autocommit, ``TimeZone`` UTC) and one transaction, so concurrent monthly loads only touch
-their own month's rows.
+Bulk paths are COPY both ways (frames in as CSV written by Polars, results out as CSV read by
+Polars with the query's column types). Each call uses its own connection (autocommit,
+``TimeZone`` UTC) and one transaction, so concurrent monthly loads touch only their own month.
+Tables stored per month are LIST-partitioned (:mod:`.partitions`); the catalog queries show
+callers the parent only.
 
-fact_interrupciones and fact_eventos are LIST-partitioned by month (their contracts'
-``storage postgres`` clause, rendered by :mod:`.schema`): a month's load fills a new table by
-COPY and ATTACHes it (:mod:`.partitions`); the catalog queries skip partitions, so callers see
-the parent only.
-
-Postgres does not index the referencing side of a foreign key. :meth:`ensure_schema` adds
-``ix_<table>__<cols>`` on every ``month`` column (the month deletes; not on a table
-partitioned by month) and on foreign keys to tables with months (fact_interrupciones.hour_key:
-deleting a ledger hour looks its children up). Foreign keys to the dimensions stay unindexed:
-dimension rows are never deleted, and each such index costs about a second per million rows
-loaded.
-
-The DSN is a secret: it is kept as ``SecretStr``; repr and every error raised here show it
-redacted (``postgresql://user:***@host/db``) and never chain the driver's exception, whose
-text may quote the DSN.
+The DSN is a secret: kept as ``SecretStr``, shown redacted (``postgresql://user:***@host/db``)
+in reprs and errors, and the driver's exception, which may quote it, is never chained.
 """
 
 from __future__ import annotations
@@ -349,7 +336,11 @@ class PostgresWarehouse(Warehouse):
                     f"PARTITION OF {quote(SCHEMA)}.{quote(info.name)} DEFAULT"
                 )
             keys = [info.primary_key, *info.unique]
-            # Children of partitioned parents (whose rows get deleted), not of dimensions.
+            # Postgres does not index the referencing side of a foreign key. Index every
+            # ``month`` column (the month deletes; not a table partitioned by month) and the
+            # foreign keys to tables with months (deleting a ledger hour looks its children
+            # up). Foreign keys to dimensions stay unindexed: dimension rows are never deleted,
+            # and each such index slows every load (README, Benchmarks).
             wanted = [
                 fk.columns
                 for fk in info.foreign_keys

@@ -1,33 +1,12 @@
 """Partition replacement and upserts, as SQL over a :class:`~sec_assets.warehouse.base.Tx`.
 
-A replace of steps ``[parent, child]`` runs in one transaction:
-
-1. stage the frames SQL compares against (merged tables' frames, ``delete_in`` keys);
-2. delete, children first (reverse order);
-3. insert, parents first (given order).
-
-A *plain* step deletes its scope and bulk-inserts its frame (COPY / Arrow). A *partition*
-step — its scope is exactly the partition key of a partitioned table (Postgres
-fact_interrupciones, stored a table per month) — fills a table of its own while staging, drops
-the old month's table among the deletes, and attaches the new one among the inserts
-(:meth:`~sec_assets.warehouse.base.Tx.stage_partition`): foreign keys are then validated by
-one set-based query rather than a trigger per row. A *merged* step —
-a table that foreign keys reference (snapshot_ledger), and on DuckDB every table with a
-primary key — deletes only the rows in scope whose key the frame lacks, then
-``INSERT … ON CONFLICT (pk) DO UPDATE``. Both end exactly as "delete the scope, insert the
-frame": a frame key that already exists outside the scope is refused as a duplicate key, as
-the plain path would refuse it.
-
-Why merge (details and measurements in :mod:`.duckdb_engine`): DuckDB's foreign-key check on
-delete still sees child rows deleted earlier in the same transaction, so a referenced parent
-must not be deleted and re-inserted; and DuckDB commits a delete from a primary-key index very
-slowly, so re-loading a month by delete + insert is much slower than updating the rows in
-place. DuckDB assigns no indexed column in place (it would be a
-delete + insert): for a plain table a row whose indexed columns changed is deleted and
-re-inserted instead; for a referenced table such a change is refused. With
-``defer_referenced`` (DuckDB), parent rows that leave the scope while committed children
-referenced them are removed in a second transaction on the same connection, after checking
-that nothing references them any more.
+A replace of steps ``[parent, child]`` is one transaction: stage the frames, delete children
+first, insert parents first. A *plain* step deletes its scope and bulk-inserts its frame; a
+*partition* step (the scope is a partitioned table's partition key) builds a table of its own
+and swaps it for the old month's (foreign keys checked by one set-based query, not a trigger
+per row); a *merged* step deletes only the keys the frame lacks, then ``INSERT … ON CONFLICT
+DO UPDATE``. All three end as "delete the scope, insert the frame", duplicates refused alike.
+Which tables an engine merges is its :class:`Quirks`.
 """
 
 from __future__ import annotations
@@ -85,7 +64,14 @@ def _referenced(fk: ForeignKey) -> str:
 
 @dataclass(frozen=True)
 class Quirks:
-    """What an engine needs done differently (all False: Postgres)."""
+    """What an engine needs done differently (all False: Postgres).
+
+    Tables that foreign keys reference (``snapshot_ledger``) are merged on every engine, so
+    the rows children reference stay in place. DuckDB sets all three flags (the
+    reasons are on :class:`~sec_assets.warehouse.duckdb_engine.DuckDBWarehouse`): its
+    foreign-key check on delete still sees children deleted earlier in the transaction, its
+    updates of indexed columns are delete + insert, and its primary-key deletes commit slowly.
+    """
 
     merge_keyed: bool = False  # merge every table with a primary key, not only parents
     defer_referenced: bool = False  # parent deletes wait for a second transaction

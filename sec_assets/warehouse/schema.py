@@ -1,20 +1,9 @@
 """The silver contracts (``dbt_like_sql/contracts/*.sql``) and what the catalog says about them.
 
-Each file declares one table, once for both engines: ``CREATE TABLE IF NOT EXISTS
-silver.<file name>`` with its columns and constraints. They are executed in dependency order,
-derived from their ``REFERENCES silver.<table>`` clauses (parents first, then alphabetical), so
-a new table needs no list to be edited.
-
-How an engine stores a table is a structured comment in the same file (lines in a row for one
-engine are joined); a table without one is stored as declared:
-
-* ``-- storage duckdb: per_month`` — a table per month behind a view (:mod:`.partitions`): the
-  contract creates ``<table>__default`` and the view ``silver.<table>`` over it.
-* ``-- storage postgres: PARTITION BY LIST (<column>) [CHECK (<condition>)]`` — declarative
-  partitioning. The primary key (declared as ``PRIMARY KEY (...)``) gets the partition column
-  appended, as Postgres requires; the CHECK, if any, is added to the table's constraints (it
-  ties the partition column to the key, so the wider key is as strict as the declared one).
-
+Each file declares one table for both engines (``CREATE TABLE IF NOT EXISTS silver.<file
+name>``), run in the order of their ``REFERENCES`` (parents first, then alphabetical), so a new
+table needs no list edited. How an engine stores a table is a ``-- storage <engine>:`` comment
+in the same file (:class:`Contract`); without one it is stored as declared.
 :func:`ordered_ddl` renders the contracts for one engine; this module is the only reader.
 """
 
@@ -51,7 +40,17 @@ def default_sql_dir() -> Path:
 
 @dataclass(frozen=True)
 class Contract:
-    """One contract file: the table as declared, and each engine's storage clause."""
+    """One contract file: the table as declared, and each engine's storage clause.
+
+    Storage clauses (lines in a row for one engine are joined):
+
+    * ``-- storage duckdb: per_month`` — a table per month behind a view (:mod:`.partitions`):
+      the contract creates ``<table>__default`` and the view ``silver.<table>`` over it.
+    * ``-- storage postgres: PARTITION BY LIST (<column>) [CHECK (<condition>)]`` — declarative
+      partitioning. The primary key gets the partition column appended, as Postgres requires;
+      the CHECK, if any, ties the partition column to the key, so the wider key is as strict
+      as the declared one.
+    """
 
     name: str
     sql: str  # the file without its storage comments

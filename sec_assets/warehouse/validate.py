@@ -1,19 +1,11 @@
 """Set-based integrity of a month's table, checked inside its load's transaction.
 
-A month of ``fact_interrupciones`` is filled in bulk into a table of its own
-(:mod:`.partitions`). Rather than paying a foreign-key lookup per row as it is inserted (and,
-on DuckDB, an index per foreign-key column, rewritten at every checkpoint), the load checks
-the whole month at once before commit:
-
-* :func:`refuse_bad_frame`, before the insert: no null in the primary key or a foreign-key
-  column, no primary key twice (Polars, on the frame);
-* :func:`refuse_orphans`, after the insert: every foreign key of the month's rows resolves —
-  one query, an anti-join per foreign key, ``UNION ALL``-ed.
-
-Either failure raises :class:`WarehouseIntegrityError` naming the table, the month and a few
-offending rows, and the transaction rolls back: no load can commit a broken reference, a
-duplicate or a null key. The DuckDB month tables declare only their primary key (built in bulk
-after the check); Postgres still declares every key and validates them again on ATTACH.
+A month stored in a table of its own (:mod:`.partitions`) is checked whole before commit rather
+than per row as it is inserted: :func:`refuse_bad_frame` before the insert (no null or repeated
+key, on the frame), :func:`refuse_orphans` after it (every foreign key resolves: one query).
+Either raises :class:`WarehouseIntegrityError` naming the table, the month and a few rows, and
+the transaction rolls back. DuckDB month tables declare only their primary key (built after
+the check); Postgres declares every key and validates them again on ATTACH.
 """
 
 from __future__ import annotations
