@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sec_assets.partitions import HISTORY_START, SEC_TIMEZONE
-
+SEC_TIMEZONE = "America/Santiago"
+HISTORY_START = "2017-01-01"  # the first month of the history (its partition key)
 CHILE = ZoneInfo(SEC_TIMEZONE)
 
 

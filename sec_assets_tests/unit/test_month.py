@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import dagster as dg
@@ -140,3 +142,10 @@ def test_range_of_a_partition_key_range() -> None:
     )
     labels = [m.label for m in Month.range_of(context)]
     assert labels == ["2024-11", "2024-12", "2025-01", "2025-02"]
+
+
+def test_month_imports_no_dagster() -> None:
+    """The bronze parser process imports Month: Dagster's import time stays out of it."""
+    code = "import sys, sec_assets.month; print('dagster' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
