@@ -42,7 +42,7 @@ from sec_assets.bronze.archive_format import (
 from sec_assets.bronze.archive_read import hot_files, lock, month_store, restore_month
 from sec_assets.bronze.archive_write import rederive_sidecar
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.month import CHILE
+from sec_assets.month import Month
 
 __all__ = [
     "ARCHIVE_DIR",
@@ -159,9 +159,7 @@ def resolve_horizon(horizon_months: int | None = None) -> int:
 def cutoff_month(now: datetime, horizon_months: int) -> str:
     """Months before this one (``YYYY-MM``) are archived: the current month in Chile minus the
     horizon. The open month and the ``horizon_months`` before it always stay hot."""
-    local = now.astimezone(CHILE).date()
-    index = local.year * 12 + local.month - 1 - horizon_months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return Month.at(now).shift(-horizon_months).label
 
 
 def months_due(root: Path, dataset: str, cutoff: str) -> list[str]:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
+from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import MonthAnswers
 from sec_assets.silver.guardrails import (
     ROW_GUARDRAILS,
@@ -180,7 +181,7 @@ def build_month(
     hours_per_day: int = 24,
     now: datetime | None = None,
 ) -> SilverMonth:
-    month = f"{month_start.year:04d}-{month_start.month:02d}"
+    month = Month.containing(month_start).label
     expected = expected_hours(month_start, hours_per_day, now or datetime.now(UTC))
     facts, guardrails = observations(answers, region_customers, month)
     facts = facts.filter(pl.col("hour_key").is_in(expected["hour_key"].implode()))
