@@ -208,6 +208,10 @@ class Month:
             t += timedelta(hours=1)
         return list(seen)
 
+    def hours_started(self, now: datetime, hours_per_day: int = 24) -> list[LocalHour]:
+        """The month's hours (as :meth:`hours`) that have started by ``now``."""
+        return [h for h in self.hours(hours_per_day) if h.start_utc <= now]
+
 
 def hourly_run_key(t: datetime | None) -> str:
     """One key per tick: the open month plus the local hour *with its UTC offset*, so the hour

@@ -1,6 +1,6 @@
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import pytest
@@ -149,3 +149,11 @@ def test_month_imports_no_dagster() -> None:
     code = "import sys, sec_assets.month; print('dagster' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_hours_started_stop_at_now() -> None:
+    month = Month(2024, 8)
+    now = month.start_utc + timedelta(hours=5, minutes=30)
+    assert [h.hour for h in month.hours_started(now)] == [0, 1, 2, 3, 4, 5]
+    assert month.hours_started(month.start_utc - timedelta(seconds=1)) == []
+    assert month.hours_started(month.end_utc, 4) == month.hours(4)
