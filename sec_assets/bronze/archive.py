@@ -43,6 +43,7 @@ from sec_assets.bronze.archive_read import hot_files, lock, month_store, restore
 from sec_assets.bronze.archive_write import rederive_sidecar
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
+from sec_assets.settings import SecSettings, load_settings
 
 __all__ = [
     "ARCHIVE_DIR",
@@ -67,7 +68,7 @@ __all__ = [
     "restore_month",
 ]
 
-DEFAULT_HORIZON_MONTHS = 24
+DEFAULT_HORIZON_MONTHS: int = SecSettings.model_fields["archive_after_months"].default
 HORIZON_ENV = "SEC_ARCHIVE_AFTER_MONTHS"
 _MONTH_DIR = re.compile(r"^month=(\d{4}-\d{2})$")
 
@@ -149,8 +150,7 @@ def archive_month(
 
 def resolve_horizon(horizon_months: int | None = None) -> int:
     """The explicit value, else ``$SEC_ARCHIVE_AFTER_MONTHS``, else 24; at least 1."""
-    raw = horizon_months if horizon_months is not None else os.environ.get(HORIZON_ENV)
-    value = DEFAULT_HORIZON_MONTHS if raw in (None, "") else int(raw)
+    value = horizon_months if horizon_months is not None else load_settings().archive_after_months
     if value < 1:
         raise ValueError(f"archive horizon must be at least 1 month, got {value}")
     return value
