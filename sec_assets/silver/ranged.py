@@ -133,9 +133,13 @@ def parsed_months(
     """The months parsed in order: the first here, the others in a second process, up to
     ``PREFETCH`` ahead of the consumer (the second process starts — imports included — while
     this one parses the first month)."""
+
+    def parse(m: date) -> ParsedMonth:
+        return parse_month(bronze_root, m, caps[Month.containing(m).label], hours_per_day)
+
     first = months[0]
     if len(months) == 1:
-        yield parse_month(bronze_root, first, caps[Month.containing(first).label], hours_per_day)
+        yield parse(first)
         return
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding a connection
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
@@ -145,15 +149,12 @@ def parsed_months(
         def submit() -> None:
             m = next(todo, None)
             if m is not None:
-                queue.append(
-                    pool.submit(
-                        parse_month, bronze_root, m, caps[Month.containing(m).label], hours_per_day
-                    )
-                )
+                cap = caps[Month.containing(m).label]
+                queue.append(pool.submit(parse_month, bronze_root, m, cap, hours_per_day))
 
         for _ in range(PREFETCH):
             submit()
-        yield parse_month(bronze_root, first, caps[Month.containing(first).label], hours_per_day)
+        yield parse(first)
         while queue:
             parsed = queue.pop(0).result()
             submit()
