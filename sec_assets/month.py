@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sec_assets.partitions import HISTORY_START, SEC_TIMEZONE
-
+SEC_TIMEZONE = "America/Santiago"
+HISTORY_START = "2017-01-01"  # the first month of the history (its partition key)
 CHILE = ZoneInfo(SEC_TIMEZONE)
 
 
@@ -207,6 +207,10 @@ class Month:
                 seen.setdefault(lh, None)
             t += timedelta(hours=1)
         return list(seen)
+
+    def hours_started(self, now: datetime, hours_per_day: int = 24) -> list[LocalHour]:
+        """The month's hours (as :meth:`hours`) that have started by ``now``."""
+        return [h for h in self.hours(hours_per_day) if h.start_utc <= now]
 
 
 def hourly_run_key(t: datetime | None) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-SEC_TIMEZONE = "America/Santiago"
-HISTORY_START = "2017-01-01"
+from sec_assets.month import HISTORY_START, SEC_TIMEZONE
 
 # end_offset=1 keeps the current (open) month in the set: it is refreshed while it lasts.
 monthly_partitions = dg.MonthlyPartitionsDefinition(

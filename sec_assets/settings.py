@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SEC_BASE_URL = "https://apps.sec.cl/INTONLINEv1/ClientesAfectados"
@@ -51,11 +51,21 @@ class SecSettings(BaseSettings):
     revision_min_age_s: float = Field(default=3600.0, ge=0)
 
     seia_csv: Path | None = None  # SEIA project list export; None = the shipped sample
+    # Bronze months kept hot before the current one (bronze/archive.py); validated there.
+    archive_after_months: int = 24
+    # The folder of the seed's checkpoint_<year>.json (bronze/import_assets.py).
+    seed_archive_dir: Path | None = None
 
     supabase_url: str | None = Field(default=None, validation_alias="SUPABASE_URL")
     supabase_service_role_key: SecretStr | None = Field(
         default=None, validation_alias="SUPABASE_SERVICE_ROLE_KEY"
     )
+
+    @field_validator("archive_after_months", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: Any) -> Any:
+        """An empty variable means the default, as it did when bronze read it directly."""
+        return cls.model_fields["archive_after_months"].default if value == "" else value
 
     @property
     def probe_timeout_s(self) -> float:

@@ -74,7 +74,7 @@ def month_coverage(
     (the hourly refresh fetches them), so the open month is not flagged for its newest hour."""
     cutoff = now - grace
     label = month.label
-    due = {h.key for h in month.hours(hours_per_day) if h.start_utc <= cutoff}
+    due = {h.key for h in month.hours_started(cutoff, hours_per_day)}
     have = BronzeStore(bronze_root, SNAPSHOTS).latest_good(label)
     missing_customers = 0
     if due:

@@ -18,8 +18,7 @@ import dagster as dg
 from sec_assets.automation.breaker_skip import breaker_skip_reason
 from sec_assets.automation.jobs import monthly_pipeline
 from sec_assets.automation.runs import TRIGGER_TAG, runs_in_flight
-from sec_assets.month import Month, hourly_run_key
-from sec_assets.partitions import SEC_TIMEZONE
+from sec_assets.month import SEC_TIMEZONE, Month, hourly_run_key
 from sec_assets.sec_client.resource import SecClientResource
 
 

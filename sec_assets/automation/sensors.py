@@ -7,9 +7,9 @@ of the job in flight. It reads bronze and the breaker through the code location'
 (``bronze``, ``sec_client``, both on the storage's ``data_dir``). It launches nothing while the
 SEC client's circuit breaker (``<data_dir>/state/sec_breaker.json``) is OPEN, and only one
 probe run while it is HALF_OPEN.
-Its run key is ``<month>:<gaps>`` (``:retryN`` once ``retry_after`` has passed with the gaps
+Its run key is ``<month>:<gaps>`` (``:retryN`` once ``relaunch_after`` has passed with the gaps
 unchanged), and the cursor remembers each launch, so the same work is never launched twice:
-a run that fills some hours changes the key; a run that fills none waits ``retry_after``.
+a run that fills some hours changes the key; a run that fills none waits ``relaunch_after``.
 Every evaluation that launches nothing says why (``SkipReason``). Gold following a new month
 needs no sensor: it is an ``AutomationCondition`` on the gold assets (``gold/assets.py``).
 """
@@ -61,7 +61,7 @@ def build_incomplete_months_sensor(
     max_launches_per_tick: int = 2,
     max_in_flight: int = 2,
     grace: timedelta = timedelta(hours=2),
-    retry_after: timedelta = timedelta(hours=6),
+    relaunch_after: timedelta = timedelta(hours=6),
     rescan_every: timedelta = timedelta(hours=24),
     minimum_interval_seconds: int = 300,
     default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.STOPPED,
@@ -135,7 +135,7 @@ def build_incomplete_months_sensor(
                 in_flight.append(cov)
             elif prev is None or prev.missing != cov.missing:
                 candidates.append((cov, Launch(cov.missing, now.timestamp())))
-            elif now.timestamp() - prev.at >= retry_after.total_seconds():
+            elif now.timestamp() - prev.at >= relaunch_after.total_seconds():
                 candidates.append((cov, Launch(cov.missing, now.timestamp(), prev.tries + 1)))
             else:
                 waiting.append(cov)
@@ -145,9 +145,8 @@ def build_incomplete_months_sensor(
             if in_flight:
                 parts.append(f"in flight: {_listing(in_flight)}")
             if waiting:
-                parts.append(
-                    f"launched with the same gaps less than {retry_after} ago: {_listing(waiting)}"
-                )
+                since = f"launched with the same gaps less than {relaunch_after} ago"
+                parts.append(f"{since}: {_listing(waiting)}")
             return skip("; ".join(parts))
 
         running = sum(busy.values())

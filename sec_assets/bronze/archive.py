@@ -42,7 +42,8 @@ from sec_assets.bronze.archive_format import (
 from sec_assets.bronze.archive_read import hot_files, lock, month_store, restore_month
 from sec_assets.bronze.archive_write import rederive_sidecar
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.month import CHILE
+from sec_assets.month import Month
+from sec_assets.settings import SecSettings, load_settings
 
 __all__ = [
     "ARCHIVE_DIR",
@@ -67,7 +68,7 @@ __all__ = [
     "restore_month",
 ]
 
-DEFAULT_HORIZON_MONTHS = 24
+DEFAULT_HORIZON_MONTHS: int = SecSettings.model_fields["archive_after_months"].default
 HORIZON_ENV = "SEC_ARCHIVE_AFTER_MONTHS"
 _MONTH_DIR = re.compile(r"^month=(\d{4}-\d{2})$")
 
@@ -149,8 +150,7 @@ def archive_month(
 
 def resolve_horizon(horizon_months: int | None = None) -> int:
     """The explicit value, else ``$SEC_ARCHIVE_AFTER_MONTHS``, else 24; at least 1."""
-    raw = horizon_months if horizon_months is not None else os.environ.get(HORIZON_ENV)
-    value = DEFAULT_HORIZON_MONTHS if raw in (None, "") else int(raw)
+    value = horizon_months if horizon_months is not None else load_settings().archive_after_months
     if value < 1:
         raise ValueError(f"archive horizon must be at least 1 month, got {value}")
     return value
@@ -159,9 +159,7 @@ def resolve_horizon(horizon_months: int | None = None) -> int:
 def cutoff_month(now: datetime, horizon_months: int) -> str:
     """Months before this one (``YYYY-MM``) are archived: the current month in Chile minus the
     horizon. The open month and the ``horizon_months`` before it always stay hot."""
-    local = now.astimezone(CHILE).date()
-    index = local.year * 12 + local.month - 1 - horizon_months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return Month.at(now).shift(-horizon_months).label
 
 
 def months_due(root: Path, dataset: str, cutoff: str) -> list[str]:

@@ -43,8 +43,7 @@ def plan_month(
     revision_min_age_s: float = 3600.0,
 ) -> MonthPlan:
     """What to fetch for ``month``, given what bronze holds at ``now``."""
-    every = month.hours(hours_per_day)
-    expected = [h for h in every if h.start_utc <= now]
+    expected = month.hours_started(now, hours_per_day)
     stored = store.latest_good(month.label)
     missing = [h for h in expected if h.key not in stored]
     horizon = now - timedelta(hours=revision_lookback_hours)
@@ -56,7 +55,7 @@ def plan_month(
         and h.start_utc + timedelta(hours=1) >= horizon
         and now - stored[h.key].fetched_at >= min_age
     ]
-    return MonthPlan(month.label, expected, missing, revisions, len(every))
+    return MonthPlan(month.label, expected, missing, revisions, len(month.hours(hours_per_day)))
 
 
 @dataclass

@@ -1,6 +1,5 @@
 """``sec_seed_import``: the seed's year archives, imported into bronze month by month."""
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -65,7 +64,7 @@ def sec_seed_import(
     month it was in. Imported hours count as answered for coverage, the ledger and the sensor;
     a later fetch adds a version."""
     month = Month.of(context).label
-    directory = Path(config.archive_dir or os.environ.get(ARCHIVE_ENV, ""))
+    directory = Path(config.archive_dir or bronze.settings.seed_archive_dir or "")
     files = archive_files(directory, month) if str(directory) not in ("", ".") else []
     if not files:
         raise dg.Failure(

@@ -236,9 +236,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _default_data_dir() -> Path:
-    import os
+    from sec_assets.settings import load_settings
 
-    return Path(os.environ.get("SEC_DATA_DIR", "./data"))
+    return load_settings().data_dir
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ asset graph) through declarative automation (``GOLD_CONDITION``), evaluated by D
 ``default_automation_condition_sensor`` once it is turned on.
 
 Each asset's ``deps`` are the silver assets writing the tables its SQL reads (its models'
-refs, and the inputs its Python code declares: :mod:`sec_assets.gold.lineage`); its metadata
-shows that SQL.
+refs, and the inputs its Python code declares, the month verdicts of
+:func:`~sec_assets.gold.trusted.excluded_months` included: :mod:`sec_assets.gold.lineage`); its
+metadata shows that SQL.
 """
 
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from collections.abc import Callable
 import dagster as dg
 import polars as pl
 
-from sec_assets.gold import coverage, investment, local_files, reliability
+from sec_assets.gold import coverage, investment, local_files, reliability, trusted
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 from sec_assets.gold.coverage import data_coverage
 from sec_assets.gold.labels import dashboard_regions, quality_labels
@@ -54,7 +55,8 @@ GOLD_CONDITION = (
     .with_label("gold follows silver")
 )
 # The golden Parquet: each month follows its own fact_eventos, old months included. The
-# dimensions it joins (unpartitioned, reloaded with a new seed) do not request every month.
+# dimensions it joins (unpartitioned, reloaded with a new seed) and the ledger read for the
+# month verdicts do not request it.
 GOLDEN_CONDITION = (
     dg.AutomationCondition.eager()
     .without(dg.AutomationCondition.in_latest_time_window())
@@ -65,6 +67,22 @@ GOLDEN_CONDITION = (
 
 def _model(name: str) -> Inputs:
     return Inputs(models=(name,))
+
+
+def _reading_verdicts(inputs: Inputs) -> Inputs:
+    """What an asset calling :func:`excluded_months` reads: its own inputs and the month
+    verdicts (:data:`sec_assets.gold.trusted.INPUTS`)."""
+    return inputs | trusted.INPUTS
+
+
+def _payload_condition(inputs: Inputs) -> dg.AutomationCondition:
+    """``GOLD_CONDITION`` on what the payload's rows read (``inputs``): a table read only for its
+    ``excluded_months`` metadata does not re-run it on its own."""
+    own = set(silver_deps(inputs))
+    verdicts_only = [k for k in silver_deps(_reading_verdicts(inputs)) if k not in own]
+    if not verdicts_only:
+        return GOLD_CONDITION
+    return GOLD_CONDITION.ignore(dg.AssetSelection.assets(*verdicts_only))
 
 
 # Payload id → (its rows, what it reads, its description).
@@ -119,8 +137,8 @@ COMPUTE: dict[str, tuple[Callable[[Warehouse], pl.DataFrame], Inputs, str]] = {
         "Energy-sector SEIA projects per region.",
     ),
 }
-GOLDEN_INPUTS = _model("golden_eventos")
-RECENT_INPUTS = _model("recent_30d")
+GOLDEN_INPUTS = _reading_verdicts(_model("golden_eventos"))
+RECENT_INPUTS = _reading_verdicts(_model("recent_30d"))
 assert set(COMPUTE) == set(ROW_MODELS) == {*DASHBOARD_IDS, *RESEARCH_IDS}
 
 
@@ -133,15 +151,16 @@ def _excluded_md(excluded: dict[str, str]) -> dict[str, dg.MetadataValue]:
 
 def _payload_asset(payload_id: str) -> dg.AssetsDefinition:
     compute, inputs, doc = COMPUTE[payload_id]
+    reads = _reading_verdicts(inputs)
 
     @dg.asset(
         name=payload_id,
         group_name="gold",
         kinds={"sql", "json"},
-        deps=silver_deps(inputs),
-        metadata=sql_metadata(inputs),
+        deps=silver_deps(reads),
+        metadata=sql_metadata(reads),
         description=doc,
-        automation_condition=GOLD_CONDITION,
+        automation_condition=_payload_condition(inputs),
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         wh = warehouse.get_warehouse()

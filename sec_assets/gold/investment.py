@@ -13,6 +13,7 @@ import polars as pl
 
 from sec_assets.gold.labels import dashboard_regions
 from sec_assets.gold.models import Inputs, run_model
+from sec_assets.month import Month
 from sec_assets.warehouse.base import Warehouse
 
 WINDOW_MONTHS = 12
@@ -114,7 +115,7 @@ def _validation(wh: Warehouse) -> tuple[list[tuple[Any, ...]], list[tuple[str, s
 def delta_and_context(w: dict[str, Any]) -> tuple[float | None, str]:
     """``delta`` (% change, rounded to 0.01) and the sentence explaining it, from one row of
     the ``investment_validation`` model; ``None`` and the reason when it cannot be computed."""
-    month = w["operation_proxy"].strftime("%Y-%m")
+    month = Month.containing(w["operation_proxy"]).label
     if w["interregional"]:
         return None, "Interregional project: no single region to compare; delta not computed"
     if w["nombre_region"] is None:

@@ -13,6 +13,7 @@ import polars as pl
 
 from sec_assets.diskerrors import disk_errors
 from sec_assets.files import atomic_write, replacing
+from sec_assets.month import Month
 
 
 def payload_path(data_dir: Path, payload_id: str) -> Path:
@@ -33,11 +34,22 @@ def read_payload(data_dir: Path, payload_id: str) -> list[dict[str, Any]]:
     return orjson.loads(path.read_bytes())["rows"]
 
 
+def golden_dir(data_dir: Path, month: Month) -> Path:
+    """The month's folder of the golden dataset: ``gold/parquet/fact_eventos/year=YYYY/month=MM``
+    (its Parquet file and its picture)."""
+    return (
+        data_dir
+        / "gold"
+        / "parquet"
+        / "fact_eventos"
+        / f"year={month.year:04d}"
+        / f"month={month.month:02d}"
+    )
+
+
 def write_golden_month(data_dir: Path, month: str, frame: pl.DataFrame) -> Path:
     """``gold/parquet/fact_eventos/year=YYYY/month=MM/data.parquet``, replaced atomically."""
-    year, mm = month.split("-")
-    path = data_dir / "gold" / "parquet" / "fact_eventos" / f"year={year}" / f"month={mm}"
-    target = path / "data.parquet"
+    target = golden_dir(data_dir, Month.parse(month)) / "data.parquet"
     with (
         disk_errors(target, "the golden Parquet"),  # full or read-only disk: say where, what
         replacing(target) as tmp,
@@ -48,9 +60,7 @@ def write_golden_month(data_dir: Path, month: str, frame: pl.DataFrame) -> Path:
 
 def remove_golden_month(data_dir: Path, month: str) -> bool:
     """Delete the month's golden file (a month gold no longer trusts); True if one existed."""
-    year, mm = month.split("-")
-    target = data_dir / "gold" / "parquet" / "fact_eventos" / f"year={year}" / f"month={mm}"
-    path = target / "data.parquet"
+    path = golden_dir(data_dir, Month.parse(month)) / "data.parquet"
     if not path.exists():
         return False
     path.unlink()

@@ -17,11 +17,10 @@ from urllib.parse import urlsplit
 
 import httpx
 from aiolimiter import AsyncLimiter
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_random_exponential
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from sec_assets.month import LocalHour
-from sec_assets.retry_after import retry_after_wait
+from sec_assets.retry_after import retry_after_or_backoff
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.errors import (
     SecCircuitOpenError,
@@ -76,8 +75,10 @@ class SecClient:
             if settings.shared_rate_limit
             else AsyncLimiter(max(settings.requests_per_second, 1e-3), 1.0)
         )
-        self._random_backoff = wait_random_exponential(
-            multiplier=settings.backoff_initial_s, max=settings.backoff_max_s
+        self._wait = retry_after_or_backoff(
+            initial_s=settings.backoff_initial_s,
+            max_s=settings.backoff_max_s,
+            retry_after_cap_s=settings.retry_after_max_s,
         )
         self._bounds = Bounds(settings.max_body_bytes, settings.attempt_deadline_s)
         self.redactor = Redactor.from_settings(settings)
@@ -155,13 +156,6 @@ class SecClient:
         return result
 
     # -- internals ---------------------------------------------------------------------------
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = retry_after_wait(exc, self.settings.retry_after_max_s)
-        if retry_after is not None:
-            return retry_after
-        return float(self._random_backoff(state))
-
     async def _attempt(
         self,
         endpoint: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sec_assets.silver.transform import md5_key
+from sec_assets.warehouse.hashing import md5_key
 
 EVENT_COLUMNS = [
     "evento_id",

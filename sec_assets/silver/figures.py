@@ -15,6 +15,8 @@ import dagster as dg
 import polars as pl
 
 from sec_assets.files import atomic_write
+from sec_assets.gold.local_files import golden_dir
+from sec_assets.month import Month
 from sec_assets.plotting import (
     DEGRADED_COLOR,
     NO_DATA_COLOR,
@@ -103,9 +105,7 @@ def draw_month(month: str, ledger: pl.DataFrame, regions: pl.DataFrame):
 
 
 def picture_path(data_dir: Path, month: str) -> Path:
-    year, mm = month.split("-")
-    base = data_dir / "gold" / "parquet" / "fact_eventos" / f"year={year}" / f"month={mm}"
-    return base / "month.png"
+    return golden_dir(data_dir, Month.parse(month)) / "month.png"
 
 
 def month_picture(wh: Warehouse, data_dir: Path, month: str) -> tuple[bytes, Path]:

@@ -16,7 +16,7 @@ DEGRADED_MIN_NEIGHBOUR = 20  # … when the neighbours list at least this many c
 
 
 def expected_hours(month_start: date, hours_per_day: int, now: datetime) -> pl.DataFrame:
-    hours = [h for h in Month.containing(month_start).hours(hours_per_day) if h.start_utc <= now]
+    hours = Month.containing(month_start).hours_started(now, hours_per_day)
     return pl.DataFrame(
         {
             "hour_key": [h.key for h in hours],

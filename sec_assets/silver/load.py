@@ -118,8 +118,8 @@ def _read_window(
     )
     params: dict[str, object] = {
         **window,
-        "ma": window["a"].strftime("%Y-%m"),
-        "mb": (window["b"] - timedelta(microseconds=1)).strftime("%Y-%m"),
+        "ma": Month.containing(window["a"]).label,
+        "mb": Month.containing(window["b"] - timedelta(microseconds=1)).label,
     }
     if keys is not None:  # a few keys: pass them as two arrays, matched pairwise
         sql += " AND geografia_id IN (SELECT UNNEST(CAST(:g AS INTEGER[])))"

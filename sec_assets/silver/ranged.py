@@ -93,15 +93,11 @@ class RangeLoad:
             )
 
 
-def month_key(m: date) -> str:
-    return Month.containing(m).label
-
-
 def parse_month(
     bronze_root: Path, month_start: date, caps: pl.DataFrame, hours_per_day: int
 ) -> ParsedMonth:
     """Bronze → the month's silver frames (no warehouse): what the second process runs."""
-    month = month_key(month_start)
+    month = Month.containing(month_start).label
     with month_store(bronze_root, "sec_snapshots", month) as whole:  # archived or hot
         answers = read_month(whole, month)
     silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
@@ -110,7 +106,7 @@ def parse_month(
 
 def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
     """The region customers of every month of the range, in one query."""
-    keys = [month_key(m) for m in months]
+    keys = [Month.containing(m).label for m in months]
     marks = ", ".join(f":m{i}" for i in range(len(keys)))
     frame = wh.read(
         "SELECT month, cut_region, customers FROM silver.region_customers "
@@ -126,9 +122,13 @@ def parsed_months(
     """The months parsed in order: the first here, the others in a second process, up to
     ``PREFETCH`` ahead of the consumer (the second process starts — imports included — while
     this one parses the first month)."""
+
+    def parse(m: date) -> ParsedMonth:
+        return parse_month(bronze_root, m, caps[Month.containing(m).label], hours_per_day)
+
     first = months[0]
     if len(months) == 1:
-        yield parse_month(bronze_root, first, caps[month_key(first)], hours_per_day)
+        yield parse(first)
         return
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding a connection
     with ProcessPoolExecutor(1, mp_context=ctx) as pool:
@@ -138,13 +138,12 @@ def parsed_months(
         def submit() -> None:
             m = next(todo, None)
             if m is not None:
-                queue.append(
-                    pool.submit(parse_month, bronze_root, m, caps[month_key(m)], hours_per_day)
-                )
+                cap = caps[Month.containing(m).label]
+                queue.append(pool.submit(parse_month, bronze_root, m, cap, hours_per_day))
 
         for _ in range(PREFETCH):
             submit()
-        yield parse_month(bronze_root, first, caps[month_key(first)], hours_per_day)
+        yield parse(first)
         while queue:
             parsed = queue.pop(0).result()
             submit()

@@ -17,9 +17,9 @@ import polars as pl
 
 from sec_assets.masterdata import seed
 from sec_assets.silver.names import normalize, region_lookup
-from sec_assets.silver.transform import md5_key
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.frames import ReplaceStep
+from sec_assets.warehouse.hashing import md5_key
 
 APPROVED = "Aprobado"
 HEADERS: dict[str, tuple[str, ...]] = {  # field → normalized header names

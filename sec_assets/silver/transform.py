@@ -1,18 +1,18 @@
 """Bronze answers of one month → ledger, observation facts, guardrail counts and quarantine.
 
-Pure Polars (plus DuckDB's md5 for the hash keys); no Dagster, no warehouse. What the service
-gets wrong is repaired and counted, never dropped: the guardrails are :func:`observations`'s.
+Pure Polars (the hash keys are :mod:`sec_assets.warehouse.hashing`'s); no Dagster, no engine.
+What the service gets wrong is repaired and counted, never dropped: the guardrails are
+:func:`observations`'s.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import duckdb
 import polars as pl
 
+from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import MonthAnswers
 from sec_assets.silver.guardrails import (
     ROW_GUARDRAILS,
@@ -21,6 +21,7 @@ from sec_assets.silver.guardrails import (
 )
 from sec_assets.silver.ledger import expected_hours, ledger, quarantine
 from sec_assets.silver.names import resolve_empresa, resolve_geografia
+from sec_assets.warehouse.hashing import md5_key
 
 _ACTUALIZADO = r"(?i)(\d+)\s*d[ií]as?\s*(\d+)\s*horas?\s*(\d+)\s*minutos?"
 
@@ -31,32 +32,6 @@ class SilverMonth:
     facts: pl.DataFrame
     guardrails: pl.DataFrame
     quarantine: pl.DataFrame
-
-
-# One in-memory DuckDB per thread: connecting on every call would cost more than the hash.
-_MD5 = threading.local()
-
-
-def _md5_engine() -> duckdb.DuckDBPyConnection:
-    con = getattr(_MD5, "con", None)
-    if con is None:
-        con = _MD5.con = duckdb.connect()
-    return con
-
-
-def md5_key(frame: pl.DataFrame, columns: list[str], name: str) -> pl.DataFrame:
-    """Add ``name`` = md5 of the columns joined by '|' (nulls as ''), computed by DuckDB."""
-    if frame.is_empty():
-        return frame.with_columns(pl.lit(None, pl.Utf8).alias(name))
-    parts = [pl.col(c).cast(pl.Utf8).fill_null("") for c in columns]
-    keyed = frame.select(pl.concat_str(parts, separator="|").alias("k"))
-    con = _md5_engine()
-    con.register("_sec_keyed", keyed.to_arrow())
-    try:
-        digests = con.sql("SELECT md5(k) AS h FROM _sec_keyed").pl()["h"]
-    finally:
-        con.unregister("_sec_keyed")
-    return frame.with_columns(digests.alias(name))
 
 
 def observations(
@@ -206,7 +181,7 @@ def build_month(
     hours_per_day: int = 24,
     now: datetime | None = None,
 ) -> SilverMonth:
-    month = f"{month_start.year:04d}-{month_start.month:02d}"
+    month = Month.containing(month_start).label
     expected = expected_hours(month_start, hours_per_day, now or datetime.now(UTC))
     facts, guardrails = observations(answers, region_customers, month)
     facts = facts.filter(pl.col("hour_key").is_in(expected["hour_key"].implode()))

@@ -36,12 +36,12 @@ from sec_assets.warehouse.errors import (
     WarehouseLockTimeout,
     WarehouseQueryError,
 )
-from sec_assets.warehouse.locking import retry_while
 from sec_assets.warehouse.params import bind_params
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, VIEW_PARTITION_COLUMN, partition_table
 from sec_assets.warehouse.reader import CachedReader
 from sec_assets.warehouse.readtypes import normalize
 from sec_assets.warehouse.replace import Quirks
+from sec_assets.warehouse.retrying import retry_while
 from sec_assets.warehouse.schema import IDENTIFIER, SCHEMA, TableInfo, build_tables, quote
 from sec_assets.warehouse.validate import refuse_bad_frame, refuse_orphans
 

@@ -34,3 +34,26 @@ def test_a_silver_month_materialized_anywhere_triggers_the_gold_refresh(tmp_path
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=idle.cursor)
         assert requested(after) == GOLD | {"golden_eventos"}
         assert after.get_requested_partitions(dg.AssetKey("golden_eventos")) == {"2024-05-01"}
+
+
+def test_the_month_verdicts_read_for_metadata_alone_request_nothing(tmp_path: Path) -> None:
+    """Every payload depends on snapshot_ledger and fact_eventos (excluded_months reads the
+    ledger and the verdicts), but only what its rows read re-runs it: a ledger reloaded alone
+    requests the assets whose SQL reads the ledger, not market_map or eda_projects_dist."""
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        idle = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization("snapshot_ledger", partition="2024-05-01")
+        )
+        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=idle.cursor)
+        assert requested(after) == {
+            "data_coverage",
+            "eda_quality_stats",
+            "investment_roi",
+            "investment_validation",
+            "reliability_indices",
+            "recent_30d",
+            "figures",
+            "dashboard_stats",
+        }

@@ -9,6 +9,8 @@ import re
 import dagster as dg
 
 from sec_assets.definitions import defs
+from sec_assets.gold import trusted
+from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.lineage import table_keys
 from sec_assets.gold.models import model, model_names
 from sec_assets.gold.refs import MONTHLY, silver_tables
@@ -21,6 +23,8 @@ GOLD_PARENTS = {"dashboard_stats": None, "figures": {"reliability_indices"}}
 # the last monthly asset with blocking checks, has been checked.
 WRITER = {"guardrail_counts": "snapshot_ledger", "quarantine": "snapshot_ledger"}
 WRITER["month_checks"] = "fact_eventos"
+# The assets calling trusted.excluded_months (their metadata, or the golden file, depend on it).
+READ_VERDICTS = {*COMPUTE, "golden_eventos", "recent_30d"}
 REF = re.compile(r"\{\{\s*ref\(\s*'(\w+)'\s*(,\s*months\s*=\s*'all'\s*)?\)\s*\}\}")
 
 
@@ -49,13 +53,27 @@ def test_market_map_depends_on_what_it_reads_only() -> None:
         "region_customers",
         "dim_geografia",
         "dim_empresa",
+        "snapshot_ledger",  # the month verdicts of its excluded_months metadata
     }
     assert parents("golden_eventos") == {
         "fact_eventos",
         "dim_geografia",
         "dim_empresa",
         "dim_tiempo",
+        "snapshot_ledger",
     }
+
+
+def test_every_gold_asset_reading_the_verdicts_declares_them() -> None:
+    """An asset calling excluded_months reads snapshot_ledger and month_checks: its metadata
+    shows that SQL and its deps include their writers."""
+    verdicts = trusted.INPUTS.sources()
+    writers = expected_parents("\n".join(verdicts.values()))
+    assert writers == {"snapshot_ledger", "fact_eventos"}
+    for name in READ_VERDICTS:
+        shown = shown_sql(name)
+        assert all(sql in shown for sql in verdicts.values()), name
+        assert parents(name) >= writers, name
 
 
 def test_every_gold_asset_depends_on_the_tables_its_sql_reads() -> None:

@@ -126,7 +126,7 @@ def test_the_same_work_is_never_launched_twice_and_retried_after_a_while(
     progressed = evaluate(instance, again.cursor, now=NOW + timedelta(minutes=10))
     assert requested(progressed) == [("2024-08-01", "2024-08:2")]
 
-    # Nothing changes for longer than retry_after: one retry, with its own key.
+    # Nothing changes for longer than relaunch_after: one retry, with its own key.
     later = evaluate(instance, progressed.cursor, now=NOW + timedelta(hours=7))
     assert requested(later) == [("2024-08-01", "2024-08:2:retry1")]
 

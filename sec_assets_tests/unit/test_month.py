@@ -1,4 +1,6 @@
-from datetime import UTC, date, datetime
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import pytest
@@ -140,3 +142,18 @@ def test_range_of_a_partition_key_range() -> None:
     )
     labels = [m.label for m in Month.range_of(context)]
     assert labels == ["2024-11", "2024-12", "2025-01", "2025-02"]
+
+
+def test_month_imports_no_dagster() -> None:
+    """The bronze parser process imports Month: Dagster's import time stays out of it."""
+    code = "import sys, sec_assets.month; print('dagster' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_hours_started_stop_at_now() -> None:
+    month = Month(2024, 8)
+    now = month.start_utc + timedelta(hours=5, minutes=30)
+    assert [h.hour for h in month.hours_started(now)] == [0, 1, 2, 3, 4, 5]
+    assert month.hours_started(month.start_utc - timedelta(seconds=1)) == []
+    assert month.hours_started(month.end_utc, 4) == month.hours(4)

@@ -11,6 +11,7 @@ PACKAGE = Path(sec_assets.__file__).parent
 WAREHOUSE = PACKAGE / "warehouse"
 ENGINE_MODULES = ("sec_assets.warehouse.duckdb_engine", "sec_assets.warehouse.postgres_engine")
 ENGINE_CLASSES = {"DuckDBWarehouse", "PostgresWarehouse"}
+DRIVERS = ("duckdb", "psycopg")
 
 
 def _engine_imports(path: Path) -> set[str]:
@@ -39,6 +40,29 @@ def test_only_the_warehouse_package_knows_the_engines() -> None:
         for path in PACKAGE.rglob("*.py")
         if WAREHOUSE not in path.parents
         for name in _engine_imports(path)
+    }
+    assert not offenders, sorted(offenders)
+
+
+def _driver_imports(path: Path) -> set[str]:
+    """The database drivers ``path`` imports (``psycopg_pool`` and submodules included)."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return {name for name in names if name.split(".")[0].startswith(DRIVERS)}
+
+
+def test_only_the_warehouse_package_imports_a_driver() -> None:
+    """Silver, gold and the rest hand frames to the warehouse (or its hashing helper) and
+    never open a DuckDB or Postgres connection of their own."""
+    offenders = {
+        f"{path.relative_to(PACKAGE.parent)}: {name}"
+        for path in PACKAGE.rglob("*.py")
+        if WAREHOUSE not in path.parents
+        for name in _driver_imports(path)
     }
     assert not offenders, sorted(offenders)
 

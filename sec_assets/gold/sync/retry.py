@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_random_exponential
 
 from sec_assets.gold.sync.errors import DashboardSinkError
-from sec_assets.retry_after import retry_after_wait
+from sec_assets.retry_after import retry_after_or_backoff
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -27,12 +26,13 @@ class RetryPolicy:
     backoff_max_s: float = 30.0
 
     def wait_s(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = retry_after_wait(exc, self.backoff_max_s)
-        if retry_after is not None:
-            return retry_after
-        backoff = wait_random_exponential(multiplier=self.backoff_initial_s, max=self.backoff_max_s)
-        return float(backoff(state))
+        """``Retry-After`` up to ``backoff_max_s``, else random exponential backoff."""
+        wait = retry_after_or_backoff(
+            initial_s=self.backoff_initial_s,
+            max_s=self.backoff_max_s,
+            retry_after_cap_s=self.backoff_max_s,
+        )
+        return wait(state)
 
     def retrying(
         self,
