@@ -69,26 +69,10 @@ def replacing(path: Path, *, tmp_name: str | None = None, sync_dir: bool = False
 def atomic_write(
     path: Path, data: bytes | str, *, tmp_name: str | None = None, sync_dir: bool = False
 ) -> Path:
-    """Replace ``path`` by ``data`` (text as UTF-8) whole or not at all: a temporary name in
-    the same folder, written and fsynced in one open, then renamed (``sync_dir``: and the
-    folder fsynced, so the rename survives a power cut too)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(tmp_name or f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    if sync_dir:
-        with contextlib.suppress(OSError):
-            fsync_dir(path.parent)
-    return path
+    """Replace ``path`` by ``data`` (text as UTF-8) whole or not at all (:func:`replacing`)."""
+    with replacing(path, tmp_name=tmp_name, sync_dir=sync_dir) as tmp:
+        tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return Path(path)
 
 
 def backoff_until(deadline: float) -> Iterator[None]:

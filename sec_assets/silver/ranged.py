@@ -11,6 +11,7 @@ exactly as a single partition run does.
 from __future__ import annotations
 
 import multiprocessing
+import resource
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields, replace
@@ -47,14 +48,15 @@ class ParsedMonth:
     parser_peak_mb: float = 0.0  # peak RSS of the process that parsed it (Linux VmHWM)
 
 
-def _peak_mb() -> float:
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux VmHWM; else getrusage's maximum)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @dataclass
@@ -101,7 +103,7 @@ def parse_month(
     with month_store(bronze_root, "sec_snapshots", month) as whole:  # archived or hot
         answers = read_month(whole, month)
     silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
-    return ParsedMonth(month, silver, answers.rows.height, _peak_mb())
+    return ParsedMonth(month, silver, answers.rows.height, peak_rss_mb())
 
 
 def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:

@@ -31,25 +31,13 @@ from sec_assets.silver.load import (
     load_observations,
     load_region_customers,
 )
-from sec_assets.silver.ranged import load_observations_range, range_bounds
+from sec_assets.silver.ranged import load_observations_range, peak_rss_mb, range_bounds
 from sec_assets.silver.seia import load_seia
 from sec_assets.silver.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.postgres_engine import PostgresWarehouse
 from sec_tools.bench.bronze import months_between
-
-
-def rss_mb() -> float:
-    """Peak resident memory of this process, MB. Linux: VmHWM, which starts afresh at exec
-    (ru_maxrss carries the parent's peak into a child made by fork + exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
@@ -75,7 +63,7 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
         "total_s": round(t2 - t0, 3),
         "cpu_s": round(cpu_s() - c0, 2),
         "raw_rows_per_s": round(raw / (t2 - t0)),
-        "peak_rss_mb": round(rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
     }
 
 
@@ -160,7 +148,7 @@ def run(
         "seconds": round(seconds, 2),
         "cpu_s": round(sum(float(r["cpu_s"]) for r in done), 2),
         "raw_rows_per_s": round(raw / seconds),
-        "peak_rss_mb": round(rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "parser_peak_rss_mb": max(float(r["parser_peak_mb"]) for r in done),
         "write_s_first_last": [writes[0], writes[-1]],
         "history": {"small": cut, "whole": len(months)},
