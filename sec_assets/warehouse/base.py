@@ -29,7 +29,7 @@ from sec_assets.warehouse.frames import (
 )
 from sec_assets.warehouse.migrations import read_renames, renames_due
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table
-from sec_assets.warehouse.replace import Quirks, apply_steps, delete_blocked, upsert_rows
+from sec_assets.warehouse.replace import Plan, Quirks, apply_steps, delete_blocked, upsert_rows
 from sec_assets.warehouse.schema import (
     SCHEMA,
     SCHEMAS,
@@ -116,6 +116,7 @@ class Warehouse(ABC):
         self.sql_dir = sql_dir
         self._tables: dict[str, TableInfo] | None = None
         self._tables_lock = threading.Lock()
+        self._stats_deferred = threading.local()  # plans whose statistics wait (replace_each)
 
     # --- what each engine provides -------------------------------------------------------
 
@@ -137,6 +138,10 @@ class Warehouse(ABC):
 
     def _schema_setup(self, tx: Tx, tables: dict[str, TableInfo]) -> None:  # noqa: B027
         """Engine-specific extras after the contracts ran (Postgres adds indexes)."""
+
+    def _refresh_statistics(self, plans: Sequence[Plan]) -> None:  # noqa: B027
+        """After a replace commits: bring the planner's statistics of what it wrote up to date,
+        where the engine does not do so itself (DuckDB does)."""
 
     def _schema_lock(self, tx: Tx) -> None:  # noqa: B027
         """Serialize concurrent bootstraps (Postgres: an advisory lock; DuckDB: the file lock)."""
@@ -239,6 +244,11 @@ class Warehouse(ABC):
             if blocked:  # DuckDB only, and only when a replace drops referenced parent keys
                 tx.restart()
                 delete_blocked(tx, blocked)
+        deferred = getattr(self._stats_deferred, "plans", None)
+        if deferred is None:
+            self._refresh_statistics(plans)
+        else:  # inside replace_each: once for the whole series
+            deferred.extend(plans)
         counts: dict[str, int] = {}
         for step, _ in plans:
             counts[step.table] = counts.get(step.table, 0) + step.frame.height
@@ -277,6 +287,18 @@ class Warehouse(ABC):
         its :class:`BatchResult` and the next batches still run; without, it is raised. Batches
         are pulled one at a time: a generator builds the next only once the last is written.
         """
+        deferred: list[Plan] = []
+        self._stats_deferred.plans = deferred
+        try:
+            yield from self._replace_series(batches, keep_going)
+        finally:
+            self._stats_deferred.plans = None
+            if deferred:
+                self._refresh_statistics(deferred)
+
+    def _replace_series(
+        self, batches: Iterable[Sequence[ReplaceStep]], keep_going: bool
+    ) -> Iterator[BatchResult]:
         with self.session():
             for steps in batches:
                 start = time.perf_counter()
