@@ -21,7 +21,7 @@ from sec_assets.month import Month
 from sec_assets.resources import local_resources
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
-from sec_assets.silver.checks import CHECKS, run_check
+from sec_assets.silver.checks import CHECKED_ASSETS, check_results
 from sec_assets.silver.load import (
     DIMENSIONS,
     load_dimension,
@@ -78,8 +78,8 @@ def load_silver(wh: Warehouse, data_dir: Path, months: list[date], hours_per_day
         load_events(wh, datetime(m.year, m.month, 1), datetime(nxt.year, nxt.month, 1))
     with wh.session():  # one connection for the 9 x 16 evaluations
         for m in months:
-            for check in CHECKS:
-                run_check(check, wh, m.strftime("%Y-%m"), 0.95)
+            for asset in CHECKED_ASSETS:
+                check_results(asset, wh, m.strftime("%Y-%m"), 0.95)
 
 
 def build_gold(wh: Warehouse, data_dir: Path) -> dict[str, list[dict]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from sec_assets.partitions import monthly_partitions
-from sec_assets.silver.month_checks import record_check, record_verdicts
+from sec_assets.silver.month_checks import record_verdicts
 
 SAMPLE = 5
 
@@ -159,14 +159,6 @@ def evaluate_check(
     return result, verdict
 
 
-def run_check(check: SqlCheck, warehouse, month: str, min_coverage: float) -> dg.AssetCheckResult:
-    """Evaluate one check for one month and keep its verdict (gold counts only months that
-    passed)."""
-    result, verdict = evaluate_check(check, warehouse, month, min_coverage)
-    record_check(warehouse, **verdict)  # type: ignore[arg-type]
-    return result
-
-
 def check_specs(*assets: str) -> list[dg.AssetCheckSpec]:
     """The checks of ``assets``, to declare on the asset definition (``check_specs=``).
 
@@ -197,6 +189,10 @@ def evaluate_checks(
     """Every check of ``asset`` for ``month`` (reads only): results and verdicts."""
     pairs = [evaluate_check(c, warehouse, month, min_coverage) for c in CHECKS if c.asset == asset]
     return [r for r, _ in pairs], [v for _, v in pairs]
+
+
+#: The assets that carry checks, in declaration order.
+CHECKED_ASSETS: tuple[str, ...] = tuple(dict.fromkeys(c.asset for c in CHECKS))
 
 
 def check_results(

@@ -16,7 +16,7 @@ from sec_assets.gold.payloads import PayloadError, validate_payload
 from sec_assets.gold.trusted import excluded_months
 from sec_assets.silver.checks import CHECKS
 from sec_assets.silver.load import DIMENSIONS, load_dimension
-from sec_assets.silver.month_checks import record_check
+from sec_assets.silver.month_checks import record_verdicts
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
@@ -143,18 +143,22 @@ def gold_wh(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
 
 
 def pass_checks(wh: Warehouse, month: str, failing: tuple[str, ...] = ()) -> None:
-    """Record every check's verdict on ``month`` (as run_check does): all pass but ``failing``."""
-    for check in CHECKS:
-        failed = check.name in failing
-        record_check(
-            wh,
-            month,
-            check_name=check.name,
-            asset=check.asset,
-            blocking=check.blocking,
-            passed=not failed,
-            failing_rows=3 if failed else 0,
-        )
+    """Record every check's verdict on ``month`` (as check_results does): all pass but
+    ``failing``."""
+    for asset in {c.asset for c in CHECKS}:
+        verdicts: list[dict[str, object]] = [
+            {
+                "month": month,
+                "check_name": c.name,
+                "asset": c.asset,
+                "blocking": c.blocking,
+                "passed": c.name not in failing,
+                "failing_rows": 3 if c.name in failing else 0,
+            }
+            for c in CHECKS
+            if c.asset == asset
+        ]
+        record_verdicts(wh, asset, verdicts)
 
 
 def payload(wh: Warehouse, pid: str) -> list[dict]:

@@ -158,7 +158,7 @@ def inv_wh(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
 
 
 def checks_passed(wh: Warehouse, months: list[str]) -> None:
-    """Every check of every month passed (what run_check records in silver.month_checks)."""
+    """Every check of every month passed (what check_results records in silver.month_checks)."""
     frame = pl.DataFrame(
         [
             (m, c.name, c.asset, c.blocking, True, 0, datetime(2024, 2, 1, tzinfo=UTC))

@@ -25,7 +25,7 @@ from sec_assets.masterdata import regions
 from sec_assets.month import Month
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
-from sec_assets.silver.checks import CHECKS, run_check
+from sec_assets.silver.checks import CHECKED_ASSETS, check_results
 from sec_assets.silver.load import (
     DIMENSIONS,
     load_dimension,
@@ -180,9 +180,10 @@ def test_three_months_load_at_once_and_stay_whole(
         assert counts["ledger"] == hours and counts["regions"] == 16, (m, counts)
         assert counts["facts"] > hours * 20 and counts["events"] > 100, (m, counts)
         failed = {
-            c.name: r.description
-            for c in CHECKS
-            if not (r := run_check(c, wh, m, min_coverage=0.95)).passed
+            r.check_name: r.description
+            for asset in CHECKED_ASSETS
+            for r in check_results(asset, wh, m, min_coverage=0.95)
+            if not r.passed
         }
         assert failed == {}, m
 

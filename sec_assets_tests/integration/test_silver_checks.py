@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sec_assets.silver.checks import CHECKS, run_check
+from sec_assets.silver.checks import CHECKS, evaluate_check
 from sec_assets.sql_files import contracts_dir
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
@@ -96,7 +96,7 @@ def test_checks_cover_every_breakage() -> None:
 
 def test_every_check_passes_on_a_valid_month(loose: Warehouse) -> None:
     for check in CHECKS:
-        result = run_check(check, loose, MONTH, 0.95)
+        result, _ = evaluate_check(check, loose, MONTH, 0.95)
         assert result.passed, (check.name, result.metadata)
         assert result.metadata["failing_rows"].value == 0
 
@@ -105,7 +105,7 @@ def test_every_check_passes_on_a_valid_month(loose: Warehouse) -> None:
 def test_each_check_fails_on_its_breakage(loose: Warehouse, check) -> None:
     with loose.get_connection() as con:
         con.execute(BREAKS[check.name])
-    result = run_check(check, loose, MONTH, 0.95)
+    result, _ = evaluate_check(check, loose, MONTH, 0.95)
     assert not result.passed
     assert result.metadata["failing_rows"].value >= 1
     assert result.metadata["sample"].value  # shows the offending rows

@@ -162,24 +162,22 @@ def bench_gold(wh: Warehouse) -> dict[str, Any]:
     """Every payload over the whole history loaded (plus the SEIA sample), validated, its
     reads on one connection (as in a Dagster step). The months' checks are evaluated first (not
     timed), as the pipeline does: gold counts checked months only."""
-    from sec_assets.silver.checks import CHECKS, run_check
+    from sec_assets.silver.checks import CHECKED_ASSETS, check_results
 
     for month in wh.read("SELECT DISTINCT month FROM silver.snapshot_ledger")["month"]:
-        for check in CHECKS:
-            run_check(check, wh, month, 0.95)
+        for asset in CHECKED_ASSETS:
+            check_results(asset, wh, month, 0.95)
     seconds: dict[str, float] = {}
     rows: dict[str, int] = {}
     t_all, c0 = time.perf_counter(), cpu_s()
-    if isinstance(wh, DuckDBWarehouse):
-        wh.keep_reads_open()  # as WarehouseResource does in a step
+    wh.keep_reads_open()  # as WarehouseResource does in a step
     try:
         for payload_id, (compute, _, _) in COMPUTE.items():
             t0 = time.perf_counter()
             rows[payload_id] = len(validate_payload(payload_id, compute(wh)))
             seconds[payload_id] = round(time.perf_counter() - t0, 3)
     finally:
-        if isinstance(wh, DuckDBWarehouse):
-            wh.release_reads()
+        wh.release_reads()
     return {
         "seconds": round(time.perf_counter() - t_all, 2),
         "cpu_s": round(cpu_s() - c0, 2),
