@@ -135,3 +135,27 @@ def reconstruct_events(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFram
 def touching(events: pl.DataFrame, start, end) -> pl.DataFrame:
     """Episodes with at least one hour seen in [start, end)."""
     return events.filter((pl.col("first_hour") < end) & (pl.col("last_hour") >= start))
+
+
+def overlapping_stored(stored: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``stored`` that share an hour with an episode of ``events`` of the same
+    comuna and company. ``events`` are one reconstruction's: per comuna and company they are
+    disjoint, so the one starting last at or before a stored episode's last hour is the only
+    candidate (an as-of join, linear; a join on the key alone is quadratic in the episodes per
+    key: re-loading a year took 23 s there)."""
+    spans = events.select(
+        *KEY, pl.col("first_hour").alias("_f"), pl.col("last_hour").alias("_l")
+    ).sort("_f")
+    return (
+        stored.sort("last_hour")
+        .join_asof(
+            spans,
+            left_on="last_hour",
+            right_on="_f",
+            by=KEY,
+            strategy="backward",
+            check_sortedness=False,  # both sorted just above; polars cannot check with `by`
+        )
+        .filter(pl.col("_l") >= pl.col("first_hour"))
+        .drop("_f", "_l")
+    )

@@ -15,7 +15,7 @@ from sec_assets.month import Month
 from sec_assets.silver import dims, month_checks
 from sec_assets.silver.bronze_reader import MonthAnswers, read_month
 from sec_assets.silver.customers import region_customers
-from sec_assets.silver.events import KEY, reconstruct_events, touching
+from sec_assets.silver.events import KEY, overlapping_stored, reconstruct_events, touching
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.frames import ReplaceStep, UpsertResult
@@ -179,15 +179,7 @@ def _load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.Data
         "FROM silver.fact_eventos WHERE last_hour >= :a AND first_hour < :b",
         window,
     )
-    spans = events.select(
-        "geografia_id",
-        "empresa_id",
-        pl.col("first_hour").alias("f"),
-        pl.col("last_hour").alias("l"),
-    )
-    overlapping = stored.join(spans, on=["geografia_id", "empresa_id"]).filter(
-        (pl.col("first_hour") <= pl.col("l")) & (pl.col("last_hour") >= pl.col("f"))
-    )
+    overlapping = overlapping_stored(stored, events)
     stale = pl.concat(
         [touching(stored, lo, hi)["evento_id"], overlapping["evento_id"], events["evento_id"]]
     ).unique()

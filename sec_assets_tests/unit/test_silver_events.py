@@ -97,3 +97,45 @@ def test_observations_in_no_data_hours_are_not_evidence() -> None:
 
 def test_zero_customers_are_not_an_outage() -> None:
     assert reconstruct_events(facts([(10, 0)]), ledger(range(8, 15))).is_empty()
+
+
+def test_overlapping_stored_equals_the_pairwise_overlap() -> None:
+    """The as-of join finds exactly the stored episodes that share an hour with a new one of
+    the same comuna and company (checked against the all-pairs join on random data: stored
+    episodes may overlap each other, as shorter versions of one episode do)."""
+    import random
+
+    from sec_assets.silver.events import KEY, overlapping_stored
+
+    rng = random.Random(7)
+    new_rows, stored_rows = [], []
+    for geo in range(1, 40):
+        for emp in ("a", "b"):
+            t = rng.randint(0, 20)
+            for _ in range(rng.randint(0, 12)):  # disjoint new episodes, as one rebuild makes
+                length = rng.randint(0, 6)
+                new_rows.append((geo, emp, t, t + length))
+                t += length + rng.randint(1, 8)
+            for i in range(rng.randint(0, 12)):  # stored ones: anywhere, overlapping allowed
+                a = rng.randint(0, 120)
+                stored_rows.append((f"{geo}{emp}{i}", geo, emp, a, a + rng.randint(0, 10)))
+
+    def at(x: int) -> datetime:
+        return datetime(2024, 8, 1) + (datetime(2024, 8, 1, 1) - datetime(2024, 8, 1)) * x
+
+    events = pl.DataFrame(
+        [(g, e, at(f), at(last)) for g, e, f, last in new_rows],
+        schema=["geografia_id", "empresa_id", "first_hour", "last_hour"],
+        orient="row",
+    )
+    stored = pl.DataFrame(
+        [(i, g, e, at(f), at(last)) for i, g, e, f, last in stored_rows],
+        schema=["evento_id", "geografia_id", "empresa_id", "first_hour", "last_hour"],
+        orient="row",
+    )
+    pairs = stored.join(events.rename({"first_hour": "f", "last_hour": "l"}), on=KEY).filter(
+        (pl.col("first_hour") <= pl.col("l")) & (pl.col("last_hour") >= pl.col("f"))
+    )
+    expected = set(pairs["evento_id"])
+    assert 0 < len(expected) < stored.height  # the data exercises both outcomes
+    assert set(overlapping_stored(stored, events)["evento_id"]) == expected
