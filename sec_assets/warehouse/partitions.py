@@ -5,8 +5,8 @@ foreign-key trigger per row on Postgres; on DuckDB one primary-key index over ev
 rewritten at each checkpoint). So ``<table>__YYYY_MM`` per month, plus ``<table>__default``,
 shown as ``silver.<table>``: on Postgres by LIST partitioning (fill by COPY, then ATTACH, which
 validates the foreign keys set-based; swaps of one table serialized), on DuckDB by a
-``UNION ALL`` view (the month's keys checked by :mod:`.validate`, its primary key built in
-bulk). A month's replace drops the old table: no per-row delete.
+``UNION ALL`` view (the month's keys checked set-based by :mod:`.validate`, none declared).
+A month's replace drops the old table: no per-row delete.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ A month stored in a table of its own (:mod:`.partitions`) is checked whole befor
 than per row as it is inserted: :func:`refuse_bad_frame` before the insert (no null or repeated
 key, on the frame), :func:`refuse_orphans` after it (every foreign key resolves: one query).
 Either raises :class:`WarehouseIntegrityError` naming the table, the month and a few rows, and
-the transaction rolls back. DuckDB month tables declare only their primary key (built after
-the check); Postgres declares every key and validates them again on ATTACH.
+the transaction rolls back. DuckDB month tables declare no key (these checks are the whole
+enforcement: only the month's load writes its table); Postgres declares every key and validates
+them again on ATTACH.
 """
 
 from __future__ import annotations
