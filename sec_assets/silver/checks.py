@@ -105,12 +105,18 @@ CHECKS = [
         "episodes_do_not_overlap",
         "fact_eventos",
         "No two episodes of one comuna and company overlap (one episode across months).",
-        """SELECT a.evento_id, b.evento_id AS other, a.geografia_id, a.empresa_id
-           FROM silver.fact_eventos a JOIN silver.fact_eventos b
+        # The month's episodes against those within its span only (each pair once): a self
+        # join of the whole table would cost a month's check the square of the history.
+        """WITH a AS (SELECT * FROM silver.fact_eventos WHERE month = :month),
+                span AS (SELECT MIN(first_hour) AS lo, MAX(last_hour) AS hi FROM a),
+                b AS (SELECT e.* FROM silver.fact_eventos e, span
+                      WHERE e.last_hour >= span.lo AND e.first_hour <= span.hi)
+           SELECT a.evento_id, b.evento_id AS other, a.geografia_id, a.empresa_id
+           FROM a JOIN b
              ON a.geografia_id = b.geografia_id AND a.empresa_id = b.empresa_id
-            AND a.evento_id < b.evento_id
+            AND a.evento_id <> b.evento_id
             AND a.first_hour <= b.last_hour AND b.first_hour <= a.last_hour
-           WHERE a.month = :month OR b.month = :month""",
+           WHERE b.month <> :month OR a.evento_id < b.evento_id""",
     ),
     SqlCheck(
         "episode_measures_are_consistent",

@@ -2,7 +2,8 @@
 
 A run of N months does what N partition runs do with the fixed costs paid once: one
 connection for all writes, a second process parsing month k+1 while month k is written
-(:func:`parsed_months`), episodes rebuilt once for the range. Each month keeps its own
+(:func:`parsed_months`; it hands each month over as uncompressed Arrow files that the writer
+maps, not as a pickle through a pipe), episodes rebuilt once for the range. Each month keeps its own
 transaction, so one bad month rolls back alone and the run fails naming it, the others
 committed (:func:`load_observations_range`). A range of one month runs in this process,
 exactly as a single partition run does.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields, replace
@@ -106,6 +108,29 @@ def parse_month(
     return ParsedMonth(month, silver, answers.rows.height, peak_rss_mb())
 
 
+def _spooled(
+    bronze_root: Path, month_start: date, caps: pl.DataFrame, hours_per_day: int, folder: Path
+) -> ParsedMonth:
+    """:func:`parse_month` in the second process, its frames left in ``folder`` as Arrow IPC
+    files (uncompressed: writing and mapping them costs less than pickling and unpickling)."""
+    parsed = parse_month(bronze_root, month_start, caps, hours_per_day)
+    for f in fields(SilverMonth):
+        getattr(parsed.silver, f.name).write_ipc(
+            folder / f"{parsed.month}.{f.name}.arrow", compression="uncompressed"
+        )
+    return replace(parsed, silver=None)  # type: ignore[arg-type]
+
+
+def _unspooled(parsed: ParsedMonth, folder: Path) -> ParsedMonth:
+    """The frames :func:`_spooled` left, mapped (the files are removed: the maps stay valid)."""
+    frames = {}
+    for f in fields(SilverMonth):
+        path = folder / f"{parsed.month}.{f.name}.arrow"
+        frames[f.name] = pl.read_ipc(path, memory_map=True)
+        path.unlink()
+    return replace(parsed, silver=SilverMonth(**frames))
+
+
 def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
     """The region customers of every month of the range, in one query."""
     keys = [Month.containing(m).label for m in months]
@@ -133,7 +158,11 @@ def parsed_months(
         yield parse(first)
         return
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding a connection
-    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="sec-range-") as spool,
+        ProcessPoolExecutor(1, mp_context=ctx) as pool,
+    ):
+        folder = Path(spool)
         queue: list[Future[ParsedMonth]] = []
         todo = iter(months[1:])
 
@@ -141,13 +170,13 @@ def parsed_months(
             m = next(todo, None)
             if m is not None:
                 cap = caps[Month.containing(m).label]
-                queue.append(pool.submit(parse_month, bronze_root, m, cap, hours_per_day))
+                queue.append(pool.submit(_spooled, bronze_root, m, cap, hours_per_day, folder))
 
         for _ in range(PREFETCH):
             submit()
         yield parse(first)
         while queue:
-            parsed = queue.pop(0).result()
+            parsed = _unspooled(queue.pop(0).result(), folder)
             submit()
             yield parsed
 

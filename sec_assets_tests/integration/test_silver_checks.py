@@ -110,3 +110,26 @@ def test_each_check_fails_on_its_breakage(loose: Warehouse, check) -> None:
     assert result.metadata["failing_rows"].value >= 1
     assert result.metadata["sample"].value  # shows the offending rows
     assert MONTH in (result.description or "")
+
+
+def test_overlap_across_months_fails_both_months_once(loose: Warehouse) -> None:
+    """An episode of the previous month overlapping the month's own (a shorter version left
+    behind across the boundary) fails the check in both months, counted once in each; an
+    episode of the same comuna and company elsewhere in the history does not."""
+    july_overlap = EVENT.replace("('e1'", "('e0'").replace(
+        "'2024-08', TIMESTAMP '2024-08-02 10:00:00'", "'2024-07', TIMESTAMP '2024-07-31 20:00:00'"
+    )
+    far_away = EVENT.replace("('e1'", "('e9'").replace(
+        "'2024-08', TIMESTAMP '2024-08-02 10:00:00', TIMESTAMP '2024-08-02 11:00:00'",
+        "'2023-01', TIMESTAMP '2023-01-02 10:00:00', TIMESTAMP '2023-01-02 11:00:00'",
+    )
+    assert july_overlap != EVENT and far_away != EVENT
+    with loose.get_connection() as con:
+        con.execute(july_overlap)
+        con.execute(far_away)
+    check = next(c for c in CHECKS if c.name == "episodes_do_not_overlap")
+    for month in ("2024-08", "2024-07"):
+        result, _ = evaluate_check(check, loose, month, 0.95)
+        assert result.metadata["failing_rows"].value == 1, month
+    result, _ = evaluate_check(check, loose, "2023-01", 0.95)
+    assert result.passed
