@@ -122,11 +122,11 @@ def _spooled(
 
 
 def _unspooled(parsed: ParsedMonth, folder: Path) -> ParsedMonth:
-    """The frames :func:`_spooled` left, mapped (the files are removed: the maps stay valid)."""
+    """The frames :func:`_spooled` left, read back (the files are removed once read)."""
     frames = {}
     for f in fields(SilverMonth):
         path = folder / f"{parsed.month}.{f.name}.arrow"
-        frames[f.name] = pl.read_ipc(path, memory_map=True)
+        frames[f.name] = pl.read_ipc(path)
         path.unlink()
     return replace(parsed, silver=SilverMonth(**frames))
 
