@@ -139,8 +139,10 @@ def evaluate_check(
     count and a sample, and the verdict to keep in ``silver.month_checks``."""
     params = {"month": month, "min_coverage": min_coverage}
     used = {k: v for k, v in params.items() if f":{k}" in check.sql}
-    count = int(warehouse.read(f"SELECT COUNT(*) AS n FROM ({check.sql}) q", used)["n"].item())
-    sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used)
+    # The month's own tables only (a check costs the month, not the history).
+    count_sql = f"SELECT COUNT(*) AS n FROM ({check.sql}) q"
+    count = int(warehouse.read(count_sql, used, months=[month])["n"].item())
+    sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used, months=[month])
     verdict: dict[str, object] = {
         "month": month,
         "check_name": check.name,

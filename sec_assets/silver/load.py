@@ -109,8 +109,8 @@ def _read_window(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Observations (only of ``keys``' comuna and company, if given) and ledger hours in
     [a, b)."""
-    # The month bounds let both engines skip the other months' tables (facts are stored a
-    # table per month): the read costs the window, not the history.
+    # The months let both engines skip the other months' tables (facts are stored a table per
+    # month): the read costs the window, not the history.
     sql = (
         "SELECT hora_local, geografia_id, empresa_id, clientes_afectados "
         "FROM silver.fact_interrupciones WHERE month >= :ma AND month <= :mb "
@@ -124,7 +124,8 @@ def _read_window(
     if keys is not None:  # a few keys: pass them as two arrays, matched pairwise
         sql += " AND geografia_id IN (SELECT UNNEST(CAST(:g AS INTEGER[])))"
         params["g"] = sorted(set(keys["geografia_id"].to_list()))
-    facts = wh.read(sql, params)
+    months = Month.parse(params["ma"]).through(Month.parse(params["mb"]))
+    facts = wh.read(sql, params, months=[m.label for m in months])
     if keys is not None:
         facts = facts.join(keys, on=["geografia_id", "empresa_id"], how="semi")
     ledger = wh.read(

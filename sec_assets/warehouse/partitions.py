@@ -18,7 +18,13 @@ from sec_assets.warehouse.schema import DEFAULT_SUFFIX, TableInfo
 
 #: The column DuckDB's view-partitioned tables are split by.
 VIEW_PARTITION_COLUMN = "month"
-__all__ = ["DEFAULT_SUFFIX", "VIEW_PARTITION_COLUMN", "partition_table", "sql_literal"]
+__all__ = [
+    "DEFAULT_SUFFIX",
+    "VIEW_PARTITION_COLUMN",
+    "partition_table",
+    "sql_literal",
+    "table_for",
+]
 
 
 def sql_literal(value: object) -> str:
@@ -30,8 +36,10 @@ def sql_literal(value: object) -> str:
 
 def partition_table(info: TableInfo, values: Mapping[str, Any]) -> str:
     """``<table>__<value>``, e.g. fact_interrupciones__2024_08."""
-    suffix = "_".join(
-        "".join(ch if ch.isalnum() else "_" for ch in str(values[c]).lower())
-        for c in info.partition_by
-    )
-    return f"{info.name}__{suffix}"[:63]
+    return table_for(info.name, [values[c] for c in info.partition_by])
+
+
+def table_for(table: str, values: list[Any]) -> str:
+    """The name of ``table``'s physical table holding ``values`` of its partition columns."""
+    suffix = "_".join("".join(ch if ch.isalnum() else "_" for ch in str(v).lower()) for v in values)
+    return f"{table}__{suffix}"[:63]

@@ -374,7 +374,13 @@ class PostgresWarehouse(Warehouse):
                     f"{quote(info.name)} ({', '.join(quote(c) for c in cols)})"
                 )
 
-    def read(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    def read(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        months: Sequence[str] | None = None,  # the planner prunes partitions by the WHERE
+    ) -> pl.DataFrame:
         with self._transaction() as tx:
             return tx.fetch_frame(sql, params)
 

@@ -173,3 +173,23 @@ def test_a_month_breaking_a_key_rolls_back_alone(loaded, how: str) -> None:
     after = _tables(wh)
     for name in before:  # the month's ledger and facts are as before: nothing committed
         assert before[name].equals(after[name]), name
+
+
+def test_reads_scoped_to_months_equal_whole_reads(loaded) -> None:
+    """``read(..., months=)`` (DuckDB: only those months' tables, not the view over all) gives
+    what the unscoped read gives; a month with no table reads as empty, not an error; and a
+    re-loaded month (its table re-created under the same name, the view kept) reads back."""
+    wh, bronze = loaded
+    sql = (
+        "SELECT month, COUNT(*) AS n, SUM(clientes_afectados) AS c "
+        "FROM silver.fact_interrupciones f WHERE month IN ('2024-07', '2024-08') "
+        "GROUP BY month ORDER BY month"
+    )
+    whole = wh.read(sql)
+    assert whole.height == 2
+    assert wh.read(sql, months=["2024-07", "2024-08"]).equals(whole)
+    assert wh.read(sql, months=["2031-01"]).is_empty()
+    again = load_observations_range(wh, bronze / "bronze", MONTHS[1:2], hours_per_day=PER_DAY)
+    assert not again.failed
+    assert wh.read(sql).equals(whole)
+    assert wh.read(sql, months=["2024-07", "2024-08"]).equals(whole)

@@ -41,17 +41,29 @@ from sec_tools.bench.bronze import months_between
 
 
 def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
-    """One month, as a partition run of the silver assets does it."""
+    """One month, as the partition runs of the silver assets do it: its region customers, its
+    observations and their checks, then its episodes and theirs (reads on one kept connection,
+    as in a step)."""
+    from sec_assets.silver.checks import check_results
+
     snaps = BronzeStore(data / "bronze", "sec_snapshots")
     custs = BronzeStore(data / "bronze", "sec_customers")
     key = m.strftime("%Y-%m")
     t0, c0 = time.perf_counter(), cpu_s()
-    load_region_customers(wh, custs, key)
-    obs = load_observations(wh, snaps, m)
-    t1 = time.perf_counter()
-    nxt = months_between(m, 2)[1]
-    events, _ = load_events(wh, datetime(m.year, m.month, 1), datetime(nxt.year, nxt.month, 1))
-    t2 = time.perf_counter()
+    wh.keep_reads_open()
+    try:
+        load_region_customers(wh, custs, key)
+        obs = load_observations(wh, snaps, m)
+        for asset in ("snapshot_ledger", "fact_interrupciones"):
+            check_results(asset, wh, key, 0.95)
+        t1 = time.perf_counter()
+        nxt = months_between(m, 2)[1]
+        start, end = datetime(m.year, m.month, 1), datetime(nxt.year, nxt.month, 1)
+        events, _ = load_events(wh, start, end)
+        check_results("fact_eventos", wh, key, 0.95)
+        t2 = time.perf_counter()
+    finally:
+        wh.release_reads()
     raw = obs.answers.rows.height
     return {
         "month": key,
