@@ -188,7 +188,8 @@ def test_reads_scoped_to_months_equal_whole_reads(loaded) -> None:
     whole = wh.read(sql)
     assert whole.height == 2
     assert wh.read(sql, months=["2024-07", "2024-08"]).equals(whole)
-    assert wh.read(sql, months=["2031-01"]).is_empty()
+    absent = sql.replace("month IN ('2024-07', '2024-08')", "month = '2031-01'")
+    assert wh.read(absent, months=["2031-01"]).is_empty()
     again = load_observations_range(wh, bronze / "bronze", MONTHS[1:2], hours_per_day=PER_DAY)
     assert not again.failed
     assert wh.read(sql).equals(whole)
