@@ -30,6 +30,8 @@ class SqlCheck:
     sql: str  # selects offending rows; may use :month and :min_coverage
     blocking: bool = True
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
+    #: Reads other months' rows too (the engine must not narrow it to the month's tables).
+    across_months: bool = False
 
 
 CHECKS = [
@@ -117,6 +119,7 @@ CHECKS = [
             AND a.evento_id <> b.evento_id
             AND a.first_hour <= b.last_hour AND b.first_hour <= a.last_hour
            WHERE b.month <> :month OR a.evento_id < b.evento_id""",
+        across_months=True,
     ),
     SqlCheck(
         "episode_measures_are_consistent",
@@ -140,9 +143,10 @@ def evaluate_check(
     params = {"month": month, "min_coverage": min_coverage}
     used = {k: v for k, v in params.items() if f":{k}" in check.sql}
     # The month's own tables only (a check costs the month, not the history).
+    months = None if check.across_months else [month]
     count_sql = f"SELECT COUNT(*) AS n FROM ({check.sql}) q"
-    count = int(warehouse.read(count_sql, used, months=[month])["n"].item())
-    sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used, months=[month])
+    count = int(warehouse.read(count_sql, used, months=months)["n"].item())
+    sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used, months=months)
     verdict: dict[str, object] = {
         "month": month,
         "check_name": check.name,
