@@ -11,6 +11,7 @@ from functools import partial
 from typing import cast
 
 import dagster as dg
+import polars as pl
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.metadata_table import frame_table
@@ -160,19 +161,24 @@ def silver_observations(
     silver = load.silver
     context.log.info(f"{month}: wrote {load.written}")
     coverage = warehouse.settings.min_month_coverage
-    yield dg.MaterializeResult(
-        asset_key="snapshot_ledger",
-        metadata={**ledger_metadata(silver.ledger), **table_metadata(wh, "snapshot_ledger")},
-        check_results=_logged(context, check_results("snapshot_ledger", wh, month, coverage)),
-    )
-    yield dg.MaterializeResult(
-        asset_key="fact_interrupciones",
-        metadata={
-            **facts_metadata(silver, load.answers.rows.height, wh),
-            **table_metadata(wh, "fact_interrupciones"),
-        },
-        check_results=_logged(context, check_results("fact_interrupciones", wh, month, coverage)),
-    )
+    with wh.session():  # the checks, their verdicts and the metadata: one connection
+        ledger = dg.MaterializeResult(
+            asset_key="snapshot_ledger",
+            metadata={**ledger_metadata(silver.ledger), **table_metadata(wh, "snapshot_ledger")},
+            check_results=_logged(context, check_results("snapshot_ledger", wh, month, coverage)),
+        )
+        facts = dg.MaterializeResult(
+            asset_key="fact_interrupciones",
+            metadata={
+                **facts_metadata(silver, load.answers.rows.height, wh),
+                **table_metadata(wh, "fact_interrupciones"),
+            },
+            check_results=_logged(
+                context, check_results("fact_interrupciones", wh, month, coverage)
+            ),
+        )
+    yield ledger
+    yield facts
 
 
 def _observations_range(
@@ -268,19 +274,35 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     start, end = range_bounds([m.start for m in months])
     month = months[-1].label
     wh = warehouse.get_warehouse()
-    events, replaced = load_events(wh, start, end)
+    events, replaced = load_events(wh, start, end)  # takes the episodes lock, then the file
+    ranged = len(months) > 1
+    with wh.session():  # the checks, their verdicts and the metadata: one connection
+        checks = (
+            None
+            if ranged
+            else _logged(
+                context,
+                check_results("fact_eventos", wh, month, warehouse.settings.min_month_coverage),
+            )
+        )
+        result = _episodes_result(wh, warehouse, months, events, replaced, checks)
+    yield result
+    if ranged:
+        yield from _range_checks(context, ("fact_eventos",), warehouse)
+
+
+def _episodes_result(
+    wh: Warehouse,
+    warehouse: WarehouseResource,
+    months: list[Month],
+    events: pl.DataFrame,
+    replaced: int,
+    checks: list[dg.AssetCheckResult] | None,
+) -> dg.MaterializeResult:
+    month = months[-1].label
     customer_hours = float(events["customer_hours"].sum())
     top = events.sort("peak_customers", descending=True).head(8)
-    ranged = len(months) > 1
-    checks = (
-        None
-        if ranged
-        else _logged(
-            context,
-            check_results("fact_eventos", wh, month, warehouse.settings.min_month_coverage),
-        )
-    )
-    yield dg.MaterializeResult(
+    return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(events.height),
             "episodes_starting_this_month": dg.MetadataValue.int(
@@ -313,5 +335,3 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         },
         check_results=checks,
     )
-    if ranged:
-        yield from _range_checks(context, ("fact_eventos",), warehouse)

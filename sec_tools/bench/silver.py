@@ -54,13 +54,15 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
     try:
         load_region_customers(wh, custs, key)
         obs = load_observations(wh, snaps, m)
-        for asset in ("snapshot_ledger", "fact_interrupciones"):
-            check_results(asset, wh, key, 0.95)
+        with wh.session():  # as the step does: checks and verdicts on one connection
+            for asset in ("snapshot_ledger", "fact_interrupciones"):
+                check_results(asset, wh, key, 0.95)
         t1 = time.perf_counter()
         nxt = months_between(m, 2)[1]
         start, end = datetime(m.year, m.month, 1), datetime(nxt.year, nxt.month, 1)
         events, _ = load_events(wh, start, end)
-        check_results("fact_eventos", wh, key, 0.95)
+        with wh.session():
+            check_results("fact_eventos", wh, key, 0.95)
         t2 = time.perf_counter()
     finally:
         wh.release_reads()
