@@ -22,10 +22,13 @@ from sec_assets.silver import dims
 from sec_assets.silver.checks import check_results, check_specs, evaluate_checks
 from sec_assets.silver.figures import month_picture_metadata
 from sec_assets.silver.load import (
+    EVENTS_LOCK,
+    EVENTS_LOCK_TIMEOUT_S,
+    load_answers,
     load_dimension,
-    load_events,
-    load_observations,
     load_region_customers,
+    read_answers,
+    rebuild_events,
 )
 from sec_assets.silver.metadata import (
     facts_metadata,
@@ -152,16 +155,16 @@ def silver_observations(
         return
     month = months[0].label
     wh = warehouse.get_warehouse()
-    load = load_observations(
-        wh,
-        bronze.store("sec_snapshots"),
-        months[0].start,
-        hours_per_day=bronze.settings.hours_per_day,
-    )
-    silver = load.silver
-    context.log.info(f"{month}: wrote {load.written}")
+    answers = read_answers(bronze.store("sec_snapshots"), months[0].start)  # no lock held
     coverage = warehouse.settings.min_month_coverage
-    with wh.session():  # the checks, their verdicts and the metadata: one connection
+    # The write, the checks, their verdicts and the metadata: one connection (a DuckDB open
+    # costs more as the file grows).
+    with wh.session():
+        load = load_answers(
+            wh, answers, months[0].start, hours_per_day=bronze.settings.hours_per_day
+        )
+        silver = load.silver
+        context.log.info(f"{month}: wrote {load.written}")
         ledger = dg.MaterializeResult(
             asset_key="snapshot_ledger",
             metadata={**ledger_metadata(silver.ledger), **table_metadata(wh, "snapshot_ledger")},
@@ -274,9 +277,11 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     start, end = range_bounds([m.start for m in months])
     month = months[-1].label
     wh = warehouse.get_warehouse()
-    events, replaced = load_events(wh, start, end)  # takes the episodes lock, then the file
     ranged = len(months) > 1
-    with wh.session():  # the checks, their verdicts and the metadata: one connection
+    # The rebuild, the checks, their verdicts and the metadata: one connection, under the
+    # episodes lock (taken before the file, as load_events does).
+    with wh.lock(EVENTS_LOCK, timeout_s=EVENTS_LOCK_TIMEOUT_S):
+        events, replaced = rebuild_events(wh, start, end)
         checks = (
             None
             if ranged

@@ -69,9 +69,23 @@ def load_observations(
     wh: Warehouse, store: BronzeStore, month_start: date, *, hours_per_day: int = 24
 ) -> ObservationsLoad:
     """Ledger, facts, guardrail counts and quarantine of the month, in one transaction."""
+    answers = read_answers(store, month_start)
+    return load_answers(wh, answers, month_start, hours_per_day=hours_per_day)
+
+
+def read_answers(store: BronzeStore, month_start: date) -> MonthAnswers:
+    """The month's answers from bronze (archived or hot): no warehouse involved."""
     month = Month.containing(month_start).label
-    with month_store(store.root.parent, store.dataset, month) as whole:  # archived or hot
-        answers = read_month(whole, month)
+    with month_store(store.root.parent, store.dataset, month) as whole:
+        return read_month(whole, month)
+
+
+def load_answers(
+    wh: Warehouse, answers: MonthAnswers, month_start: date, *, hours_per_day: int = 24
+) -> ObservationsLoad:
+    """The month's frames built from ``answers`` and its region customers, then written in
+    one transaction (inside a caller's :meth:`~Warehouse.session`, on its connection)."""
+    month = Month.containing(month_start).label
     caps = wh.read(
         "SELECT cut_region, customers FROM silver.region_customers WHERE month = :month",
         {"month": month},
@@ -101,7 +115,7 @@ def load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataF
     loaded). Serialized per warehouse (:data:`EVENTS_LOCK`), so months may load in any order
     and in parallel. Returns the episodes written and how many stored rows they replaced."""
     with wh.lock(EVENTS_LOCK, timeout_s=EVENTS_LOCK_TIMEOUT_S):
-        return _load_events(wh, start, end)
+        return rebuild_events(wh, start, end)
 
 
 def _read_window(
@@ -172,7 +186,9 @@ def _window_events(
     return events, window
 
 
-def _load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataFrame, int]:
+def rebuild_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataFrame, int]:
+    """:func:`load_events` for a caller already holding :data:`EVENTS_LOCK` (``wh.lock``),
+    e.g. to check what it wrote on the same connection."""
     lo, hi = start - EVENT_EDGE, end + EVENT_EDGE
     events, window = _window_events(wh, start, end)
     stored = wh.read(

@@ -26,10 +26,14 @@ from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.payloads import validate_payload
 from sec_assets.silver.load import (
     DIMENSIONS,
+    EVENTS_LOCK,
+    EVENTS_LOCK_TIMEOUT_S,
+    load_answers,
     load_dimension,
     load_events,
-    load_observations,
     load_region_customers,
+    read_answers,
+    rebuild_events,
 )
 from sec_assets.silver.ranged import load_observations_range, peak_rss_mb, range_bounds
 from sec_assets.silver.seia import load_seia
@@ -53,15 +57,16 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
     wh.keep_reads_open()
     try:
         load_region_customers(wh, custs, key)
-        obs = load_observations(wh, snaps, m)
-        with wh.session():  # as the step does: checks and verdicts on one connection
+        answers = read_answers(snaps, m)
+        with wh.session():  # as the step does: write, checks and verdicts on one connection
+            obs = load_answers(wh, answers, m)
             for asset in ("snapshot_ledger", "fact_interrupciones"):
                 check_results(asset, wh, key, 0.95)
         t1 = time.perf_counter()
         nxt = months_between(m, 2)[1]
         start, end = datetime(m.year, m.month, 1), datetime(nxt.year, nxt.month, 1)
-        events, _ = load_events(wh, start, end)
-        with wh.session():
+        with wh.lock(EVENTS_LOCK, timeout_s=EVENTS_LOCK_TIMEOUT_S):
+            events, _ = rebuild_events(wh, start, end)
             check_results("fact_eventos", wh, key, 0.95)
         t2 = time.perf_counter()
     finally:
