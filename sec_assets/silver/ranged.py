@@ -48,6 +48,7 @@ class ParsedMonth:
     silver: SilverMonth
     raw_rows: int
     parser_peak_mb: float = 0.0  # peak RSS of the process that parsed it (Linux VmHWM)
+    apart: bool = False  # parsed in the second process (not the writer's own)
 
 
 def peak_rss_mb() -> float:
@@ -72,7 +73,8 @@ class RangeLoad:
 
     @property
     def parser_peak_mb(self) -> float:
-        return max((p.parser_peak_mb for p in self.loaded.values()), default=0.0)
+        """The second process's peak (the month the writer parses itself is not counted)."""
+        return max((p.parser_peak_mb for p in self.loaded.values() if p.apart), default=0.0)
 
     @property
     def raw_rows(self) -> int:
@@ -118,7 +120,7 @@ def _spooled(
         getattr(parsed.silver, f.name).write_ipc(
             folder / f"{parsed.month}.{f.name}.arrow", compression="uncompressed"
         )
-    return replace(parsed, silver=None)  # type: ignore[arg-type]
+    return replace(parsed, silver=None, apart=True)  # type: ignore[arg-type]
 
 
 def _unspooled(parsed: ParsedMonth, folder: Path) -> ParsedMonth:
