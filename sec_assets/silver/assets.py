@@ -165,12 +165,12 @@ def silver_observations(
         )
         silver = load.silver
         context.log.info(f"{month}: wrote {load.written}")
-        ledger = dg.MaterializeResult(
+        ledger: dg.MaterializeResult = dg.MaterializeResult(
             asset_key="snapshot_ledger",
             metadata={**ledger_metadata(silver.ledger), **table_metadata(wh, "snapshot_ledger")},
             check_results=_logged(context, check_results("snapshot_ledger", wh, month, coverage)),
         )
-        facts = dg.MaterializeResult(
+        facts: dg.MaterializeResult = dg.MaterializeResult(
             asset_key="fact_interrupciones",
             metadata={
                 **facts_metadata(silver, load.answers.rows.height, wh),

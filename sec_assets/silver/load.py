@@ -130,16 +130,15 @@ def _read_window(
         "FROM silver.fact_interrupciones WHERE month >= :ma AND month <= :mb "
         "AND hora_local >= :a AND hora_local < :b"
     )
-    params: dict[str, object] = {
-        **window,
-        "ma": Month.containing(window["a"]).label,
-        "mb": Month.containing(window["b"] - timedelta(microseconds=1)).label,
-    }
+    first, last = (
+        Month.containing(window["a"]),
+        Month.containing(window["b"] - timedelta(microseconds=1)),
+    )
+    params: dict[str, object] = {**window, "ma": first.label, "mb": last.label}
     if keys is not None:  # a few keys: pass them as two arrays, matched pairwise
         sql += " AND geografia_id IN (SELECT UNNEST(CAST(:g AS INTEGER[])))"
         params["g"] = sorted(set(keys["geografia_id"].to_list()))
-    months = Month.parse(params["ma"]).through(Month.parse(params["mb"]))
-    facts = wh.read(sql, params, months=[m.label for m in months])
+    facts = wh.read(sql, params, months=[m.label for m in first.through(last)])
     if keys is not None:
         facts = facts.join(keys, on=["geografia_id", "empresa_id"], how="semi")
     ledger = wh.read(
