@@ -184,12 +184,16 @@ def _stale_and_referenced(tx: Tx, i: int, step: ReplaceStep, info: TableInfo) ->
         if c in info.primary_key or any(c in fk.ref_columns for fk in info.referenced_by)
     ]
     where, params = _scope(step, i)
-    refs = " OR ".join(_referenced(fk) for fk in info.referenced_by)
-    sql = (
+    stale = (
         f"SELECT {', '.join('t.' + quote(c) for c in cols)} FROM {qualified(info.name)} AS t "
         f"WHERE {where} AND NOT EXISTS (SELECT 1 FROM _sec_new_{i} AS n "
-        f"WHERE {_match('n', 't', info.primary_key)}) AND ({refs})"
+        f"WHERE {_match('n', 't', info.primary_key)})"
     )
+    dropped = tx.fetch_frame(stale, params)
+    if dropped.is_empty():  # the usual case (a month's ledger keeps its hours): no child read
+        return dropped
+    refs = " OR ".join(_referenced(fk) for fk in info.referenced_by)
+    sql = f"{stale} AND ({refs})"
     return tx.fetch_frame(sql, params)
 
 
