@@ -3,10 +3,10 @@
 A run of N months does what N partition runs do with the fixed costs paid once: one
 connection for all writes, a second process parsing month k+1 while month k is written
 (:func:`parsed_months`; it hands each month over as uncompressed Arrow files that the writer
-maps, not as a pickle through a pipe), episodes rebuilt once for the range. Each month keeps its own
-transaction, so one bad month rolls back alone and the run fails naming it, the others
-committed (:func:`load_observations_range`). A range of one month runs in this process,
-exactly as a single partition run does.
+reads back, not as a pickle through a pipe), episodes rebuilt once for the range. Each month
+keeps its own transaction, so one bad month rolls back alone and the run fails naming it, the
+others committed (:func:`load_observations_range`). A range of one month runs in this
+process, exactly as a single partition run does.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from pathlib import Path
 
 import polars as pl
 
-from sec_assets.bronze.archive import month_store
+from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
-from sec_assets.silver.bronze_reader import read_month
-from sec_assets.silver.load import observation_steps
+from sec_assets.silver.load import observation_steps, read_answers
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
@@ -104,8 +103,7 @@ def parse_month(
 ) -> ParsedMonth:
     """Bronze → the month's silver frames (no warehouse): what the second process runs."""
     month = Month.containing(month_start).label
-    with month_store(bronze_root, "sec_snapshots", month) as whole:  # archived or hot
-        answers = read_month(whole, month)
+    answers = read_answers(BronzeStore(bronze_root, "sec_snapshots"), month_start)
     silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
     return ParsedMonth(month, silver, answers.rows.height, peak_rss_mb())
 
@@ -114,7 +112,7 @@ def _spooled(
     bronze_root: Path, month_start: date, caps: pl.DataFrame, hours_per_day: int, folder: Path
 ) -> ParsedMonth:
     """:func:`parse_month` in the second process, its frames left in ``folder`` as Arrow IPC
-    files (uncompressed: writing and mapping them costs less than pickling and unpickling)."""
+    files (uncompressed: writing and reading them costs less than pickling and unpickling)."""
     parsed = parse_month(bronze_root, month_start, caps, hours_per_day)
     for f in fields(SilverMonth):
         getattr(parsed.silver, f.name).write_ipc(

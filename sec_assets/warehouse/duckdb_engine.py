@@ -495,7 +495,8 @@ class DuckDBWarehouse(Warehouse):
         if self._per_month is None:
             contracts = ordered_contracts(self.sql_dir)
             self._per_month = [c.name for c in contracts if c.per_month(self.engine)]
-        used = [t for t in self._per_month if re.search(rf"\b{SCHEMA}\.{t}\b(?!__)", sql)]
+        named = {t: re.compile(rf"\b{SCHEMA}\.{t}\b(?!__)") for t in self._per_month}
+        used = [t for t, pattern in named.items() if pattern.search(sql)]
         if not used:
             return sql
         wanted = {table_for(t, [m]): t for t in used for m in months}
@@ -513,7 +514,7 @@ class DuckDBWarehouse(Warehouse):
                 continue
             parts = sorted(n for n, t in wanted.items() if t == table and n in present)
             union = " UNION ALL ".join(f"SELECT * FROM {quote(SCHEMA)}.{quote(p)}" for p in parts)
-            sql = re.sub(rf"\b{SCHEMA}\.{table}\b(?!__)", f"({union})", sql)
+            sql = named[table].sub(f"({union})", sql)
         return sql
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
