@@ -6,7 +6,7 @@ key, on the frame), :func:`refuse_orphans` after it (every foreign key resolves:
 Either raises :class:`WarehouseIntegrityError` naming the table, the month and a few rows, and
 the transaction rolls back. DuckDB month tables declare no key (these checks are the whole
 enforcement: only the month's load writes its table); Postgres declares every key and validates
-them again on ATTACH.
+them on ATTACH, and runs :func:`refuse_orphans` only when ATTACH refuses, to name the rows.
 """
 
 from __future__ import annotations

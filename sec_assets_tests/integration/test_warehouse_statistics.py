@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from sec_assets.warehouse import ReplaceStep, Warehouse
+from sec_assets.warehouse.postgres_engine import MONTH_STATISTICS_TARGET
 from sec_assets_tests.integration import test_warehouse_support as support
 from sec_assets_tests.integration.test_warehouse_support import facts, ledger
 
@@ -46,3 +47,28 @@ def test_a_series_of_replaces_is_analyzed_at_its_end(seeded: Warehouse) -> None:
     list(series)
     stats = _analyzed(seeded)
     assert stats["fact_interrupciones__2024_01"] and stats["fact_interrupciones__2024_02"], stats
+
+
+@POSTGRES_ONLY
+def test_a_months_table_is_sampled_coarser_than_other_tables(seeded: Warehouse) -> None:
+    """A month's table is analyzed at MONTH_STATISTICS_TARGET (a quarter of the cost); the
+    other tables keep the server's default, and the setting does not leak to the session."""
+    where = {"month": "2024-01"}
+    seeded.replace_many(
+        [
+            ReplaceStep("snapshot_ledger", ledger("2024-01", hours=None), where=where),
+            ReplaceStep("fact_interrupciones", facts("2024-01", hours=None), where=where),
+        ]
+    )
+    bounds = dict(
+        seeded.read(
+            "SELECT tablename, cardinality(histogram_bounds::text::text[]) AS n FROM pg_stats "
+            "WHERE schemaname = 'silver' AND attname = 'hour_key'"
+        ).iter_rows()
+    )
+    assert bounds["fact_interrupciones__2024_01"] <= MONTH_STATISTICS_TARGET + 1, bounds
+    assert bounds["snapshot_ledger"] > MONTH_STATISTICS_TARGET + 1, bounds
+    with seeded.session():  # the session's connection keeps the server's default
+        seeded.replace_many([ReplaceStep("fact_interrupciones", facts("2024-01"), where=where)])
+        target = seeded.read("SELECT current_setting('default_statistics_target') AS t")
+    assert target["t"].item() == "100"
