@@ -2,8 +2,9 @@
 
 A run of N months does what N partition runs do with the fixed costs paid once: one
 connection for all writes, a second process parsing month k+1 while month k is written
-(:func:`parsed_months`; it hands each month over as uncompressed Arrow files that the writer
-reads back, not as a pickle through a pipe), episodes rebuilt once for the range. Each month
+(:func:`parsed_months`, in a child Python of its own: :mod:`.parser_process`; it hands each
+month over as uncompressed Arrow files that the writer reads back, not as a pickle through a
+pipe), episodes rebuilt once for the range. Each month
 keeps its own transaction, so one bad month rolls back alone and the run fails naming it, the
 others committed (:func:`load_observations_range`). A range of one month runs in this
 process, exactly as a single partition run does.
@@ -11,11 +12,9 @@ process, exactly as a single partition run does.
 
 from __future__ import annotations
 
-import multiprocessing
 import resource
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ import polars as pl
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
 from sec_assets.silver.load import observation_steps, read_answers
+from sec_assets.silver.parser_process import ParserProcess
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
@@ -108,10 +108,10 @@ def parse_month(
     return ParsedMonth(month, silver, answers.rows.height, peak_rss_mb())
 
 
-def _spooled(
+def spool_month(
     bronze_root: Path, month_start: date, caps: pl.DataFrame, hours_per_day: int, folder: Path
 ) -> ParsedMonth:
-    """:func:`parse_month` in the second process, its frames left in ``folder`` as Arrow IPC
+    """:func:`parse_month` in the parser process, its frames left in ``folder`` as Arrow IPC
     files (uncompressed: writing and reading them costs less than pickling and unpickling)."""
     parsed = parse_month(bronze_root, month_start, caps, hours_per_day)
     for f in fields(SilverMonth):
@@ -122,7 +122,7 @@ def _spooled(
 
 
 def _unspooled(parsed: ParsedMonth, folder: Path) -> ParsedMonth:
-    """The frames :func:`_spooled` left, read back (the files are removed once read)."""
+    """The frames :func:`spool_month` left, read back (the files are removed once read)."""
     frames = {}
     for f in fields(SilverMonth):
         path = folder / f"{parsed.month}.{f.name}.arrow"
@@ -146,9 +146,9 @@ def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
 def parsed_months(
     bronze_root: Path, months: list[date], caps: dict[str, pl.DataFrame], hours_per_day: int
 ) -> Iterator[ParsedMonth]:
-    """The months parsed in order: the first here, the others in a second process, up to
-    ``PREFETCH`` ahead of the consumer (the second process starts — imports included — while
-    this one parses the first month)."""
+    """The months parsed in order: the first here, the others in a second process
+    (:class:`ParserProcess`), up to ``PREFETCH`` ahead of the consumer (the second process
+    starts while this one parses the first month)."""
 
     def parse(m: date) -> ParsedMonth:
         return parse_month(bronze_root, m, caps[Month.containing(m).label], hours_per_day)
@@ -157,26 +157,24 @@ def parsed_months(
     if len(months) == 1:
         yield parse(first)
         return
-    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding a connection
     with (
         tempfile.TemporaryDirectory(prefix="sec-range-") as spool,
-        ProcessPoolExecutor(1, mp_context=ctx) as pool,
+        ParserProcess() as parser,
     ):
         folder = Path(spool)
-        queue: list[Future[ParsedMonth]] = []
         todo = iter(months[1:])
 
         def submit() -> None:
             m = next(todo, None)
             if m is not None:
                 cap = caps[Month.containing(m).label]
-                queue.append(pool.submit(_spooled, bronze_root, m, cap, hours_per_day, folder))
+                parser.submit("spool_month", bronze_root, m, cap, hours_per_day, folder)
 
         for _ in range(PREFETCH):
             submit()
         yield parse(first)
-        while queue:
-            parsed = _unspooled(queue.pop(0).result(), folder)
+        while parser.pending:
+            parsed = _unspooled(parser.result(), folder)
             submit()
             yield parsed
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import count
 from pathlib import Path
@@ -58,7 +58,6 @@ from sec_assets.warehouse.schema import (
 )
 from sec_assets.warehouse.validate import refuse_bad_frame, refuse_orphans
 
-SESSION_CHECKPOINT = "256MB"  # WAL kept before a checkpoint inside a session (see session())
 _readers: dict[Path, CachedReader] = {}  # path -> this process's kept read connection
 _readers_lock = threading.Lock()
 _held = threading.local()  # paths this thread holds locked: nested use would self-deadlock
@@ -381,26 +380,25 @@ class DuckDBWarehouse(Warehouse):
     @contextmanager
     def session(self) -> Iterator[None]:
         """Every call of this warehouse inside the block, on this thread, shares one read-write
-        connection under the write lock: the file is opened once (plus a
-        checkpoint when it closes) rather than once per call. Other processes wait for the
+        connection under the write lock: the file is opened once rather than once per
+        call. Other processes wait for the
         lock meanwhile, so keep the block to one unit of work (a month's load)."""
         key = self.path.resolve()
         sessions: dict[Path, duckdb.DuckDBPyConnection] = getattr(_sessions, "cons", {})
         if key in sessions:  # already inside one
             yield
             return
+        # DuckDB checkpoints whenever the WAL passes its threshold (16 MB: about a month of
+        # facts), so a ranged load checkpoints month by month, while the parser process works
+        # on the next month. Holding the WAL to the end (256 MB, until 2026-11) left the whole
+        # range to one checkpoint at close, with nothing to overlap it, and its months in
+        # memory until then (README, Benchmarks).
         with self._connection(write=True) as con:
             _sessions.cons = {**sessions, key: con}
-            # Commits inside the session only append to the WAL; the file is checkpointed once,
-            # when the session closes (not once per month: each checkpoint rewrites the month).
-            con.execute(f"SET checkpoint_threshold = '{SESSION_CHECKPOINT}'").fetchall()
             try:
                 yield
             finally:
                 _sessions.cons = sessions
-                # The connection closes right after; an error here must not hide the block's.
-                with suppress(duckdb.Error):
-                    con.execute("RESET checkpoint_threshold").fetchall()
 
     @contextmanager
     def _connection(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
