@@ -69,6 +69,11 @@ class Tx(ABC):
     def introspect(self) -> list[TableInfo]:
         """Every table of schema silver, as the catalog describes it."""
 
+    def refusal(self, message: str) -> str | None:
+        """An SQL expression that aborts the statement with the text of SQL expression
+        ``message`` (an integrity error), or None where the engine has none in plain SQL."""
+        return None
+
     def drop_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
         """Delete the rows of ``values`` from a table stored per month: drop its month table,
         and delete any such rows of the DEFAULT table (same SQL on both engines; on Postgres
@@ -247,7 +252,8 @@ class Warehouse(ABC):
             tables = self.tables(refresh=True)
         checked = [(step, check_step(step, tables)) for step in steps]
         plans = [
-            (ReplaceStep(s.table, conform(s.frame, i), s.where, s.delete_in), i) for s, i in checked
+            (ReplaceStep(s.table, conform(s.frame, i), s.where, s.delete_in, s.within), i)
+            for s, i in checked
         ]
         with self._transaction() as tx:
             blocked = apply_steps(tx, plans, self.quirks)
@@ -322,7 +328,13 @@ class Warehouse(ABC):
                 yield BatchResult(written=written, seconds=time.perf_counter() - start)
 
     def replace_rows(
-        self, table: str, frame: pl.DataFrame, *, key: str, replaced: pl.DataFrame
+        self,
+        table: str,
+        frame: pl.DataFrame,
+        *,
+        key: str,
+        replaced: pl.DataFrame,
+        within: str | None = None,
     ) -> None:
         """Replace the stored rows ``replaced`` and the stored versions of ``frame``'s rows
         (matched by ``key``) by ``frame``, in one transaction.
@@ -330,18 +342,32 @@ class Warehouse(ABC):
         ``replaced`` holds ``key`` and the columns the table is stored by. A table stored per
         month rewrites each month this touches whole — its stored rows minus the replaced ones,
         plus the new ones — one bulk swap per month, its keys checked set-based, instead of
-        deletes and inserts row by row; any other table deletes by key and inserts.
+        deletes and inserts row by row; any other table deletes by key and inserts (merges, on
+        DuckDB). ``within`` names a column the key determines (:class:`ReplaceStep`): such a
+        table is then read and deleted from only where the column holds a value of
+        ``replaced`` or ``frame``, a cost that does not grow with the table.
         """
         with self.session():  # the read of the months kept and their rewrite: one connection
-            self._replace_rows(table, frame, key=key, replaced=replaced)
+            self._replace_rows(table, frame, key=key, replaced=replaced, within=within)
 
     def _replace_rows(
-        self, table: str, frame: pl.DataFrame, *, key: str, replaced: pl.DataFrame
+        self,
+        table: str,
+        frame: pl.DataFrame,
+        *,
+        key: str,
+        replaced: pl.DataFrame,
+        within: str | None,
     ) -> None:
         info = self.tables().get(table) or self.tables(refresh=True)[table]
         gone = pl.concat([replaced[key], frame[key]]).unique()
         if not info.partition_by:
-            self.replace_many([ReplaceStep(table, frame, delete_in=(key, gone.to_list()))])
+            bound = None
+            if within is not None:
+                values = pl.concat([replaced[within], frame[within]]).unique().sort()
+                bound = (within, values.to_list())
+            step = ReplaceStep(table, frame, delete_in=(key, gone.to_list()), within=bound)
+            self.replace_many([step])
             return
         (column,) = info.partition_by
         values = sorted(set(replaced[column].to_list()) | set(frame[column].to_list()))

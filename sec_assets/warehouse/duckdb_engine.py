@@ -93,12 +93,21 @@ def _is_lock_error(exc: Exception) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
+#: Marks the errors our own SQL raises (``error(...)``) among DuckDB's invalid-input errors.
+REFUSED = "sec_assets refused: "
+
+
 @contextmanager
 def _mapped_errors() -> Iterator[None]:
     try:
         yield
     except duckdb.ConstraintException as exc:
         raise WarehouseIntegrityError(str(exc)) from exc
+    except duckdb.InvalidInputException as exc:
+        if REFUSED in str(exc):  # raised by an SQL refusal (_DuckTx.refusal)
+            text = str(exc).split(REFUSED, 1)[1]
+            raise WarehouseIntegrityError(f"{text}; rolled back") from exc
+        raise WarehouseQueryError(str(exc)) from exc
     except duckdb.Error as exc:
         if (code := errno_in_text(str(exc))) is not None:  # full or read-only disk
             raise WarehouseDiskError(
@@ -115,6 +124,9 @@ def _mapped_errors() -> Iterator[None]:
 
 class _DuckTx(Tx):
     engine: ClassVar[Engine] = "duckdb"
+
+    def refusal(self, message: str) -> str:
+        return f"error({REFUSED!r} || {message})"
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con

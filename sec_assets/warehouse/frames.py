@@ -22,12 +22,20 @@ class ReplaceStep:
     ``(column, values)`` and selects rows whose column is one of ``values`` (``("evento_id",
     ids)`` replaces events by id). At least one of them is required: a step never wipes a whole
     table by accident. Every frame column named in ``where`` must hold only the where value.
+
+    ``within`` is ``(column, values)`` for a column that the primary key determines (rows
+    sharing a key share its value: ``("month", months)`` of episodes, whose id hashes their
+    first hour): the step reads and deletes only rows whose column is one of ``values``, so
+    its cost follows the rows it replaces, not the table's size. The frame's values must be
+    among them. A stored row with one of the frame's keys and another value is refused, not
+    moved (:func:`~.replace.upsert_staged` checks it through the key's index).
     """
 
     table: str
     frame: pl.DataFrame
     where: Mapping[str, object] = field(default_factory=dict)
     delete_in: tuple[str, Sequence[object]] | None = None
+    within: tuple[str, Sequence[object]] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,9 +111,22 @@ def check_step(step: ReplaceStep, tables: Mapping[str, TableInfo]) -> TableInfo:
     if not step.where and step.delete_in is None:
         raise ValueError(f"replace of silver.{step.table} needs where= or delete_in=")
     scope_cols = [*step.where, *([step.delete_in[0]] if step.delete_in else [])]
+    scope_cols += [step.within[0]] if step.within else []
     bad = [c for c in scope_cols if c not in info.types]
     if bad:
         raise ValueError(f"silver.{step.table} has no column(s) {bad}")
+    if step.within is not None:
+        column, values = step.within
+        if not info.primary_key:
+            raise ValueError(f"within= needs a primary key; silver.{step.table} has none")
+        if column not in step.frame.columns:
+            raise ValueError(f"the frame for silver.{step.table} lacks within column {column!r}")
+        outside = step.frame.filter(~pl.col(column).is_in(list(values))).height
+        if outside:
+            raise ValueError(
+                f"{outside} row(s) of the frame for silver.{step.table} have a {column} outside "
+                f"within= {sorted(map(str, values))}"
+            )
     for col, value in step.where.items():
         if value is None:
             raise ValueError(f"where {col} = None selects nothing; use a value")

@@ -51,6 +51,11 @@ def _scope(step: ReplaceStep, i: int) -> tuple[str, dict[str, Any]]:
     for j, (col, value) in enumerate(step.where.items()):
         conds.append(f"t.{quote(col)} = :w{i}_{j}")
         params[f"w{i}_{j}"] = value
+    if step.within is not None:  # first: the scan skips the row groups outside it
+        col, values = step.within
+        marks = ", ".join(f":b{i}_{j}" for j in range(len(values)))
+        conds.insert(0, f"t.{quote(col)} IN ({marks or 'NULL'})")
+        params.update({f"b{i}_{j}": v for j, v in enumerate(values)})
     if step.delete_in is not None:
         col = quote(step.delete_in[0])
         conds.append(f"t.{col} IN (SELECT {col} FROM _sec_in_{i})")
@@ -110,7 +115,8 @@ def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
             tx.stage(f"_sec_in_{i}", conform(pl.DataFrame({column: list(values)}), info), info)
         if i in merged:
             tx.stage(f"_sec_new_{i}", step.frame, info)
-            _refuse_keys_outside_scope(tx, i, step, info)
+            if _guard(tx, step, info, quirks) is None:
+                _refuse_keys_outside_scope(tx, i, step, info)
 
     blocked: dict[int, pl.DataFrame] = {}
     if quirks.defer_referenced:
@@ -150,6 +156,7 @@ def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
                 info.primary_key,
                 quirks=quirks,
                 verify_frozen=info.is_parent,
+                guard=_guard(tx, step, info, quirks),
             )
         elif step.frame.height:
             tx.insert(info, step.frame)
@@ -157,6 +164,18 @@ def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
     for i in blocked:
         _check_unreferenced(tx, plans[i][1], f"_sec_blk_{i}")
     return [(plans[i][1], keys) for i, keys in blocked.items()]
+
+
+def _guard(tx: Tx, step: ReplaceStep, info: TableInfo, quirks: Quirks) -> str | None:
+    """The column of ``step.within`` when the merge can refuse a key stored with another value
+    of it as it meets the key in the index (then no scan of the table looks for such keys);
+    None otherwise (no ``within``, an engine without SQL refusals, a column it cannot assign)."""
+    if step.within is None or tx.refusal("''") is None:
+        return None
+    column = step.within[0]
+    if column in info.primary_key or column in frozen_columns(info, [column], quirks):
+        return None
+    return column
 
 
 def _refuse_keys_outside_scope(tx: Tx, i: int, step: ReplaceStep, info: TableInfo) -> None:
@@ -230,12 +249,14 @@ def upsert_staged(
     *,
     quirks: Quirks,
     verify_frozen: bool = True,
+    guard: str | None = None,
 ) -> None:
     """``INSERT … SELECT … ON CONFLICT (keys) DO UPDATE`` from a staged relation.
 
     Columns an engine cannot assign in place (:func:`frozen_columns`) are left out of the
     update; with ``verify_frozen`` an existing row whose value differs there is refused with a
-    clear error rather than silently kept.
+    clear error rather than silently kept. With ``guard`` (a column the key determines), an
+    existing row whose value there differs is refused as the update meets it.
     """
     updatable = [c for c in columns if c not in keys]
     frozen = [c for c in frozen_columns(info, updatable, quirks) if c not in keys]
@@ -253,9 +274,22 @@ def upsert_staged(
                 "reference (delete the referencing rows first, or use Postgres)"
             )
     cols = ", ".join(quote(c) for c in columns)
+    sets = {c: f"excluded.{quote(c)}" for c in updatable}
+    if guard is not None and guard in sets:
+        old, new = f"{qualified(info.name)}.{quote(guard)}", f"excluded.{quote(guard)}"
+        shown = " || ', ' || ".join(f"CAST(excluded.{quote(k)} AS TEXT)" for k in keys)
+        message = (
+            f"'duplicate key: silver.{info.name} already holds key (' || {shown} || ') with "
+            f"{guard} ' || CAST({old} AS TEXT) || ', the new row has ' || CAST({new} AS TEXT)"
+        )
+        first_key = f"{qualified(info.name)}.{quote(keys[0])}"
+        sets[guard] = (
+            f"CASE WHEN {first_key} IS NULL OR {old} IS NOT DISTINCT FROM {new} THEN {new} "
+            f"ELSE {tx.refusal(message)} END"
+        )
     action = (
-        "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updatable)
-        if updatable
+        "DO UPDATE SET " + ", ".join(f"{quote(c)} = {v}" for c, v in sets.items())
+        if sets
         else "DO NOTHING"
     )
     target = ", ".join(quote(k) for k in keys)

@@ -252,15 +252,19 @@ def test_a_row_whose_indexed_columns_change_under_the_same_key_is_replaced(
     assert got.filter(pl.col("geografia_id") == 0).height == 24 * 3
 
 
-def test_replace_rows_replaces_by_key_and_keeps_the_rest(seeded: Warehouse) -> None:
+@pytest.mark.parametrize("within", [None, "month"])
+def test_replace_rows_replaces_by_key_and_keeps_the_rest(
+    seeded: Warehouse, within: str | None
+) -> None:
     """The same result whether the table is stored plainly (DuckDB's fact_eventos) or a table
-    per month (Postgres' fact_eventos: the months touched are rewritten whole)."""
+    per month (Postgres' fact_eventos: the months touched are rewritten whole), and whether the
+    replace is bounded to the months it touches (``within``) or not."""
     for month, ids in (("2024-01", ["a", "b", "c"]), ("2024-02", ["e", "f"])):
         seeded.replace_partition("fact_eventos", eventos(month, ids), where={"month": month})
     stored = table(seeded, "fact_eventos")
     replaced = stored.filter(pl.col("evento_id").is_in(["b", "e"])).select("evento_id", "month")
     new = pl.concat([eventos("2024-01", ["a", "d"], peak=7), eventos("2024-03", ["g"], peak=7)])
-    seeded.replace_rows("fact_eventos", new, key="evento_id", replaced=replaced)
+    seeded.replace_rows("fact_eventos", new, key="evento_id", replaced=replaced, within=within)
     got = table(seeded, "fact_eventos").sort("evento_id")
     assert got.select("evento_id", "month", "peak_customers").rows() == [
         ("a", "2024-01", 7),
@@ -269,6 +273,36 @@ def test_replace_rows_replaces_by_key_and_keeps_the_rest(seeded: Warehouse) -> N
         ("f", "2024-02", 100),
         ("g", "2024-03", 7),
     ]
+
+
+@pytest.mark.parametrize("engine", ["duckdb"], indirect=True)
+def test_a_bounded_replace_refuses_a_key_stored_under_another_month(seeded: Warehouse) -> None:
+    """``within="month"`` reads and deletes only the months touched; a stored row that holds
+    one of the new keys in another month is refused with the key and both months, and the
+    replace rolls back. DuckDB only: Postgres stores fact_eventos a table per month (the swap
+    path), its key (evento_id, month) with a CHECK tying month to first_hour, which the id
+    hashes."""
+    for month, ids in (("2024-01", ["a", "b"]), ("2024-02", ["e"])):
+        seeded.replace_partition("fact_eventos", eventos(month, ids), where={"month": month})
+    before = table(seeded, "fact_eventos")
+    moved = eventos("2024-01", ["a", "e"], peak=7)  # "e" is stored under 2024-02
+    replaced = before.filter(pl.col("evento_id") == "a").select("evento_id", "month")
+    with pytest.raises(WarehouseIntegrityError, match=r"duplicate key.*\be\b.*2024-02.*2024-01"):
+        seeded.replace_rows(
+            "fact_eventos", moved, key="evento_id", replaced=replaced, within="month"
+        )
+    assert table(seeded, "fact_eventos").equals(before)
+    with pytest.raises(ValueError, match="outside within"):
+        seeded.replace_many(
+            [
+                ReplaceStep(
+                    "fact_eventos",
+                    moved,
+                    delete_in=("evento_id", ["a"]),
+                    within=("month", ["2024-02"]),
+                )
+            ]
+        )
 
 
 def test_replace_each_writes_batch_by_batch_and_a_bad_one_rolls_back_alone(
