@@ -38,7 +38,25 @@ def _hours_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
     return (later - earlier).dt.total_minutes() / 60.0
 
 
+#: Observations reconstructed at once; more are split by comuna into chunks of about this
+#: size (an episode belongs to one comuna), which bounds the memory of a year's rebuild: the
+#: intermediate frames of 1.1M observations took ~400 MB at once (README, Benchmarks).
+CHUNK_ROWS = 200_000
+
+
 def reconstruct_events(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
+    """Episodes over everything given (chunked by comuna above :data:`CHUNK_ROWS`
+    observations: the same rows, the same order)."""
+    chunks = -(-facts.height // CHUNK_ROWS)
+    if chunks <= 1:
+        return _reconstruct(facts, ledger)
+    parts = facts.with_columns(_chunk=pl.col("geografia_id") % chunks).partition_by(
+        "_chunk", include_key=False
+    )
+    return pl.concat([_reconstruct(part, ledger) for part in parts]).sort("first_hour", *KEY)
+
+
+def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
     """Episodes over everything given. ``facts``: hora_local, geografia_id, empresa_id,
     clientes_afectados; ``ledger``: hora_local, status — for the same span of hours.
 

@@ -139,3 +139,40 @@ def test_overlapping_stored_equals_the_pairwise_overlap() -> None:
     expected = set(pairs["evento_id"])
     assert 0 < len(expected) < stored.height  # the data exercises both outcomes
     assert set(overlapping_stored(stored, events)["evento_id"]) == expected
+
+
+def test_chunked_reconstruction_equals_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above CHUNK_ROWS observations the rebuild runs comuna by comuna in chunks (bounded
+    memory): the same episodes in the same order as all at once, on random series of many
+    comunas and companies with no-data hours."""
+    import random
+
+    from sec_assets.silver import events as ev
+
+    rng = random.Random(11)
+    hours = list(range(0, 24 * 6))
+    bad = {x: rng.choice(["failed", "degraded", "empty"]) for x in rng.sample(hours, 20)}
+    frames = []
+    for geo in range(13101, 13140):
+        for emp in ("enel", "cge", "no_informada"):
+            obs = [(x, rng.choice([0, 5, 40, 900])) for x in hours if rng.random() < 0.5]
+            frame = facts([(x % 24, c) for x, c in obs], geo=geo)
+            frames.append(
+                frame.with_columns(
+                    pl.Series("hora_local", [h(x % 24, 2 + x // 24) for x, _ in obs]),
+                    pl.lit(emp).alias("empresa_id"),
+                )
+            )
+    observed = pl.concat(frames)
+    led = pl.DataFrame(
+        {
+            "hora_local": [h(x % 24, 2 + x // 24) for x in hours],
+            "status": [bad.get(x, "ok") for x in hours],
+        },
+        schema={"hora_local": pl.Datetime("us"), "status": pl.Utf8},
+    )
+    whole = reconstruct_events(observed, led)
+    monkeypatch.setattr(ev, "CHUNK_ROWS", observed.height // 7)
+    chunked = reconstruct_events(observed, led)
+    assert whole.height > 100
+    assert chunked.equals(whole)
