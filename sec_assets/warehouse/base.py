@@ -364,8 +364,8 @@ class Warehouse(ABC):
         if not info.partition_by:
             bound = None
             if within is not None:
-                values = pl.concat([replaced[within], frame[within]]).unique().sort()
-                bound = (within, values.to_list())
+                touched = pl.concat([replaced[within], frame[within]]).unique().sort()
+                bound = (within, touched.to_list())
             step = ReplaceStep(table, frame, delete_in=(key, gone.to_list()), within=bound)
             self.replace_many([step])
             return
