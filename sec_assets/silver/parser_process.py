@@ -6,9 +6,9 @@ bench script: a second or more) before it can run anything; this one imports the
 and is ready in about half a second. It does not fork the parent (which holds warehouse
 connections and thread pools).
 
-The protocol is pickles over the child's stdin and stdout, one request and one answer at a
-time, answered in order: a request is ``(function name, args)`` for a function of
-:data:`CALLS`; the answer is ``("ok", value)`` or ``("error", exception)``. Anything the work
+The protocol is pickles over the child's stdin and stdout, answered in order: a request is
+``(function name, args)`` for a function of :data:`CALLS`; an answer, its length then its
+pickle, is ``("ok", value)`` or ``("error", exception)``. Anything the work
 prints goes to stderr (the parent's), never into the answers. End of input ends the child.
 """
 
@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
+import struct
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections import deque
 from contextlib import suppress
@@ -35,12 +38,20 @@ class ParserProcessError(RuntimeError):
     """The parser process died or answered something that is not an answer."""
 
 
+_LENGTH = struct.Struct("<Q")  # the length of each answer, before its pickle
+
+#: How long :meth:`ParserProcess.result` waits for an answer: a month parses in well under a
+#: second here; a child silent this long is stuck, and the run fails instead of hanging.
+ANSWER_TIMEOUT_S = 600.0
+
+
 class ParserProcess:
     """A child Python running :func:`main`: :meth:`submit` queues a call, :meth:`result`
     returns the oldest pending one's value (or raises its exception). Use as a context
     manager; leaving it ends the child without waiting for its interpreter to tear down."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, timeout_s: float = ANSWER_TIMEOUT_S) -> None:
+        self.timeout_s = timeout_s
         # The child resolves imports as the parent does: its sys.path, and not the working
         # directory first (-P), which could hold another checkout.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -78,15 +89,35 @@ class ParserProcess:
         if not self._pending:
             raise ValueError("no call pending")
         self._pending.popleft()
-        stdout = self._proc.stdout
-        assert stdout is not None
+        deadline = time.monotonic() + self.timeout_s
+        size = int.from_bytes(self._read(_LENGTH.size, deadline), "little")
         try:
-            status, value = pickle.load(stdout)
-        except (EOFError, pickle.UnpicklingError, OSError) as exc:
+            status, value = pickle.loads(self._read(size, deadline))
+        except (pickle.UnpicklingError, EOFError, ValueError) as exc:
             raise self._died() from exc
         if status == "error":
             raise value
         return value
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        """``n`` bytes of the child's answers, read from the pipe itself (no buffer that
+        ``select`` cannot see), or an error when the child dies or stays silent too long."""
+        stdout = self._proc.stdout
+        assert stdout is not None
+        fd, chunks = stdout.fileno(), []
+        while n:
+            wait = max(deadline - time.monotonic(), 0.0)
+            if not select.select([fd], [], [], wait)[0]:
+                self._proc.kill()
+                raise ParserProcessError(
+                    f"the parser process gave no answer within {self.timeout_s:g} s (stopped)"
+                )
+            chunk = os.read(fd, min(n, 1 << 20))
+            if not chunk:
+                raise self._died()
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
 
     def _died(self) -> ParserProcessError:
         try:
@@ -120,7 +151,9 @@ def describe() -> dict[str, Any]:
 
 
 def _answer(out: IO[bytes], status: str, value: Any) -> None:
-    pickle.dump((status, value), out, protocol=pickle.HIGHEST_PROTOCOL)
+    """One answer: its length (8 bytes, little-endian), then its pickle."""
+    data = pickle.dumps((status, value), protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(data).to_bytes(_LENGTH.size, "little") + data)
     out.flush()
 
 

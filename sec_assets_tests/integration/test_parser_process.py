@@ -83,3 +83,13 @@ def test_the_child_does_not_import_the_parents_main_module(tmp_path: Path) -> No
     ).stdout
     assert not (tmp_path / "imported").exists(), "the child re-imported the parent's main"
     assert "'sec_assets'" in out, out
+
+
+def test_a_silent_child_is_an_error_after_the_timeout() -> None:
+    with ParserProcess(timeout_s=1.0) as parser:
+        parser.submit("describe")
+        pid = parser.result()["pid"]
+        os.kill(pid, signal.SIGSTOP)  # it cannot answer now, whatever the machine's speed
+        parser.submit("describe")
+        with pytest.raises(ParserProcessError, match="no answer within 1 s"):
+            parser.result()
