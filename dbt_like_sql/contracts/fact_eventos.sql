@@ -9,6 +9,13 @@
 -- each instead of a trigger per row. Postgres wants the partition column in the primary key,
 -- so there it is (evento_id, month); evento_id hashes first_hour, which the CHECK ties to
 -- month, so one evento_id in two months would take an md5 collision.
+-- DuckDB stores it as one table that declares no key (no ART index: upserting a month's
+-- episodes into an index of every episode cost more as the history grew). The keys below are
+-- still the table's, checked set-based by every replace (sec_assets/warehouse/replace.py):
+-- NOT NULL, no id twice in the new rows, no id stored twice in the months the replace touches
+-- (a whole-table check when it names no months), every foreign key resolving. As on Postgres,
+-- one evento_id in two months would take an md5 collision of the first hour.
+-- storage duckdb: keys checked
 -- storage postgres: PARTITION BY LIST (month)
 -- storage postgres: CHECK (month = lpad(extract(year FROM first_hour)::int::text, 4, '0') || '-'
 -- storage postgres:        || lpad(extract(month FROM first_hour)::int::text, 2, '0'))

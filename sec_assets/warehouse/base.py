@@ -33,6 +33,7 @@ from sec_assets.warehouse.replace import Plan, Quirks, apply_steps, delete_block
 from sec_assets.warehouse.schema import (
     SCHEMA,
     SCHEMAS,
+    Contract,
     TableInfo,
     link_tables,
     ordered_contracts,
@@ -68,11 +69,6 @@ class Tx(ABC):
     @abstractmethod
     def introspect(self) -> list[TableInfo]:
         """Every table of schema silver, as the catalog describes it."""
-
-    def refusal(self, message: str) -> str | None:
-        """An SQL expression that aborts the statement with the text of SQL expression
-        ``message`` (an integrity error), or None where the engine has none in plain SQL."""
-        return None
 
     def drop_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
         """Delete the rows of ``values`` from a table stored per month: drop its month table,
@@ -151,6 +147,14 @@ class Warehouse(ABC):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         """Run one statement (or a parameterless script) in its own transaction."""
 
+    def _catalog(self, tx: Tx) -> dict[str, TableInfo]:
+        """The silver tables as this engine stores them, linked (parents know their children)."""
+        return link_tables(tx.introspect())
+
+    def _store_contracts(self, tx: Tx, contracts: Sequence[Contract]) -> None:  # noqa: B027
+        """Bring tables created under an older storage clause to the current one (DuckDB: a
+        table that now keeps its keys out of the engine); the contracts' DDL has just run."""
+
     def _schema_setup(self, tx: Tx, tables: dict[str, TableInfo]) -> None:  # noqa: B027
         """Engine-specific extras after the contracts ran (Postgres adds indexes)."""
 
@@ -199,7 +203,8 @@ class Warehouse(ABC):
                     tx.execute(rename.sql)
             for contract in contracts:
                 tx.execute(contract.ddl(self.engine))
-            tables = link_tables(tx.introspect())
+            self._store_contracts(tx, contracts)
+            tables = self._catalog(tx)
             for contract in contracts:
                 name = contract.name
                 if contract.per_month(self.engine) and not tables[name].partition_by:
@@ -219,7 +224,7 @@ class Warehouse(ABC):
             if self._tables is not None and not refresh:
                 return self._tables
         with self._transaction() as tx:
-            tables = link_tables(tx.introspect())
+            tables = self._catalog(tx)
         with self._tables_lock:
             self._tables = tables
         return tables

@@ -51,8 +51,10 @@ from sec_assets.warehouse.retrying import retry_while
 from sec_assets.warehouse.schema import (
     IDENTIFIER,
     SCHEMA,
+    Contract,
     TableInfo,
     build_tables,
+    link_tables,
     ordered_contracts,
     quote,
 )
@@ -93,21 +95,12 @@ def _is_lock_error(exc: Exception) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
-#: Marks the errors our own SQL raises (``error(...)``) among DuckDB's invalid-input errors.
-REFUSED = "sec_assets refused: "
-
-
 @contextmanager
 def _mapped_errors() -> Iterator[None]:
     try:
         yield
     except duckdb.ConstraintException as exc:
         raise WarehouseIntegrityError(str(exc)) from exc
-    except duckdb.InvalidInputException as exc:
-        if REFUSED in str(exc):  # raised by an SQL refusal (_DuckTx.refusal)
-            text = str(exc).split(REFUSED, 1)[1]
-            raise WarehouseIntegrityError(f"{text}; rolled back") from exc
-        raise WarehouseQueryError(str(exc)) from exc
     except duckdb.Error as exc:
         if (code := errno_in_text(str(exc))) is not None:  # full or read-only disk
             raise WarehouseDiskError(
@@ -122,11 +115,35 @@ def _mapped_errors() -> Iterator[None]:
         raise WarehouseQueryError(str(exc)) from exc
 
 
+_DECLARED: dict[tuple[str, str], TableInfo] = {}
+_DECLARED_LOCK = threading.Lock()
+
+
+def _declared_keys(sql_dir: Path | None, table: str) -> TableInfo:
+    """``table`` as its contract declares it, keys included: its DDL and its parents', as
+    declared, introspected in an in-memory DuckDB (once per process)."""
+    key = (str(sql_dir), table)
+    with _DECLARED_LOCK:
+        if key in _DECLARED:
+            return _DECLARED[key]
+    contracts = {c.name: c for c in ordered_contracts(sql_dir)}
+    wanted = {table} | set(contracts[table].parents)
+    con = duckdb.connect()
+    try:
+        con.execute(f"CREATE SCHEMA {quote(SCHEMA)}").fetchall()
+        for contract in ordered_contracts(sql_dir):
+            if contract.name in wanted:
+                con.execute(contract.ddl(None)).fetchall()
+        info = {t.name: t for t in _DuckTx(con).introspect()}[table]
+    finally:
+        con.close()
+    with _DECLARED_LOCK:
+        _DECLARED[key] = info
+    return info
+
+
 class _DuckTx(Tx):
     engine: ClassVar[Engine] = "duckdb"
-
-    def refusal(self, message: str) -> str:
-        return f"error({REFUSED!r} || {message})"
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -320,6 +337,7 @@ class DuckDBWarehouse(Warehouse):
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.lock_timeout_s = lock_timeout_s
         self._per_month: list[str] | None = None  # contracts stored a table per month
+        self._checked: dict[str, Contract] | None = None  # contracts whose keys DuckDB lacks
 
     def __repr__(self) -> str:
         return f"DuckDBWarehouse(path={str(self.path)!r})"
@@ -342,6 +360,60 @@ class DuckDBWarehouse(Warehouse):
                 ) from exc
             hint = f"; {disk_hint(code)}" if (code := errno_in_text(str(exc))) else ""
             raise WarehouseConnectionError(f"cannot open {self.path}: {exc}{hint}") from exc
+
+    def _keys_checked(self) -> dict[str, Contract]:
+        """The contracts whose keys DuckDB does not hold (``-- storage duckdb: keys
+        checked``), read once."""
+        if self._checked is None:
+            contracts = ordered_contracts(self.sql_dir)
+            self._checked = {c.name: c for c in contracts if c.keys_checked(self.engine)}
+        return self._checked
+
+    def _catalog(self, tx: Tx) -> dict[str, TableInfo]:
+        """The catalog's tables, a keys-checked table taking its keys from its contract."""
+        tables = {t.name: t for t in tx.introspect()}
+        for name in self._keys_checked():
+            if name in tables:
+                keys = _declared_keys(self.sql_dir, name)
+                tables[name] = replace(
+                    tables[name],
+                    primary_key=keys.primary_key,
+                    unique=keys.unique,
+                    foreign_keys=keys.foreign_keys,
+                    keys_checked=True,
+                )
+        linked = link_tables(list(tables.values()))
+        parents = [n for n in self._keys_checked() if n in linked and linked[n].is_parent]
+        if parents:
+            raise WarehouseError(f"keys-checked tables cannot be referenced: {parents}")
+        return linked
+
+    def _store_contracts(self, tx: Tx, contracts: Sequence[Contract]) -> None:
+        """A keys-checked table created before (with its keys declared to DuckDB) is rebuilt
+        once without them, its rows kept: a new table from the contract, filled, swapped in."""
+        for contract in contracts:
+            if not contract.keys_checked(self.engine):
+                continue
+            [(n,)] = tx.fetch(
+                "SELECT count(*) FROM duckdb_constraints() WHERE schema_name = :s "
+                "AND table_name = :t AND database_name = current_database() "
+                "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')",
+                {"s": SCHEMA, "t": contract.name},
+            )
+            if not n:
+                continue
+            new = f"{contract.name}__rebuilt"
+            ddl = contract.ddl(self.engine).replace(
+                f"silver.{contract.name} (", f"silver.{new} (", 1
+            )
+            if f"silver.{new} (" not in ddl:
+                raise WarehouseError(f"cannot rebuild silver.{contract.name}: {ddl[:200]}")
+            old, fresh = f"{quote(SCHEMA)}.{quote(contract.name)}", f"{quote(SCHEMA)}.{quote(new)}"
+            tx.execute(f"DROP TABLE IF EXISTS {fresh}")
+            tx.execute(ddl)
+            tx.execute(f"INSERT INTO {fresh} BY NAME SELECT * FROM {old}")
+            tx.execute(f"DROP TABLE {old}")
+            tx.execute(f"ALTER TABLE {fresh} RENAME TO {quote(contract.name)}")
 
     def keep_reads_open(self) -> None:
         """From now on, reads outside a session share one read-only connection (for a Dagster

@@ -20,6 +20,7 @@ import polars as pl
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.frames import ReplaceStep, conform
 from sec_assets.warehouse.schema import SCHEMA, ForeignKey, TableInfo, quote
+from sec_assets.warehouse.validate import refuse_orphans
 
 if TYPE_CHECKING:
     from sec_assets.warehouse.base import Tx
@@ -102,10 +103,14 @@ def swaps_partition(step: ReplaceStep, info: TableInfo) -> bool:
 def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
     """Run the deletes and inserts of ``plans``; returns the parent rows left to delete."""
     swapped = {i for i, (step, info) in enumerate(plans) if swaps_partition(step, info)}
+    checked = {i for i, (_, info) in enumerate(plans) if info.keys_checked and i not in swapped}
     merged = {
         i
         for i, (_, info) in enumerate(plans)
-        if info.primary_key and (info.is_parent or quirks.merge_keyed) and i not in swapped
+        if info.primary_key
+        and (info.is_parent or quirks.merge_keyed)
+        and i not in swapped
+        and i not in checked
     }
     for i, (step, info) in enumerate(plans):
         if i in swapped:
@@ -113,10 +118,10 @@ def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
         if step.delete_in is not None:
             column, values = step.delete_in
             tx.stage(f"_sec_in_{i}", conform(pl.DataFrame({column: list(values)}), info), info)
-        if i in merged:
+        if i in merged or i in checked:
             tx.stage(f"_sec_new_{i}", step.frame, info)
-            if _guard(tx, step, info, quirks) is None:
-                _refuse_keys_outside_scope(tx, i, step, info)
+        if i in merged:
+            _refuse_keys_outside_scope(tx, i, step, info)
 
     blocked: dict[int, pl.DataFrame] = {}
     if quirks.defer_referenced:
@@ -156,26 +161,44 @@ def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
                 info.primary_key,
                 quirks=quirks,
                 verify_frozen=info.is_parent,
-                guard=_guard(tx, step, info, quirks),
             )
         elif step.frame.height:
             tx.insert(info, step.frame)
+    for i in checked:
+        _check_keys(tx, i, *plans[i])
 
     for i in blocked:
         _check_unreferenced(tx, plans[i][1], f"_sec_blk_{i}")
     return [(plans[i][1], keys) for i, keys in blocked.items()]
 
 
-def _guard(tx: Tx, step: ReplaceStep, info: TableInfo, quirks: Quirks) -> str | None:
-    """The column of ``step.within`` when the merge can refuse a key stored with another value
-    of it as it meets the key in the index (then no scan of the table looks for such keys);
-    None otherwise (no ``within``, an engine without SQL refusals, a column it cannot assign)."""
-    if step.within is None or tx.refusal("''") is None:
-        return None
-    column = step.within[0]
-    if column in info.primary_key or column in frozen_columns(info, [column], quirks):
-        return None
-    return column
+def _check_keys(tx: Tx, i: int, step: ReplaceStep, info: TableInfo) -> None:
+    """The keys of a table the engine does not hold them for (``keys_checked``), once the step
+    has written: no primary key of the new rows stored twice — among the rows of
+    ``step.within``'s values when given (the key determines that column), else in the whole
+    table — and every foreign key of the new rows resolving. Raises, and the replace rolls
+    back. Null keys are the columns' NOT NULL; a key twice in the frame, :func:`check_step`."""
+    pk = info.primary_key
+    if pk:
+        bound, params = "TRUE", {}
+        if step.within is not None:
+            column, values = step.within
+            marks = ", ".join(f":k{i}_{j}" for j in range(len(values)))
+            bound = f"t.{quote(column)} IN ({marks or 'NULL'})"
+            params = {f"k{i}_{j}": v for j, v in enumerate(values)}
+        cols = ", ".join(f"t.{quote(c)}" for c in pk)
+        twice = tx.fetch(
+            f"SELECT {cols} FROM {qualified(info.name)} AS t WHERE {bound} AND EXISTS "
+            f"(SELECT 1 FROM _sec_new_{i} AS n WHERE {_match('n', 't', pk)}) "
+            f"GROUP BY {cols} HAVING count(*) > 1 LIMIT 5",
+            params,
+        )
+        if twice:
+            raise WarehouseIntegrityError(
+                f"duplicate key: silver.{info.name} would hold key(s) {list(pk)} = {twice} "
+                "twice (stored already outside the rows replaced); rolled back"
+            )
+    refuse_orphans(tx, info, step.where, info.name, source=f"_sec_new_{i}")
 
 
 def _refuse_keys_outside_scope(tx: Tx, i: int, step: ReplaceStep, info: TableInfo) -> None:
@@ -249,14 +272,12 @@ def upsert_staged(
     *,
     quirks: Quirks,
     verify_frozen: bool = True,
-    guard: str | None = None,
 ) -> None:
     """``INSERT … SELECT … ON CONFLICT (keys) DO UPDATE`` from a staged relation.
 
     Columns an engine cannot assign in place (:func:`frozen_columns`) are left out of the
     update; with ``verify_frozen`` an existing row whose value differs there is refused with a
-    clear error rather than silently kept. With ``guard`` (a column the key determines), an
-    existing row whose value there differs is refused as the update meets it.
+    clear error rather than silently kept.
     """
     updatable = [c for c in columns if c not in keys]
     frozen = [c for c in frozen_columns(info, updatable, quirks) if c not in keys]
@@ -274,22 +295,9 @@ def upsert_staged(
                 "reference (delete the referencing rows first, or use Postgres)"
             )
     cols = ", ".join(quote(c) for c in columns)
-    sets = {c: f"excluded.{quote(c)}" for c in updatable}
-    if guard is not None and guard in sets:
-        old, new = f"{qualified(info.name)}.{quote(guard)}", f"excluded.{quote(guard)}"
-        shown = " || ', ' || ".join(f"CAST(excluded.{quote(k)} AS TEXT)" for k in keys)
-        message = (
-            f"'duplicate key: silver.{info.name} already holds key (' || {shown} || ') with "
-            f"{guard} ' || CAST({old} AS TEXT) || ', the new row has ' || CAST({new} AS TEXT)"
-        )
-        first_key = f"{qualified(info.name)}.{quote(keys[0])}"
-        sets[guard] = (
-            f"CASE WHEN {first_key} IS NULL OR {old} IS NOT DISTINCT FROM {new} THEN {new} "
-            f"ELSE {tx.refusal(message)} END"
-        )
     action = (
-        "DO UPDATE SET " + ", ".join(f"{quote(c)} = {v}" for c, v in sets.items())
-        if sets
+        "DO UPDATE SET " + ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in updatable)
+        if updatable
         else "DO NOTHING"
     )
     target = ", ".join(quote(k) for k in keys)

@@ -31,6 +31,9 @@ _TABLE_END = re.compile(r"\n?\)\s*;\s*$")
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 DEFAULT_SUFFIX = "__default"  # the catch-all table of a table stored per month
 DUCKDB_PER_MONTH = "per_month"
+DUCKDB_KEYS_CHECKED = "keys checked"
+_INLINE_REFERENCE = re.compile(r"\s+REFERENCES\s+silver\.\w+\s*\([^)]*\)", re.I)
+_KEY_CLAUSE = re.compile(r",\s*(?:PRIMARY\s+KEY|UNIQUE)\s*\([^)]*\)", re.I)
 
 
 def default_sql_dir() -> Path:
@@ -46,6 +49,9 @@ class Contract:
 
     * ``-- storage duckdb: per_month`` — a table per month behind a view (:mod:`.partitions`):
       the contract creates ``<table>__default`` and the view ``silver.<table>`` over it.
+    * ``-- storage duckdb: keys checked`` — one table that declares no key to DuckDB (no ART
+      index, whose upkeep grows with the table on every load); the contract's keys are still
+      the table's (:attr:`TableInfo.keys_checked`), checked set-based by every replace.
     * ``-- storage postgres: PARTITION BY LIST (<column>) [CHECK (<condition>)]`` — declarative
       partitioning. The primary key gets the partition column appended, as Postgres requires;
       the CHECK, if any, ties the partition column to the key, so the wider key is as strict
@@ -94,7 +100,11 @@ class Contract:
 
     def per_month(self, engine: str) -> bool:
         """This engine stores the table a table per month (:mod:`.partitions`)."""
-        return engine in self.storage
+        return engine in self.storage and not self.keys_checked(engine)
+
+    def keys_checked(self, engine: str) -> bool:
+        """This engine stores the table without its keys, which are checked set-based."""
+        return engine == "duckdb" and self.storage.get(engine, "").lower() == DUCKDB_KEYS_CHECKED
 
     def ddl(self, engine: str | None) -> str:
         """The DDL this engine runs (``None``: the table as declared, stored plainly)."""
@@ -102,8 +112,21 @@ class Contract:
         if clause is None:
             return self.sql
         if engine == "duckdb":
+            if clause.lower() == DUCKDB_KEYS_CHECKED:
+                return self._without_keys()
             return self._duckdb_per_month(clause)
         return self._postgres_partitioned(clause)
+
+    def _without_keys(self) -> str:
+        """The declared table with no PRIMARY KEY, UNIQUE or REFERENCES (comments dropped)."""
+        body = "\n".join(line.split("--", 1)[0].rstrip() for line in self.sql.splitlines())
+        sql = _KEY_CLAUSE.sub("", _INLINE_REFERENCE.sub("", body))
+        if re.search(r"\b(REFERENCES|PRIMARY\s+KEY|UNIQUE)\b", sql, re.I):
+            raise WarehouseError(
+                f"{self.name}: storage duckdb {DUCKDB_KEYS_CHECKED!r} takes keys declared as "
+                "'col ... REFERENCES silver.t (c)' and a last 'PRIMARY KEY (...)' / 'UNIQUE (...)'"
+            )
+        return "\n".join(line for line in sql.splitlines() if line.strip()) + "\n"
 
     def _duckdb_per_month(self, clause: str) -> str:
         if clause.lower() != DUCKDB_PER_MONTH:
@@ -194,6 +217,9 @@ class TableInfo:
     #: Columns the table is stored by, a table per value (:mod:`.partitions`: Postgres
     #: partitions, DuckDB month tables behind a view), else ().
     partition_by: tuple[str, ...] = ()
+    #: The keys above are the contract's, not the engine's: nothing enforces them on insert,
+    #: every replace checks them set-based (``-- storage duckdb: keys checked``).
+    keys_checked: bool = False
 
     @property
     def is_parent(self) -> bool:
@@ -203,6 +229,8 @@ class TableInfo:
     @property
     def indexed(self) -> frozenset[str]:
         """Columns DuckDB backs with an ART index: primary key, unique and foreign-key columns."""
+        if self.keys_checked:
+            return frozenset()
         cols = set(self.primary_key)
         cols.update(c for key in self.unique for c in key)
         cols.update(c for fk in self.foreign_keys for c in fk.columns)

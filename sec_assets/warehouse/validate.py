@@ -56,9 +56,12 @@ def refuse_bad_frame(info: TableInfo, values: Mapping[str, Any], frame: pl.DataF
             )
 
 
-def refuse_orphans(tx: Tx, info: TableInfo, values: Mapping[str, Any], table: str) -> None:
-    """Every foreign key of the rows of ``silver.<table>`` (the month's table) resolves: one
-    query; a few orphans of each key are named."""
+def refuse_orphans(
+    tx: Tx, info: TableInfo, values: Mapping[str, Any], table: str, *, source: str | None = None
+) -> None:
+    """Every foreign key of the rows of ``silver.<table>`` (the month's table), or of the
+    relation ``source`` (a replace's staged rows), resolves: one query; a few orphans of each
+    key are named."""
     if not info.foreign_keys:
         return
     pk = list(info.primary_key) or list(info.foreign_keys[0].columns)
@@ -71,7 +74,7 @@ def refuse_orphans(tx: Tx, info: TableInfo, values: Mapping[str, Any], table: st
         shown = ", ".join(f"CAST(t.{quote(c)} AS TEXT)" for c in [*pk, *fk.columns])
         parts.append(
             f"(SELECT {i} AS fk, concat_ws(' | ', {shown}) AS row_ FROM "
-            f"{quote(SCHEMA)}.{quote(table)} AS t WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{source or quote(SCHEMA) + '.' + quote(table)} AS t WHERE NOT EXISTS (SELECT 1 FROM "
             f"{quote(SCHEMA)}.{quote(fk.ref_table)} AS r WHERE {match}) LIMIT {SAMPLE})"
         )
     orphans = tx.fetch(" UNION ALL ".join(parts))

@@ -61,3 +61,40 @@ def test_only_renames_are_accepted(tmp_path: Path) -> None:
         read_renames(tmp_path)
     (tmp_path / "001_x.sql").write_text("ALTER TABLE silver.t RENAME COLUMN a TO b;")
     assert read_renames(tmp_path) == [Rename("t", "a", "b", "001_x.sql")]
+
+
+def test_a_duckdb_episode_table_with_its_keys_declared_is_rebuilt_without_them(
+    tmp_path: Path,
+) -> None:
+    """A DuckDB warehouse created when fact_eventos declared its keys to DuckDB (an ART index
+    on every id) gets the table rebuilt without them by ensure_schema, its rows kept; a second
+    ensure_schema changes nothing."""
+    import shutil
+
+    from sec_assets.sql_files import contracts_dir
+    from sec_assets.warehouse import DuckDBWarehouse
+
+    old_dir = tmp_path / "contracts"
+    shutil.copytree(contracts_dir(), old_dir)
+    old = old_dir / "fact_eventos.sql"
+    old.write_text(old.read_text().replace("-- storage duckdb: keys checked\n", ""))
+    path = tmp_path / "warehouse.duckdb"
+    before = DuckDBWarehouse(path, sql_dir=old_dir)
+    before.ensure_schema()
+    support.seed_dims(before)
+    before.replace_partition(
+        "fact_eventos", support.eventos("2024-01", ["a", "b"]), where={"month": "2024-01"}
+    )
+    constraints = (
+        "SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name = 'fact_eventos' "
+        "AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY', 'UNIQUE')"
+    )
+    assert before.read(constraints)["n"].item() == 4  # the old table: key + 3 references
+    rows = support.table(before, "fact_eventos")
+
+    now = DuckDBWarehouse(path)
+    for _ in range(2):
+        now.ensure_schema()
+        assert now.read(constraints)["n"].item() == 0
+        assert support.table(now, "fact_eventos").equals(rows)
+        assert now.tables(refresh=True)["fact_eventos"].keys_checked

@@ -276,20 +276,41 @@ def test_replace_rows_replaces_by_key_and_keeps_the_rest(
 
 
 @pytest.mark.parametrize("engine", ["duckdb"], indirect=True)
-def test_a_bounded_replace_refuses_a_key_stored_under_another_month(seeded: Warehouse) -> None:
-    """``within="month"`` reads and deletes only the months touched; a stored row that holds
-    one of the new keys in another month is refused with the key and both months, and the
-    replace rolls back. DuckDB only: Postgres stores fact_eventos a table per month (the swap
-    path), its key (evento_id, month) with a CHECK tying month to first_hour, which the id
-    hashes."""
+def test_episode_keys_are_checked_set_based_on_duckdb(seeded: Warehouse) -> None:
+    """DuckDB keeps fact_eventos without keys (no ART index); every replace checks them: a new
+    id stored already — in the months a bounded replace touches, or anywhere for one that
+    names no months — and an unknown comuna are refused, and the replace rolls back."""
+    info = seeded.tables()["fact_eventos"]
+    assert info.keys_checked and info.primary_key == ("evento_id",)
+    assert {fk.ref_table for fk in info.foreign_keys} == {
+        "dim_geografia",
+        "dim_empresa",
+        "dim_tiempo",
+    }
+    declared = seeded.read(
+        "SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name = 'fact_eventos' "
+        "AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY', 'UNIQUE')"
+    )
+    assert declared["n"].item() == 0, "no key declared to DuckDB"
     for month, ids in (("2024-01", ["a", "b"]), ("2024-02", ["e"])):
         seeded.replace_partition("fact_eventos", eventos(month, ids), where={"month": month})
     before = table(seeded, "fact_eventos")
-    moved = eventos("2024-01", ["a", "e"], peak=7)  # "e" is stored under 2024-02
-    replaced = before.filter(pl.col("evento_id") == "a").select("evento_id", "month")
-    with pytest.raises(WarehouseIntegrityError, match=r"duplicate key.*\be\b.*2024-02.*2024-01"):
+
+    again = ReplaceStep(  # "a" is stored in 2024-01 and not among the ids replaced
+        "fact_eventos",
+        eventos("2024-01", ["a"], peak=7),
+        delete_in=("evento_id", ["b"]),
+        within=("month", ["2024-01", "2024-02"]),
+    )
+    with pytest.raises(WarehouseIntegrityError, match=r"duplicate key.*'a'"):
+        seeded.replace_many([again])
+    moved = eventos("2024-01", ["c", "e"])  # "e" is stored under 2024-02: a whole-table check
+    with pytest.raises(WarehouseIntegrityError, match=r"duplicate key.*'e'"):
+        seeded.replace_partition("fact_eventos", moved, where={"month": "2024-01"})
+    orphan = eventos("2024-01", ["z"]).with_columns(geografia_id=pl.lit(999_999, pl.Int32))
+    with pytest.raises(WarehouseIntegrityError, match=r"broken reference.*999999"):
         seeded.replace_rows(
-            "fact_eventos", moved, key="evento_id", replaced=replaced, within="month"
+            "fact_eventos", orphan, key="evento_id", replaced=orphan.head(0), within="month"
         )
     assert table(seeded, "fact_eventos").equals(before)
     with pytest.raises(ValueError, match="outside within"):
