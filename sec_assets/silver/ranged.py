@@ -4,10 +4,10 @@ A run of N months does what N partition runs do with the fixed costs paid once: 
 connection for all writes, a second process parsing month k+1 while month k is written
 (:func:`parsed_months`, in a child Python of its own: :mod:`.parser_process`; it hands each
 month over as uncompressed Arrow files that the writer reads back, not as a pickle through a
-pipe), episodes rebuilt once for the range. Each month
-keeps its own transaction, so one bad month rolls back alone and the run fails naming it, the
-others committed (:func:`load_observations_range`). A range of one month runs in this
-process, exactly as a single partition run does.
+pipe), episodes rebuilt once for the range. Each month keeps its own transaction, so one bad
+month rolls back alone and the run fails naming it, the others committed
+(:func:`load_observations_range`). A range of one month runs in this process, exactly as a
+single partition run does.
 """
 
 from __future__ import annotations

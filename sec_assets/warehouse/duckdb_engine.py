@@ -126,12 +126,12 @@ def _declared_keys(sql_dir: Path | None, table: str) -> TableInfo:
     with _DECLARED_LOCK:
         if key in _DECLARED:
             return _DECLARED[key]
-    contracts = {c.name: c for c in ordered_contracts(sql_dir)}
-    wanted = {table} | set(contracts[table].parents)
+    contracts = ordered_contracts(sql_dir)
+    wanted = {table} | next(set(c.parents) for c in contracts if c.name == table)
     con = duckdb.connect()
     try:
         con.execute(f"CREATE SCHEMA {quote(SCHEMA)}").fetchall()
-        for contract in ordered_contracts(sql_dir):
+        for contract in contracts:  # parents first
             if contract.name in wanted:
                 con.execute(contract.ddl(None)).fetchall()
         info = {t.name: t for t in _DuckTx(con).introspect()}[table]
@@ -336,8 +336,7 @@ class DuckDBWarehouse(Warehouse):
         )
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.lock_timeout_s = lock_timeout_s
-        self._per_month: list[str] | None = None  # contracts stored a table per month
-        self._checked: dict[str, Contract] | None = None  # contracts whose keys DuckDB lacks
+        self._contracts: list[Contract] | None = None  # read once, on first need
 
     def __repr__(self) -> str:
         return f"DuckDBWarehouse(path={str(self.path)!r})"
@@ -361,18 +360,17 @@ class DuckDBWarehouse(Warehouse):
             hint = f"; {disk_hint(code)}" if (code := errno_in_text(str(exc))) else ""
             raise WarehouseConnectionError(f"cannot open {self.path}: {exc}{hint}") from exc
 
-    def _keys_checked(self) -> dict[str, Contract]:
-        """The contracts whose keys DuckDB does not hold (``-- storage duckdb: keys
-        checked``), read once."""
-        if self._checked is None:
-            contracts = ordered_contracts(self.sql_dir)
-            self._checked = {c.name: c for c in contracts if c.keys_checked(self.engine)}
-        return self._checked
+    def _stored(self, how: str) -> list[str]:
+        """The contracts this engine stores ``per_month`` or with ``keys_checked``."""
+        if self._contracts is None:
+            self._contracts = ordered_contracts(self.sql_dir)
+        return [c.name for c in self._contracts if getattr(c, how)(self.engine)]
 
     def _catalog(self, tx: Tx) -> dict[str, TableInfo]:
         """The catalog's tables, a keys-checked table taking its keys from its contract."""
         tables = {t.name: t for t in tx.introspect()}
-        for name in self._keys_checked():
+        checked = self._stored("keys_checked")
+        for name in checked:
             if name in tables:
                 keys = _declared_keys(self.sql_dir, name)
                 tables[name] = replace(
@@ -383,7 +381,7 @@ class DuckDBWarehouse(Warehouse):
                     keys_checked=True,
                 )
         linked = link_tables(list(tables.values()))
-        parents = [n for n in self._keys_checked() if n in linked and linked[n].is_parent]
+        parents = [n for n in checked if n in linked and linked[n].is_parent]
         if parents:
             raise WarehouseError(f"keys-checked tables cannot be referenced: {parents}")
         return linked
@@ -574,10 +572,7 @@ class DuckDBWarehouse(Warehouse):
         its DEFAULT table and the tables of ``months`` that exist. DuckDB binds and plans every
         branch of the view over all months: at 119 months a query on it costs ~55 ms more than
         on the three tables it needs, whatever its WHERE."""
-        if self._per_month is None:
-            contracts = ordered_contracts(self.sql_dir)
-            self._per_month = [c.name for c in contracts if c.per_month(self.engine)]
-        named = {t: re.compile(rf"\b{SCHEMA}\.{t}\b(?!__)") for t in self._per_month}
+        named = {t: re.compile(rf"\b{SCHEMA}\.{t}\b(?!__)") for t in self._stored("per_month")}
         used = [t for t, pattern in named.items() if pattern.search(sql)]
         if not used:
             return sql

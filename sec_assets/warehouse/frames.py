@@ -27,8 +27,8 @@ class ReplaceStep:
     sharing a key share its value: ``("month", months)`` of episodes, whose id hashes their
     first hour): the step reads and deletes only rows whose column is one of ``values``, so
     its cost follows the rows it replaces, not the table's size. The frame's values must be
-    among them. A stored row with one of the frame's keys and another value is refused, not
-    moved (:func:`~.replace.upsert_staged` checks it through the key's index).
+    among them. A keys-checked table (DuckDB's episodes) checks its keys among those rows only;
+    a merged table still refuses a frame key held by any row outside the step.
     """
 
     table: str

@@ -53,14 +53,24 @@ def _scope(step: ReplaceStep, i: int) -> tuple[str, dict[str, Any]]:
         conds.append(f"t.{quote(col)} = :w{i}_{j}")
         params[f"w{i}_{j}"] = value
     if step.within is not None:  # first: the scan skips the row groups outside it
-        col, values = step.within
-        marks = ", ".join(f":b{i}_{j}" for j in range(len(values)))
-        conds.insert(0, f"t.{quote(col)} IN ({marks or 'NULL'})")
-        params.update({f"b{i}_{j}": v for j, v in enumerate(values)})
+        bound, values = _within(step, i)
+        conds.insert(0, bound)
+        params.update(values)
     if step.delete_in is not None:
         col = quote(step.delete_in[0])
         conds.append(f"t.{col} IN (SELECT {col} FROM _sec_in_{i})")
     return " AND ".join(conds), params
+
+
+def _within(step: ReplaceStep, i: int) -> tuple[str, dict[str, Any]]:
+    """``t.<column> IN (...)`` for ``step.within`` (``TRUE`` without it), and its parameters."""
+    if step.within is None:
+        return "TRUE", {}
+    column, values = step.within
+    marks = ", ".join(f":b{i}_{j}" for j in range(len(values)))
+    return f"t.{quote(column)} IN ({marks or 'NULL'})", {
+        f"b{i}_{j}": v for j, v in enumerate(values)
+    }
 
 
 def _referenced(fk: ForeignKey) -> str:
@@ -180,12 +190,7 @@ def _check_keys(tx: Tx, i: int, step: ReplaceStep, info: TableInfo) -> None:
     back. Null keys are the columns' NOT NULL; a key twice in the frame, :func:`check_step`."""
     pk = info.primary_key
     if pk:
-        bound, params = "TRUE", {}
-        if step.within is not None:
-            column, values = step.within
-            marks = ", ".join(f":k{i}_{j}" for j in range(len(values)))
-            bound = f"t.{quote(column)} IN ({marks or 'NULL'})"
-            params = {f"k{i}_{j}": v for j, v in enumerate(values)}
+        bound, params = _within(step, i)
         cols = ", ".join(f"t.{quote(c)}" for c in pk)
         twice = tx.fetch(
             f"SELECT {cols} FROM {qualified(info.name)} AS t WHERE {bound} AND EXISTS "

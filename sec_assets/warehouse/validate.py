@@ -26,7 +26,9 @@ SAMPLE = 5
 
 
 def _scope(info: TableInfo, values: Mapping[str, Any]) -> str:
-    return ", ".join(f"{c}={values[c]}" for c in info.partition_by)
+    """`` (month=2024-08)`` for a month's table; nothing for a table not stored by month."""
+    shown = ", ".join(f"{c}={values[c]}" for c in info.partition_by if c in values)
+    return f" ({shown})" if shown else ""
 
 
 def _keys(info: TableInfo) -> list[str]:
@@ -42,7 +44,7 @@ def refuse_bad_frame(info: TableInfo, values: Mapping[str, Any], frame: pl.DataF
     nulls = frame.filter(pl.any_horizontal(pl.col(keys).is_null())) if keys else frame.clear()
     if nulls.height:
         raise WarehouseIntegrityError(
-            f"null key: {nulls.height} row(s) of silver.{info.name} ({_scope(info, values)}) "
+            f"null key: {nulls.height} row(s) of silver.{info.name}{_scope(info, values)} "
             f"have a null in {keys}, e.g. {nulls.select(keys).head(SAMPLE).rows()}; rolled back"
         )
     pk = list(info.primary_key)
@@ -51,8 +53,8 @@ def refuse_bad_frame(info: TableInfo, values: Mapping[str, Any], frame: pl.DataF
         if dup.height:
             sample = dup.select(pk).unique(maintain_order=True).head(SAMPLE).rows()
             raise WarehouseIntegrityError(
-                f"duplicate key: {dup.height} row(s) of silver.{info.name} "
-                f"({_scope(info, values)}) share a primary key {pk}, e.g. {sample}; rolled back"
+                f"duplicate key: {dup.height} row(s) of silver.{info.name}"
+                f"{_scope(info, values)} share a primary key {pk}, e.g. {sample}; rolled back"
             )
 
 
@@ -88,6 +90,6 @@ def refuse_orphans(
                     f"({' | '.join([*pk, *fk.columns])}): {rows}"
                 )
         raise WarehouseIntegrityError(
-            f"broken reference: rows of silver.{info.name} ({_scope(info, values)}) reference "
+            f"broken reference: rows of silver.{info.name}{_scope(info, values)} reference "
             f"no parent row; rolled back. " + "; ".join(lines)
         )
