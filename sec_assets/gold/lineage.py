@@ -5,8 +5,9 @@ of its models and queries); this module maps each silver table to the asset key(
 it, from the silver asset definitions, in one place:
 
 - a table named like a silver asset is written by that asset;
-- ``guardrail_counts`` and ``quarantine`` are written in the transaction of the month's
-  observations (``silver/load.py``), by the multi-asset of ``snapshot_ledger``;
+- ``guardrail_counts``, ``quarantine`` and ``comuna_daily_customers`` are written in the
+  transaction of the month's observations (``silver/load.py``), by the multi-asset of
+  ``snapshot_ledger``;
 - ``month_checks`` (the verdicts behind the trusted months) is complete for a month once the
   last of the assets with blocking checks has been checked: the one downstream of the others
   (``fact_eventos``). A gold asset reading monthly tables for the trusted months depends on it.
@@ -36,7 +37,11 @@ SILVER_ASSETS: tuple[dg.AssetsDefinition, ...] = (
     seia_projects,
 )
 # Tables written in the same transaction as another table's asset, keyed by that asset.
-WRITTEN_WITH = {"guardrail_counts": "snapshot_ledger", "quarantine": "snapshot_ledger"}
+WRITTEN_WITH = {
+    "guardrail_counts": "snapshot_ledger",
+    "quarantine": "snapshot_ledger",
+    "comuna_daily_customers": "snapshot_ledger",
+}
 
 
 def _ancestors(key: dg.AssetKey, parents: dict[dg.AssetKey, set[dg.AssetKey]]) -> set[dg.AssetKey]:

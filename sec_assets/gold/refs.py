@@ -24,6 +24,7 @@ MONTHLY = (
     "snapshot_ledger",
     "region_customers",
     "guardrail_counts",
+    "comuna_daily_customers",
 )
 GATE = "month_checks"  # the table of verdicts behind the trusted months
 

@@ -97,13 +97,15 @@ def load_answers(
 
 def observation_steps(silver: SilverMonth, month: str) -> list[ReplaceStep]:
     """What one month's observation load replaces, in one transaction: its ledger, facts,
-    guardrail counts and quarantine, and (emptied) its check verdicts."""
+    guardrail counts, quarantine and daily customers per comuna, and (emptied) its check
+    verdicts."""
     where = {"month": month}
     return [
         ReplaceStep("snapshot_ledger", silver.ledger, where=where),
         ReplaceStep("fact_interrupciones", silver.facts, where=where),
         ReplaceStep("guardrail_counts", silver.guardrails, where=where),
         ReplaceStep("quarantine", silver.quarantine, where=where),
+        ReplaceStep("comuna_daily_customers", silver.daily, where=where),
         month_checks.forget(month),
     ]
 

@@ -1,4 +1,5 @@
-"""Bronze answers of one month → ledger, observation facts, guardrail counts and quarantine.
+"""Bronze answers of one month → ledger, observation facts, guardrail counts, quarantine and
+the facts folded to a row per day and comuna (:func:`daily_customers`).
 
 Pure Polars (the hash keys are :mod:`sec_assets.warehouse.hashing`'s); no Dagster, no engine.
 What the service gets wrong is repaired and counted, never dropped: the guardrails are
@@ -32,6 +33,20 @@ class SilverMonth:
     facts: pl.DataFrame
     guardrails: pl.DataFrame
     quarantine: pl.DataFrame
+    daily: pl.DataFrame  # silver.comuna_daily_customers: daily_customers(facts, ledger)
+
+
+def daily_customers(facts: pl.DataFrame, ledger_frame: pl.DataFrame) -> pl.DataFrame:
+    """Per day and comuna, ``customers_sum``: the facts' customers summed over the day's valid
+    hours (ledger status ``ok``), every company together. Gold's daily customer-hours read
+    this, not the hourly facts (contract ``comuna_daily_customers``)."""
+    ok = ledger_frame.filter(pl.col("status") == "ok").select("hour_key")
+    return (
+        facts.join(ok, on="hour_key", how="semi")
+        .group_by("month", pl.col("hora_local").dt.date().alias("dia"), "geografia_id")
+        .agg(pl.col("clientes_afectados").sum().cast(pl.Int64).alias("customers_sum"))
+        .sort("dia", "geografia_id")
+    )
 
 
 def observations(
@@ -201,4 +216,4 @@ def build_month(
             ),
         ]
     )
-    return SilverMonth(led, facts, guardrails, quar)
+    return SilverMonth(led, facts, guardrails, quar, daily_customers(facts, led))

@@ -27,7 +27,7 @@ from sec_assets.warehouse.frames import (
     conform,
     refuse_duplicate_keys,
 )
-from sec_assets.warehouse.migrations import read_renames, renames_due
+from sec_assets.warehouse.migrations import fills_due, read_migrations, renames_due
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table
 from sec_assets.warehouse.replace import Plan, Quirks, apply_steps, delete_blocked, upsert_rows
 from sec_assets.warehouse.schema import (
@@ -197,12 +197,17 @@ class Warehouse(ABC):
             self._schema_lock(tx)
             for schema in SCHEMAS:
                 tx.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
-            renames = read_renames(silver_migrations_dir())
-            if renames:
-                for rename in renames_due(renames, link_tables(tx.introspect())):
+            renames, fills = read_migrations(silver_migrations_dir())
+            before: set[str] = set()
+            if renames or fills:
+                existing = link_tables(tx.introspect())
+                before = set(existing)
+                for rename in renames_due(renames, existing):
                     tx.execute(rename.sql)
             for contract in contracts:
                 tx.execute(contract.ddl(self.engine))
+            for fill in fills_due(fills, before, {c.name for c in contracts}):
+                tx.execute(fill.sql)
             self._store_contracts(tx, contracts)
             tables = self._catalog(tx)
             for contract in contracts:

@@ -1,10 +1,15 @@
-"""Column renames that bring a warehouse created under older contracts to the current ones.
+"""What brings a warehouse created under older contracts to the current ones.
 
 The contracts (``dbt_like_sql/contracts/``) say what a fresh warehouse looks like; the files in
-``dbt_like_sql/migrations/silver/`` say how an existing one gets there. Only
-``ALTER TABLE silver.<t> RENAME COLUMN <a> TO <b>;`` statements are accepted: each runs when the
-catalog still shows ``<a>`` on ``<t>`` (and not ``<b>``), so applying them is idempotent and a
-fresh warehouse skips them all. Run by :meth:`Warehouse.ensure_schema` before the contracts.
+``dbt_like_sql/migrations/silver/`` say how an existing one gets there. Two kinds of statement
+are accepted, both run by :meth:`Warehouse.ensure_schema` in its transaction:
+
+- ``ALTER TABLE silver.<t> RENAME COLUMN <a> TO <b>;`` runs before the contracts, when the
+  catalog still shows ``<a>`` on ``<t>`` (and not ``<b>``): idempotent, and a fresh warehouse
+  skips it;
+- ``INSERT INTO silver.<t> ... ;`` (a *fill*) runs after the contracts, once: when this very
+  call created ``<t>``. It fills a new table derived from others (one set-based statement) in a
+  warehouse that holds rows from before it; in a fresh warehouse it finds nothing to read.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sec_assets.warehouse.schema import TableInfo
 _RENAME = re.compile(
     r"^ALTER\s+TABLE\s+silver\.(\w+)\s+RENAME\s+COLUMN\s+(\w+)\s+TO\s+(\w+)$", re.I
 )
+_FILL = re.compile(r"^INSERT\s+INTO\s+silver\.(\w+)\s*\(", re.I)
 
 
 @dataclass(frozen=True)
@@ -33,25 +39,50 @@ class Rename:
         return f'ALTER TABLE silver."{self.table}" RENAME COLUMN "{self.old}" TO "{self.new}"'
 
 
+@dataclass(frozen=True)
+class Fill:
+    table: str
+    sql: str  # the INSERT ... SELECT, as one line
+    source: str  # file name, for errors
+
+
 def _statements(sql: str) -> list[str]:
     text = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
     return [" ".join(s.split()) for s in text.split(";") if s.strip()]
 
 
-def read_renames(folder: Path) -> list[Rename]:
-    """Every rename of ``folder``'s ``*.sql`` files, in file order."""
+def read_migrations(folder: Path) -> tuple[list[Rename], list[Fill]]:
+    """Every rename and fill of ``folder``'s ``*.sql`` files, each in file order."""
     renames: list[Rename] = []
+    fills: list[Fill] = []
     for path in sorted(folder.glob("*.sql")) if folder.is_dir() else []:
         for statement in _statements(path.read_text(encoding="utf-8")):
-            match = _RENAME.match(statement)
-            if match is None:
+            if match := _RENAME.match(statement):
+                table, old, new = (g.lower() for g in match.groups())
+                renames.append(Rename(table, old, new, source=path.name))
+            elif match := _FILL.match(statement):
+                fills.append(Fill(match[1].lower(), statement, source=path.name))
+            else:
                 raise WarehouseError(
-                    f"{path.name}: only 'ALTER TABLE silver.<t> RENAME COLUMN <a> TO <b>;' "
-                    f"statements are supported, got: {statement[:120]}"
+                    f"{path.name}: only 'ALTER TABLE silver.<t> RENAME COLUMN <a> TO <b>;' and "
+                    f"'INSERT INTO silver.<t> (...) SELECT ...;' statements are supported, got: "
+                    f"{statement[:120]}"
                 )
-            table, old, new = (g.lower() for g in match.groups())
-            renames.append(Rename(table, old, new, source=path.name))
-    return renames
+    return renames, fills
+
+
+def read_renames(folder: Path) -> list[Rename]:
+    """Every rename of ``folder``'s ``*.sql`` files, in file order."""
+    return read_migrations(folder)[0]
+
+
+def fills_due(fills: list[Fill], before: set[str], contracts: set[str]) -> list[Fill]:
+    """The fills of the tables this ``ensure_schema`` created (absent from ``before``); a fill
+    of a table no contract creates is refused."""
+    unknown = sorted({f.table for f in fills} - contracts)
+    if unknown:
+        raise WarehouseError(f"migrations fill {unknown}, which no contract creates")
+    return [f for f in fills if f.table not in before]
 
 
 def renames_due(renames: list[Rename], tables: dict[str, TableInfo]) -> list[Rename]:

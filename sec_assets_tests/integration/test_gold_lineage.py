@@ -21,7 +21,9 @@ GOLD = sorted(k.path[-1] for k in GRAPH.get_all_asset_keys() if GRAPH.get(k).gro
 GOLD_PARENTS = {"dashboard_stats": None, "figures": {"reliability_indices"}}
 # Silver tables written by an asset named otherwise; month_checks: complete once fact_eventos,
 # the last monthly asset with blocking checks, has been checked.
-WRITER = {"guardrail_counts": "snapshot_ledger", "quarantine": "snapshot_ledger"}
+WRITER = dict.fromkeys(
+    ("guardrail_counts", "quarantine", "comuna_daily_customers"), "snapshot_ledger"
+)
 WRITER["month_checks"] = "fact_eventos"
 # The assets calling trusted.excluded_months (their metadata, or the golden file, depend on it).
 READ_VERDICTS = {*COMPUTE, "golden_eventos", "recent_30d"}

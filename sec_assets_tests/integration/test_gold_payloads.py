@@ -17,6 +17,7 @@ from sec_assets.gold.trusted import excluded_months
 from sec_assets.silver.checks import CHECKS
 from sec_assets.silver.load import DIMENSIONS, load_dimension
 from sec_assets.silver.month_checks import record_verdicts
+from sec_assets.silver.transform import daily_customers
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
@@ -134,6 +135,9 @@ def gold_wh(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
             ReplaceStep("region_customers", customers, where={"month": M}),
             ReplaceStep("snapshot_ledger", ledger(), where={"month": M}),
             ReplaceStep("fact_interrupciones", facts(), where={"month": M}),
+            ReplaceStep(
+                "comuna_daily_customers", daily_customers(facts(), ledger()), where={"month": M}
+            ),
             ReplaceStep("guardrail_counts", guard, where={"month": M}),
             ReplaceStep("fact_eventos", EVENTS, where={"month": M}),
         ]

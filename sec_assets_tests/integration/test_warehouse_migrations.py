@@ -9,7 +9,14 @@ import pytest
 
 from sec_assets.sql_files import silver_migrations_dir
 from sec_assets.warehouse import Warehouse, WarehouseError
-from sec_assets.warehouse.migrations import Rename, read_renames, renames_due
+from sec_assets.warehouse.migrations import (
+    Fill,
+    Rename,
+    fills_due,
+    read_migrations,
+    read_renames,
+    renames_due,
+)
 from sec_assets_tests.integration import test_warehouse_support as support
 
 engine, duckdb_templates, pg_session_database, warehouse, seeded = support.FIXTURES
@@ -61,6 +68,20 @@ def test_only_renames_are_accepted(tmp_path: Path) -> None:
         read_renames(tmp_path)
     (tmp_path / "001_x.sql").write_text("ALTER TABLE silver.t RENAME COLUMN a TO b;")
     assert read_renames(tmp_path) == [Rename("t", "a", "b", "001_x.sql")]
+
+
+def test_a_fill_runs_only_for_the_table_just_created(tmp_path: Path) -> None:
+    (tmp_path / "002_f.sql").write_text(
+        "-- derived\nINSERT INTO silver.t (a)\nSELECT a FROM silver.s;\n"
+    )
+    renames, fills = read_migrations(tmp_path)
+    assert renames == [] and fills == [
+        Fill("t", "INSERT INTO silver.t (a) SELECT a FROM silver.s", "002_f.sql")
+    ]
+    assert fills_due(fills, before={"s"}, contracts={"s", "t"}) == fills  # t is new
+    assert fills_due(fills, before={"s", "t"}, contracts={"s", "t"}) == []  # t was there
+    with pytest.raises(WarehouseError, match=r"fill \['t'\], which no contract creates"):
+        fills_due(fills, before=set(), contracts={"s"})
 
 
 def test_a_duckdb_episode_table_with_its_keys_declared_is_rebuilt_without_them(

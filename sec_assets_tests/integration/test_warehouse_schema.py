@@ -65,7 +65,8 @@ def test_the_schema_matches_the_contracts_and_ensuring_it_again_changes_nothing(
         assert pk == {name for name, sql in CONTRACTS.items() if "PRIMARY KEY" in sql}
         fks = {(fk.table, fk.ref_table) for info in tables.values() for fk in info.foreign_keys}
         assert fks == expected_foreign_keys()
-        assert len(fks) == 8  # ledger→tiempo, 4 from the observation fact, 3 from the events
+        # ledger→tiempo, 4 from the observation fact, 3 from the events, the daily fold→geo
+        assert len(fks) == 9
 
     check_catalog()
     before = table(seeded, "dim_empresa")
