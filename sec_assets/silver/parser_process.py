@@ -90,7 +90,7 @@ class ParserProcess:
             raise ValueError("no call pending")
         self._pending.popleft()
         deadline = time.monotonic() + self.timeout_s
-        size = int.from_bytes(self._read(_LENGTH.size, deadline), "little")
+        (size,) = _LENGTH.unpack(self._read(_LENGTH.size, deadline))
         try:
             status, value = pickle.loads(self._read(size, deadline))
         except (pickle.UnpicklingError, EOFError, ValueError) as exc:
@@ -153,7 +153,7 @@ def describe() -> dict[str, Any]:
 def _answer(out: IO[bytes], status: str, value: Any) -> None:
     """One answer: its length (8 bytes, little-endian), then its pickle."""
     data = pickle.dumps((status, value), protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(len(data).to_bytes(_LENGTH.size, "little") + data)
+    out.write(_LENGTH.pack(len(data)) + data)
     out.flush()
 
 

@@ -71,17 +71,12 @@ def read_migrations(folder: Path) -> tuple[list[Rename], list[Fill]]:
     return renames, fills
 
 
-def read_renames(folder: Path) -> list[Rename]:
-    """Every rename of ``folder``'s ``*.sql`` files, in file order."""
-    return read_migrations(folder)[0]
-
-
 def fills_due(fills: list[Fill], before: set[str], contracts: set[str]) -> list[Fill]:
     """The fills of the tables this ``ensure_schema`` created (absent from ``before``); a fill
     of a table no contract creates is refused."""
-    unknown = sorted({f.table for f in fills} - contracts)
+    unknown = sorted({f"{f.source}: silver.{f.table}" for f in fills if f.table not in contracts})
     if unknown:
-        raise WarehouseError(f"migrations fill {unknown}, which no contract creates")
+        raise WarehouseError(f"migrations fill tables no contract creates: {unknown}")
     return [f for f in fills if f.table not in before]
 
 

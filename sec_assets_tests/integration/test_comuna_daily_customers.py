@@ -45,6 +45,12 @@ def _steps(month: str, ledger: pl.DataFrame, facts: pl.DataFrame) -> list[Replac
     ]
 
 
+def fold_matches_the_facts(wh: Warehouse) -> None:
+    """The stored fold equals the same fold computed by SQL over the stored facts and ledger
+    (for the tests that load months through the assets)."""
+    _same(_stored(wh), _by_sql(wh))
+
+
 def _stored(wh: Warehouse) -> pl.DataFrame:
     return wh.read(
         "SELECT month, dia, geografia_id, customers_sum FROM silver.comuna_daily_customers"

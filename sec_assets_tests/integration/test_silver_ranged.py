@@ -28,6 +28,7 @@ from sec_assets.silver.ranged import (
 )
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
+from sec_assets_tests.integration.test_comuna_daily_customers import fold_matches_the_facts
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
 from sec_tools.bench.genbronze import write_month
 
@@ -79,6 +80,7 @@ def _tables(wh: Warehouse) -> dict[str, pl.DataFrame]:
         ("fact_interrupciones", "hash_id"),
         ("fact_eventos", "evento_id"),
         ("region_customers", "month, cut_region"),
+        ("comuna_daily_customers", "dia, geografia_id"),
     ]:
         frame = wh.read(f"SELECT * FROM silver.{name} ORDER BY {order}")
         out[name] = frame.drop([c for c in drop if c in frame.columns])
@@ -129,6 +131,8 @@ def test_ranged_run_equals_month_by_month_runs(engine, request, bronze_dir, tmp_
     assert a["fact_interrupciones"].height > 3 * 100 * 20 and a["fact_eventos"].height > 1000
     for name in a:
         assert a[name].equals(b[name]), name
+    assert a["comuna_daily_customers"].height > 3 * 20  # the fold crossed the parser process
+    fold_matches_the_facts(ranged["warehouse"].get_warehouse())
 
 
 @pytest.fixture

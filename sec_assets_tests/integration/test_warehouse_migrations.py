@@ -14,7 +14,6 @@ from sec_assets.warehouse.migrations import (
     Rename,
     fills_due,
     read_migrations,
-    read_renames,
     renames_due,
 )
 from sec_assets_tests.integration import test_warehouse_support as support
@@ -29,7 +28,7 @@ def _columns(wh: Warehouse, table: str) -> list[str]:
 
 
 def test_old_column_names_are_renamed_in_place_and_rows_kept(warehouse: Warehouse) -> None:
-    renames = read_renames(MIGRATIONS)
+    renames = read_migrations(MIGRATIONS)[0]
     assert {(r.table, r.old, r.new) for r in renames} >= {
         ("region_customers", "clientes", "customers"),
         ("national_hourly", "clientes", "customers"),
@@ -65,9 +64,9 @@ def test_only_renames_are_accepted(tmp_path: Path) -> None:
         "-- a comment\nALTER TABLE silver.t RENAME COLUMN a TO b;\nDROP TABLE silver.t;\n"
     )
     with pytest.raises(WarehouseError, match=r"001_x.sql: only 'ALTER TABLE .*DROP TABLE"):
-        read_renames(tmp_path)
+        read_migrations(tmp_path)[0]
     (tmp_path / "001_x.sql").write_text("ALTER TABLE silver.t RENAME COLUMN a TO b;")
-    assert read_renames(tmp_path) == [Rename("t", "a", "b", "001_x.sql")]
+    assert read_migrations(tmp_path)[0] == [Rename("t", "a", "b", "001_x.sql")]
 
 
 def test_a_fill_runs_only_for_the_table_just_created(tmp_path: Path) -> None:
@@ -80,7 +79,9 @@ def test_a_fill_runs_only_for_the_table_just_created(tmp_path: Path) -> None:
     ]
     assert fills_due(fills, before={"s"}, contracts={"s", "t"}) == fills  # t is new
     assert fills_due(fills, before={"s", "t"}, contracts={"s", "t"}) == []  # t was there
-    with pytest.raises(WarehouseError, match=r"fill \['t'\], which no contract creates"):
+    with pytest.raises(
+        WarehouseError, match=r"fill tables no contract creates: \['002_f.sql: silver.t'\]"
+    ):
         fills_due(fills, before=set(), contracts={"s"})
 
 
