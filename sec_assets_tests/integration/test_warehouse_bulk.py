@@ -1,4 +1,5 @@
-"""The bulk paths (Arrow into DuckDB, COPY CSV into Postgres) and reads, value for value."""
+"""The bulk paths (Arrow into DuckDB; binary COPY, or CSV, into Postgres) and reads, value for
+value."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import polars as pl
 import pytest
 
 from sec_assets.warehouse import Warehouse
+from sec_assets.warehouse.errors import WarehouseError
+from sec_assets.warehouse.postgres_engine import binary_frame
 from sec_assets_tests.integration import test_warehouse_support as support
 from sec_assets_tests.integration.test_warehouse_support import (
     ledger,
@@ -134,3 +137,65 @@ def test_reads_have_the_same_dtypes_on_both_engines(seeded: Warehouse) -> None:
     assert empty.schema == pl.Schema(
         {"hour_key": pl.String, "hora_utc": pl.Datetime("us", "UTC"), "customers": pl.Int64}
     )
+
+
+PG_TYPES = {
+    "a": "integer",
+    "b": "bigint",
+    "c": "text",
+    "d": "timestamp without time zone",
+    "e": "double precision",
+    "f": "timestamp with time zone",
+}
+
+
+def test_postgres_copies_binary_only_what_casts_exactly() -> None:
+    frame = pl.DataFrame(
+        {
+            "a": [1, None],  # Int64 into INTEGER: 4 bytes on the wire, not 8
+            "b": [2**40, 3],
+            "c": ["x", None],
+            "d": [datetime(2024, 1, 1), None],
+            "e": [1, 2],  # integers into DOUBLE PRECISION
+            "f": [datetime(2024, 1, 1, tzinfo=UTC), None],
+        }
+    )
+    got = binary_frame(frame, PG_TYPES)
+    assert got is not None
+    assert got.schema == pl.Schema(
+        {
+            "a": pl.Int32,
+            "b": pl.Int64,
+            "c": pl.String,
+            "d": pl.Datetime("us"),
+            "e": pl.Float64,
+            "f": pl.Datetime("us", "UTC"),
+        }
+    )
+    assert got.cast(frame.schema).equals(frame)  # nothing changed but the width
+    # Everything else goes as CSV, which Postgres reads (or refuses) as it always did.
+    for odd in (
+        pl.DataFrame({"a": [2**40]}),  # does not fit INTEGER
+        pl.DataFrame({"a": ["12"]}),  # text into INTEGER
+        pl.DataFrame({"a": [1.5]}),  # a float into INTEGER
+        pl.DataFrame({"d": [datetime(2024, 1, 1, tzinfo=UTC)]}),  # tz-aware into TIMESTAMP
+        pl.DataFrame({"z": [1]}),  # a type binary COPY is not used for here
+    ):
+        assert binary_frame(odd, {**PG_TYPES, "z": "numeric"}) is None, odd
+
+
+def test_a_value_too_big_for_its_column_is_refused_and_nothing_is_written(
+    seeded: Warehouse,
+) -> None:
+    """On Postgres this frame goes as CSV (it does not fit binary COPY's INTEGER) and the
+    server refuses it; on DuckDB the cast refuses it. The month is left as it was."""
+    good = ledger("2024-01", hours=2)
+    seeded.replace_partition("snapshot_ledger", good, where={"month": "2024-01"})
+    bad = good.with_columns(rows_raw=pl.Series([1, 2**40]))
+    with pytest.raises(WarehouseError, match=r"(?i)out of range"):
+        seeded.replace_partition("snapshot_ledger", bad, where={"month": "2024-01"})
+    assert table(seeded, "snapshot_ledger")["rows_raw"].to_list() == [10, 10]
+    # Digits as text still load (CSV), as before binary COPY.
+    digits = good.with_columns(rows_raw=pl.Series(["7", "8"]))
+    seeded.replace_partition("snapshot_ledger", digits, where={"month": "2024-01"})
+    assert table(seeded, "snapshot_ledger", order="hour_key")["rows_raw"].to_list() == [7, 8]
