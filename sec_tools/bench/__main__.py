@@ -56,17 +56,24 @@ def throwaway_pg():
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def silver_run(data: Path, dsn: str | None, first: date, months: int) -> dict[str, Any]:
-    """bench.silver in its own process (its peak memory is this run's alone)."""
+def silver_run(
+    data: Path, dsn: str | None, first: date, months: int, small_dsn: str | None = None
+) -> dict[str, Any]:
+    """bench.silver in its own process (its peak memory is this run's alone). The flat-cost
+    probe at 3 months runs in a second warehouse: ``small_dsn`` on Postgres, a second file on
+    DuckDB."""
     cmd = [sys.executable, "-m", "sec_tools.bench.silver", "--data", str(data)]
     cmd += ["--first", first.strftime("%Y-%m"), "--months", str(months)]
     db = f"bench_{uuid.uuid4().hex[:6]}.duckdb"
-    cmd += ["--dsn", dsn] if dsn else ["--db", db]
+    if dsn:
+        cmd += ["--dsn", dsn] + (["--small-dsn", small_dsn] if small_dsn else [])
+    else:
+        cmd += ["--db", db, "--small-db", db.replace(".duckdb", "_small.duckdb")]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"silver bench failed: {proc.stderr[-3000:]}")
-    for leftover in data.glob(f"{db}*"):  # this run's warehouse only
+    for leftover in data.glob(f"{db.removesuffix('.duckdb')}*"):  # this run's warehouses only
         leftover.unlink()
     out = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
     out["process_s"] = round(time.perf_counter() - t0, 1)
@@ -94,10 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         report["silver"].append(silver_run(history, None, first, n))
         if n > 12:
             continue  # the whole history: DuckDB only
-        with throwaway_pg() as dsn:
+        with throwaway_pg() as dsn, throwaway_pg() as small_dsn:
             if dsn:
                 print(f"silver on Postgres, {n} months …", flush=True)
-                report["silver"].append(silver_run(history, dsn, first, n))
+                report["silver"].append(silver_run(history, dsn, first, n, small_dsn))
     print("accuracy …", flush=True)
     report["accuracy"] = bench_accuracy(history, ACCURACY_FULL if full else ACCURACY_QUICK, SEED)
     print("seed-archive import …", flush=True)

@@ -22,8 +22,8 @@ def _bronze(b: dict[str, Any]) -> list[str]:
 
 def _silver(runs: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "Bronze → silver as ranged runs (up to 12 months a run; the first three months a run of "
-        "their own), wall and CPU time (user + sys, this process and its parser):",
+        "Bronze → silver as ranged runs (12 consecutive months a run, as a backfill runs them: "
+        "a year is one run), wall and CPU time (user + sys, this process and its parser):",
         "",
         "| engine | months | raw rows | wall s | CPU s | raw rows/s (wall) | raw rows per CPU s "
         "| write s, first / last month | peak RSS loader / parser |",
@@ -43,7 +43,7 @@ def _silver(runs: list[dict[str, Any]]) -> list[str]:
 def _flat(runs: list[dict[str, Any]]) -> list[str]:
     lines = [
         "Cost in history: one month re-loaded as a single-month partition run (fresh process), "
-        "and gold over everything, once 3 months are stored and once all are:",
+        "and gold over everything, in a warehouse holding 3 months and in the one holding all:",
         "",
         "| engine | month | history | month load wall s / CPU s / peak RSS | gold wall s / CPU s |",
         "|---|---|---|---|---|",
