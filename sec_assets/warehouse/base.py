@@ -198,30 +198,61 @@ class Warehouse(ABC):
             for schema in SCHEMAS:
                 tx.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
             renames, fills = read_migrations(silver_migrations_dir())
-            before: set[str] = set()
-            if renames or fills:
-                existing = link_tables(tx.introspect())
-                before = set(existing)
-                for rename in renames_due(renames, existing):
-                    tx.execute(rename.sql)
+            existing = link_tables(tx.introspect())
+            for rename in renames_due(renames, existing):
+                tx.execute(rename.sql)
+            aside = self._set_aside_one_table_stores(tx, contracts, existing)
             for contract in contracts:
                 tx.execute(contract.ddl(self.engine))
-            for fill in fills_due(fills, before, {c.name for c in contracts}):
-                tx.execute(fill.sql)
             self._store_contracts(tx, contracts)
             tables = self._catalog(tx)
-            for contract in contracts:
-                name = contract.name
-                if contract.per_month(self.engine) and not tables[name].partition_by:
-                    raise WarehouseError(
-                        f"silver.{name} exists as one table (created before it was stored a "
-                        f"table per month): drop it and re-materialize the silver months "
-                        f"(bronze has them)"
-                    )
-            self._schema_setup(tx, tables)
+            self._schema_setup(tx, tables)  # Postgres: DEFAULT partitions, before any row
+            for name, held in aside.items():
+                cols = ", ".join(quote(c) for c in tables[name].columns)
+                tx.execute(
+                    f"INSERT INTO {self._fill_target(tables[name])} ({cols}) "
+                    f"SELECT {cols} FROM {held}"
+                )
+                tx.execute(f"DROP TABLE {held}")
+            for fill in fills_due(fills, set(existing), {c.name for c in contracts}):
+                target = self._fill_target(tables[fill.table]).removeprefix("silver.")
+                tx.execute(fill.into(target))
         with self._tables_lock:
             self._tables = tables
         return [c.name for c in contracts]
+
+    def _fill_target(self, info: TableInfo) -> str:
+        """Where rows written by ``ensure_schema`` go: ``silver.<table>``, or the DEFAULT
+        table of a table DuckDB stores per month (``silver.<table>`` is then a view; Postgres
+        routes rows written to a partitioned table to its DEFAULT partition)."""
+        if info.partition_by and self.engine == "duckdb":
+            return f"silver.{info.name}{DEFAULT_SUFFIX}"
+        return f"silver.{info.name}"
+
+    def _set_aside_one_table_stores(
+        self, tx: Tx, contracts: Sequence[Contract], existing: dict[str, TableInfo]
+    ) -> dict[str, str]:
+        """Tables the contracts now store a table per month but this warehouse holds as one
+        table (created before): each is copied to a temporary table and dropped, so that the
+        contracts create its new storage; ``ensure_schema`` then moves the rows back in, into
+        the DEFAULT table (their months move to tables of their own as they are
+        re-materialized). Returns table -> the temporary table holding its rows."""
+        aside: dict[str, str] = {}
+        for contract in contracts:
+            info = existing.get(contract.name)
+            if info is None or info.partition_by or not contract.per_month(self.engine):
+                continue
+            if info.is_parent:
+                raise WarehouseError(
+                    f"silver.{info.name} exists as one table (created before it was stored a "
+                    "table per month) and other tables reference it: drop them and it, then "
+                    "re-materialize the silver months (bronze has them)"
+                )
+            held = quote(f"_sec_aside_{info.name}")
+            tx.execute(f"CREATE TEMP TABLE {held} AS SELECT * FROM silver.{quote(info.name)}")
+            tx.execute(f"DROP TABLE silver.{quote(info.name)}")
+            aside[info.name] = held
+        return aside
 
     def tables(self, *, refresh: bool = False) -> dict[str, TableInfo]:
         """The silver tables as the catalog describes them (read once, then cached)."""

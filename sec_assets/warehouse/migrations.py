@@ -9,7 +9,9 @@ are accepted, both run by :meth:`Warehouse.ensure_schema` in its transaction:
   skips it;
 - ``INSERT INTO silver.<t> ... ;`` (a *fill*) runs after the contracts, once: when this very
   call created ``<t>``. It fills a new table derived from others (one set-based statement) in a
-  warehouse that holds rows from before it; in a fresh warehouse it finds nothing to read.
+  warehouse that holds rows from before it; in a fresh warehouse it finds nothing to read. A
+  table stored per month is filled through its DEFAULT table (its months move to tables of
+  their own as they are re-materialized).
 """
 
 from __future__ import annotations
@@ -44,6 +46,14 @@ class Fill:
     table: str
     sql: str  # the INSERT ... SELECT, as one line
     source: str  # file name, for errors
+
+    def into(self, target: str) -> str:
+        """The statement inserting into ``silver.<target>`` instead (a table stored per month
+        is filled through its DEFAULT table on DuckDB, whose ``silver.<t>`` is a view)."""
+        sql, n = _FILL.subn(f"INSERT INTO silver.{target} (", self.sql, count=1)
+        if n != 1:
+            raise WarehouseError(f"{self.source}: cannot redirect the fill of silver.{self.table}")
+        return sql
 
 
 def _statements(sql: str) -> list[str]:

@@ -1,7 +1,8 @@
 """silver.comuna_daily_customers, the facts folded to a row per day and comuna over the valid
 hours: written with a month's observations, equal to the same fold computed by SQL over the
-stored facts and ledger, replaced with its month, and filled once from what a warehouse holds
-when the table is new to it. Both engines."""
+stored facts and ledger, replaced with its month, filled once from what a warehouse holds
+when the table is new to it, and moved to its per-month storage from the one table an older
+warehouse holds. Both engines."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sec_assets.sql_files import silver_migrations_dir
 from sec_assets.warehouse import Warehouse
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets.warehouse.migrations import read_migrations
+from sec_assets.warehouse.schema import ordered_contracts
 from sec_assets_tests.integration import test_warehouse_support as support
 
 engine, duckdb_templates, pg_session_database, warehouse, seeded = support.FIXTURES
@@ -89,11 +91,29 @@ def test_the_fold_is_replaced_with_its_month_and_leaves_the_others(seeded: Wareh
     assert after.filter(pl.col("month") == "2024-02")["customers_sum"].min() >= 1000
 
 
+def _drop_the_fold(wh: Warehouse) -> None:
+    """As if the warehouse predated the table: its storage dropped, month tables and all."""
+    if wh.engine == "postgres":
+        wh.execute("DROP TABLE silver.comuna_daily_customers")  # its partitions with it
+        return
+    parts = wh.read(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'silver' "
+        "AND starts_with(table_name, 'comuna_daily_customers__')"
+    )["table_name"]
+    wh.execute("DROP VIEW silver.comuna_daily_customers")
+    for name in parts:
+        wh.execute(f"DROP TABLE silver.{name}")
+
+
+def test_the_fold_is_stored_a_table_per_month(seeded: Warehouse) -> None:
+    assert seeded.tables()["comuna_daily_customers"].partition_by == ("month",)
+
+
 def test_a_warehouse_from_before_the_table_gets_it_filled_once(seeded: Warehouse) -> None:
     for month in ("2024-01", "2024-02"):
         ledger, facts = _month(month)
         seeded.replace_many(_steps(month, ledger, facts)[:2])  # as before the table existed
-    seeded.execute("DROP TABLE silver.comuna_daily_customers")
+    _drop_the_fold(seeded)
     seeded.ensure_schema()
     filled = _stored(seeded)
     assert filled.height == 2 * 2 * 8
@@ -103,3 +123,43 @@ def test_a_warehouse_from_before_the_table_gets_it_filled_once(seeded: Warehouse
     ledger, facts = _month("2024-03", bump=5)
     seeded.replace_many(_steps("2024-03", ledger, facts))  # later months write it themselves
     _same(_stored(seeded), _by_sql(seeded))
+
+
+def test_a_warehouse_holding_the_fold_as_one_table_gets_it_moved_per_month(
+    seeded: Warehouse,
+) -> None:
+    """A warehouse created when the table was one table: ensure_schema moves its rows, as they
+    are (not recomputed), into the per-month storage; a month loaded afterwards replaces its own
+    rows and no other."""
+    for month in ("2024-01", "2024-02"):
+        seeded.replace_many(_steps(month, *_month(month))[:2])
+    _drop_the_fold(seeded)
+    (plain,) = [c.ddl(None) for c in ordered_contracts() if c.name == "comuna_daily_customers"]
+    seeded.execute(plain)  # the table as declared, stored plainly: the older warehouse
+    assert not seeded.tables(refresh=True)["comuna_daily_customers"].partition_by
+    old = pl.concat(
+        [daily_customers(f, led) for led, f in (_month("2024-01"), _month("2024-02"))]
+    ).with_columns(pl.col("customers_sum") + 7)  # marked: moved, not recomputed
+    seeded.replace_many(
+        [
+            ReplaceStep("comuna_daily_customers", part, where={"month": month})
+            for (month,), part in old.partition_by("month", as_dict=True).items()
+        ]
+    )
+
+    seeded.ensure_schema()
+    assert seeded.tables()["comuna_daily_customers"].partition_by == ("month",)
+    moved = _stored(seeded)
+    _same(moved, old.sort(ORDER))
+    seeded.ensure_schema()  # nothing more to move
+    _same(_stored(seeded), moved)
+
+    ledger, facts = _month("2024-02", bump=1000)
+    seeded.replace_many(_steps("2024-02", ledger, facts))
+    after = _stored(seeded)
+    _same(after.filter(pl.col("month") == "2024-01"), moved.filter(pl.col("month") == "2024-01"))
+    _same(
+        after.filter(pl.col("month") == "2024-02"),
+        _by_sql(seeded).filter(pl.col("month") == "2024-02"),
+    )
+    assert after.height == moved.height  # 2024-02 replaced, not added to

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sec_assets.warehouse import ReplaceStep, Warehouse, WarehouseError, WarehouseIntegrityError
+from sec_assets.warehouse import ReplaceStep, Warehouse, WarehouseIntegrityError
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.schema import default_sql_dir
 from sec_assets_tests.integration import test_warehouse_support as support
@@ -125,7 +125,7 @@ def test_each_engine_stores_the_same_contract(seeded: Warehouse, tmp_path) -> No
         assert mine.kinds == info.kinds, name
         assert set(mine.foreign_keys) == set(info.foreign_keys), name
         assert set(mine.primary_key) >= set(info.primary_key), name
-    per_month = {"fact_interrupciones": ("month",)}
+    per_month = {"fact_interrupciones": ("month",), "comuna_daily_customers": ("month",)}
     if seeded.engine == "postgres":  # episodes too: each load rewrites the months it touches
         per_month["fact_eventos"] = ("month",)
     assert {n: i.partition_by for n, i in ours.items() if i.partition_by} == per_month
@@ -167,10 +167,35 @@ def test_a_month_is_swapped_as_a_whole_partition_with_its_keys_checked(seeded: W
     ]
 
 
-def test_a_warehouse_made_before_facts_were_stored_per_month_says_what_to_do(tmp_path) -> None:
-    """A DuckDB file whose fact_interrupciones is still one table is refused with the fix,
-    never silently mixed with month tables (silver is rebuilt from bronze)."""
+def test_a_warehouse_made_before_facts_were_stored_per_month_gets_them_moved(tmp_path) -> None:
+    """A DuckDB file whose fact_interrupciones is still one table: ensure_schema moves its rows
+    into the per-month storage (the DEFAULT table) in one transaction, never mixing the two;
+    a month loaded afterwards replaces its own rows and leaves the others."""
     shared = plain_contracts(tmp_path / "shared")
-    DuckDBWarehouse(tmp_path / "old.duckdb", sql_dir=shared).ensure_schema()
-    with pytest.raises(WarehouseError, match="drop it and re-materialize"):
-        DuckDBWarehouse(tmp_path / "old.duckdb").ensure_schema()
+    old = DuckDBWarehouse(tmp_path / "old.duckdb", sql_dir=shared)
+    old.ensure_schema()
+    support.seed_dims(old)
+    for month in ("2024-01", "2024-02"):
+        old.replace_many(
+            [
+                ReplaceStep("snapshot_ledger", ledger(month), where={"month": month}),
+                ReplaceStep("fact_interrupciones", facts(month), where={"month": month}),
+            ]
+        )
+    before = table(old, "fact_interrupciones")
+    assert not old.tables()["fact_interrupciones"].partition_by
+
+    wh = DuckDBWarehouse(tmp_path / "old.duckdb")
+    wh.ensure_schema()
+    assert wh.tables()["fact_interrupciones"].partition_by == ("month",)
+    assert table(wh, "fact_interrupciones").equals(before)
+    wh.ensure_schema()  # nothing more to move
+    assert table(wh, "fact_interrupciones").equals(before)
+    wh.replace_partition(
+        "fact_interrupciones", facts("2024-02").head(3), where={"month": "2024-02"}
+    )
+    after = table(wh, "fact_interrupciones")
+    assert after.filter(pl.col("month") == "2024-01").equals(
+        before.filter(pl.col("month") == "2024-01")
+    )
+    assert after.filter(pl.col("month") == "2024-02").height == 3
