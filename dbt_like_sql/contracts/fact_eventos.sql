@@ -20,7 +20,7 @@
 -- storage postgres: CHECK (month = lpad(extract(year FROM first_hour)::int::text, 4, '0') || '-'
 -- storage postgres:        || lpad(extract(month FROM first_hour)::int::text, 2, '0'))
 CREATE TABLE IF NOT EXISTS silver.fact_eventos (
-    evento_id        TEXT NOT NULL,
+    evento_id        TEXT COLLATE "C" NOT NULL,  -- md5 hex, compared by bytes (as hash_id)
     geografia_id     INTEGER NOT NULL REFERENCES silver.dim_geografia (geografia_id),
     empresa_id       TEXT NOT NULL REFERENCES silver.dim_empresa (empresa_id),
     month            TEXT NOT NULL,          -- month of first_hour (the owner)
