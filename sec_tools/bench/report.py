@@ -43,7 +43,9 @@ def _silver(runs: list[dict[str, Any]]) -> list[str]:
 def _flat(runs: list[dict[str, Any]]) -> list[str]:
     lines = [
         "Cost in history: one month re-loaded as a single-month partition run (fresh process), "
-        "and gold over everything, in a warehouse holding 3 months and in the one holding all:",
+        "and gold over everything, in a warehouse holding 3 months and in the one holding all, "
+        "the two taking turns (median of the alternated runs; every run's wall time in "
+        "brackets):",
         "",
         "| engine | month | history | month load wall s / CPU s / peak RSS | gold wall s / CPU s |",
         "|---|---|---|---|---|",
@@ -52,10 +54,12 @@ def _flat(runs: list[dict[str, Any]]) -> list[str]:
         for label in ("small", "whole"):
             f = s["flat"][label]
             p, g = f["probe"], f["gold"]
+            probes = ", ".join(str(x) for x in f.get("probe_runs_s", []))
+            golds = ", ".join(str(x) for x in f.get("gold_runs_s", []))
             lines.append(
                 f"| {s['engine']} | {p['month']} | {s['history'][label]} months | "
-                f"{p['total_s']} / {p['cpu_s']} / {p['peak_rss_mb']:.0f} MB | "
-                f"{g['seconds']} / {g['cpu_s']} |"
+                f"{p['total_s']} / {p['cpu_s']} / {p['peak_rss_mb']:.0f} MB [{probes}] | "
+                f"{g['seconds']} / {g['cpu_s']} [{golds}] |"
             )
     return [*lines, ""]
 
