@@ -56,6 +56,20 @@ def throwaway_pg():
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def machine_s() -> float:
+    """Seconds this machine takes for a Python loop of 10M additions (in a function), best of
+    three, measured just before each silver run: the yardstick BENCH.md prints beside its
+    figures. On a shared 2-core machine the same code's throughput moved by half within one
+    session (README, Benchmarks): compare figures taken at a like yardstick."""
+    best = float("inf")
+    for _ in range(3):
+        t0, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return round(best, 2)
+
+
 def silver_run(
     data: Path, dsn: str | None, first: date, months: int, small_dsn: str | None = None
 ) -> dict[str, Any]:
@@ -69,6 +83,7 @@ def silver_run(
         cmd += ["--dsn", dsn] + (["--small-dsn", small_dsn] if small_dsn else [])
     else:
         cmd += ["--db", db, "--small-db", db.replace(".duckdb", "_small.duckdb")]
+    yardstick = machine_s()
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -77,6 +92,7 @@ def silver_run(
         leftover.unlink()
     out = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
     out["process_s"] = round(time.perf_counter() - t0, 1)
+    out["machine_s"] = yardstick
     return out
 
 

@@ -23,11 +23,12 @@ def _bronze(b: dict[str, Any]) -> list[str]:
 def _silver(runs: list[dict[str, Any]]) -> list[str]:
     lines = [
         "Bronze → silver as ranged runs (12 consecutive months a run, as a backfill runs them: "
-        "a year is one run), wall and CPU time (user + sys, this process and its parser):",
+        "a year is one run), wall and CPU time (user + sys, this process and its parser); "
+        "machine: seconds for a Python loop of 10M additions just before the run (best of 3):",
         "",
         "| engine | months | raw rows | wall s | CPU s | raw rows/s (wall) | raw rows per CPU s "
-        "| write s, first / last month | peak RSS loader / parser |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| write s, first / last month | peak RSS loader / parser | machine s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in runs:
         first, last = s["write_s_first_last"]
@@ -35,7 +36,8 @@ def _silver(runs: list[dict[str, Any]]) -> list[str]:
             f"| {s['engine']} | {s['months']} | {s['raw_rows']:,} | {s['seconds']} | "
             f"{s['cpu_s']} | {s['raw_rows_per_s']:,} | {round(s['raw_rows'] / s['cpu_s']):,} | "
             f"{first:.2f} / {last:.2f} | "
-            f"{s['peak_rss_mb']:.0f} / {s['parser_peak_rss_mb']:.0f} MB |"
+            f"{s['peak_rss_mb']:.0f} / {s['parser_peak_rss_mb']:.0f} MB | "
+            f"{s.get('machine_s', '—')} |"
         )
     return [*lines, ""]
 
