@@ -165,6 +165,10 @@ class Warehouse(ABC):
     def _schema_lock(self, tx: Tx) -> None:  # noqa: B027
         """Serialize concurrent bootstraps (Postgres: an advisory lock; DuckDB: the file lock)."""
 
+    def _exclusive(self, tx: Tx, table: str) -> None:  # noqa: B027
+        """Keep every other writer out of ``table`` until commit (DuckDB: the file lock
+        already does)."""
+
     @abstractmethod
     def _named_lock(self, name: str, timeout_s: float) -> AbstractContextManager[None]:
         """Hold the inter-process lock ``name`` of this warehouse (see :meth:`lock`)."""
@@ -249,8 +253,16 @@ class Warehouse(ABC):
                     "re-materialize the silver months (bronze has them)"
                 )
             held = quote(f"_sec_aside_{info.name}")
+            self._exclusive(tx, info.name)  # a load still writing it would be lost
             tx.execute(f"CREATE TEMP TABLE {held} AS SELECT * FROM silver.{quote(info.name)}")
-            tx.execute(f"DROP TABLE silver.{quote(info.name)}")
+            try:
+                tx.execute(f"DROP TABLE silver.{quote(info.name)}")
+            except WarehouseError as exc:
+                raise WarehouseError(
+                    f"silver.{info.name} exists as one table (created before it was stored a "
+                    f"table per month) and cannot be dropped to move it ({exc}): drop what "
+                    "depends on it (a view of gold, say), then ensure the schema again"
+                ) from exc
             aside[info.name] = held
         return aside
 

@@ -98,12 +98,12 @@ def _mapped_errors() -> Iterator[None]:
 
 
 #: Postgres column types (information_schema's spelling) that binary COPY carries, and the
-#: Polars type whose Arrow form ``pgpq`` encodes as exactly that type.
+#: Polars type whose Arrow form ``pgpq`` encodes as exactly that type. No ``real``: a strict
+#: cast of 1e300 to Float32 gives inf where Postgres refuses the value.
 _BINARY_TYPES: dict[str, pl.DataType] = {
     "smallint": pl.Int16(),
     "integer": pl.Int32(),
     "bigint": pl.Int64(),
-    "real": pl.Float32(),
     "double precision": pl.Float64(),
     "boolean": pl.Boolean(),
     "text": pl.String(),
@@ -399,6 +399,10 @@ class PostgresWarehouse(Warehouse):
 
     def _schema_lock(self, tx: Tx) -> None:
         tx.execute("SELECT pg_advisory_xact_lock(:key)", {"key": _SCHEMA_LOCK_KEY})
+
+    def _exclusive(self, tx: Tx, table: str) -> None:
+        """No load of an older process may write ``table`` between its copy and its drop."""
+        tx.execute(f"LOCK TABLE {quote(SCHEMA)}.{quote(table)} IN ACCESS EXCLUSIVE MODE")
 
     def _refresh_statistics(self, plans: Sequence[Plan]) -> None:
         """ANALYZE what a replace wrote. Autovacuum analyzes a bulk-loaded table only later

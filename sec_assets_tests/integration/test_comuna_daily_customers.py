@@ -6,7 +6,12 @@ warehouse holds. Both engines."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import polars as pl
+import psycopg
+import pytest
 from polars.testing import assert_frame_equal
 
 from sec_assets.silver.transform import daily_customers
@@ -163,3 +168,52 @@ def test_a_warehouse_holding_the_fold_as_one_table_gets_it_moved_per_month(
         _by_sql(seeded).filter(pl.col("month") == "2024-02"),
     )
     assert after.height == moved.height  # 2024-02 replaced, not added to
+
+
+def test_a_load_writing_the_one_table_while_it_is_moved_is_not_lost(
+    seeded: Warehouse, pg_session_database: str
+) -> None:
+    """Postgres: a load of an older process has replaced a month of the one table and not yet
+    committed when ensure_schema moves it. The move waits for that load (its table lock) and
+    moves what it committed: nothing of it is lost, nothing it deleted comes back."""
+    if seeded.engine != "postgres":
+        pytest.skip("DuckDB: the file lock keeps every other writer out already")
+    _drop_the_fold(seeded)
+    (plain,) = [c.ddl(None) for c in ordered_contracts() if c.name == "comuna_daily_customers"]
+    seeded.execute(plain)
+    geo = support.geo_ids(1)[0]
+    seeded.execute(
+        f"INSERT INTO silver.comuna_daily_customers VALUES ('2024-01', '2024-01-01', {geo}, 1)"
+    )
+    with psycopg.connect(pg_session_database) as load:  # the older process, mid-transaction
+        load.execute("DELETE FROM silver.comuna_daily_customers WHERE month = '2024-01'")
+        load.execute(
+            "INSERT INTO silver.comuna_daily_customers VALUES "
+            f"('2024-01', '2024-01-01', {geo}, 999), ('2024-01', '2024-01-02', {geo}, 5)"
+        )
+        failures: list[BaseException] = []
+
+        def ensure() -> None:
+            try:
+                seeded.ensure_schema()
+            except BaseException as exc:  # reported by the test below
+                failures.append(exc)
+
+        mover = threading.Thread(target=ensure)
+        mover.start()
+        # Commit only once the move waits for the load's lock (no sleep: poll the server).
+        with psycopg.connect(pg_session_database, autocommit=True) as watch:
+            while mover.is_alive():
+                (waiting,) = watch.execute(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                    "WHERE NOT l.granted AND c.relname = 'comuna_daily_customers'"
+                ).fetchone() or (0,)
+                if waiting:
+                    break
+                time.sleep(0.02)  # a poll's pause, not a wait for an outcome
+        load.commit()
+        mover.join(timeout=120)
+    assert not mover.is_alive() and not failures, failures
+    assert seeded.tables()["comuna_daily_customers"].partition_by == ("month",)
+    got = _stored(seeded)
+    assert got["customers_sum"].to_list() == [999, 5]

@@ -180,8 +180,9 @@ def test_postgres_copies_binary_only_what_casts_exactly() -> None:
         pl.DataFrame({"a": [1.5]}),  # a float into INTEGER
         pl.DataFrame({"d": [datetime(2024, 1, 1, tzinfo=UTC)]}),  # tz-aware into TIMESTAMP
         pl.DataFrame({"z": [1]}),  # a type binary COPY is not used for here
+        pl.DataFrame({"r": [1e300]}),  # REAL: a Float32 cast would store inf, not refuse it
     ):
-        assert binary_frame(odd, {**PG_TYPES, "z": "numeric"}) is None, odd
+        assert binary_frame(odd, {**PG_TYPES, "z": "numeric", "r": "real"}) is None, odd
 
 
 def test_a_value_too_big_for_its_column_is_refused_and_nothing_is_written(
