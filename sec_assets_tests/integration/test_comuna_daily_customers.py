@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import polars as pl
 import psycopg
@@ -171,13 +172,13 @@ def test_a_warehouse_holding_the_fold_as_one_table_gets_it_moved_per_month(
 
 
 def test_a_load_writing_the_one_table_while_it_is_moved_is_not_lost(
-    seeded: Warehouse, pg_session_database: str
+    pg_session_database: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    """Postgres: a load of an older process has replaced a month of the one table and not yet
-    committed when ensure_schema moves it. The move waits for that load (its table lock) and
-    moves what it committed: nothing of it is lost, nothing it deleted comes back."""
-    if seeded.engine != "postgres":
-        pytest.skip("DuckDB: the file lock keeps every other writer out already")
+    """Postgres (on DuckDB the file lock keeps every other writer out already): a load of an
+    older process has replaced a month of the one table and not yet committed when
+    ensure_schema moves it. The move waits for that load (its table lock) and moves what it
+    committed: nothing of it is lost, nothing it deleted comes back."""
+    seeded = support.make_warehouse("postgres", request, tmp_path, "seeded")
     _drop_the_fold(seeded)
     (plain,) = [c.ddl(None) for c in ordered_contracts() if c.name == "comuna_daily_customers"]
     seeded.execute(plain)
