@@ -3,13 +3,15 @@ value."""
 
 from __future__ import annotations
 
+import signal
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from sec_assets.warehouse import Warehouse
-from sec_assets.warehouse.errors import WarehouseError
+from sec_assets.warehouse.errors import WarehouseError, WarehouseQueryError
 from sec_assets.warehouse.postgres_engine import binary_frame
 from sec_assets_tests.integration import test_warehouse_support as support
 from sec_assets_tests.integration.test_warehouse_support import (
@@ -200,3 +202,51 @@ def test_a_value_too_big_for_its_column_is_refused_and_nothing_is_written(
     digits = good.with_columns(rows_raw=pl.Series(["7", "8"]))
     seeded.replace_partition("snapshot_ledger", digits, where={"month": "2024-01"})
     assert table(seeded, "snapshot_ledger", order="hour_key")["rows_raw"].to_list() == [7, 8]
+
+
+class _Interrupted(Exception):
+    """What the test's alarm raises in the middle of a read."""
+
+
+@pytest.mark.postgres
+def test_a_postgres_read_failing_midway_leaves_the_session_usable(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The server fails a COPY out after sending half its rows: the read raises the server's
+    error, and the next read on the same connection answers."""
+    wh = support.make_warehouse("postgres", request, tmp_path, "schema")
+    with wh.session():
+        with pytest.raises(WarehouseQueryError, match="division by zero"):
+            wh.read("SELECT 1 / (x - 50000) AS v FROM generate_series(1, 100000) AS x")
+        got = wh.read("SELECT :t AS t, x FROM generate_series(1, 3) AS x", {"t": "O'Higgins; --"})
+    assert got.to_dicts() == [{"t": "O'Higgins; --", "x": x} for x in (1, 2, 3)]
+
+
+@pytest.mark.postgres
+def test_an_interrupted_postgres_read_is_cancelled_and_the_session_goes_on(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """An interrupt (a run's termination, Ctrl-C) in the middle of a long read: the exception
+    goes on, the server stops sending (the query is cancelled, not left running), and the
+    session's connection takes the next read."""
+    wh = support.make_warehouse("postgres", request, tmp_path, "schema")
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with wh.session():
+            signal.setitimer(signal.ITIMER_REAL, 0.5)
+            with pytest.raises(_Interrupted):  # 2e9 rows: it would run for many minutes
+                wh.read("SELECT generate_series(1, 2000000000) AS x")
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            assert wh.read("SELECT 1 AS one")["one"].to_list() == [1]
+            running = wh.read(
+                "SELECT count(*) AS n FROM pg_stat_activity "
+                "WHERE query LIKE '%generate_series(1, 2000000000)%' AND pid <> pg_backend_pid()"
+            )
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert running["n"].to_list() == [0]
