@@ -192,10 +192,13 @@ def rebuild_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.Da
     e.g. to check what it wrote on the same connection."""
     lo, hi = start - EVENT_EDGE, end + EVENT_EDGE
     events, window = _window_events(wh, start, end)
+    # ``month`` is first_hour's: the bound on it lets the engines skip the later months'
+    # tables or row groups (an episode may start long before the window, not after it).
+    last = Month.containing(window["b"] - timedelta(microseconds=1)).label
     stored = wh.read(
         "SELECT evento_id, month, geografia_id, empresa_id, first_hour, last_hour "
-        "FROM silver.fact_eventos WHERE last_hour >= :a AND first_hour < :b",
-        window,
+        "FROM silver.fact_eventos WHERE month <= :mb AND last_hour >= :a AND first_hour < :b",
+        {**window, "mb": last},
     )
     overlapping = overlapping_stored(stored, events)
     stale = pl.concat(
@@ -204,5 +207,18 @@ def rebuild_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.Da
     replaced = stored.filter(pl.col("evento_id").is_in(stale.implode()))
     # evento_id hashes first_hour, whose month is ``month``: the replace reads and deletes
     # only the months it touches, however long the history (README, Benchmarks).
-    wh.replace_rows("fact_eventos", events, key="evento_id", replaced=replaced, within="month")
+    # Every stored episode touching [lo, hi) is in ``stale`` (``stored`` covers the window,
+    # which holds [lo, hi)): a month rewritten keeps only episodes outside it, and reads
+    # only those (a year's range read back 150k rows to keep none of them).
+    wh.replace_rows(
+        "fact_eventos",
+        events,
+        key="evento_id",
+        replaced=replaced,
+        within="month",
+        kept_where=(
+            "last_hour < :kept_lo OR first_hour >= :kept_hi",
+            {"kept_lo": lo, "kept_hi": hi},
+        ),
+    )
     return events, stale.len()

@@ -388,6 +388,7 @@ class Warehouse(ABC):
         key: str,
         replaced: pl.DataFrame,
         within: str | None = None,
+        kept_where: tuple[str, Mapping[str, object]] | None = None,
     ) -> None:
         """Replace the stored rows ``replaced`` and the stored versions of ``frame``'s rows
         (matched by ``key``) by ``frame``, in one transaction.
@@ -399,9 +400,15 @@ class Warehouse(ABC):
         DuckDB). ``within`` names a column the key determines (:class:`ReplaceStep`): such a
         table is then read and deleted from only where the column holds a value of
         ``replaced`` or ``frame``, a cost that does not grow with the table.
+
+        ``kept_where`` is ``(condition, parameters)``, a condition on the table's columns that
+        every stored row outside ``replaced`` satisfies (the caller knows the rows it fails are
+        all replaced): a month rewritten whole is then read only where it holds, not whole.
         """
         with self.session():  # the read of the months kept and their rewrite: one connection
-            self._replace_rows(table, frame, key=key, replaced=replaced, within=within)
+            self._replace_rows(
+                table, frame, key=key, replaced=replaced, within=within, kept_where=kept_where
+            )
 
     def _replace_rows(
         self,
@@ -411,6 +418,7 @@ class Warehouse(ABC):
         key: str,
         replaced: pl.DataFrame,
         within: str | None,
+        kept_where: tuple[str, Mapping[str, object]] | None = None,
     ) -> None:
         info = self.tables().get(table) or self.tables(refresh=True)[table]
         gone = pl.concat([replaced[key], frame[key]]).unique()
@@ -428,10 +436,14 @@ class Warehouse(ABC):
             return
         marks = ", ".join(f":v{i}" for i in range(len(values)))
         columns = ", ".join(quote(c) for c in frame.columns)
+        condition, extra = kept_where if kept_where is not None else ("TRUE", {})
+        params: dict[str, object] = {f"v{i}": v for i, v in enumerate(values)}
+        if set(extra) & set(params):
+            raise ValueError(f"kept_where may not name parameters :v0, :v1, …: {sorted(extra)}")
         kept = self.read(
             f"SELECT {columns} FROM {quote(SCHEMA)}.{quote(table)} "
-            f"WHERE {quote(column)} IN ({marks})",
-            {f"v{i}": v for i, v in enumerate(values)},
+            f"WHERE {quote(column)} IN ({marks}) AND ({condition})",
+            {**params, **extra},
             months=values,
         ).filter(~pl.col(key).is_in(gone.implode()))
         whole = pl.concat([kept.select(pl.col(c).cast(t) for c, t in frame.schema.items()), frame])

@@ -252,19 +252,34 @@ def test_a_row_whose_indexed_columns_change_under_the_same_key_is_replaced(
     assert got.filter(pl.col("geografia_id") == 0).height == 24 * 3
 
 
-@pytest.mark.parametrize("within", [None, "month"])
+@pytest.mark.parametrize(
+    ("within", "kept_where"),
+    [
+        (None, None),
+        ("month", None),
+        ("month", ("peak_customers >= :least", {"least": 100})),  # what "c" and "f" satisfy
+    ],
+)
 def test_replace_rows_replaces_by_key_and_keeps_the_rest(
-    seeded: Warehouse, within: str | None
+    seeded: Warehouse, within: str | None, kept_where: tuple[str, dict[str, object]] | None
 ) -> None:
     """The same result whether the table is stored plainly (DuckDB's fact_eventos) or a table
-    per month (Postgres' fact_eventos: the months touched are rewritten whole), and whether the
-    replace is bounded to the months it touches (``within``) or not."""
+    per month (Postgres' fact_eventos: the months touched are rewritten whole), whether the
+    replace is bounded to the months it touches (``within``) or not, and whether the caller
+    narrows the read of the rows kept (``kept_where``) or not."""
     for month, ids in (("2024-01", ["a", "b", "c"]), ("2024-02", ["e", "f"])):
         seeded.replace_partition("fact_eventos", eventos(month, ids), where={"month": month})
     stored = table(seeded, "fact_eventos")
     replaced = stored.filter(pl.col("evento_id").is_in(["b", "e"])).select("evento_id", "month")
     new = pl.concat([eventos("2024-01", ["a", "d"], peak=7), eventos("2024-03", ["g"], peak=7)])
-    seeded.replace_rows("fact_eventos", new, key="evento_id", replaced=replaced, within=within)
+    seeded.replace_rows(
+        "fact_eventos",
+        new,
+        key="evento_id",
+        replaced=replaced,
+        within=within,
+        kept_where=kept_where,
+    )
     got = table(seeded, "fact_eventos").sort("evento_id")
     assert got.select("evento_id", "month", "peak_customers").rows() == [
         ("a", "2024-01", 7),
@@ -273,6 +288,24 @@ def test_replace_rows_replaces_by_key_and_keeps_the_rest(
         ("f", "2024-02", 100),
         ("g", "2024-03", 7),
     ]
+
+
+@pytest.mark.parametrize(
+    "engine", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_kept_where_may_not_rebind_the_months_parameters(seeded: Warehouse) -> None:
+    seeded.replace_partition("fact_eventos", eventos("2024-01", ["a"]), where={"month": "2024-01"})
+    new = eventos("2024-01", ["a"], peak=7)
+    with pytest.raises(ValueError, match="may not name parameters"):
+        seeded.replace_rows(
+            "fact_eventos",
+            new,
+            key="evento_id",
+            replaced=new.head(0).select("evento_id", "month"),
+            within="month",
+            kept_where=("month <> :v0", {"v0": "2024-02"}),
+        )
+    assert table(seeded, "fact_eventos")["peak_customers"].to_list() == [100]
 
 
 @pytest.mark.parametrize("engine", ["duckdb"], indirect=True)
