@@ -209,7 +209,9 @@ def rebuild_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.Da
     # only the months it touches, however long the history (README, Benchmarks).
     # Every stored episode touching [lo, hi) is in ``stale`` (``stored`` covers the window,
     # which holds [lo, hi)): a month rewritten keeps only episodes outside it, and reads
-    # only those (a year's range read back 150k rows to keep none of them).
+    # only those (a year's range read back 150k rows to keep none of them). ``stored`` and
+    # the rewrite are two transactions: sound because every writer of fact_eventos holds
+    # EVENTS_LOCK, as the caller does.
     wh.replace_rows(
         "fact_eventos",
         events,

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
+import psycopg
 import pytest
 
 from sec_assets.warehouse import Warehouse
@@ -223,12 +224,23 @@ def test_a_postgres_read_failing_midway_leaves_the_session_usable(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize(
+    "query",
+    [
+        # 2e9 rows streamed: interrupted between rows (minutes to run otherwise)
+        "SELECT generate_series(1, 2000000000) AS x",
+        # no row for ten minutes: interrupted while waiting for the first (the wait must let
+        # the signal handler run, or the test times out)
+        "SELECT pg_sleep(600) AS x",
+    ],
+    ids=["streaming", "before-the-first-row"],
+)
 def test_an_interrupted_postgres_read_is_cancelled_and_the_session_goes_on(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, pg_session_database: str, query: str
 ) -> None:
     """An interrupt (a run's termination, Ctrl-C) in the middle of a long read: the exception
-    goes on, the server stops sending (the query is cancelled, not left running), and the
-    session's connection takes the next read."""
+    goes on, the server stops the query (cancelled, not left running: seen from another
+    connection), and the session's connection takes the next read."""
     wh = support.make_warehouse("postgres", request, tmp_path, "schema")
 
     def interrupt(signum: int, frame: object) -> None:
@@ -238,15 +250,17 @@ def test_an_interrupted_postgres_read_is_cancelled_and_the_session_goes_on(
     try:
         with wh.session():
             signal.setitimer(signal.ITIMER_REAL, 0.5)
-            with pytest.raises(_Interrupted):  # 2e9 rows: it would run for many minutes
-                wh.read("SELECT generate_series(1, 2000000000) AS x")
+            with pytest.raises(_Interrupted):
+                wh.read(query)
             signal.setitimer(signal.ITIMER_REAL, 0)
             assert wh.read("SELECT 1 AS one")["one"].to_list() == [1]
-            running = wh.read(
-                "SELECT count(*) AS n FROM pg_stat_activity "
-                "WHERE query LIKE '%generate_series(1, 2000000000)%' AND pid <> pg_backend_pid()"
-            )
+            with psycopg.connect(pg_session_database, autocommit=True) as other:
+                running = other.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s "
+                    "AND pid <> pg_backend_pid()",
+                    (f"%{query[7:30]}%",),
+                ).fetchone()
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    assert running["n"].to_list() == [0]
+    assert running == (0,)

@@ -257,21 +257,35 @@ def test_a_row_whose_indexed_columns_change_under_the_same_key_is_replaced(
     [
         (None, None),
         ("month", None),
-        ("month", ("peak_customers >= :least", {"least": 100})),  # what "c" and "f" satisfy
+        # what the rows kept ("c", "f") satisfy and the replaced ones ("a", "b", "e") need not
+        ("month", ("evento_id NOT IN (:r1, :r2)", {"r1": "b", "r2": "e"})),
     ],
 )
 def test_replace_rows_replaces_by_key_and_keeps_the_rest(
-    seeded: Warehouse, within: str | None, kept_where: tuple[str, dict[str, object]] | None
+    seeded: Warehouse,
+    within: str | None,
+    kept_where: tuple[str, dict[str, object]] | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The same result whether the table is stored plainly (DuckDB's fact_eventos) or a table
-    per month (Postgres' fact_eventos: the months touched are rewritten whole), whether the
-    replace is bounded to the months it touches (``within``) or not, and whether the caller
-    narrows the read of the rows kept (``kept_where``) or not."""
+    per month (Postgres' fact_eventos: the months touched are rewritten whole, and
+    ``kept_where`` narrows the read of the rows they keep), whether the replace is bounded to
+    the months it touches (``within``) or not."""
     for month, ids in (("2024-01", ["a", "b", "c"]), ("2024-02", ["e", "f"])):
         seeded.replace_partition("fact_eventos", eventos(month, ids), where={"month": month})
     stored = table(seeded, "fact_eventos")
     replaced = stored.filter(pl.col("evento_id").is_in(["b", "e"])).select("evento_id", "month")
     new = pl.concat([eventos("2024-01", ["a", "d"], peak=7), eventos("2024-03", ["g"], peak=7)])
+    read_back: list[list[str]] = []
+    plain_read = seeded.read
+
+    def recording_read(sql: str, *args: object, **kwargs: object) -> pl.DataFrame:
+        got = plain_read(sql, *args, **kwargs)  # type: ignore[arg-type]
+        if "evento_id" in got.columns:
+            read_back.append(sorted(got["evento_id"].to_list()))
+        return got
+
+    monkeypatch.setattr(seeded, "read", recording_read)
     seeded.replace_rows(
         "fact_eventos",
         new,
@@ -280,6 +294,7 @@ def test_replace_rows_replaces_by_key_and_keeps_the_rest(
         within=within,
         kept_where=kept_where,
     )
+    monkeypatch.undo()
     got = table(seeded, "fact_eventos").sort("evento_id")
     assert got.select("evento_id", "month", "peak_customers").rows() == [
         ("a", "2024-01", 7),
@@ -288,6 +303,9 @@ def test_replace_rows_replaces_by_key_and_keeps_the_rest(
         ("f", "2024-02", 100),
         ("g", "2024-03", 7),
     ]
+    if seeded.engine == "postgres":  # the months touched, read back to keep their other rows
+        narrowed = kept_where is not None
+        assert read_back == [["a", "c", "f"] if narrowed else ["a", "b", "c", "e", "f"]]
 
 
 @pytest.mark.parametrize(
