@@ -120,6 +120,11 @@ def load_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataF
         return rebuild_events(wh, start, end)
 
 
+def _months_of(window: dict[str, datetime]) -> tuple[Month, Month]:
+    """The first and the last month of the window [a, b)."""
+    return Month.containing(window["a"]), Month.containing(window["b"] - timedelta(microseconds=1))
+
+
 def _read_window(
     wh: Warehouse, window: dict[str, datetime], keys: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -132,10 +137,7 @@ def _read_window(
         "FROM silver.fact_interrupciones WHERE month >= :ma AND month <= :mb "
         "AND hora_local >= :a AND hora_local < :b"
     )
-    first, last = (
-        Month.containing(window["a"]),
-        Month.containing(window["b"] - timedelta(microseconds=1)),
-    )
+    first, last = _months_of(window)
     params: dict[str, object] = {**window, "ma": first.label, "mb": last.label}
     if keys is not None:  # a few keys: pass them as two arrays, matched pairwise
         sql += " AND geografia_id IN (SELECT UNNEST(CAST(:g AS INTEGER[])))"
@@ -194,7 +196,7 @@ def rebuild_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.Da
     events, window = _window_events(wh, start, end)
     # ``month`` is first_hour's: the bound on it lets the engines skip the later months'
     # tables or row groups (an episode may start long before the window, not after it).
-    last = Month.containing(window["b"] - timedelta(microseconds=1)).label
+    last = _months_of(window)[1].label
     stored = wh.read(
         "SELECT evento_id, month, geografia_id, empresa_id, first_hour, last_hour "
         "FROM silver.fact_eventos WHERE month <= :mb AND last_hour >= :a AND first_hour < :b",
