@@ -47,6 +47,9 @@ class SecSettings(BaseSettings):
     breaker_probe_timeout_s: float | None = Field(default=None, gt=0)
     hours_per_day: int = Field(default=24, ge=1, le=24)
     min_month_coverage: float = Field(default=0.95, ge=0.0, le=1.0)
+    # How long a run keeps its idle warehouse connection (warehouse/kept.py); 0: closed after
+    # every call.
+    warehouse_idle_s: float = Field(default=1.5, ge=0)
     revision_lookback_hours: int = Field(default=48, ge=0)
     revision_min_age_s: float = Field(default=3600.0, ge=0)
 

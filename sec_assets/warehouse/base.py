@@ -173,13 +173,13 @@ class Warehouse(ABC):
     def _named_lock(self, name: str, timeout_s: float) -> AbstractContextManager[None]:
         """Hold the inter-process lock ``name`` of this warehouse (see :meth:`lock`)."""
 
-    def keep_reads_open(self) -> None:  # noqa: B027
-        """From now on, reads may share one connection kept open (for a Dagster step: see
-        :class:`~.resource.WarehouseResource`) until :meth:`release_reads`. Here: nothing
-        to keep, each read connects on its own (DuckDB keeps one: see :mod:`.reader`)."""
+    def keep_open(self, *, idle_s: float) -> None:  # noqa: B027
+        """From now on, calls may share one connection kept open (for a Dagster run: see
+        :class:`~.resource.WarehouseResource`) until :meth:`release_kept`. Here: nothing
+        to keep, each call connects on its own (DuckDB keeps one: see :mod:`.kept`)."""
 
-    def release_reads(self) -> int:
-        """Close what :meth:`keep_reads_open` kept; returns how many times it was opened."""
+    def release_kept(self) -> int:
+        """Close what :meth:`keep_open` kept; returns how many times it was opened."""
         return 0
 
     def session(self) -> AbstractContextManager[None]:

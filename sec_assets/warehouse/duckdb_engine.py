@@ -9,6 +9,8 @@ a delete + re-insert reload fail or crawl, so keyed tables are merged instead
 One process may open the file read-write: each call opens, works and closes its connection
 under an ``flock`` on ``<db>.lock`` (exclusive for writes, shared for reads, bounded by
 ``lock_timeout_s``), and retries DuckDB's own lock error for processes that skip our lock.
+Inside a Dagster run, the calls of the process share one connection kept open instead
+(:meth:`DuckDBWarehouse.keep_open`, :mod:`.kept`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from sec_assets.warehouse.errors import (
     WarehouseLockTimeout,
     WarehouseQueryError,
 )
+from sec_assets.warehouse.kept import KeptConnection
 from sec_assets.warehouse.params import bind_params
 from sec_assets.warehouse.partitions import (
     DEFAULT_SUFFIX,
@@ -44,7 +47,6 @@ from sec_assets.warehouse.partitions import (
     partition_table,
     table_for,
 )
-from sec_assets.warehouse.reader import CachedReader
 from sec_assets.warehouse.readtypes import normalize
 from sec_assets.warehouse.replace import Quirks
 from sec_assets.warehouse.retrying import retry_while
@@ -60,8 +62,8 @@ from sec_assets.warehouse.schema import (
 )
 from sec_assets.warehouse.validate import refuse_bad_frame, refuse_orphans
 
-_readers: dict[Path, CachedReader] = {}  # path -> this process's kept read connection
-_readers_lock = threading.Lock()
+_kept: dict[Path, KeptConnection] = {}  # path -> this process's kept connection
+_kept_lock = threading.Lock()
 _held = threading.local()  # paths this thread holds locked: nested use would self-deadlock
 _sessions = threading.local()  # path -> the connection of this thread's open session()
 
@@ -419,32 +421,35 @@ class DuckDBWarehouse(Warehouse):
             tx.execute(f"DROP TABLE {old}")
             tx.execute(f"ALTER TABLE {fresh} RENAME TO {quote(contract.name)}")
 
-    def keep_reads_open(self) -> None:
-        """From now on, reads outside a session share one read-only connection (for a Dagster
-        step: see :mod:`.reader`) until :meth:`release_reads` or a write of this process."""
+    def keep_open(self, *, idle_s: float) -> None:
+        """From now on, the calls of this process share one kept connection (for a Dagster
+        run: see :mod:`.kept`): read-only until the first write, read-write from then on,
+        closed after ``idle_s`` unused, after an error raised through it, before waiting for a
+        named lock, and at :meth:`release_kept`."""
         key = self.path.resolve()
-        with _readers_lock:
-            _readers.setdefault(key, CachedReader(self._open_reader))
+        with _kept_lock:
+            _kept.setdefault(key, KeptConnection(self._open_locked, idle_s=idle_s))
 
-    def release_reads(self) -> int:
-        """Close the kept read connection; returns how many times it was opened."""
-        with _readers_lock:
-            reader = _readers.pop(self.path.resolve(), None)
-        if reader is None:
+    def release_kept(self) -> int:
+        """Close the kept connection; returns how many times it was opened."""
+        with _kept_lock:
+            kept = _kept.pop(self.path.resolve(), None)
+        if kept is None:
             return 0
-        reader.release()
-        return reader.opened
+        kept.release()
+        return kept.opened
 
-    def _open_reader(self) -> tuple[Any, duckdb.DuckDBPyConnection]:
+    def _open_locked(self, write: bool) -> tuple[Any, duckdb.DuckDBPyConnection]:
+        """(The file lock, held: exclusive to write; a connection opened under it)."""
         lock = file_lock(
             self.lock_path,
-            exclusive=False,
+            exclusive=write,
             timeout_s=self.lock_timeout_s,
             error=WarehouseLockTimeout,
         )
         lock.__enter__()
         try:
-            con = self._open(read_only=True)
+            con = self._open(read_only=not write)
             con.execute("SET TimeZone = 'UTC'").fetchall()
         except BaseException:
             lock.__exit__(None, None, None)
@@ -457,10 +462,14 @@ class DuckDBWarehouse(Warehouse):
         the holder still takes that for each write, or for its session)."""
         if not IDENTIFIER.match(name):
             raise ValueError(f"not a plain lock name: {name!r}")
+        kept = _kept.get(self.path.resolve())
         with file_lock(
             self.path.with_name(f"{self.path.name}.{name}.lock"),
             exclusive=True,
             timeout_s=timeout_s,
+            # Its holder may be waiting for the file: let go of it while we wait (the order
+            # is named lock, then file, for every process).
+            on_wait=kept.release_idle if kept is not None else None,
             error=WarehouseLockTimeout,
         ):
             yield
@@ -502,22 +511,20 @@ class DuckDBWarehouse(Warehouse):
                 "transaction): it would wait for its own lock"
             )
         _held.paths = held | {key}
-        reader = _readers.get(key)
-        if write and reader is not None:  # our own shared lock would block our write
-            reader.release()
+        kept = _kept.get(key)
         try:
-            with file_lock(
-                self.lock_path,
-                exclusive=write,
-                timeout_s=self.lock_timeout_s,
-                error=WarehouseLockTimeout,
-            ):
-                con = self._open(read_only=not write)
-                try:
-                    con.execute("SET TimeZone = 'UTC'").fetchall()
+            if kept is not None:
+                with kept.connection(write=write) as con:
                     yield con
-                finally:
+                return
+            lock, con = self._open_locked(write)
+            try:
+                yield con
+            finally:
+                try:
                     con.close()
+                finally:
+                    lock.__exit__(None, None, None)
         finally:
             _held.paths = held
 
@@ -553,12 +560,6 @@ class DuckDBWarehouse(Warehouse):
         *,
         months: Sequence[str] | None = None,
     ) -> pl.DataFrame:
-        key = self.path.resolve()
-        reader = _readers.get(key)
-        in_use = key in getattr(_sessions, "cons", {}) or key in getattr(_held, "paths", set())
-        if reader is not None and not in_use:
-            with reader.connection() as con:
-                return self._read_on(_DuckTx(con), sql, params, months)
         with self._connection(write=False) as con:
             return self._read_on(_DuckTx(con), sql, params, months)
 

@@ -21,7 +21,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -40,6 +40,7 @@ from sec_assets.warehouse.errors import (
     WarehouseLockTimeout,
     WarehouseQueryError,
 )
+from sec_assets.warehouse.kept import KeptConnection
 from sec_assets.warehouse.params import bind_params
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table, sql_literal
 from sec_assets.warehouse.readtypes import from_pg_text, pg_schema
@@ -411,6 +412,23 @@ class PostgresWarehouse(Warehouse):
         super().__init__(sql_dir=sql_dir)
         self._dsn = dsn if isinstance(dsn, SecretStr) else SecretStr(dsn)
         self.connect_timeout_s = connect_timeout_s
+        self._kept: KeptConnection | None = None
+
+    def keep_open(self, *, idle_s: float) -> None:
+        """From now on, the calls of this warehouse share one connection (for a Dagster run:
+        see :mod:`.kept`), closed after ``idle_s`` unused, after an error raised through it,
+        and at :meth:`release_kept`. Named locks keep their own connection."""
+        if self._kept is None:
+            opener = lambda _write: (nullcontext(), self._connect())  # noqa: E731
+            self._kept = KeptConnection(opener, idle_s=idle_s)
+
+    def release_kept(self) -> int:
+        """Close the kept connection; returns how many times it was opened."""
+        kept, self._kept = self._kept, None
+        if kept is None:
+            return 0
+        kept.release()
+        return kept.opened
 
     @property
     def redacted_dsn(self) -> str:
@@ -474,7 +492,7 @@ class PostgresWarehouse(Warehouse):
         if key in sessions:
             yield
             return
-        with self._connect() as conn:
+        with self._connection() as conn:
             _sessions.cons = {**sessions, key: conn}
             try:
                 yield
@@ -486,6 +504,10 @@ class PostgresWarehouse(Warehouse):
         shared = getattr(_sessions, "cons", {}).get(id(self))
         if shared is not None:
             yield shared
+            return
+        if self._kept is not None:
+            with self._kept.connection(write=True) as conn:
+                yield conn
             return
         with self._connect() as conn:
             yield conn

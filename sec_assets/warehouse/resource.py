@@ -27,14 +27,16 @@ class WarehouseResource(StoredResource):
     pg_dsn: str | None = field("pg_dsn", "Postgres DSN (a secret); none: DuckDB.", repr=False)
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
-    _in_step: bool = PrivateAttr(default=False)
+    _in_run: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """Inside a run, DuckDB reads share one connection until the step (or in-process
-        run) ends: the file is opened once, not once per query (:mod:`.reader`). The run's
-        log says which engine and where (never the DSN's password)."""
+        """Inside a run (its steps share one process and one set of resources: the
+        in-process executor), DuckDB calls share one connection, released when idle and when
+        the run ends: the file is opened once for a month's steps, not once per step or
+        query (:mod:`.kept`). The run's log says which engine and where (never the DSN's
+        password)."""
         super().setup_for_execution(context)
-        self._in_step = True
+        self._in_run = True
         if context.log is not None:
             s, explicit = self.settings, self.explicit_settings()
             if s.pg_dsn is not None:
@@ -46,18 +48,20 @@ class WarehouseResource(StoredResource):
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._warehouse is not None:
-            self._warehouse.release_reads()
+            opened = self._warehouse.release_kept()
+            if opened and context.log is not None:
+                context.log.info(f"warehouse: this run's connection was opened {opened} time(s)")
 
     def get_warehouse(self) -> Warehouse:
         """The warehouse, its schema ensured once per process."""
         if self._warehouse is None:
             warehouse = connect_warehouse(self.settings)
+            if self._in_run:
+                warehouse.keep_open(idle_s=self.settings.warehouse_idle_s)
             key = repr(warehouse)  # redacted: a path or postgresql://user:***@host/db
             with _ensured_lock:
                 if key not in _ensured:
                     warehouse.ensure_schema()
                     _ensured.add(key)
-            if self._in_step:
-                warehouse.keep_reads_open()
             self._warehouse = warehouse
         return self._warehouse

@@ -3,6 +3,10 @@ injected faults; idempotent reloads; one episode across a month boundary whateve
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +18,7 @@ from sec_assets_tests.integration.test_warehouse_support import ENGINES
 from sec_sim import FaultRule, SimConfig, run_simulator
 from sec_tools.demo import run_selection
 
+REPO = Path(__file__).resolve().parents[2]
 PER_DAY = 4  # hours 00, 06, 12, 18: keeps two months of bronze to 248 requests
 MONTHS = ["2024-07-01", "2024-08-01"]
 BRONZE = ["sec_snapshots", "sec_customers"]
@@ -150,3 +155,42 @@ def test_an_episode_across_months_is_one_episode(engine, request, bronze_dir, tm
     assert crossing.height > 0 and (crossing["month"] == "2024-07").all()
     in_order = load(MONTHS)  # reloading in calendar order changes nothing
     assert in_order.equals(later_first)
+
+
+def test_a_month_through_the_cli_uses_one_warehouse_connection(
+    engine, request, bronze_dir, tmp_path
+) -> None:
+    """``dagster asset materialize`` of a month's silver steps, as a deployment runs it: the
+    three steps (and their checks) share the run's one warehouse connection, and the run says
+    so; the month is stored whole."""
+    res = silver_resources(engine, request, bronze_dir, tmp_path)
+    assert run(DIMS, res).success
+    dsn = request.getfixturevalue("pg_database") if engine == "postgres" else None
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SEC_")},
+        "DAGSTER_HOME": str(home),
+        "SEC_DATA_DIR": str(tmp_path),
+        "SEC_HOURS_PER_DAY": str(PER_DAY),
+        "SEC_WAREHOUSE_IDLE_S": "600",  # however slow the machine is between two steps
+        **({"SEC_PG_DSN": dsn} if dsn else {}),
+    }
+    shutil.copytree(bronze_dir / "bronze", tmp_path / "bronze")
+    proc = subprocess.run(
+        [
+            *(str(Path(sys.executable).with_name("dagster")), "asset", "materialize"),
+            *("-m", "sec_assets.definitions", "--select", ",".join(SILVER)),
+            *("--partition", "2024-08-01"),
+        ],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-3000:]
+    assert "this run's connection was opened 1 time(s)" in output, output[-3000:]
+    ledger = table(res, "snapshot_ledger", "hour_key")
+    assert ledger.height == 31 * PER_DAY

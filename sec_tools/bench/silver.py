@@ -24,6 +24,7 @@ from pydantic import SecretStr
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.payloads import validate_payload
+from sec_assets.settings import load_settings
 from sec_assets.silver.load import (
     DIMENSIONS,
     EVENTS_LOCK,
@@ -54,7 +55,7 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
     custs = BronzeStore(data / "bronze", "sec_customers")
     key = m.strftime("%Y-%m")
     t0, c0 = time.perf_counter(), cpu_s()
-    wh.keep_reads_open()
+    wh.keep_open(idle_s=load_settings().warehouse_idle_s)  # as WarehouseResource does in a run
     try:
         load_region_customers(wh, custs, key)
         answers = read_answers(snaps, m)
@@ -70,7 +71,7 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
             check_results("fact_eventos", wh, key, 0.95)
         t2 = time.perf_counter()
     finally:
-        wh.release_reads()
+        wh.release_kept()
     raw = obs.answers.rows.height
     return {
         "month": key,
@@ -244,14 +245,14 @@ def bench_gold(wh: Warehouse) -> dict[str, Any]:
     seconds: dict[str, float] = {}
     rows: dict[str, int] = {}
     t_all, c0 = time.perf_counter(), cpu_s()
-    wh.keep_reads_open()  # as WarehouseResource does in a step
+    wh.keep_open(idle_s=load_settings().warehouse_idle_s)  # as WarehouseResource does
     try:
         for payload_id, (compute, _, _) in COMPUTE.items():
             t0 = time.perf_counter()
             rows[payload_id] = len(validate_payload(payload_id, compute(wh)))
             seconds[payload_id] = round(time.perf_counter() - t0, 3)
     finally:
-        wh.release_reads()
+        wh.release_kept()
     return {
         "seconds": round(time.perf_counter() - t_all, 2),
         "cpu_s": round(cpu_s() - c0, 2),

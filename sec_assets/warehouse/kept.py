@@ -1,0 +1,103 @@
+"""One warehouse connection kept open for a Dagster run's steps, released when idle.
+
+Opening the DuckDB file costs more as the history grows (the catalog of every month's table is
+read each time, and each close checkpoints and rewrites it): a month's run that opened it for
+each step, and gold for each read, paid that a dozen times. A Postgres connection costs a
+round trip or three (TLS, authentication) per call, which a remote server makes dear. Inside
+a run, :class:`~sec_assets.warehouse.resource.WarehouseResource` lets the warehouse keep one
+connection for every call of the process. On Postgres it is simply kept (and released as
+below); on DuckDB it is:
+
+* read-only (under the shared file lock) until the process first writes; then read-write
+  (under the exclusive lock), which serves reads as well, until it is released;
+* released after ``idle_s`` without use (``SEC_WAREHOUSE_IDLE_S``, 1.5 s), so a step that
+  does not touch the warehouse (an HTTP collection, a retry's back-off) never keeps other
+  processes waiting; before this process waits for a named lock another process holds
+  (:meth:`KeptConnection.release_idle`: that process may be waiting for the file); when the
+  run ends; and after an error raised through it (the next call opens a fresh one).
+
+Calls through it are serialized: one connection, one user at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+Opener = Callable[[bool], tuple[AbstractContextManager[Any], Any]]
+
+
+class KeptConnection:
+    """``open_(write)`` returns (a lock's context, held; a connection opened under it), the
+    connection's ``close()`` ending it, then the lock's ``__exit__``. ``idle_s``: long enough
+    to bridge the steps of a month's run (region customers → observations → episodes → gold,
+    a month's bronze parsed in between: ~0.5 s), short enough that another run waiting for the
+    file is not held up long by an idle one."""
+
+    def __init__(self, open_: Opener, *, idle_s: float) -> None:
+        self._open = open_
+        self.idle_s = idle_s
+        self._cond = threading.Condition(threading.RLock())
+        self._held: tuple[AbstractContextManager[Any], Any] | None = None
+        self._write = False
+        self._users = 0
+        self._last_use = 0.0
+        self.opened = 0  # how many times the file was opened (tests, bench)
+
+    @contextmanager
+    def connection(self, *, write: bool) -> Iterator[Any]:
+        with self._cond:
+            if self._held is not None and write and not self._write:
+                self._close()  # our own shared lock would block our exclusive one
+            if self._held is None:
+                self._held = self._open(write)
+                self._write = write
+                self._last_use = time.monotonic()
+                self.opened += 1
+                threading.Thread(target=self._reap, name="duckdb-idle-release", daemon=True).start()
+            self._users += 1
+            try:
+                yield self._held[1]
+            except BaseException:
+                if self._users == 1:  # a connection DuckDB may have invalidated: not kept
+                    self._close()
+                raise
+            finally:
+                self._users -= 1
+                self._last_use = time.monotonic()
+                self._cond.notify_all()
+
+    def release(self) -> None:
+        """Close the connection and drop its file lock (at the run's end)."""
+        with self._cond:
+            self._close()
+
+    def release_idle(self) -> None:
+        """Close the connection unless a call of this thread is using it."""
+        with self._cond:
+            if not self._users:
+                self._close()
+
+    def _close(self) -> None:
+        held, self._held = self._held, None
+        self._cond.notify_all()  # the reaper exits
+        if held is not None:
+            lock, con = held
+            try:
+                con.close()
+            finally:
+                lock.__exit__(None, None, None)
+
+    def _reap(self) -> None:
+        """Close the connection once it has sat unused for ``idle_s``; ends with it."""
+        with self._cond:
+            held = self._held
+            while self._held is held and held is not None:
+                idle = time.monotonic() - self._last_use
+                if not self._users and idle >= self.idle_s:
+                    self._close()
+                    return
+                self._cond.wait(self.idle_s - idle)
