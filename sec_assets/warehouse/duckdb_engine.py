@@ -462,7 +462,14 @@ class DuckDBWarehouse(Warehouse):
         the holder still takes that for each write, or for its session)."""
         if not IDENTIFIER.match(name):
             raise ValueError(f"not a plain lock name: {name!r}")
-        kept = _kept.get(self.path.resolve())
+        key = self.path.resolve()
+        if key in getattr(_sessions, "cons", {}) or key in getattr(_held, "paths", set()):
+            raise WarehouseError(
+                f"lock {name!r} asked for inside a session or transaction of {self!r}: take it "
+                "first (lock() opens the session once it is held), or this process would wait "
+                "for it holding the file that its holder may be waiting for"
+            )
+        kept = _kept.get(key)
         with file_lock(
             self.path.with_name(f"{self.path.name}.{name}.lock"),
             exclusive=True,

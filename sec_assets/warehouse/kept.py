@@ -21,29 +21,37 @@ Calls through it are serialized: one connection, one user at a time.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 Opener = Callable[[bool], tuple[AbstractContextManager[Any], Any]]
 
 
 class KeptConnection:
     """``open_(write)`` returns (a lock's context, held; a connection opened under it), the
-    connection's ``close()`` ending it, then the lock's ``__exit__``. ``idle_s``: long enough
+    connection's ``close()`` ending it, then the lock's ``__exit__``; ``usable(connection)``
+    is asked before a kept connection is reused (False: it is opened anew). ``idle_s``: long enough
     to bridge the steps of a month's run (region customers → observations → episodes → gold,
     a month's bronze parsed in between: ~0.5 s), short enough that another run waiting for the
     file is not held up long by an idle one."""
 
-    def __init__(self, open_: Opener, *, idle_s: float) -> None:
+    def __init__(
+        self, open_: Opener, *, idle_s: float, usable: Callable[[Any], bool] = lambda _c: True
+    ) -> None:
         self._open = open_
+        self._usable = usable
         self.idle_s = idle_s
         self._cond = threading.Condition(threading.RLock())
         self._held: tuple[AbstractContextManager[Any], Any] | None = None
         self._write = False
         self._users = 0
+        self._owner: int | None = None
         self._last_use = 0.0
         self.opened = 0  # how many times the file was opened (tests, bench)
 
@@ -51,27 +59,38 @@ class KeptConnection:
     def connection(self, *, write: bool) -> Iterator[Any]:
         with self._cond:
             if self._held is not None and write and not self._write:
+                if self._users:  # not reached: nested calls are refused or get their own
+                    raise RuntimeError("cannot make a connection in use read-write")
                 self._close()  # our own shared lock would block our exclusive one
+            if self._held is not None and not self._users and not self._usable(self._held[1]):
+                self._close(quiet=True)  # closed or broken under us (a server restart)
             if self._held is None:
                 self._held = self._open(write)
                 self._write = write
                 self._last_use = time.monotonic()
                 self.opened += 1
-                threading.Thread(target=self._reap, name="duckdb-idle-release", daemon=True).start()
+                threading.Thread(
+                    target=self._reap, name="warehouse-idle-release", daemon=True
+                ).start()
             self._users += 1
+            self._owner = threading.get_ident()
             try:
                 yield self._held[1]
             except BaseException:
-                if self._users == 1:  # a connection DuckDB may have invalidated: not kept
-                    self._close()
+                if self._users == 1:  # a connection the engine may have invalidated: not kept
+                    self._close(quiet=True)
                 raise
             finally:
                 self._users -= 1
                 self._last_use = time.monotonic()
                 self._cond.notify_all()
 
+    def in_use_here(self) -> bool:
+        """Whether a call of this thread is using the connection (a nested call)."""
+        return self._users > 0 and self._owner == threading.get_ident()
+
     def release(self) -> None:
-        """Close the connection and drop its file lock (at the run's end)."""
+        """Close the connection and drop its lock (at the run's end)."""
         with self._cond:
             self._close()
 
@@ -81,15 +100,23 @@ class KeptConnection:
             if not self._users:
                 self._close()
 
-    def _close(self) -> None:
+    def _close(self, *, quiet: bool = False) -> None:
+        """Close the connection, then its lock. ``quiet``: a failure to close (a checkpoint on
+        a full disk) is logged, not raised: the error being raised, or none, is the one that
+        counts, and the lock is dropped either way."""
         held, self._held = self._held, None
         self._cond.notify_all()  # the reaper exits
-        if held is not None:
-            lock, con = held
-            try:
-                con.close()
-            finally:
-                lock.__exit__(None, None, None)
+        if held is None:
+            return
+        lock, con = held
+        try:
+            con.close()
+        except Exception:
+            if not quiet:
+                raise
+            log.warning("closing the kept warehouse connection failed", exc_info=True)
+        finally:
+            lock.__exit__(None, None, None)
 
     def _reap(self) -> None:
         """Close the connection once it has sat unused for ``idle_s``; ends with it."""
@@ -98,6 +125,6 @@ class KeptConnection:
             while self._held is held and held is not None:
                 idle = time.monotonic() - self._last_use
                 if not self._users and idle >= self.idle_s:
-                    self._close()
+                    self._close(quiet=True)
                     return
                 self._cond.wait(self.idle_s - idle)

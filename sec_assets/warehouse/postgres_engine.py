@@ -417,10 +417,12 @@ class PostgresWarehouse(Warehouse):
     def keep_open(self, *, idle_s: float) -> None:
         """From now on, the calls of this warehouse share one connection (for a Dagster run:
         see :mod:`.kept`), closed after ``idle_s`` unused, after an error raised through it,
-        and at :meth:`release_kept`. Named locks keep their own connection."""
+        and at :meth:`release_kept`. Named locks keep their own connection, and so does a call
+        made inside another's transaction (it commits on its own, as without this)."""
         if self._kept is None:
             opener = lambda _write: (nullcontext(), self._connect())  # noqa: E731
-            self._kept = KeptConnection(opener, idle_s=idle_s)
+            usable = lambda c: not c.closed and not c.broken  # noqa: E731
+            self._kept = KeptConnection(opener, idle_s=idle_s, usable=usable)
 
     def release_kept(self) -> int:
         """Close the kept connection; returns how many times it was opened."""
@@ -505,8 +507,9 @@ class PostgresWarehouse(Warehouse):
         if shared is not None:
             yield shared
             return
-        if self._kept is not None:
-            with self._kept.connection(write=True) as conn:
+        kept = self._kept
+        if kept is not None and not kept.in_use_here():  # a nested call: its own, as before
+            with kept.connection(write=True) as conn:
                 yield conn
             return
         with self._connect() as conn:

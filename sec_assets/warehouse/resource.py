@@ -50,18 +50,22 @@ class WarehouseResource(StoredResource):
         if self._warehouse is not None:
             opened = self._warehouse.release_kept()
             if opened and context.log is not None:
-                context.log.info(f"warehouse: this run's connection was opened {opened} time(s)")
+                context.log.info(
+                    f"warehouse: the run's kept connection was opened {opened} time(s)"
+                )
 
     def get_warehouse(self) -> Warehouse:
         """The warehouse, its schema ensured once per process."""
         if self._warehouse is None:
             warehouse = connect_warehouse(self.settings)
-            if self._in_run:
-                warehouse.keep_open(idle_s=self.settings.warehouse_idle_s)
             key = repr(warehouse)  # redacted: a path or postgresql://user:***@host/db
             with _ensured_lock:
                 if key not in _ensured:
                     warehouse.ensure_schema()
                     _ensured.add(key)
+            # After ensure_schema, which writes: a run that only reads keeps a read-only
+            # connection (on DuckDB, a lock other readers share).
+            if self._in_run:
+                warehouse.keep_open(idle_s=self.settings.warehouse_idle_s)
             self._warehouse = warehouse
         return self._warehouse

@@ -191,6 +191,6 @@ def test_a_month_through_the_cli_uses_one_warehouse_connection(
     )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
-    assert "this run's connection was opened 1 time(s)" in output, output[-3000:]
+    assert "the run's kept connection was opened 1 time(s)" in output, output[-3000:]
     ledger = table(res, "snapshot_ledger", "hour_key")
     assert ledger.height == 31 * PER_DAY

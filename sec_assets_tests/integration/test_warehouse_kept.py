@@ -44,6 +44,10 @@ def count(wh: DuckDBWarehouse) -> int:
     return int(wh.read("SELECT COUNT(*) AS n FROM silver.dim_empresa")["n"].item())
 
 
+def backend(wh: PostgresWarehouse) -> int:
+    return int(wh.read("SELECT pg_backend_pid() AS p")["p"].item())
+
+
 def kept_of(wh: DuckDBWarehouse) -> kept.KeptConnection:
     return duckdb_engine._kept[wh.path.resolve()]
 
@@ -97,6 +101,19 @@ def test_an_error_through_the_kept_connection_closes_it(wh: DuckDBWarehouse) -> 
     assert kept_of(wh).opened == 2
 
 
+def test_a_named_lock_inside_a_session_is_refused(wh: DuckDBWarehouse) -> None:
+    """Waiting for it there would hold the file its holder may be waiting for."""
+    wh.keep_open(idle_s=600)
+    with (
+        wh.session(),
+        pytest.raises(WarehouseError, match="take it first"),
+        wh.lock("events", timeout_s=1),
+    ):
+        pass
+    with wh.lock("events", timeout_s=1):  # taken first, then the session: fine
+        assert count(wh) == 0
+
+
 def test_waiting_for_a_named_lock_lets_go_of_the_file(wh: DuckDBWarehouse, tmp_path: Path) -> None:
     """Another process holds the named lock and waits for the file, which our idle kept
     connection holds: we let go of the file while we wait for the lock (the order of every
@@ -119,6 +136,29 @@ def test_waiting_for_a_named_lock_lets_go_of_the_file(wh: DuckDBWarehouse, tmp_p
         assert count(wh) == 2  # its write went in before we got the lock
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err[-2000:]
+
+
+def test_a_run_that_only_reads_shares_the_file(tmp_path: Path) -> None:
+    """A run's first call ensures the schema (a write) on a connection of its own; the kept
+    one is then read-only, under the shared lock: other readers do not wait for the run."""
+    seen: dict[str, bool] = {}
+
+    @dg.asset
+    def reads(warehouse: WarehouseResource) -> None:
+        wh = warehouse.get_warehouse()
+        assert isinstance(wh, DuckDBWarehouse)
+        seen["empty"] = count(wh) == 0
+        with file_lock(wh.lock_path, exclusive=False, timeout_s=0):  # shared with us
+            pass
+        try:
+            with file_lock(wh.lock_path, exclusive=True, timeout_s=0):
+                seen["exclusive_free"] = True
+        except LockTimeout:
+            seen["exclusive_free"] = False
+
+    resource = local_resources(tmp_path)["warehouse"]
+    assert dg.materialize([reads], resources={"warehouse": resource}).success
+    assert seen == {"empty": True, "exclusive_free": False}
 
 
 def test_a_run_opens_the_file_once_for_its_steps(
@@ -165,17 +205,28 @@ def test_postgres_calls_share_one_connection_until_an_error(pg_database: str) ->
     wh.ensure_schema()
     wh.keep_open(idle_s=600)
     try:
-        pid = wh.read("SELECT pg_backend_pid() AS p")["p"].item()
+        pid = backend(wh)
         wh.execute("INSERT INTO silver.dim_empresa VALUES ('x', 'X', 'X', FALSE, 'v')")
         with wh.session():
-            assert wh.read("SELECT pg_backend_pid() AS p")["p"].item() == pid
+            assert backend(wh) == pid
+        with wh.get_connection() as conn:  # a call inside another's: its own, as before
+            assert conn.execute("SELECT pg_backend_pid()").fetchone() == (pid,)
+            assert backend(wh) != pid
         assert wh.read("SELECT count(*) AS n FROM silver.dim_empresa")["n"].item() == 1
         with pytest.raises(WarehouseError, match="no_such_table"):
             wh.read("SELECT * FROM silver.no_such_table")
         # The failed connection was not kept: the next call has a new one, and works.
-        assert wh.read("SELECT pg_backend_pid() AS p")["p"].item() != pid
+        again = backend(wh)
+        assert again != pid
+        with psycopg.connect(pg_database, autocommit=True) as admin:  # a server-side end
+            admin.execute("SELECT pg_terminate_backend(%s)", (again,))
+        with pytest.raises(WarehouseError):
+            backend(wh)
+        assert backend(wh) not in (pid, again)  # and the call after it connects anew
+        opened = wh.release_kept()
     finally:
-        assert wh.release_kept() == 2
+        wh.release_kept()
+    assert opened == 3
     assert wh.release_kept() == 0
 
 

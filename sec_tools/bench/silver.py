@@ -46,16 +46,17 @@ from sec_tools.bench.bronze import months_between
 
 
 def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
-    """One month, as the partition runs of the silver assets do it: its region customers, its
-    observations and their checks, then its episodes and theirs (reads on one kept connection,
-    as in a step)."""
+    """One month, as a partition run of the silver assets does it: the schema ensured, then on
+    one kept connection its region customers, its observations and their checks, then its
+    episodes and theirs."""
     from sec_assets.silver.checks import check_results
 
     snaps = BronzeStore(data / "bronze", "sec_snapshots")
     custs = BronzeStore(data / "bronze", "sec_customers")
     key = m.strftime("%Y-%m")
     t0, c0 = time.perf_counter(), cpu_s()
-    wh.keep_open(idle_s=load_settings().warehouse_idle_s)  # as WarehouseResource does in a run
+    wh.ensure_schema()  # as WarehouseResource does in a run: then one kept connection
+    wh.keep_open(idle_s=load_settings().warehouse_idle_s)
     try:
         load_region_customers(wh, custs, key)
         answers = read_answers(snaps, m)
