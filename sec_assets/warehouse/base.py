@@ -147,13 +147,18 @@ class Warehouse(ABC):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         """Run one statement (or a parameterless script) in its own transaction."""
 
-    def _catalog(self, tx: Tx) -> dict[str, TableInfo]:
-        """The silver tables as this engine stores them, linked (parents know their children)."""
-        return link_tables(tx.introspect())
+    def _catalog(self, tx: Tx, introspected: list[TableInfo] | None = None) -> dict[str, TableInfo]:
+        """The silver tables as this engine stores them, linked (parents know their children);
+        ``introspected``: what ``tx.introspect()`` returned, if nothing changed since."""
+        return link_tables(tx.introspect() if introspected is None else introspected)
 
-    def _store_contracts(self, tx: Tx, contracts: Sequence[Contract]) -> None:  # noqa: B027
+    def _store_contracts(
+        self, tx: Tx, contracts: Sequence[Contract], existing: dict[str, TableInfo]
+    ) -> bool:
         """Bring tables created under an older storage clause to the current one (DuckDB: a
-        table that now keeps its keys out of the engine); the contracts' DDL has just run."""
+        table that now keeps its keys out of the engine); the contracts' DDL has just run,
+        ``existing`` is the catalog from before it. True if a table was rebuilt."""
+        return False
 
     def _schema_setup(self, tx: Tx, tables: dict[str, TableInfo]) -> None:  # noqa: B027
         """Engine-specific extras after the contracts ran (Postgres adds indexes)."""
@@ -202,14 +207,25 @@ class Warehouse(ABC):
             for schema in SCHEMAS:
                 tx.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
             renames, fills = read_migrations(silver_migrations_dir())
-            existing = link_tables(tx.introspect())
-            for rename in renames_due(renames, existing):
+            introspected = tx.introspect()
+            existing = link_tables(introspected)
+            due = renames_due(renames, existing)
+            for rename in due:
                 tx.execute(rename.sql)
             aside = self._set_aside_one_table_stores(tx, contracts, existing)
             for contract in contracts:
                 tx.execute(contract.ddl(self.engine))
-            self._store_contracts(tx, contracts)
-            tables = self._catalog(tx)
+            rebuilt = self._store_contracts(tx, contracts, existing)
+            # Nothing renamed, moved or rebuilt, and every contract already stored as it says
+            # (its DDL, all IF NOT EXISTS, did nothing): the catalog read before still holds.
+            # Reading it again cost a warehouse's second catalog scan, which grows with the
+            # history (DuckDB: ~38 ms at 119 months against 4 at 3).
+            same = not (due or aside or rebuilt) and all(
+                c.name in existing
+                and bool(existing[c.name].partition_by) == c.per_month(self.engine)
+                for c in contracts
+            )
+            tables = self._catalog(tx, introspected if same else None)
             self._schema_setup(tx, tables)  # Postgres: DEFAULT partitions, before any row
             for name, held in aside.items():
                 cols = ", ".join(quote(c) for c in tables[name].columns)

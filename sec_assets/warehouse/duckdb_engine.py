@@ -374,9 +374,9 @@ class DuckDBWarehouse(Warehouse):
             self._contracts = ordered_contracts(self.sql_dir)
         return [c.name for c in self._contracts if getattr(c, how)(self.engine)]
 
-    def _catalog(self, tx: Tx) -> dict[str, TableInfo]:
+    def _catalog(self, tx: Tx, introspected: list[TableInfo] | None = None) -> dict[str, TableInfo]:
         """The catalog's tables, a keys-checked table taking its keys from its contract."""
-        tables = {t.name: t for t in tx.introspect()}
+        tables = {t.name: t for t in (tx.introspect() if introspected is None else introspected)}
         checked = self._stored("keys_checked")
         for name in checked:
             if name in tables:
@@ -394,20 +394,20 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"keys-checked tables cannot be referenced: {parents}")
         return linked
 
-    def _store_contracts(self, tx: Tx, contracts: Sequence[Contract]) -> None:
-        """A keys-checked table created before (with its keys declared to DuckDB) is rebuilt
-        once without them, its rows kept: a new table from the contract, filled, swapped in."""
+    def _store_contracts(
+        self, tx: Tx, contracts: Sequence[Contract], existing: dict[str, TableInfo]
+    ) -> bool:
+        """A keys-checked table created before (with its keys declared to DuckDB: ``existing``
+        lists them) is rebuilt once without them, its rows kept: a new table from the
+        contract, filled, swapped in. (A table the DDL has just created has none.)"""
+        rebuilt = False
         for contract in contracts:
-            if not contract.keys_checked(self.engine):
+            info = existing.get(contract.name)
+            if not contract.keys_checked(self.engine) or info is None:
                 continue
-            [(n,)] = tx.fetch(
-                "SELECT count(*) FROM duckdb_constraints() WHERE schema_name = :s "
-                "AND table_name = :t AND database_name = current_database() "
-                "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')",
-                {"s": SCHEMA, "t": contract.name},
-            )
-            if not n:
+            if not (info.primary_key or info.unique or info.foreign_keys):
                 continue
+            rebuilt = True
             new = f"{contract.name}__rebuilt"
             ddl = contract.ddl(self.engine).replace(
                 f"silver.{contract.name} (", f"silver.{new} (", 1
@@ -420,6 +420,7 @@ class DuckDBWarehouse(Warehouse):
             tx.execute(f"INSERT INTO {fresh} BY NAME SELECT * FROM {old}")
             tx.execute(f"DROP TABLE {old}")
             tx.execute(f"ALTER TABLE {fresh} RENAME TO {quote(contract.name)}")
+        return rebuilt
 
     def keep_open(self, *, idle_s: float) -> None:
         """From now on, the calls of this process share one kept connection (for a Dagster

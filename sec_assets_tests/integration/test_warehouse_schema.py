@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
 from sec_assets.warehouse import ReplaceStep, Warehouse, WarehouseIntegrityError
-from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
+from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse, _DuckTx
+from sec_assets.warehouse.postgres_engine import _PgTx
 from sec_assets.warehouse.schema import default_sql_dir
 from sec_assets_tests.integration import test_warehouse_support as support
 from sec_assets_tests.integration.test_warehouse_support import (
@@ -199,3 +201,24 @@ def test_a_warehouse_made_before_facts_were_stored_per_month_gets_them_moved(tmp
         before.filter(pl.col("month") == "2024-01")
     )
     assert after.filter(pl.col("month") == "2024-02").height == 3
+
+
+def test_ensuring_a_current_schema_reads_the_catalog_once(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every contract stored as it says, nothing to rename or move: the catalog read before the
+    (no-op) DDL is the catalog, and a second scan, which grows with the history, is skipped."""
+    warehouse.ensure_schema()
+    reads: list[str] = []
+    tx_class = _DuckTx if isinstance(warehouse, DuckDBWarehouse) else _PgTx
+    original = tx_class.introspect
+
+    def counted(self: Any) -> Any:
+        reads.append("introspect")
+        return original(self)
+
+    monkeypatch.setattr(tx_class, "introspect", counted)
+    warehouse._tables = None  # as a new process has it
+    warehouse.ensure_schema()
+    assert reads == ["introspect"]
+    assert warehouse.tables() == warehouse.tables(refresh=True)
