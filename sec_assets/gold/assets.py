@@ -247,7 +247,7 @@ def golden_eventos(
     month = Month.of(context).label
     wh = warehouse.get_warehouse()
     data_dir = warehouse.settings.data_dir
-    reason = excluded_months(wh).get(month)
+    reason = excluded_months(wh, [month]).get(month)
     if reason is not None:
         removed = local_files.remove_golden_month(data_dir, month)
         context.log.warning("golden_eventos %s left out: %s", month, reason)

@@ -10,6 +10,8 @@ Gold SQL reads the monthly silver tables for those months only through its refs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from sec_assets.gold.models import Inputs
@@ -22,13 +24,19 @@ VERDICTS_SQL = "SELECT month, check_name, passed, failing_rows FROM {{ ref('mont
 INPUTS = Inputs(queries={"ledger_months": MONTHS_SQL, "month_verdicts": VERDICTS_SQL})
 
 
-def month_verdicts(wh: Warehouse) -> pl.DataFrame:
-    """One row per month of the ledger: ``month``, ``included`` and the ``reason`` when not."""
-    months = wh.read(render(MONTHS_SQL))
-    checks = wh.read(render(VERDICTS_SQL)).filter(pl.col("check_name").is_in(BLOCKING))
+def month_verdicts(wh: Warehouse, months: Sequence[str] | None = None) -> pl.DataFrame:
+    """One row per month of the ledger (of ``months`` only, if given: a month's step need not
+    read the whole history's): ``month``, ``included`` and the ``reason`` when not."""
+    where, params = "", None
+    if months is not None:
+        params = {f"m{i}": m for i, m in enumerate(months)}
+        where = f" WHERE month IN ({', '.join(':' + k for k in params) or 'NULL'})"
+    ledger = wh.read(render(MONTHS_SQL) + where, params)
+    checks = wh.read(render(VERDICTS_SQL) + where, params)
+    checks = checks.filter(pl.col("check_name").is_in(BLOCKING))
     rows = []
     by_month = {m: g for (m,), g in checks.group_by("month")} if checks.height else {}
-    for month in sorted(months["month"].to_list()):
+    for month in sorted(ledger["month"].to_list()):
         rows.append((month, *_verdict(by_month.get(month))))
     return pl.DataFrame(
         rows,
@@ -52,7 +60,7 @@ def _verdict(checks: pl.DataFrame | None) -> tuple[bool, str | None]:
     return True, None
 
 
-def excluded_months(wh: Warehouse) -> dict[str, str]:
-    """Month → reason, for every month gold leaves out."""
-    v = month_verdicts(wh).filter(~pl.col("included"))
+def excluded_months(wh: Warehouse, months: Sequence[str] | None = None) -> dict[str, str]:
+    """Month → reason, for every month gold leaves out (among ``months``, if given)."""
+    v = month_verdicts(wh, months).filter(~pl.col("included"))
     return dict(zip(v["month"].to_list(), v["reason"].to_list(), strict=True))

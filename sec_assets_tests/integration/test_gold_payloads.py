@@ -237,6 +237,9 @@ def test_a_month_failing_a_blocking_check_is_left_out_and_listed(gold_wh: Wareho
     assert month["included"] is False and month["hours_expected"] == 4
     assert "month_coverage_above_threshold (3 rows)" in month["reason"]
     assert excluded_months(gold_wh) == {M: month["reason"]}
+    # A month's step asks for its month alone: the same verdict; another month has none.
+    assert excluded_months(gold_wh, [M]) == {M: month["reason"]}
+    assert excluded_months(gold_wh, ["2024-07"]) == excluded_months(gold_wh, []) == {}
     # A later evaluation that passes brings the month back.
     pass_checks(gold_wh, M)
     assert payload(gold_wh, "time_series") != [] and excluded_months(gold_wh) == {}
@@ -246,6 +249,7 @@ def test_a_month_whose_checks_never_ran_is_left_out(gold_wh: Warehouse) -> None:
     gold_wh.execute("DELETE FROM silver.month_checks")
     assert payload(gold_wh, "time_series") == []
     assert "not evaluated" in excluded_months(gold_wh)[M]
+    assert "not evaluated" in excluded_months(gold_wh, [M])[M]
 
 
 def test_reliability_indices(gold_wh: Warehouse) -> None:
