@@ -50,8 +50,11 @@ from sec_assets.bronze.store import BronzeStore
 from sec_assets.silver.load import load_events, load_observations, load_region_customers
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse
 
-engine, target, data, month, hours, sync = sys.argv[1:]
+engine, target, data, month, hours, sync, kept = sys.argv[1:]
 wh = DuckDBWarehouse(target) if engine == "duckdb" else PostgresWarehouse(target)
+if kept == "kept":  # as a Dagster run does: the schema ensured, then one kept connection
+    wh.ensure_schema()
+    wh.keep_open(idle_s=1.5)
 bronze = Path(data) / "bronze"
 start = date.fromisoformat(month + "-01")
 nxt = date(start.year + start.month // 12, start.month % 12 + 1, 1)
@@ -63,6 +66,7 @@ while not Path(sync, "go").exists():  # start together
 load_region_customers(wh, BronzeStore(bronze, "sec_customers"), month)
 load_observations(wh, BronzeStore(bronze, "sec_snapshots"), start, hours_per_day=int(hours))
 load_events(wh, datetime(start.year, start.month, 1), datetime(nxt.year, nxt.month, 1))
+wh.release_kept()
 """
 
 
@@ -101,13 +105,14 @@ def target_of(wh: Warehouse) -> str:
     return wh._dsn.get_secret_value()  # type: ignore[attr-defined]
 
 
-def load_in_parallel(wh: Warehouse, data: Path, sync: Path) -> None:
-    """One process per month, released together once all are ready."""
+def load_in_parallel(wh: Warehouse, data: Path, sync: Path, *, kept: bool = False) -> None:
+    """One process per month, released together once all are ready; ``kept``: each keeps one
+    connection, as a Dagster run does (sec_assets/warehouse/kept.py)."""
     sync.mkdir()
     head = [sys.executable, "-c", textwrap.dedent(LOADER), wh.engine, target_of(wh), str(data)]
     procs = [
         subprocess.Popen(
-            [*head, m, str(HOURS_PER_DAY), str(sync)],
+            [*head, m, str(HOURS_PER_DAY), str(sync), "kept" if kept else "per-call"],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -153,9 +158,11 @@ def sequential(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("kept", [False, True], ids=["per-call", "kept"])
 @pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_three_months_load_at_once_and_stay_whole(
     engine: str,
+    kept: bool,
     bronze: Path,
     sequential: tuple[Warehouse, pl.DataFrame],
     tmp_path: Path,
@@ -166,7 +173,9 @@ def test_three_months_load_at_once_and_stay_whole(
     else:
         wh = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
     seeded(wh)
-    load_in_parallel(wh, bronze, tmp_path / "sync")
+    # Kept: three processes each holding the DuckDB file between their calls; the episodes
+    # lock, taken before the file by all, must not leave two of them waiting on each other.
+    load_in_parallel(wh, bronze, tmp_path / "sync", kept=kept)
 
     for m in MONTHS:
         hours = len(Month.parse(m).hours(HOURS_PER_DAY))
