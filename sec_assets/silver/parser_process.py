@@ -73,6 +73,14 @@ class ParserProcess:
     def pending(self) -> int:
         return len(self._pending)
 
+    @property
+    def answering(self) -> bool:
+        """Whether the oldest pending call's answer has begun to arrive (or the child ended):
+        :meth:`result` will not wait for the child's work."""
+        stdout = self._proc.stdout
+        assert stdout is not None
+        return bool(self._pending) and bool(select.select([stdout.fileno()], [], [], 0)[0])
+
     def submit(self, call: str, *args: Any) -> None:
         if call not in CALLS:
             raise ValueError(f"not a parser call: {call!r}")

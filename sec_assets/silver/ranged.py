@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import resource
 import tempfile
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
@@ -146,9 +147,12 @@ def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
 def parsed_months(
     bronze_root: Path, months: list[date], caps: dict[str, pl.DataFrame], hours_per_day: int
 ) -> Iterator[ParsedMonth]:
-    """The months parsed in order: the first here, the others in a second process
+    """Every month parsed: the first here, the others in a second process
     (:class:`ParserProcess`), up to ``PREFETCH`` ahead of the consumer (the second process
-    starts while this one parses the first month)."""
+    starts while this one parses the first month). Parsing takes about twice as long as
+    writing, so a consumer that would wait for the second process parses the range's last
+    month not yet handed to it instead: both processes keep parsing, and the months come in
+    calendar order except those (each month is its own transaction)."""
 
     def parse(m: date) -> ParsedMonth:
         return parse_month(bronze_root, m, caps[Month.containing(m).label], hours_per_day)
@@ -162,11 +166,11 @@ def parsed_months(
         ParserProcess() as parser,
     ):
         folder = Path(spool)
-        todo = iter(months[1:])
+        todo = deque(months[1:])
 
         def submit() -> None:
-            m = next(todo, None)
-            if m is not None:
+            if todo:
+                m = todo.popleft()
                 cap = caps[Month.containing(m).label]
                 parser.submit("spool_month", bronze_root, m, cap, hours_per_day, folder)
 
@@ -174,6 +178,9 @@ def parsed_months(
             submit()
         yield parse(first)
         while parser.pending:
+            if todo and not parser.answering:
+                yield parse(todo.pop())  # rather than wait
+                continue
             parsed = _unspooled(parser.result(), folder)
             submit()
             yield parsed

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from sec_assets_tests.cli import materialize
 from sec_sim.hostile import HOSTILE_DAYS, hostile_hours
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,19 +76,7 @@ def test_no_secret_reaches_cli_output_instance_or_bronze(hostile_sim: str, tmp_p
         SEC_BACKOFF_MAX_S="0.05",
         SEC_MAX_BODY_BYTES="131072",
     )
-    proc = subprocess.run(
-        [
-            *(_bin("dagster"), "asset", "materialize", "-m", "sec_assets.definitions"),
-            *("--select", "sec_snapshots", "--partition", "2024-08-01"),
-        ],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-3000:]
+    output = materialize(["sec_snapshots"], env=env, partition="2024-08-01")
     assert "outcome=http_502" in output  # the echo hour failed, and was logged
     assert not any(form in output for form in FORMS)
     stored = [gzip.decompress(p.read_bytes()) for p in (data / "bronze").rglob("*.json.gz")]

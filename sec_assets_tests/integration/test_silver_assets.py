@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -14,11 +12,11 @@ import polars as pl
 import pytest
 
 from sec_assets.resources import local_resources
+from sec_assets_tests.cli import materialize
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
 from sec_sim import FaultRule, SimConfig, run_simulator
 from sec_tools.demo import run_selection
 
-REPO = Path(__file__).resolve().parents[2]
 PER_DAY = 4  # hours 00, 06, 12, 18: keeps two months of bronze to 248 requests
 MONTHS = ["2024-07-01", "2024-08-01"]
 BRONZE = ["sec_snapshots", "sec_customers"]
@@ -177,20 +175,7 @@ def test_a_month_through_the_cli_uses_one_warehouse_connection(
         **({"SEC_PG_DSN": dsn} if dsn else {}),
     }
     shutil.copytree(bronze_dir / "bronze", tmp_path / "bronze")
-    proc = subprocess.run(
-        [
-            *(str(Path(sys.executable).with_name("dagster")), "asset", "materialize"),
-            *("-m", "sec_assets.definitions", "--select", ",".join(SILVER)),
-            *("--partition", "2024-08-01"),
-        ],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-3000:]
+    output = materialize(SILVER, env=env, partition="2024-08-01", timeout=600)
     assert "the run's kept connection was opened 1 time(s)" in output, output[-3000:]
     ledger = table(res, "snapshot_ledger", "hour_key")
     assert ledger.height == 31 * PER_DAY

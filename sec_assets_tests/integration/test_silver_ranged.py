@@ -16,7 +16,9 @@ import pytest
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.definitions import defs
 from sec_assets.resources import local_resources
+from sec_assets.silver import ranged
 from sec_assets.silver.load import DIMENSIONS, load_dimension, load_region_customers
+from sec_assets.silver.parser_process import ParserProcess
 from sec_assets.silver.partition_range import MAX_MONTHS_PER_RUN
 from sec_assets.silver.ranged import (
     load_observations_range,
@@ -198,3 +200,30 @@ def test_reads_scoped_to_months_equal_whole_reads(loaded) -> None:
     assert not again.failed
     assert wh.read(sql).equals(whole)
     assert wh.read(sql, months=["2024-07", "2024-08"]).equals(whole)
+
+
+@pytest.mark.parametrize("answering", [False, True], ids=["parser-busy", "parser-ready"])
+def test_a_writer_that_would_wait_parses_the_last_month_itself(
+    loaded, answering: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the parser process busy, the consumer parses the range's last month not yet
+    handed over instead of waiting (it comes out of calendar order); either way every month
+    comes once, as parsed alone, and re-loading the range that way changes nothing."""
+    wh, bronze = loaded
+    before = _tables(wh)
+    monkeypatch.setattr(ranged, "PREFETCH", 1)  # July here, August to the parser, September left
+    monkeypatch.setattr(ParserProcess, "answering", property(lambda self: answering))
+    caps = read_caps(wh, MONTHS)
+    got = list(ranged.parsed_months(bronze / "bronze", MONTHS, caps, PER_DAY))
+    order = ["2024-07", "2024-08", "2024-09"] if answering else ["2024-07", "2024-09", "2024-08"]
+    assert [p.month for p in got] == order
+    for p in got:
+        alone = parse_month(
+            bronze / "bronze", date.fromisoformat(p.month + "-01"), caps[p.month], PER_DAY
+        )
+        assert p.silver.facts.equals(alone.silver.facts) and p.raw_rows == alone.raw_rows, p.month
+    again = load_observations_range(wh, bronze / "bronze", MONTHS, hours_per_day=PER_DAY)
+    assert sorted(again.loaded) == ["2024-07", "2024-08", "2024-09"] and not again.failed
+    after = _tables(wh)
+    for name in before:
+        assert before[name].equals(after[name]), name
