@@ -31,8 +31,12 @@ def month_verdicts(wh: Warehouse, months: Sequence[str] | None = None) -> pl.Dat
     if months is not None:
         params = {f"m{i}": m for i, m in enumerate(months)}
         where = f" WHERE month IN ({', '.join(':' + k for k in params) or 'NULL'})"
-    ledger = wh.read(render(MONTHS_SQL) + where, params)
-    checks = wh.read(render(VERDICTS_SQL) + where, params)
+
+    def read(sql: str) -> pl.DataFrame:
+        return wh.read(f"SELECT * FROM ({render(sql)}) AS q{where}", params)
+
+    ledger = read(MONTHS_SQL)
+    checks = read(VERDICTS_SQL)
     checks = checks.filter(pl.col("check_name").is_in(BLOCKING))
     rows = []
     by_month = {m: g for (m,), g in checks.group_by("month")} if checks.height else {}

@@ -201,7 +201,7 @@ def _observations_range(
         [m.start for m in months],
         hours_per_day=bronze.settings.hours_per_day,
     )
-    for month, written in load.written.items():
+    for month, written in sorted(load.written.items()):
         context.log.info(f"{month}: wrote {written}")
     load.raise_failures()
     silver = load.combined()

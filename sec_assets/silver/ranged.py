@@ -81,8 +81,9 @@ class RangeLoad:
         return sum(p.raw_rows for p in self.loaded.values())
 
     def combined(self) -> SilverMonth:
-        """The loaded months' frames, one after the other (for the run's metadata)."""
-        parsed = list(self.loaded.values())
+        """The loaded months' frames, one after the other in calendar order (for the run's
+        metadata; the months may have been loaded out of order)."""
+        parsed = [self.loaded[m] for m in sorted(self.loaded)]
         return SilverMonth(
             **{
                 f.name: pl.concat([getattr(p.silver, f.name) for p in parsed])
@@ -184,6 +185,7 @@ def parsed_months(
             parsed = _unspooled(parser.result(), folder)
             submit()
             yield parsed
+            del parsed  # not kept alive through the parses of the months stolen next
 
 
 def write_month(wh: Warehouse, parsed: ParsedMonth) -> dict[str, int]:
@@ -194,8 +196,10 @@ def write_month(wh: Warehouse, parsed: ParsedMonth) -> dict[str, int]:
 def load_observations_range(
     wh: Warehouse, bronze_root: Path, months: list[date], *, hours_per_day: int = 24
 ) -> RangeLoad:
-    """Every month of ``months`` (in order) on one connection, parsing overlapped with
-    writing (at most two parsed months wait in memory), one transaction per month.
+    """Every month of ``months`` (in order, but for the months :func:`parsed_months` parses
+    here rather than wait) on one connection, parsing overlapped with
+    writing (the parser's months wait as Arrow files; this process holds the month it writes
+    and at most one it parses), one transaction per month.
 
     A month that fails (a broken reference, a duplicate or null key:
     :class:`~sec_assets.warehouse.errors.WarehouseIntegrityError`) rolls back alone; the months
