@@ -17,6 +17,7 @@ import polars as pl
 from sec_assets.gold.models import Inputs
 from sec_assets.gold.refs import BLOCKING, render
 from sec_assets.warehouse.base import Warehouse
+from sec_assets.warehouse.params import in_list
 
 MONTHS_SQL = "SELECT DISTINCT month FROM {{ ref('snapshot_ledger', months='all') }}"
 VERDICTS_SQL = "SELECT month, check_name, passed, failing_rows FROM {{ ref('month_checks') }}"
@@ -29,8 +30,8 @@ def month_verdicts(wh: Warehouse, months: Sequence[str] | None = None) -> pl.Dat
     read the whole history's): ``month``, ``included`` and the ``reason`` when not."""
     where, params = "", None
     if months is not None:
-        params = {f"m{i}": m for i, m in enumerate(months)}
-        where = f" WHERE month IN ({', '.join(':' + k for k in params) or 'NULL'})"
+        marks, params = in_list("m", months)
+        where = f" WHERE month IN {marks}"
 
     def read(sql: str) -> pl.DataFrame:
         return wh.read(f"SELECT * FROM ({render(sql)}) AS q{where}", params)

@@ -30,6 +30,7 @@ from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.frames import ReplaceStep
+from sec_assets.warehouse.params import in_list
 
 PREFETCH = 2  # parsed months queued ahead of the writer (memory: ~2 months of frames)
 #: Fact columns kept per loaded month for the run's metadata (the rest is dropped once written).
@@ -136,11 +137,10 @@ def _unspooled(parsed: ParsedMonth, folder: Path) -> ParsedMonth:
 def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
     """The region customers of every month of the range, in one query."""
     keys = [Month.containing(m).label for m in months]
-    marks = ", ".join(f":m{i}" for i in range(len(keys)))
+    marks, params = in_list("m", keys)
     frame = wh.read(
-        "SELECT month, cut_region, customers FROM silver.region_customers "
-        f"WHERE month IN ({marks})",
-        {f"m{i}": k for i, k in enumerate(keys)},
+        f"SELECT month, cut_region, customers FROM silver.region_customers WHERE month IN {marks}",
+        params,
     )
     return {k: frame.filter(pl.col("month") == k).drop("month") for k in keys}
 

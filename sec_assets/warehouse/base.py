@@ -28,6 +28,7 @@ from sec_assets.warehouse.frames import (
     refuse_duplicate_keys,
 )
 from sec_assets.warehouse.migrations import fills_due, read_migrations, renames_due
+from sec_assets.warehouse.params import in_list
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table
 from sec_assets.warehouse.replace import Plan, Quirks, apply_steps, delete_blocked, upsert_rows
 from sec_assets.warehouse.schema import (
@@ -450,15 +451,14 @@ class Warehouse(ABC):
         values = sorted(set(replaced[column].to_list()) | set(frame[column].to_list()))
         if not values:
             return
-        marks = ", ".join(f":v{i}" for i in range(len(values)))
         columns = ", ".join(quote(c) for c in frame.columns)
         condition, extra = kept_where if kept_where is not None else ("TRUE", {})
-        params: dict[str, object] = {f"v{i}": v for i, v in enumerate(values)}
+        marks, params = in_list("v", values)
         if set(extra) & set(params):
             raise ValueError(f"kept_where may not name parameters :v0, :v1, …: {sorted(extra)}")
         kept = self.read(
             f"SELECT {columns} FROM {quote(SCHEMA)}.{quote(table)} "
-            f"WHERE {quote(column)} IN ({marks}) AND ({condition})",
+            f"WHERE {quote(column)} IN {marks} AND ({condition})",
             {**params, **extra},
             months=values,
         ).filter(~pl.col(key).is_in(gone.implode()))

@@ -12,7 +12,7 @@ Postgres dollar-quoted bodies (``$$ ... $$``) are not scanned specially: do not 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 Style = Literal["duckdb", "postgres"]
@@ -53,3 +53,10 @@ def bind_params(
         return f"${name}" if style == "duckdb" else f"%({name})s"
 
     return _TOKEN.sub(rewrite, sql), used
+
+
+def in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """``(:<prefix>0, :<prefix>1, …)`` for ``column IN …``, and their values: each value bound
+    by the driver. No values: ``(NULL)``, which matches nothing."""
+    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    return f"({', '.join(':' + k for k in params) or 'NULL'})", params

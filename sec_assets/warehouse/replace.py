@@ -19,6 +19,7 @@ import polars as pl
 
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.frames import ReplaceStep, conform
+from sec_assets.warehouse.params import in_list
 from sec_assets.warehouse.schema import SCHEMA, ForeignKey, TableInfo, quote
 from sec_assets.warehouse.validate import refuse_orphans
 
@@ -67,10 +68,8 @@ def _within(step: ReplaceStep, i: int) -> tuple[str, dict[str, Any]]:
     if step.within is None:
         return "TRUE", {}
     column, values = step.within
-    marks = ", ".join(f":b{i}_{j}" for j in range(len(values)))
-    return f"t.{quote(column)} IN ({marks or 'NULL'})", {
-        f"b{i}_{j}": v for j, v in enumerate(values)
-    }
+    marks, params = in_list(f"b{i}_", values)
+    return f"t.{quote(column)} IN {marks}", params
 
 
 def _referenced(fk: ForeignKey) -> str:

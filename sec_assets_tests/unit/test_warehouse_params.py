@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sec_assets.warehouse.params import bind_params
+from sec_assets.warehouse.params import bind_params, in_list
 
 CASES = [
     # sql, params, duckdb sql, postgres sql — why the case matters
@@ -62,3 +62,15 @@ def test_without_params_the_sql_is_untouched() -> None:
 def test_a_missing_value_is_named() -> None:
     with pytest.raises(KeyError, match=":month"):
         bind_params("SELECT :month", {}, "duckdb")
+
+
+@pytest.mark.parametrize(
+    ("values", "marks", "params"),
+    [
+        (["2024-07", "2024-08"], "(:m0, :m1)", {"m0": "2024-07", "m1": "2024-08"}),
+        (["x' OR 1=1 --"], "(:m0)", {"m0": "x' OR 1=1 --"}),  # bound, never pasted
+        ([], "(NULL)", {}),  # matches nothing, still valid SQL
+    ],
+)
+def test_in_list_binds_each_value(values: list[str], marks: str, params: dict) -> None:
+    assert in_list("m", values) == (marks, params)
