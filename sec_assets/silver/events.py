@@ -95,6 +95,9 @@ def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
             pl.col("hora_local").shift(-1).alias("_next_valid"),
         )
     )
+    # Sorted by comuna, company and hour, an episode is a run of rows: a new one starts where
+    # the comuna or company changes or a valid hour lies between two rows. Numbered over the
+    # whole frame (no window per comuna and company), the episode number alone groups them.
     obs = (
         facts.filter(pl.col("clientes_afectados") > 0)
         .group_by([*KEY, "hora_local"])
@@ -102,25 +105,28 @@ def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
         .join(valid.drop("status"), on="hora_local", how="inner")
         .sort([*KEY, "hora_local"])
         .with_columns(
-            (pl.col("_rank").cast(pl.Int64).diff().over(KEY).fill_null(0) != 1).alias("_new"),
-        )
-        .with_columns(pl.col("_new").cum_sum().over(KEY).alias("_episode"))
-        .with_columns(
-            pl.col("_episode").shift(-1).over(KEY).alias("_next_episode"),
+            (
+                pl.any_horizontal(*(pl.col(k) != pl.col(k).shift(1) for k in KEY))
+                | (pl.col("_rank").cast(pl.Int64).diff() != 1)
+            )
+            .fill_null(True)
+            .cum_sum()
+            .alias("_episode"),
             pl.coalesce(
                 _hours_between(pl.col("_next_valid"), pl.col("hora_local")), pl.lit(1.0)
             ).alias("_step"),
         )
         .with_columns(
-            pl.when(pl.col("_next_episode") == pl.col("_episode"))
+            pl.when(pl.col("_episode").shift(-1) == pl.col("_episode"))
             .then(pl.col("c") * pl.col("_step"))
             .otherwise(pl.col("c") * pl.max_horizontal(pl.lit(1.0), pl.col("_step") / 2))
             .alias("_ch")
         )
     )
     events = (
-        obs.group_by([*KEY, "_episode"])
+        obs.group_by("_episode")
         .agg(
+            *(pl.col(k).first() for k in KEY),
             pl.col("hora_local").min().alias("first_hour"),
             pl.col("hora_local").max().alias("last_hour"),
             pl.col("c").max().alias("peak_customers"),
