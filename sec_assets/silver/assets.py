@@ -59,7 +59,7 @@ OBSERVATION_DEPS = [
 def _dimension(name: str, doc: str):
     @dg.asset(name=name, group_name="silver", kinds=KINDS, description=doc)
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        frame, result = load_dimension(warehouse.get_warehouse(), name)
+        frame, result = load_dimension(warehouse.get_warehouse(writes=True), name)
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": dg.MetadataValue.int(frame.height),
@@ -67,7 +67,7 @@ def _dimension(name: str, doc: str):
                 "updated": dg.MetadataValue.int(result.updated),
                 "seed_version": dg.MetadataValue.text(dims.SEED_VERSION),
                 "preview": frame_table(frame),
-                **table_metadata(warehouse.get_warehouse(), name),
+                **table_metadata(warehouse.get_warehouse(writes=True), name),
             }
         )
 
@@ -102,7 +102,7 @@ def region_customers(
     """Grain: one row per region and month. Regions the service did not answer take the
     seed's estimate (``source = 'seed'``), counted in metadata. A ranged run loads each month
     of its range on one connection."""
-    wh, store = warehouse.get_warehouse(), bronze.store("sec_customers")
+    wh, store = warehouse.get_warehouse(writes=True), bronze.store("sec_customers")
     frame = load_region_customers(wh, store, [m.label for m in Month.range_of(context)])
     return dg.MaterializeResult(
         metadata={
@@ -154,7 +154,7 @@ def silver_observations(
         yield from _observations_range(context, bronze, warehouse, months)
         return
     month = months[0].label
-    wh = warehouse.get_warehouse()
+    wh = warehouse.get_warehouse(writes=True)
     answers = read_answers(bronze.store("sec_snapshots"), months[0].start)  # no lock held
     coverage = warehouse.settings.min_month_coverage
     # The write, the checks, their verdicts and the metadata: one connection (a DuckDB open
@@ -193,7 +193,7 @@ def _observations_range(
     """Every month of the range (:func:`load_observations_range`); a month that fails rolls
     back alone, and the run then fails naming it (the others stay committed: re-running the
     range reloads them identically)."""
-    wh = warehouse.get_warehouse()
+    wh = warehouse.get_warehouse(writes=True)
     store = bronze.store("sec_snapshots")
     load = load_observations_range(
         wh,
@@ -225,7 +225,7 @@ def _range_checks(
     """Every check of ``assets`` on every month of the range, reported per month; the
     verdicts of an asset are kept in one write once its months are evaluated (a run that dies
     before leaves them unchecked, so gold leaves them out)."""
-    wh, coverage = warehouse.get_warehouse(), warehouse.settings.min_month_coverage
+    wh, coverage = warehouse.get_warehouse(writes=True), warehouse.settings.min_month_coverage
     for asset in assets:
         verdicts: list[dict[str, object]] = []
         evaluate = partial(_evaluate_month, context, wh, asset, coverage, verdicts)
@@ -276,7 +276,7 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     months = Month.range_of(context)
     start, end = range_bounds([m.start for m in months])
     month = months[-1].label
-    wh = warehouse.get_warehouse()
+    wh = warehouse.get_warehouse(writes=True)
     ranged = len(months) > 1
     # The rebuild, the checks, their verdicts and the metadata: one connection, under the
     # episodes lock (taken before the file, as load_events does).

@@ -112,7 +112,7 @@ def national_hourly(
 ) -> dg.MaterializeResult:
     """Grain: one row per (hour, source). Replaces the month's rows in one transaction."""
     month = Month.of(context).label
-    wh = warehouse.get_warehouse()
+    wh = warehouse.get_warehouse(writes=True)
     ledger = wh.read(
         "SELECT hour_key, status, customers, fetched_at FROM silver.snapshot_ledger "
         "WHERE month = :month",

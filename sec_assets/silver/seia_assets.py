@@ -26,7 +26,7 @@ def seia_projects(
     from sec_assets.silver.seia import load_seia
 
     path = warehouse.settings.seia_csv or Path(str(SAMPLE))
-    result = load_seia(warehouse.get_warehouse(), Path(path))
+    result = load_seia(warehouse.get_warehouse(writes=True), Path(path))
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(result.frame.height),

@@ -119,6 +119,9 @@ class Warehouse(ABC):
         self._tables: dict[str, TableInfo] | None = None
         self._tables_lock = threading.Lock()
         self._stats_deferred = threading.local()  # plans whose statistics wait (replace_each)
+        #: Connections this object opened (DuckDB: file opens; Postgres: logins, named locks'
+        #: own included), for the run's log, the tests and the bench.
+        self.connections_opened = 0
 
     # --- what each engine provides -------------------------------------------------------
 

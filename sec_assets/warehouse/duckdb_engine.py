@@ -354,11 +354,13 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"no warehouse at {self.path}: run ensure_schema() first")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return retry_while(
+            con = retry_while(
                 lambda: duckdb.connect(str(self.path), read_only=read_only),
                 retryable=_is_lock_error,
                 timeout_s=self.lock_timeout_s,
             )
+            self.connections_opened += 1
+            return con
         except duckdb.Error as exc:
             if _is_lock_error(exc):
                 raise WarehouseLockTimeout(

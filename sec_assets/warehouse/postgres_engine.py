@@ -456,6 +456,7 @@ class PostgresWarehouse(Warehouse):
             raise WarehouseConnectionError(
                 f"cannot connect to Postgres at {self.redacted_dsn}: {failure}"
             )
+        self.connections_opened += 1
         try:
             conn.execute("SET TIME ZONE 'UTC'")
         except BaseException:

@@ -48,23 +48,30 @@ class WarehouseResource(StoredResource):
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._warehouse is not None:
-            opened = self._warehouse.release_kept()
-            if opened and context.log is not None:
+            kept = self._warehouse.release_kept()
+            if kept and context.log is not None:
                 context.log.info(
-                    f"warehouse: the run's kept connection was opened {opened} time(s)"
+                    f"warehouse: the run's kept connection was opened {kept} time(s); "
+                    f"connections opened in all: {self._warehouse.connections_opened}"
                 )
 
-    def get_warehouse(self) -> Warehouse:
-        """The warehouse, its schema ensured once per process."""
+    def get_warehouse(self, *, writes: bool = False) -> Warehouse:
+        """The warehouse, its schema ensured once per process. In a run, its calls share one
+        kept connection (:mod:`.kept`). ``writes``: the caller writes to it, so when it is the
+        run's first, the schema is ensured on that connection, opened read-write once for
+        the run (a DuckDB open costs more as the history grows: a month's run opened the file
+        twice, once to ensure the schema and once for its steps). A run that only reads keeps
+        a read-only connection (on DuckDB, a lock other readers share), the schema ensured
+        apart, since that may write."""
         if self._warehouse is None:
             warehouse = connect_warehouse(self.settings)
+            if self._in_run and writes:
+                warehouse.keep_open(idle_s=self.settings.warehouse_idle_s)
             key = repr(warehouse)  # redacted: a path or postgresql://user:***@host/db
             with _ensured_lock:
                 if key not in _ensured:
                     warehouse.ensure_schema()
                     _ensured.add(key)
-            # After ensure_schema, which writes: a run that only reads keeps a read-only
-            # connection (on DuckDB, a lock other readers share).
             if self._in_run:
                 warehouse.keep_open(idle_s=self.settings.warehouse_idle_s)
             self._warehouse = warehouse

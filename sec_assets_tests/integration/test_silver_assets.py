@@ -159,8 +159,8 @@ def test_a_month_through_the_cli_uses_one_warehouse_connection(
     engine, request, bronze_dir, tmp_path
 ) -> None:
     """``dagster asset materialize`` of a month's silver steps, as a deployment runs it: the
-    three steps (and their checks) share the run's one warehouse connection, and the run says
-    so; the month is stored whole."""
+    schema check and the three steps (and their checks) share the run's one warehouse
+    connection, and the run says so; the month is stored whole."""
     res = silver_resources(engine, request, bronze_dir, tmp_path)
     assert run(DIMS, res).success
     dsn = request.getfixturevalue("pg_database") if engine == "postgres" else None
@@ -176,6 +176,13 @@ def test_a_month_through_the_cli_uses_one_warehouse_connection(
     }
     shutil.copytree(bronze_dir / "bronze", tmp_path / "bronze")
     output = materialize(SILVER, env=env, partition="2024-08-01", timeout=600)
-    assert "the run's kept connection was opened 1 time(s)" in output, output[-3000:]
+    # The schema is ensured on that connection (opened read-write by the run's first step,
+    # which writes): DuckDB's file is opened once for the run. Postgres adds the episodes'
+    # named lock, which holds a connection of its own.
+    opened = 1 if engine == "duckdb" else 2
+    assert (
+        f"the run's kept connection was opened 1 time(s); connections opened in all: {opened}"
+        in output
+    ), output[-3000:]
     ledger = table(res, "snapshot_ledger", "hour_key")
     assert ledger.height == 31 * PER_DAY

@@ -164,14 +164,15 @@ def test_a_run_that_only_reads_shares_the_file(tmp_path: Path) -> None:
 def test_a_run_opens_the_file_once_for_its_steps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Three steps of one run (a write, a session, reads) share one connection; when the run
-    ends, another process writes at once."""
+    """Three steps of one run (a write, a session, reads) share one connection, on which the
+    first step, which says it writes, has the schema ensured: the file is opened once. When
+    the run ends, another process writes at once."""
     monkeypatch.setenv("SEC_WAREHOUSE_IDLE_S", "600")  # no idle release between the steps
     seen: dict[str, int] = {}
 
     @dg.asset
     def first(warehouse: WarehouseResource) -> None:
-        warehouse.get_warehouse().execute(
+        warehouse.get_warehouse(writes=True).execute(
             "INSERT INTO silver.dim_empresa VALUES ('x', 'X', 'X', FALSE, 'v')"
         )
 
@@ -188,10 +189,11 @@ def test_a_run_opens_the_file_once_for_its_steps(
         for _ in range(3):
             seen["rows"] = count(wh)
         seen["opened"] = kept_of(wh).opened
+        seen["connections"] = wh.connections_opened
 
     resource = local_resources(tmp_path)["warehouse"]
     assert dg.materialize([first, second, third], resources={"warehouse": resource}).success
-    assert seen == {"rows": 2, "opened": 1}
+    assert seen == {"rows": 2, "opened": 1, "connections": 1}
     path = tmp_path / "warehouse.duckdb"
     assert path.resolve() not in duckdb_engine._kept
     subprocess.run(  # the run's teardown released the file: another process writes at once
@@ -236,10 +238,11 @@ def test_a_postgres_run_connects_once_for_its_steps(
 ) -> None:
     monkeypatch.setenv("SEC_WAREHOUSE_IDLE_S", "600")  # no idle release between the steps
     pids: list[int] = []
+    connections: list[int] = []
 
     @dg.asset
     def first(warehouse: WarehouseResource) -> None:
-        wh = warehouse.get_warehouse()
+        wh = warehouse.get_warehouse(writes=True)  # the schema ensured on the kept one too
         wh.execute("INSERT INTO silver.dim_empresa VALUES ('x', 'X', 'X', FALSE, 'v')")
         pids.append(wh.read("SELECT pg_backend_pid() AS p")["p"].item())
 
@@ -248,10 +251,12 @@ def test_a_postgres_run_connects_once_for_its_steps(
         wh = warehouse.get_warehouse()
         with wh.session():
             pids.append(wh.read("SELECT pg_backend_pid() AS p")["p"].item())
+        connections.append(wh.connections_opened)
 
     resource = local_resources(tmp_path, pg_dsn=pg_database)["warehouse"]
     assert dg.materialize([first, second], resources={"warehouse": resource}).success
     assert len(pids) == 2 and pids[0] == pids[1]
+    assert connections == [1]
     # The run's teardown closed it (the server ends the backend soon after the client goes).
     deadline = time.monotonic() + 60
     with psycopg.connect(pg_database, autocommit=True) as conn:
