@@ -71,13 +71,20 @@ def machine_s() -> float:
 
 
 def silver_run(
-    data: Path, dsn: str | None, first: date, months: int, small_dsn: str | None = None
+    data: Path,
+    dsn: str | None,
+    first: date,
+    months: int,
+    small_dsn: str | None = None,
+    *,
+    load_only: bool = False,
 ) -> dict[str, Any]:
     """bench.silver in its own process (its peak memory is this run's alone). The flat-cost
     probe at 3 months runs in a second warehouse: ``small_dsn`` on Postgres, a second file on
-    DuckDB."""
+    DuckDB. ``load_only``: the load's figures alone, into a new warehouse (a repeat)."""
     cmd = [sys.executable, "-m", "sec_tools.bench.silver", "--data", str(data)]
     cmd += ["--first", first.strftime("%Y-%m"), "--months", str(months)]
+    cmd += ["--load-only"] if load_only else []
     db = f"bench_{uuid.uuid4().hex[:6]}.duckdb"
     if dsn:
         cmd += ["--dsn", dsn] + (["--small-dsn", small_dsn] if small_dsn else [])
@@ -93,6 +100,42 @@ def silver_run(
     out = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
     out["process_s"] = round(time.perf_counter() - t0, 1)
     out["machine_s"] = yardstick
+    return out
+
+
+#: Runs of the 12-month load per engine in the full bench, the engines taking turns: the
+#: throughput reported is their median (this machine's speed moves by a third within minutes:
+#: one run decided by a slow minute proves nothing; README, Benchmarks).
+LOAD_RUNS = 3
+
+
+def repeated_loads(
+    data: Path, first: date, months: int, done: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """:data:`LOAD_RUNS` loads of the same months per engine, counting the runs in ``done``
+    (one per engine, just measured), each more into a new warehouse, the engines alternating;
+    per engine, every run's figures and the median run (by wall time)."""
+    runs: dict[str, list[dict[str, Any]]] = {r["engine"]: [r] for r in done}
+    for i in range(LOAD_RUNS - 1):
+        print(f"silver, {months} months again ({i + 2} of {LOAD_RUNS}) …", flush=True)
+        runs["duckdb"].append(silver_run(data, None, first, months, load_only=True))
+        if "postgres" in runs:
+            with throwaway_pg() as dsn:
+                if dsn:
+                    runs["postgres"].append(silver_run(data, dsn, first, months, load_only=True))
+    keep = ("raw_rows_per_s", "seconds", "cpu_s", "machine_s")
+    out = []
+    for engine, got in runs.items():
+        ordered = sorted(got, key=lambda r: float(r["seconds"]))
+        out.append(
+            {
+                "engine": engine,
+                "months": months,
+                "raw_rows": got[0]["raw_rows"],
+                "median": {k: ordered[len(ordered) // 2][k] for k in keep},
+                "runs": [{k: r[k] for k in keep} for r in got],
+            }
+        )
     return out
 
 
@@ -112,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     generate(history / "bronze", wanted, SEED)
     report["history"] = {"months": len(wanted), "seconds": round(time.perf_counter() - t0, 1)}
+    report["throughput"] = []
     for first, n in plan:
         print(f"silver on DuckDB, {n} months …", flush=True)
         report["silver"].append(silver_run(history, None, first, n))
@@ -121,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
             if dsn:
                 print(f"silver on Postgres, {n} months …", flush=True)
                 report["silver"].append(silver_run(history, dsn, first, n, small_dsn))
+        if full:
+            report["throughput"] += repeated_loads(history, first, n, report["silver"][-2:])
     print("accuracy …", flush=True)
     report["accuracy"] = bench_accuracy(history, ACCURACY_FULL if full else ACCURACY_QUICK, SEED)
     print("seed-archive import …", flush=True)

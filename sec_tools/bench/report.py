@@ -42,6 +42,27 @@ def _silver(runs: list[dict[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
+def _throughput(loads: list[dict[str, Any]]) -> list[str]:
+    if not loads:
+        return []
+    lines = [
+        "The same months loaded again into new warehouses, the engines taking turns: the "
+        "median run (by wall time) and every run's raw rows/s (wall) and machine s:",
+        "",
+        "| engine | months | runs | median raw rows/s (wall) | median wall s / CPU s | "
+        "every run: raw rows/s (machine s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in loads:
+        m = t["median"]
+        each = ", ".join(f"{r['raw_rows_per_s']:,} ({r['machine_s']})" for r in t["runs"])
+        lines.append(
+            f"| {t['engine']} | {t['months']} | {len(t['runs'])} | {m['raw_rows_per_s']:,} | "
+            f"{m['seconds']} / {m['cpu_s']} | {each} |"
+        )
+    return [*lines, ""]
+
+
 def _flat(runs: list[dict[str, Any]]) -> list[str]:
     lines = [
         "Cost in history: one month re-loaded as a single-month partition run (fresh process: "
@@ -111,6 +132,7 @@ def _accuracy(rows: list[dict[str, Any]]) -> list[str]:
 def markdown(report: dict[str, Any]) -> str:
     runs = report["silver"]
     lines = [f"Mode: {report['mode']}.", ""]
-    lines += _bronze(report["bronze"]) + _silver(runs) + _flat(runs) + _gold(runs)
+    lines += _bronze(report["bronze"]) + _silver(runs) + _throughput(report.get("throughput", []))
+    lines += _flat(runs) + _gold(runs)
     lines += _accuracy(report["accuracy"])
     return "\n".join(lines) + "\n"

@@ -59,9 +59,11 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
     custs = BronzeStore(data / "bronze", "sec_customers")
     key = m.strftime("%Y-%m")
     t0, c0 = time.perf_counter(), cpu_s()
-    wh.ensure_schema()  # as WarehouseResource does in a run: then one kept connection
+    # As WarehouseResource does in a run that writes: one kept connection, opened read-write
+    # by the schema check and used by every step.
     wh.keep_open(idle_s=load_settings().warehouse_idle_s)
     try:
+        wh.ensure_schema()
         load_region_customers(wh, custs, key)
         answers = read_answers(snaps, m)
         with wh.session():  # as the step does: write, checks and verdicts on one connection
@@ -93,6 +95,7 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
         "golden_s": round(t3 - t2, 3),
         "golden_rows": golden,
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "connections_opened": wh.connections_opened,
     }
 
 
@@ -170,6 +173,8 @@ def run(
     months: list[date],
     range_size: int = 12,
     small: tuple[str | None, Path] | None = None,
+    *,
+    flat: bool = True,
 ) -> dict[str, Any]:
     """The history as a backfill runs it: ranged runs of ``range_size`` consecutive months
     (``BackfillPolicy.multi_run``: a year is one run), all timed. Flat cost: the second month
@@ -178,11 +183,11 @@ def run(
     three months (loaded untimed) and in this one once all months are in, the two taking
     turns (:func:`alternated`). Both re-loads see the same neighbours and differ only in the
     history around them (time, CPU and memory compared); they are not part of the load's
-    time."""
+    time. ``flat=False``: the load's figures alone (a repeat of the throughput measure)."""
     probe = months[1] if len(months) >= 3 else months[0]
     cut = min(3, len(months))
     targets: dict[str, tuple[tuple[str | None, Path], Warehouse]] = {}
-    if small is not None and cut < len(months):
+    if flat and small is not None and cut < len(months):
         little = _prepared(*small)
         load_range(little, data, months[:cut])
         check_months(little)
@@ -190,14 +195,10 @@ def run(
     wh = _prepared(dsn, db)
     ranges = [months[i : i + range_size] for i in range(0, len(months), range_size)]
     done = [load_range(wh, data, r) for r in ranges]
-    check_months(wh)
-    targets["whole"] = ((dsn, db), wh)
-    flat = alternated(targets, data, probe)
-    flat.setdefault("small", flat["whole"])  # the whole history is the small one
     raw = sum(int(r["raw_rows"]) for r in done)
     seconds = sum(float(r["seconds"]) for r in done)
     writes = [v for r in done for v in r["write_s"].values()]
-    return {
+    load = {
         "engine": wh.engine,
         "months": len(months),
         "ranges": len(done),
@@ -208,11 +209,16 @@ def run(
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "parser_peak_rss_mb": max(float(r["parser_peak_mb"]) for r in done),
         "write_s_first_last": [writes[0], writes[-1]],
-        "history": {"small": cut, "whole": len(months)},
-        "flat": flat,
-        "gold": flat["whole"]["gold"],
         "per_range": done,
     }
+    if not flat:
+        return load
+    check_months(wh)
+    targets["whole"] = ((dsn, db), wh)
+    costs = alternated(targets, data, probe)
+    costs.setdefault("small", costs["whole"])  # the whole history is the small one
+    history = {"small": cut, "whole": len(months)}
+    return {**load, "history": history, "flat": costs, "gold": costs["whole"]["gold"]}
 
 
 #: Alternated (small, whole) pairs of the flat-cost measures; each figure reported is the
@@ -290,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--range", type=int, default=12, help="months per ranged run")
     p.add_argument("--one-month", default=None, help="load only this month (YYYY-MM) and exit")
     p.add_argument(
+        "--load-only", action="store_true", help="the load's figures alone (no cost in history)"
+    )
+    p.add_argument(
         "--small-dsn", default=None, help="Postgres DSN of the 3-month warehouse (flat cost)"
     )
     p.add_argument(
@@ -306,7 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     small = None
     if args.small_dsn or args.small_db:
         small = (args.small_dsn, args.data / (args.small_db or "unused.duckdb"))
-    out = run(args.dsn, args.data / args.db, args.data, months, args.range, small)
+    out = run(
+        args.dsn, args.data / args.db, args.data, months, args.range, small, flat=not args.load_only
+    )
     print(json.dumps(out))
     return 0
 
