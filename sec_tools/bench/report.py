@@ -77,7 +77,10 @@ def _flat(runs: list[dict[str, Any]]) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for s in runs:
-        for label in ("small", "whole"):
+        labels: tuple[str, ...] = ("small", "whole")
+        if s["history"]["small"] == s["history"]["whole"]:  # one warehouse: the quick bench
+            labels = ("whole",)
+        for label in labels:
             f = s["flat"][label]
             p, g = f["probe"], f["gold"]
             probes = ", ".join(str(x) for x in f.get("probe_runs_s", []))
