@@ -154,8 +154,10 @@ def silver_observations(
         yield from _observations_range(context, bronze, warehouse, months)
         return
     month = months[0].label
+    # Parsed before the warehouse is asked for: a run whose first step this is opens it
+    # (read-write, for the schema check and the write) once the month is parsed.
+    answers = read_answers(bronze.store("sec_snapshots"), months[0].start)
     wh = warehouse.get_warehouse(writes=True)
-    answers = read_answers(bronze.store("sec_snapshots"), months[0].start)  # no lock held
     coverage = warehouse.settings.min_month_coverage
     # The write, the checks, their verdicts and the metadata: one connection (a DuckDB open
     # costs more as the file grows).

@@ -106,7 +106,7 @@ def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
         .sort([*KEY, "hora_local"])
         .with_columns(
             (
-                pl.any_horizontal(*(pl.col(k) != pl.col(k).shift(1) for k in KEY))
+                pl.any_horizontal(*(pl.col(k).ne_missing(pl.col(k).shift(1)) for k in KEY))
                 | (pl.col("_rank").cast(pl.Int64).diff() != 1)
             )
             .fill_null(True)

@@ -70,7 +70,11 @@ class WarehouseResource(StoredResource):
             key = repr(warehouse)  # redacted: a path or postgresql://user:***@host/db
             with _ensured_lock:
                 if key not in _ensured:
-                    warehouse.ensure_schema()
+                    try:
+                        warehouse.ensure_schema()
+                    except BaseException:  # nothing kept for a warehouse this run never got
+                        warehouse.release_kept()
+                        raise
                     _ensured.add(key)
             if self._in_run:
                 warehouse.keep_open(idle_s=self.settings.warehouse_idle_s)

@@ -17,6 +17,7 @@ import pytest
 from sec_assets.files import LockTimeout, file_lock
 from sec_assets.resources import local_resources
 from sec_assets.warehouse import PostgresWarehouse, WarehouseError, duckdb_engine, kept
+from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.resource import WarehouseResource
 
@@ -199,6 +200,34 @@ def test_a_run_opens_the_file_once_for_its_steps(
     subprocess.run(  # the run's teardown released the file: another process writes at once
         [sys.executable, "-c", WRITE.replace("60", "1"), str(path)], check=True, timeout=120
     )
+
+
+def test_a_failed_schema_check_keeps_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writing run's schema check runs on the kept connection; when it fails, the run fails
+    and keeps nothing: the process's later calls of that file open and close their own
+    connection (none is held read-write for SEC_WAREHOUSE_IDLE_S after each)."""
+    monkeypatch.setenv("SEC_WAREHOUSE_IDLE_S", "600")
+
+    def failing(self: Warehouse) -> list[str]:
+        with self._transaction() as tx:  # opens the (kept) connection read-write, then fails
+            tx.execute("SELECT 1")
+            raise RuntimeError("simulated schema check failure")
+
+    @dg.asset
+    def writes(warehouse: WarehouseResource) -> None:
+        warehouse.get_warehouse(writes=True)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Warehouse, "ensure_schema", failing)
+        resource = local_resources(tmp_path)["warehouse"]
+        result = dg.materialize([writes], resources={"warehouse": resource}, raise_on_error=False)
+    assert not result.success
+    path = (tmp_path / "warehouse.duckdb").resolve()
+    assert path not in duckdb_engine._kept
+    DuckDBWarehouse(path).ensure_schema()  # outside any run: its own connection, closed
+    assert path not in duckdb_engine._kept
 
 
 @pytest.mark.postgres

@@ -176,3 +176,20 @@ def test_chunked_reconstruction_equals_the_whole(monkeypatch: pytest.MonkeyPatch
     chunked = reconstruct_events(observed, led)
     assert whole.height > 100
     assert chunked.equals(whole)
+
+
+def test_keys_change_between_consecutive_hours_and_nulls_group_together() -> None:
+    """Rows sorted by comuna, company and hour: a new episode starts where the comuna or the
+    company changes, even when the hours run on; rows of a missing company (null) are one
+    company, as a group_by takes them."""
+    a = facts([(10, 5), (11, 6)], geo=1)
+    b = facts([(12, 7), (13, 8)], geo=2)  # starts right where comuna 1's hours end
+    null_company = facts([(10, 1), (11, 2), (12, 3)], geo=3).with_columns(
+        pl.lit(None, pl.Utf8).alias("empresa_id")
+    )
+    events = reconstruct_events(pl.concat([a, b, null_company]), ledger(range(8, 16)))
+    spans = {
+        (e["geografia_id"], e["first_hour"], e["last_hour"], e["snapshots"])
+        for e in events.to_dicts()
+    }
+    assert spans == {(1, h(10), h(11), 2), (2, h(12), h(13), 2), (3, h(10), h(12), 3)}
