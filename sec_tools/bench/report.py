@@ -45,9 +45,10 @@ def _silver(runs: list[dict[str, Any]]) -> list[str]:
 def _throughput(loads: list[dict[str, Any]]) -> list[str]:
     if not loads:
         return []
+    turns = ", the engines taking turns" if len(loads) > 1 else ""
     lines = [
-        "The same months loaded again into new warehouses, the engines taking turns: the "
-        "median run (by wall time) and every run's raw rows/s (wall) and machine s:",
+        f"The same months loaded again into new warehouses{turns}: the median run (by wall "
+        "time) and every run's raw rows/s (wall) and machine s (the first is the run above):",
         "",
         "| engine | months | runs | median raw rows/s (wall) | median wall s / CPU s | "
         "every run: raw rows/s (machine s) |",

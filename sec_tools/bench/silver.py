@@ -220,7 +220,13 @@ def run(
     costs = alternated(targets, data, probe)
     costs.setdefault("small", costs["whole"])  # the whole history is the small one
     history = {"small": cut, "whole": len(months)}
-    return {**load, "history": history, "flat": costs, "gold": costs["whole"]["gold"]}
+    return {
+        **load,
+        "peak_rss_mb": round(peak_rss_mb(), 1),  # gold over everything included
+        "history": history,
+        "flat": costs,
+        "gold": costs["whole"]["gold"],
+    }
 
 
 #: Alternated (small, whole) pairs of the flat-cost measures; each figure reported is the
