@@ -14,6 +14,8 @@ metadata shows that SQL.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -229,6 +231,29 @@ def dashboard_stats(
     return dg.MaterializeResult(metadata=metadata)
 
 
+@dataclass(frozen=True)
+class GoldenMonth:
+    """What :func:`golden_month` did: the month left out (``reason``, its file ``removed``),
+    or its rows written to ``path``."""
+
+    rows: int
+    reason: str | None = None
+    removed: bool = False
+    path: Path | None = None
+
+
+def golden_month(wh: Warehouse, data_dir: Path, month: str) -> GoldenMonth:
+    """The month's golden Parquet: rewritten atomically from its episodes, or removed when a
+    blocking check of the month did not pass (the asset's work, without Dagster: the bench
+    runs it too)."""
+    reason = excluded_months(wh, [month]).get(month)
+    if reason is not None:
+        return GoldenMonth(0, reason, local_files.remove_golden_month(data_dir, month))
+    frame = run_model(wh, "golden_eventos", {"month": month})
+    path = local_files.write_golden_month(data_dir, month, frame)
+    return GoldenMonth(frame.height, path=path)
+
+
 @dg.asset(
     partitions_def=monthly_partitions,
     group_name="gold",
@@ -245,26 +270,21 @@ def golden_eventos(
 ) -> dg.MaterializeResult:
     """Grain: one row per episode that started in the month. Rewritten atomically."""
     month = Month.of(context).label
-    wh = warehouse.get_warehouse()
-    data_dir = warehouse.settings.data_dir
-    reason = excluded_months(wh, [month]).get(month)
-    if reason is not None:
-        removed = local_files.remove_golden_month(data_dir, month)
-        context.log.warning("golden_eventos %s left out: %s", month, reason)
+    done = golden_month(warehouse.get_warehouse(), warehouse.settings.data_dir, month)
+    if done.path is None:
+        context.log.warning("golden_eventos %s left out: %s", month, done.reason)
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": dg.MetadataValue.int(0),
-                "excluded": dg.MetadataValue.text(reason),
-                "removed_file": dg.MetadataValue.bool(removed),
+                "excluded": dg.MetadataValue.text(str(done.reason)),
+                "removed_file": dg.MetadataValue.bool(done.removed),
             }
         )
-    frame = run_model(wh, "golden_eventos", {"month": month})
-    path = local_files.write_golden_month(data_dir, month, frame)
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": dg.MetadataValue.int(frame.height),
-            "path": dg.MetadataValue.path(str(path)),
-            "bytes": dg.MetadataValue.int(path.stat().st_size),
+            "dagster/row_count": dg.MetadataValue.int(done.rows),
+            "path": dg.MetadataValue.path(str(done.path)),
+            "bytes": dg.MetadataValue.int(done.path.stat().st_size),
         }
     )
 

@@ -23,11 +23,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.gold.assets import COMPUTE
-from sec_assets.gold.local_files import write_golden_month
-from sec_assets.gold.models import run_model
+from sec_assets.gold.assets import COMPUTE, golden_month
 from sec_assets.gold.payloads import validate_payload
-from sec_assets.gold.trusted import excluded_months
 from sec_assets.settings import load_settings
 from sec_assets.silver.load import (
     DIMENSIONS,
@@ -77,7 +74,8 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
             events, _ = rebuild_events(wh, start, end)
             check_results("fact_eventos", wh, key, 0.95)
         t2, c2 = time.perf_counter(), cpu_s()
-        golden = golden_month(wh, key)  # the run's next step: the month's golden Parquet
+        with tempfile.TemporaryDirectory(prefix="bench_golden_") as tmp:  # the run's next step
+            golden = golden_month(wh, Path(tmp), key).rows
         t3 = time.perf_counter()
     finally:
         wh.release_kept()  # the run's teardown: the close checkpoints what it wrote
@@ -99,16 +97,6 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "connections_opened": wh.connections_opened,
     }
-
-
-def golden_month(wh: Warehouse, month: str) -> int:
-    """What ``golden_eventos`` does for a month: the months gold leaves out, the month's
-    golden rows, its Parquet file written (here into a throwaway folder). Returns the rows."""
-    excluded_months(wh, [month])
-    frame = run_model(wh, "golden_eventos", {"month": month})
-    with tempfile.TemporaryDirectory(prefix="bench_golden_") as tmp:
-        write_golden_month(Path(tmp), month, frame)
-    return frame.height
 
 
 def cpu_s() -> float:
