@@ -13,22 +13,32 @@ SIM_PORT ?= 8765
 LOAD_ENV := set -a; if [ -f .env ]; then echo "loading .env"; . ./.env; fi; set +a
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test ui bench bench-full lint check sim clean reset-breaker
+.PHONY: help install lock demo test ui bench bench-full lint check sim clean reset-breaker
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# Installs are reproducible: exact versions with their hashes from requirements.lock (make lock).
+$(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or make PYTHON=python3)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@$(BIN)/python -m pip check -q >/dev/null || $(BIN)/python -m pip check
+	@$(BIN)/python -m sec_tools.lockfile check
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install sec_assets with its dev tools
 	@mkdir -p $(DAGSTER_HOME)
 	@if [ -n "$$DAGSTER_PG_URL" ]; then cp config/dagster_postgres.yaml $(DAGSTER_HOME)/dagster.yaml; \
 	else cp config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml; fi
+
+lock: $(STAMP) ## Re-resolve requirements.lock after editing pyproject.toml (UPGRADE=1: newest releases)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --no-header -o requirements.lock $(if $(UPGRADE),--upgrade)
+	$(BIN)/python -m sec_tools.lockfile stamp
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock
+	@touch $(STAMP)
 
 demo: install ## Run the main job end to end against the local SEC simulator
 	$(BIN)/python -m sec_tools.demo
