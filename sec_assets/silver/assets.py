@@ -84,7 +84,8 @@ dim_empresa = _dimension(
 )
 dim_tiempo = _dimension(
     "dim_tiempo",
-    "One row per calendar date 2017–2030, id YYYYMMDD, plus UNKNOWN (0).",
+    "One row per calendar date from the history's first day (2017-01-01) through the end of "
+    "the year five years after the current one, id YYYYMMDD, plus UNKNOWN (0).",
 )
 
 

@@ -7,10 +7,19 @@ from datetime import date
 import polars as pl
 
 from sec_assets.masterdata import seed
+from sec_assets.month import Month
 from sec_assets.silver.names import NO_EMPRESA, UNKNOWN_EMPRESA, UNKNOWN_GEOGRAFIA
 
 SEED_VERSION = "2026.11"  # sec_assets/seeds/README.md
-CALENDAR = (date(2017, 1, 1), date(2030, 12, 31))
+# dim_tiempo runs from the history's first day through the end of the year this many years
+# after the current one, whenever it is built: a month never outruns its calendar.
+CALENDAR_MARGIN_YEARS = 5
+
+
+def calendar_bounds(today: date | None = None) -> tuple[date, date]:
+    """The first and last day of ``dim_tiempo``, built on ``today`` (Chile's date when None)."""
+    year = (today or Month.at().start).year
+    return Month.history_start().start, date(year + CALENDAR_MARGIN_YEARS, 12, 31)
 
 
 def dim_geografia() -> pl.DataFrame:
@@ -87,7 +96,9 @@ def dim_empresa() -> pl.DataFrame:
     return pl.concat([special, empresas]).with_columns(pl.lit(SEED_VERSION).alias("seed_version"))
 
 
-def dim_tiempo(first: date = CALENDAR[0], last: date = CALENDAR[1]) -> pl.DataFrame:
+def dim_tiempo(*, today: date | None = None) -> pl.DataFrame:
+    """One row per day of :func:`calendar_bounds`, plus the UNKNOWN member (0)."""
+    first, last = calendar_bounds(today)
     days = pl.date_range(first, last, "1d", eager=True).alias("fecha")
     frame = pl.DataFrame(days).with_columns(
         pl.col("fecha").dt.strftime("%Y%m%d").cast(pl.Int32).alias("tiempo_id"),

@@ -243,3 +243,20 @@ def test_identical_duplicate_rows_are_summed_and_counted() -> None:
     assert sorted(out.facts["clientes_afectados"].to_list()) == [14, 222]
     clean = build(answers({"2024-08-02T12": ("legacy", [leg("Maipu", 3), leg("Maipu", 4)])}))
     assert dict(clean.guardrails.select("guardrail", "rows").iter_rows())["duplicate_rows"] == 0
+
+
+def test_the_calendar_reaches_past_any_month_of_its_year_plus_margin() -> None:
+    """dim_tiempo is derived from the day it is built: built in 2031, every day of 2031's
+    months (and five years on) has its row, and the history's first day is its first."""
+    from datetime import date
+
+    from sec_assets.month import Month
+    from sec_assets.silver import dims
+
+    frame = dims.dim_tiempo(today=date(2031, 1, 15))
+    ids = set(frame["tiempo_id"].to_list())
+    january_2031 = {int(h.day.strftime("%Y%m%d")) for h in Month(2031, 1).hours()}
+    assert january_2031 <= ids
+    assert 20361231 in ids and 20370101 not in ids
+    assert frame.filter(~frame["is_unknown"])["fecha"].min() == date(2017, 1, 1)
+    assert 0 in ids  # the UNKNOWN member
