@@ -10,6 +10,7 @@ it once after a burst; ``gold_refresh`` runs it by hand.
 
 import dagster as dg
 
+from sec_assets.automation.breaker_job import reset_sec_breaker
 from sec_assets.gold.assets import COMPUTE
 
 MONTHLY_ASSETS = [
@@ -66,4 +67,4 @@ gold_refresh = dg.define_asset_job(
     "and redraw the figures.",
 )
 
-jobs = [monthly_pipeline, gold_refresh]
+jobs = [monthly_pipeline, gold_refresh, reset_sec_breaker]

@@ -54,7 +54,11 @@ def test_asset_keys_checks_and_automation() -> None:
     assert {k.to_user_string() for k in graph.get_all_asset_keys()} == ASSETS
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert checks == CHECKS
-    assert {j.name for j in defs.jobs or []} >= {"monthly_pipeline", "gold_refresh"}
+    assert {j.name for j in defs.jobs or []} >= {
+        "monthly_pipeline",
+        "gold_refresh",
+        "reset_sec_breaker",
+    }
     assert {s.name for s in defs.schedules or []} == {
         "closed_month_schedule",
         "open_month_schedule",
