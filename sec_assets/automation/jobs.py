@@ -67,4 +67,8 @@ gold_refresh = dg.define_asset_job(
     "and redraw the figures.",
 )
 
-jobs = [monthly_pipeline, gold_refresh, reset_sec_breaker]
+jobs: list[dg.JobDefinition | dg.UnresolvedAssetJobDefinition] = [
+    monthly_pipeline,
+    gold_refresh,
+    reset_sec_breaker,
+]
