@@ -67,8 +67,4 @@ gold_refresh = dg.define_asset_job(
     "and redraw the figures.",
 )
 
-jobs: list[dg.JobDefinition | dg.UnresolvedAssetJobDefinition] = [
-    monthly_pipeline,
-    gold_refresh,
-    reset_sec_breaker,
-]
+jobs = (monthly_pipeline, gold_refresh, reset_sec_breaker)
