@@ -58,6 +58,8 @@ class SecSettings(BaseSettings):
     archive_after_months: int = 24
     # The folder of the seed's checkpoint_<year>.json (bronze/import_assets.py).
     seed_archive_dir: Path | None = None
+    # An import with a larger share of unusable points fails (bronze/import_report.py).
+    seed_max_rejected_share: float = Field(default=0.05, ge=0.0, le=1.0)
 
     supabase_url: str | None = Field(default=None, validation_alias="SUPABASE_URL")
     supabase_service_role_key: SecretStr | None = Field(

@@ -1,9 +1,14 @@
-"""Archives in the shape of the seed's ``checkpoint_<year>.json``, for tests, bench and demo.
+"""Archives written as the seed writes them, for tests, bench and demo (``docs/seed_archives.md``).
 
-``{"metadata": {...}, "data": [point, ...]}`` written as the seed wrote it (``indent=2``,
-``ensure_ascii=False``), but streamed point by point so a file of hundreds of MB is generated
-in bounded memory. Points come from the simulator (``sim_points``) or from a fast synthetic
-row template (``bulk_points``, for the memory-bound test and the benchmark).
+Year file (``checkpoint_<year>.json``, ``core/async_historical_scraper.py``):
+``{"metadata": {...}, "data": [point, ...]}`` with ``json.dump(indent=2, ensure_ascii=False)``,
+streamed point by point here so a file of hundreds of MB is generated in bounded memory. Its
+points (:func:`point`) carry ``success``, ``fecha_consultada``, ``hora_server_scraping`` and
+``data`` — the keys the seed's own readers take from them. The multi-year
+``dataset_<a>_<b>.json`` (:func:`write_dataset`) nests year files under ``data_by_year``;
+:func:`historical_point` is the point ``core/historical_scraper.py`` returns, and
+:func:`write_point_list` a bare list of them. Points come from the simulator (``sim_points``)
+or from a fast row template (``write_bulk_archive``, for the memory-bound test and the bench).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ def _indent(text: str, spaces: int) -> str:
 
 
 def write_archive(path: Path, points: Iterable[dict[str, Any]], metadata: dict[str, Any]) -> int:
-    """Stream ``points`` into ``path`` in the seed's layout (metadata first); returns bytes."""
+    """Stream ``points`` into ``path`` as the seed's year file (metadata first); returns bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write('{\n  "metadata": ' + _indent(json.dumps(metadata, indent=2), 2))
@@ -38,36 +43,63 @@ def write_archive(path: Path, points: Iterable[dict[str, Any]], metadata: dict[s
     return path.stat().st_size
 
 
+def write_dataset(path: Path, years: dict[int, list[dict[str, Any]]]) -> int:
+    """The seed's multi-year ``dataset_<a>_<b>.json``: year files under ``data_by_year``."""
+    by_year = {str(y): {"metadata": metadata_of(p, y), "data": p} for y, p in years.items()}
+    doc = {
+        "metadata": {"title": "Dataset Completo - Interrupciones Eléctricas Chile"},
+        "data_by_year": by_year,
+    }
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path.stat().st_size
+
+
+def write_point_list(path: Path, points: list[dict[str, Any]]) -> int:
+    """A bare JSON list of points (what ``scrape_date_range`` returns, dumped)."""
+    path.write_text(json.dumps(points, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path.stat().st_size
+
+
 def metadata_of(points: list[dict[str, Any]], year: int) -> dict[str, Any]:
     """The seed's year metadata for a list of points."""
     return {
         "year": year,
         "total_points": len(points),
         "successful": sum(p.get("success") is True for p in points),
-        "total_records": sum(len(p.get("data") or []) for p in points),
+        "total_records": sum(len(p.get("data", [])) for p in points),
         "duration": 0.0,
     }
 
 
-def point(year: int, month: int, day: int, hour: int, num: int, rows: list | None, **kw) -> dict:
-    """One point as the seed's collector recorded it: success and rows, or an error."""
-    base: dict[str, Any] = {
-        "fecha": f"{year:04d}-{month:02d}-{day:02d}",
-        "hora": hour,
-        "anho": year,
-        "mes": month,
-        "dia": day,
-        "point_num": num,
-    }
+def _asked(year: int, month: int, day: int, hour: int) -> str:
+    return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:00"
+
+
+def _server_time(year: int, month: int, day: int, hour: int) -> str:
+    return f"{day:02d}/{month:02d}/{year:04d} {hour:02d}:05"
+
+
+def point(year: int, month: int, day: int, hour: int, rows: list | None, **kw: Any) -> dict:
+    """One point of a year file: success and rows, or ``success: false`` and the error."""
+    asked = _asked(year, month, day, hour)
     if rows is None:
-        return {"success": False, **base, "error": kw.get("error", "HTTP 500"), "data": []}
-    scraped = kw.get("scraped", f"{day:02d}/{month:02d}/{year:04d} {hour:02d}:05")
+        error = kw.get("error", "HTTP 500")
+        return {"success": False, "fecha_consultada": asked, "error": error, "data": []}
     return {
         "success": True,
-        **base,
-        "hora_server_scraping": scraped,
-        "total_registros": len(rows),
+        "fecha_consultada": asked,
+        "hora_server_scraping": kw.get("scraped", _server_time(year, month, day, hour)),
         "data": rows,
+    }
+
+
+def historical_point(year: int, month: int, day: int, hour: int, rows: list) -> dict:
+    """The point ``SECHistoricalScraper.scrape_datetime`` returns: no flag (a failure raises),
+    the server time as ``GetHoraServer`` answered it."""
+    return {
+        "data": rows,
+        "hora_server": [{"FECHA": _server_time(year, month, day, hour)}],
+        "fecha_consultada": _asked(year, month, day, hour),
     }
 
 
@@ -79,23 +111,22 @@ def sim_points(
     hours: Iterable[int] = SEED_HOURS,
     failed: Iterable[str] = (),
 ) -> Iterator[dict[str, Any]]:
-    """The month's points as the seed would have scraped them from ``service``; hours in
-    ``failed`` (``YYYY-MM-DDTHH``) are recorded as failures."""
+    """The month's points as the seed would have scraped them from ``service`` (day by day,
+    its hours in order); hours in ``failed`` (``YYYY-MM-DDTHH``) are recorded as failures."""
     failed = set(failed)
-    day, num = 1, 0
+    day = 1
     while True:
         try:
             moment = datetime(year, month, day)
         except ValueError:
             return
         for hour in hours:
-            num += 1
             key = f"{moment.date().isoformat()}T{hour:02d}"
-            at = moment.replace(hour=hour)
             if key in failed:
-                yield point(year, month, day, hour, num, None, error="Timeout after 3 retries")
+                yield point(year, month, day, hour, None, error="Timeout after 3 retries")
             else:
-                yield point(year, month, day, hour, num, service.por_fecha(hour_index(at)))
+                rows = service.por_fecha(hour_index(moment.replace(hour=hour)))
+                yield point(year, month, day, hour, rows)
         day += 1
 
 
@@ -117,8 +148,8 @@ LEGACY_TEMPLATE = {
 
 
 def write_bulk_archive(path: Path, year: int, rows_per_point: int, *, days: int = 365) -> int:
-    """A large archive, fast: legacy points 4 a day (every 50th failed) whose rows are rendered
-    once and repeated. Streams; returns the file's size in bytes."""
+    """A large year file, fast: legacy points 4 a day (every 50th failed) whose rows are
+    rendered once and repeated. Streams; returns the file's size in bytes."""
     rows = [dict(LEGACY_TEMPLATE, CLIENTES_AFECTADOS=i + 1) for i in range(rows_per_point)]
     rows_text = _indent(json.dumps(rows, indent=2, ensure_ascii=False), 6)
     total = days * len(SEED_HOURS)
@@ -138,10 +169,8 @@ def write_bulk_archive(path: Path, year: int, rows_per_point: int, *, days: int 
             d = datetime.fromordinal(ordinal)
             for hour in SEED_HOURS:
                 num += 1
-                head = point(d.year, d.month, d.day, hour, num, None if num % 50 == 0 else [])
+                head = point(d.year, d.month, d.day, hour, None if num % 50 == 0 else [])
                 head.pop("data")
-                if num % 50:
-                    head["total_registros"] = rows_per_point
                 body = "[]" if num % 50 == 0 else rows_text
                 text = json.dumps(head, indent=2, ensure_ascii=False)[:-2]
                 fh.write(("," if num > 1 else "") + "\n    " + _indent(text, 4))

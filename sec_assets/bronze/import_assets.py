@@ -6,13 +6,19 @@ from typing import Any
 
 import dagster as dg
 
-from sec_assets.bronze.importer import CorruptArchiveError, ImportReport, import_archive
+from sec_assets.bronze.importer import (
+    CorruptArchiveError,
+    ImportReport,
+    import_archive,
+    rejection_error,
+)
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 
 ARCHIVE_ENV = "SEC_SEED_ARCHIVE_DIR"
 _YEAR_FILE = re.compile(r"checkpoint_(\d{4})\.json$")
+_DATASET_FILE = re.compile(r"dataset_.*\.json$")
 
 
 class SeedImportConfig(dg.Config):
@@ -20,31 +26,44 @@ class SeedImportConfig(dg.Config):
 
 
 def archive_files(directory: Path, month: str) -> list[Path]:
-    """The archives that may hold ``month``: ``checkpoint_<year>.json`` of its year, or every
-    other ``*.json`` of the folder (their year is not in their name)."""
+    """The archives that hold ``month``: ``checkpoint_<year>.json`` of its year; without one,
+    the seed's multi-year ``dataset_*.json`` (built from the same points)."""
     if not directory.is_dir():
         return []
-    out = []
-    for path in sorted(directory.glob("*.json")):
-        m = _YEAR_FILE.search(path.name)
-        if m is None or m.group(1) == month[:4]:
-            out.append(path)
-    return out
+    names = sorted(directory.glob("*.json"))
+    years = [p for p in names if (m := _YEAR_FILE.search(p.name)) and m.group(1) == month[:4]]
+    return years or [p for p in names if _DATASET_FILE.match(p.name)]
+
+
+def _sum(reports: list[ImportReport], attr: str) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for r in reports:
+        for k, v in getattr(r, attr).items():
+            total[k] = total.get(k, 0) + v
+    return dict(sorted(total.items()))
 
 
 def _totals(reports: list[ImportReport]) -> dict[str, Any]:
-    outcomes: dict[str, int] = {}
-    for r in reports:
-        for k, v in r.outcomes.items():
-            outcomes[k] = outcomes.get(k, 0) + v
+    """Counts of the run: ``points_read`` are every point of the files (all months),
+    ``rejected`` those unusable (quarantined, or rows failing validation), by reason."""
+    imported = sum(r.written + r.already_present for r in reports)
     return {
-        "dagster/row_count": dg.MetadataValue.int(sum(sum(r.outcomes.values()) for r in reports)),
+        "dagster/row_count": dg.MetadataValue.int(imported),
+        "points_read": dg.MetadataValue.int(sum(r.points for r in reports)),
+        "imported": dg.MetadataValue.int(imported),
         "written": dg.MetadataValue.int(sum(r.written for r in reports)),
         "already_present": dg.MetadataValue.int(sum(r.already_present for r in reports)),
         "quarantined": dg.MetadataValue.int(sum(r.quarantined for r in reports)),
-        "outcomes": dg.MetadataValue.json(outcomes),
+        "rejected": dg.MetadataValue.int(sum(r.rejected for r in reports)),
+        "rejected_by_reason": dg.MetadataValue.json(_sum(reports, "rejected_by_reason")),
+        "first_reasons": dg.MetadataValue.json([x for r in reports for x in r.first_reasons]),
+        "orphans_removed": dg.MetadataValue.int(sum(r.orphans_removed for r in reports)),
+        "outcomes": dg.MetadataValue.json(_sum(reports, "outcomes")),
         "sources": dg.MetadataValue.json(
-            [{"file": r.source, "sha256": r.sha256, "mb_per_s": r.mb_per_s} for r in reports]
+            [
+                {"file": r.source, "sha256": r.sha256, "layout": r.layout, "mb_per_s": r.mb_per_s}
+                for r in reports
+            ]
         ),
     }
 
@@ -54,17 +73,20 @@ def _totals(reports: list[ImportReport]) -> dict[str, Any]:
     group_name="bronze",
     kinds={"python", "json"},
     description="The seed's checkpoint_<year>.json points of the month, imported into "
-    "sec_snapshots' bronze (attempt 0, with file, sha256 and point index).",
+    "sec_snapshots' bronze (attempt 0, with source, file, sha256 and point index).",
 )
 def sec_seed_import(
     context: dg.AssetExecutionContext, config: SeedImportConfig, bronze: BronzeResource
 ) -> dg.MaterializeResult:
     """Grain: one bronze exchange per archived point of the month. Idempotent (re-importing
     writes nothing); a corrupt archive fails with its byte offset and writes nothing of the
-    month it was in. Imported hours count as answered for coverage, the ledger and the sensor;
-    a later fetch adds a version."""
+    month it was in; an archive with more than ``SEC_SEED_MAX_REJECTED_SHARE`` unusable points
+    fails after storing everything (the counts are observed on the asset either way). Imported
+    hours count as answered for coverage, the ledger and the sensor; a later fetch adds a
+    version."""
     month = Month.of(context).label
-    directory = Path(config.archive_dir or bronze.settings.seed_archive_dir or "")
+    settings = bronze.settings
+    directory = Path(config.archive_dir or settings.seed_archive_dir or "")
     files = archive_files(directory, month) if str(directory) not in ("", ".") else []
     if not files:
         raise dg.Failure(
@@ -74,11 +96,24 @@ def sec_seed_import(
     reports = []
     for path in files:
         try:
-            reports.append(import_archive(path, bronze.settings.data_dir, months={month}))
+            reports.append(
+                import_archive(
+                    path, settings.data_dir, months={month}, state_dir=settings.state_dir
+                )
+            )
         except CorruptArchiveError as exc:
             raise dg.Failure(
                 description=str(exc),
                 metadata={"file": str(path), "byte_offset": exc.offset},
             ) from None
         context.log.info(f"{path.name}: {reports[-1].as_dict()}")
-    return dg.MaterializeResult(metadata=_totals(reports))
+    metadata = _totals(reports)
+    errors = [e for r in reports if (e := rejection_error(r, settings.seed_max_rejected_share))]
+    if errors:
+        context.log_event(
+            dg.AssetObservation(
+                asset_key=context.asset_key, partition=context.partition_key, metadata=metadata
+            )
+        )
+        raise dg.Failure(description=" | ".join(errors), metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,16 +1,22 @@
-"""Import the seed's ``checkpoint_<year>.json`` archives into bronze, streaming.
+"""Import the seed's archives (``checkpoint_<year>.json`` and the rest of its layouts) into
+bronze, streaming.
 
 ``python -m sec_assets.bronze.importer FILE [FILE ...] [--month YYYY-MM] [--data-dir DIR]``
 (or ``sec-seed-import``). Each point becomes a bronze exchange of its hour under
-``sec_snapshots``, attempt ``0`` (an import), with its provenance (file, sha256, point index).
+``sec_snapshots``, attempt ``0`` (an import), with its provenance (``imported``: source, file,
+sha256, point index, the month's sampled hours). Layouts and point shapes:
+``docs/seed_archives.md``.
 
 - Streaming: ``ijson`` yields one point at a time; a month's points are buffered (as bytes)
   and written when the next month begins, so memory is bounded by a month, not by the file.
 - A truncated or corrupt file stops the import with the byte offset; the month being parsed
   is not written (months already complete before the fault are, and a re-run skips them).
 - Idempotent: a file's name is derived from the point's hour, scrape time and content, so
-  importing the same archive again writes nothing new.
-- Points whose hour cannot be read are quarantined under ``bronze/_import_quarantine/``.
+  importing the same archive again writes nothing new. A month is written under its
+  collection lock, after removing the temporary files a killed writer left in it.
+- Points whose hour cannot be read are quarantined under ``bronze/_import_quarantine/``; an
+  archive with more than ``SEC_SEED_MAX_REJECTED_SHARE`` unusable points fails
+  (``import_report.py``), after storing everything.
 """
 
 from __future__ import annotations
@@ -28,14 +34,26 @@ from typing import Any, BinaryIO
 import ijson
 import orjson
 
-from sec_assets.bronze.seed_points import ImportedPoint, SeedSource, UnreadablePoint, import_point
-from sec_assets.bronze.store import BronzeStore
+from sec_assets.bronze.import_report import ImportReport, rejection_error
+from sec_assets.bronze.month_lock import month_lock
+from sec_assets.bronze.seed_points import (
+    SEED_FAILED,
+    ImportedPoint,
+    SeedSource,
+    UnreadablePoint,
+    import_point,
+)
+from sec_assets.bronze.seed_stream import archive_layout, points
+from sec_assets.bronze.store import GOOD_OUTCOMES, BronzeStore
 from sec_assets.files import atomic_write
+from sec_assets.settings import load_settings
 
 DATASET = "sec_snapshots"
 QUARANTINE_DIR = "_import_quarantine"
 MANIFEST_DIR = "_imports"
-READ_BLOCK = 64 * 1024
+USABLE = GOOD_OUTCOMES | {SEED_FAILED}
+
+__all__ = ["CorruptArchiveError", "ImportReport", "import_archive", "main", "rejection_error"]
 
 
 class CorruptArchiveError(Exception):
@@ -48,48 +66,6 @@ class CorruptArchiveError(Exception):
             f"{path.name}: corrupt or truncated JSON at or before byte {offset:,} {where}: "
             f"{detail[:200]}"
         )
-
-
-@dataclass
-class ImportReport:
-    source: str
-    sha256: str
-    size_bytes: int
-    points: int = 0
-    written: int = 0
-    already_present: int = 0
-    skipped_other_months: int = 0
-    quarantined: int = 0
-    nonexistent_hours: int = 0
-    outcomes: Counter = field(default_factory=Counter)
-    months: dict[str, int] = field(default_factory=dict)
-    duration_s: float = 0.0
-
-    @property
-    def points_per_s(self) -> float:
-        return round(self.points / self.duration_s, 1) if self.duration_s else 0.0
-
-    @property
-    def mb_per_s(self) -> float:
-        return round(self.size_bytes / 1e6 / self.duration_s, 2) if self.duration_s else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "sha256": self.sha256,
-            "size_bytes": self.size_bytes,
-            "points": self.points,
-            "written": self.written,
-            "already_present": self.already_present,
-            "skipped_other_months": self.skipped_other_months,
-            "quarantined": self.quarantined,
-            "nonexistent_hours": self.nonexistent_hours,
-            "outcomes": dict(sorted(self.outcomes.items())),
-            "months": dict(sorted(self.months.items())),
-            "duration_s": round(self.duration_s, 3),
-            "points_per_s": self.points_per_s,
-            "mb_per_s": self.mb_per_s,
-        }
 
 
 class _CountingReader:
@@ -119,63 +95,87 @@ class _MonthBuffer:
     quarantine: list[tuple[int, str, Any]] = field(default_factory=list)
 
 
+def month_cadence(items: list[ImportedPoint]) -> dict[str, Any]:
+    """The month's sampling in this archive: the local hours it holds and points per day."""
+    hours = sorted({item.hour.hour for item in items})
+    per_day = Counter(item.hour.day for item in items)
+    return {"sampled_hours": hours, "points_per_day": max(per_day.values(), default=0)}
+
+
 class _Writer:
-    def __init__(self, data_dir: Path, source: SeedSource, report: ImportReport) -> None:
+    def __init__(
+        self, data_dir: Path, state_dir: Path, source: SeedSource, report: ImportReport
+    ) -> None:
         self.store = BronzeStore(data_dir / "bronze", DATASET)
         self.qdir = data_dir / "bronze" / QUARANTINE_DIR / source.sha256[:12]
-        self.source, self.report = source, report
+        self.state_dir, self.source, self.report = state_dir, source, report
 
     def flush(self, buf: _MonthBuffer) -> None:
         if buf.month is not None and buf.points:
-            before = {f.path.name for f in self.store.files(buf.month)}
-            for item in buf.points:
-                path = self.store.write(item.month, item.attempt, extra=item.extra)
-                if path.name in before:
-                    self.report.already_present += 1
-                else:
-                    self.report.written += 1
-                    before.add(path.name)
+            with month_lock(self.state_dir, DATASET, buf.month):
+                self.report.orphans_removed += self.store.remove_orphans(buf.month)
+                self._write_month(buf.month, buf.points)
         for index, reason, point in buf.quarantine:
-            doc = {
-                "source_file": self.source.name,
-                "source_sha256": self.source.sha256,
-                "point_index": index,
-                "reason": reason,
-                "point": point,
-            }
-            data = gzip.compress(orjson.dumps(doc, default=str), mtime=0)
-            target = self.qdir / f"point-{index:07d}.json.gz"
-            if not target.exists():
-                atomic_write(target, data)
+            self._quarantine(index, reason, point)
         buf.points, buf.quarantine = [], []
 
+    def _write_month(self, month: str, items: list[ImportedPoint]) -> None:
+        cadence = month_cadence(items)
+        before = {f.path.name for f in self.store.files(month)}
+        for item in items:
+            item.extra["imported"]["month_cadence"] = cadence
+            path = self.store.write(item.month, item.attempt, extra=item.extra)
+            if path.name in before:
+                self.report.already_present += 1
+            else:
+                self.report.written += 1
+                before.add(path.name)
 
-def _points(fh: _CountingReader):
-    return ijson.items(fh, "data.item", use_float=True, buf_size=READ_BLOCK)
+    def _quarantine(self, index: int, reason: str, point: Any) -> None:
+        doc = {
+            "source_file": self.source.name,
+            "source_sha256": self.source.sha256,
+            "point_index": index,
+            "reason": reason,
+            "point": point,
+        }
+        target = self.qdir / f"point-{index:07d}.json.gz"
+        if not target.exists():
+            atomic_write(target, gzip.compress(orjson.dumps(doc, default=str), mtime=0))
 
 
-def import_archive(path: Path, data_dir: Path, *, months: set[str] | None = None) -> ImportReport:
-    """Import one archive (only ``months`` when given); raises :class:`CorruptArchiveError`."""
-    path = Path(path)
+def import_archive(
+    path: Path,
+    data_dir: Path,
+    *,
+    months: set[str] | None = None,
+    state_dir: Path | None = None,
+) -> ImportReport:
+    """Import one archive (only ``months`` when given); raises :class:`CorruptArchiveError`.
+    The rejection rule is the caller's (:func:`rejection_error` on the report)."""
+    path, data_dir = Path(path), Path(data_dir)
     t0 = time.perf_counter()
     source = SeedSource(path.name, sha256_file(path))
-    report = ImportReport(path.name, source.sha256, path.stat().st_size)
-    writer = _Writer(Path(data_dir), source, report)
+    report = ImportReport(path.name, source.sha256, path.stat().st_size, archive_layout(path))
+    state = state_dir or load_settings(data_dir=data_dir).state_dir
+    writer = _Writer(data_dir, state, source, report)
     buf = _MonthBuffer()
     with open(path, "rb") as raw:
         fh = _CountingReader(raw)
         try:
-            for index, point in enumerate(_points(fh)):
+            for index, point in enumerate(points(fh, report.layout)):  # type: ignore[arg-type]
                 report.points += 1
                 _take(point, index, source, buf, writer, report, months)
         except ijson.JSONError as exc:
             raise CorruptArchiveError(path, fh.offset, buf.month, str(exc)) from None
     if report.points == 0:
-        raise CorruptArchiveError(path, 0, None, 'no points under "data" (not a checkpoint?)')
+        raise CorruptArchiveError(
+            path, 0, None, f'no points under "{report.layout}" (not an archive of the seed?)'
+        )
     writer.flush(buf)
     report.duration_s = time.perf_counter() - t0
     if months is None:
-        _write_manifest(Path(data_dir), report)
+        _write_manifest(data_dir, report)
     return report
 
 
@@ -192,8 +192,11 @@ def _take(
         item = import_point(point, index, source)
     except UnreadablePoint as exc:
         report.quarantined += 1
+        report.reject(index, exc.reason, str(exc))
         buf.quarantine.append((index, str(exc), point))
         return
+    if item.attempt.outcome not in USABLE:  # stored, but silver will not use its rows
+        report.reject(index, item.attempt.outcome, f"{item.hour.key}: {item.attempt.error}")
     if months is not None and item.month not in months:
         report.skipped_other_months += 1
         return
@@ -209,11 +212,13 @@ def _take(
 def _write_manifest(data_dir: Path, report: ImportReport) -> None:
     target = data_dir / "bronze" / MANIFEST_DIR / f"{report.sha256[:16]}.json"
     if not target.exists():
-        doc = {k: v for k, v in report.as_dict().items() if k not in _TIMINGS}
+        doc = {k: v for k, v in report.as_dict().items() if k not in _RUN_ONLY}
         atomic_write(target, orjson.dumps(doc, option=orjson.OPT_INDENT_2))
 
 
-_TIMINGS = {"duration_s", "points_per_s", "mb_per_s", "written", "already_present"}
+_RUN_ONLY = {
+    *("duration_s", "points_per_s", "mb_per_s", "written", "already_present", "orphans_removed"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,24 +226,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="+", type=Path, help="checkpoint_<year>.json files")
     parser.add_argument("--data-dir", type=Path, help="default: $SEC_DATA_DIR or ./data")
     parser.add_argument("--month", action="append", help="only this month (YYYY-MM); repeatable")
+    parser.add_argument(
+        "--max-rejected-share",
+        type=float,
+        help="fail above this share of unusable points (default: $SEC_SEED_MAX_REJECTED_SHARE)",
+    )
     args = parser.parse_args(argv)
-    data_dir = args.data_dir or _default_data_dir()
+    settings = load_settings(data_dir=args.data_dir)
+    max_share = (
+        args.max_rejected_share
+        if args.max_rejected_share is not None
+        else settings.seed_max_rejected_share
+    )
     status = 0
     for path in args.files:
         try:
-            report = import_archive(path, data_dir, months=set(args.month) if args.month else None)
+            report = import_archive(
+                path,
+                settings.data_dir,
+                months=set(args.month) if args.month else None,
+                state_dir=settings.state_dir,
+            )
         except (CorruptArchiveError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             status = 1
             continue
         print(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
+        if (error := rejection_error(report, max_share)) is not None:
+            print(f"error: {error}", file=sys.stderr)
+            status = 1
     return status
-
-
-def _default_data_dir() -> Path:
-    from sec_assets.settings import load_settings
-
-    return load_settings().data_dir
 
 
 if __name__ == "__main__":

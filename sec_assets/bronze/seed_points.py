@@ -1,16 +1,15 @@
-"""One point of the seed's ``checkpoint_<year>.json`` as a bronze exchange. Pure, no I/O.
+"""One point of the seed's archives as a bronze exchange. Pure, no I/O.
 
-The seed's collector (``simonkey1/SEC``, ``core/async_historical_scraper.py``) saved, per year,
-``{"metadata": {...}, "data": [point, ...]}``, one point per scraped (date, hour): a ``success``
-flag, the point's date and hour, the rows it got under ``data`` (legacy 13-field or current
-3-field) or an ``error``, and the server time it was scraped at (``hora_server_scraping``).
-The seed's point builder is not published, so the date and hour are read from any of the
-spellings its code used (``fecha``, ``anho``/``year``/``año``, ``mes``/``month``,
-``dia``/``day``, ``hora``/``hour``, or a nested request body ``params``).
+The shapes are those the seed's code writes (``docs/seed_archives.md``): a point carries its
+rows under ``data`` and the hour it asked for as ``fecha_consultada`` (``"YYYY-MM-DD HH:00"``,
+Chile local); the server time of the scrape is ``hora_server_scraping`` (year archives) or
+``hora_server`` (``core/historical_scraper.py``), either the ``GetHoraServer`` answer
+(``[{"FECHA": "dd/mm/yyyy HH:MM"}]``) or its text. A point without ``success`` is one the seed
+stored only on success; ``success: false`` (with ``error``) stays failed (``seed_failed``),
+never zero.
 
 The rows are validated by the same function as a fetched answer
 (:func:`sec_assets.sec_client.validation.validate_snapshot`): era, fingerprint, typed errors.
-A point the seed marks as failed stays failed (outcome ``seed_failed``), never zero.
 """
 
 from __future__ import annotations
@@ -29,18 +28,21 @@ from sec_assets.sec_client.exchange import Attempt
 from sec_assets.sec_client.validation import validate_snapshot
 
 IMPORT_ATTEMPT = 0  # ``-a0-`` in a bronze file name: an imported answer, not a fetch
+SOURCE = "seed_archive"  # ``imported.source`` of every imported envelope
 SEED_FAILED = "seed_failed"
-_YEAR = ("anho", "year", "año", "ano", "ANHO")
-_MONTH = ("mes", "month", "MES")
-_DAY = ("dia", "day", "día", "DIA")
-_HOUR = ("hora", "hour", "HORA")
-_DATE = ("fecha", "date", "FECHA")
-_SCRAPED = ("hora_server_scraping", "timestamp", "scraped_at", "fetched_at")
-_NESTED = ("params", "request", "body", "point")
+DATE_KEY = "fecha_consultada"
+_SCRAPED = ("hora_server_scraping", "hora_server")
+_ASKED = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):00")
+_SERVER_TIME = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
 
 
 class UnreadablePoint(ValueError):
-    """A point whose hour cannot be known: it is quarantined, not guessed."""
+    """A point whose hour cannot be known: it is quarantined, not guessed. ``reason`` is a
+    short code (``not_an_object``, ``no_date``, ``bad_date``) for the counts."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}")
 
 
 @dataclass(frozen=True)
@@ -59,89 +61,50 @@ class ImportedPoint:
     extra: dict[str, Any]  # the envelope's ``imported`` provenance
 
 
-def _first(point: dict[str, Any], names: tuple[str, ...]) -> Any:
-    for name in names:
-        if point.get(name) is not None:
-            return point[name]
-    for nest in _NESTED:
-        inner = point.get(nest)
-        if isinstance(inner, dict):
-            found = _first(inner, names)
-            if found is not None:
-                return found
-    return None
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return int(str(value).strip().split(":")[0])
-
-
-def _parse_date(text: str) -> date:
-    text = text.strip()[:10]
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"unknown date format {text!r}")
-
-
 def point_hour(point: Any) -> LocalHour:
     """The local hour a point was asked for; :class:`UnreadablePoint` when it cannot be told."""
     if not isinstance(point, dict):
-        raise UnreadablePoint(f"a point is a {type(point).__name__}, not an object")
+        raise UnreadablePoint("not_an_object", f"a point is a {type(point).__name__}")
+    raw = point.get(DATE_KEY)
+    if raw is None:
+        keys = sorted(str(k) for k in point)[:12]
+        raise UnreadablePoint("no_date", f"no {DATE_KEY!r} (keys: {keys})")
+    match = _ASKED.fullmatch(raw.strip()) if isinstance(raw, str) else None
     try:
-        raw_date = _first(point, _DATE)
-        if raw_date is not None and not isinstance(raw_date, int | float):
-            day = _parse_date(str(raw_date))
-            hour_in_date = re.search(r"[T ](\d{1,2}):", str(raw_date))
-        else:
-            y, m, d = (_first(point, names) for names in (_YEAR, _MONTH, _DAY))
-            if None in (y, m, d):
-                raise ValueError("no date (fecha, or anho/mes/dia)")
-            day, hour_in_date = date(_int(y), _int(m), _int(d)), None
-        raw_hour = _first(point, _HOUR)
-        if raw_hour is None and hour_in_date is None:
-            raise ValueError("no hour (hora)")
-        hour = _int(raw_hour) if raw_hour is not None else int(hour_in_date.group(1))  # type: ignore[union-attr]
-        if not 0 <= hour <= 23:
-            raise ValueError(f"hour {hour} out of range")
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise UnreadablePoint(str(exc)) from None
-    return LocalHour(day, hour)
+        if match is None:
+            raise ValueError("not 'YYYY-MM-DD HH:00'")
+        y, m, d, h = (int(g) for g in match.groups())
+        if h > 23:
+            raise ValueError(f"hour {h}")
+        return LocalHour(date(y, m, d), h)
+    except ValueError as exc:
+        raise UnreadablePoint("bad_date", f"{DATE_KEY} {str(raw)[:40]!r}: {exc}") from None
+
+
+def _server_text(raw: Any) -> str | None:
+    """``GetHoraServer``'s answer (a list of ``{"FECHA": ...}``) or its text."""
+    if isinstance(raw, list) and raw and isinstance(raw[0], dict):
+        raw = raw[0].get("FECHA")
+    return raw.strip() if isinstance(raw, str) and raw.strip() else None
 
 
 def scraped_at(point: dict[str, Any], hour: LocalHour) -> tuple[datetime, bool]:
-    """When the point was scraped, if it says so (UTC), else the hour's own start: a stable,
-    deterministic stamp (re-imports name the same file) older than any later fetch."""
-    raw = _first(point, _SCRAPED)
-    if isinstance(raw, str) and raw.strip():
-        text = raw.strip()
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-            for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"):
-                try:
-                    parsed = datetime.strptime(text, fmt)
-                    break
-                except ValueError:
-                    continue
-        if parsed is not None:
-            if parsed.tzinfo is None:  # the SEC's server time is Chile local
-                parsed = parsed.replace(tzinfo=CHILE)
-            return parsed.astimezone(UTC), True
+    """When the point was scraped (the server's Chile-local time, as UTC) if it says so, else
+    the hour's own start: a stable stamp (re-imports name the same file) older than any fetch."""
+    for name in _SCRAPED:
+        text = _server_text(point.get(name))
+        for fmt in _SERVER_TIME if text else ():
+            try:
+                parsed = datetime.strptime(text, fmt)  # type: ignore[arg-type]
+            except ValueError:
+                continue
+            return parsed.replace(tzinfo=CHILE).astimezone(UTC), True
     return hour.start_utc, False
 
 
 def _outcome(point: dict[str, Any], body: bytes | None, key: str) -> dict[str, Any]:
-    success = point.get("success", "error" not in point)
+    # ``core/historical_scraper.py`` writes no flag (a failure raises and is not stored)
+    success = point.get("success", point.get("error") is None)
     if success is not True:
         error = point.get("error") or "the seed marked the point as failed"
         return {"outcome": SEED_FAILED, "error": f"seed archive: {str(error)[:500]}"}
@@ -190,6 +153,7 @@ def import_point(point: Any, index: int, source: SeedSource) -> ImportedPoint:
     )
     extra = {
         "imported": {
+            "source": SOURCE,
             "source_file": source.name,
             "source_sha256": source.sha256,
             "point_index": index,

@@ -37,7 +37,7 @@ def _points() -> list[dict]:
     current = SimService(SimConfig(seed=5, era="current"))
     july = list(sim_points(legacy, 2024, 7, failed=FAILED))
     august = list(sim_points(current, 2024, 8))
-    august[1] = point(2024, 8, 1, 6, 2, [])  # answered, nobody without power
+    august[1] = point(2024, 8, 1, 6, [])  # answered, nobody without power
     august[2]["data"].append(
         {"NOMBRE_REGION": "Ñuble", "NOMBRE_COMUNA": "Quillón", "CLIENTES_AFECTADOS": 7}
     )
@@ -70,9 +70,9 @@ def test_import_writes_every_point_as_an_exchange_of_its_hour(archive: Path, tmp
     assert failed == FAILED
     assert all(d["body"] == "[]" and d["rows"] is None for d in july if d["key"] in FAILED)
     # byte-faithful rows: the stored body is the point's rows, non-ASCII kept as text
-    src = {(p["fecha"], p["hora"]): p for p in json.loads(archive.read_text("utf-8"))["data"]}
+    src = {p["fecha_consultada"]: p for p in json.loads(archive.read_text("utf-8"))["data"]}
     third = next(d for d in august if d["key"] == "2024-08-01T12")
-    assert orjson.loads(body_bytes(third)) == src[("2024-08-01", 12)]["data"]
+    assert orjson.loads(body_bytes(third)) == src["2024-08-01 12:00"]["data"]
     assert "Quillón" in third["body"]
     meta = third["imported"]
     assert meta["source_file"] == "checkpoint_2024.json"
@@ -134,7 +134,7 @@ def test_a_later_fetch_adds_a_version(archive: Path, tmp_path: Path, sim):
 
 def test_truncated_file_fails_with_offset_and_keeps_its_month_out(archive: Path, tmp_path: Path):
     raw = archive.read_bytes()
-    cut = raw.index(b'"fecha": "2024-08-20"')  # inside August
+    cut = raw.index(b'"fecha_consultada": "2024-08-20')  # inside August
     bad = tmp_path / "checkpoint_trunc.json"
     bad.write_bytes(raw[:cut])
     data = tmp_path / "data"
@@ -150,7 +150,7 @@ def test_corrupt_byte_fails_near_its_offset_writing_nothing_of_its_month(
     archive: Path, tmp_path: Path
 ):
     raw = bytearray(archive.read_bytes())
-    at = raw.index(b'"fecha": "2024-07-15"')
+    at = raw.index(b'"fecha_consultada": "2024-07-15')
     raw[at] = ord("#")
     bad = tmp_path / "checkpoint_bad.json"
     bad.write_bytes(bytes(raw))
@@ -163,11 +163,12 @@ def test_corrupt_byte_fails_near_its_offset_writing_nothing_of_its_month(
 
 
 def test_unreadable_point_is_quarantined(tmp_path: Path):
-    points = [point(2024, 8, 1, 0, 1, []), {"success": True, "data": []}, "junk"]
+    points = [point(2024, 8, 1, 0, []), {"success": True, "data": []}, "junk"]
     path = tmp_path / "checkpoint_2024.json"
     write_archive(path, points, metadata_of([p for p in points if isinstance(p, dict)], 2024))
     report = import_archive(path, tmp_path / "data")
     assert report.quarantined == 2 and report.written == 1
+    assert report.rejected_by_reason == {"no_date": 1, "not_an_object": 1}
     quarantined = list((tmp_path / "data" / "bronze" / "_import_quarantine").rglob("*.json.gz"))
     assert len(quarantined) == 2
 

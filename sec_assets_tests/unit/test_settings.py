@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from sec_assets.bronze.importer import _default_data_dir
 from sec_assets.settings import load_settings
 
 
@@ -35,6 +34,6 @@ def test_the_importer_cli_defaults_to_the_settings_data_dir(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("SEC_DATA_DIR", str(tmp_path))
-    assert _default_data_dir() == tmp_path
+    assert load_settings(data_dir=None).data_dir == tmp_path  # what the CLI reads
     monkeypatch.delenv("SEC_DATA_DIR")
-    assert _default_data_dir() == Path("./data")
+    assert load_settings(data_dir=None).data_dir == Path("./data")
