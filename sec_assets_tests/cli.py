@@ -10,16 +10,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def run_materialize(
+    selection: list[str], *, env: dict[str, str], partition: str | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run it and return the finished process, whatever its exit status."""
+    command = [str(Path(sys.executable).with_name("dagster")), "asset", "materialize"]
+    command += ["-m", "sec_assets.definitions", "--select", ",".join(selection)]
+    command += ["--partition", partition] if partition else []
+    return subprocess.run(
+        command, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def materialize(
     selection: list[str], *, env: dict[str, str], partition: str | None = None, timeout: int = 300
 ) -> str:
     """Run it; assert it succeeded; return its output (stdout, then stderr)."""
-    command = [str(Path(sys.executable).with_name("dagster")), "asset", "materialize"]
-    command += ["-m", "sec_assets.definitions", "--select", ",".join(selection)]
-    command += ["--partition", partition] if partition else []
-    proc = subprocess.run(
-        command, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout
-    )
+    proc = run_materialize(selection, env=env, partition=partition, timeout=timeout)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
     return output

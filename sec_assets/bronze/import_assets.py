@@ -1,6 +1,7 @@
 """``sec_seed_import``: the seed's year archives, imported into bronze month by month."""
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ def _totals(reports: list[ImportReport]) -> dict[str, Any]:
 )
 def sec_seed_import(
     context: dg.AssetExecutionContext, config: SeedImportConfig, bronze: BronzeResource
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult | dg.AssetObservation]:
     """Grain: one bronze exchange per archived point of the month. Idempotent (re-importing
     writes nothing); a corrupt archive fails with its byte offset and writes nothing of the
     month it was in; an archive with more than ``SEC_SEED_MAX_REJECTED_SHARE`` unusable points
@@ -110,10 +111,9 @@ def sec_seed_import(
     metadata = _totals(reports)
     errors = [e for r in reports if (e := rejection_error(r, settings.seed_max_rejected_share))]
     if errors:
-        context.log_event(
-            dg.AssetObservation(
-                asset_key=context.asset_key, partition=context.partition_key, metadata=metadata
-            )
+        # the counts stay on the asset's page although the run fails
+        yield dg.AssetObservation(
+            asset_key=context.asset_key, partition=context.partition_key, metadata=metadata
         )
         raise dg.Failure(description=" | ".join(errors), metadata=metadata)
-    return dg.MaterializeResult(metadata=metadata)
+    yield dg.MaterializeResult(metadata=metadata)
