@@ -22,12 +22,9 @@ sha256, point index, the month's sampled hours). Layouts and point shapes:
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import sys
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -35,21 +32,18 @@ import ijson
 import orjson
 
 from sec_assets.bronze.import_report import ImportReport, rejection_error
-from sec_assets.bronze.month_lock import month_lock
+from sec_assets.bronze.import_writer import MonthBuffer, MonthWriter
 from sec_assets.bronze.seed_points import (
     SEED_FAILED,
-    ImportedPoint,
     SeedSource,
     UnreadablePoint,
     import_point,
 )
 from sec_assets.bronze.seed_stream import archive_layout, points
-from sec_assets.bronze.store import GOOD_OUTCOMES, BronzeStore
+from sec_assets.bronze.store import GOOD_OUTCOMES
 from sec_assets.files import atomic_write
 from sec_assets.settings import load_settings
 
-DATASET = "sec_snapshots"
-QUARANTINE_DIR = "_import_quarantine"
 MANIFEST_DIR = "_imports"
 USABLE = GOOD_OUTCOMES | {SEED_FAILED}
 
@@ -88,62 +82,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass
-class _MonthBuffer:
-    month: str | None = None
-    points: list[ImportedPoint] = field(default_factory=list)
-    quarantine: list[tuple[int, str, Any]] = field(default_factory=list)
-
-
-def month_cadence(items: list[ImportedPoint]) -> dict[str, Any]:
-    """The month's sampling in this archive: the local hours it holds and points per day."""
-    hours = sorted({item.hour.hour for item in items})
-    per_day = Counter(item.hour.day for item in items)
-    return {"sampled_hours": hours, "points_per_day": max(per_day.values(), default=0)}
-
-
-class _Writer:
-    def __init__(
-        self, data_dir: Path, state_dir: Path, source: SeedSource, report: ImportReport
-    ) -> None:
-        self.store = BronzeStore(data_dir / "bronze", DATASET)
-        self.qdir = data_dir / "bronze" / QUARANTINE_DIR / source.sha256[:12]
-        self.state_dir, self.source, self.report = state_dir, source, report
-
-    def flush(self, buf: _MonthBuffer) -> None:
-        if buf.month is not None and buf.points:
-            with month_lock(self.state_dir, DATASET, buf.month):
-                self.report.orphans_removed += self.store.remove_orphans(buf.month)
-                self._write_month(buf.month, buf.points)
-        for index, reason, point in buf.quarantine:
-            self._quarantine(index, reason, point)
-        buf.points, buf.quarantine = [], []
-
-    def _write_month(self, month: str, items: list[ImportedPoint]) -> None:
-        cadence = month_cadence(items)
-        before = {f.path.name for f in self.store.files(month)}
-        for item in items:
-            item.extra["imported"]["month_cadence"] = cadence
-            path = self.store.write(item.month, item.attempt, extra=item.extra)
-            if path.name in before:
-                self.report.already_present += 1
-            else:
-                self.report.written += 1
-                before.add(path.name)
-
-    def _quarantine(self, index: int, reason: str, point: Any) -> None:
-        doc = {
-            "source_file": self.source.name,
-            "source_sha256": self.source.sha256,
-            "point_index": index,
-            "reason": reason,
-            "point": point,
-        }
-        target = self.qdir / f"point-{index:07d}.json.gz"
-        if not target.exists():
-            atomic_write(target, gzip.compress(orjson.dumps(doc, default=str), mtime=0))
-
-
 def import_archive(
     path: Path,
     data_dir: Path,
@@ -158,8 +96,8 @@ def import_archive(
     source = SeedSource(path.name, sha256_file(path))
     report = ImportReport(path.name, source.sha256, path.stat().st_size, archive_layout(path))
     state = state_dir or load_settings(data_dir=data_dir).state_dir
-    writer = _Writer(data_dir, state, source, report)
-    buf = _MonthBuffer()
+    writer = MonthWriter(data_dir, state, source, report)
+    buf = MonthBuffer()
     with open(path, "rb") as raw:
         fh = _CountingReader(raw)
         try:
@@ -183,8 +121,8 @@ def _take(
     point: Any,
     index: int,
     source: SeedSource,
-    buf: _MonthBuffer,
-    writer: _Writer,
+    buf: MonthBuffer,
+    writer: MonthWriter,
     report: ImportReport,
     months: set[str] | None,
 ) -> None:
@@ -216,9 +154,10 @@ def _write_manifest(data_dir: Path, report: ImportReport) -> None:
         atomic_write(target, orjson.dumps(doc, option=orjson.OPT_INDENT_2))
 
 
-_RUN_ONLY = {
-    *("duration_s", "points_per_s", "mb_per_s", "written", "already_present", "orphans_removed"),
-}
+# what differs from one run of the same file to the next
+_RUN_ONLY = frozenset(
+    ("duration_s", "points_per_s", "mb_per_s", "written", "already_present", "orphans_removed")
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,78 @@
+"""Where the importer puts a month of a seed archive: its points as bronze exchanges (under
+the month's collection lock, after removing a killed writer's temporary files) and its unreadable
+points in the quarantine."""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from sec_assets.bronze.import_report import ImportReport
+from sec_assets.bronze.month_lock import month_lock
+from sec_assets.bronze.seed_points import ImportedPoint, SeedSource
+from sec_assets.bronze.store import BronzeStore
+from sec_assets.files import atomic_write
+
+DATASET = "sec_snapshots"
+QUARANTINE_DIR = "_import_quarantine"
+
+
+@dataclass
+class MonthBuffer:
+    month: str | None = None
+    points: list[ImportedPoint] = field(default_factory=list)
+    quarantine: list[tuple[int, str, Any]] = field(default_factory=list)
+
+
+def month_cadence(items: list[ImportedPoint]) -> dict[str, Any]:
+    """The month's sampling in this archive: the local hours it holds and points per day."""
+    hours = sorted({item.hour.hour for item in items})
+    per_day = Counter(item.hour.day for item in items)
+    return {"sampled_hours": hours, "points_per_day": max(per_day.values(), default=0)}
+
+
+class MonthWriter:
+    def __init__(
+        self, data_dir: Path, state_dir: Path, source: SeedSource, report: ImportReport
+    ) -> None:
+        self.store = BronzeStore(data_dir / "bronze", DATASET)
+        self.qdir = data_dir / "bronze" / QUARANTINE_DIR / source.sha256[:12]
+        self.state_dir, self.source, self.report = state_dir, source, report
+
+    def flush(self, buf: MonthBuffer) -> None:
+        if buf.month is not None and buf.points:
+            with month_lock(self.state_dir, DATASET, buf.month):
+                self.report.orphans_removed += self.store.remove_orphans(buf.month)
+                self._write_month(buf.month, buf.points)
+        for index, reason, point in buf.quarantine:
+            self._quarantine(index, reason, point)
+        buf.points, buf.quarantine = [], []
+
+    def _write_month(self, month: str, items: list[ImportedPoint]) -> None:
+        cadence = month_cadence(items)
+        before = {f.path.name for f in self.store.files(month)}
+        for item in items:
+            item.extra["imported"]["month_cadence"] = cadence
+            path = self.store.write(item.month, item.attempt, extra=item.extra)
+            if path.name in before:
+                self.report.already_present += 1
+            else:
+                self.report.written += 1
+                before.add(path.name)
+
+    def _quarantine(self, index: int, reason: str, point: Any) -> None:
+        doc = {
+            "source_file": self.source.name,
+            "source_sha256": self.source.sha256,
+            "point_index": index,
+            "reason": reason,
+            "point": point,
+        }
+        target = self.qdir / f"point-{index:07d}.json.gz"
+        if not target.exists():
+            atomic_write(target, gzip.compress(orjson.dumps(doc, default=str), mtime=0))
