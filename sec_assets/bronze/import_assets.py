@@ -109,11 +109,15 @@ def sec_seed_import(
             ) from None
         context.log.info(f"{path.name}: {reports[-1].as_dict()}")
     metadata = _totals(reports)
-    errors = [e for r in reports if (e := rejection_error(r, settings.seed_max_rejected_share))]
-    if errors:
+    max_share = settings.seed_max_rejected_share
+    problems = [e for r in reports if (e := rejection_error(r, max_share)) is not None]
+    if not sum(r.months.get(month, 0) for r in reports):
+        names = ", ".join(p.name for p in files)
+        problems.append(f"the seed's archives ({names}) hold no point of {month}")
+    if problems:
         # the counts stay on the asset's page although the run fails
         yield dg.AssetObservation(
             asset_key=context.asset_key, partition=context.partition_key, metadata=metadata
         )
-        raise dg.Failure(description=" | ".join(errors), metadata=metadata)
+        raise dg.Failure(description=" | ".join(problems), metadata=metadata)
     yield dg.MaterializeResult(metadata=metadata)

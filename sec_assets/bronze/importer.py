@@ -101,20 +101,37 @@ def import_archive(
     with open(path, "rb") as raw:
         fh = _CountingReader(raw)
         try:
-            for index, point in enumerate(points(fh, report.layout)):  # type: ignore[arg-type]
+            year = _one_year(months) if report.layout == "data_by_year" else None
+            stream = points(fh, report.layout, year=year)  # type: ignore[arg-type]
+            for index, point in enumerate(stream):
                 report.points += 1
                 _take(point, index, source, buf, writer, report, months)
         except ijson.JSONError as exc:
             raise CorruptArchiveError(path, fh.offset, buf.month, str(exc)) from None
     if report.points == 0:
         raise CorruptArchiveError(
-            path, 0, None, f'no points under "{report.layout}" (not an archive of the seed?)'
+            path,
+            0,
+            None,
+            f"no points under {_where(report.layout, year)} (not the seed's archive?)",
         )
     writer.flush(buf)
     report.duration_s = time.perf_counter() - t0
     if months is None:
         _write_manifest(data_dir, report)
     return report
+
+
+def _where(layout: str, year: str | None) -> str:
+    return {"list": "the top-level list", "data": '"data"'}.get(
+        layout, f'"data_by_year"/"{year}"/"data"' if year else '"data_by_year"'
+    )
+
+
+def _one_year(months: set[str] | None) -> str | None:
+    """The year of ``months`` when they are all of one (a multi-year file is read for it)."""
+    years = {m[:4] for m in months or ()}
+    return years.pop() if len(years) == 1 else None
 
 
 def _take(

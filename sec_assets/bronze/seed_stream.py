@@ -45,10 +45,11 @@ def _year_points(events: Iterable[tuple[str, str, Any]]) -> Iterator[tuple[str, 
             yield parts[3], event, value
 
 
-def points(fh: BinaryIO, layout: str) -> Iterator[Any]:
-    """Each point of the archive open as ``fh`` (raises ``ijson.JSONError`` where it breaks)."""
-    if layout == "data_by_year":
+def points(fh: BinaryIO, layout: str, *, year: str | None = None) -> Iterator[Any]:
+    """Each point of the archive open as ``fh`` (raises ``ijson.JSONError`` where it breaks);
+    of a multi-year file, only ``year``'s when given (read at the parser's full speed)."""
+    if layout == "data_by_year" and year is None:
         events = ijson.parse(fh, use_float=True, buf_size=READ_BLOCK)
         return ijson.items(_year_points(events), "item")
-    prefix = "item" if layout == "list" else "data.item"
+    prefix = {"list": "item", "data": "data.item"}.get(layout, f"data_by_year.{year}.data.item")
     return ijson.items(fh, prefix, use_float=True, buf_size=READ_BLOCK)

@@ -5,8 +5,6 @@ temporary files are removed."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +15,6 @@ import pytest
 from sec_assets.bronze.import_report import ImportReport, rejection_error
 from sec_assets.bronze.importer import import_archive
 from sec_assets.bronze.store import BronzeStore, read_envelope
-from sec_assets_tests.cli import materialize, run_materialize
 from sec_sim.seed_archive import (
     historical_point,
     metadata_of,
@@ -150,67 +147,6 @@ def test_the_import_removes_the_temporary_files_a_killed_writer_left(tmp_path: P
     report = import_archive(YEAR_FILE, data)
     assert not orphan.exists() and report.orphans_removed == 1
     assert not list((data / "bronze").rglob(".tmp-*"))
-
-
-def _dagster_env(tmp_path: Path, archive_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEC_", "DAGSTER_"))}
-    (tmp_path / "home").mkdir()
-    env.update(
-        DAGSTER_HOME=str(tmp_path / "home"),
-        SEC_DATA_DIR=str(tmp_path / "data"),
-        SEC_SEED_ARCHIVE_DIR=str(archive_dir),
-    )
-    return env
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(600)
-def test_dagster_materializes_a_month_of_the_seeds_year_file(tmp_path: Path):
-    archives = tmp_path / "outputs"
-    archives.mkdir()
-    shutil.copy(YEAR_FILE, archives)
-    write_dataset(archives / "dataset_2017_2025.json", {2024: []})  # ignored: a checkpoint is there
-    materialize(["sec_seed_import"], env=_dagster_env(tmp_path, archives), partition="2024-08-01")
-    docs = _envelopes(tmp_path / "data")
-    assert len(docs) == 8 and {d["imported"]["source_file"] for d in docs.values()} == {
-        "checkpoint_2024.json"
-    }
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(600)
-def test_dagster_fails_a_month_whose_archive_is_mostly_unusable(tmp_path: Path):
-    archives = tmp_path / "outputs"
-    _mostly_unusable(archives / "checkpoint_2024.json")
-    proc = run_materialize(
-        ["sec_seed_import"], env=_dagster_env(tmp_path, archives), partition="2024-08-01"
-    )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode != 0, output[-3000:]
-    assert "6 of 8 points unusable" in output and "no_date 6" in output
-    assert len(_envelopes(tmp_path / "data")) == 2  # the usable points are stored
-
-
-def test_in_process_failure_still_observes_the_counts(tmp_path: Path):
-    import dagster as dg
-
-    from sec_assets.bronze.import_assets import sec_seed_import
-    from sec_assets.resources import local_resources
-
-    archive = _mostly_unusable(tmp_path / "outputs" / "checkpoint_2024.json")
-    config = {"ops": {"sec_seed_import": {"config": {"archive_dir": str(archive.parent)}}}}
-    result = dg.materialize(
-        [sec_seed_import],
-        partition_key="2024-08-01",
-        resources=local_resources(tmp_path / "data"),
-        run_config=config,
-        raise_on_error=False,
-    )
-    assert not result.success
-    (observed,) = result.get_asset_observation_events()
-    meta = observed.asset_observation_data.asset_observation.metadata
-    assert meta["points_read"].value == 8 and meta["imported"].value == 2
-    assert meta["rejected_by_reason"].value == {"no_date": 6}
 
 
 def test_historical_point_and_year_point_have_the_seeds_keys():
