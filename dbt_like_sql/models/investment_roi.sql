@@ -1,12 +1,15 @@
--- investment_roi: per official region, the outages of the whole history against the energy
--- investment the SEIA approved there.
--- clientes_afectados  = SUM(fact_eventos.peak_customers) of the region's episodes;
+-- investment_roi: per official region, the outages of a year against the energy investment the
+-- SEIA approved there. A ratio per year, so that it means the same whatever span is loaded.
+-- covered             = the checked months, each from its first day to the day of its newest
+--                       ledger hour (a closed month: all its days; the open month: so far);
+-- clientes_afectados  = customers affected a year: SUM(fact_eventos.peak_customers) of the
+--                       region's episodes * 365.25 / covered days, rounded;
 -- total_inversión_mmu = SUM(investment_mmusd) of its 'Aprobado' energy projects (MMUSD);
--- efficiency_ratio    = customers affected per million USD approved: clientes_afectados /
---                       total_inversión_mmu (the dashboard's label "Clientes / M$ USD", the
---                       seed's formula); NULL without approved investment or without any
---                       checked month of history (sec_assets.gold.investment leaves such rows
---                       out and data_coverage lists them).
+-- efficiency_ratio    = customers affected a year per million USD approved: clientes_afectados
+--                       (unrounded) / total_inversión_mmu (the dashboard's "Clientes / M$ USD");
+--                       NULL without approved investment or without any checked month of history
+--                       (sec_assets.gold.investment leaves such rows out and data_coverage lists
+--                       them).
 -- Only months whose blocking checks passed count ({{ ref() }} of a monthly table:
 -- sec_assets.gold.refs).
 -- maturity_note       = of the approved projects with an operation date (operation_proxy),
@@ -32,6 +35,14 @@ cust AS (
     SELECT cut_region, AVG(customers) AS customers
     FROM {{ ref('region_customers') }} rc
     GROUP BY cut_region
+),
+covered AS (
+    SELECT SUM(d) AS days, COUNT(*) AS months
+    FROM (
+        SELECT month, CAST(EXTRACT(DAY FROM MAX(hora_local)) AS INTEGER) AS d
+        FROM {{ ref('snapshot_ledger') }} sl
+        GROUP BY month
+    ) m
 ),
 history AS (
     SELECT MIN(month) AS first_month,
@@ -61,13 +72,15 @@ proj AS (
     GROUP BY a.cut_region
 )
 SELECT r.nombre_region,
-       CAST(COALESCE(ev.clientes_afectados, 0) AS BIGINT) AS clientes_afectados,
+       CAST(ROUND(COALESCE(ev.clientes_afectados, 0) * 365.25 / cv.days) AS BIGINT)
+         AS clientes_afectados,
        CAST(COALESCE(proj.inversion, 0) AS DOUBLE PRECISION) AS "total_inversión_mmu",
        CASE
-           WHEN proj.inversion > 0 AND h.last_month IS NOT NULL
-           THEN CAST(COALESCE(ev.clientes_afectados, 0) AS DOUBLE PRECISION) / proj.inversion
+           WHEN proj.inversion > 0 AND cv.days > 0
+           THEN CAST(COALESCE(ev.clientes_afectados, 0) AS DOUBLE PRECISION) * 365.25 / cv.days
+                / proj.inversion
        END AS efficiency_ratio,
-       CASE
+       (CASE
            WHEN COALESCE(proj.operating, 0) = 0
            THEN 'no approved energy project with an operation date'
            WHEN h.last_month IS NULL
@@ -78,9 +91,15 @@ SELECT r.nombre_region,
                 || CAST(proj.operating - proj.mature AS TEXT) || ' too recent to evaluate; '
                 || CAST(proj.evaluable AS TEXT) || ' with 12 months of history on each side'
                 || ' (history ' || h.first_month || ' to ' || h.last_month || ')'
+       END) || CASE
+           WHEN cv.days > 0
+           THEN '; customers affected a year from ' || CAST(cv.days AS TEXT) || ' days of '
+                || CAST(cv.months AS TEXT) || ' checked month(s)'
+           ELSE ''
        END AS maturity_note
 FROM regions r
 CROSS JOIN history h
+CROSS JOIN covered cv
 LEFT JOIN ev ON ev.cut_region = r.cut_region
 LEFT JOIN cust ON cust.cut_region = r.cut_region
 LEFT JOIN proj ON proj.cut_region = r.cut_region

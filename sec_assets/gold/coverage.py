@@ -1,14 +1,15 @@
 """``data_coverage`` (a research payload): one row per month of the history — its hours and
 what became of them, and whether gold counts it (its blocking checks passed) or why not — and
-one row per dashboard row left out because its figure could not be computed (``scope`` = the
+one row per payload row left out because its figure could not be computed (``scope`` = the
 payload id, ``key`` = the row, ``reason``)."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from sec_assets.gold import investment, trusted
+from sec_assets.gold import investment, reliability, trusted
 from sec_assets.gold.investment import investment_roi_omitted, investment_validation_omitted
+from sec_assets.gold.reliability import reliability_indices_omitted
 from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.trusted import month_verdicts
 from sec_assets.warehouse.base import Warehouse
@@ -29,6 +30,7 @@ INPUTS = (
     | trusted.INPUTS
     | investment.ROI_INPUTS
     | investment.VALIDATION_INPUTS
+    | reliability.INPUTS
 )
 
 
@@ -45,9 +47,12 @@ def data_coverage(wh: Warehouse) -> pl.DataFrame:
         )
         .sort("key")
     )
-    left_out = [("investment_roi", key, reason) for key, reason in investment_roi_omitted(wh)] + [
-        ("investment_validation", key, reason) for key, reason in investment_validation_omitted(wh)
-    ]
+    omitted = {
+        "investment_roi": investment_roi_omitted,
+        "investment_validation": investment_validation_omitted,
+        "reliability_indices": reliability_indices_omitted,
+    }
+    left_out = [(pid, key, why) for pid, rows in omitted.items() for key, why in rows(wh)]
     rows = pl.DataFrame(
         [(scope, key, False, reason) for scope, key, reason in left_out],
         schema={"scope": pl.String, "key": pl.String, "included": pl.Boolean, "reason": pl.String},

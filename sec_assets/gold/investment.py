@@ -38,10 +38,12 @@ def eda_projects_dist(wh: Warehouse) -> pl.DataFrame:
 def investment_roi(wh: Warehouse) -> pl.DataFrame:
     """One row per official region with a ratio; ``total_inversión_mmu`` carries the alias.
 
-    Per region: customers affected, approved MMUSD, ``efficiency_ratio`` = customers affected
-    per MMUSD approved (the dashboard's "Clientes / M$ USD") and a maturity note
-    (``investment_roi.sql`` states the formulas). A region without approved investment (or
-    with no checked month of history) has no ratio: its row is left out."""
+    Per region: customers affected a year (annualized over the days of the checked months),
+    approved MMUSD, ``efficiency_ratio`` = customers affected a year per MMUSD approved (the
+    dashboard's "Clientes / M$ USD", the same whatever span is loaded) and a note on the
+    projects' maturity and the days covered (``investment_roi.sql`` states the formulas). A
+    region without approved investment (or with no checked month of history) has no ratio: its
+    row is left out."""
     return _roi(wh).filter(pl.col("efficiency_ratio").is_not_null())
 
 

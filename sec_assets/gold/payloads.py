@@ -95,12 +95,17 @@ class ReliabilityRow(_Row):
     nombre_region: str
     mes: date
     customers: int = Field(ge=0)
+    customers_source: str  # 'sec' (GetClientesRegional) or 'seed'
+    customers_as_of: str = Field(pattern=r"^\d{4}-\d{2}$")  # the month the counts describe
     events: int = Field(ge=0)
     frequency_per_1000: float = Field(ge=0)
     duration_hours_per_customer: float = Field(ge=0)
     frequency_per_1000_excl_med: float = Field(ge=0)
     duration_hours_per_customer_excl_med: float = Field(ge=0)
     major_event_days: int = Field(ge=0)
+    major_event_dates: list[date]
+    med_window_from: date  # the earliest day the month's MED thresholds draw on
+    med_basis_days: int = Field(ge=0)  # fewest days with SAIDI > 0 behind a threshold
     label: str
 
 

@@ -4,61 +4,84 @@
   in the month) per 1,000 customers of the region;
 - ``duration_hours_per_customer``: customer-hours observed in the month (valid hours, scaled to
   24 h a day) per customer;
-- the same with **major event days** excluded, by the IEEE 1366 2.5β method: per region, over
-  every day of the history, α and β are the mean and standard deviation of ln(daily
-  customer-hours per customer) on days with any; a day whose value exceeds exp(α + 2.5β) is a
-  major event day.
+- the same with **major event days** excluded, by the IEEE 1366 2.5β method on the five years
+  before each day (:mod:`sec_assets.gold.med`).
 
-Labelled as proxies: they include force majeure, count customers per episode peak, and use
-the regional customer counts the service reports today.
+A row per region and checked month that has the region's customer counts (a month without
+outages is a row of zeros); a checked month without them is left out and listed by
+:func:`reliability_indices_omitted` (in ``data_coverage``). Labelled as proxies: they include
+force majeure and count customers per episode peak.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from sec_assets.gold import trusted
+from sec_assets.gold.med import MIN_BASIS_DAYS, major_event_days
+from sec_assets.gold.med import YEARS as MED_YEARS
 from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.refs import render
+from sec_assets.gold.trusted import month_verdicts
 from sec_assets.warehouse.base import Warehouse
 
 LABEL = (
     "proxy from SEC hourly snapshots; includes force majeure; *_excl_med excludes IEEE 1366 "
-    "2.5-beta major event days"
+    "2.5-beta major event days, thresholds from the 5 years before each day or the history "
+    f"since med_window_from (a threshold needs {MIN_BASIS_DAYS} days with outages: "
+    "med_basis_days)"
+)
+REGIONS_SQL = (
+    "SELECT DISTINCT cut_region, nombre_region FROM {{ ref('dim_geografia') }} WHERE cut_region > 0"
 )
 CUSTOMERS_SQL = (
-    "SELECT rc.month, rc.cut_region, rc.customers AS region_customers, r.nombre_region "
-    "FROM {{ ref('region_customers') }} rc JOIN (SELECT DISTINCT cut_region, nombre_region "
-    "FROM {{ ref('dim_geografia') }} WHERE cut_region > 0) r ON r.cut_region = rc.cut_region"
+    "SELECT rc.month, rc.cut_region, rc.customers AS region_customers, "
+    "rc.source AS customers_source, r.nombre_region "
+    "FROM {{ ref('region_customers') }} rc JOIN (" + REGIONS_SQL + ") r "
+    "ON r.cut_region = rc.cut_region"
 )
-# What reliability_indices reads.
-INPUTS = Inputs(
-    models=("region_daily_customer_hours", "region_daily_episodes"),
-    queries={"region_customers": CUSTOMERS_SQL},
+NO_CUSTOMERS = (
+    "no customer counts for the region in the month (silver.region_customers): "
+    "indices per customer undefined"
 )
-
-
-def major_event_days(daily: pl.DataFrame) -> pl.DataFrame:
-    """``daily``: cut_region, dia, saidi (h per customer) → the same plus ``med`` (bool)."""
-    logs = daily.filter(pl.col("saidi") > 0).with_columns(pl.col("saidi").log().alias("_ln"))
-    stats = logs.group_by("cut_region").agg(
-        pl.col("_ln").mean().alias("_a"), pl.col("_ln").std().fill_null(0.0).alias("_b")
+# What reliability_indices (and reliability_indices_omitted) read.
+INPUTS = (
+    Inputs(
+        models=("region_daily_customer_hours", "region_daily_episodes"),
+        queries={"region_customers": CUSTOMERS_SQL, "regions": REGIONS_SQL},
     )
-    return (
-        daily.join(stats, on="cut_region", how="left")
-        .with_columns(
-            ((pl.col("_a") + 2.5 * pl.col("_b")).exp().alias("t_med")),
-        )
-        .with_columns((pl.col("saidi") > pl.col("t_med")).fill_null(False).alias("med"))
-        .drop("_a", "_b")
+    | trusted.INPUTS
+)
+MONTH = ["cut_region", "month"]
+
+
+def customer_counts(wh: Warehouse) -> pl.DataFrame:
+    """The denominators: one row per region and checked month with customer counts —
+    ``month``, ``cut_region``, ``nombre_region``, ``region_customers``, ``customers_source``
+    and ``customers_as_of`` (the month the counts describe: the month's own rows)."""
+    counts = wh.read(render(CUSTOMERS_SQL))
+    return counts.with_columns(
+        pl.col("region_customers").cast(pl.Int64), pl.col("month").alias("customers_as_of")
     )
 
 
-def reliability_indices(wh: Warehouse) -> pl.DataFrame:
+def reliability_indices_omitted(wh: Warehouse) -> list[tuple[str, str]]:
+    """``("<region> <YYYY-MM>", reason)`` for every region and checked month left out."""
+    months = month_verdicts(wh).filter(pl.col("included")).select("month")
+    grid = wh.read(render(REGIONS_SQL)).join(months, how="cross")
+    missing = grid.join(customer_counts(wh), on=MONTH, how="anti").sort("month", "nombre_region")
+    return [(f"{r} {m}", NO_CUSTOMERS) for r, m in missing.select("nombre_region", "month").rows()]
+
+
+def _daily(wh: Warehouse, counts: pl.DataFrame) -> pl.DataFrame:
+    """One row per region and day with outages, plus the first day of every counted month (so
+    that a month without outages has its row); ``saidi`` in hours per customer."""
     ch = run_model(wh, "region_daily_customer_hours")
     eps = run_model(wh, "region_daily_episodes")
-    customers = wh.read(render(CUSTOMERS_SQL))
-    days = (
-        pl.concat([ch.select("cut_region", "dia"), eps.select("cut_region", "dia")], how="vertical")
+    firsts = counts.select("cut_region", (pl.col("month") + "-01").str.to_date().alias("dia"))
+    keys = [ch.select("cut_region", "dia"), eps.select("cut_region", "dia"), firsts]
+    return (
+        pl.concat(keys, how="vertical")
         .unique()
         .join(ch, on=["cut_region", "dia"], how="left")
         .join(eps, on=["cut_region", "dia"], how="left")
@@ -68,16 +91,21 @@ def reliability_indices(wh: Warehouse) -> pl.DataFrame:
             pl.col("episodes").fill_null(0),
             pl.col("peak_customers").fill_null(0),
         )
-        .join(customers, on=["month", "cut_region"], how="inner")
+        .join(counts, on=MONTH, how="inner")  # the rest: reliability_indices_omitted
         .with_columns((pl.col("customer_hours") / pl.col("region_customers")).alias("saidi"))
     )
-    days = major_event_days(days)
+
+
+def reliability_indices(wh: Warehouse) -> pl.DataFrame:
+    days = major_event_days(_daily(wh, customer_counts(wh)))
     normal = ~pl.col("med")
     served = pl.col("region_customers").first()
     out = (
         days.group_by("nombre_region", "month")
         .agg(
             served.alias("customers"),
+            pl.col("customers_source").first(),
+            pl.col("customers_as_of").first(),
             pl.col("episodes").sum().alias("events"),
             (pl.col("peak_customers").sum() * 1000 / served).alias("frequency_per_1000"),
             (pl.col("customer_hours").sum() / served).alias("duration_hours_per_customer"),
@@ -88,6 +116,8 @@ def reliability_indices(wh: Warehouse) -> pl.DataFrame:
                 "duration_hours_per_customer_excl_med"
             ),
             pl.col("med").sum().alias("major_event_days"),
+            pl.col("dia").filter(pl.col("med")).sort().alias("major_event_dates"),
+            pl.col("med_basis_days").min(),
         )
         .with_columns(
             (pl.col("month") + "-01").str.to_date().alias("mes"),
@@ -99,17 +129,29 @@ def reliability_indices(wh: Warehouse) -> pl.DataFrame:
                 "duration_hours_per_customer_excl_med",
             ).round(4),
         )
+        .with_columns(
+            # The earliest day the month's thresholds draw on: 5 years back, or the history.
+            pl.max_horizontal(
+                pl.col("mes").dt.offset_by(f"-{MED_YEARS}y"),
+                pl.col("mes").min().over("nombre_region"),
+            ).alias("med_window_from")
+        )
         .sort("mes", "nombre_region")
     )
     return out.select(
         "nombre_region",
         "mes",
         "customers",
+        "customers_source",
+        "customers_as_of",
         "events",
         "frequency_per_1000",
         "duration_hours_per_customer",
         "frequency_per_1000_excl_med",
         "duration_hours_per_customer_excl_med",
         "major_event_days",
+        "major_event_dates",
+        "med_window_from",
+        "med_basis_days",
         "label",
     )

@@ -1,7 +1,8 @@
 """The SEIA load and the three investment payloads on a small crafted silver whose right
 answers are worked out by hand, on both engines.
 
-History: 25 months, 2022-01 … 2024-01, every month in the ledger (one 'ok' hour each).
+History: 25 months, 2022-01 … 2024-01 (761 days), every month in the ledger (its first and
+last hours, 'ok').
 Customers: Biobío 1000 a month (2000 in 2022-07), Valparaíso 500, Metropolitana 4000 (2022-05
 missing), Ñuble 300. Episodes (customer-hours): Biobío 1200 in 2022-03, 1200 in 2022-07, 9999
 in 2023-01, 1200 in 2023-06; Valparaíso 250 in 2022-09; Metropolitana 8000 in 2023-03.
@@ -54,6 +55,7 @@ PROJECTS = [  # the rows of a SEIA export, as the real one writes them
     "Condominio Iota,DIA,Región del Biobío,h1,T,50,01/01/2022,01/06/2022,Aprobado,Inmobiliarios",
 ]
 MONTHS = [f"{2022 + i // 12}-{i % 12 + 1:02d}" for i in range(25)]
+A_YEAR = 365.25 / 761  # the investment ratio's customers a year, per customer of the history
 CUSTOMERS = {8: 1000, 5: 500, 13: 4000, 16: 300}
 EVENTS = [  # id, geografia_id, first hour, peak customers, customer-hours
     ("b1", 8101, datetime(2022, 3, 10, 10), 300, 1200.0),
@@ -70,12 +72,19 @@ def write_csv(path: Path, rows: list[str]) -> Path:
     return path
 
 
+def month_hours(month: str) -> list[datetime]:
+    """The month's first hour and its last (23:00 of its last day)."""
+    first = datetime.strptime(month, "%Y-%m")
+    following = (first + timedelta(days=32)).replace(day=1)
+    return [first, following - timedelta(hours=1)]
+
+
 def ledger() -> pl.DataFrame:
-    starts = [datetime.strptime(m, "%Y-%m") for m in MONTHS]
+    starts = [h for m in MONTHS for h in month_hours(m)]
     return pl.DataFrame(
         {
-            "hour_key": [f"{m}-01T00" for m in MONTHS],
-            "month": MONTHS,
+            "hour_key": [s.strftime("%Y-%m-%dT%H") for s in starts],
+            "month": [s.strftime("%Y-%m") for s in starts],
             "hora_local": starts,
             "hora_utc": [s + timedelta(hours=3) for s in starts],
             "tiempo_id": [int(s.strftime("%Y%m%d")) for s in starts],
@@ -221,19 +230,30 @@ def test_investment_roi(inv_wh: Warehouse) -> None:
     by_region = {r[0]: r[1:] for r in frame.rows()}
     assert frame["nombre_region"].to_list() == ["BIOBIO", "METROPOLITANA", "VALPARAISO", "NUBLE"]
     biobio = by_region["BIOBIO"]
-    assert biobio[:2] == (5800, pytest.approx(120.5))  # Alfa + Beta; Épsilon was rejected
-    # customers affected per million USD: 5800 / 120.5
-    assert biobio[2] == pytest.approx(5800 / 120.5, abs=1e-4)
+    # 5800 customers affected in 761 days: 2784 a year. Alfa + Beta; Épsilon was rejected.
+    assert biobio[:2] == (round(5800 * A_YEAR), pytest.approx(120.5))
+    # customers affected a year per million USD: 5800 a 761 days / 120.5
+    assert biobio[2] == pytest.approx(5800 * A_YEAR / 120.5, abs=1e-4)
     assert biobio[3] == (
         "1 of 2 approved project(s) entered operation ≥ 12 months before the end of the outage "
         "history (2024-01), 1 too recent to evaluate; 1 with 12 months of history on each side "
-        "(history 2022-01 to 2024-01)"
+        "(history 2022-01 to 2024-01); customers affected a year from 761 days of 25 checked "
+        "month(s)"
     )
-    assert by_region["VALPARAISO"][:3] == (50, pytest.approx(30.0), pytest.approx(50 / 30, 1e-4))
+    assert by_region["VALPARAISO"][:3] == (
+        round(50 * A_YEAR),
+        pytest.approx(30.0),
+        pytest.approx(50 * A_YEAR / 30, abs=1e-4),
+    )
     assert by_region["VALPARAISO"][3].endswith(
-        "0 with 12 months of history on each side (history 2022-01 to 2024-01)"
+        "0 with 12 months of history on each side (history 2022-01 to 2024-01); customers "
+        "affected a year from 761 days of 25 checked month(s)"
     )
-    assert by_region["METROPOLITANA"][:3] == (1000, pytest.approx(40.0), pytest.approx(25.0))
+    assert by_region["METROPOLITANA"][:3] == (
+        round(1000 * A_YEAR),
+        pytest.approx(40.0),
+        pytest.approx(1000 * A_YEAR / 40, abs=1e-4),
+    )
     assert by_region["NUBLE"][:3] == (0, pytest.approx(12.0), 0.0)  # truly none affected
     omitted = dict(investment_roi_omitted(inv_wh))
     assert len(omitted) == 12 and "ATACAMA" in omitted
