@@ -12,7 +12,7 @@ from pathlib import Path
 from sec_assets.bronze.collect import collect_month, plan_month
 from sec_assets.bronze.customers import collect_customers
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.gold import local_files
+from sec_assets.gold import local_files, recent
 from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 from sec_assets.gold.payloads import validate_payload
@@ -90,6 +90,9 @@ def build_gold(wh: Warehouse, data_dir: Path) -> dict[str, list[dict]]:
     for pid, (compute, _, _) in COMPUTE.items():
         payloads[pid] = validate_payload(pid, compute(wh))
         local_files.write_payload(data_dir, pid, payloads[pid])
+    recent.refresh_view(wh)
+    payloads["recent_30d"] = validate_payload("recent_30d", recent.recent_30d(wh))
+    local_files.write_payload(data_dir, "recent_30d", payloads["recent_30d"])
     sink = local_resources(data_dir)["dashboard"]
     for table, ids in ((DASHBOARD_TABLE, DASHBOARD_IDS), (RESEARCH_TABLE, RESEARCH_IDS)):
         sink.publish({pid: payloads[pid] for pid in ids}, table=table, prune=True)

@@ -20,12 +20,12 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from sec_assets.gold import coverage, investment, local_files, reliability, trusted
+from sec_assets.gold import coverage, investment, local_files, recent, reliability, trusted
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 from sec_assets.gold.coverage import data_coverage
 from sec_assets.gold.labels import dashboard_regions, quality_labels
 from sec_assets.gold.lineage import silver_deps, sql_metadata
-from sec_assets.gold.models import Inputs, model_sql, run_model
+from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.payloads import ROW_MODELS, validate_payload
 from sec_assets.gold.reliability import reliability_indices
 from sec_assets.gold.sync import DashboardSinkResource
@@ -140,8 +140,9 @@ COMPUTE: dict[str, tuple[Callable[[Warehouse], pl.DataFrame], Inputs, str]] = {
     ),
 }
 GOLDEN_INPUTS = _reading_verdicts(_model("golden_eventos"))
-RECENT_INPUTS = _reading_verdicts(_model("recent_30d"))
-assert set(COMPUTE) == set(ROW_MODELS) == {*DASHBOARD_IDS, *RESEARCH_IDS}
+RECENT_INPUTS = _reading_verdicts(recent.INPUTS)
+# Every payload id has a row model; recent_30d's payload is written by its own asset.
+assert {*COMPUTE, "recent_30d"} == set(ROW_MODELS) == {*DASHBOARD_IDS, *RESEARCH_IDS}
 
 
 def _excluded_md(excluded: dict[str, str]) -> dict[str, dg.MetadataValue]:
@@ -189,7 +190,7 @@ payload_assets = [_payload_asset(p) for p in COMPUTE]
 @dg.asset(
     group_name="gold",
     kinds={"supabase", "json"},
-    deps=list(COMPUTE),
+    deps=[*COMPUTE, "recent_30d"],
     description="Publishes the dashboard's payloads to Supabase dashboard_stats and the research "
     "payloads to research_stats (or JSON files when Supabase is not configured), and deletes "
     "the rows of ids no longer published. One failing payload does not hide the others.",
@@ -295,20 +296,27 @@ def golden_eventos(
     deps=silver_deps(RECENT_INPUTS),
     metadata=sql_metadata(RECENT_INPUTS),
     description="gold.recent_30d: a view of the episodes seen in the last 30 days of data "
-    "(checked months only). Also removes the golden Parquet files of months gold left out since "
-    "they were written (their re-run failed a blocking check before golden_eventos).",
+    "(checked months only), and the research payload recent_30d (its rows with the window: from, "
+    "to, as of). Also removes the golden Parquet files of months gold left out since they were "
+    "written (their re-run failed a blocking check before golden_eventos).",
     automation_condition=GOLD_CONDITION,
 )
 def recent_30d(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Grain: one row per episode whose last hour is in the window."""
     wh = warehouse.get_warehouse()
-    wh.execute(model_sql("recent_30d"))
-    count = wh.read("SELECT COUNT(*) AS n FROM gold.recent_30d")["n"].item()
-    excluded = excluded_months(wh)
+    recent.refresh_view(wh)
+    rows = validate_payload("recent_30d", recent.recent_30d(wh))
     data_dir = warehouse.settings.data_dir
+    path = local_files.write_payload(data_dir, "recent_30d", rows)
+    excluded = excluded_months(wh)
     swept = [m for m in sorted(excluded) if local_files.remove_golden_month(data_dir, m)]
+    window = {k: rows[0][k] for k in ("window_from", "window_to", "as_of")} if rows else {}
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": dg.MetadataValue.int(int(count)),
+            "dagster/row_count": dg.MetadataValue.int(len(rows)),
+            "path": dg.MetadataValue.path(str(path)),
+            "published_to": dg.MetadataValue.text(RESEARCH_TABLE),
+            "window": dg.MetadataValue.json(window),
             "golden_files_removed": dg.MetadataValue.json(swept),
             **_excluded_md(excluded),
         }

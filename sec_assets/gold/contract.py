@@ -154,7 +154,8 @@ CONTRACT: dict[str, PayloadSpec] = {
 }
 
 DASHBOARD_IDS = tuple(CONTRACT)
-RESEARCH_IDS = ("reliability_indices", "data_coverage")  # published to research_stats
+# Published to research_stats.
+RESEARCH_IDS = ("reliability_indices", "data_coverage", "recent_30d")
 DASHBOARD_TABLE = "dashboard_stats"
 RESEARCH_TABLE = "research_stats"
 

@@ -9,8 +9,8 @@ import polars as pl
 
 from sec_assets.gold import investment, reliability, trusted
 from sec_assets.gold.investment import investment_roi_omitted, investment_validation_omitted
-from sec_assets.gold.reliability import reliability_indices_omitted
 from sec_assets.gold.models import Inputs, run_model
+from sec_assets.gold.reliability import reliability_indices_omitted
 from sec_assets.gold.trusted import month_verdicts
 from sec_assets.warehouse.base import Warehouse
 

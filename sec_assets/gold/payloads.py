@@ -1,12 +1,12 @@
 """One pydantic row model per payload id. The dashboard's payloads enforce its contract
 (:mod:`sec_assets.gold.contract`: names, types, non-null numbers, finite values, region names
 as the dashboard spells them, readable labels); the research payloads (``reliability_indices``,
-``data_coverage``) are ours. Every payload is validated here before it leaves; a row that does
-not fit is an error naming the payload, the row and the field."""
+``data_coverage``, ``recent_30d``) are ours. Every payload is validated here before it leaves;
+a row that does not fit is an error naming the payload, the row and the field."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import polars as pl
@@ -109,6 +109,25 @@ class ReliabilityRow(_Row):
     label: str
 
 
+class RecentEpisodeRow(_Row):
+    """An episode of the last 30 days, with its window (``window_from``/``window_to``: local
+    hours; ``as_of``: the newest fetch behind it, UTC)."""
+
+    evento_id: str
+    first_hour: datetime
+    last_hour: datetime
+    peak_customers: int = Field(ge=0)
+    customer_hours: float = Field(ge=0)
+    censored_end: bool
+    cut_comuna: int
+    nombre_comuna: str
+    nombre_region: str
+    nombre_empresa: str
+    window_from: datetime
+    window_to: datetime
+    as_of: datetime | None
+
+
 class CoverageRow(_Row):
     """A month of the history (``scope`` = "month", ``key`` = YYYY-MM, with its hours), or a
     dashboard row left out (``scope`` = its payload id, ``key`` = the row). ``included`` says
@@ -138,6 +157,7 @@ ROW_MODELS: dict[str, type[_Row]] = {
     "eda_projects_dist": ProjectsDistRow,
     "reliability_indices": ReliabilityRow,
     "data_coverage": CoverageRow,
+    "recent_30d": RecentEpisodeRow,
 }
 
 

@@ -116,6 +116,11 @@ def gold_wh(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
         if request.param == "postgres"
         else DuckDBWarehouse(tmp_path / "w.duckdb")
     )
+    return crafted_silver(wh)
+
+
+def crafted_silver(wh: Warehouse) -> Warehouse:
+    """``wh`` with the crafted month ``M`` loaded and its checks passed."""
     wh.ensure_schema()
     for name in DIMENSIONS:
         load_dimension(wh, name)
