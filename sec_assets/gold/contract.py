@@ -86,9 +86,13 @@ CONTRACT: dict[str, PayloadSpec] = {
             _f(
                 "efficiency_ratio",
                 "number",
-                "customers affected per million USD approved (Clientes / M$ USD)",
+                "customers affected a year per million USD approved (Clientes / M$ USD)",
             ),
-            _f("clientes_afectados", "number", "customers affected: sum of episode peaks"),
+            _f(
+                "clientes_afectados",
+                "number",
+                "customers affected a year: sum of episode peaks x 365.25 / checked days",
+            ),
             _f(
                 "total_inversión_mmu",
                 "number",

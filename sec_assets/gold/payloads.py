@@ -68,7 +68,8 @@ class InvestmentRoiRow(_Row):
     nombre_region: Region
     clientes_afectados: int = Field(ge=0)
     total_inversion_mmu: float = Field(gt=0, alias="total_inversión_mmu")
-    efficiency_ratio: float = Field(ge=0)  # customers affected per MMUSD ("Clientes / M$ USD")
+    # Customers affected a year per MMUSD ("Clientes / M$ USD").
+    efficiency_ratio: float = Field(ge=0)
     maturity_note: str
 
 
