@@ -7,9 +7,12 @@
 - ``closed_month_schedule`` (03:00 on the 1st) and ``open_month_schedule`` (hourly, :10):
   ``schedules.py``;
 - ``incomplete_months_sensor``: ``sensors.py`` (gold follows silver by ``AutomationCondition``);
-- freshness policies on the payloads and ``dashboard_stats``: ``freshness.py``.
+- freshness policies on the payloads, ``dashboard_stats`` and the open month's bronze and
+  silver: ``freshness.py``;
+- the alert sensors (runs, blocking checks, breaker, staleness, coverage): ``alerts/``.
 """
 
+from sec_assets.automation.alerts import alert_sensors
 from sec_assets.automation.freshness import asset_checks, freshness_policies, with_freshness
 from sec_assets.automation.jobs import gold_refresh, jobs, monthly_pipeline
 from sec_assets.automation.schedules import (
@@ -20,8 +23,10 @@ from sec_assets.automation.schedules import (
 from sec_assets.automation.sensors import (
     build_incomplete_months_sensor,
     incomplete_months_sensor,
-    sensors,
 )
+from sec_assets.automation.sensors import sensors as launching_sensors
+
+sensors = [*launching_sensors, *alert_sensors]
 
 __all__ = [
     "asset_checks",

@@ -1,9 +1,15 @@
-"""Freshness expectations on what the dashboard reads: every payload and ``dashboard_stats``.
+"""Freshness expectations on what the dashboard reads (every payload and ``dashboard_stats``) and
+on the monthly bronze and silver assets the open month refreshes every hour.
 
 ``dg.FreshnessPolicy`` on the asset spec, Dagster 1.13's current API (freshness checks and
 ``LegacyFreshnessPolicy`` are superseded), evaluated by the daemon and shown in the UI. The
 payloads are rebuilt hourly, so one older than a day means the pipeline has been failing for a
-day: WARN after 25 hours, FAIL after 26. :func:`with_freshness` returns copies carrying it.
+day: WARN after 25 hours, FAIL after 26. The open month's bronze and silver are refreshed every
+hour (``open_month_schedule``): WARN after 3 hours, FAIL after 6 (the default of
+``SEC_ALERT_BRONZE_LAG_H``). Dagster evaluates a time-window policy on the asset's newest
+materialization of any partition, so a backfill of an old month counts as fresh there; the
+bronze-lag alert (``alerts/``) reads the open month's own hours. :func:`with_freshness` returns
+copies carrying the policies.
 """
 
 from collections.abc import Iterable
@@ -19,9 +25,18 @@ FRESH_FAIL = timedelta(hours=26)
 
 dashboard_freshness = dg.FreshnessPolicy.time_window(fail_window=FRESH_FAIL, warn_window=FRESH_WARN)
 
+OPEN_MONTH_WARN = timedelta(hours=3)
+OPEN_MONTH_FAIL = timedelta(hours=6)
+OPEN_MONTH_ASSETS = ["sec_snapshots", "snapshot_ledger", "fact_interrupciones", "fact_eventos"]
+
+open_month_freshness = dg.FreshnessPolicy.time_window(
+    fail_window=OPEN_MONTH_FAIL, warn_window=OPEN_MONTH_WARN
+)
+
 # Asset key → the policy it must carry.
 freshness_policies: dict[dg.AssetKey, dg.FreshnessPolicy] = {
-    dg.AssetKey(name): dashboard_freshness for name in [*COMPUTE, "dashboard_stats"]
+    **{dg.AssetKey(name): dashboard_freshness for name in [*COMPUTE, "dashboard_stats"]},
+    **{dg.AssetKey(name): open_month_freshness for name in OPEN_MONTH_ASSETS},
 }
 
 T = TypeVar("T")
@@ -33,8 +48,8 @@ def _apply(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 
 def with_freshness(assets: Iterable[T]) -> list[T]:
-    """``assets`` with the freshness policy on every payload asset and ``dashboard_stats``;
-    any other definition is returned as it is."""
+    """``assets`` with the freshness policy on every payload asset, ``dashboard_stats`` and the
+    open month's bronze and silver; any other definition is returned as it is."""
     out: list[T] = []
     for item in assets:
         if isinstance(item, dg.AssetsDefinition) and set(item.keys) & freshness_policies.keys():
