@@ -1,0 +1,177 @@
+"""Real receivers for the alert channels, on loopback: an SMTP server (aiosmtpd) that requires
+STARTTLS with a certificate made for the test and authenticates one user, and an HTTP server
+that takes webhook posts. Both keep what they received."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+SMTP_USER = "alerts@example.org"
+SMTP_PASSWORD = "pw-Sm7p-s3cr3t"
+WEBHOOK_TOKEN = "T0000/B0000/w3bh00k-s3cr3t-t0k3n"
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made now (cryptography)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "smtp.crt", folder / "smtp.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class SmtpReceiver:
+    port: int
+    ca_file: Path
+    mails: list[EmailMessage] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+    tls_sessions: int = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if session.ssl is not None:
+            self.tls_sessions += 1
+        mail = message_from_bytes(envelope.original_content, policy=policy.default)
+        self.mails.append(mail)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any):
+        from aiosmtpd.smtp import AuthResult
+
+        login, password = data.login.decode(), data.password.decode()
+        self.logins.append((login, password))
+        return AuthResult(success=(login, password) == (SMTP_USER, SMTP_PASSWORD))
+
+    def texts(self) -> list[str]:
+        return [f"{m['Subject']}\n{m.get_content()}" for m in self.mails]
+
+
+@contextmanager
+def smtp_receiver(folder: Path) -> Iterator[SmtpReceiver]:
+    """An SMTP server on loopback that refuses mail before STARTTLS and AUTH."""
+    from aiosmtpd.controller import Controller
+
+    cert, key = self_signed(folder)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    receiver = SmtpReceiver(_free_port(), cert)
+    controller = Controller(
+        receiver,
+        hostname="127.0.0.1",
+        port=receiver.port,
+        tls_context=tls,
+        require_starttls=True,
+        authenticator=receiver.authenticate,
+        auth_required=True,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        yield receiver
+    finally:
+        controller.stop()
+
+
+@dataclass
+class WebhookReceiver:
+    url: str
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    status: int = 200
+
+    def texts(self) -> list[str]:
+        return [p["text"] for p in self.posts]
+
+
+@contextmanager
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """An HTTP server on loopback taking JSON posts at ``/services/<token>``."""
+    receiver = WebhookReceiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            receiver.paths.append(self.path)
+            if receiver.status < 300:
+                receiver.posts.append(json.loads(body))
+            self.send_response(receiver.status)
+            self.end_headers()
+            self.wfile.write(b"ok" if receiver.status < 300 else b"invalid_token")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_port}/services/{WEBHOOK_TOKEN}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def alert_env(smtp: SmtpReceiver, hook: WebhookReceiver) -> dict[str, str]:
+    """The environment turning both channels on, as an operator's .env would."""
+    return {
+        "SEC_ALERT_SMTP_HOST": "127.0.0.1",
+        "SEC_ALERT_SMTP_PORT": str(smtp.port),
+        "SEC_ALERT_SMTP_SECURITY": "starttls",
+        "SEC_ALERT_SMTP_USER": SMTP_USER,
+        "SEC_ALERT_SMTP_PASSWORD": SMTP_PASSWORD,
+        "SEC_ALERT_SMTP_CA_FILE": str(smtp.ca_file),
+        "SEC_ALERT_EMAIL_FROM": "sec-assets@example.org",
+        "SEC_ALERT_EMAIL_TO": "ops@example.org, research@example.org",
+        "SEC_ALERT_WEBHOOK_URL": hook.url,
+    }
+
+
+SECRETS = [SMTP_PASSWORD, WEBHOOK_TOKEN, "w3bh00k-s3cr3t-t0k3n"]
