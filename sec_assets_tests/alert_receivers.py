@@ -175,3 +175,33 @@ def alert_env(smtp: SmtpReceiver, hook: WebhookReceiver) -> dict[str, str]:
 
 
 SECRETS = [SMTP_PASSWORD, WEBHOOK_TOKEN, "w3bh00k-s3cr3t-t0k3n"]
+
+
+class SensorTicks:
+    """Evaluates one sensor again and again on a real instance, carrying its cursor as the
+    daemon does."""
+
+    def __init__(self, sensor: Any, instance: Any, resources: Any) -> None:
+        self.sensor, self.instance, self.resources = sensor, instance, resources
+        self.cursor: str | None = None
+
+    def __call__(self) -> Any:
+        import dagster as dg
+
+        with dg.build_sensor_context(
+            instance=self.instance, cursor=self.cursor, resources=self.resources
+        ) as context:
+            result = self.sensor(context)
+        assert isinstance(result, dg.SensorResult)
+        self.cursor = result.cursor
+        return result
+
+
+def received(smtp: SmtpReceiver, hook: WebhookReceiver) -> list[str]:
+    """The subjects received, once checked that both channels got the same messages and that
+    none carries a secret."""
+    subjects = [str(m["Subject"]) for m in smtp.mails]
+    assert [t.splitlines()[0] for t in hook.texts()] == subjects
+    for text in [*smtp.texts(), *(json.dumps(p) for p in hook.posts)]:
+        assert not any(s in text for s in SECRETS), text
+    return subjects

@@ -28,6 +28,7 @@ from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
 from sec_assets.resource_settings import StorageResource
 from sec_assets.sec_client.resource import SecClientResource
+from sec_assets.warehouse.resource import WarehouseResource
 
 Clock = Callable[[], datetime]
 RUNNING = dg.DefaultSensorStatus.RUNNING
@@ -158,9 +159,13 @@ def build_coverage_alerts_sensor(
         description="Alerts when a month's bronze coverage stays below SEC_MIN_MONTH_COVERAGE "
         "after incomplete_months_sensor's catch-up runs (SEC_ALERT_COVERAGE_AFTER_RUNS).",
     )
-    def _sensor(context: dg.SensorEvaluationContext, bronze: BronzeResource) -> dg.SensorResult:
+    def _sensor(
+        context: dg.SensorEvaluationContext, bronze: BronzeResource, warehouse: WarehouseResource
+    ) -> dg.SensorResult:
         def fold(book: AlertBook, clean: Callable[[Cause], Cause]) -> None:
             now, settings = clock(), bronze.settings
+            # The threshold of the check that keeps a month out of gold (silver's, not bronze's).
+            threshold = warehouse.settings.min_month_coverage
             enough = load_alert_settings().coverage_after_runs
             runs = _catch_up_runs(context.instance)
             keys = {k for k, v in runs.items() if len(v) >= enough}
@@ -184,7 +189,7 @@ def build_coverage_alerts_sensor(
                     cov.missing_hours,
                     len(tried),
                     last,
-                    settings.min_month_coverage,
+                    threshold,
                     now.timestamp(),
                 )
                 if cause:
@@ -194,7 +199,7 @@ def build_coverage_alerts_sensor(
                 active,
                 now.timestamp(),
                 "the month's bronze coverage is "
-                f"back at or above {settings.min_month_coverage:.0%}",
+                f"back at or above {threshold:.0%}",
             )
 
         return evaluate(context, bronze.settings, fold)
