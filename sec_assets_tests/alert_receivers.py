@@ -25,11 +25,12 @@ WEBHOOK_TOKEN = "T0000/B0000/w3bh00k-s3cr3t-t0k3n"
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and its key, made now (cryptography)."""
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
-    import ipaddress
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
@@ -75,7 +76,7 @@ class SmtpReceiver:
     logins: list[tuple[str, str]] = field(default_factory=list)
     tls_sessions: int = 0
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if session.ssl is not None:
             self.tls_sessions += 1
         mail = message_from_bytes(envelope.original_content, policy=policy.default)
@@ -136,7 +137,7 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             receiver.paths.append(self.path)
             if receiver.status < 300:
@@ -157,6 +158,31 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def channels_on(folder: Path, monkeypatch: Any) -> Iterator[tuple[SmtpReceiver, WebhookReceiver]]:
+    """Both receivers running and both channels turned on in the environment."""
+    with smtp_receiver(folder) as smtp, webhook_receiver() as hook:
+        for name, value in alert_env(smtp, hook).items():
+            monkeypatch.setenv(name, value)
+        yield smtp, hook
+
+
+def fast_resources(data: Path, base_url: str, **over: Any) -> Any:
+    """The code location's resources against the simulator, without politeness delays."""
+    from sec_assets.resources import local_resources
+
+    return local_resources(
+        data,
+        base_url=base_url,
+        max_concurrency=8,
+        requests_per_second=2000,
+        max_attempts=2,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.05,
+        **over,
+    )
 
 
 def alert_env(smtp: SmtpReceiver, hook: WebhookReceiver) -> dict[str, str]:

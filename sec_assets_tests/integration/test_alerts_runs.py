@@ -21,16 +21,14 @@ from sec_assets.automation.alerts import (
 )
 from sec_assets.automation.runs import TRIGGER_TAG
 from sec_assets.definitions import defs
-from sec_assets.resources import local_resources
 from sec_assets_tests.alert_receivers import (
     SECRETS,
     SensorTicks,
     SmtpReceiver,
     WebhookReceiver,
-    alert_env,
+    channels_on,
+    fast_resources,
     received,
-    smtp_receiver,
-    webhook_receiver,
 )
 from sec_sim import FaultKind, FaultRule
 from sec_tools.demo import UNPARTITIONED, run_selection
@@ -42,30 +40,15 @@ pytestmark = pytest.mark.timeout(600)
 def channels(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[SmtpReceiver, WebhookReceiver]]:
-    with smtp_receiver(tmp_path) as smtp, webhook_receiver() as hook:
-        for name, value in alert_env(smtp, hook).items():
-            monkeypatch.setenv(name, value)
-        yield smtp, hook
-
-
-def fast(data: Path, base_url: str, **over: object):
-    return local_resources(
-        data,
-        base_url=base_url,
-        max_concurrency=8,
-        requests_per_second=2000,
-        max_attempts=2,
-        backoff_initial_s=0.01,
-        backoff_max_s=0.05,
-        **over,
-    )
+    with channels_on(tmp_path, monkeypatch) as both:
+        yield both
 
 
 def test_a_failing_month_and_the_open_breaker_alert_once_fold_and_resolve(
     sim, channels, tmp_path: Path
 ) -> None:
     smtp, hook = channels
-    resources = fast(tmp_path / "data", sim.base_url, hours_per_day=1)
+    resources = fast_resources(tmp_path / "data", sim.base_url, hours_per_day=1)
     instance = dg.DagsterInstance.ephemeral()
     runs = SensorTicks(build_run_alerts_sensor(), instance, resources)
     breaker = SensorTicks(build_breaker_alerts_sensor(), instance, resources)
@@ -119,7 +102,8 @@ def test_a_blocked_month_and_its_low_coverage_alert_once_fold_and_resolve(
     monkeypatch.setenv("SEC_ALERT_COVERAGE_AFTER_RUNS", "2")
     monkeypatch.setenv("SEC_BREAKER_FAILURE_THRESHOLD", "1000")  # failures spread over the month
     # Bronze accepts the month at 50% of its hours; silver's coverage check wants 95%.
-    resources = fast(tmp_path / "data", sim.base_url, hours_per_day=4, min_month_coverage=0.5)
+    data = tmp_path / "data"
+    resources = fast_resources(data, sim.base_url, hours_per_day=4, min_month_coverage=0.5)
     instance = dg.DagsterInstance.ephemeral()
     runs = SensorTicks(build_run_alerts_sensor(), instance, resources)
     coverage = SensorTicks(build_coverage_alerts_sensor(), instance, resources)

@@ -26,6 +26,14 @@ def defs() -> dg.Definitions:
     )
 
 
+ALERT_SENSORS = [
+    "run_alerts_sensor",
+    "breaker_alerts_sensor",
+    "freshness_alerts_sensor",
+    "coverage_alerts_sensor",
+]
+
+
 def keys(job: dg.JobDefinition) -> set[str]:
     return {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
 
@@ -42,6 +50,13 @@ def test_every_job_schedule_and_sensor_resolves(defs: dg.Definitions) -> None:
     for name in ("closed_month_schedule", "open_month_schedule"):
         assert defs.resolve_schedule_def(name).job_name == "monthly_pipeline"
     assert defs.resolve_sensor_def("incomplete_months_sensor").job_name == "monthly_pipeline"
+    # The alert sensors launch nothing and run by default: with no channel they only log.
+    for name in ALERT_SENSORS:
+        sensor = defs.resolve_sensor_def(name)
+        assert not sensor.targets and sensor.default_status is dg.DefaultSensorStatus.RUNNING
+    assert defs.resolve_sensor_def("incomplete_months_sensor").default_status is (
+        dg.DefaultSensorStatus.STOPPED
+    )
 
 
 def test_jobs_retry_steps_with_backoff_and_jitter(defs: dg.Definitions) -> None:
@@ -63,19 +78,27 @@ def test_the_monthly_tick_is_a_valid_partition_of_the_resolved_job(defs: dg.Defi
     assert [r.partition_key for r in data.run_requests or []] == ["2024-08-01"]
 
 
-def test_every_payload_and_dashboard_stats_carry_a_freshness_policy(
+def test_payloads_and_the_open_months_bronze_and_silver_carry_a_freshness_policy(
     defs: dg.Definitions,
 ) -> None:
     graph = defs.resolve_asset_graph()
-    expected = dg.FreshnessPolicy.time_window(
+    gold = dg.FreshnessPolicy.time_window(
         fail_window=timedelta(hours=26), warn_window=timedelta(hours=25)
     )
-    for name in [*COMPUTE, "dashboard_stats"]:
-        assert graph.get(dg.AssetKey(name)).freshness_policy == expected, name
-    for name in ["sec_snapshots", "fact_eventos", "golden_eventos", "recent_30d"]:
+    hourly = dg.FreshnessPolicy.time_window(
+        fail_window=timedelta(hours=6), warn_window=timedelta(hours=3)
+    )
+    open_month = ["sec_snapshots", "snapshot_ledger", "fact_interrupciones", "fact_eventos"]
+    expected = {
+        **dict.fromkeys([*COMPUTE, "dashboard_stats"], gold),
+        **dict.fromkeys(open_month, hourly),
+    }
+    for name, policy in expected.items():
+        assert graph.get(dg.AssetKey(name)).freshness_policy == policy, name
+    for name in ["sec_customers", "golden_eventos", "recent_30d", "dim_geografia"]:
         assert graph.get(dg.AssetKey(name)).freshness_policy is None, name
     # Applying twice changes nothing (definitions.py may wrap already wrapped assets).
     again = automation.with_freshness(automation.with_freshness(defs.assets or []))
     specs = [s for a in again if isinstance(a, dg.AssetsDefinition) for s in a.specs]
-    fresh = {s.key.to_user_string() for s in specs if s.freshness_policy == expected}
-    assert fresh == {*COMPUTE, "dashboard_stats"}
+    fresh = {s.key.to_user_string(): s.freshness_policy for s in specs if s.freshness_policy}
+    assert fresh == expected

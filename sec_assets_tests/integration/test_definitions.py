@@ -63,7 +63,13 @@ def test_asset_keys_checks_and_automation() -> None:
         "closed_month_schedule",
         "open_month_schedule",
     }
-    assert {s.name for s in defs.sensors or []} == {"incomplete_months_sensor"}
+    assert {s.name for s in defs.sensors or []} == {
+        "incomplete_months_sensor",
+        "run_alerts_sensor",
+        "breaker_alerts_sensor",
+        "freshness_alerts_sensor",
+        "coverage_alerts_sensor",
+    }
     assert set(defs.resources or {}) == {
         "storage",
         "sec_client",

@@ -113,7 +113,7 @@ def hours(month: str, last_day: int, hpd: int = 24) -> list[str]:
         # 2024-09-02 12:00 UTC is 08:00 in Chile: hours up to 2024-09-02T01 stored → 7 h.
         (
             datetime(2024, 9, 2, 12, tzinfo=UTC),
-            hours("2024-09", 1) + ["2024-09-02T00", "2024-09-02T01"],
+            [*hours("2024-09", 1), "2024-09-02T00", "2024-09-02T01"],
             24,
             6,
         ),
@@ -122,7 +122,7 @@ def hours(month: str, last_day: int, hpd: int = 24) -> list[str]:
         # 4 hours a day: 00, 06 stored on the 2nd at 08:00 Chile: the next due hour is 12:00.
         (datetime(2024, 9, 2, 12, tzinfo=UTC), hours("2024-09", 2, 4)[:-2], 4, 0),
         # The month just opened: the previous month's tail counts (last stored 2024-08-31T17).
-        (datetime(2024, 9, 1, 8, tzinfo=UTC), hours("2024-08", 30) + ["2024-08-31T17"], 24, 10),
+        (datetime(2024, 9, 1, 8, tzinfo=UTC), [*hours("2024-08", 30), "2024-08-31T17"], 24, 10),
     ],
 )
 def test_bronze_lag_is_measured_from_the_first_missing_hour_due(

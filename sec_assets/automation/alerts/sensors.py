@@ -198,8 +198,7 @@ def build_coverage_alerts_sensor(
                 prefix,
                 active,
                 now.timestamp(),
-                "the month's bronze coverage is "
-                f"back at or above {threshold:.0%}",
+                f"the month's bronze coverage is back at or above {threshold:.0%}",
             )
 
         return evaluate(context, bronze.settings, fold)

@@ -4,7 +4,7 @@ their failed and succeeded steps and their check evaluations, turned into plain
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import dagster as dg
 
@@ -108,21 +108,30 @@ def finished_runs(
     instance: dg.DagsterInstance, source: dict[str, Any], since: float
 ) -> list[RunOutcome]:
     """Runs that finished after the read position ``source`` (updated in place), oldest first;
-    on the first read, those finished after ``since`` (epoch seconds)."""
-    found: list[tuple[int, str, bool, float]] = []
+    on the first read, those finished after ``since`` (epoch seconds). Successes and failures
+    are read in batches and merged in storage order, up to where both batches reach."""
+    batches = {}
     for kind, name in ((T.RUN_SUCCESS, "success_after"), (T.RUN_FAILURE, "failure_after")):
         after = source.get(name)
         result = instance.fetch_run_status_changes(
             dg.RunStatusChangeRecordsFilter(
-                event_type=kind,
+                event_type=cast(Any, kind),
                 after_storage_id=after,
                 after_timestamp=None if after is not None else since,
             ),
             limit=BATCH,
             ascending=True,
         )
-        for r in result.records:
-            found.append((r.storage_id, r.run_id, kind is T.RUN_SUCCESS, r.timestamp))
-            source[name] = r.storage_id
+        batches[name] = (kind, result.records, result.has_more)
+    reach = min(
+        (records[-1].storage_id for _, records, more in batches.values() if more and records),
+        default=None,
+    )
+    found: list[tuple[int, str, bool, float]] = []
+    for name, (kind, records, _) in batches.items():
+        for r in records:
+            if reach is None or r.storage_id <= reach:
+                found.append((r.storage_id, r.run_id, kind is T.RUN_SUCCESS, r.timestamp))
+                source[name] = r.storage_id
     found.sort()
     return [outcome(instance, run_id, ok, at) for _, run_id, ok, at in found]
