@@ -20,6 +20,7 @@ from typing import Any
 
 import dagster as dg
 
+from sec_assets.automation.alerts.preview import preview
 from sec_assets.automation.jobs import GOLD_REFRESH_ASSETS, MONTHLY_ASSETS
 from sec_assets.definitions import defs
 from sec_assets.gold.charts import chart_lines
@@ -79,6 +80,7 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
         month = run_selection(MONTHLY, resources, instance, partition)
         demo_history.crosscheck_open_month(run_selection, resources, instance, history)
         gold = run_selection(GOLD, resources, instance)
+        alerts = preview(instance, resources)
     checks = month.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
     snap = _metadata(month, "sec_snapshots")
@@ -141,6 +143,9 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
     )
     print(f"  warehouse       {where}")
     print(f"  Dagster home    {instance.root_directory}  (browse it: make ui)")
+    print(f"  alerts          {len(alerts)} the alert sensors would send now (docs/alerts.md)")
+    for text in alerts:
+        print(f"    {text.splitlines()[0]}")
     for result in (dims, month, gold, history.imported, history.crosscheck):
         for event in result.all_events:
             if event.is_failure:

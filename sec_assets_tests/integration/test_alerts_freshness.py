@@ -12,6 +12,7 @@ import dagster as dg
 import pytest
 
 from sec_assets.automation.alerts import build_freshness_alerts_sensor
+from sec_assets.automation.alerts.preview import preview
 from sec_assets.month import CHILE
 from sec_assets_tests.alert_receivers import (
     SensorTicks,
@@ -99,3 +100,13 @@ def test_gold_older_than_its_freshness_window_alerts_once_and_resolves(
     ticks()
     assert received(smtp, hook)[1].startswith("[sec_assets] RESOLVED: gold is stale")
     assert "was materialized again" in smtp.texts()[1]
+
+
+def test_the_preview_returns_the_messages_and_sends_none(channels, tmp_path: Path) -> None:
+    smtp, hook = channels
+    instance = dg.DagsterInstance.ephemeral()
+    resources = fast_resources(tmp_path / "data", "http://127.0.0.1:9")
+    texts = preview(instance, resources)  # an empty data folder: the open month never fetched
+    assert len(texts) == 1 and texts[0].startswith("[sec_assets] ALERT: the open month")
+    assert "it has no valid hour" in texts[0]
+    assert smtp.mails == [] and hook.posts == []

@@ -17,8 +17,9 @@ import dagster as dg
 
 from sec_assets.automation.alerts import causes, sources, state_causes
 from sec_assets.automation.alerts.book import AlertBook, Cause
+from sec_assets.automation.alerts.channels import configured
 from sec_assets.automation.alerts.settings import load_alert_settings
-from sec_assets.automation.alerts.tick import evaluate
+from sec_assets.automation.alerts.tick import Channels, evaluate
 from sec_assets.automation.coverage import SNAPSHOTS, month_coverage
 from sec_assets.automation.freshness import FRESH_FAIL
 from sec_assets.automation.jobs import monthly_pipeline
@@ -43,7 +44,7 @@ def _utc_now() -> datetime:
 
 
 def build_run_alerts_sensor(
-    *, clock: Clock = _utc_now, interval_s: int = 60
+    *, channels: Channels = configured, clock: Clock = _utc_now, interval_s: int = 60
 ) -> dg.SensorDefinition:
     @dg.sensor(
         name="run_alerts_sensor",
@@ -63,12 +64,14 @@ def build_run_alerts_sensor(
                 for cause in [*causes.run_failure_causes(run), *causes.check_causes(run)]:
                     book.occur(clean(cause))
 
-        return evaluate(context, storage.settings, fold)
+        return evaluate(context, storage.settings, fold, channels)
 
     return _sensor
 
 
-def build_breaker_alerts_sensor(*, interval_s: int = 60) -> dg.SensorDefinition:
+def build_breaker_alerts_sensor(
+    *, channels: Channels = configured, interval_s: int = 60
+) -> dg.SensorDefinition:
     @dg.sensor(
         name="breaker_alerts_sensor",
         minimum_interval_seconds=interval_s,
@@ -88,13 +91,13 @@ def build_breaker_alerts_sensor(*, interval_s: int = 60) -> dg.SensorDefinition:
                 "the breaker is closed again (a probe request succeeded, or it was reset)",
             )
 
-        return evaluate(context, sec_client.settings, fold)
+        return evaluate(context, sec_client.settings, fold, channels)
 
     return _sensor
 
 
 def build_freshness_alerts_sensor(
-    *, clock: Clock = _utc_now, interval_s: int = 300
+    *, channels: Channels = configured, clock: Clock = _utc_now, interval_s: int = 300
 ) -> dg.SensorDefinition:
     @dg.sensor(
         name="freshness_alerts_sensor",
@@ -129,7 +132,7 @@ def build_freshness_alerts_sensor(
                 f"{GOLD_ASSET} was materialized again",
             )
 
-        return evaluate(context, bronze.settings, fold)
+        return evaluate(context, bronze.settings, fold, channels)
 
     return _sensor
 
@@ -150,7 +153,7 @@ def _catch_up_runs(instance: dg.DagsterInstance) -> dict[str, list[dg.DagsterRun
 
 
 def build_coverage_alerts_sensor(
-    *, clock: Clock = _utc_now, interval_s: int = 600
+    *, channels: Channels = configured, clock: Clock = _utc_now, interval_s: int = 600
 ) -> dg.SensorDefinition:
     @dg.sensor(
         name="coverage_alerts_sensor",
@@ -201,7 +204,7 @@ def build_coverage_alerts_sensor(
                 f"the month's bronze coverage is back at or above {threshold:.0%}",
             )
 
-        return evaluate(context, bronze.settings, fold)
+        return evaluate(context, bronze.settings, fold, channels)
 
     return _sensor
 

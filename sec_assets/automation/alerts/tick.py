@@ -8,10 +8,12 @@ from collections.abc import Callable
 import dagster as dg
 
 from sec_assets.automation.alerts.book import AlertBook, Cause
-from sec_assets.automation.alerts.channels import configured, deliver
+from sec_assets.automation.alerts.channels import Channel, configured, deliver
 from sec_assets.automation.alerts.settings import AlertSettings, load_alert_settings
 from sec_assets.sec_client.redact import Redactor, configured_secrets
 from sec_assets.settings import SecSettings
+
+Channels = Callable[[AlertSettings], list[Channel]]
 
 
 def redactor(alerts: AlertSettings, settings: SecSettings) -> Redactor:
@@ -23,16 +25,18 @@ def evaluate(
     context: dg.SensorEvaluationContext,
     settings: SecSettings,
     fold: Callable[[AlertBook, Callable[[Cause], Cause]], None],
+    channels: Channels = configured,
 ) -> dg.SensorResult:
     """Fold this evaluation's observations into the book (``fold`` gets the book and the
-    redaction of a cause), then deliver and persist. Never raises for a channel's failure."""
+    redaction of a cause), then deliver to ``channels(settings)`` and persist. Never raises for
+    a channel's failure."""
     alerts = load_alert_settings()
     clean = redactor(alerts, settings)
     book = AlertBook.parse(context.cursor)
     fold(book, lambda cause: cause.cleaned(clean.text))
     outcomes = deliver(
         book,
-        configured(alerts),
+        channels(alerts),
         log=lambda line: (
             context.log.warning(clean.text(line))
             if "not delivered" in line or "dropped" in line
