@@ -143,7 +143,7 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
     )
     print(f"  warehouse       {where}")
     print(f"  Dagster home    {instance.root_directory}  (browse it: make ui)")
-    print(f"  alerts          {len(alerts)} the alert sensors would send now (docs/alerts.md)")
+    print(f"  alerts          {len(alerts)} message(s) to send now, printed only (docs/alerts.md)")
     for text in alerts:
         print(f"    {text.splitlines()[0]}")
     for result in (dims, month, gold, history.imported, history.crosscheck):

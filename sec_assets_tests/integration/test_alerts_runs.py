@@ -7,6 +7,7 @@ fixed."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from sec_sim import FaultKind, FaultRule
 from sec_tools.demo import UNPARTITIONED, run_selection
 
 pytestmark = pytest.mark.timeout(600)
+PG_CONFIG = Path(__file__).resolve().parents[2] / "config" / "dagster_postgres.yaml"
 
 
 @pytest.fixture
@@ -44,14 +46,31 @@ def channels(
         yield both
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def instance_home(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A persistent instance's home: SQLite storage (run-sharded event logs), or Postgres as
+    config/dagster_postgres.yaml sets it up."""
+    home = tmp_path / "home"
+    home.mkdir()
+    if request.param == "postgres":
+        shutil.copy(PG_CONFIG, home / "dagster.yaml")
+        monkeypatch.setenv("DAGSTER_PG_URL", request.getfixturevalue("pg_database"))
+    return home
+
+
 def test_a_failing_month_and_the_open_breaker_alert_once_fold_and_resolve(
-    sim, channels, tmp_path: Path
+    sim, channels, tmp_path: Path, instance_home: Path
 ) -> None:
     smtp, hook = channels
     resources = fast_resources(tmp_path / "data", sim.base_url, hours_per_day=1)
-    instance = dg.DagsterInstance.ephemeral()
-    runs = SensorTicks(build_run_alerts_sensor(), instance, resources)
-    breaker = SensorTicks(build_breaker_alerts_sensor(), instance, resources)
+    # The runs and the sensors each on their own instance object over the same storage, as the
+    # run workers and the daemon are separate processes.
+    instance = dg.DagsterInstance.from_config(str(instance_home))
+    watcher = dg.DagsterInstance.from_config(str(instance_home))
+    runs = SensorTicks(build_run_alerts_sensor(), watcher, resources)
+    breaker = SensorTicks(build_breaker_alerts_sensor(), watcher, resources)
 
     sim.set_faults([FaultRule(kind=FaultKind.HTTP_500)])  # the service answers 500 to every hour
     for _ in range(2):
@@ -83,6 +102,8 @@ def test_a_failing_month_and_the_open_breaker_alert_once_fold_and_resolve(
     assert "closed again" in smtp.texts()[3]
     for cursor in (runs.cursor, breaker.cursor):
         assert not any(s in (cursor or "") for s in SECRETS)
+    instance.dispose()
+    watcher.dispose()
 
 
 def monthly_pipeline(resources: dict) -> dg.JobDefinition:
