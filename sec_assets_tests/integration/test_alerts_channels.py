@@ -73,6 +73,25 @@ def test_one_notice_reaches_both_channels_once(
         assert not any(s in text for s in SECRETS)
 
 
+def test_a_burst_of_notices_is_one_digest_per_channel(
+    settings: AlertSettings, smtp: SmtpReceiver, hook: WebhookReceiver
+) -> None:
+    book = book_with_one_alert()
+    for month in ["2024-01", "2024-02", "2024-03", "2024-04"]:
+        cause = Cause(f"run_failed:{month}:sec_snapshots", f"{month} failed", "500", "do", 1e9, "r")
+        book.occur(cause)
+    assert deliver(book, configured(settings), print, str) == [
+        "sent a digest of 5 notices by email",
+        "sent a digest of 5 notices by webhook",
+    ]
+    [mail], [post] = smtp.mails, hook.posts
+    assert mail["Subject"] == "[sec_assets] 5 alerts: 5 opened, 0 resolved"
+    assert mail.get_content().count("[sec_assets] ALERT: ") == 5
+    assert [b["type"] for b in post["blocks"]] == ["header"] + ["section"] * 5
+    assert "*[sec_assets] ALERT: 2024-03 failed*" in post["blocks"][4]["text"]["text"]
+    assert book.outbox == []
+
+
 def test_a_failing_channel_keeps_the_notice_and_its_error_names_no_secret(
     settings: AlertSettings, smtp: SmtpReceiver, hook: WebhookReceiver
 ) -> None:
@@ -109,7 +128,7 @@ def test_no_channel_by_default_logs_what_it_would_send(monkeypatch: pytest.Monke
     settings = AlertSettings(_env_file=None)  # type: ignore[call-arg]
     assert configured(settings) == []
     book, lines = book_with_one_alert(), []
-    assert deliver(book, [], lines.append, str) == ["logged opened breaker_open"]
+    assert deliver(book, [], lines.append, str) == ["would send opened breaker_open"]
     assert "would send" in lines[0] and "SEC circuit breaker is OPEN" in lines[0]
     assert book.outbox == []
 

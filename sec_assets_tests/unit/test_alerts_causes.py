@@ -186,7 +186,7 @@ def test_one_message_says_what_which_month_since_when_why_and_what_to_do() -> No
 def test_the_webhook_payload_is_slacks_shape() -> None:
     notice = AlertBook().occur(Cause("k", "t" * 300, "why", "do", AT, "o", None))
     assert notice is not None
-    payload = messages.webhook_payload(notice)
+    payload = messages.render(notice).webhook_payload()
     assert set(payload) == {"text", "blocks"} and payload["text"].startswith("[sec_assets]")
     header, section = payload["blocks"]
     assert header["type"] == "header" and len(header["text"]["text"]) == 150

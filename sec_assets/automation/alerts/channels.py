@@ -19,7 +19,10 @@ import httpx
 
 from sec_assets.automation.alerts import messages
 from sec_assets.automation.alerts.book import MAX_ATTEMPTS, AlertBook, Notice
+from sec_assets.automation.alerts.messages import Message
 from sec_assets.automation.alerts.settings import AlertSettings
+
+DIGEST_OVER = 3  # more notices than this in one evaluation go as one digest per channel
 
 
 class DeliveryError(Exception):
@@ -29,7 +32,7 @@ class DeliveryError(Exception):
 class Channel(Protocol):
     name: str
 
-    def send(self, notice: Notice) -> None: ...
+    def send(self, message: Message) -> None: ...
 
 
 @dataclass
@@ -51,21 +54,21 @@ class EmailChannel:
             smtp.starttls(context=self._tls())
         return smtp
 
-    def message(self, notice: Notice) -> EmailMessage:
+    def email(self, message: Message) -> EmailMessage:
         msg = EmailMessage()
-        msg["Subject"] = messages.subject(notice)
+        msg["Subject"] = message.subject
         msg["From"] = self.settings.email_from or f"sec-assets@{self.settings.smtp_host}"
         msg["To"] = ", ".join(self.settings.recipients)
-        msg.set_content(messages.body(notice))
+        msg.set_content(message.body)
         return msg
 
-    def send(self, notice: Notice) -> None:
+    def send(self, message: Message) -> None:
         s = self.settings
         try:
             with self._connect() as smtp:
                 if s.smtp_user and s.smtp_password is not None:
                     smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
-                smtp.send_message(self.message(notice))
+                smtp.send_message(self.email(message))
         except (OSError, smtplib.SMTPException) as exc:
             # SMTP errors carry the server's reply, never our password; still redacted later.
             raise DeliveryError(f"email via {s.smtp_host}:{s.smtp_port}: {exc!r}") from None
@@ -76,13 +79,13 @@ class WebhookChannel:
     settings: AlertSettings
     name: str = "webhook"
 
-    def send(self, notice: Notice) -> None:
+    def send(self, message: Message) -> None:
         url = self.settings.webhook_url
         assert url is not None
         try:
             answer = httpx.post(
                 url.get_secret_value(),
-                json=messages.webhook_payload(notice),
+                json=message.webhook_payload(),
                 timeout=self.settings.webhook_timeout_s,
             )
         except httpx.HTTPError as exc:
@@ -108,35 +111,53 @@ def deliver(
     log: Callable[[str], None],
     clean: Callable[[str], str],
 ) -> list[str]:
-    """Send the outbox; what each channel took leaves it. Returns one line per outcome."""
-    names = [c.name for c in channels]
-    by_name = {c.name: c for c in channels}
-    book.address(names)
-    outcomes: list[str] = []
-    kept: list[Notice] = []
-    for notice in book.outbox:
-        label = f"{notice.kind} {notice.alert.key}"
-        if not channels:
+    """Send the outbox; what each channel took leaves it. Up to ``DIGEST_OVER`` notices go one
+    message each; more, as one digest per channel. Returns one line per outcome."""
+    if not channels:
+        for notice in book.outbox:
             log(f"no alert channel configured (SEC_ALERT_*); would send:\n{messages.text(notice)}")
-            outcomes.append(f"logged {label}")
-            continue
+        outcomes = [f"would send {n.kind} {n.alert.key}" for n in book.outbox]
+        book.outbox = []
+        return outcomes
+    book.address([c.name for c in channels])
+    outcomes = []
+    for notice in book.outbox:
         notice.attempts += 1
-        for name in [n for n in notice.pending if n in by_name]:
+    for channel in channels:
+        batch = [n for n in book.outbox if channel.name in n.pending]
+        groups = [[n] for n in batch] if len(batch) <= DIGEST_OVER else [batch]
+        for group in groups:
+            label = _label(group)
             try:
-                by_name[name].send(notice)
+                channel.send(
+                    messages.render(group[0]) if len(group) == 1 else messages.digest(group)
+                )
             except DeliveryError as exc:
+                tries = max(n.attempts for n in group)
                 log(
-                    clean(
-                        f"alert {label} not delivered by {name} (attempt {notice.attempts}): {exc}"
-                    )
+                    clean(f"alert {label} not delivered by {channel.name} (attempt {tries}): {exc}")
                 )
                 continue
-            notice.pending.remove(name)
-            outcomes.append(f"sent {label} by {name}")
-        notice.pending = [n for n in notice.pending if n in by_name]
+            for notice in group:
+                notice.pending.remove(channel.name)
+            outcomes.append(f"sent {label} by {channel.name}")
+    book.outbox = _kept(book.outbox, {c.name for c in channels}, log)
+    return outcomes
+
+
+def _label(group: list[Notice]) -> str:
+    if len(group) == 1:
+        return f"{group[0].kind} {group[0].alert.key}"
+    return f"a digest of {len(group)} notices"
+
+
+def _kept(outbox: list[Notice], names: set[str], log: Callable[[str], None]) -> list[Notice]:
+    """The notices some configured channel has still to take, within ``MAX_ATTEMPTS``."""
+    kept = []
+    for notice in outbox:
+        notice.pending = [n for n in notice.pending if n in names]
         if notice.pending and notice.attempts < MAX_ATTEMPTS:
             kept.append(notice)
         elif notice.pending:
-            log(f"alert {label} dropped after {notice.attempts} failed deliveries")
-    book.outbox = kept
-    return outcomes
+            log(f"alert {notice.kind} {notice.alert.key} dropped after {notice.attempts} attempts")
+    return kept

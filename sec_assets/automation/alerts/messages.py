@@ -8,6 +8,7 @@ are counted into this alert, not sent again, and one more message follows when i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sec_assets.month import local
 
 PREFIX = "[sec_assets]"
 MAX_WHY = 1500  # characters of a run's error kept in a message
+MAX_SECTIONS = 40
 
 
 def stamp(epoch: float) -> str:
@@ -68,13 +70,44 @@ def text(notice: Notice) -> str:
     return f"{subject(notice)}\n{body(notice)}"
 
 
-def webhook_payload(notice: Notice) -> dict[str, Any]:
-    """The JSON Slack's incoming webhooks take (``text`` is the fallback every adapter shows;
-    ``blocks`` the formatted version): Mattermost, Teams and Discord adapters accept it too."""
-    return {
-        "text": text(notice),
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": subject(notice)[:150]}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": body(notice)[:3000]}},
-        ],
-    }
+@dataclass(frozen=True)
+class Message:
+    """What a channel sends: one notice, or a digest of several."""
+
+    subject: str
+    body: str
+    sections: tuple[str, ...]  # the webhook's formatted blocks, one per notice
+
+    @property
+    def text(self) -> str:
+        return f"{self.subject}\n{self.body}"
+
+    def webhook_payload(self) -> dict[str, Any]:
+        """The JSON Slack's incoming webhooks take (``text`` is the fallback every adapter
+        shows; ``blocks`` the formatted version): Mattermost, Teams and Discord adapters accept
+        it too. Slack allows 50 blocks and 3,000 characters a section."""
+        shown = self.sections[:MAX_SECTIONS]
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": self.subject[:150]}}
+        ]
+        blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": s[:3000]}} for s in shown]
+        if len(self.sections) > len(shown):
+            more = f"{len(self.sections) - len(shown)} more in the text of this message"
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+        return {"text": self.text, "blocks": blocks}
+
+
+def render(notice: Notice) -> Message:
+    return Message(subject(notice), body(notice), (body(notice),))
+
+
+def digest(notices: list[Notice]) -> Message:
+    """Several notices of one evaluation as one message (a burst of failing months is one
+    message per channel, not one per month)."""
+    opened = sum(n.kind == "opened" for n in notices)
+    head = f"{PREFIX} {len(notices)} alerts: {opened} opened, {len(notices) - opened} resolved"
+    return Message(
+        head,
+        "\n\n".join(text(n) for n in notices),
+        tuple(f"*{subject(n)}*\n{body(n)}" for n in notices),
+    )

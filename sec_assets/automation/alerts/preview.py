@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from sec_assets.automation.alerts import messages
-from sec_assets.automation.alerts.book import Notice
+from sec_assets.automation.alerts.messages import Message
 from sec_assets.automation.alerts.sensors import (
     build_breaker_alerts_sensor,
     build_coverage_alerts_sensor,
@@ -26,8 +25,8 @@ class Collector:
     name: str = "preview"
     texts: list[str] = field(default_factory=list)
 
-    def send(self, notice: Notice) -> None:
-        self.texts.append(messages.text(notice))
+    def send(self, message: Message) -> None:
+        self.texts.append(message.text)
 
 
 def preview(instance: dg.DagsterInstance, resources: Mapping[str, object]) -> list[str]:

@@ -28,12 +28,12 @@ class AlertSettings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_ca_file: Path | None = None  # a private CA's bundle; the system's CAs otherwise
-    smtp_timeout_s: float = Field(default=30.0, gt=0)
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
     email_from: str | None = None
     email_to: str = ""  # comma-separated addresses
 
     webhook_url: SecretStr | None = None
-    webhook_timeout_s: float = Field(default=15.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
 
     # The open month's bronze may trail the clock by this many hours before it is an alert.
     bronze_lag_h: float = Field(default=6.0, gt=0)
