@@ -77,7 +77,8 @@ class SmtpReceiver:
     tls_sessions: int = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if session.ssl is not None:
+        implicit = server.transport.get_extra_info("ssl_object") is not None
+        if session.ssl is not None or implicit:
             self.tls_sessions += 1
         mail = message_from_bytes(envelope.original_content, policy=policy.default)
         self.mails.append(mail)  # type: ignore[arg-type]
@@ -95,23 +96,29 @@ class SmtpReceiver:
 
 
 @contextmanager
-def smtp_receiver(folder: Path) -> Iterator[SmtpReceiver]:
-    """An SMTP server on loopback that refuses mail before STARTTLS and AUTH."""
+def smtp_receiver(folder: Path, *, implicit_tls: bool = False) -> Iterator[SmtpReceiver]:
+    """An SMTP server on loopback that refuses mail before STARTTLS and AUTH (or, with
+    ``implicit_tls``, speaks TLS from the first byte, as on port 465)."""
     from aiosmtpd.controller import Controller
 
     cert, key = self_signed(folder)
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(cert, key)
     receiver = SmtpReceiver(_free_port(), cert)
+    # aiosmtpd advertises AUTH "after TLS" only after STARTTLS: on an implicit-TLS connection
+    # every byte is encrypted already.
+    tls_mode: dict[str, Any] = (
+        {"ssl_context": tls, "auth_require_tls": False}
+        if implicit_tls
+        else {"tls_context": tls, "require_starttls": True, "auth_require_tls": True}
+    )
     controller = Controller(
         receiver,
         hostname="127.0.0.1",
         port=receiver.port,
-        tls_context=tls,
-        require_starttls=True,
         authenticator=receiver.authenticate,
         auth_required=True,
-        auth_require_tls=True,
+        **tls_mode,
     )
     controller.start()
     try:

@@ -122,6 +122,20 @@ def test_an_untrusted_certificate_is_refused_before_the_password_is_sent(
     assert smtp.mails == [] and smtp.logins == [] and len(book.outbox) == 1
 
 
+def test_smtp_over_implicit_tls(settings: AlertSettings, tmp_path: Path) -> None:
+    (tmp_path / "465").mkdir()
+    with smtp_receiver(tmp_path / "465", implicit_tls=True) as smtps:
+        ssl_settings = settings.model_copy(
+            update={"smtp_security": "ssl", "smtp_port": smtps.port, "smtp_ca_file": smtps.ca_file}
+        )
+        book = book_with_one_alert()
+        assert deliver(book, [EmailChannel(ssl_settings)], print, str) == [
+            "sent opened breaker_open by email"
+        ]
+    [mail] = smtps.mails
+    assert smtps.tls_sessions == 1 and mail["Subject"].endswith("SEC circuit breaker is OPEN")
+
+
 def test_no_channel_by_default_logs_what_it_would_send(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ["SEC_ALERT_SMTP_HOST", "SEC_ALERT_WEBHOOK_URL", "SEC_ALERT_EMAIL_TO"]:
         monkeypatch.delenv(name, raising=False)

@@ -17,6 +17,7 @@ from typing import Any
 
 MAX_OUTBOX = 200  # notices kept for channels that keep failing
 MAX_ATTEMPTS = 48  # a notice no channel takes after this many evaluations is dropped (logged)
+MAX_WHY = 4000  # characters of a cause's reason kept in the cursor
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class AlertBook:
 
     def occur(self, cause: Cause) -> Notice | None:
         """Record an occurrence of ``cause``: a notice if it opens an alert, else None."""
+        cause = replace(cause, why=cause.why[:MAX_WHY])
         alert = self.open.get(cause.key)
         if alert is None:
             alert = OpenAlert(
