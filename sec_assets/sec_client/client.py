@@ -31,6 +31,7 @@ from sec_assets.sec_client.errors import (
 )
 from sec_assets.sec_client.exchange import Attempt, FetchResult, _Exchange, redact_url
 from sec_assets.sec_client.gate import BreakerGate
+from sec_assets.sec_client.proxy_check import warn_clear_proxy
 from sec_assets.sec_client.redact import Redactor
 from sec_assets.sec_client.send import Bounds, config_error, send_once
 from sec_assets.sec_client.shared_limit import SharedRateLimiter
@@ -94,6 +95,8 @@ class SecClient:
                 hour=None,
             )
         proxy = s.http_proxy.get_secret_value() if s.http_proxy else None
+        if proxy is not None:
+            warn_clear_proxy(proxy, self.log)
         self._client = httpx.AsyncClient(
             headers=BROWSER_HEADERS,
             timeout=httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s),

@@ -57,7 +57,7 @@ class FakePostgrest:
     """Answers like PostgREST: 201 (rows when ``Prefer: return=representation``), or what a
     test scripted for a payload id, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.requests: list[Seen] = []
         self.tables: dict[str, dict[str, dict[str, Any]]] = {"dashboard_stats": {}}
         self.table = self.tables["dashboard_stats"]
@@ -101,8 +101,8 @@ class FakePostgrest:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from sec_assets.gold.sync import DashboardPublishError, DashboardSinkResource, PublishReport
+from sec_assets.gold.sync import (
+    DashboardConfigError,
+    DashboardPublishError,
+    DashboardSinkResource,
+    PublishReport,
+)
 from sec_assets.gold.sync.errors import redact
 from sec_assets.gold.sync.files import JsonFileSink
 from sec_assets.gold.sync.supabase_sink import SupabaseSink, redact_supabase_url
@@ -86,10 +91,47 @@ def test_one_variable_alone_falls_back_to_files_with_a_warning(
 
 
 def test_a_bad_url_fails_every_payload_clearly(tmp_path: Path) -> None:
-    resource = DashboardSinkResource(supabase_url="not a url", supabase_service_role_key=KEY)
+    resource = DashboardSinkResource(supabase_url="https://", supabase_service_role_key=KEY)
     report = resource.publish({"market_map": [], "time_series": []})
     assert sorted(report.failed) == ["market_map", "time_series"]
     assert "cannot create the Supabase client" in report.failed["market_map"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://192.0.2.2:18784",  # a LAN address
+        "http://abc.supabase.co",
+        "http://u:pw@127.0.0.1.example.com",  # a name that only looks loopback
+        "HTTP://[2001:db8::1]:80",
+        "abc.supabase.co",  # no scheme at all
+        "not a url",
+    ],
+)
+def test_a_url_without_tls_is_refused_before_anything_is_sent(url: str) -> None:
+    resource = DashboardSinkResource(supabase_url=url, supabase_service_role_key=KEY)
+    with pytest.raises(DashboardConfigError) as caught:
+        resource.publish({"market_map": []})
+    message = str(caught.value)
+    assert message.startswith("SUPABASE_URL must be an https:// URL") and "loopback" in message
+    assert KEY not in message and "pw" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://abc.supabase.co",
+        "http://127.0.0.1:54321",
+        "http://127.3.2.1:54321",
+        "http://localhost:54321",
+        "http://[::1]:54321",
+    ],
+)
+def test_tls_or_a_loopback_host_is_accepted(url: str) -> None:
+    sink, _ = DashboardSinkResource(supabase_url=url, supabase_service_role_key=KEY)._sink(
+        logging.getLogger("t")
+    )
+    assert isinstance(sink, SupabaseSink)
 
 
 def test_the_key_is_not_in_the_resources_repr() -> None:

@@ -6,6 +6,7 @@ Dagster; ``resource.py`` wires them to settings.
 """
 
 from sec_assets.gold.sync.errors import (
+    DashboardConfigError,
     DashboardHttpError,
     DashboardPublishError,
     DashboardSinkError,
@@ -15,6 +16,7 @@ from sec_assets.gold.sync.report import PublishReport
 from sec_assets.gold.sync.resource import DashboardSinkResource
 
 __all__ = [
+    "DashboardConfigError",
     "DashboardHttpError",
     "DashboardPublishError",
     "DashboardSinkError",

@@ -50,6 +50,11 @@ class DashboardTransportError(DashboardSinkError):
     transient = True
 
 
+class DashboardConfigError(ValueError):
+    """``SUPABASE_URL`` cannot carry the service-role key (not https, and not loopback):
+    raised before any request, once for the whole publication."""
+
+
 class DashboardPublishError(RuntimeError):
     """Raised by :meth:`PublishReport.raise_for_failures`: lists every failed payload id."""
 

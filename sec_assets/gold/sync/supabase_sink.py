@@ -20,7 +20,9 @@ from supabase import Client, create_client
 from supabase.lib.client_options import SyncClientOptions
 from tenacity import RetryCallState
 
+from sec_assets.cleartext import LOOPBACK_HOSTS, tls_or_loopback
 from sec_assets.gold.sync.errors import (
+    DashboardConfigError,
     DashboardHttpError,
     DashboardSinkError,
     DashboardTransportError,
@@ -42,13 +44,34 @@ def redact_supabase_url(url: str, table: str = TABLE) -> str:
     return urlunsplit((parts.scheme, netloc, path, "", ""))
 
 
+def require_tls(url: str) -> None:
+    """Refuse a ``SUPABASE_URL`` over which the service-role key would travel in clear."""
+    if not tls_or_loopback(url):
+        raise DashboardConfigError(
+            f"SUPABASE_URL must be an https:// URL: it carries the service-role key, and plain "
+            f"http is accepted only for a loopback host ({LOOPBACK_HOSTS}); got "
+            f"{_shown(url)!r}. Nothing was sent."
+        )
+
+
+def _shown(url: str) -> str:
+    """The URL without credentials, query or fragment, for an error message."""
+    try:
+        return redact_supabase_url(url).removesuffix(f"/rest/v1/{TABLE}")
+    except ValueError:  # an unparsable port or netloc
+        return "<unparsable URL>"
+
+
 def _snippet(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS] + "…"
 
 
 class SupabaseSink:
-    """``write(row)`` upserts one ``{"id", "data", "updated_at"}`` row (``on_conflict=id``)."""
+    """``write(row)`` upserts one ``{"id", "data", "updated_at"}`` row (``on_conflict=id``).
+
+    Raises :class:`DashboardConfigError` at construction for a URL that is neither https nor
+    loopback: the key never leaves in clear."""
 
     target: Target = "supabase"
 
@@ -64,6 +87,7 @@ class SupabaseSink:
         sleep: Callable[[float], None] = time.sleep,
         logger: logging.Logger | None = None,
     ) -> None:
+        require_tls(url)  # before anything can be sent
         self._url = url
         self._key = service_role_key
         self.table = table
