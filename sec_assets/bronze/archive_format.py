@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 import tarfile
 import zlib
 from collections.abc import Iterator
@@ -45,9 +46,11 @@ class ArchiveSidecarError(ArchiveCorruptError):
 
 
 def sidecar_hint(archive: Path) -> str:
+    """The advice, with the path shell-quoted: the command is safe to paste as printed."""
+    command = shlex.join([*SIDECAR_VERB.split(), str(archive)])
     return (
         f"if the archive itself is intact, re-derive the sidecar from its manifest with "
-        f"`{SIDECAR_VERB} {archive}` (it verifies every member first)"
+        f"`{command}` (it verifies every member first)"
     )
 
 

@@ -211,3 +211,29 @@ def test_a_run_killed_between_archive_and_sidecar_is_finished_not_reported(
     assert gen.verify_checksum() == sha(path)
     restore_month(tmp_path, DS, MONTH)
     assert digests(store) == before
+
+
+def test_the_suggested_command_is_safe_to_paste_whatever_the_path(tmp_path: Path) -> None:
+    """A data folder whose name holds spaces and ``$(…)``: the command in the error, pasted into
+    a shell, re-derives the sidecar of that very archive and runs nothing else."""
+    root = tmp_path / "my data $(touch pwned) `touch pwned2`; touch pwned3"
+    _, before, path = archived(root)
+    path.with_name(ARCHIVE_NAME + ".sha256").unlink()
+    with pytest.raises(ArchiveSidecarError) as info:
+        BronzeStore(root, DS).latest_good(MONTH)
+    message = str(info.value)
+    command = message.partition(f"`{SIDECAR_VERB}")[2].rpartition("` (it verifies")[0]
+    command = SIDECAR_VERB + command
+    python = Path(sys.executable).parent
+    done = subprocess.run(
+        ["bash", "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={"PATH": f"{python}:/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [root.name]  # no pwned* file
+    with month_store(root, DS, MONTH) as whole:
+        assert digests(whole) == before
