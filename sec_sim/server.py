@@ -174,6 +174,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         body = self._read_body()
         if not path.startswith(prefix + "/"):
+            self.server.log.add(path, None, 404)  # a client with a wrong base URL: counted
             self.send_body(404, NOT_FOUND.encode(), HTML_TYPE)
             return
         name = path[len(prefix) + 1 :].rstrip("/")

@@ -204,6 +204,14 @@ class CircuitBreaker:
                 data.opened_at = self.clock()
                 data.probe_started_at = None
 
+    def release_probe(self) -> None:
+        """The probe was not answered by the service (a configuration mistake of ours): its
+        claim is given back, so the next request probes at once; nothing is counted."""
+        if self._read().probe_started_at is None:
+            return
+        with self._locked() as data:
+            data.probe_started_at = None
+
     def reset(self) -> None:
         with self._locked() as data:
             data.state = BreakerState.CLOSED

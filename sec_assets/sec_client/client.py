@@ -22,6 +22,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 from sec_assets.month import LocalHour
 from sec_assets.retry_after import retry_after_or_backoff
 from sec_assets.sec_client.breaker import CircuitBreaker
+from sec_assets.sec_client.config_stop import ConfigStop
 from sec_assets.sec_client.errors import (
     SecCircuitOpenError,
     SecConfigError,
@@ -31,22 +32,13 @@ from sec_assets.sec_client.errors import (
 )
 from sec_assets.sec_client.exchange import Attempt, FetchResult, _Exchange, redact_url
 from sec_assets.sec_client.gate import BreakerGate
+from sec_assets.sec_client.headers import BROWSER_HEADERS
 from sec_assets.sec_client.proxy_check import warn_clear_proxy
 from sec_assets.sec_client.redact import Redactor
 from sec_assets.sec_client.send import Bounds, config_error, send_once
 from sec_assets.sec_client.shared_limit import SharedRateLimiter
 from sec_assets.sec_client.validation import SnapshotAnswer, validate_snapshot
 from sec_assets.settings import SecSettings
-
-BROWSER_HEADERS = {
-    "Content-Type": "application/json; charset=utf-8",
-    "Accept": "application/json, text/javascript, */*; q=0.01",
-    "Origin": "https://apps.sec.cl",
-    "Referer": "https://apps.sec.cl/INTONLINEv1/index.aspx",
-    "X-Requested-With": "XMLHttpRequest",
-    "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0 Safari/537.36 sec_assets",
-}
 
 
 class SecClient:
@@ -81,10 +73,14 @@ class SecClient:
             max_s=settings.backoff_max_s,
             retry_after_cap_s=settings.retry_after_max_s,
         )
-        self._bounds = Bounds(settings.max_body_bytes, settings.attempt_deadline_s)
+        self._bounds = Bounds(
+            settings.max_body_bytes, settings.attempt_deadline_s, settings.http_proxy is not None
+        )
         self.redactor = Redactor.from_settings(settings)
-        # Set by the first configuration mistake seen (404, unresolvable host, bad scheme).
+        # Set by the first configuration mistake seen (404, unresolvable host, bad scheme, 407
+        # from the proxy): from then on no request is sent, queued ones included.
         self.config_error: SecConfigError | None = None
+        self.stop = ConfigStop()
 
     async def __aenter__(self) -> SecClient:
         s = self.settings
@@ -108,6 +104,8 @@ class SecClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self.config_error is not None:  # one line for the whole stop, not one per request
+            self.log.error(self.redactor.text(self.stop.summary(self.config_error)))
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -171,16 +169,18 @@ class SecClient:
         gate: BreakerGate,
     ) -> Any:
         assert self._client is not None, "use SecClient as an async context manager"
-        if self.config_error is not None:
-            raise self.config_error
+        self._hold_if_misconfigured()
         url = f"{self.base_url}/{endpoint}"
         # The breaker is asked when a slot is free, just before sending; a request that has to
-        # wait for a half-open probe's verdict waits without holding a slot.
+        # wait for a half-open probe's verdict waits without holding a slot. A configuration
+        # mistake seen while a request waited for its slot or its turn stops it there.
         while True:
             async with self._semaphore:
+                self._hold_if_misconfigured()
                 verdict = gate.verdict()
                 if verdict == "go":
                     async with self._limiter:
+                        self._hold_if_misconfigured(gate)
                         try:
                             value = await self._send(
                                 url, endpoint, body, key, hour, n, validate, result
@@ -188,8 +188,9 @@ class SecClient:
                         except (SecSchemaError, SecInternalError):
                             self.breaker.record_success(endpoint)  # it answered: not blocking us
                             raise
-                        except SecConfigError as exc:
-                            self.config_error = exc  # ours: the other requests are not sent
+                        except SecConfigError as exc:  # ours: not the service's failure
+                            self.stop.answered(gate)
+                            self.config_error = self.config_error or exc
                             raise
                         except SecError as exc:
                             self.breaker.record_failure(f"{exc.kind}: {exc}", endpoint)
@@ -226,9 +227,17 @@ class SecClient:
         finally:
             self._emit(result, ex.finish())
 
+    def _hold_if_misconfigured(self, gate: BreakerGate | None = None) -> None:
+        """Raise the configuration mistake, if one was seen, instead of sending."""
+        if self.config_error is not None:
+            self.stop.held(gate)
+            raise self.config_error
+
     def _emit(self, result: FetchResult, att: Attempt) -> None:
         result.attempts.append(att)
-        level = logging.DEBUG if att.error is None else logging.WARNING
+        # A configuration mistake is summed up in one line when the client closes.
+        quiet = att.error is None or att.outcome == SecConfigError.kind
+        level = logging.DEBUG if quiet else logging.WARNING
         self._log(
             level,
             "fetch",

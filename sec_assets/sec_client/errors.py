@@ -95,8 +95,10 @@ class SecDeadlineError(SecError):
 
 class SecConfigError(SecError):
     """Our configuration is wrong (a 404 on the endpoint path, a host that does not resolve, a
-    URL that is not http(s)): not the service's failure, never retried, never counted by the
-    breaker; the run stops at once with one message naming ``SEC_BASE_URL``."""
+    URL that is not http(s), a proxy refusing our credentials): not the service's failure,
+    never retried, never counted by the breaker; the client sends nothing more (queued requests
+    included, ``config_stop.py``) and the run stops with one message naming ``SEC_BASE_URL`` (or
+    ``SEC_HTTP_PROXY``)."""
 
     kind = "config_error"
 

@@ -31,6 +31,7 @@ class BreakerGate:
         self.breaker = breaker
         self.endpoint = endpoint
         self.admitted = False
+        self.probing = False  # this request holds the half-open breaker's probe claim
         self.polls = 0  # how many times this request waited
         self._first_poll_s = self._next_poll_s = first_poll_s
         self._max_poll_s = max_poll_s
@@ -48,7 +49,7 @@ class BreakerGate:
             return "go"
         if breaker.may_probe(data, self.endpoint):
             if breaker.allow_request(self.endpoint):
-                self.admitted = True  # HALF_OPEN: this request is the probe
+                self.admitted = self.probing = True  # HALF_OPEN: this request is the probe
                 return "go"
             return "wait"  # another request claimed the probe just now
         if breaker.probe_alive(data):
@@ -57,6 +58,12 @@ class BreakerGate:
             return "open"  # half-open for another endpoint, and nobody here probes it
         self._gave_way = True
         return "wait"
+
+    def release_probe(self) -> None:
+        """Give the probe claim back, unanswered (a configuration mistake of ours)."""
+        if self.probing:
+            self.probing = False
+            self.breaker.release_probe()
 
     def wait_s(self) -> float:
         """How long to sleep before asking again: backoff, capped at the probe's deadline, and

@@ -3,8 +3,9 @@ exchange must end within ``attempt_deadline_s``, every secret is masked before a
 and whatever goes wrong ends as a typed :class:`SecError` on the attempt.
 
 A mistake of ours (a 404 on the endpoint path, a host that does not resolve, a URL that is not
-http(s)) is a :class:`SecConfigError`; an unexpected exception while we process an answer is a
-:class:`SecInternalError`. Neither is the service's failure.
+http(s), a proxy refusing our credentials with 407) is a :class:`SecConfigError`; an unexpected
+exception while we process an answer is a :class:`SecInternalError`. Neither is the service's
+failure.
 """
 
 from __future__ import annotations
@@ -31,16 +32,29 @@ from sec_assets.sec_client.exchange import _Exchange
 from sec_assets.sec_client.redact import Redactor
 
 BASE_URL_HINT = "check SEC_BASE_URL"
+PROXY_HINT = "check SEC_HTTP_PROXY"
 
 
 @dataclass(frozen=True)
 class Bounds:
     max_body_bytes: int
     deadline_s: float
+    proxied: bool = False  # through SEC_HTTP_PROXY: a name that does not resolve is the proxy's
 
 
-def config_error(message: str, *, endpoint: str, hour: str | None) -> SecConfigError:
-    return SecConfigError(f"{message}; {BASE_URL_HINT}", endpoint=endpoint, hour=hour)
+def config_error(
+    message: str, *, endpoint: str, hour: str | None, hint: str = BASE_URL_HINT
+) -> SecConfigError:
+    return SecConfigError(f"{message}; {hint}", endpoint=endpoint, hour=hour)
+
+
+def _proxy_refused(exc: BaseException) -> bool:
+    """httpx's ProxyError for a CONNECT answered ``407 Proxy Authentication Required``, or a
+    SOCKS proxy refusing the user and password."""
+    text = str(exc)
+    return isinstance(exc, httpx.ProxyError) and (
+        text.startswith("407") or "Invalid username/password" in text
+    )
 
 
 def _resolution_failed(exc: BaseException) -> bool:
@@ -103,11 +117,19 @@ async def send_once(
                 f"the URL is not http(s): {exc}", endpoint=endpoint, hour=hour
             ) from exc
         except httpx.HTTPError as exc:
+            if _proxy_refused(exc):
+                raise config_error(
+                    "the proxy refuses our credentials (407)",
+                    endpoint=endpoint,
+                    hour=hour,
+                    hint=PROXY_HINT,
+                ) from exc
             if _resolution_failed(exc):
                 raise config_error(
                     f"the host does not resolve ({type(exc).__name__})",
                     endpoint=endpoint,
                     hour=hour,
+                    hint=PROXY_HINT if bounds.proxied else BASE_URL_HINT,
                 ) from exc
             message = redactor.text(f"{type(exc).__name__}: {exc}")
             raise SecTransportError(message, endpoint=endpoint, hour=hour) from exc
@@ -118,6 +140,13 @@ async def send_once(
                 f"HTTP 404 at {ex.url}: the service has no such endpoint",
                 endpoint=endpoint,
                 hour=hour,
+            )
+        if status == 407:
+            raise config_error(
+                "HTTP 407: the proxy refuses our credentials",
+                endpoint=endpoint,
+                hour=hour,
+                hint=PROXY_HINT,
             )
         if not 200 <= status < 300:
             raise SecHttpError(
