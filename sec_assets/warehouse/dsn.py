@@ -1,9 +1,12 @@
-"""Redaction of Postgres connection strings: the password never reaches a message or a log."""
+"""Redaction of Postgres connection strings: the password never reaches a message or a log;
+and which hosts a DSN's password would reach without TLS (warned about, never shown)."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import unquote
+
+from sec_assets.cleartext import is_loopback
 
 MASK = "***"
 
@@ -37,3 +40,25 @@ def redact_text(text: str, dsn: str) -> str:
     for pw in passwords_in(dsn):
         text = text.replace(pw, MASK)
     return redact_dsn(text)
+
+
+TLS_SSLMODES = ("require", "verify-ca", "verify-full")
+
+
+def clear_password_hosts(dsn: str, env_sslmode: str | None = None) -> list[str]:
+    """The hosts of ``dsn`` its password may reach without TLS: not loopback, not a Unix
+    socket, and an sslmode (from the DSN, else ``PGSSLMODE``) that does not require TLS
+    (libpq's default, ``prefer``, falls back to plain text). Empty when there is no password."""
+    from psycopg.conninfo import conninfo_to_dict  # here: the SEC client imports this module
+
+    try:
+        params = conninfo_to_dict(dsn)
+    except Exception:  # an unparsable DSN fails at connect time, with its own message
+        return []
+    if not params.get("password"):
+        return []
+    sslmode = str(params.get("sslmode") or env_sslmode or "prefer").lower()
+    if sslmode in TLS_SSLMODES:
+        return []
+    hosts = str(params.get("hostaddr") or params.get("host") or "").split(",")
+    return [h for h in hosts if h and not h.startswith("/") and not is_loopback(h)]

@@ -7,7 +7,9 @@ storage resource) when the run starts, never at import time. Pass the DSN as
 
 from __future__ import annotations
 
+import os
 import threading
+from typing import Any
 
 import dagster as dg
 from pydantic import PrivateAttr
@@ -16,6 +18,7 @@ from sec_assets.resource_settings import StoredResource
 from sec_assets.settings_report import describe, field, source
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.connect import connect_warehouse
+from sec_assets.warehouse.dsn import clear_password_hosts
 
 _ensured: set[str] = set()  # warehouses whose schema this process has ensured
 _ensured_lock = threading.Lock()
@@ -45,6 +48,8 @@ class WarehouseResource(StoredResource):
                 src = source("data_dir", explicit)
                 where = f"engine=duckdb, file={s.data_dir / 'warehouse.duckdb'} [{src}]"
             context.log.info(f"WarehouseResource settings: {where}")
+            if s.pg_dsn is not None:
+                _warn_clear_password(s.pg_dsn.get_secret_value(), context.log)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._warehouse is not None:
@@ -80,3 +85,12 @@ class WarehouseResource(StoredResource):
                 warehouse.keep_open(idle_s=self.settings.warehouse_idle_s)
             self._warehouse = warehouse
         return self._warehouse
+
+
+def _warn_clear_password(dsn: str, log: Any) -> None:
+    hosts = clear_password_hosts(dsn, os.environ.get("PGSSLMODE"))
+    if hosts:
+        log.warning(
+            f"SEC_PG_DSN may send its password to {', '.join(hosts)} without TLS: add "
+            "sslmode=require (or verify-full) to it, or use a server on a loopback address"
+        )

@@ -1,12 +1,12 @@
-"""A proxy password over plain HTTP to another host is warned about once per process; https
-proxies and proxies on loopback are not. The warning never shows the password."""
-
-from __future__ import annotations
+"""A password sent in clear is warned about, never shown: a proxy's over plain HTTP to another
+host (once per process), the Postgres DSN's to another host without a TLS sslmode. https
+proxies, sslmode=require and loopback hosts are not."""
 
 import asyncio
 import logging
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from sec_assets.cleartext import is_loopback, sends_credentials_in_clear
@@ -14,6 +14,8 @@ from sec_assets.sec_client import proxy_check
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.settings import load_settings
+from sec_assets.warehouse.dsn import clear_password_hosts
+from sec_assets.warehouse.resource import WarehouseResource
 
 PASSWORD = "s3cr3t-Pa55"
 
@@ -92,3 +94,48 @@ def test_a_tls_or_loopback_proxy_is_not_warned(
 ) -> None:
     open_client(tmp_path, proxy)
     assert "SEC_HTTP_PROXY" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("dsn", "hosts"),
+    [
+        (f"postgresql://sec:{PASSWORD}@db.example.org/sec", ["db.example.org"]),
+        (f"postgresql://sec:{PASSWORD}@10.0.0.5:5432/sec?sslmode=prefer", ["10.0.0.5"]),
+        (f"host=db.example.org password={PASSWORD} sslmode=disable", ["db.example.org"]),
+        (f"postgresql://sec:{PASSWORD}@db.example.org/sec?sslmode=require", []),
+        (f"postgresql://sec:{PASSWORD}@db.example.org/sec?sslmode=verify-full", []),
+        (f"postgresql://sec:{PASSWORD}@127.0.0.1/sec", []),
+        (f"postgresql://sec:{PASSWORD}@localhost/sec", []),
+        (f"host=/var/run/postgresql password={PASSWORD}", []),  # a Unix socket
+        ("postgresql://sec@db.example.org/sec", []),  # no password in it
+    ],
+)
+def test_a_dsn_password_without_tls(dsn: str, hosts: list[str]) -> None:
+    assert clear_password_hosts(dsn) == hosts
+
+
+def test_pgsslmode_counts_when_the_dsn_says_nothing() -> None:
+    dsn = f"postgresql://sec:{PASSWORD}@db.example.org/sec"
+    assert clear_password_hosts(dsn, "require") == []
+    assert clear_password_hosts(dsn + "?sslmode=disable", "require") == ["db.example.org"]
+
+
+def test_the_warehouse_resource_warns_about_a_clear_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Through a run: the warning is in the run's log, the password is not (the warehouse is
+    never connected to: the asset does not use it)."""
+    monkeypatch.delenv("PGSSLMODE", raising=False)
+
+    @dg.asset
+    def probe(warehouse: WarehouseResource) -> None:
+        pass
+
+    dsn = f"postgresql://sec:{PASSWORD}@192.0.2.2:1/sec"
+    instance = dg.DagsterInstance.ephemeral()
+    resources = {"warehouse": WarehouseResource(pg_dsn=dsn)}
+    result = dg.materialize([probe], resources=resources, instance=instance)
+    said = [e.user_message for e in instance.all_logs(result.run_id)]
+    assert result.success and not any(PASSWORD in m for m in said)
+    [line] = [m for m in said if "SEC_PG_DSN" in m and "without TLS" in m]
+    assert "192.0.2.2" in line and "sslmode=require" in line
