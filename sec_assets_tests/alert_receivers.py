@@ -139,8 +139,9 @@ class WebhookReceiver:
 
 
 @contextmanager
-def webhook_receiver() -> Iterator[WebhookReceiver]:
-    """An HTTP server on loopback taking JSON posts at ``/services/<token>``."""
+def webhook_receiver(host: str = "127.0.0.1") -> Iterator[WebhookReceiver]:
+    """An HTTP server (on loopback unless ``host`` says otherwise) taking JSON posts at
+    ``/services/<token>``."""
     receiver = WebhookReceiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -156,8 +157,8 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_port}/services/{WEBHOOK_TOKEN}"
+    server = ThreadingHTTPServer((host, 0), Handler)
+    receiver.url = f"http://{host}:{server.server_port}/services/{WEBHOOK_TOKEN}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

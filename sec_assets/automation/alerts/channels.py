@@ -21,6 +21,7 @@ from sec_assets.automation.alerts import messages
 from sec_assets.automation.alerts.book import MAX_ATTEMPTS, AlertBook, Notice
 from sec_assets.automation.alerts.messages import Message
 from sec_assets.automation.alerts.settings import AlertSettings
+from sec_assets.cleartext import LOOPBACK_HOSTS, host_of, is_loopback, tls_or_loopback
 
 DIGEST_OVER = 3  # more notices than this in one evaluation go as one digest per channel
 
@@ -64,6 +65,16 @@ class EmailChannel:
 
     def send(self, message: Message) -> None:
         s = self.settings
+        if (
+            s.smtp_security == "none"
+            and s.smtp_password is not None
+            and not is_loopback(s.smtp_host)
+        ):
+            raise DeliveryError(
+                f"email via {s.smtp_host}:{s.smtp_port}: SEC_ALERT_SMTP_SECURITY=none would send "
+                "the SMTP password in clear; use starttls or ssl, or a relay on a loopback "
+                f"address ({LOOPBACK_HOSTS}). Nothing was sent."
+            )
         try:
             with self._connect() as smtp:
                 if s.smtp_user and s.smtp_password is not None:
@@ -82,6 +93,12 @@ class WebhookChannel:
     def send(self, message: Message) -> None:
         url = self.settings.webhook_url
         assert url is not None
+        if not tls_or_loopback(url.get_secret_value()):  # its path is the credential
+            raise DeliveryError(
+                f"webhook: SEC_ALERT_WEBHOOK_URL must be an https:// URL (its path is the "
+                f"credential); plain http only to a loopback host ({LOOPBACK_HOSTS}), not "
+                f"{host_of(url.get_secret_value())!r}. Nothing was sent."
+            )
         try:
             answer = httpx.post(
                 url.get_secret_value(),
