@@ -191,3 +191,15 @@ def test_the_webhook_payload_is_slacks_shape() -> None:
     header, section = payload["blocks"]
     assert header["type"] == "header" and len(header["text"]["text"]) == 150
     assert section["text"]["type"] == "mrkdwn" and "Why: why" in section["text"]["text"]
+
+
+@pytest.mark.parametrize("key", ["2024-08-01", "it's $(touch pwned) `x`"])
+def test_the_suggested_relaunch_command_is_shell_quoted(key: str) -> None:
+    """Pasted into a shell, the command passes the partition key as one word, verbatim."""
+    import shlex
+
+    [c] = causes.run_failure_causes(run(partition_key=key, failures=[FAILURE]))
+    command = c.action.partition("`dagster job launch")[2].partition("`)")[0]
+    words = shlex.split("dagster job launch" + command)
+    assert words[:5] == ["dagster", "job", "launch", "-j", "monthly_pipeline"]
+    assert words[5:] == ["--tags", f'{{"dagster/partition": "{key}"}}']

@@ -14,6 +14,8 @@ No Dagster imports. Cause keys:
 
 from __future__ import annotations
 
+import json
+import shlex
 from dataclasses import dataclass, field
 
 from sec_assets.automation.alerts.book import Cause
@@ -67,11 +69,11 @@ def _launched_by(run: RunOutcome) -> str:
 
 def _retry_hint(run: RunOutcome) -> str:
     if run.partition_key:
+        tags = shlex.quote(json.dumps({"dagster/partition": run.partition_key}))
         return (
             f"once fixed, re-run the month (UI: Jobs → monthly_pipeline → Materialize, partition "
-            f"{run.partition_key}; or `dagster job launch -j monthly_pipeline --tags "
-            f'\'{{"dagster/partition": "{run.partition_key}"}}\'`), or let the next schedule '
-            "or incomplete_months_sensor launch it"
+            f"{run.partition_key}; or `dagster job launch -j monthly_pipeline --tags {tags}`), "
+            "or let the next schedule or incomplete_months_sensor launch it"
         )
     return "once fixed, materialize it again (UI, or `dagster job launch -j gold_refresh`)"
 
