@@ -6,6 +6,7 @@ unsent hours store nothing (the next run asks for them), and the breaker counts 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 from sec_assets.bronze.assets import sec_snapshots
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.resources import local_resources
+from sec_assets_tests.cli import run_materialize
 
 PARTITION, MONTH, HOURS = "2024-08-01", "2024-08", 744  # every hour of August
 IN_FLIGHT = 8
@@ -203,3 +205,31 @@ def test_a_half_open_probe_meeting_a_wrong_url_gives_its_claim_back(sim, tmp_pat
     assert snap["consecutive_failures"] == 5 and snap["opened_at"] == opened
     fixed, _ = materialize(sim.base_url, data)  # the next run probes at once, and closes it
     assert fixed.success and breaker(data)["state"] == "closed"
+
+
+@pytest.mark.timeout(600)
+def test_the_cli_stops_a_wrongly_configured_month_with_one_line(sim, tmp_path: Path) -> None:
+    """``dagster asset materialize`` as a deployment runs it, the path left out of
+    SEC_BASE_URL (as an old README row had it)."""
+    home, data = tmp_path / "dagster_home", tmp_path / "data"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEC_", "DAGSTER_"))}
+    env.update(
+        DAGSTER_HOME=str(home),
+        SEC_DATA_DIR=str(data),
+        SEC_BASE_URL=sim.base_url.split("/INTONLINEv1")[0],
+        SEC_MAX_CONCURRENCY=str(IN_FLIGHT),
+        SEC_REQUESTS_PER_SECOND="2000",
+    )
+    sim.reset_log()
+    proc = run_materialize(["sec_snapshots"], env=env, partition=PARTITION)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert 1 <= len(sim.request_log()) <= IN_FLIGHT
+    loud = [
+        line
+        for line in output.splitlines()
+        if "sec_client" in line and (" - WARNING - " in line or " - ERROR - " in line)
+    ]
+    assert len(loud) == 1 and "stage=stop" in loud[0], loud[:3]  # not one per request
+    assert "SEC_BASE_URL" in output and len(stored(data)) <= IN_FLIGHT
