@@ -20,15 +20,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from sec_assets.diskerrors import disk_errors
 from sec_assets.files import atomic_write, file_lock
-
-RESET_VERB = "python -m sec_assets reset-breaker"
-RESET_MAKE = "make reset-breaker"
+from sec_assets.sec_client.breaker_text import (  # noqa: F401  (RESET_* re-exported)
+    RESET_MAKE,
+    RESET_VERB,
+)
+from sec_assets.sec_client.breaker_text import describe as describe_breaker
 
 
 class BreakerState(StrEnum):
@@ -220,36 +221,5 @@ class CircuitBreaker:
 
     def describe(self) -> str:
         """One line for an error or a skip: the state, since when, until when, why, and how to
-        reset it by hand."""
-        data = self._read()
-        state = self._effective(data)
-        if state is BreakerState.CLOSED:
-            return f"SEC circuit breaker is closed ({data.consecutive_failures} recent failures)"
-        what = (
-            f"after {data.consecutive_failures} consecutive failures of "
-            f"{data.endpoint or 'the service'} (last: {data.last_error or 'unknown'})"
-        )
-        if state is BreakerState.OPEN:
-            head = f"SEC circuit breaker is OPEN {what}; it half-opens at {_when(data, self)}"
-        elif self._probe_alive(data):
-            deadline = float(data.probe_started_at or 0) + self.probe_timeout_s
-            head = (
-                f"SEC circuit breaker is HALF_OPEN {what}; a probe {data.endpoint or ''} request "
-                f"is in flight (its claim expires at {_stamp(deadline)})"
-            )
-        else:
-            head = f"SEC circuit breaker is HALF_OPEN {what}; the next request probes"
-        return (
-            f"{head}. If the cause is fixed (a wrong SEC_BASE_URL, a proxy), reset it now: "
-            f"`{RESET_VERB}` or `{RESET_MAKE}` (state file {self.path})"
-        )
-
-
-def _stamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _when(data: PersistedState, breaker: CircuitBreaker) -> str:
-    if data.opened_at is None:
-        return "the end of the cooldown"
-    return f"{_stamp(data.opened_at + breaker.cooldown_s)} (cooldown {breaker.cooldown_s:.0f} s)"
+        reset it by hand (``breaker_text.py``)."""
+        return describe_breaker(self, self._read())

@@ -99,3 +99,31 @@ def test_corrupt_state_file_starts_closed(tmp_path: Path) -> None:
     path = tmp_path / "breaker.json"
     path.write_text("{not json")
     assert CircuitBreaker(path).state is BreakerState.CLOSED
+
+
+def test_the_reset_command_it_suggests_resets_this_breaker_when_pasted(tmp_path: Path) -> None:
+    """A data folder whose name holds spaces and ``$(…)``, and a shell whose SEC_DATA_DIR is
+    elsewhere: the command in the message resets this breaker and runs nothing else."""
+    data = tmp_path / "my data $(touch pwned)"
+    breaker = CircuitBreaker(data / "state" / "sec_breaker.json")
+    for _ in range(5):
+        breaker.record_failure("http_503: HTTP 503", "GetPorFecha")
+    message = breaker.describe()
+    command = message.partition("reset it now: `")[2].partition("`")[0]
+    assert command.endswith("python -m sec_assets reset-breaker")
+    python = Path(sys.executable).parent
+    done = subprocess.run(
+        ["bash", "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={
+            "PATH": f"{python}:/usr/bin:/bin",
+            "PYTHONPATH": ":".join(sys.path),
+            "SEC_DATA_DIR": str(tmp_path / "elsewhere"),
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert breaker.state is BreakerState.CLOSED
+    assert sorted(p.name for p in tmp_path.iterdir()) == [data.name]  # no pwned, no elsewhere
