@@ -1,6 +1,7 @@
 """``data_coverage`` (a research payload): one row per month of the history — its hours and
-what became of them, and whether gold counts it (its blocking checks passed) or why not — and
-one row per payload row left out because its figure could not be computed (``scope`` = the
+what became of them, the customer counts it was capped by, and whether gold counts it (its
+blocking checks passed) or why not — and one row per payload row left out because its figure
+could not be computed (``scope`` = the
 payload id, ``key`` = the row, ``reason``)."""
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ COUNTS = [
     "missing",
     "revisions_seen",
 ]
+# The customer counts a month was capped by (silver.customer_caps): a month whose counts are
+# not its own SEC answer has customers_own_month false.
+CUSTOMERS = [
+    pl.col("customers_as_of").cast(pl.String),
+    pl.col("customers_source").cast(pl.String),
+    pl.col("customers_own_month").cast(pl.Boolean),
+]
 # What data_coverage reads.
 INPUTS = (
     Inputs(models=("data_coverage",))
@@ -44,6 +52,7 @@ def data_coverage(wh: Warehouse) -> pl.DataFrame:
             pl.col("included").fill_null(False),
             pl.col("reason"),
             *[pl.col(c).cast(pl.Int64) for c in COUNTS],
+            *CUSTOMERS,
         )
         .sort("key")
     )
@@ -57,5 +66,10 @@ def data_coverage(wh: Warehouse) -> pl.DataFrame:
         [(scope, key, False, reason) for scope, key, reason in left_out],
         schema={"scope": pl.String, "key": pl.String, "included": pl.Boolean, "reason": pl.String},
         orient="row",
-    ).with_columns(*[pl.lit(None, dtype=pl.Int64).alias(c) for c in COUNTS])
+    ).with_columns(
+        *[pl.lit(None, dtype=pl.Int64).alias(c) for c in COUNTS],
+        pl.lit(None, dtype=pl.String).alias("customers_as_of"),
+        pl.lit(None, dtype=pl.String).alias("customers_source"),
+        pl.lit(None, dtype=pl.Boolean).alias("customers_own_month"),
+    )
     return pl.concat([months, rows], how="vertical")

@@ -146,6 +146,9 @@ class CoverageRow(_Row):
     schema_error: int | None = Field(ge=0)
     missing: int | None = Field(ge=0)
     revisions_seen: int | None = Field(ge=0)
+    customers_as_of: str | None = None  # YYYY-MM of the counts the month was capped by
+    customers_source: str | None = None  # 'sec', 'seed' or 'mixed'
+    customers_own_month: bool | None = None  # the counts are the SEC's for that very month
 
 
 ROW_MODELS: dict[str, type[_Row]] = {

@@ -25,6 +25,7 @@ MONTHLY = (
     "region_customers",
     "guardrail_counts",
     "comuna_daily_customers",
+    "customer_caps",
 )
 GATE = "month_checks"  # the table of verdicts behind the trusted months
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import dagster as dg
 
 from sec_assets.partitions import monthly_partitions
+from sec_assets.silver import national
 from sec_assets.silver.month_checks import record_verdicts
+from sec_assets.silver.needs import Need, guarded
 
 SAMPLE = 5
 
@@ -27,6 +29,9 @@ class SqlCheck:
     name: str
     asset: str
     description: str
+    #: What the check examines; with none of it for the month the check fails or warns
+    #: instead of passing (``silver/needs.py``). Required: no check can forget it.
+    needs: Need
     sql: str  # selects offending rows; may use :month and :min_coverage
     blocking: bool = True
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
@@ -34,11 +39,33 @@ class SqlCheck:
     across_months: bool = False
 
 
+OBSERVATIONS = Need(
+    "the month's observations (silver.fact_interrupciones)",
+    "SELECT hash_id FROM silver.fact_interrupciones WHERE month = :month",
+)
+CAPPED = Need(
+    "the month's observations in a region with the customer counts its cap used "
+    "(silver.customer_caps)",
+    """SELECT f.hash_id FROM silver.fact_interrupciones f
+       JOIN silver.dim_geografia g ON g.geografia_id = f.geografia_id
+       JOIN silver.customer_caps c ON c.month = f.month AND c.cut_region = g.cut_region
+       WHERE f.month = :month""",
+)
+LEDGER = Need(
+    "the month's hours in the ledger (silver.snapshot_ledger)",
+    "SELECT hour_key FROM silver.snapshot_ledger WHERE month = :month",
+)
+EPISODES = Need(
+    "an episode starting in the month (silver.fact_eventos)",
+    "SELECT evento_id FROM silver.fact_eventos WHERE month = :month",
+)
+
 CHECKS = [
     SqlCheck(
         "keys_and_measures_not_null",
         "fact_interrupciones",
         "No nulls in the keys and measures of the month's observations.",
+        OBSERVATIONS,
         """SELECT hash_id, hour_key FROM silver.fact_interrupciones WHERE month = :month AND (
              hash_id IS NULL OR hour_key IS NULL OR tiempo_id IS NULL OR geografia_id IS NULL
              OR empresa_id IS NULL OR clientes_afectados IS NULL OR clientes_afectados < 0)""",
@@ -47,6 +74,7 @@ CHECKS = [
         "every_foreign_key_resolves",
         "fact_interrupciones",
         "Every observation's comuna, company, date and hour exist in the dimensions and ledger.",
+        OBSERVATIONS,
         """SELECT f.hash_id, f.geografia_id, f.empresa_id, f.tiempo_id, f.hour_key
            FROM silver.fact_interrupciones f
            LEFT JOIN silver.dim_geografia g ON g.geografia_id = f.geografia_id
@@ -60,27 +88,32 @@ CHECKS = [
         "hash_id_unique",
         "fact_interrupciones",
         "hash_id (md5 of the natural key) is unique.",
+        OBSERVATIONS,
         """SELECT hash_id, COUNT(*) AS n FROM silver.fact_interrupciones WHERE month = :month
            GROUP BY hash_id HAVING COUNT(*) > 1""",
     ),
     SqlCheck(
         "customers_within_region_total",
         "fact_interrupciones",
-        "In no hour do a region's affected customers exceed the region's customers: the "
-        "guardrails cap what the service over-reports, so a failure is a pipeline bug.",
+        "In no hour do a region's affected customers exceed the region's customers (the counts "
+        "the month's cap used, silver.customer_caps): the guardrails cap what the service "
+        "over-reports, so a failure is a pipeline bug.",
+        CAPPED,
+        # Against the counts the cap used (silver.customer_caps), whichever month they are of.
         """SELECT f.hour_key, g.cut_region, SUM(f.clientes_afectados) AS affected,
-                  MAX(rc.customers) AS customers
+                  MAX(c.customers) AS customers, MAX(c.as_of) AS customers_as_of
            FROM silver.fact_interrupciones f
            JOIN silver.dim_geografia g ON g.geografia_id = f.geografia_id
-           JOIN silver.region_customers rc ON rc.month = f.month AND rc.cut_region = g.cut_region
+           JOIN silver.customer_caps c ON c.month = f.month AND c.cut_region = g.cut_region
            WHERE f.month = :month
            GROUP BY f.hour_key, g.cut_region
-           HAVING SUM(f.clientes_afectados) > MAX(rc.customers)""",
+           HAVING SUM(f.clientes_afectados) > MAX(c.customers)""",
     ),
     SqlCheck(
         "month_coverage_above_threshold",
         "snapshot_ledger",
         "The share of the month's hours with a usable answer is at least SEC_MIN_MONTH_COVERAGE.",
+        LEDGER,
         """SELECT month, COUNT(*) AS hours,
                   SUM(CASE WHEN status IN ('ok', 'empty', 'degraded') THEN 1 ELSE 0 END) AS usable
            FROM silver.snapshot_ledger WHERE month = :month GROUP BY month
@@ -91,6 +124,7 @@ CHECKS = [
         "no_degraded_or_empty_hours",
         "snapshot_ledger",
         "Hours whose answer was degraded (comunas collapsed) or empty: reported, not blocking.",
+        LEDGER,
         """SELECT hour_key, status, comunas, customers FROM silver.snapshot_ledger
            WHERE month = :month AND status IN ('degraded', 'empty') ORDER BY hour_key""",
         blocking=False,
@@ -100,6 +134,7 @@ CHECKS = [
         "evento_id_unique",
         "fact_eventos",
         "Episode keys are unique.",
+        EPISODES,
         """SELECT evento_id, COUNT(*) AS n FROM silver.fact_eventos WHERE month = :month
            GROUP BY evento_id HAVING COUNT(*) > 1""",
     ),
@@ -107,6 +142,7 @@ CHECKS = [
         "episodes_do_not_overlap",
         "fact_eventos",
         "No two episodes of one comuna and company overlap (one episode across months).",
+        EPISODES,
         # The month's episodes against those within its span only (each pair once): a self
         # join of the whole table would cost a month's check the square of the history.
         """WITH a AS (SELECT * FROM silver.fact_eventos WHERE month = :month),
@@ -125,6 +161,7 @@ CHECKS = [
         "episode_measures_are_consistent",
         "fact_eventos",
         "Peak and customer-hours are positive; bounds are ordered; keys resolve.",
+        EPISODES,
         """SELECT e.evento_id FROM silver.fact_eventos e
            LEFT JOIN silver.dim_geografia g ON g.geografia_id = e.geografia_id
            LEFT JOIN silver.dim_empresa d ON d.empresa_id = e.empresa_id
@@ -139,36 +176,66 @@ def evaluate_check(
     check: SqlCheck, warehouse, month: str, min_coverage: float
 ) -> tuple[dg.AssetCheckResult, dict[str, object]]:
     """Evaluate one check for one month (reads only): the result, whose metadata carries the
-    count and a sample, and the verdict to keep in ``silver.month_checks``."""
+    rows examined, the count and a sample, and the verdict to keep in ``silver.month_checks``.
+    With nothing to examine (``check.needs``) the check fails or warns instead of passing."""
     params = {"month": month, "min_coverage": min_coverage}
-    used = {k: v for k, v in params.items() if f":{k}" in check.sql}
     # The month's own tables only (a check costs the month, not the history).
     months = None if check.across_months else [month]
-    count_sql = f"SELECT COUNT(*) AS n FROM ({check.sql}) q"
-    count = int(warehouse.read(count_sql, used, months=months)["n"].item())
-    sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used, months=months)
+    counted: list[int] = []
+
+    def offending(examined: int) -> dg.AssetCheckResult:
+        result, count = _offending(check, warehouse, month, params, months, examined)
+        counted.append(count)
+        return result
+
+    result = guarded(
+        check.name,
+        check.asset,
+        check.needs,
+        check.severity,
+        warehouse,
+        month,
+        params,
+        offending,
+        months,
+    )
     verdict: dict[str, object] = {
         "month": month,
         "check_name": check.name,
         "asset": check.asset,
         "blocking": check.blocking,
-        "passed": count == 0,
-        "failing_rows": count,
+        "passed": result.passed,
+        "failing_rows": counted[0] if counted else 0,
     }
+    return result, verdict
+
+
+def _offending(
+    check: SqlCheck, warehouse, month: str, params: dict, months, examined: int
+) -> tuple[dg.AssetCheckResult, int]:
+    used = {k: v for k, v in params.items() if f":{k}" in check.sql}
+    count_sql = f"SELECT COUNT(*) AS n FROM ({check.sql}) q"
+    count = int(warehouse.read(count_sql, used, months=months)["n"].item())
+    sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used, months=months)
+    rows = [{k: str(v) for k, v in r.items()} for r in sample.to_dicts()]
+    scope = f"{examined} row(s) examined ({check.needs.what})"
+    description = (
+        f"{count} offending row(s) in {month} of {scope}; first: {rows[0]}"
+        if count
+        else f"{month}: none offending, {scope}"
+    )
     result = dg.AssetCheckResult(
         check_name=check.name,
         asset_key=check.asset,
         passed=count == 0,
         severity=check.severity,
-        description=f"{count} offending row(s) in {month}" if count else f"{month}: none",
+        description=description,
         metadata={
             "failing_rows": dg.MetadataValue.int(count),
-            "sample": dg.MetadataValue.json(
-                [{k: str(v) for k, v in r.items()} for r in sample.to_dicts()]
-            ),
+            "sample": dg.MetadataValue.json(rows),
         },
     )
-    return result, verdict
+    return result, count
 
 
 def check_specs(*assets: str) -> list[dg.AssetCheckSpec]:
@@ -201,6 +268,14 @@ def evaluate_checks(
     """Every check of ``asset`` for ``month`` (reads only): results and verdicts."""
     pairs = [evaluate_check(c, warehouse, month, min_coverage) for c in CHECKS if c.asset == asset]
     return [r for r, _ in pairs], [v for _, v in pairs]
+
+
+def declared_needs() -> dict[tuple[str, str], Need]:
+    """(asset, check name) → what the check examines, for every asset check of the code
+    location: the SQL checks here and the national series' cross-check."""
+    needs = {(c.asset, c.name): c.needs for c in CHECKS}
+    needs[("national_hourly", national.CHECK_NAME)] = national.NEED
+    return needs
 
 
 #: The assets that carry checks, in declaration order.

@@ -14,6 +14,7 @@ from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
 from sec_assets.silver import dims, month_checks
 from sec_assets.silver.bronze_reader import MonthAnswers, read_month
+from sec_assets.silver.caps import read_caps
 from sec_assets.silver.customers import region_customers
 from sec_assets.silver.events import KEY, overlapping_stored, reconstruct_events, touching
 from sec_assets.silver.transform import SilverMonth, build_month
@@ -83,13 +84,11 @@ def read_answers(store: BronzeStore, month_start: date) -> MonthAnswers:
 def load_answers(
     wh: Warehouse, answers: MonthAnswers, month_start: date, *, hours_per_day: int = 24
 ) -> ObservationsLoad:
-    """The month's frames built from ``answers`` and its region customers, then written in
+    """The month's frames built from ``answers`` and its caps (:func:`read_caps`: its own
+    region customers, else the nearest earlier month's, else the seed's), then written in
     one transaction (inside a caller's :meth:`~Warehouse.session`, on its connection)."""
     month = Month.containing(month_start).label
-    caps = wh.read(
-        "SELECT cut_region, customers FROM silver.region_customers WHERE month = :month",
-        {"month": month},
-    )
+    caps = read_caps(wh, [month])[month]
     silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
     written = wh.replace_many(observation_steps(silver, month))
     return ObservationsLoad(answers, silver, written)
@@ -97,8 +96,8 @@ def load_answers(
 
 def observation_steps(silver: SilverMonth, month: str) -> list[ReplaceStep]:
     """What one month's observation load replaces, in one transaction: its ledger, facts,
-    guardrail counts, quarantine and daily customers per comuna, and (emptied) its check
-    verdicts."""
+    guardrail counts, quarantine, daily customers per comuna and the customer counts its facts
+    were capped by, and (emptied) its check verdicts."""
     where = {"month": month}
     return [
         ReplaceStep("snapshot_ledger", silver.ledger, where=where),
@@ -106,6 +105,7 @@ def observation_steps(silver: SilverMonth, month: str) -> list[ReplaceStep]:
         ReplaceStep("guardrail_counts", silver.guardrails, where=where),
         ReplaceStep("quarantine", silver.quarantine, where=where),
         ReplaceStep("comuna_daily_customers", silver.daily, where=where),
+        ReplaceStep("customer_caps", silver.caps, where=where),
         month_checks.forget(month),
     ]
 

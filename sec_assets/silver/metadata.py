@@ -98,6 +98,7 @@ def facts_metadata(silver: Any, raw_rows: int, wh: Any) -> dict[str, Any]:
         "customer_hours_readable": dg.MetadataValue.text(readable(customer_hours)),
         "comunas": dg.MetadataValue.int(facts["geografia_id"].n_unique()),
         **{f"guardrail_{k}": dg.MetadataValue.int(v) for k, v in guard.items()},
+        **caps_metadata(silver.caps),
         "quarantined": dg.MetadataValue.json(
             silver.quarantine.select("hour_key", "detail").rows()[:20]
         ),
@@ -113,4 +114,21 @@ def facts_metadata(silver: Any, raw_rows: int, wh: Any) -> dict[str, Any]:
                 wh,
             )
         ),
+    }
+
+
+def caps_metadata(caps: pl.DataFrame) -> dict[str, Any]:
+    """Which customer counts capped each month (``silver.customer_caps``): per month, the
+    counts' as-of month and source, and the months capped by counts not their own."""
+    per_month = (
+        caps.group_by("month")
+        .agg(pl.col("as_of").min(), pl.col("source").unique().sort().str.join("+"))
+        .sort("month")
+    )
+    borrowed = per_month.filter(pl.col("as_of") != pl.col("month"))["month"].to_list()
+    return {
+        "customers_as_of": dg.MetadataValue.json(
+            {m: {"as_of": a, "source": s} for m, a, s in per_month.iter_rows()}
+        ),
+        "months_capped_by_other_counts": dg.MetadataValue.json(borrowed),
     }

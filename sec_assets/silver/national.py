@@ -8,7 +8,8 @@ check that they agree.
   month's last days, so the next month's bronze is read too.
 
 When the two disagree beyond a tolerance, one of them is degraded: the check warns with the
-hours and both figures (not blocking: neither source is known to be the right one).
+hours and both figures (not blocking: neither source is known to be the right one). With no
+hour both sources cover, it warns that nothing was compared.
 """
 
 import warnings
@@ -23,6 +24,7 @@ from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.national import validate_national_series
+from sec_assets.silver.needs import Need, guarded
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets.warehouse.resource import WarehouseResource
 
@@ -140,17 +142,33 @@ WHERE s.source = 'getporfecha_sum' AND s.month = :month
       > GREATEST(:abs_tol, :rel_tol * GREATEST(s.customers, g.customers))
 ORDER BY s.hour_key
 """
-COMPARED_SQL = """
-SELECT COUNT(*) AS n FROM silver.national_hourly s
-JOIN silver.national_hourly g ON g.hour_key = s.hour_key AND g.source = 'get'
-WHERE s.source = 'getporfecha_sum' AND s.month = :month
-"""
+#: What the check examines: the month's hours both sources cover.
+NEED = Need(
+    "hours of the month both sources cover (silver.national_hourly, getporfecha_sum and get)",
+    """SELECT s.hour_key FROM silver.national_hourly s
+       JOIN silver.national_hourly g ON g.hour_key = s.hour_key AND g.source = 'get'
+       WHERE s.source = 'getporfecha_sum' AND s.month = :month""",
+)
 
 
 def compare(wh, month: str) -> dg.AssetCheckResult:
+    """Warns with the hours that disagree; with no hour both sources cover, warns that
+    nothing could be compared (``silver/needs.py``)."""
+    return guarded(
+        CHECK_NAME,
+        "national_hourly",
+        NEED,
+        dg.AssetCheckSeverity.WARN,
+        wh,
+        month,
+        {},
+        lambda compared: _compared(wh, month, compared),
+    )
+
+
+def _compared(wh, month: str, compared: int) -> dg.AssetCheckResult:
     params = {"month": month, "abs_tol": ABS_TOLERANCE, "rel_tol": REL_TOLERANCE}
     bad = wh.read(DISAGREEING_SQL, params)
-    compared = int(wh.read(COMPARED_SQL, {"month": month})["n"].item())
     rows = [
         {"hour": h, "getporfecha_sum": int(a), "get": int(b)}
         for h, a, b in bad.head(100).iter_rows()

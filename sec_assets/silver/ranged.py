@@ -24,13 +24,13 @@ import polars as pl
 
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
+from sec_assets.silver.caps import read_caps as month_caps
 from sec_assets.silver.load import observation_steps, read_answers
 from sec_assets.silver.parser_process import ParserProcess
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.frames import ReplaceStep
-from sec_assets.warehouse.params import in_list
 
 PREFETCH = 2  # parsed months queued ahead of the writer (memory: ~2 months of frames)
 #: Fact columns kept per loaded month for the run's metadata (the rest is dropped once written).
@@ -135,14 +135,8 @@ def _unspooled(parsed: ParsedMonth, folder: Path) -> ParsedMonth:
 
 
 def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
-    """The region customers of every month of the range, in one query."""
-    keys = [Month.containing(m).label for m in months]
-    marks, params = in_list("m", keys)
-    frame = wh.read(
-        f"SELECT month, cut_region, customers FROM silver.region_customers WHERE month IN {marks}",
-        params,
-    )
-    return {k: frame.filter(pl.col("month") == k).drop("month") for k in keys}
+    """The caps of every month of the range (:func:`sec_assets.silver.caps.read_caps`)."""
+    return month_caps(wh, [Month.containing(m).label for m in months])
 
 
 def parsed_months(

@@ -15,6 +15,7 @@ import polars as pl
 
 from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import MonthAnswers
+from sec_assets.silver.caps import stored_caps
 from sec_assets.silver.guardrails import (
     ROW_GUARDRAILS,
     cap_region_totals,
@@ -34,6 +35,7 @@ class SilverMonth:
     guardrails: pl.DataFrame
     quarantine: pl.DataFrame
     daily: pl.DataFrame  # silver.comuna_daily_customers: daily_customers(facts, ledger)
+    caps: pl.DataFrame  # silver.customer_caps: the counts the facts were capped by
 
 
 def daily_customers(facts: pl.DataFrame, ledger_frame: pl.DataFrame) -> pl.DataFrame:
@@ -216,4 +218,11 @@ def build_month(
             ),
         ]
     )
-    return SilverMonth(led, facts, guardrails, quar, daily_customers(facts, led))
+    return SilverMonth(
+        led,
+        facts,
+        guardrails,
+        quar,
+        daily_customers(facts, led),
+        stored_caps(region_customers, month),
+    )

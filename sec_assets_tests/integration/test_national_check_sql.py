@@ -51,4 +51,7 @@ def test_compare_flags_only_hours_beyond_tolerance(warehouse):
     assert result.metadata["disagreeing_hours"].value == [
         {"hour": "2024-08-02T11", "getporfecha_sum": 10_000, "get": 16_000}
     ]
-    assert compare(warehouse, "2024-09").passed  # nothing to compare: passes, says 0
+    assert result.metadata["rows_examined"].value == 3
+    nothing = compare(warehouse, "2024-09")  # nothing to compare: warns, never passes
+    assert not nothing.passed and nothing.severity == dg.AssetCheckSeverity.WARN
+    assert nothing.metadata["rows_examined"].value == 0

@@ -1,5 +1,5 @@
-"""Every silver check passes on a small valid month and fails on data crafted to break it, on
-both engines. The tables are created without their constraints here, so that the bad rows
+"""Every silver check passes on a small valid month, fails on data crafted to break it, and
+fails or warns (never passes) on a month with nothing for it to examine, on both engines. The tables are created without their constraints here, so that the bad rows
 the constraints would refuse can exist: the checks are the second line of defence."""
 
 from __future__ import annotations
@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sec_assets.silver.checks import CHECKS, evaluate_check
+import dagster as dg
+
+from sec_assets.definitions import defs
+from sec_assets.silver.checks import CHECKS, declared_needs, evaluate_check
+from sec_assets.silver.national import compare
 from sec_assets.sql_files import contracts_dir
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
@@ -25,6 +29,7 @@ VALID = [
     "INSERT INTO silver.dim_tiempo VALUES "
     "(20240802, DATE '2024-08-02', 2024, 3, 8, 2, 5, false, false)",
     "INSERT INTO silver.region_customers VALUES ('2024-08', 13, 1000, 'seed', NULL)",
+    "INSERT INTO silver.customer_caps VALUES ('2024-08', 13, 1000, '2024-08', 'seed')",
     *(
         f"INSERT INTO silver.snapshot_ledger VALUES ('2024-08-02T{h:02d}', '2024-08', "
         f"TIMESTAMP '2024-08-02 {h:02d}:00:00', TIMESTAMPTZ '2024-08-02 {h + 4:02d}:00:00+00', "
@@ -99,6 +104,49 @@ def test_every_check_passes_on_a_valid_month(loose: Warehouse) -> None:
         result, _ = evaluate_check(check, loose, MONTH, 0.95)
         assert result.passed, (check.name, result.metadata)
         assert result.metadata["failing_rows"].value == 0
+        assert result.metadata["rows_examined"].value >= 1, check.name
+        assert "examined" in (result.description or ""), check.name
+
+
+def test_every_asset_check_declares_what_it_needs() -> None:
+    """Every check of the code location (any asset, any layer) declares the rows it examines,
+    a query on the month: a check added without one fails here."""
+    graph = defs.resolve_asset_graph()
+    keys = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    needs = declared_needs()
+    assert keys <= set(needs), keys - set(needs)
+    for key, need in needs.items():
+        assert need.what and ":month" in need.sql and "SELECT" in need.sql.upper(), key
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.name)
+def test_a_check_with_nothing_to_examine_fails_or_warns_saying_why(loose: Warehouse, check):
+    """A month with none of what the check needs: not passed (ERROR when blocking, WARN
+    otherwise), 0 rows examined, the missing input named; its verdict is a failure too."""
+    result, verdict = evaluate_check(check, loose, "2024-09", 0.95)
+    assert not result.passed and not verdict["passed"]
+    want = dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN
+    assert result.severity == want
+    assert result.metadata["rows_examined"].value == 0
+    assert "needs" in (result.description or "") and "2024-09" in (result.description or "")
+    assert result.metadata["missing"].value == check.needs.what
+
+
+def test_the_cap_check_fails_without_the_counts_the_cap_used(loose: Warehouse) -> None:
+    """The month's region_customers are there, but not the counts its facts were capped by:
+    the check cannot join what it checks against, so it fails rather than pass on nothing."""
+    with loose.get_connection() as con:
+        con.execute("DELETE FROM silver.customer_caps")
+    check = next(c for c in CHECKS if c.name == "customers_within_region_total")
+    result, _ = evaluate_check(check, loose, MONTH, 0.95)
+    assert not result.passed and result.metadata["rows_examined"].value == 0
+    assert "customer_caps" in (result.description or "")
+
+
+def test_the_national_cross_check_warns_when_nothing_is_compared(loose: Warehouse) -> None:
+    result = compare(loose, MONTH)
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
+    assert result.metadata["rows_examined"].value == 0
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.name)
