@@ -22,7 +22,8 @@ GOLD_PARENTS = {"dashboard_stats": None, "figures": {"reliability_indices"}}
 # Silver tables written by an asset named otherwise; month_checks: complete once fact_eventos,
 # the last monthly asset with blocking checks, has been checked.
 WRITER = dict.fromkeys(
-    ("guardrail_counts", "quarantine", "comuna_daily_customers"), "snapshot_ledger"
+    ("guardrail_counts", "quarantine", "comuna_daily_customers", "customer_caps"),
+    "snapshot_ledger",
 )
 WRITER["month_checks"] = "fact_eventos"
 # The assets calling trusted.excluded_months (their metadata, or the golden file, depend on it).
