@@ -7,7 +7,6 @@ stored, in the same step (``silver/checks.py``).
 """
 
 from collections.abc import Iterator
-from functools import partial
 from typing import cast
 
 import dagster as dg
@@ -19,7 +18,7 @@ from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 from sec_assets.readable import readable
 from sec_assets.silver import dims
-from sec_assets.silver.checks import check_results, check_specs, evaluate_checks
+from sec_assets.silver.checks import check_results, check_specs
 from sec_assets.silver.figures import month_picture_metadata
 from sec_assets.silver.load import (
     EVENTS_LOCK,
@@ -36,8 +35,8 @@ from sec_assets.silver.metadata import (
     table_metadata,
     with_names,
 )
-from sec_assets.silver.month_checks import record_verdicts
-from sec_assets.silver.partition_range import BACKFILL_POLICY, range_check_events
+from sec_assets.silver.partial_range import partial_range
+from sec_assets.silver.partition_range import BACKFILL_POLICY, logged, range_checks
 from sec_assets.silver.ranged import load_observations_range, range_bounds
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
@@ -171,7 +170,7 @@ def silver_observations(
         ledger: dg.MaterializeResult = dg.MaterializeResult(
             asset_key="snapshot_ledger",
             metadata={**ledger_metadata(silver.ledger), **table_metadata(wh, "snapshot_ledger")},
-            check_results=_logged(context, check_results("snapshot_ledger", wh, month, coverage)),
+            check_results=logged(context, check_results("snapshot_ledger", wh, month, coverage)),
         )
         facts: dg.MaterializeResult = dg.MaterializeResult(
             asset_key="fact_interrupciones",
@@ -179,7 +178,7 @@ def silver_observations(
                 **facts_metadata(silver, load.answers.rows.height, wh),
                 **table_metadata(wh, "fact_interrupciones"),
             },
-            check_results=_logged(
+            check_results=logged(
                 context, check_results("fact_interrupciones", wh, month, coverage)
             ),
         )
@@ -193,9 +192,10 @@ def _observations_range(
     warehouse: WarehouseResource,
     months: list[Month],
 ) -> Iterator[object]:
-    """Every month of the range (:func:`load_observations_range`); a month that fails rolls
-    back alone, and the run then fails naming it (the others stay committed: re-running the
-    range reloads them identically)."""
+    """Every month of the range (:func:`load_observations_range`); a month that cannot be
+    parsed or loaded fails alone: the others are committed, reported and checked month by
+    month, their episodes built (:func:`partial_range`), and the run then fails naming the
+    failed months and why (re-running the range reloads the others identically)."""
     wh = warehouse.get_warehouse(writes=True)
     store = bronze.store("sec_snapshots")
     load = load_observations_range(
@@ -206,7 +206,9 @@ def _observations_range(
     )
     for month, written in sorted(load.written.items()):
         context.log.info(f"{month}: wrote {written}")
-    load.raise_failures()
+    if load.failed:  # the others loaded, checked, their episodes built; then the run fails
+        yield from partial_range(context, warehouse, months, load)
+        load.raise_failures()
     silver = load.combined()
     yield dg.MaterializeResult(
         asset_key="snapshot_ledger",
@@ -219,44 +221,7 @@ def _observations_range(
             **table_metadata(wh, "fact_interrupciones"),
         },
     )
-    yield from _range_checks(context, ("snapshot_ledger", "fact_interrupciones"), warehouse)
-
-
-def _range_checks(
-    context: dg.AssetExecutionContext, assets: tuple[str, ...], warehouse: WarehouseResource
-) -> Iterator[object]:
-    """Every check of ``assets`` on every month of the range, reported per month; the
-    verdicts of an asset are kept in one write once its months are evaluated (a run that dies
-    before leaves them unchecked, so gold leaves them out)."""
-    wh, coverage = warehouse.get_warehouse(writes=True), warehouse.settings.min_month_coverage
-    for asset in assets:
-        verdicts: list[dict[str, object]] = []
-        evaluate = partial(_evaluate_month, context, wh, asset, coverage, verdicts)
-        yield from range_check_events(context, asset, evaluate)
-        record_verdicts(wh, asset, verdicts)
-
-
-def _evaluate_month(
-    context: dg.AssetExecutionContext,
-    wh: Warehouse,
-    asset: str,
-    coverage: float,
-    verdicts: list[dict[str, object]],
-    month: str,
-) -> list[dg.AssetCheckResult]:
-    results, rows = evaluate_checks(asset, wh, month, coverage)
-    verdicts.extend(rows)
-    return _logged(context, results)
-
-
-def _logged(
-    context: dg.AssetExecutionContext, results: list[dg.AssetCheckResult]
-) -> list[dg.AssetCheckResult]:
-    for r in results:
-        context.log.info(
-            f"check {r.check_name}: {'passed' if r.passed else 'FAILED'}; {r.description}"
-        )
-    return results
+    yield from range_checks(context, ("snapshot_ledger", "fact_interrupciones"), warehouse)
 
 
 @dg.asset(
@@ -288,7 +253,7 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         checks = (
             None
             if ranged
-            else _logged(
+            else logged(
                 context,
                 check_results("fact_eventos", wh, month, warehouse.settings.min_month_coverage),
             )
@@ -296,7 +261,7 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         result = _episodes_result(wh, warehouse, months, events, replaced, checks)
     yield result
     if ranged:
-        yield from _range_checks(context, ("fact_eventos",), warehouse)
+        yield from range_checks(context, ("fact_eventos",), warehouse)
 
 
 def _episodes_result(

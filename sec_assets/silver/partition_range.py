@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import dagster as dg
 
 from sec_assets.month import Month
+from sec_assets.silver.checks import evaluate_checks
+from sec_assets.silver.month_checks import record_verdicts
+from sec_assets.warehouse.base import Warehouse
+from sec_assets.warehouse.resource import WarehouseResource
 
 #: A year per run: a backfill of the whole history is ~10 runs. The episodes of a range are
 #: rebuilt from its observations at once, in memory, so a range is bounded.
@@ -58,3 +63,40 @@ def range_check_events(
     for spec in specs.values():
         output = context.assets_def.get_output_name_for_asset_check_key(spec.key)
         yield dg.Output(None, output_name=output)
+
+
+def range_checks(
+    context: dg.AssetExecutionContext, assets: tuple[str, ...], warehouse: WarehouseResource
+) -> Iterator[object]:
+    """Every check of ``assets`` on every month of the range, reported per month; the
+    verdicts of an asset are kept in one write once its months are evaluated (a run that dies
+    before leaves them unchecked, so gold leaves them out)."""
+    wh, coverage = warehouse.get_warehouse(writes=True), warehouse.settings.min_month_coverage
+    for asset in assets:
+        verdicts: list[dict[str, object]] = []
+        evaluate = partial(_evaluate_month, context, wh, asset, coverage, verdicts)
+        yield from range_check_events(context, asset, evaluate)
+        record_verdicts(wh, asset, verdicts)
+
+
+def _evaluate_month(
+    context: dg.AssetExecutionContext,
+    wh: Warehouse,
+    asset: str,
+    coverage: float,
+    verdicts: list[dict[str, object]],
+    month: str,
+) -> list[dg.AssetCheckResult]:
+    results, rows = evaluate_checks(asset, wh, month, coverage)
+    verdicts.extend(rows)
+    return logged(context, results)
+
+
+def logged(
+    context: dg.AssetExecutionContext, results: list[dg.AssetCheckResult]
+) -> list[dg.AssetCheckResult]:
+    for r in results:
+        context.log.info(
+            f"check {r.check_name}: {'passed' if r.passed else 'FAILED'}; {r.description}"
+        )
+    return results

@@ -26,7 +26,7 @@ from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
 from sec_assets.silver.caps import read_caps as month_caps
 from sec_assets.silver.load import observation_steps, read_answers
-from sec_assets.silver.parser_process import ParserProcess
+from sec_assets.silver.parser_process import ParserProcess, ParserProcessError
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
@@ -50,6 +50,20 @@ class ParsedMonth:
     raw_rows: int
     parser_peak_mb: float = 0.0  # peak RSS of the process that parsed it (Linux VmHWM)
     apart: bool = False  # parsed in the second process (not the writer's own)
+
+
+@dataclass(frozen=True)
+class FailedMonth:
+    """A month whose bronze could not be parsed (an archive that fails its checksum, a
+    parser that died on it): the range goes on without it."""
+
+    month: str
+    error: str
+
+    @classmethod
+    def of(cls, month: date, exc: BaseException) -> FailedMonth:
+        label = Month.containing(month).label
+        return cls(label, f"could not be parsed: {type(exc).__name__}: {exc}")
 
 
 def peak_rss_mb() -> float:
@@ -96,8 +110,8 @@ class RangeLoad:
         if self.failed:
             lines = "\n".join(f"- {m}: {err}" for m, err in sorted(self.failed.items()))
             raise WarehouseIntegrityError(
-                f"{len(self.failed)} month(s) of the range rolled back (the others are "
-                f"committed):\n{lines}"
+                f"{len(self.failed)} month(s) of the range could not be parsed or loaded "
+                f"(each rolled back alone; the other months are committed):\n{lines}"
             )
 
 
@@ -141,16 +155,22 @@ def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
 
 def parsed_months(
     bronze_root: Path, months: list[date], caps: dict[str, pl.DataFrame], hours_per_day: int
-) -> Iterator[ParsedMonth]:
+) -> Iterator[ParsedMonth | FailedMonth]:
     """Every month parsed: the first here, the others in a second process
     (:class:`ParserProcess`), up to ``PREFETCH`` ahead of the consumer (the second process
     starts while this one parses the first month). Parsing takes about twice as long as
     writing, so a consumer that would wait for the second process parses the range's last
     month not yet handed to it instead: both processes keep parsing, and the months come in
-    calendar order except those (each month is its own transaction)."""
+    calendar order except those (each month is its own transaction).
 
-    def parse(m: date) -> ParsedMonth:
-        return parse_month(bronze_root, m, caps[Month.containing(m).label], hours_per_day)
+    A month that cannot be parsed comes as a :class:`FailedMonth` and the others still come;
+    if the second process dies, the month it was parsing fails and the rest are parsed here."""
+
+    def parse(m: date) -> ParsedMonth | FailedMonth:
+        try:
+            return parse_month(bronze_root, m, caps[Month.containing(m).label], hours_per_day)
+        except Exception as exc:  # the month fails alone, named, with its error
+            return FailedMonth.of(m, exc)
 
     first = months[0]
     if len(months) == 1:
@@ -161,13 +181,14 @@ def parsed_months(
         ParserProcess() as parser,
     ):
         folder = Path(spool)
-        todo = deque(months[1:])
+        todo, submitted = deque(months[1:]), deque[date]()
 
         def submit() -> None:
             if todo:
                 m = todo.popleft()
                 cap = caps[Month.containing(m).label]
                 parser.submit("spool_month", bronze_root, m, cap, hours_per_day, folder)
+                submitted.append(m)
 
         for _ in range(PREFETCH):
             submit()
@@ -176,7 +197,16 @@ def parsed_months(
             if todo and not parser.answering:
                 yield parse(todo.pop())  # rather than wait
                 continue
-            parsed = _unspooled(parser.result(), folder)
+            month = submitted.popleft()
+            try:
+                parsed: ParsedMonth | FailedMonth = _unspooled(parser.result(), folder)
+            except ParserProcessError as exc:  # the child is gone: the rest are parsed here
+                yield FailedMonth.of(month, exc)
+                for m in [*submitted, *todo]:
+                    yield parse(m)
+                return
+            except Exception as exc:
+                parsed = FailedMonth.of(month, exc)
             submit()
             yield parsed
             del parsed  # not kept alive through the parses of the months stolen next
@@ -195,7 +225,8 @@ def load_observations_range(
     writing (the parser's months wait as Arrow files; this process holds the month it writes
     and at most one it parses), one transaction per month.
 
-    A month that fails (a broken reference, a duplicate or null key:
+    A month that fails (its bronze cannot be parsed: :class:`FailedMonth`; or it breaks a
+    reference, a duplicate or null key:
     :class:`~sec_assets.warehouse.errors.WarehouseIntegrityError`) rolls back alone; the months
     before it stay committed and the ones after it are still loaded. Failures are collected per
     month: call :meth:`RangeLoad.raise_failures` once the range is done. Re-running the range
@@ -207,6 +238,9 @@ def load_observations_range(
 
     def batches() -> Iterator[list[ReplaceStep]]:
         for parsed in parsed_months(bronze_root, months, caps, hours_per_day):
+            if isinstance(parsed, FailedMonth):
+                result.failed[parsed.month] = parsed.error
+                continue
             pending.append(parsed)
             yield observation_steps(parsed.silver, parsed.month)
 

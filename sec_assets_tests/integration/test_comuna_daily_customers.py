@@ -27,7 +27,9 @@ engine, duckdb_templates, pg_session_database, warehouse, seeded = support.FIXTU
 
 ORDER = ["dia", "geografia_id"]
 # The fold by SQL over what is stored: the migration's own SELECT.
-(_FILL,) = read_migrations(silver_migrations_dir())[1]
+[_FILL] = [
+    f for f in read_migrations(silver_migrations_dir())[1] if f.table == "comuna_daily_customers"
+]
 FOLD_SQL = _FILL.sql.split(")", 1)[1]
 
 
