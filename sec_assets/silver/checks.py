@@ -219,8 +219,9 @@ def _offending(
     sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used, months=months)
     rows = [{k: str(v) for k, v in r.items()} for r in sample.to_dicts()]
     scope = f"{examined} row(s) examined ({check.needs.what})"
+    first = ", ".join(f"{k}={v}" for k, v in rows[0].items()) if rows else ""
     description = (
-        f"{count} offending row(s) in {month} of {scope}; first: {rows[0]}"
+        f"{count} offending row(s) in {month} of {scope}; first: {first}"
         if count
         else f"{month}: none offending, {scope}"
     )
