@@ -33,7 +33,9 @@ def bronze_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     HTTP; July's counts are never fetched."""
     data = tmp_path_factory.mktemp("caps")
     faults = [
-        FaultRule(kind="set_customers", hours=[HOUR], customers={"Metropolitana|Santiago": 5_000_000})
+        FaultRule(
+            kind="set_customers", hours=[HOUR], customers={"Metropolitana|Santiago": 5_000_000}
+        )
     ]
     with run_simulator(SimConfig(seed=5, faults=faults)) as sim:
         res = local_resources(

@@ -222,6 +222,10 @@ def test_data_coverage_and_quality(gold_wh: Warehouse) -> None:
         "schema_error": 0,
         "missing": 0,
         "revisions_seen": 1,
+        # the fixture's month stores no silver.customer_caps: no counts are named as its own
+        "customers_as_of": None,
+        "customers_source": None,
+        "customers_own_month": False,
     }
     quality = {r["category"]: r for r in payload(gold_wh, "eda_quality_stats")}
     assert quality["Afectados sin dato (imputado 0)"] == {

@@ -1,15 +1,15 @@
 """Every silver check passes on a small valid month, fails on data crafted to break it, and
-fails or warns (never passes) on a month with nothing for it to examine, on both engines. The tables are created without their constraints here, so that the bad rows
-the constraints would refuse can exist: the checks are the second line of defence."""
+fails or warns (never passes) on a month with nothing for it to examine, on both engines. The
+tables are created without their constraints here, so that the bad rows the constraints would
+refuse can exist: the checks are the second line of defence."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import pytest
-
 import dagster as dg
+import pytest
 
 from sec_assets.definitions import defs
 from sec_assets.silver.checks import CHECKS, declared_needs, evaluate_check

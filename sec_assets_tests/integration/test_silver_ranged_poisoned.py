@@ -51,9 +51,7 @@ def test_a_month_that_cannot_be_parsed_fails_alone(engine, request, poisoned, tm
     }
     result = _execute(SILVER, res, tags)
     assert not result.success
-    [failure] = [
-        e for e in result.get_step_failure_events() if e.step_key == "silver_observations"
-    ]
+    [failure] = [e for e in result.get_step_failure_events() if e.step_key == "silver_observations"]
     text = str(failure.step_failure_data.error)
     assert "2024-06" in text and "could not be parsed" in text and "Archive" in text
     for month in GOOD:
