@@ -31,6 +31,22 @@ FAULTS = [
     FaultRule(kind=FaultKind.DEGRADED, hours=["2024-08-10T12", "2024-08-11T12"]),
 ]
 MUST_FAIL = {"month_coverage_above_threshold", "no_degraded_or_empty_hours"}
+# Get's national series lists the last days only: for 2024-08 no hour has both figures, so the
+# cross-check warns that it compared nothing (it never passes on nothing). Expected, and only so.
+OUT_OF_GET_WINDOW = "national_series_agrees_with_hourly_sums"
+
+
+def unmet_as_expected(checks: list[dg.AssetCheckEvaluation]) -> set[str]:
+    """The failed checks that are the cross-check warning it had nothing to compare."""
+    return {
+        c.check_name
+        for c in checks
+        if c.check_name == OUT_OF_GET_WINDOW
+        and not c.passed
+        and c.severity == dg.AssetCheckSeverity.WARN
+        and (v := c.metadata.get("rows_examined")) is not None
+        and v.value == 0
+    }
 
 
 def check_table(results: list[dg.AssetCheckEvaluation]) -> str:
@@ -66,7 +82,7 @@ def run(faults: bool) -> int:
         if not faults:
             results.append(run_selection(GOLD, resources, instance))
     checks = [c for r in results for c in r.get_asset_check_evaluations()]
-    failed = {c.check_name for c in checks if not c.passed}
+    failed = {c.check_name for c in checks if not c.passed} - unmet_as_expected(checks)
     print(check_table(checks))
     print()
     if faults:
@@ -83,7 +99,8 @@ def run(faults: bool) -> int:
         return 0 if ok else 1
     ok = all(r.success for r in results) and not failed
     print(
-        f"{len(checks) - len(failed)}/{len(checks)} checks passed; runs "
+        f"{len(checks) - len(failed)}/{len(checks)} checks passed or warned as expected "
+        f"({OUT_OF_GET_WINDOW}: nothing to compare outside Get's window); runs "
         f"{'succeeded' if all(r.success for r in results) else 'FAILED'}"
     )
     return 0 if ok else 1
