@@ -1,23 +1,21 @@
 """The customer counts a month's facts are capped by (``silver.customer_caps``).
 
-A month's cap is its own ``region_customers`` if it has any, else the nearest earlier month's,
-else the reference counts shipped with the code (``seeds/regions.csv``, ``source = 'seed'``,
-``as_of`` = the seed's version month). The counts used are stored beside the month's facts,
-16 rows a month, in the transaction that writes them: ``customers_within_region_total`` checks
+A region's cap in a month is the SEC's count for that month, else for the nearest earlier month
+(``region_customers`` with ``source = 'sec'``), else the reference count shipped with the code
+(``seeds/regions.csv``, ``source = 'seed'``, ``as_of`` = the seed's version month). The
+counts used are stored beside the month's facts, 16 rows a month, in the transaction that
+writes them: ``customers_within_region_total`` checks
 against the very same counts, and ``data_coverage`` names the months capped by counts that are
 not their own (a per-month table is cheaper than a column on every fact).
 """
 
 from __future__ import annotations
 
-import bisect
-
 import polars as pl
 
 from sec_assets.masterdata import regions
 from sec_assets.silver.dims import SEED_VERSION
 from sec_assets.warehouse.base import Warehouse
-from sec_assets.warehouse.params import in_list
 
 #: The reference counts' as-of: the seed version's month (``seeds/README.md``).
 SEED_AS_OF = SEED_VERSION.replace(".", "-")
@@ -31,7 +29,7 @@ SCHEMA: dict[str, pl.DataType] = {
 
 
 def reference_caps(month: str) -> pl.DataFrame:
-    """The seed's counts, for a month when no month up to it has counts of its own."""
+    """The seed's counts (for a region no month up to ``month`` has an SEC count of)."""
     return regions().select(
         pl.lit(month).alias("month"),
         pl.col("cut_region").cast(pl.Int32),
@@ -42,44 +40,42 @@ def reference_caps(month: str) -> pl.DataFrame:
 
 
 def read_caps(wh: Warehouse, months: list[str]) -> dict[str, pl.DataFrame]:
-    """Every month's caps (:data:`SCHEMA`), in two queries whatever the number of months."""
-    have = wh.read(
-        "SELECT DISTINCT month FROM silver.region_customers WHERE month <= :last ORDER BY month",
+    """Every month's caps (:data:`SCHEMA`), from one query whatever the number of months: per
+    region, the SEC's count of the latest month not after it (a region the service did not
+    answer that month is stored as the seed's estimate: the SEC's earlier answer is preferred),
+    else the reference count."""
+    sec = wh.read(
+        "SELECT month AS as_of, cut_region, customers FROM silver.region_customers "
+        "WHERE source = 'sec' AND month <= :last",
         {"last": max(months)},
-    )["month"].to_list()
-    as_of = {m: _nearest(have, m) for m in months}
-    used = sorted({a for a in as_of.values() if a is not None})
-    counts = pl.DataFrame(schema={"as_of": pl.Utf8, "cut_region": pl.Int32})
-    if used:
-        marks, params = in_list("m", used)
-        counts = wh.read(
-            "SELECT month AS as_of, cut_region, customers, source FROM silver.region_customers "
-            f"WHERE month IN {marks}",
-            params,
+    ).with_columns(pl.col("cut_region").cast(pl.Int32), _ordinal("as_of").alias("_m"))
+    reference = reference_caps("").drop("month")
+    wanted = pl.DataFrame({"month": months}).join(reference.select("cut_region"), how="cross")
+    found = (
+        wanted.with_columns(_ordinal("month").alias("_m"))
+        .sort("_m")
+        .join_asof(
+            sec.sort("_m"), on="_m", by="cut_region", strategy="backward", check_sortedness=False
         )
-    out = {}
-    for month, a in as_of.items():
-        if a is None:
-            out[month] = reference_caps(month)
-            continue
-        frame = counts.filter(pl.col("as_of") == a).with_columns(pl.lit(month).alias("month"))
-        out[month] = frame.select(list(SCHEMA)).cast(pl.Schema(SCHEMA)).sort("cut_region")
-    return out
+        .join(reference, on="cut_region", suffix="_ref")
+    )
+    caps = found.select(
+        "month",
+        "cut_region",
+        pl.coalesce("customers", "customers_ref").alias("customers"),
+        pl.coalesce("as_of", "as_of_ref").alias("as_of"),
+        pl.when(pl.col("customers").is_null())
+        .then(pl.lit("seed"))
+        .otherwise(pl.lit("sec"))
+        .alias("source"),
+    ).cast(pl.Schema(SCHEMA))
+    return {m: caps.filter(pl.col("month") == m).sort("cut_region") for m in months}
 
 
-def _nearest(have: list[str], month: str) -> str | None:
-    """The latest of the sorted months ``have`` that is not after ``month``."""
-    i = bisect.bisect_right(have, month)
-    return have[i - 1] if i else None
-
-
-def describe(caps: pl.DataFrame) -> dict[str, str]:
-    """The month's caps in a few words: ``as_of`` and ``source`` (sec, seed or mixed)."""
-    sources = sorted(set(caps["source"].to_list()))
-    return {
-        "as_of": str(caps["as_of"].min()),
-        "source": sources[0] if len(sources) == 1 else "mixed",
-    }
+def _ordinal(column: str) -> pl.Expr:
+    """``YYYY-MM`` as a month number (sorted, for the as-of join)."""
+    y, m = pl.col(column).str.slice(0, 4), pl.col(column).str.slice(5, 2)
+    return y.cast(pl.Int32) * 12 + m.cast(pl.Int32)
 
 
 def stored_caps(caps: pl.DataFrame, month: str) -> pl.DataFrame:

@@ -1,7 +1,7 @@
 """A month with no customer counts of its own is still capped, by counts it names: collected
 over HTTP from the simulator with a 5,000,000 in Santiago, July 2024 is materialized without
-its ``sec_customers``/``region_customers``. With June's counts loaded, July is capped by them
-(``as_of`` 2024-06); with none anywhere, by the seed's reference counts (``source`` 'seed'). The
+its ``sec_customers`` (and with no ``region_customers`` rows, or only the seed's estimates).
+With June's counts loaded, July is capped by them (``as_of`` 2024-06); with none anywhere, by the seed's reference counts (``source`` 'seed'). The
 cap check examines the month's rows against those very counts and passes because the cap
 applied; ``data_coverage`` and the asset's metadata name the counts used. On both engines."""
 
@@ -106,8 +106,15 @@ def _cap_check_examined_and_passed(checks: dict) -> None:
     assert "examined" in (cap.description or "")
 
 
-def test_a_month_without_counts_is_capped_by_the_nearest_earlier_counts(resources) -> None:
+@pytest.mark.parametrize("july_row", [False, True], ids=["no-july-rows", "july-seed-rows"])
+def test_a_month_without_counts_is_capped_by_the_nearest_earlier_counts(
+    resources, july_row: bool
+) -> None:
+    """July has no region_customers rows, or only the seed's estimates (its region_customers
+    materialized without any sec_customers answer): either way June's SEC counts cap it."""
     assert run_selection(["region_customers"], resources, partition="2024-06-01").success
+    if july_row:
+        assert run_selection(["region_customers"], resources, partition="2024-07-01").success
     result, checks, meta = _july(resources)
     assert result.success
     _cap_check_examined_and_passed(checks)

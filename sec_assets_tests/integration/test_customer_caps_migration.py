@@ -1,11 +1,13 @@
-"""A warehouse from before ``silver.customer_caps`` gets it filled once, from the months it
-holds that had region customers (they were capped by them); a month loaded without counts gets
-no row, so its cap check fails for want of them instead of passing. On both engines."""
+"""The customer counts a month is capped by (``silver.customer_caps``), on both engines: per
+region, the latest SEC count not after the month, else the reference count; a warehouse from
+before the table gets it filled once, from the months it holds that had region customers, and a
+month loaded without counts gets no row, so its cap check fails instead of passing."""
 
 from __future__ import annotations
 
 import polars as pl
 
+from sec_assets.silver.caps import SEED_AS_OF, read_caps
 from sec_assets.silver.checks import CHECKS, evaluate_check
 from sec_assets.silver.customers import SCHEMA
 from sec_assets.warehouse import Warehouse
@@ -40,3 +42,33 @@ def test_a_warehouse_from_before_the_caps_gets_them_filled_once(seeded: Warehous
     check = next(c for c in CHECKS if c.name == "customers_within_region_total")
     result, _ = evaluate_check(check, seeded, "2024-02", 0.95)
     assert not result.passed and result.metadata["rows_examined"].value == 0
+
+
+def test_a_region_the_service_did_not_answer_takes_its_latest_sec_count(seeded: Warehouse):
+    """July's Metropolitana is the seed's estimate (the service did not answer it): its cap is
+    June's SEC count; Valparaíso's is July's own; a region never answered takes the reference
+    count; a month before any count takes the reference counts everywhere."""
+    rows = [
+        ("2024-06", 13, 2_800_000, "sec"),
+        ("2024-06", 5, 770_000, "sec"),
+        ("2024-07", 13, 2_900_000, "seed"),
+        ("2024-07", 5, 780_000, "sec"),
+    ]
+    frame = pl.DataFrame(rows, schema=["month", "cut_region", "customers", "source"], orient="row")
+    frame = frame.with_columns(fetched_at=None).cast(pl.Schema(SCHEMA))
+    seeded.replace_many(
+        [
+            ReplaceStep("region_customers", frame.filter(pl.col("month") == m), {"month": m})
+            for m in ("2024-06", "2024-07")
+        ]
+    )
+    caps = read_caps(seeded, ["2024-05", "2024-07"])
+    july = {r["cut_region"]: r for r in caps["2024-07"].to_dicts()}
+    assert (july[13]["customers"], july[13]["as_of"], july[13]["source"]) == (
+        2_800_000,
+        "2024-06",
+        "sec",
+    )
+    assert (july[5]["customers"], july[5]["as_of"]) == (780_000, "2024-07")
+    assert (july[1]["as_of"], july[1]["source"]) == (SEED_AS_OF, "seed") and len(july) == 16
+    assert set(caps["2024-05"]["source"]) == {"seed"}
