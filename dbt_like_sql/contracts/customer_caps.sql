@@ -1,6 +1,7 @@
 -- The region customers each month's facts were capped by, written with the month's facts
 -- (silver/caps.py): per region, the SEC's count of the month, else of the nearest earlier month,
--- else the reference count of seeds/regions.csv. customers_within_region_total checks against these.
+-- else the reference count of seeds/regions.csv. customers_within_region_total checks against
+-- these.
 CREATE TABLE IF NOT EXISTS silver.customer_caps (
     month       TEXT NOT NULL,       -- the month capped
     cut_region  INTEGER NOT NULL,
