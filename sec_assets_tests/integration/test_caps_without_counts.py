@@ -1,9 +1,10 @@
 """A month with no customer counts of its own is still capped, by counts it names: collected
 over HTTP from the simulator with a 5,000,000 in Santiago, July 2024 is materialized without
 its ``sec_customers`` (and with no ``region_customers`` rows, or only the seed's estimates).
-With June's counts loaded, July is capped by them (``as_of`` 2024-06); with none anywhere, by the seed's reference counts (``source`` 'seed'). The
-cap check examines the month's rows against those very counts and passes because the cap
-applied; ``data_coverage`` and the asset's metadata name the counts used. On both engines."""
+With June's counts loaded, July is capped by them (``as_of`` 2024-06); with none anywhere, by
+the seed's reference counts (``source`` 'seed'). The cap check examines the month's rows
+against those very counts and passes because the cap applied; ``data_coverage`` and the asset's
+metadata name the counts used. On both engines."""
 
 from __future__ import annotations
 
