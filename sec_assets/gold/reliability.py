@@ -7,10 +7,12 @@
 - the same with **major event days** excluded, by the IEEE 1366 2.5β method on the five years
   before each day (:mod:`sec_assets.gold.med`).
 
-A row per region and checked month that has the region's customer counts (a month without
-outages is a row of zeros); a checked month without them is left out and listed by
-:func:`reliability_indices_omitted` (in ``data_coverage``). Labelled as proxies: they include
-force majeure and count customers per episode peak.
+The denominators are the counts the month's facts were capped by (``silver.customer_caps``):
+the SEC's count for the region and month, else the nearest earlier month's, named on the row
+(``customers_as_of``). A row per region and checked month with such a count (a month without
+outages is a row of zeros); a region-month that had only the shipped reference counts is left
+out and listed by :func:`reliability_indices_omitted` (in ``data_coverage``). Labelled as
+proxies: they include force majeure and count customers per episode peak.
 """
 
 from __future__ import annotations
@@ -35,20 +37,21 @@ REGIONS_SQL = (
     "SELECT DISTINCT cut_region, nombre_region FROM {{ ref('dim_geografia') }} WHERE cut_region > 0"
 )
 CUSTOMERS_SQL = (
-    "SELECT rc.month, rc.cut_region, rc.customers AS region_customers, "
-    "rc.source AS customers_source, r.nombre_region "
-    "FROM {{ ref('region_customers') }} rc JOIN (" + REGIONS_SQL + ") r "
-    "ON r.cut_region = rc.cut_region"
+    "SELECT cc.month, cc.cut_region, cc.customers AS region_customers, "
+    "cc.source AS customers_source, cc.as_of AS customers_as_of, r.nombre_region "
+    "FROM {{ ref('customer_caps') }} cc JOIN (" + REGIONS_SQL + ") r "
+    "ON r.cut_region = cc.cut_region WHERE cc.source = 'sec'"
 )
 NO_CUSTOMERS = (
-    "no customer counts for the region in the month (silver.region_customers): "
-    "indices per customer undefined"
+    "no customer counts from the SEC for the region in the month or any earlier month (only "
+    "the shipped reference counts, silver.customer_caps source 'seed'): indices per customer "
+    "undefined"
 )
 # What reliability_indices (and reliability_indices_omitted) read.
 INPUTS = (
     Inputs(
         models=("region_daily_customer_hours", "region_daily_episodes"),
-        queries={"region_customers": CUSTOMERS_SQL, "regions": REGIONS_SQL},
+        queries={"customer_caps": CUSTOMERS_SQL, "regions": REGIONS_SQL},
     )
     | trusted.INPUTS
 )
@@ -56,13 +59,12 @@ MONTH = ["cut_region", "month"]
 
 
 def customer_counts(wh: Warehouse) -> pl.DataFrame:
-    """The denominators: one row per region and checked month with customer counts —
+    """The denominators: one row per region and checked month with an SEC customer count —
     ``month``, ``cut_region``, ``nombre_region``, ``region_customers``, ``customers_source``
-    and ``customers_as_of`` (the month the counts describe: the month's own rows)."""
+    and ``customers_as_of`` (the month the count describes: the month's own, or the nearest
+    earlier one the month was capped by)."""
     counts = wh.read(render(CUSTOMERS_SQL))
-    return counts.with_columns(
-        pl.col("region_customers").cast(pl.Int64), pl.col("month").alias("customers_as_of")
-    )
+    return counts.with_columns(pl.col("region_customers").cast(pl.Int64))
 
 
 def reliability_indices_omitted(wh: Warehouse) -> list[tuple[str, str]]:

@@ -125,7 +125,11 @@ def crafted_silver(wh: Warehouse) -> Warehouse:
     for name in DIMENSIONS:
         load_dimension(wh, name)
     customers = pl.DataFrame(
-        {"month": M, "cut_region": [5, 13], "customers": [500, 1000], "source": "seed"}
+        {"month": M, "cut_region": [5, 13], "customers": [500, 1000], "source": "sec"}
+    )
+    # What the month's load caps by and gold divides by: the SEC's counts of the month itself.
+    caps = customers.with_columns(pl.lit(M).alias("as_of")).select(
+        "month", "cut_region", "customers", "as_of", "source"
     )
     guard = pl.DataFrame(
         {
@@ -138,6 +142,7 @@ def crafted_silver(wh: Warehouse) -> Warehouse:
     wh.replace_many(
         [
             ReplaceStep("region_customers", customers, where={"month": M}),
+            ReplaceStep("customer_caps", caps, where={"month": M}),
             ReplaceStep("snapshot_ledger", ledger(), where={"month": M}),
             ReplaceStep("fact_interrupciones", facts(), where={"month": M}),
             ReplaceStep(
@@ -222,10 +227,9 @@ def test_data_coverage_and_quality(gold_wh: Warehouse) -> None:
         "schema_error": 0,
         "missing": 0,
         "revisions_seen": 1,
-        # the fixture's month stores no silver.customer_caps: no counts are named as its own
-        "customers_as_of": None,
-        "customers_source": None,
-        "customers_own_month": False,
+        "customers_as_of": M,
+        "customers_source": "sec",
+        "customers_own_month": True,
     }
     quality = {r["category"]: r for r in payload(gold_wh, "eda_quality_stats")}
     assert quality["Afectados sin dato (imputado 0)"] == {

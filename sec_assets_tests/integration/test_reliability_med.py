@@ -67,12 +67,18 @@ def test_every_region_month_with_counts_has_a_row(built: tuple[Warehouse, dict[s
 def test_a_month_without_customer_counts_is_listed_not_dropped(
     built: tuple[Warehouse, dict[str, Any]],
 ) -> None:
+    """A region-month capped by the shipped reference counts alone (no SEC count for it or any
+    earlier month) has no row and is named; one capped by an earlier month's SEC count keeps its
+    row and says which month's count it divides by."""
     wh, _ = built
-    wh.execute("DELETE FROM silver.region_customers WHERE month = '2024-07' AND cut_region = 5")
+    caps = "UPDATE silver.customer_caps SET source = '{}', as_of = '{}' WHERE month = '2024-07' "
+    wh.execute(caps.format("seed", "2026-11") + "AND cut_region = 5")
+    wh.execute(caps.format("sec", "2024-06") + "AND cut_region = 13")
     rows = validate_payload("reliability_indices", COMPUTE["reliability_indices"][0](wh))
     assert "Valparaíso" not in by_region(rows, "2024-07")
+    assert by_region(rows, "2024-07")["Metropolitana"]["customers_as_of"] == "2024-06"
     assert len(rows) == 16 * len(MONTHS) - 1
     coverage = validate_payload("data_coverage", COMPUTE["data_coverage"][0](wh))
     [left_out] = [r for r in coverage if r["scope"] == "reliability_indices"]
     assert left_out["key"] == "Valparaíso 2024-07" and left_out["included"] is False
-    assert "no customer counts" in left_out["reason"]
+    assert "no customer counts from the SEC" in left_out["reason"]
