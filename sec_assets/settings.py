@@ -1,16 +1,20 @@
 """Runtime configuration, read once from the environment into a pydantic-settings object.
 
 Nothing here runs at import time: call :func:`load_settings` where the value is needed (resources
-do it in ``setup_for_execution``). Secrets are ``SecretStr`` so they never reach a repr or a log.
+do it in ``setup_for_execution``). Secrets are ``SecretStr`` so they never reach a repr or a log;
+:attr:`SecSettings.redactor` masks every one of them by value (``secrets/``), built once per load.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from sec_assets.secrets.redactor import Redactor
 
 DEFAULT_SEC_BASE_URL = "https://apps.sec.cl/INTONLINEv1/ClientesAfectados"
 
@@ -65,6 +69,10 @@ class SecSettings(BaseSettings):
     supabase_service_role_key: SecretStr | None = Field(
         default=None, validation_alias="SUPABASE_SERVICE_ROLE_KEY"
     )
+    # The Dagster instance's Postgres storage: a secret too (its log must not show it).
+    dagster_pg_url: SecretStr | None = Field(default=None, validation_alias="DAGSTER_PG_URL")
+
+    _redactor: Redactor | None = PrivateAttr(default=None)
 
     @field_validator("archive_after_months", mode="before")
     @classmethod
@@ -78,6 +86,16 @@ class SecSettings(BaseSettings):
         if self.breaker_probe_timeout_s is not None:
             return self.breaker_probe_timeout_s
         return 2 * self.read_timeout_s + self.connect_timeout_s
+
+    @property
+    def redactor(self) -> Redactor:
+        """Masks every configured secret, in every spelling (``secrets/redactor.py``)."""
+        if self._redactor is None:
+            from sec_assets.secrets.redactor import Redactor
+            from sec_assets.secrets.sources import configured_secrets
+
+            self._redactor = Redactor(configured_secrets(self))
+        return self._redactor
 
     @property
     def state_dir(self) -> Path:

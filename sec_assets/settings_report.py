@@ -57,7 +57,8 @@ def source(name: str, explicit: Mapping[str, Any]) -> str:
 
 
 def describe(settings: SecSettings, names: Iterable[str], explicit: Mapping[str, Any]) -> str:
-    """``name=value [source]`` for each setting, secrets masked."""
-    return ", ".join(
+    """``name=value [source]`` for each setting, secrets masked (by position, then by value)."""
+    line = ", ".join(
         f"{n}={_shown(n, getattr(settings, n))} [{source(n, explicit)}]" for n in names
     )
+    return settings.redactor.text(line)

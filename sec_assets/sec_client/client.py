@@ -34,7 +34,6 @@ from sec_assets.sec_client.exchange import Attempt, FetchResult, _Exchange, reda
 from sec_assets.sec_client.gate import BreakerGate
 from sec_assets.sec_client.headers import BROWSER_HEADERS
 from sec_assets.sec_client.proxy_check import warn_clear_proxy
-from sec_assets.sec_client.redact import Redactor
 from sec_assets.sec_client.send import Bounds, config_error, send_once
 from sec_assets.sec_client.shared_limit import SharedRateLimiter
 from sec_assets.sec_client.validation import SnapshotAnswer, validate_snapshot
@@ -76,7 +75,7 @@ class SecClient:
         self._bounds = Bounds(
             settings.max_body_bytes, settings.attempt_deadline_s, settings.http_proxy is not None
         )
-        self.redactor = Redactor.from_settings(settings)
+        self.redactor = settings.redactor  # every configured secret, by value
         # Set by the first configuration mistake seen (404, unresolvable host, bad scheme, 407
         # from the proxy): from then on no request is sent, queued ones included.
         self.config_error: SecConfigError | None = None
@@ -222,7 +221,7 @@ class SecClient:
             raise
         except Exception as exc:  # a bug of ours around the exchange: typed, never the service's
             err = SecInternalError(f"{type(exc).__name__}: {exc}", endpoint=endpoint, hour=hour)
-            ex.failed(err)
+            ex.failed(err, self.redactor)
             raise err from exc
         finally:
             self._emit(result, ex.finish())

@@ -5,7 +5,6 @@ attempt whatever way it ends (``_Exchange``)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +14,8 @@ import httpx
 
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.validation import SnapshotAnswer
+from sec_assets.secrets.echo import mask_answer
+from sec_assets.secrets.redactor import Redactor
 
 KEPT_HEADERS = ("content-type", "date", "retry-after", "server", "content-length")
 CUT_KEEP_BYTES = 64 * 1024  # what is kept of an answer cut for its size or its deadline
@@ -52,6 +53,8 @@ class Attempt:
     customers: int | None = None
     # Set when the body was cut (size cap or deadline): reason, bytes received and kept, limit.
     body_cut: dict[str, Any] | None = None
+    # Spellings of a configured secret masked in the body, headers and error (an echo).
+    secret_echoed: int = 0
 
 
 @dataclass
@@ -87,16 +90,30 @@ class _Exchange:
         self.summary: dict[str, Any] = {}
         self.received = bytearray()  # the body as it streams in
         self.cut: dict[str, Any] | None = None
+        self.secret_echoed = 0
 
-    def answered(self, response: httpx.Response, redact: Callable[[str], str]) -> None:
-        """The status line and kept headers (redacted) of a streamed answer."""
+    def answered(self, response: httpx.Response, redactor: Redactor) -> None:
+        """The status line and kept headers (secrets masked) of a streamed answer."""
         self.status = response.status_code
-        self.headers = {k: redact(v) for k in KEPT_HEADERS if (v := response.headers.get(k))}
+        self.headers = {}
+        for k in KEPT_HEADERS:
+            if v := response.headers.get(k):
+                self.headers[k], found = redactor.text_counted(v)
+                self.secret_echoed += found
 
-    def cut_short(self, reason: str, limit: float, redact: Callable[[bytes], bytes]) -> None:
+    def keep_body(self, redactor: Redactor, *, cut: bool = False) -> bytes:
+        """The body as bronze keeps it: every secret masked (``secrets/echo.py``), counted."""
+        received = self.received[:CUT_KEEP_BYTES] if cut else self.received
+        masked = mask_answer(bytes(received), redactor, cut=cut)
+        self.secret_echoed += masked.secret_echoed
+        self.content = masked.body
+        return masked.body
+
+    def cut_short(self, reason: str, limit: float, redactor: Redactor) -> None:
         """Keep the head of a body that was cut (too large, too slow) and record the cut."""
         received = len(self.received)
-        self.content = redact(bytes(self.received[:CUT_KEEP_BYTES]))
+        self.keep_body(redactor, cut=True)
+        assert self.content is not None
         self.cut = {
             "reason": reason,
             "limit": limit,
@@ -116,8 +133,10 @@ class _Exchange:
                 "customers": value.customers,
             }
 
-    def failed(self, exc: SecError) -> None:
-        self.outcome, self.error = exc.kind, str(exc)
+    def failed(self, exc: SecError, redactor: Redactor) -> None:
+        self.outcome = exc.kind
+        self.error, found = redactor.text_counted(str(exc))
+        self.secret_echoed += found
 
     def finish(self) -> Attempt:
         latency_ms = round((time.perf_counter() - self.t0) * 1000, 1)
@@ -136,4 +155,5 @@ class _Exchange:
             self.error,
             **self.summary,
             body_cut=self.cut,
+            secret_echoed=self.secret_echoed,
         )

@@ -29,7 +29,7 @@ from sec_assets.sec_client.errors import (
     SecTransportError,
 )
 from sec_assets.sec_client.exchange import _Exchange
-from sec_assets.sec_client.redact import Redactor
+from sec_assets.secrets.redactor import Redactor
 
 BASE_URL_HINT = "check SEC_BASE_URL"
 PROXY_HINT = "check SEC_HTTP_PROXY"
@@ -101,7 +101,7 @@ async def send_once(
         try:
             async with asyncio.timeout(bounds.deadline_s):
                 async with client.stream("POST", ex.raw_url, json=ex.body) as response:
-                    ex.answered(response, redactor.text)
+                    ex.answered(response, redactor)
                     retry_after = retry_after_header(response.headers)
                     await _read_capped(response, ex, bounds.max_body_bytes)
         except TimeoutError as exc:
@@ -133,7 +133,7 @@ async def send_once(
                 ) from exc
             message = redactor.text(f"{type(exc).__name__}: {exc}")
             raise SecTransportError(message, endpoint=endpoint, hour=hour) from exc
-        content = ex.content = redactor.bytes(bytes(ex.received))
+        content = ex.keep_body(redactor)
         status = ex.status or 0
         if status == 404:
             raise config_error(
@@ -171,11 +171,11 @@ async def send_once(
         ex.validated(value)
         return value
     except (SecBodyTooLargeError, SecDeadlineError) as exc:
-        ex.cut_short(exc.kind, _limit(exc, bounds), redactor.bytes)
-        ex.failed(exc)
+        ex.cut_short(exc.kind, _limit(exc, bounds), redactor)
+        ex.failed(exc, redactor)
         raise
     except SecError as exc:
-        ex.failed(exc)
+        ex.failed(exc, redactor)
         raise
 
 

@@ -7,8 +7,9 @@ CSV read by Polars with the query's column types. Each call uses its own connect
 Tables stored per month are LIST-partitioned (:mod:`.partitions`); the catalog queries show
 callers the parent only.
 
-The DSN is a secret: kept as ``SecretStr``, shown redacted (``postgresql://user:***@host/db``)
-in reprs and errors, and the driver's exception, which may quote it, is never chained.
+The DSN is a secret: kept as ``SecretStr``, shown as ``host:port/dbname`` only in reprs and
+errors; the driver's exception, which may quote it, has every secret of the DSN masked by value
+and is never chained.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from psycopg import pq
 from pydantic import SecretStr
 
 from sec_assets.warehouse.base import Engine, Tx, Warehouse
-from sec_assets.warehouse.dsn import redact_dsn, redact_text
+from sec_assets.warehouse.dsn import describe_dsn, misread_hint, redact_text
 from sec_assets.warehouse.errors import (
     WarehouseConnectionError,
     WarehouseDiskError,
@@ -433,11 +434,12 @@ class PostgresWarehouse(Warehouse):
         return kept.opened
 
     @property
-    def redacted_dsn(self) -> str:
-        return redact_dsn(self._dsn.get_secret_value())
+    def where(self) -> str:
+        """``host:port/dbname``: never the user or the password."""
+        return describe_dsn(self._dsn.get_secret_value())
 
     def __repr__(self) -> str:
-        return f"PostgresWarehouse(dsn={self.redacted_dsn!r})"
+        return f"PostgresWarehouse({self.where})"
 
     def _connect(self) -> psycopg.Connection[Any]:
         dsn = self._dsn.get_secret_value()
@@ -454,7 +456,7 @@ class PostgresWarehouse(Warehouse):
             failure = redact_text(" ".join(f"{type(exc).__name__}: {exc}".split()), dsn)
         if failure is not None:
             raise WarehouseConnectionError(
-                f"cannot connect to Postgres at {self.redacted_dsn}: {failure}"
+                f"cannot connect to Postgres at {self.where}: {failure}{misread_hint(dsn)}"
             )
         self.connections_opened += 1
         try:

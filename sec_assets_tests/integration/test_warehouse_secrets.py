@@ -46,15 +46,14 @@ def test_connection_errors_are_redacted(dsn: str, caplog: pytest.LogCaptureFixtu
         warehouse.ensure_schema()
     said = everything_said(info.value)
     assert SECRET not in said
-    assert "***" in said
     assert info.value.__cause__ is None and info.value.__context__ is None
     assert SECRET not in caplog.text
     assert SECRET not in repr(warehouse) and SECRET not in str(warehouse)
 
 
-def test_the_redacted_form_keeps_what_helps_debugging() -> None:
+def test_the_repr_says_where_and_never_the_dsn() -> None:
     wh = PostgresWarehouse(SecretStr(f"postgresql://sec_user:{SECRET}@db.example:5433/sec"))
-    assert repr(wh) == "PostgresWarehouse(dsn='postgresql://sec_user:***@db.example:5433/sec')"
+    assert repr(wh) == "PostgresWarehouse(db.example:5433/sec)"
 
 
 def test_settings_and_resource_do_not_show_the_dsn() -> None:

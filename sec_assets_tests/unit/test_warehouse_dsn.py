@@ -19,6 +19,13 @@ CASES = [
     ),
     ("host=h user=u password=pw dbname=d", "host=h user=u password=*** dbname=d"),
     ("host=h password = 'p w\\'x' dbname=d", "host=h password = *** dbname=d"),
+    # Spelled as libpq takes it, unencoded: libpq reads '#' and '?' as part of the password.
+    ("postgresql://u:Pg#Pass-77@h:5432/db", "postgresql://u:***@h:5432/db"),
+    ("postgresql://u:Pg?Pass-77@h/db", "postgresql://u:***@h/db"),
+    # '/' and '@' unencoded: libpq misreads the URL; the whole password is masked all the same.
+    ("postgresql://u:pa/ss@h/db", "postgresql://u:***@h/db"),
+    ("postgresql://u:pa@ss-word@h/db", "postgresql://u:***@h/db"),
+    ("host=h password=Pg\\ Pass dbname=d", "host=h password=*** dbname=d"),
 ]
 
 
@@ -32,4 +39,4 @@ def test_redact_text_masks_the_password_wherever_a_message_quotes_it() -> None:
     message = 'bad "p%40ss-word" / p@ss-word in postgresql://u:p%40ss-word@host/db'
     cleaned = redact_text(message, dsn)
     assert "ss-word" not in cleaned
-    assert cleaned.endswith("postgresql://u:***@host/db")
+    assert cleaned.endswith("postgresql://***@host/db")  # user:password is a secret too

@@ -1,0 +1,43 @@
+"""Where the secrets come from: the settings, read once when they load.
+
+The Postgres DSN (``SEC_PG_DSN``) and the Dagster instance's ``DAGSTER_PG_URL``, each read as
+libpq reads it and as written (``warehouse/dsn.py``); the proxy's password and
+``user:password`` (``SEC_HTTP_PROXY``), read up to the URL's last ``@``; the Supabase service
+key (``SUPABASE_SERVICE_ROLE_KEY``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from sec_assets.warehouse.dsn import dsn_secrets
+
+if TYPE_CHECKING:
+    from sec_assets.settings import SecSettings
+
+
+def url_secrets(url: str) -> list[str]:
+    """The password of a URL's ``user:password@`` (raw and decoded) and the pairs."""
+    _, sep, rest = url.partition("://")
+    userinfo, at, _ = (rest if sep else url).rpartition("@")
+    if not at or ":" not in userinfo:
+        return []
+    user, _, password = userinfo.partition(":")
+    if not password:
+        return []
+    pairs = {f"{user}:{password}", f"{unquote(user)}:{unquote(password)}"}
+    return sorted({password, unquote(password), *pairs}, key=lambda s: (-len(s), s))
+
+
+def configured_secrets(settings: SecSettings) -> list[str]:
+    """Every secret the settings hold, longest first."""
+    found: set[str] = set()
+    if settings.http_proxy is not None:
+        found.update(url_secrets(settings.http_proxy.get_secret_value()))
+    for dsn in (settings.pg_dsn, settings.dagster_pg_url):
+        if dsn is not None:
+            found.update(dsn_secrets(dsn.get_secret_value()))
+    if settings.supabase_service_role_key is not None:
+        found.add(settings.supabase_service_role_key.get_secret_value())
+    return sorted((s for s in found if s), key=lambda s: (-len(s), s))
