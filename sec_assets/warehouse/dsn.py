@@ -110,23 +110,33 @@ def redact_text(text: str, dsn: str) -> str:
     return Redactor(dsn_secrets(dsn)).text(text)
 
 
+def misread(dsn: str) -> str | None:
+    """Why libpq cannot be trusted to quote this DSN safely (it cannot parse it, or reads the
+    URL's password otherwise than written), else None. The driver's message about such a DSN
+    quotes pieces of it, the password's among them: it is not shown."""
+    try:
+        parts = {k: str(v) for k, v in conninfo_to_dict(dsn).items()}
+    except Exception:
+        return "libpq cannot parse the DSN"
+    meant = _userinfo(dsn)
+    if meant and meant[1] and unquote(meant[1]) != parts.get("password"):
+        return (
+            "libpq misreads the URL: its password holds an unencoded '@' or '/'; "
+            "percent-encode them (%40, %2F)"
+        )
+    return None
+
+
 def describe_dsn(dsn: str) -> str:
-    """Where the DSN points, without user or password: ``host:port/dbname`` (what libpq reads;
-    any part of it cut out of a password masked)."""
+    """Where the DSN points, without user or password: ``host:port/dbname`` as libpq reads it;
+    for a DSN libpq misreads, nothing of it."""
+    if misread(dsn):
+        return "the DSN in SEC_PG_DSN (not shown: libpq misreads it)"
     parts = _libpq(dsn)
     where = f"{parts.get('host') or parts.get('hostaddr') or 'localhost'}"
     where += f":{parts['port']}" if parts.get("port") else ""
     where += f"/{parts['dbname']}" if parts.get("dbname") else ""
-    return Redactor(dsn_secrets(dsn)).text(where) if parts else "an unparsable DSN"
-
-
-def misread_hint(dsn: str) -> str:
-    """A hint when libpq reads the URL's password otherwise than it is written (an unencoded
-    ``@`` or ``/`` in it), else ''."""
-    meant = _userinfo(dsn)
-    if meant and meant[1] and unquote(meant[1]) != _libpq(dsn).get("password"):
-        return "; the URL's password holds an unencoded '@' or '/': percent-encode it (%40, %2F)"
-    return ""
+    return Redactor(dsn_secrets(dsn)).text(where)
 
 
 TLS_SSLMODES = ("require", "verify-ca", "verify-full")

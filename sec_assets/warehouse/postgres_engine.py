@@ -33,7 +33,7 @@ from psycopg import pq
 from pydantic import SecretStr
 
 from sec_assets.warehouse.base import Engine, Tx, Warehouse
-from sec_assets.warehouse.dsn import describe_dsn, misread_hint, redact_text
+from sec_assets.warehouse.dsn import describe_dsn, misread, redact_text
 from sec_assets.warehouse.errors import (
     WarehouseConnectionError,
     WarehouseDiskError,
@@ -453,11 +453,11 @@ class PostgresWarehouse(Warehouse):
                 client_encoding="utf8",
             )
         except Exception as exc:  # the driver's text may quote the DSN: redact, do not chain
-            failure = redact_text(" ".join(f"{type(exc).__name__}: {exc}".split()), dsn)
-        if failure is not None:
-            raise WarehouseConnectionError(
-                f"cannot connect to Postgres at {self.where}: {failure}{misread_hint(dsn)}"
+            failure = f"{type(exc).__name__}: " + (
+                misread(dsn) or redact_text(" ".join(str(exc).split()), dsn)
             )
+        if failure is not None:
+            raise WarehouseConnectionError(f"cannot connect to Postgres at {self.where}: {failure}")
         self.connections_opened += 1
         try:
             conn.execute("SET TIME ZONE 'UTC'")
