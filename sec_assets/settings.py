@@ -91,10 +91,13 @@ class SecSettings(BaseSettings):
     def redactor(self) -> Redactor:
         """Masks every configured secret, in every spelling (``secrets/redactor.py``)."""
         if self._redactor is None:
+            from sec_assets.secrets.active import activate
             from sec_assets.secrets.redactor import Redactor
             from sec_assets.secrets.sources import configured_secrets
 
-            self._redactor = Redactor(configured_secrets(self))
+            secrets = configured_secrets(self)
+            activate(secrets)  # for code without settings at hand (secrets/active.py)
+            self._redactor = Redactor(secrets)
         return self._redactor
 
     @property
@@ -103,5 +106,8 @@ class SecSettings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> SecSettings:
-    """Read the environment now; ``overrides`` that are not None win over it."""
-    return SecSettings(**{k: v for k, v in overrides.items() if v is not None})
+    """Read the environment now; ``overrides`` that are not None win over it. Its secrets are
+    collected into its redactor now, once."""
+    settings = SecSettings(**{k: v for k, v in overrides.items() if v is not None})
+    assert settings.redactor is not None  # built at load: the process knows its secrets
+    return settings

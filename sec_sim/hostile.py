@@ -14,10 +14,20 @@ fixed local hour of every month, 06:00 of the day below, so a month run meets ea
 | 10 | ``oversized`` | ``hostile_body_bytes`` of junk (200) | failed: ``body_too_large`` |
 | 11 | ``drip`` | the answer, dripped over ``hostile_drip_s`` | failed: ``deadline_exceeded`` |
 | 12 | ``echo`` | a proxy's 502 page echoing the headers | failed: ``http_502``, secrets masked |
+| 14 | ``echo_json`` | a comuna: the proxy credentials, JSON-escaped | ok, masked, counted |
+| 16 | ``echo_hex`` | a 502 page with the credentials in hex | failed: ``http_502`` |
+| 18 | ``echo_split`` | the credentials split across two rows' comunas | ok, masked, counted |
+| 20 | ``echo_html`` | a 502 page: them HTML-escaped, percent-encoded | failed: ``http_502`` |
+| 22 | ``echo_utf16`` | a 502 page in UTF-16 with them | failed: ``http_502`` |
+| 24 | ``echo_cut`` | junk, them across the collector's 64 KiB cut | failed: ``body_too_large`` |
+
+Every echo is stored masked and counted (``secret_echoed``).
 
 ``oversized`` and ``drip`` fail only against a client whose ``SEC_MAX_BODY_BYTES`` /
 ``SEC_ATTEMPT_DEADLINE_S`` are below the simulator's ``hostile_body_bytes`` / ``hostile_drip_s``
-(``make check`` sets them so). Every other hour answers as without ``--hostile``.
+(``make check`` sets them so); so does ``echo_cut``. The echoes (``echo.py``) repeat the
+credentials of the request's ``Proxy-Authorization``: the simulator is the collector's proxy.
+Every other hour answers as without ``--hostile``.
 """
 
 from __future__ import annotations
@@ -40,11 +50,27 @@ HOSTILE_DAYS: dict[int, str] = {
     10: "oversized",
     11: "drip",
     12: "echo",
+    # Apart, so that the transient ones never make the breaker's consecutive failures.
+    14: "echo_json",
+    16: "echo_hex",
+    18: "echo_split",
+    20: "echo_html",
+    22: "echo_utf16",
+    24: "echo_cut",
 }
 SCHEMA_ERROR_CASES = frozenset(
     {"nan", "infinity", "overflow", "huge", "nested", "surrogate", "bom"}
 )
-FAILED_CASES = {"oversized": "body_too_large", "drip": "deadline_exceeded", "echo": "http_502"}
+FAILED_CASES = {
+    "oversized": "body_too_large",
+    "drip": "deadline_exceeded",
+    "echo": "http_502",
+    "echo_hex": "http_502",
+    "echo_html": "http_502",
+    "echo_utf16": "http_502",
+    "echo_cut": "body_too_large",
+}
+ECHOED_CASES = frozenset({"echo_json", "echo_split"})  # valid answers carrying the credentials
 _SENTINEL = "__sec_sim_hostile__"
 _RAW_VALUE = {"overflow": "1e400", "huge": "100000000000000000000"}
 

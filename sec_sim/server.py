@@ -20,9 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from sec_sim import echo
 from sec_sim.control import handle_control
 from sec_sim.faults import PAYLOAD_KINDS, FaultEngine, FaultKind, FaultRule
-from sec_sim.hostile import echo_page, hostile_case, hostile_json
+from sec_sim.hostile import FAILED_CASES, echo_page, hostile_case, hostile_json
 from sec_sim.mutations import mutate
 from sec_sim.pages import (
     INTERNAL_ERROR,
@@ -207,7 +208,8 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             status, payload, key = 500, exc.payload, None
         case = hostile_case(key) if service.config.hostile and status == 200 else None
         if case is not None and method == "GetPorFecha":
-            self.server.log.add(method, key, 502 if case == "echo" else 200, f"hostile_{case}")
+            status = 502 if FAILED_CASES.get(case) == "http_502" else 200
+            self.server.log.add(method, key, status, f"hostile_{case}")
             self._hostile(case, payload)
             return
         rule = self.server.engine.pick(method, key)
@@ -220,9 +222,19 @@ class SimRequestHandler(BaseHTTPRequestHandler):
 
     def _hostile(self, case: str, payload: Any) -> None:
         cfg = self.server.service.config
+        credentials = echo.proxy_credentials(self.headers)
         if case == "echo":
             page = echo_page(self.requestline, list(self.headers.items()))
             self.send_body(502, page, HTML_TYPE)
+        elif case in ("echo_hex", "echo_html", "echo_utf16"):
+            page, content_type = echo.echo_page(case, credentials)
+            self.send_body(502, page, content_type)
+        elif case == "echo_json":
+            self.send_body(200, echo.echo_json(payload, credentials), JSON_TYPE)
+        elif case == "echo_split":
+            self.send_body(200, echo.echo_split(payload, credentials), JSON_TYPE)
+        elif case == "echo_cut":
+            self._stream(echo.echo_cut(credentials, cfg.hostile_body_bytes), 0.0, 64 * 1024)
         elif case == "oversized":
             self._stream(b"<junk>" * (cfg.hostile_body_bytes // 6 + 1), 0.0, 64 * 1024)
         elif case == "drip":

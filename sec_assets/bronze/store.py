@@ -92,6 +92,8 @@ def envelope(attempt: Attempt) -> dict[str, Any]:
         "content_sha256": hashlib.sha256(body).hexdigest() if body is not None else None,
         "body_bytes": len(body) if body is not None else 0,
         "body_cut": attempt.body_cut,
+        # Spellings of a configured secret masked before storing (an echo: secrets/echo.py).
+        "secret_echoed": attempt.secret_echoed,
         # The validation rules a valid answer passed (silver re-validates older ones).
         "validated_by": VALIDATION_VERSION if attempt.era is not None else None,
         "body_encoding": encoding,

@@ -18,6 +18,7 @@ QUALITY_LABELS: dict[str, str] = {
     "region_total_capped": "Suma regional sobre el total de clientes (reducida)",
     "duplicate_rows": "Filas duplicadas (sumadas)",
     "quarantined": "Respuestas en cuarentena (horas)",
+    "secret_echoed": "Filas con credenciales devueltas por un intermediario (enmascaradas)",
     "hours_failed": "Horas sin respuesta válida",
     "hours_empty": "Horas con respuesta vacía",
     "hours_degraded": "Horas degradadas (comunas colapsadas)",

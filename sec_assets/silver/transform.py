@@ -23,6 +23,7 @@ from sec_assets.silver.guardrails import (
 )
 from sec_assets.silver.ledger import expected_hours, ledger, quarantine
 from sec_assets.silver.names import resolve_empresa, resolve_geografia
+from sec_assets.silver.secrets import mask_answers
 from sec_assets.warehouse.hashing import md5_key
 
 _ACTUALIZADO = r"(?i)(\d+)\s*d[ií]as?\s*(\d+)\s*horas?\s*(\d+)\s*minutos?"
@@ -200,6 +201,7 @@ def build_month(
 ) -> SilverMonth:
     month = Month.containing(month_start).label
     expected = expected_hours(month_start, hours_per_day, now or datetime.now(UTC))
+    answers, echoed = mask_answers(answers)  # no secret reaches a silver column
     facts, guardrails = observations(answers, region_customers, month)
     facts = facts.filter(pl.col("hour_key").is_in(expected["hour_key"].implode()))
     led = ledger(answers, facts, expected, month)
@@ -209,10 +211,10 @@ def build_month(
             guardrails,
             pl.DataFrame(
                 {
-                    "month": [month],
-                    "guardrail": ["quarantined"],
-                    "rows": [quar.height],
-                    "customers": [0],
+                    "month": [month, month],
+                    "guardrail": ["quarantined", "secret_echoed"],
+                    "rows": [quar.height, echoed],
+                    "customers": [0, 0],
                 },
                 schema=guardrails.schema,
             ),

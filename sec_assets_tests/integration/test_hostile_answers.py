@@ -16,8 +16,10 @@ import pytest
 
 from sec_assets.bronze.store import BronzeStore, read_envelope
 from sec_assets.resources import local_resources
+from sec_assets_tests.spellings import leaks
 from sec_sim import SimConfig, run_simulator
 from sec_sim.hostile import (
+    ECHOED_CASES,
     FAILED_CASES,
     SCHEMA_ERROR_CASES,
     hostile_hours,
@@ -74,9 +76,9 @@ def _month(data: Path, config: SimConfig, *, via_proxy: bool) -> list:
 
 @pytest.fixture(scope="module")
 def months(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    # 10 of the 124 sampled hours are unusable by design (of a whole month's 744: 10).
+    # 14 of the 124 sampled hours are unusable by design (of a whole month's 744: 14).
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("SEC_MIN_MONTH_COVERAGE", "0.9")
+        env.setenv("SEC_MIN_MONTH_COVERAGE", "0.85")
         yield _months(tmp_path_factory.mktemp("hostile"))
 
 
@@ -171,8 +173,7 @@ def test_every_other_hour_is_unchanged(months: dict) -> None:
         assert clean.height > 100 and clean.equals(hostile)
 
 
-def _secret_forms() -> list[str]:
-    return [PASSWORD, BASIC, BASIC[4:-4]]
+SECRETS = [PASSWORD, f"{USER}:{PASSWORD}"]
 
 
 def test_no_secret_is_stored_or_logged(months: dict) -> None:
@@ -181,12 +182,37 @@ def test_no_secret_is_stored_or_logged(months: dict) -> None:
     page = read_envelope(_files(data, echo)[0])["body"]
     assert "Proxy-Authorization: Basic ***" in page  # the echo happened, masked
     for path in (data / "bronze").rglob("*.json.gz"):
-        text = gzip.decompress(path.read_bytes()).decode()
-        assert not any(form in text for form in _secret_forms()), path
+        assert not leaks(gzip.decompress(path.read_bytes()), SECRETS), path
     for result in months["hostile"]:
         for event in result.all_events:
             text = json.dumps(str(event.message)) + repr(event.event_specific_data)
-            assert not any(form in text for form in _secret_forms())
+            assert not leaks(text.encode(), SECRETS)
+
+
+def test_every_echoed_spelling_is_masked_and_counted(months: dict) -> None:
+    """A relay echoing the proxy credentials JSON-escaped, split across two rows, in hex,
+    HTML-escaped, in UTF-16 or across the size cut: bronze keeps each answer with them masked
+    and counted; silver's text columns hold only the mask, counted as ``secret_echoed``."""
+    data = months["root"] / "hostile"
+    echoes = {h: c for h, c in HOSTILE.items() if c.startswith("echo_")}
+    for hour in echoes:
+        for path in _files(data, hour):
+            raw = gzip.decompress(path.read_bytes())
+            assert not leaks(raw, SECRETS), (hour, path)
+            assert read_envelope(path)["secret_echoed"] >= 1, (hour, echoes[hour])
+    facts = _read(data, "SELECT hour_key, nombre_comuna_raw FROM silver.fact_interrupciones")
+    echoed = facts.filter(
+        pl.col("hour_key").is_in([h for h, c in echoes.items() if c in ECHOED_CASES])
+    )
+    assert set(
+        echoed.filter(pl.col("nombre_comuna_raw").str.contains("***", literal=True))["hour_key"]
+    ) == {h for h, c in echoes.items() if c in ECHOED_CASES}
+    for table in ("fact_interrupciones", "snapshot_ledger", "quarantine"):
+        stored = _read(data, f"SELECT * FROM silver.{table}").select(pl.all().cast(pl.String))
+        text = "\n".join(v for row in stored.iter_rows() for v in row if v is not None)
+        assert not leaks(text.encode(), SECRETS), table
+    guard = dict(_read(data, "SELECT guardrail, rows FROM silver.guardrail_counts").iter_rows())
+    assert guard["secret_echoed"] == 3  # one row JSON-escaped, two rows split
 
 
 def test_silver_quarantines_a_stored_answer_it_cannot_use(months: dict, tmp_path: Path) -> None:
