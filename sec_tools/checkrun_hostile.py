@@ -2,14 +2,14 @@
 through bronze → silver, beside a clean run of the same seed.
 
 It passes when the month completes, every hostile hour is counted with its reason (ledger status,
-quarantine reason, the bronze outcome), the breaker stays closed, no configured secret (a proxy
-password, raw or base64) is stored anywhere in bronze, and every other hour of the month is
-identical to the clean run's (ledger status and facts).
+quarantine reason, the bronze outcome), the breaker stays closed, no spelling of the proxy's
+credentials (raw, percent, JSON, HTML, hex, base64; UTF-8 or UTF-16) is stored anywhere in
+bronze, the echoes in valid answers are counted (``secret_echoed``), and every other hour of the
+month is identical to the clean run's (ledger status and facts).
 """
 
 from __future__ import annotations
 
-import base64
 import gzip
 import tempfile
 from pathlib import Path
@@ -18,8 +18,10 @@ import dagster as dg
 import polars as pl
 
 from sec_assets.resources import Resources, local_resources
+from sec_assets.secrets.redactor import Redactor
 from sec_sim import SimConfig, run_simulator
 from sec_sim.hostile import (
+    ECHOED_CASES,
     FAILED_CASES,
     SCHEMA_ERROR_CASES,
     hostile_hours,
@@ -71,12 +73,13 @@ def _read(data: Path, sql: str) -> pl.DataFrame:
 
 
 def _secret_hits(data: Path) -> int:
-    basic = base64.b64encode(f"{PROXY_USER}:{PROXY_PASSWORD}".encode())
-    hits = 0
-    for path in (data / "bronze").rglob("*.json.gz"):
-        raw = gzip.decompress(path.read_bytes())
-        hits += raw.count(PROXY_PASSWORD.encode()) + raw.count(basic)
-    return hits
+    """Spellings of the proxy's credentials stored in bronze (searched as the collector masks
+    them: every spelling, UTF-8 and UTF-16)."""
+    spelled = Redactor([PROXY_PASSWORD, f"{PROXY_USER}:{PROXY_PASSWORD}"])
+    return sum(
+        spelled.bytes_counted(gzip.decompress(path.read_bytes()))[1]
+        for path in (data / "bronze").rglob("*.json.gz")
+    )
 
 
 def _hostile_rows(data: Path, hostile: dict[str, str]) -> list[tuple[str, str, str, str, bool]]:
@@ -94,6 +97,8 @@ def _hostile_rows(data: Path, hostile: dict[str, str]) -> list[tuple[str, str, s
             ok = status == "schema_error" and hour in quarantine
         elif case in FAILED_CASES:
             ok = status == "failed" and outcomes == [FAILED_CASES[case]]
+        elif case in ECHOED_CASES:  # a valid hour, the echoed credentials masked and counted
+            ok = status == "ok" and guard.get("secret_echoed", 0) > 0
         else:  # duplicates: a valid hour, the copies counted
             ok = status == "ok" and guard.get("duplicate_rows", 0) > 0
         reason = quarantine.get(hour, "").split(": ")[1:2] or [",".join(outcomes)]

@@ -101,7 +101,7 @@ class Redactor:
         masks = [MASK.encode(e) for e in ENCODINGS]
         return self._bytes.subn(lambda m: masks[(m.lastindex or 1) - 1], value)
 
-    def bytes(self, value: bytes) -> bytes:
+    def mask_bytes(self, value: bytes) -> bytes:
         return self.bytes_counted(value)[0]
 
     def tail_counted(self, value: bytes) -> tuple[bytes, int]:

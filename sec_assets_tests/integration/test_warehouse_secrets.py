@@ -8,6 +8,8 @@ import traceback
 import pytest
 from pydantic import SecretStr
 
+from sec_assets.gold.sync.resource import DashboardSinkResource
+from sec_assets.sec_client.resource import SecClientResource
 from sec_assets.settings import load_settings
 from sec_assets.warehouse import (
     PostgresWarehouse,
@@ -56,11 +58,18 @@ def test_the_repr_says_where_and_never_the_dsn() -> None:
     assert repr(wh) == "PostgresWarehouse(db.example:5433/sec)"
 
 
-def test_settings_and_resource_do_not_show_the_dsn() -> None:
+def test_settings_and_resources_do_not_show_a_secret() -> None:
     dsn = f"postgresql://sec_user:{SECRET}@127.0.0.1:5432/sec"
     settings = load_settings(pg_dsn=dsn)
     wh = connect_warehouse(settings)
     assert isinstance(wh, PostgresWarehouse)
-    resource = WarehouseResource(pg_dsn=dsn)
-    for text in (repr(settings), str(settings), repr(wh), str(wh), repr(resource), str(resource)):
+    resources = [
+        WarehouseResource(pg_dsn=dsn),
+        SecClientResource(http_proxy=f"http://u:{SECRET}@relay:3128"),
+        DashboardSinkResource(
+            supabase_url="https://x.supabase.co", supabase_service_role_key=SECRET
+        ),
+    ]
+    shown = [repr(settings), str(settings), repr(wh), str(wh), repr(settings.redactor)]
+    for text in shown + [t for r in resources for t in (repr(r), str(r))]:
         assert SECRET not in text
