@@ -42,14 +42,6 @@ def _rows(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
     return out + [dict(out[0]) for _ in range(n - len(out))]
 
 
-def _page(lines: list[str]) -> str:
-    body = "\n".join(lines)
-    return (
-        "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
-        f"<p>The proxy could not forward:</p><pre>{body}</pre></body></html>"
-    )
-
-
 def echo_json(rows: list[dict[str, Any]], credentials: str) -> bytes:
     """A valid answer whose first comuna is the credentials, JSON-escaped."""
     out = _rows(rows, 1)
@@ -65,19 +57,26 @@ def echo_split(rows: list[dict[str, Any]], credentials: str) -> bytes:
     return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def echo_page(case: str, credentials: str) -> tuple[bytes, str]:
-    """A proxy's 502 page echoing the credentials: in hex, HTML-escaped or in UTF-16."""
+def echo_html(rows: list[dict[str, Any]], credentials: str) -> bytes:
+    """A valid answer whose first comuna is the credentials as numeric HTML entities and its
+    region them percent-encoded."""
+    out = _rows(rows, 1)
+    out[0]["NOMBRE_COMUNA"] = "".join(f"&#{ord(c)};" for c in credentials)
+    out[0]["NOMBRE_REGION"] = quote(credentials, safe="")
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def echo_utf16(rows: list[dict[str, Any]], credentials: str) -> bytes:
+    """An answer in UTF-16 (with its byte order mark) whose first comuna is the credentials."""
+    out = _rows(rows, 1)
+    out[0]["NOMBRE_COMUNA"] = html.escape(credentials)
+    return json.dumps(out, ensure_ascii=False).encode("utf-16")
+
+
+def hex_lines(credentials: str) -> list[tuple[str, str]]:
+    """Header lines a debugging proxy adds to its error page: the credentials in hex."""
     raw = credentials.encode("utf-8")
-    if case == "echo_hex":
-        page = _page([f"Proxy-Authorization: {raw.hex()}", f"X-Credentials: {raw.hex().upper()}"])
-        return page.encode(), "text/html; charset=utf-8"
-    if case == "echo_html":
-        numeric = "".join(f"&#{ord(c)};" for c in credentials)
-        lines = [f"user={html.escape(credentials)}", numeric, quote(credentials, safe="")]
-        return _page(lines).encode(), "text/html; charset=utf-8"
-    if case == "echo_utf16":
-        return _page([f"Proxy-User: {credentials}"]).encode("utf-16"), "text/html; charset=utf-16"
-    raise ValueError(f"not an echo page: {case}")
+    return [("X-Proxy-Credentials", raw.hex()), ("X-Proxy-Credentials-Hex", raw.hex().upper())]
 
 
 def echo_cut(credentials: str, size: int) -> bytes:

@@ -13,13 +13,12 @@ fixed local hour of every month, 06:00 of the day below, so a month run meets ea
 | 9 | ``duplicates`` | the first 5 rows repeated identically | ok; counted as ``duplicate_rows`` |
 | 10 | ``oversized`` | ``hostile_body_bytes`` of junk (200) | failed: ``body_too_large`` |
 | 11 | ``drip`` | the answer, dripped over ``hostile_drip_s`` | failed: ``deadline_exceeded`` |
-| 12 | ``echo`` | a proxy's 502 page echoing the headers | failed: ``http_502``, secrets masked |
+| 12 | ``echo`` | a 502 page echoing the headers, the credentials in hex too | ``http_502`` |
 | 14 | ``echo_json`` | a comuna: the proxy credentials, JSON-escaped | ok, masked, counted |
-| 16 | ``echo_hex`` | a 502 page with the credentials in hex | failed: ``http_502`` |
+| 16 | ``echo_html`` | a comuna: them as HTML entities; the region percent-encoded | ok, masked |
 | 18 | ``echo_split`` | the credentials split across two rows' comunas | ok, masked, counted |
-| 20 | ``echo_html`` | a 502 page: them HTML-escaped, percent-encoded | failed: ``http_502`` |
-| 22 | ``echo_utf16`` | a 502 page in UTF-16 with them | failed: ``http_502`` |
-| 24 | ``echo_cut`` | junk, them across the collector's 64 KiB cut | failed: ``body_too_large`` |
+| 20 | ``echo_utf16`` | an answer in UTF-16, a comuna: them | schema_error, masked |
+| 22 | ``echo_cut`` | junk, them across the collector's 64 KiB cut | failed: ``body_too_large`` |
 
 Every echo is stored masked and counted (``secret_echoed``).
 
@@ -37,6 +36,8 @@ from typing import Any
 
 import httpx
 
+from sec_sim.echo import hex_lines, proxy_credentials
+
 HOSTILE_HOUR = 6  # sampled at every cadence (hours_per_day 4: 00, 06, 12, 18)
 HOSTILE_DAYS: dict[int, str] = {
     2: "nan",
@@ -50,27 +51,23 @@ HOSTILE_DAYS: dict[int, str] = {
     10: "oversized",
     11: "drip",
     12: "echo",
-    # Apart, so that the transient ones never make the breaker's consecutive failures.
     14: "echo_json",
-    16: "echo_hex",
+    16: "echo_html",
     18: "echo_split",
-    20: "echo_html",
-    22: "echo_utf16",
-    24: "echo_cut",
+    20: "echo_utf16",
+    22: "echo_cut",
 }
 SCHEMA_ERROR_CASES = frozenset(
-    {"nan", "infinity", "overflow", "huge", "nested", "surrogate", "bom"}
+    {"nan", "infinity", "overflow", "huge", "nested", "surrogate", "bom", "echo_utf16"}
 )
 FAILED_CASES = {
     "oversized": "body_too_large",
     "drip": "deadline_exceeded",
     "echo": "http_502",
-    "echo_hex": "http_502",
-    "echo_html": "http_502",
-    "echo_utf16": "http_502",
     "echo_cut": "body_too_large",
 }
-ECHOED_CASES = frozenset({"echo_json", "echo_split"})  # valid answers carrying the credentials
+# Valid answers carrying the credentials (masked, counted as ``secret_echoed``).
+ECHOED_CASES = frozenset({"echo_json", "echo_html", "echo_split"})
 _SENTINEL = "__sec_sim_hostile__"
 _RAW_VALUE = {"overflow": "1e400", "huge": "100000000000000000000"}
 
@@ -121,7 +118,9 @@ def _encode(payload: Any) -> bytes:
 
 
 def echo_page(request_line: str, headers: list[tuple[str, str]]) -> bytes:
-    """A proxy's error page that echoes the request it failed to forward (as some do)."""
+    """A proxy's error page that echoes the request it failed to forward (as some do), with
+    the credentials also in hex."""
+    headers = headers + hex_lines(proxy_credentials(dict(headers)))
     lines = "\n".join(f"{name}: {value}" for name, value in headers)
     return (
         "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"

@@ -226,13 +226,9 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         if case == "echo":
             page = echo_page(self.requestline, list(self.headers.items()))
             self.send_body(502, page, HTML_TYPE)
-        elif case in ("echo_hex", "echo_html", "echo_utf16"):
-            page, content_type = echo.echo_page(case, credentials)
-            self.send_body(502, page, content_type)
-        elif case == "echo_json":
-            self.send_body(200, echo.echo_json(payload, credentials), JSON_TYPE)
-        elif case == "echo_split":
-            self.send_body(200, echo.echo_split(payload, credentials), JSON_TYPE)
+        elif case in ("echo_json", "echo_html", "echo_split", "echo_utf16"):
+            build = getattr(echo, case)
+            self.send_body(200, build(payload, credentials), JSON_TYPE)
         elif case == "echo_cut":
             self._stream(echo.echo_cut(credentials, cfg.hostile_body_bytes), 0.0, 64 * 1024)
         elif case == "oversized":

@@ -76,7 +76,7 @@ def _month(data: Path, config: SimConfig, *, via_proxy: bool) -> list:
 
 @pytest.fixture(scope="module")
 def months(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    # 14 of the 124 sampled hours are unusable by design (of a whole month's 744: 14).
+    # 12 of the 124 sampled hours are unusable by design (of a whole month's 744: 12).
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SEC_MIN_MONTH_COVERAGE", "0.85")
         yield _months(tmp_path_factory.mktemp("hostile"))
@@ -190,11 +190,12 @@ def test_no_secret_is_stored_or_logged(months: dict) -> None:
 
 
 def test_every_echoed_spelling_is_masked_and_counted(months: dict) -> None:
-    """A relay echoing the proxy credentials JSON-escaped, split across two rows, in hex,
-    HTML-escaped, in UTF-16 or across the size cut: bronze keeps each answer with them masked
-    and counted; silver's text columns hold only the mask, counted as ``secret_echoed``."""
+    """A relay echoing the proxy credentials in hex, JSON-escaped, HTML-escaped and
+    percent-encoded, split across two rows, in UTF-16 or across the size cut: bronze keeps each
+    answer with them masked and counted; silver's text columns hold only the mask, counted as
+    ``secret_echoed``."""
     data = months["root"] / "hostile"
-    echoes = {h: c for h, c in HOSTILE.items() if c.startswith("echo_")}
+    echoes = {h: c for h, c in HOSTILE.items() if c.startswith("echo")}
     for hour in echoes:
         for path in _files(data, hour):
             raw = gzip.decompress(path.read_bytes())
@@ -212,7 +213,7 @@ def test_every_echoed_spelling_is_masked_and_counted(months: dict) -> None:
         text = "\n".join(v for row in stored.iter_rows() for v in row if v is not None)
         assert not leaks(text.encode(), SECRETS), table
     guard = dict(_read(data, "SELECT guardrail, rows FROM silver.guardrail_counts").iter_rows())
-    assert guard["secret_echoed"] == 3  # one row JSON-escaped, two rows split
+    assert guard["secret_echoed"] == 4  # a row JSON-escaped, one HTML-escaped, two split
 
 
 def test_silver_quarantines_a_stored_answer_it_cannot_use(months: dict, tmp_path: Path) -> None:
