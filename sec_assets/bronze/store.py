@@ -4,9 +4,9 @@ Layout: ``<root>/<dataset>/month=YYYY-MM/<key>/<fetched>-a<attempt>-<outcome>-<s
 one gzipped JSON envelope per HTTP exchange: the request, fetch time (UTC), status, latency, kept
 headers, outcome, error, era fingerprint, content hash and the raw body (UTF-8 text, or base64
 when the bytes are not UTF-8), every configured secret in it masked and counted
-(``secret_echoed``: ``secrets/echo.py``). A file is written under a temporary name, fsynced and renamed, so a
-killed run leaves only whole files; nothing is ever overwritten. The outcome is part of the file
-name, so coverage is read from a directory listing without opening a file.
+(``secret_echoed``: ``secrets/echo.py``). A file is written under a temporary name, fsynced and
+renamed, so a killed run leaves only whole files; nothing is ever overwritten. The outcome is
+part of the file name, so coverage is read from a directory listing without opening a file.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from sec_assets.secrets.spellings import (
     group_bytes,
     group_text,
     prefix_bytes,
-    prefix_text,
     spellings,
 )
 
@@ -33,6 +32,10 @@ def _text_pattern(spelling: Spelling) -> str:
     return "".join(group_text(g) for g in spelling.groups)
 
 
+def _bytes_pattern(spelling: Spelling, encoding: str) -> bytes:
+    return b"".join(group_bytes(g, encoding) for g in spelling.groups)
+
+
 class Redactor:
     """Masks a fixed set of secrets, in every spelling, in text, bytes and Polars columns."""
 
@@ -43,20 +46,26 @@ class Redactor:
         forms = [sp for s in self._secrets for sp in spellings(s)]
         self._forms = forms
         self.pattern = "|".join(f"(?:{_text_pattern(sp)})" for sp in forms)
-        self._text = re.compile(self.pattern) if forms else None
-        self._bytes = (
-            re.compile(
-                b"|".join(
-                    b"("
-                    + b"|".join(b"".join(group_bytes(g, e) for g in sp.groups) for sp in forms)
-                    + b")"
-                    for e in ENCODINGS
-                )
-            )
-            if forms
-            else None
-        )
+        self._compiled_text: re.Pattern[str] | None = None
+        self._compiled_bytes: re.Pattern[bytes] | None = None
         self._longest = max((len(sp.groups) for sp in forms), default=0)
+
+    @property
+    def _text(self) -> re.Pattern[str] | None:
+        """Compiled on first use (a settings load that never masks pays nothing)."""
+        if self._compiled_text is None and self._forms:
+            self._compiled_text = re.compile(self.pattern)
+        return self._compiled_text
+
+    @property
+    def _bytes(self) -> re.Pattern[bytes] | None:
+        if self._compiled_bytes is None and self._forms:
+            per_encoding = (
+                b"(" + b"|".join(_bytes_pattern(sp, e) for sp in self._forms) + b")"
+                for e in ENCODINGS
+            )
+            self._compiled_bytes = re.compile(b"|".join(per_encoding))
+        return self._compiled_bytes
 
     def __bool__(self) -> bool:
         return bool(self._secrets)
@@ -131,7 +140,3 @@ class Redactor:
         if not self.pattern:
             return pl.lit(0, pl.UInt32)
         return pl.col(column).str.count_matches(self.pattern).fill_null(0)
-
-    def tail_pattern_text(self) -> str:
-        """The text pattern of every secret's beginning (first 4 characters on), unanchored."""
-        return "|".join(f"(?:{prefix_text(sp, MIN_SECRET_CHARS)})" for sp in self._forms)

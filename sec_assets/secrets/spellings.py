@@ -144,15 +144,6 @@ def group_bytes(group: Group, encoding: str) -> bytes:
     return alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
 
 
-def prefix_text(spelling: Spelling, min_chars: int) -> str:
-    """A pattern for the first ``min_chars`` or more characters of ``spelling``."""
-    parts = [group_text(g) for g in spelling.groups]
-    tail = ""
-    for part in reversed(parts[min_chars:]):
-        tail = f"(?:{part}{tail})?"
-    return "".join(parts[:min_chars]) + tail
-
-
 def prefix_bytes(spelling: Spelling, min_chars: int, encoding: str) -> bytes:
     parts = [group_bytes(g, encoding) for g in spelling.groups]
     tail = b""
