@@ -10,7 +10,8 @@ import dagster as dg
 from sec_assets.automation.alerts.book import AlertBook, Cause
 from sec_assets.automation.alerts.channels import Channel, configured, deliver
 from sec_assets.automation.alerts.settings import AlertSettings, load_alert_settings
-from sec_assets.sec_client.redact import Redactor, configured_secrets
+from sec_assets.secrets.redactor import Redactor
+from sec_assets.secrets.sources import configured_secrets
 from sec_assets.settings import SecSettings
 
 Channels = Callable[[AlertSettings], list[Channel]]
