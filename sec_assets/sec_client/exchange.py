@@ -22,7 +22,13 @@ CUT_KEEP_BYTES = 64 * 1024  # what is kept of an answer cut for its size or its 
 
 
 def redact_url(url: str) -> str:
-    """Drop user:password from a URL before it is logged or stored."""
+    """Drop user:password from a URL before it is logged or stored: everything up to the
+    authority's last '@' (a password may hold an unencoded '@', '#', '?' or '/')."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        userinfo, _, after = rest.rpartition("@")
+        if "@" not in after.split("/", 1)[0] and userinfo:
+            return f"{scheme}://***@{after}"
     parts = urlsplit(url)
     if parts.username or parts.password:
         host = parts.hostname or ""

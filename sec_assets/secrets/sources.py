@@ -2,8 +2,9 @@
 
 The Postgres DSN (``SEC_PG_DSN``) and the Dagster instance's ``DAGSTER_PG_URL``, each read as
 libpq reads it and as written (``warehouse/dsn.py``); the proxy's password and
-``user:password`` (``SEC_HTTP_PROXY``), read up to the URL's last ``@``; the Supabase service
-key (``SUPABASE_SERVICE_ROLE_KEY``).
+``user:password`` (``SEC_HTTP_PROXY``, and ``SEC_BASE_URL`` when a relay there takes
+credentials), read up to the URL's last ``@``; the Supabase service key
+(``SUPABASE_SERVICE_ROLE_KEY``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def url_secrets(url: str) -> list[str]:
 
 def configured_secrets(settings: SecSettings) -> list[str]:
     """Every secret the settings hold, longest first."""
-    found: set[str] = set()
+    found: set[str] = set(url_secrets(settings.base_url))
     if settings.http_proxy is not None:
         found.update(url_secrets(settings.http_proxy.get_secret_value()))
     for dsn in (settings.pg_dsn, settings.dagster_pg_url):

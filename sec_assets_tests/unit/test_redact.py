@@ -9,6 +9,7 @@ from urllib.parse import quote
 import polars as pl
 import pytest
 
+from sec_assets.sec_client.exchange import redact_url
 from sec_assets.secrets.echo import mask_answer
 from sec_assets.secrets.redactor import Redactor
 from sec_assets.secrets.sources import configured_secrets
@@ -84,10 +85,13 @@ def test_every_configured_secret_is_collected_once_at_settings_load() -> None:
         pg_dsn="postgresql://sec:Pg#Pass-77@db/sec",
         supabase_service_role_key="eyJhbGciOiJIUzI1NiJ9.service-role-key",
         dagster_pg_url="postgresql://dagster:Dg?Pass-88@db/dagster",
+        base_url="http://relay:R3lay#Pass@relay.example/INTONLINEv1/ClientesAfectados",
     )
     secrets = set(configured_secrets(settings))
     assert {"pr/x@y", f"{USER}:pr/x@y", "Pg#Pass-77", "sec:Pg#Pass-77", "Dg?Pass-88"} <= secrets
-    assert "eyJhbGciOiJIUzI1NiJ9.service-role-key" in secrets
+    assert "eyJhbGciOiJIUzI1NiJ9.service-role-key" in secrets and "R3lay#Pass" in secrets
+    shown = redact_url(settings.base_url)  # an unencoded '#' does not end the password
+    assert shown == "http://***@relay.example/INTONLINEv1/ClientesAfectados"
     assert settings.redactor is settings.redactor  # built once
     assert "Pg#Pass-77" not in repr(settings.redactor)
     assert configured_secrets(load_settings()) == [] and not load_settings().redactor
