@@ -91,9 +91,17 @@ class Redactor:
 
     def spans(self, value: str) -> list[tuple[int, int]]:
         """Where ``value`` spells a secret (start, end)."""
-        if self._text is None:
+        if self._text is None or not self.found(value):
             return []
         return [m.span() for m in self._text.finditer(value)]
+
+    def found(self, value: str) -> bool:
+        """Whether ``value`` spells a secret (Rust's regex for long texts)."""
+        if not self._forms or not value:
+            return False
+        if len(value) < _RUST_FROM_CHARS:
+            return self._text is not None and self._text.search(value) is not None
+        return bool(pl.Series([value], dtype=pl.String).str.contains(self.pattern)[0])
 
     # -- bytes ---------------------------------------------------------------------------------
     def bytes_counted(self, value: bytes) -> tuple[bytes, int]:
