@@ -40,6 +40,7 @@ SILVER = [
 ]
 USER, PASSWORD = "collector", "s3cret-Proxy-pass"
 BASIC = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+PROXY = f"http://{USER}:{PASSWORD}@127.0.0.1:9"  # known to the settings, never reached
 HOSTILE = hostile_hours(MONTH)
 
 
@@ -235,3 +236,44 @@ def test_silver_quarantines_a_stored_answer_it_cannot_use(months: dict, tmp_path
     assert row["hour_key"] == hour and row["source_file"].endswith(later.name)
     assert "NaN" in row["detail"]
     assert BronzeStore(data / "bronze", "sec_snapshots").latest_good(MONTH)[hour].path == later
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_silver_masks_an_echo_kept_by_older_bronze(
+    months: dict,
+    engine: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bronze written before echoes were masked (an answer whose comuna is the proxy
+    credentials JSON-escaped, and the next one's its password as HTML entities): on either
+    engine silver stores only the mask, counted as ``secret_echoed``. The proxy is configured
+    in the environment, as a deployment does; a silver run never reaches it."""
+    monkeypatch.setenv("SEC_HTTP_PROXY", PROXY)
+    data = tmp_path / "data"
+    shutil.copytree(months["root"] / "clean" / "bronze", data / "bronze")
+    hour = f"{MONTH}-20T12"
+    [good] = _files(data, hour)
+    doc = read_envelope(good)
+    rows = json.loads(doc["body"])
+    credentials = f"{USER}:{PASSWORD}"
+    rows[0]["NOMBRE_COMUNA"] = "__first__"
+    rows[1]["NOMBRE_COMUNA"] = "__second__"
+    escaped = "".join(f"\\u{ord(c):04x}" for c in credentials)
+    doc["body"] = (
+        json.dumps(rows, ensure_ascii=False)
+        .replace("__first__", escaped)
+        .replace("__second__", "".join(f"&#{ord(c)};" for c in credentials[9:]))
+    )
+    later = good.with_name("29990101T000000000000Z-a1-ok-000000000000.json.gz")
+    later.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    dsn = request.getfixturevalue("pg_database") if engine == "postgres" else None
+    resources = local_resources(data, pg_dsn=dsn, hours_per_day=PER_DAY)
+    assert run_selection(SILVER, resources, partition=PARTITION).success
+    read = resources["warehouse"].get_warehouse().read
+    facts = read(f"SELECT * FROM silver.fact_interrupciones WHERE hour_key = '{hour}'")
+    text = "\n".join(str(v) for row in facts.iter_rows() for v in row)
+    assert not leaks(text.encode(), SECRETS) and "***" in text
+    guard = dict(read("SELECT guardrail, rows FROM silver.guardrail_counts").iter_rows())
+    assert guard["secret_echoed"] >= 1
