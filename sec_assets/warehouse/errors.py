@@ -1,4 +1,4 @@
-"""Errors raised by the warehouse. Messages never contain a secret (the DSN is redacted)."""
+"""Errors raised by the warehouse. Messages never contain a secret (the DSN is never quoted)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ class WarehouseError(Exception):
 
 
 class WarehouseConnectionError(WarehouseError):
-    """The database could not be opened or reached (the DSN in the message is redacted)."""
+    """The database could not be opened or reached (the message names host:port/dbname)."""
 
 
 class WarehouseLockTimeout(WarehouseError):

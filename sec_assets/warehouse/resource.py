@@ -72,7 +72,7 @@ class WarehouseResource(StoredResource):
             warehouse = connect_warehouse(self.settings)
             if self._in_run and writes:
                 warehouse.keep_open(idle_s=self.settings.warehouse_idle_s)
-            key = repr(warehouse)  # redacted: a path or postgresql://user:***@host/db
+            key = repr(warehouse)  # a path, or host:port/dbname: never a secret
             with _ensured_lock:
                 if key not in _ensured:
                     try:
