@@ -12,6 +12,7 @@ password would reach without TLS (warned about, never shown).
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import unquote
 
 from sec_assets.cleartext import is_loopback
@@ -39,7 +40,7 @@ def _userinfo(dsn: str) -> tuple[str, str] | None:
     return user, password
 
 
-def conninfo_to_dict(dsn: str) -> dict[str, object]:
+def conninfo_to_dict(dsn: str) -> dict[str, Any]:
     """libpq's reading of ``dsn`` (psycopg imported here: the SEC client imports this module)."""
     from psycopg.conninfo import conninfo_to_dict as parse
 
