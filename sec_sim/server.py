@@ -229,10 +229,8 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         elif case in ("echo_json", "echo_html", "echo_split", "echo_utf16"):
             build = getattr(echo, case)
             self.send_body(200, build(payload, credentials), JSON_TYPE)
-        elif case == "echo_cut":
-            self._stream(echo.echo_cut(credentials, cfg.hostile_body_bytes), 0.0, 64 * 1024)
         elif case == "oversized":
-            self._stream(b"<junk>" * (cfg.hostile_body_bytes // 6 + 1), 0.0, 64 * 1024)
+            self._stream(echo.echo_cut(credentials, cfg.hostile_body_bytes), 0.0, 64 * 1024)
         elif case == "drip":
             body = encode_json(payload)
             steps = max(1, int(cfg.hostile_drip_s / 0.25))

@@ -77,7 +77,7 @@ def _month(data: Path, config: SimConfig, *, via_proxy: bool) -> list:
 
 @pytest.fixture(scope="module")
 def months(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    # 12 of the 124 sampled hours are unusable by design (of a whole month's 744: 12).
+    # 11 of the 124 sampled hours are unusable by design (of a whole month's 744: 11).
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SEC_MIN_MONTH_COVERAGE", "0.85")
         yield _months(tmp_path_factory.mktemp("hostile"))
@@ -196,7 +196,7 @@ def test_every_echoed_spelling_is_masked_and_counted(months: dict) -> None:
     answer with them masked and counted; silver's text columns hold only the mask, counted as
     ``secret_echoed``."""
     data = months["root"] / "hostile"
-    echoes = {h: c for h, c in HOSTILE.items() if c.startswith("echo")}
+    echoes = {h: c for h, c in HOSTILE.items() if c.startswith("echo") or c == "oversized"}
     for hour in echoes:
         for path in _files(data, hour):
             raw = gzip.decompress(path.read_bytes())
