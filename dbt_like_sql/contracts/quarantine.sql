@@ -1,4 +1,5 @@
--- What silver could not use, kept with the reason: answers of an unknown shape (schema_error)
+-- What silver could not use, kept with the reason: answers of an unknown shape or a value no
+-- rule accepts (schema_error), answers for another date (wrong_date)
 -- and rows that cannot be placed in an hour. Nothing is dropped silently.
 CREATE TABLE IF NOT EXISTS silver.quarantine (
     month        TEXT NOT NULL,

@@ -1,5 +1,5 @@
 -- One row per local hour of each loaded month: what tells "zero outages" from "no data".
--- status: ok | empty | degraded | failed | schema_error | missing (never requested).
+-- status: ok | empty | degraded | failed | schema_error | wrong_date | missing (never requested).
 CREATE TABLE IF NOT EXISTS silver.snapshot_ledger (
     hour_key      TEXT PRIMARY KEY,         -- 'YYYY-MM-DDTHH', Chile local wall clock
     month         TEXT NOT NULL,            -- 'YYYY-MM', the partition

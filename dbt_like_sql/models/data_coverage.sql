@@ -11,6 +11,7 @@ WITH ledger AS (
            SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed,
            SUM(CASE WHEN status = 'degraded' THEN 1 ELSE 0 END) AS degraded,
            SUM(CASE WHEN status = 'schema_error' THEN 1 ELSE 0 END) AS schema_error,
+           SUM(CASE WHEN status = 'wrong_date' THEN 1 ELSE 0 END) AS wrong_date,
            SUM(CASE WHEN status = 'missing' THEN 1 ELSE 0 END) AS missing,
            SUM(CASE WHEN versions > 1 THEN versions - 1 ELSE 0 END) AS revisions_seen
     FROM {{ ref('snapshot_ledger', months='all') }}

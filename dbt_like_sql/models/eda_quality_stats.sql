@@ -9,7 +9,7 @@ WITH raw AS (SELECT COALESCE(SUM(rows_raw), 0) AS n FROM {{ ref('snapshot_ledger
          GROUP BY guardrail
      ),
      statuses (status) AS (
-         VALUES ('failed'), ('empty'), ('degraded'), ('schema_error'), ('missing')
+         VALUES ('failed'), ('empty'), ('degraded'), ('schema_error'), ('wrong_date'), ('missing')
      ),
      ledger AS (
          SELECT s.status, COUNT(l.hour_key) AS count

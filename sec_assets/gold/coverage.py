@@ -22,6 +22,7 @@ COUNTS = [
     "failed",
     "degraded",
     "schema_error",
+    "wrong_date",
     "missing",
     "revisions_seen",
 ]

@@ -17,6 +17,7 @@ STATUS_COLORS = {
     "degraded": "#f0a35e",
     "failed": "#d1495b",
     "schema_error": "#8d5a97",
+    "wrong_date": "#5a3d6b",
     "missing": NO_DATA_COLOR,
 }
 
@@ -99,7 +100,8 @@ def reliability(frame: pl.DataFrame) -> Figure:
 
 
 def coverage(frame: pl.DataFrame) -> Figure:
-    """``month, hours_expected, ok, empty, degraded, failed, schema_error, missing`` → stacked
+    """``month, hours_expected, ok, empty, degraded, failed, schema_error, wrong_date, missing``
+    → stacked
     shares of each month's hours."""
     title = "Data coverage per month: what became of each hour"
     if frame.is_empty():

@@ -17,12 +17,14 @@ QUALITY_LABELS: dict[str, str] = {
     "capped": "Afectados sobre el total regional (acotado)",
     "region_total_capped": "Suma regional sobre el total de clientes (reducida)",
     "duplicate_rows": "Filas duplicadas (sumadas)",
+    "control_chars": "Caracteres de control quitados",
     "quarantined": "Respuestas en cuarentena (horas)",
     "secret_echoed": "Filas con credenciales devueltas por un intermediario (enmascaradas)",
     "hours_failed": "Horas sin respuesta válida",
     "hours_empty": "Horas con respuesta vacía",
     "hours_degraded": "Horas degradadas (comunas colapsadas)",
     "hours_schema_error": "Horas con formato desconocido",
+    "hours_wrong_date": "Horas con respuesta de otra fecha",
     "hours_missing": "Horas no consultadas",
 }
 

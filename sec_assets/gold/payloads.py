@@ -144,6 +144,7 @@ class CoverageRow(_Row):
     failed: int | None = Field(ge=0)
     degraded: int | None = Field(ge=0)
     schema_error: int | None = Field(ge=0)
+    wrong_date: int | None = Field(ge=0)
     missing: int | None = Field(ge=0)
     revisions_seen: int | None = Field(ge=0)
     customers_as_of: str | None = None  # YYYY-MM of the counts the month was capped by

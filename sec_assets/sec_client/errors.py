@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 SNIPPET_CHARS = 160
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def snippet(body: bytes | str | None, limit: int = SNIPPET_CHARS) -> str:
     if body is None:
         return ""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    text = " ".join(text.split())
+    text = " ".join(_CONTROL.sub(" ", text).split())  # no NUL or other control character
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -71,6 +74,13 @@ class SecSchemaError(SecError):
     """Well-formed JSON of a shape the service does not send (drift): not retried."""
 
     kind = "schema_error"
+
+
+class SecWrongDateError(SecSchemaError):
+    """A valid answer for another date than the hour asked (an outage that starts after it):
+    stored as ``wrong_date``, not retried in the run, asked again by the next run."""
+
+    kind = "wrong_date"
 
 
 class SecCircuitOpenError(SecError):

@@ -4,6 +4,7 @@ Observed shape: ``[{"anho", "mes", "dia", "hora", "clientes_afectados"}, ...]``,
 about the last 7 days. One older caller read a per-comuna shape from it, so nothing is assumed:
 keys are matched case-insensitively, and an answer that does not give a date, an hour and a
 customer count for every element is a typed :class:`SecSchemaError` (stored, never trusted).
+Numbers follow the rule of ``numbers.py``, sent as numbers or as strings.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from sec_assets.sec_client.errors import SecSchemaError
+from sec_assets.sec_client.numbers import as_number, integer
 from sec_assets.sec_client.validation import parse_json
 
 ENDPOINT = "Get"
@@ -42,16 +44,25 @@ def _field(row: dict[str, Any], name: str) -> Any:
 def _point(row: Any) -> NationalPoint | None:
     if not isinstance(row, dict):
         return None
-    values = {name: _field(row, name) for name in _FIELDS}
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values.values()):
+    values = {name: _whole(_field(row, name)) for name in _FIELDS if name != "customers"}
+    customers = integer("CLIENTES", _field(row, "customers"))  # the customers' rule and bound
+    if customers is None or any(v is None for v in values.values()):
         return None
     try:
-        day = date(values["year"], values["month"], values["day"])
-    except ValueError:
+        day = date(values["year"], values["month"], values["day"])  # type: ignore[arg-type]
+    except (ValueError, OverflowError):
         return None
-    if not 0 <= values["hour"] <= 23 or values["customers"] < 0:
+    if not 0 <= values["hour"] <= 23:  # type: ignore[operator]
         return None
-    return NationalPoint(f"{day.isoformat()}T{values['hour']:02d}", values["customers"])
+    return NationalPoint(f"{day.isoformat()}T{values['hour']:02d}", customers)
+
+
+def _whole(value: Any) -> int | None:
+    """A date part, sent as a number or a string: an integer, or None."""
+    number = as_number(value)
+    if isinstance(number, float):
+        return int(number) if number.is_integer() else None  # NaN and inf are not
+    return number
 
 
 def validate_national_series(body: bytes) -> list[NationalPoint]:

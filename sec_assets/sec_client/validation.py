@@ -3,8 +3,10 @@
 One parser and one validation for bronze (the client, before an answer is trusted) and silver
 (``silver/bronze_reader.py``, before a stored answer is used): whatever bronze accepts, silver
 reads. The parser is strict ``orjson``: NaN, Infinity, numbers that overflow a double, lone
-surrogates and a UTF-8 byte order mark are refused, as are values no column can hold (a nested
-object where a number goes, a number beyond 2^53).
+surrogates, bytes that are not UTF-8 and a UTF-8 byte order mark are refused, as are values no
+column can hold (a nested object where a number goes, a number beyond 2^53), numbers that break
+their field's rule, sent as numbers or as strings (``numbers.py``), a key repeated in one object
+and a legacy answer for another date (``answer_checks.py``).
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import orjson
 
-from sec_assets.sec_client.errors import SecInvalidBodyError, SecSchemaError
+from sec_assets.sec_client.answer_checks import duplicate_key, wrong_date
+from sec_assets.sec_client.errors import SecInvalidBodyError, SecSchemaError, SecWrongDateError
+from sec_assets.sec_client.numbers import RANGES, breaks_rule, integer
 
 Era = Literal["current", "legacy", "empty"]
 
@@ -62,7 +67,7 @@ def fingerprint(fields: frozenset[str] | set[str]) -> str:
 # Bumped whenever a rule below changes: bronze records it in each valid envelope, and silver
 # re-validates only files stored under another version (older rules), so what bronze accepts
 # under these rules is read as is, and nothing older is trusted blindly.
-VALIDATION_VERSION = "2"
+VALIDATION_VERSION = "3"
 MAX_NUMBER = 2**53  # the largest magnitude a double (and every column) holds exactly
 
 
@@ -77,7 +82,11 @@ def _lenient_reason(body: bytes, strict_error: str) -> str | None:
 
     try:
         json.loads(body, parse_constant=constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except UnicodeDecodeError as exc:
+        if _lenient_reason(body.decode("utf-8", "replace").encode(), strict_error) is None:
+            return None
+        return f"bytes that are not UTF-8 ({exc.reason} at byte {exc.start})"
+    except (ValueError, RecursionError):
         return None
     if body.startswith(codecs.BOM_UTF8):
         return "a UTF-8 byte order mark precedes the JSON"
@@ -120,11 +129,16 @@ def parse_json(body: bytes, *, endpoint: str, hour: str | None) -> Any:
 
 def bad_value(rows: list[dict[str, Any]]) -> str | None:
     """The first value no column can hold, described; None when every value is a string, null,
-    a boolean or a finite number within ±2^53. Kept a tight loop: bronze and silver run it on
-    every answer."""
+    a boolean or a finite number within ±2^53, and every number of a numeric field (a count, a
+    date part), sent as a number or as a string, passes its rule (:mod:`numbers`). Kept a
+    tight loop: bronze runs it on every answer."""
     for row in rows:
         for field, value in row.items():
             kind = type(value)
+            if field in RANGES:
+                problem = breaks_rule(field, value)
+                if problem is not None:
+                    return problem
             if kind is str or value is None or kind is bool:
                 continue
             if kind is int or kind is float:
@@ -136,18 +150,18 @@ def bad_value(rows: list[dict[str, Any]]) -> str | None:
 
 
 def _numeric(value: Any) -> int:
-    """A customer count to sum: finite numbers only (bad_value has bounded them)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0
-    return int(value) if math.isfinite(value) else 0
+    """A customer count to sum (bad_value has checked it); 0 for null or text."""
+    return integer("CLIENTES_AFECTADOS", value) or 0
 
 
 def validate_snapshot(body: bytes, *, hour: str | None, endpoint: str = "GetPorFecha"):
     """Validate a ``GetPorFecha`` body; raise a typed error rather than ever return a fake empty.
 
-    Every row must carry exactly one known era's field set, and every value must be one a
-    column can hold (:func:`bad_value`). Odd but storable values (a null or ``"N/A"`` customer
-    count) are kept and counted by silver's guardrails.
+    Every row must carry exactly one known era's field set, every value must be one a
+    column can hold (:func:`bad_value`), no object may repeat a key, and a legacy answer's
+    outages must not start after the date of ``hour`` (:class:`SecWrongDateError`). Odd but
+    storable values (a null or ``"N/A"`` customer count) are kept and counted by silver's
+    guardrails.
     """
     data = parse_json(body, endpoint=endpoint, hour=hour)
     if not isinstance(data, list):
@@ -177,19 +191,30 @@ def validate_snapshot(body: bytes, *, hour: str | None, endpoint: str = "GetPorF
         )
     era = eras.pop()
     assert era is not None
-    problem = bad_value(data)
+    fields = next(iter(field_sets))
+    problem = bad_value(data) or duplicate_key(body, data, fields)  # type: ignore[arg-type]
     if problem is not None:
         raise SecSchemaError(problem, endpoint=endpoint, hour=hour, body=body)
+    if era == "legacy" and (problem := wrong_date(data, hour)) is not None:
+        raise SecWrongDateError(problem, endpoint=endpoint, hour=hour, body=body)
     customers = sum(_numeric(row.get("CLIENTES_AFECTADOS")) for row in data)
-    return SnapshotAnswer(era, fingerprint(next(iter(field_sets))), data, customers)  # type: ignore[arg-type]
+    return SnapshotAnswer(era, fingerprint(fields), data, customers)  # type: ignore[arg-type]
 
 
 def validate_server_time(body: bytes) -> str:
-    """``[{"FECHA": "dd/mm/yyyy HH:MM"}]`` → the FECHA string."""
+    """``[{"FECHA": "dd/mm/yyyy HH:MM"}]`` → the FECHA string, which must be that date and time
+    (its numeric parts within a calendar's ranges)."""
     data = parse_json(body, endpoint="GetHoraServer", hour=None)
     if not (isinstance(data, list) and data and isinstance(data[0], dict) and "FECHA" in data[0]):
         raise SecSchemaError('expected [{"FECHA": ...}]', endpoint="GetHoraServer", body=body)
-    return str(data[0]["FECHA"])
+    fecha = data[0]["FECHA"]
+    try:
+        datetime.strptime(fecha, "%d/%m/%Y %H:%M")
+    except (TypeError, ValueError):
+        raise SecSchemaError(
+            f"FECHA={fecha!r} is not dd/mm/yyyy HH:MM", endpoint="GetHoraServer", body=body
+        ) from None
+    return str(fecha)
 
 
 def validate_customers(body: bytes, *, endpoint: str, key: str) -> int | None:
@@ -198,8 +223,12 @@ def validate_customers(body: bytes, *, endpoint: str, key: str) -> int | None:
     if isinstance(data, list) and not data:
         return None
     ok = isinstance(data, list) and isinstance(data[0], dict) and "CLIENTES" in data[0]
-    if not ok or not isinstance(data[0]["CLIENTES"], int):
+    value = integer("CLIENTES", data[0]["CLIENTES"]) if ok else None
+    if value is None:
+        why = breaks_rule("CLIENTES", data[0]["CLIENTES"]) if ok else None
         raise SecSchemaError(
-            f'expected [{{"CLIENTES": int}}] for {key}', endpoint=endpoint, body=body
+            f'expected [{{"CLIENTES": int}}] for {key}' + (f": {why}" if why else ""),
+            endpoint=endpoint,
+            body=body,
         )
-    return int(data[0]["CLIENTES"])
+    return value

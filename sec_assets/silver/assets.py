@@ -121,7 +121,7 @@ def region_customers(
             "snapshot_ledger",
             deps=OBSERVATION_DEPS,
             description="One row per local hour of the month: ok, empty, degraded, failed, "
-            "schema_error or missing. What tells 'zero' from 'no data'.",
+            "schema_error, wrong_date or missing. What tells 'zero' from 'no data'.",
             group_name="silver",
             kinds=KINDS,
         ),

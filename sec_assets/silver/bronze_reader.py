@@ -28,6 +28,7 @@ from sec_assets.sec_client.validation import (
     validate_server_time,
     validate_snapshot,
 )
+from sec_assets.silver.number_guard import bad_number_hours
 
 RAW_FIELDS = tuple(dict.fromkeys(LEGACY_FIELDS + CURRENT_FIELDS))
 RAW_SCHEMA = dict.fromkeys(RAW_FIELDS, pl.Utf8)
@@ -65,8 +66,9 @@ def _doc(stored: StoredFile) -> dict:
         return {"error": f"unreadable bronze file: {type(exc).__name__}: {exc}"}
 
 
-def _usable(stored: StoredFile, key: str) -> tuple[dict, list[dict] | None, str | None]:
-    """The envelope, the rows of a valid stored answer, or why silver cannot use it."""
+def _usable(stored: StoredFile, key: str) -> tuple[dict, list[dict] | None, str | None, str]:
+    """The envelope, the rows of a valid stored answer, or why silver cannot use it and the
+    outcome that makes the hour (``schema_error``, or the refusing error's kind)."""
     try:
         doc = read_envelope(stored.path)
         body = body_bytes(doc) or b"[]"
@@ -75,10 +77,10 @@ def _usable(stored: StoredFile, key: str) -> tuple[dict, list[dict] | None, str 
         else:
             rows = validate_snapshot(body, hour=key, endpoint="bronze").rows
     except SecError as exc:
-        return {}, None, f"stored answer refused by validation: {exc}"
+        return {}, None, f"stored answer refused by validation: {exc}", exc.kind
     except (OSError, ValueError, EOFError) as exc:
-        return {}, None, f"unreadable bronze file: {type(exc).__name__}: {exc}"
-    return doc, rows, None
+        return {}, None, f"unreadable bronze file: {type(exc).__name__}: {exc}", "schema_error"
+    return doc, rows, None, stored.outcome
 
 
 def read_month(store: BronzeStore, month: str) -> MonthAnswers:
@@ -103,11 +105,14 @@ def read_month(store: BronzeStore, month: str) -> MonthAnswers:
     for key, files in sorted(by_key.items()):
         good = [f for f in files if f.good]
         latest = good[-1] if good else files[-1]
-        doc, rows, problem = _usable(latest, key) if good else (_doc(latest), None, None)
+        if good:
+            doc, rows, problem, outcome = _usable(latest, key)
+        else:
+            doc, rows, problem, outcome = _doc(latest), None, None, latest.outcome
         hour_rows.append(
             {
                 "hour_key": key,
-                "outcome": "schema_error" if problem else latest.outcome,
+                "outcome": outcome,
                 "versions": len(good),
                 "attempts": len(files),
                 "fetched_at": latest.fetched_at,
@@ -152,4 +157,20 @@ def read_month(store: BronzeStore, month: str) -> MonthAnswers:
     )
     rows_frame = rows_frame.join(eras.select("hour_key", "era"), on="hour_key", how="left")
     hours = pl.DataFrame(hour_rows, schema=HOURS_SCHEMA)
+    bad = bad_number_hours(rows_frame)
+    if bad.height:  # quarantined, not loaded: their rows and eras go
+        rows_frame = rows_frame.join(bad, on="hour_key", how="anti")
+        eras = eras.join(bad, on="hour_key", how="anti")
+        hours = (
+            hours.join(bad.rename({"error": "_bad"}), on="hour_key", how="left")
+            .select(
+                *(c for c in HOURS_SCHEMA if c not in ("outcome", "error")),
+                pl.when(pl.col("_bad").is_null())
+                .then(pl.col("outcome"))
+                .otherwise(pl.lit("schema_error"))
+                .alias("outcome"),
+                pl.coalesce("_bad", "error").alias("error"),
+            )
+            .select(list(HOURS_SCHEMA))
+        )
     return MonthAnswers(rows_frame, hours, eras, server_time)

@@ -28,7 +28,7 @@ from sec_assets.plotting import (
 )
 from sec_assets.warehouse.base import Warehouse
 
-NO_DATA = ("failed", "schema_error", "missing")
+NO_DATA = ("failed", "schema_error", "wrong_date", "missing")
 USABLE = ("ok", "empty", "degraded")
 TOP_REGIONS = 5
 LEDGER_SQL = """SELECT hour_key, hora_local, status, customers FROM silver.snapshot_ledger

@@ -18,6 +18,7 @@ GUARDRAILS = (
     "capped",
     "region_total_capped",
     "duplicate_rows",
+    "control_chars",
 )
 ROW_GUARDRAILS = GUARDRAILS[:4]  # flagged on raw rows, before the facts are summed
 
@@ -53,7 +54,8 @@ def cap_region_totals(facts: pl.DataFrame) -> pl.DataFrame:
 def guardrail_counts(rows: pl.DataFrame, facts: pl.DataFrame, month: str) -> pl.DataFrame:
     """Rows and customers each guardrail touched: raw rows for the row guardrails, facts (after
     the cap) for ``capped`` and ``region_total_capped``, and the extra copies of identical
-    duplicate rows within an hour (summed like fragments, as the legacy era's rule is)."""
+    duplicate rows within an hour (summed like fragments, as the legacy era's rule is), and the
+    rows whose text lost a control character."""
     counts = [
         (int(rows[f"flag_{g}"].sum()), int(rows.filter(pl.col(f"flag_{g}"))["_c"].sum()))
         for g in ROW_GUARDRAILS
@@ -67,6 +69,8 @@ def guardrail_counts(rows: pl.DataFrame, facts: pl.DataFrame, month: str) -> pl.
         else rows
     )
     counts.append((dup.height, int(dup["_c"].sum())))
+    cleaned = rows.filter(pl.col("flag_control_chars")) if rows.height else rows
+    counts.append((cleaned.height, int(cleaned["_c"].sum())))
     return pl.DataFrame(
         {
             "month": [month] * len(GUARDRAILS),

@@ -1,6 +1,6 @@
 """The snapshot ledger: one row per expected local hour of a month, with what bronze holds for
-it — ok, empty, degraded, failed, schema_error or missing — and the quarantine of the hours
-whose answers could not be used. Pure Polars."""
+it — ok, empty, degraded, failed, schema_error, wrong_date or missing — and the quarantine of
+the hours whose answers could not be used. Pure Polars."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ import polars as pl
 
 from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import MonthAnswers
+from sec_assets.silver.text import clean_text
+
+#: Statuses of hours whose stored answer could not be used: quarantined with the reason.
+QUARANTINED = ("schema_error", "wrong_date")
 
 DEGRADED_RATIO = 0.25  # comunas below this share of both neighbours' …
 DEGRADED_MIN_NEIGHBOUR = 20  # … when the neighbours list at least this many comunas
@@ -47,8 +51,8 @@ def ledger(
         .then(pl.lit("ok"))
         .when(pl.col("outcome") == "empty")
         .then(pl.lit("empty"))
-        .when(pl.col("outcome") == "schema_error")
-        .then(pl.lit("schema_error"))
+        .when(pl.col("outcome").is_in(QUARANTINED))
+        .then(pl.col("outcome"))
         .otherwise(pl.lit("failed"))
     )
     out = (
@@ -88,7 +92,7 @@ def ledger(
         pl.lit(answers.server_time, pl.Datetime("us")).alias("server_time"),
         pl.when(pl.col("status").is_in(["ok", "empty"]))
         .then(None)
-        .otherwise(pl.col("error"))
+        .otherwise(clean_text(pl.col("error")))
         .alias("error"),
     )
     return out.select(
@@ -114,11 +118,12 @@ def ledger(
 
 def quarantine(answers: MonthAnswers, ledger_frame: pl.DataFrame, month: str) -> pl.DataFrame:
     """Hours whose stored answers could not be used, with the reason and the bronze file."""
-    bad = ledger_frame.filter(pl.col("status") == "schema_error").select("hour_key", "error")
+    bad = ledger_frame.filter(pl.col("status").is_in(QUARANTINED))
+    bad = bad.select("hour_key", "status", "error")
     return bad.join(answers.hours.select("hour_key", "source_file"), on="hour_key").select(
         pl.lit(month).alias("month"),
         "hour_key",
-        pl.lit("schema_error").alias("reason"),
+        pl.col("status").alias("reason"),
         "source_file",
         pl.col("error").str.slice(0, 500).alias("detail"),
     )

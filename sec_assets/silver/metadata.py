@@ -77,7 +77,7 @@ def ledger_metadata(ledger: pl.DataFrame) -> dict[str, Any]:
         "coverage_percent": percent(usable, ledger.height),
         **{
             f"hours_{s}": dg.MetadataValue.int(counts.get(s, 0))
-            for s in ("ok", "empty", "degraded", "failed", "schema_error", "missing")
+            for s in ("ok", "empty", "degraded", "failed", "schema_error", "wrong_date", "missing")
         },
         "revisions_seen": dg.MetadataValue.int(int((ledger["versions"] - 1).clip(0).sum())),
         "not_ok_hours": dg.MetadataValue.json(

@@ -24,6 +24,7 @@ from sec_assets.silver.guardrails import (
 from sec_assets.silver.ledger import expected_hours, ledger, quarantine
 from sec_assets.silver.names import resolve_empresa, resolve_geografia
 from sec_assets.silver.secrets import mask_answers
+from sec_assets.silver.text import clean_fields
 from sec_assets.warehouse.hashing import md5_key
 
 _ACTUALIZADO = r"(?i)(\d+)\s*d[ií]as?\s*(\d+)\s*horas?\s*(\d+)\s*minutos?"
@@ -71,9 +72,12 @@ def observations(
       check ``customers_within_region_total`` verifies the invariant this guarantees.
     - identical duplicate rows within an hour (every field equal) → summed like fragments, as
       the legacy era's rule is, and counted as ``duplicate_rows`` (the extra copies and their
-      customers).
+      customers);
+    - a control character (NUL, tab …) in a text field → removed, tab and newline becoming a
+      space (``control_chars``; ``silver/text.py``).
     """
     raw = answers.rows.filter(pl.col("era").is_in(["current", "legacy"]))
+    raw = clean_fields(raw, "flag_control_chars")  # once, before names resolve or load
     hora_local = (pl.col("hour_key") + ":00").str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M")
     server = answers.server_time
     raw = raw.with_columns(hora_local.alias("hora_local"))
