@@ -14,10 +14,16 @@ fixed local hour of every month, 06:00 of the day below, so a month run meets ea
 | 10 | ``oversized`` | junk, the credentials across the client's 64 KiB cut | ``body_too_large`` |
 | 11 | ``drip`` | the answer, dripped over ``hostile_drip_s`` | failed: ``deadline_exceeded`` |
 | 12 | ``echo`` | a 502 page echoing the headers, the credentials in hex too | ``http_502`` |
+| 13 | ``nan_text`` | a customer count ``"NaN"`` (a string) | schema_error, quarantined |
 | 14 | ``echo_json`` | a comuna: the proxy credentials, JSON-escaped | ok, masked, counted |
+| 15 | ``huge_text`` | a customer count of 30 digits, as a string | schema_error, quarantined |
 | 16 | ``echo_html`` | a comuna: them as HTML entities; the region percent-encoded | ok, masked |
+| 17 | ``wrap`` | two equal rows, ``"9000000000000000000"`` each | schema_error, quarantined |
 | 18 | ``echo_split`` | the credentials split across two rows' comunas | ok, masked, counted |
+| 19 | ``duplicate_key`` | ``CLIENTES_AFECTADOS`` twice in one object | schema_error, quarantined |
 | 20 | ``echo_utf16`` | an answer in UTF-16, a comuna: them | schema_error, masked |
+| 21 | ``wrong_date`` | legacy rows; outages start 3 days after the hour | wrong_date, quarantined |
+| 22 | ``nul`` | a NUL inside a comuna name | ok; NUL removed, counted: ``control_chars`` |
 
 Every echo is stored masked and counted (``secret_echoed``).
 
@@ -31,6 +37,7 @@ Every other hour answers as without ``--hostile``.
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -50,14 +57,22 @@ HOSTILE_DAYS: dict[int, str] = {
     10: "oversized",
     11: "drip",
     12: "echo",
+    13: "nan_text",
     14: "echo_json",
+    15: "huge_text",
     16: "echo_html",
+    17: "wrap",
     18: "echo_split",
+    19: "duplicate_key",
     20: "echo_utf16",
+    21: "wrong_date",
+    22: "nul",
 }
 SCHEMA_ERROR_CASES = frozenset(
     {"nan", "infinity", "overflow", "huge", "nested", "surrogate", "bom", "echo_utf16"}
+    | {"nan_text", "huge_text", "wrap", "duplicate_key"}
 )
+WRONG_DATE_CASES = frozenset({"wrong_date"})
 FAILED_CASES = {
     "oversized": "body_too_large",
     "drip": "deadline_exceeded",
@@ -65,8 +80,12 @@ FAILED_CASES = {
 }
 # Valid answers carrying the credentials (masked, counted as ``secret_echoed``).
 ECHOED_CASES = frozenset({"echo_json", "echo_html", "echo_split"})
+#: Valid hours whose oddity silver repairs and counts: case → the guardrail that counts it.
+COUNTED_CASES = {"duplicates": "duplicate_rows", "nul": "control_chars"}
+WRONG_DATE_DAYS = 3  # how far after the hour asked the wrong_date case's outages start
 _SENTINEL = "__sec_sim_hostile__"
 _RAW_VALUE = {"overflow": "1e400", "huge": "100000000000000000000"}
+_TEXT_VALUE = {"nan_text": "NaN", "huge_text": "9" * 30, "wrap": "9000000000000000000"}
 
 
 def hostile_case(hour_key: str | None) -> str | None:
@@ -87,9 +106,34 @@ def _row(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"NOMBRE_REGION": "Metropolitana", "NOMBRE_COMUNA": "Maipu", "CLIENTES_AFECTADOS": 10}
 
 
-def hostile_json(case: str, rows: list[dict[str, Any]]) -> bytes:
+def _later_legacy(rows: list[dict[str, Any]], hour_key: str) -> list[dict[str, Any]]:
+    """``rows`` in the legacy shape, their outages starting WRONG_DATE_DAYS after the hour."""
+    start = date.fromisoformat(hour_key[:10]) + timedelta(days=WRONG_DATE_DAYS)
+    out = []
+    for row in rows or [_row(rows)]:
+        legacy = {"HORA": 0, "DIA": 0, "MES": 0, "ANHO": 0, "NOMBRE_EMPRESA": "CGE"}
+        legacy.update(ACTUALIZADO_HACE="0 Dias 0 Horas 5 Minutos ", **row)
+        legacy.update(DIA_INT=start.day, MES_INT=start.month, ANHO_INT=start.year)
+        legacy["FECHA_INT_STR"] = f"{start.day}/{start.month}/{start.year}"
+        out.append(legacy)
+    return out
+
+
+def hostile_json(case: str, rows: list[dict[str, Any]], hour_key: str = "2024-08-21T06") -> bytes:
     """The body of a JSON-level case (every case but oversized, drip and echo)."""
     first, rest = _row(rows), list(rows[1:])
+    if case in _TEXT_VALUE:
+        first["CLIENTES_AFECTADOS"] = _TEXT_VALUE[case]
+        return _encode([first, *rest] if case != "wrap" else [first, dict(first), *rest])
+    if case == "duplicate_key":
+        first["CLIENTES_AFECTADOS"] = _SENTINEL
+        repeated = f'"{_SENTINEL}","CLIENTES_AFECTADOS":1'.encode()
+        return _encode([first, *rest]).replace(f'"{_SENTINEL}"'.encode(), repeated)
+    if case == "wrong_date":
+        return _encode(_later_legacy(rows, hour_key))
+    if case == "nul":
+        first["NOMBRE_COMUNA"] = first["NOMBRE_COMUNA"][:2] + "\x00" + first["NOMBRE_COMUNA"][2:]
+        return _encode([first, *rest])
     if case == "duplicates":
         return _encode([*rows, *(dict(r) for r in rows[:5])] if rows else [first, first])
     if case in ("nan", "infinity"):

@@ -210,7 +210,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         if case is not None and method == "GetPorFecha":
             status = 502 if FAILED_CASES.get(case) == "http_502" else 200
             self.server.log.add(method, key, status, f"hostile_{case}")
-            self._hostile(case, payload)
+            self._hostile(case, payload, key)
             return
         rule = self.server.engine.pick(method, key)
         if rule is None:
@@ -220,7 +220,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             return
         self._faulty(rule, method, key, status, payload)
 
-    def _hostile(self, case: str, payload: Any) -> None:
+    def _hostile(self, case: str, payload: Any, key: str) -> None:
         cfg = self.server.service.config
         credentials = echo.proxy_credentials(self.headers)
         if case == "echo":
@@ -236,7 +236,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             steps = max(1, int(cfg.hostile_drip_s / 0.25))
             self._stream(body, 0.25, max(1, len(body) // steps))
         else:
-            self.send_body(200, hostile_json(case, payload), JSON_TYPE)
+            self.send_body(200, hostile_json(case, payload, key), JSON_TYPE)
 
     def _stream(self, body: bytes, pause_s: float, chunk: int) -> None:
         """A 200 JSON answer without Content-Length, written ``chunk`` bytes at a time, each

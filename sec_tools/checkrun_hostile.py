@@ -21,9 +21,11 @@ from sec_assets.resources import Resources, local_resources
 from sec_assets.secrets.redactor import Redactor
 from sec_sim import SimConfig, run_simulator
 from sec_sim.hostile import (
+    COUNTED_CASES,
     ECHOED_CASES,
     FAILED_CASES,
     SCHEMA_ERROR_CASES,
+    WRONG_DATE_CASES,
     hostile_hours,
     warm_up,
 )
@@ -95,12 +97,14 @@ def _hostile_rows(data: Path, hostile: dict[str, str]) -> list[tuple[str, str, s
         status = ledger.get(hour, "absent")
         if case in SCHEMA_ERROR_CASES:
             ok = status == "schema_error" and hour in quarantine
+        elif case in WRONG_DATE_CASES:
+            ok = status == "wrong_date" and hour in quarantine
         elif case in FAILED_CASES:
             ok = status == "failed" and outcomes == [FAILED_CASES[case]]
         elif case in ECHOED_CASES:  # a valid hour, the echoed credentials masked and counted
             ok = status == "ok" and guard.get("secret_echoed", 0) > 0
-        else:  # duplicates: a valid hour, the copies counted
-            ok = status == "ok" and guard.get("duplicate_rows", 0) > 0
+        else:  # a valid hour, its oddity repaired and counted
+            ok = status == "ok" and guard.get(COUNTED_CASES[case], 0) > 0
         reason = quarantine.get(hour, "").split(": ")[1:2] or [",".join(outcomes)]
         out.append((hour, case, status, reason[0][:60].replace("|", "/"), ok))
     return out

@@ -1,6 +1,8 @@
 """One absurd value from the service never blocks a month: a month collected over HTTP from the
 simulator, with customer counts the service got wrong in several shapes, is materialized
-bronze → silver; the values are capped or zeroed and counted in ``guardrail_counts``, every
+bronze → silver. A count within 0..MAX_CUSTOMERS but above its region's customers is capped and
+counted in ``guardrail_counts``; a value that is not a count at all (negative, above
+MAX_CUSTOMERS) makes its hour a counted ``schema_error``, quarantined and asked again. Every
 blocking check passes and ``fact_eventos`` is built."""
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ SHAPES = {
     "2024-07-03T12": {"Metropolitana|Santiago": 5_000_000},
     # several comunas whose sum is above the region, none alone
     "2024-07-04T06": {"Metropolitana|Maipu": 2_000_000, "Metropolitana|Puente Alto": 2_000_000},
-    # a negative count
+    # a negative count: not a count (schema_error)
     "2024-07-05T18": {"Metropolitana|Santiago": -500},
-    # a value above the national total
+    # a value above MAX_CUSTOMERS (and the national total): not a count (schema_error)
     "2024-07-06T00": {"Valparaiso|Valparaiso": 50_000_000},
+    # above the region's customers, within MAX_CUSTOMERS: capped
+    "2024-07-07T06": {"Valparaiso|Valparaiso": 9_000_000},
 }
+NOT_COUNTS = ("2024-07-05T18", "2024-07-06T00")
 ALL = ["dim_geografia", "dim_empresa", "dim_tiempo"]
 MONTHLY = ["sec_snapshots", "sec_customers", "region_customers", "snapshot_ledger"]
 MONTHLY += ["fact_interrupciones", "fact_eventos"]
@@ -91,21 +96,27 @@ def test_each_shape_is_capped_or_zeroed_and_counted(loaded) -> None:
     assert santiago["flag_capped"] and 0 < santiago["clientes_afectados"] <= 5_000_000
     for comuna in ("Maipú", "Puente Alto"):
         assert row("2024-07-04T06", comuna)["flag_capped"]
-    negative = row("2024-07-05T18", "Santiago")
-    assert negative["flag_clientes_missing"] and negative["clientes_afectados"] == 0
-    national = row("2024-07-06T00", "Valparaíso")
+    assert facts.filter(pl.col("hour_key").is_in(NOT_COUNTS)).is_empty()
+    national = row("2024-07-07T06", "Valparaíso")
     assert (
         national["flag_capped"] and national["clientes_afectados"] <= national["region_customers"]
     )
+    ledger = wh.read("SELECT hour_key, status FROM silver.snapshot_ledger WHERE month = '2024-07'")
+    quarantine = wh.read("SELECT hour_key, reason, detail FROM silver.quarantine")
+    assert dict(ledger.iter_rows())["2024-07-05T18"] == "schema_error"
+    assert dict(ledger.iter_rows())["2024-07-06T00"] == "schema_error"
+    details = dict(quarantine.select("hour_key", "detail").iter_rows())
+    assert "CLIENTES_AFECTADOS=-500 is outside 0..10,000,000" in details["2024-07-05T18"]
+    assert "CLIENTES_AFECTADOS=50000000 is outside" in details["2024-07-06T00"]
 
     guard = dict(
         wh.read("SELECT guardrail, rows FROM silver.guardrail_counts WHERE month = '2024-07'")
         .select("guardrail", "rows")
         .iter_rows()
     )
-    assert guard["capped"] >= 2  # Santiago 5M, Valparaíso 50M
+    assert guard["capped"] >= 2  # Santiago 5M, Valparaíso 9M
     assert guard["region_total_capped"] >= 2  # Maipú and Puente Alto (and the capped hours)
-    assert guard["clientes_missing"] >= 1  # the negative count
+    assert guard["quarantined"] == 2  # the negative count and the value above MAX_CUSTOMERS
 
 
 def test_metadata_shows_table_columns_names_and_percent(loaded) -> None:
@@ -132,11 +143,11 @@ def test_metadata_shows_table_columns_names_and_percent(loaded) -> None:
     )
     assert facts["guardrail_region_total_capped"].value >= 2
     ledger = meta["snapshot_ledger"]
-    assert ledger["coverage_percent"].value == 100.0
+    assert ledger["coverage_percent"].value == round(100 * 122 / 124, 2)  # 2 not counts
     assert "dagster/column_schema" in meta["fact_eventos"]
     events_preview = meta["fact_eventos"]["preview"]
     assert "nombre_comuna" in [c.name for c in events_preview.schema.columns]
     assert all(isinstance(r.data["first_hour"], str) for r in events_preview.records)
     snapshots = meta["sec_snapshots"]
-    assert snapshots["coverage_percent"].value == 100.0
+    assert snapshots["coverage_percent"].value < 100.0  # the 2 hours fetched again next run
     assert snapshots["size_on_disk"].value.endswith(("KiB", "MiB"))

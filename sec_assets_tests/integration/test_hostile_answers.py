@@ -19,9 +19,11 @@ from sec_assets.resources import local_resources
 from sec_assets_tests.spellings import leaks
 from sec_sim import SimConfig, run_simulator
 from sec_sim.hostile import (
+    COUNTED_CASES,
     ECHOED_CASES,
     FAILED_CASES,
     SCHEMA_ERROR_CASES,
+    WRONG_DATE_CASES,
     hostile_hours,
     warm_up,
 )
@@ -77,7 +79,7 @@ def _month(data: Path, config: SimConfig, *, via_proxy: bool) -> list:
 
 @pytest.fixture(scope="module")
 def months(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    # 11 of the 124 sampled hours are unusable by design (of a whole month's 744: 11).
+    # 16 of the 124 sampled hours are unusable by design (of a whole month's 744: 16).
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SEC_MIN_MONTH_COVERAGE", "0.85")
         yield _months(tmp_path_factory.mktemp("hostile"))
@@ -112,11 +114,12 @@ def test_every_hostile_hour_is_counted_with_its_reason(months: dict) -> None:
     by_hour = {r["hour_key"]: r for r in quarantine.iter_rows(named=True)}
     for hour, case in HOSTILE.items():
         outcomes = {p.name.split("-")[2] for p in _files(data, hour)}
-        if case in SCHEMA_ERROR_CASES:
-            assert ledger[hour] == "schema_error", (hour, case)
-            assert outcomes == {"schema_error"}, (hour, case)  # stored, not retried
+        if case in SCHEMA_ERROR_CASES | WRONG_DATE_CASES:
+            kind = "wrong_date" if case in WRONG_DATE_CASES else "schema_error"
+            assert ledger[hour] == kind, (hour, case)
+            assert outcomes == {kind}, (hour, case)  # stored, not retried in the run
             row = by_hour[hour]  # quarantined with its file and a snippet of the body
-            assert row["reason"] == "schema_error" and row["source_file"].endswith(".json.gz")
+            assert row["reason"] == kind and row["source_file"].endswith(".json.gz")
             assert f"hour={hour}" in row["detail"] and ": '" in row["detail"]  # + a snippet
         elif case in FAILED_CASES:
             assert ledger[hour] == "failed", (hour, case)
@@ -124,7 +127,10 @@ def test_every_hostile_hour_is_counted_with_its_reason(months: dict) -> None:
             assert len(_files(data, hour)) == 2  # retried like any transient failure
         else:
             assert ledger[hour] == "ok"
-    assert set(by_hour) == {h for h, c in HOSTILE.items() if c in SCHEMA_ERROR_CASES}
+    quarantined = SCHEMA_ERROR_CASES | WRONG_DATE_CASES
+    assert set(by_hour) == {h for h, c in HOSTILE.items() if c in quarantined}
+    guard = dict(_read(data, "SELECT guardrail, rows FROM silver.guardrail_counts").iter_rows())
+    assert all(guard[g] > 0 for g in COUNTED_CASES.values())
 
 
 def test_cut_answers_record_their_size_and_time(months: dict) -> None:
