@@ -26,7 +26,7 @@ SILVER = ["dim_geografia", "dim_empresa", "dim_tiempo", "region_customers"]
 SILVER += ["snapshot_ledger", "fact_interrupciones"]
 CASES = {"nan_text", "huge_text", "wrap", "duplicate_key", "wrong_date", "nul"}
 HOURS = {h: c for h, c in hostile_hours(MONTH).items() if c in CASES}
-EXPECTED = {c: "schema_error" for c in CASES} | {"wrong_date": "wrong_date", "nul": "ok"}
+EXPECTED = dict.fromkeys(CASES, "schema_error") | {"wrong_date": "wrong_date", "nul": "ok"}
 
 
 def _resources(data: Path, base_url: str, pg_dsn: str | None = None) -> dict:
