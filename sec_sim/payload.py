@@ -83,7 +83,6 @@ def legacy_rows(
     master: MasterData, seed: int, hour_moment: datetime, keys: Sequence[LegacyKey]
 ) -> list[Row]:
     out: list[Row] = []
-    day, month, year = hour_moment.day, hour_moment.month, hour_moment.year
     hour_key = hour_moment.isoformat()
     for comuna_idx, empresa_id, start_date, earliest, customers in keys:
         comuna = master.comunas[comuna_idx]
@@ -94,9 +93,10 @@ def legacy_rows(
         for i, part in enumerate(split_fragments(draws, customers)):
             out.append(
                 {
-                    "DIA_INT": day,
-                    "MES_INT": month,
-                    "ANHO_INT": year,
+                    # The outage's start date, as FECHA_INT_STR (the seed's saved answers).
+                    "DIA_INT": earliest.day,
+                    "MES_INT": earliest.month,
+                    "ANHO_INT": earliest.year,
                     "HORA": 0,
                     "DIA": 0,
                     "MES": 0,

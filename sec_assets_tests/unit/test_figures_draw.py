@@ -81,7 +81,8 @@ COVERAGE = pl.DataFrame(
         "empty": [1, 0],
         "degraded": [1, 4],
         "failed": [2, 30],
-        "schema_error": [0, 2],
+        "schema_error": [0, 1],
+        "wrong_date": [0, 1],
         "missing": [0, 8],
     }
 )
