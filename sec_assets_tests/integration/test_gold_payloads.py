@@ -225,6 +225,7 @@ def test_data_coverage_and_quality(gold_wh: Warehouse) -> None:
         "failed": 1,
         "degraded": 0,
         "schema_error": 0,
+        "wrong_date": 0,
         "missing": 0,
         "revisions_seen": 1,
         "customers_as_of": M,
