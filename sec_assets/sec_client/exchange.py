@@ -51,7 +51,9 @@ class Attempt:
     http_status: int | None
     headers: dict[str, str]
     body: bytes | None
-    outcome: str  # ok | empty | http_NNN | transport_error | invalid_body | schema_error | wrong_date …
+    outcome: (
+        str  # ok | empty | http_NNN | transport_error | invalid_body | schema_error | wrong_date …
+    )
     error: str | None = None
     era: str | None = None  # current | legacy | empty, for a valid GetPorFecha answer
     fingerprint: str | None = None

@@ -1,14 +1,15 @@
 """The month's denominators: customers per region from bronze ``sec_customers``, falling back
-to the seed's estimate (``source = 'seed'``) for a region the service did not answer."""
+to the seed's estimate (``source = 'seed'``) for a region the service did not answer, or whose
+stored answer breaks today's validation (``validate_customers``: older code stored it)."""
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 
-from sec_assets.bronze.store import BronzeStore, body_bytes, read_envelope
+from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes, read_envelope
 from sec_assets.masterdata import regions
+from sec_assets.sec_client.errors import SecError
+from sec_assets.sec_client.validation import validate_customers
 
 SCHEMA: dict[str, pl.DataType] = {
     "month": pl.Utf8(),
@@ -19,17 +20,26 @@ SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def _stored_customers(stored: StoredFile, key: str) -> int | None:
+    """The region's customers in a stored answer, by the client's rule; None when it breaks it."""
+    try:
+        body = body_bytes(read_envelope(stored.path)) or b"[]"
+        return validate_customers(body, endpoint="GetClientesRegional", key=key)
+    except (SecError, OSError, ValueError, EOFError):
+        return None
+
+
 def region_customers(store: BronzeStore, month: str) -> pl.DataFrame:
     answered: list[dict[str, object]] = []
     for key, f in store.latest_good(month).items():
         if not key.startswith("region_") or f.outcome != "ok":
             continue
-        data = json.loads(body_bytes(read_envelope(f.path)) or b"[]")
-        if data and isinstance(data[0].get("CLIENTES"), int):
+        customers = _stored_customers(f, key)
+        if customers is not None:
             answered.append(
                 {
                     "cut_region": int(key.removeprefix("region_")),
-                    "customers": data[0]["CLIENTES"],
+                    "customers": customers,
                     "fetched_at": f.fetched_at,
                 }
             )

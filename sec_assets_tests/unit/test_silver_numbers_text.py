@@ -127,3 +127,31 @@ def test_answers_stored_by_older_rules_are_quarantined_not_a_crash(tmp_path: Pat
     assert not facts["nombre_comuna_raw"].str.contains("\x00").any()
     guard = dict(month.guardrails.select("guardrail", "rows").iter_rows())
     assert guard["control_chars"] == 1 and guard["quarantined"] == 4
+
+
+@pytest.mark.parametrize(
+    ("clientes", "expected", "source", "rule"),
+    [
+        ("780563", 780_563, "sec", "a number sent as a string: the same rule, the same value"),
+        ("1000000000000000000000000000000", None, "seed", "beyond int64: stored by older code"),
+        ('"NaN"', None, "seed", "not finite"),
+        ("-5", None, "seed", "negative"),
+    ],
+)
+def test_region_customers_follow_the_clients_rule(
+    tmp_path: Path, clientes: str, expected: int | None, source: str, rule: str
+) -> None:
+    from sec_assets.masterdata import regions
+    from sec_assets.silver.customers import region_customers
+
+    store = BronzeStore(tmp_path, "sec_customers")
+    value = clientes if not clientes.isdigit() or len(clientes) > 20 else f'"{clientes}"'
+    body = f'[{{"CLIENTES": {value}, "REGION_ID": 5}}]'.encode()
+    attempt = Attempt(
+        "GetClientesRegional", "http://x", {}, "region_05", 1, datetime(2024, 8, 5, tzinfo=UTC),
+        1.0, 200, {}, body, "ok",
+    )  # fmt: skip
+    store.write("2024-08", attempt)
+    row = region_customers(store, "2024-08").filter(pl.col("cut_region") == 5).row(0, named=True)
+    seed = regions().filter(pl.col("cut_region") == 5)["clientes"].item()
+    assert (row["customers"], row["source"]) == (expected or seed, source), rule
