@@ -12,6 +12,7 @@ starts after the date of the hour asked (the service cannot list an outage that 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -31,15 +32,18 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
-def duplicate_key(body: bytes, rows: list[dict[str, Any]], fields: frozenset[str]) -> str | None:
+_SPACED_KEY = re.compile(rb'"[ \t\r\n]+:')
+
+
+def duplicate_key(body: bytes, rows: list[dict[str, Any]]) -> str | None:
     """Why ``body`` repeats a key within an object; None when it does not.
 
-    Cheap first: each field's quoted name must occur once per row. Only when some name occurs
-    more often (a repeat, or the name inside a value) or a key may be written with escapes
-    (``\\u``) is the body parsed again with a hook that sees every pair."""
-    n = len(rows)
-    suspect = b"\\u" in body or any(body.count(f'"{f}"'.encode()) > n for f in fields)
-    if not suspect:
+    Cheap first: every key is written as ``"...":``, so a body whose count of ``":`` equals the
+    keys the parsed rows hold repeats none (a repeat adds one, escaped or not). Only when the
+    counts differ (a repeat, ``":`` inside a value) or a key is followed by blanks before its
+    colon is the body parsed again with a hook that sees every pair."""
+    keys = sum(len(row) for row in rows)
+    if body.count(b'":') == keys and _SPACED_KEY.search(body) is None:
         return None
     try:
         json.loads(body, object_pairs_hook=_no_duplicates)
@@ -57,40 +61,38 @@ def _hour_date(hour: str | None) -> date | None:
         return None
 
 
-def _parts_date(row: dict[str, Any]) -> date | None:
-    year, month, day = (integer(f, row.get(f)) for f in ("ANHO_INT", "MES_INT", "DIA_INT"))
-    if year is None or month is None or day is None:
+def _parts_date(year: Any, month: Any, day: Any) -> date | None:
+    y, m, d = integer("ANHO_INT", year), integer("MES_INT", month), integer("DIA_INT", day)
+    if y is None or m is None or d is None:
         return None
     try:
-        return date(year, month, day)
+        return date(y, m, d)
     except ValueError:
         return None
 
 
-def _text_date(text: Any, cache: dict[Any, date | None]) -> date | None:
-    if text not in cache:
-        try:
-            cache[text] = datetime.strptime(str(text).strip(), "%d/%m/%Y").date()
-        except ValueError:
-            cache[text] = None
-    return cache[text]
+def _text_date(text: Any) -> date | None:
+    try:
+        return datetime.strptime(str(text).strip(), "%d/%m/%Y").date()
+    except ValueError:
+        return None
 
 
 def wrong_date(rows: list[dict[str, Any]], hour: str | None) -> str | None:
     """Why a legacy answer is not the one for ``hour`` (``YYYY-MM-DDTHH``): an outage that starts
     after the date asked. None when every start is on or before it, or ``hour`` is not an hour
-    key (nothing to compare with)."""
+    key (nothing to compare with). Each distinct start (a few per answer) is read once."""
     asked = _hour_date(hour)
     if asked is None:
         return None
-    texts: dict[Any, date | None] = {}  # a few distinct FECHA_INT_STR per answer
-    for row in rows:
-        for start in (_parts_date(row), _text_date(row.get("FECHA_INT_STR"), texts)):
+    fields = ("ANHO_INT", "MES_INT", "DIA_INT", "FECHA_INT_STR")
+    starts = {tuple(row.get(f) for f in fields) for row in rows}
+    for year, month, day, text in sorted(starts, key=repr):
+        for start in (_parts_date(year, month, day), _text_date(text)):
             if start is not None and start > asked:
                 return (
                     f"an outage starts on {start.isoformat()}, after the date asked "
-                    f"{asked.isoformat()} (DIA_INT/MES_INT/ANHO_INT={row.get('DIA_INT')!r}/"
-                    f"{row.get('MES_INT')!r}/{row.get('ANHO_INT')!r}, "
-                    f"FECHA_INT_STR={row.get('FECHA_INT_STR')!r})"
+                    f"{asked.isoformat()} (DIA_INT/MES_INT/ANHO_INT={day!r}/{month!r}/"
+                    f"{year!r}, FECHA_INT_STR={text!r})"
                 )
     return None

@@ -135,10 +135,18 @@ def bad_value(rows: list[dict[str, Any]]) -> str | None:
     for row in rows:
         for field, value in row.items():
             kind = type(value)
-            if field in RANGES:
+            bounds = RANGES.get(field)
+            if (
+                bounds is not None
+                and kind is not bool
+                and (kind is int or kind is float or kind is str)
+            ):
+                if kind is int and bounds[0] <= value <= bounds[1]:
+                    continue  # the common case, without a call
                 problem = breaks_rule(field, value)
                 if problem is not None:
                     return problem
+                continue
             if kind is str or value is None or kind is bool:
                 continue
             if kind is int or kind is float:
@@ -151,6 +159,8 @@ def bad_value(rows: list[dict[str, Any]]) -> str | None:
 
 def _numeric(value: Any) -> int:
     """A customer count to sum (bad_value has checked it); 0 for null or text."""
+    if type(value) is int:
+        return value
     return integer("CLIENTES_AFECTADOS", value) or 0
 
 
@@ -192,7 +202,7 @@ def validate_snapshot(body: bytes, *, hour: str | None, endpoint: str = "GetPorF
     era = eras.pop()
     assert era is not None
     fields = next(iter(field_sets))
-    problem = bad_value(data) or duplicate_key(body, data, fields)  # type: ignore[arg-type]
+    problem = bad_value(data) or duplicate_key(body, data)  # type: ignore[arg-type]
     if problem is not None:
         raise SecSchemaError(problem, endpoint=endpoint, hour=hour, body=body)
     if era == "legacy" and (problem := wrong_date(data, hour)) is not None:

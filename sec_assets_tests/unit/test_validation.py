@@ -204,6 +204,8 @@ _DUP = b'[{"NOMBRE_REGION":"Maule","NOMBRE_COMUNA":"Talca","CLIENTES_AFECTADOS":
         (_DUP % b'1,"CLIENTES_AFECTADOS":2', "a count given twice"),
         (_DUP % b'1,"NOMBRE_COMUNA":"Maipu"', "a name given twice"),
         (_DUP % b'1,"CLIENTES_AFECTAD\\u004fS":2', "a repeat written with an escape"),
+        (_DUP % b'1,"CLIENTES_AFECTADOS" :2', "a repeat with a blank before its colon"),
+        (_DUP % b'1,"CLIENTES_AFECTADOS"\n:2', "a repeat with a newline before its colon"),
     ],
 )
 def test_a_key_repeated_in_one_object_is_a_schema_error(body: bytes, rule: str) -> None:
@@ -212,8 +214,11 @@ def test_a_key_repeated_in_one_object_is_a_schema_error(body: bytes, rule: str) 
     assert rule
 
 
-def test_a_field_name_inside_a_value_is_not_a_repeat() -> None:
-    body = _DUP.replace(b'"Talca"', b'"NOMBRE_COMUNA"') % b"1"
+@pytest.mark.parametrize(
+    "name", [b'"NOMBRE_COMUNA"', b'"Tal\\":ca"', b'"x"'], ids=["field name", "quote-colon", "plain"]
+)
+def test_what_looks_like_a_key_inside_a_value_is_not_a_repeat(name: bytes) -> None:
+    body = _DUP.replace(b'"Talca"', name) % b"1"
     assert validate_snapshot(body, hour="2024-08-02T05").customers == 1
 
 
