@@ -91,6 +91,8 @@ def sec_snapshots(
         "hours_fetched": dg.MetadataValue.int(len(report.keys_with("ok", "empty"))),
         "hours_empty": dg.MetadataValue.int(len(report.keys_with("empty"))),
         "hours_failed": dg.MetadataValue.int(len(report.failed)),
+        # Hours without a valid answer by their final outcome (schema_error, wrong_date, …).
+        "failed_by_outcome": dg.MetadataValue.json(report.failed_outcomes),
         "revisions_requested": dg.MetadataValue.int(len(plan.revisions)),
         "attempts": dg.MetadataValue.int(report.attempts),
         "rows": dg.MetadataValue.int(report.rows),

@@ -82,6 +82,16 @@ class CollectReport:
         return {k: str(r.error) for k, r in sorted(self.results.items()) if r.error is not None}
 
     @property
+    def failed_outcomes(self) -> dict[str, int]:
+        """Outcome of the last attempt → how many hours of this run ended so, for the hours
+        without a valid answer (``schema_error``, ``wrong_date``, ``http_503`` …)."""
+        counts: dict[str, int] = {}
+        for r in self.results.values():
+            if r.error is not None:
+                counts[_outcome(r)] = counts.get(_outcome(r), 0) + 1
+        return dict(sorted(counts.items()))
+
+    @property
     def rows(self) -> int:
         return sum(len(r.value.rows) for r in self.results.values() if r.ok)
 

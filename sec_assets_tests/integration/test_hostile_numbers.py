@@ -143,3 +143,15 @@ def test_both_engines_store_the_same_text(runs: dict) -> None:
     for frame in duck.values():
         for column in frame.select(pl.col(pl.Utf8)).columns:
             assert not frame[column].str.contains(r"[\x00-\x1f]").any(), column
+
+
+def test_the_collectors_metadata_counts_each_outcome(runs: dict) -> None:
+    [mat] = [
+        m
+        for m in runs["results"][0].asset_materializations_for_node("sec_snapshots")
+        if m.asset_key.to_user_string() == "sec_snapshots"
+    ]
+    counts = mat.metadata["failed_by_outcome"].value
+    # 7 older schema cases + 4 of these; wrong_date apart; the 3 transient ones by their kind
+    assert counts["schema_error"] == 11 and counts["wrong_date"] == 1
+    assert counts["body_too_large"] == counts["deadline_exceeded"] == counts["http_502"] == 1
