@@ -16,7 +16,13 @@ import pytest
 from sec_assets.resources import local_resources
 from sec_assets.sec_client.numbers import MAX_CUSTOMERS
 from sec_sim import SimConfig, run_simulator
-from sec_sim.hostile import hostile_hours, warm_up
+from sec_sim.hostile import (
+    FAILED_CASES,
+    SCHEMA_ERROR_CASES,
+    WRONG_DATE_CASES,
+    hostile_hours,
+    warm_up,
+)
 from sec_tools.demo import run_selection
 
 PER_DAY = 4
@@ -60,7 +66,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     dsn = next(pg)
     try:
         with pytest.MonkeyPatch.context() as env, run_simulator(config) as sim:
-            env.setenv("SEC_MIN_MONTH_COVERAGE", "0.85")  # 15 of 124 hours hostile by design
+            env.setenv("SEC_MIN_MONTH_COVERAGE", "0.85")  # 16 of 124 hours hostile by design
             warm_up(sim.base_url, MONTH)
             first = run_selection(BRONZE, _resources(data, sim.base_url), partition=PARTITION)
             files_after_first = {h: len(_files(data, h)) for h in hostile_hours(MONTH)}
@@ -152,6 +158,7 @@ def test_the_collectors_metadata_counts_each_outcome(runs: dict) -> None:
         if m.asset_key.to_user_string() == "sec_snapshots"
     ]
     counts = mat.metadata["failed_by_outcome"].value
-    # 7 older schema cases + 4 of these; wrong_date apart; the 3 transient ones by their kind
-    assert counts["schema_error"] == 11 and counts["wrong_date"] == 1
-    assert counts["body_too_large"] == counts["deadline_exceeded"] == counts["http_502"] == 1
+    # every schema case of the simulator's month, wrong_date apart, each transient one by kind
+    assert counts["schema_error"] == len(SCHEMA_ERROR_CASES)
+    assert counts["wrong_date"] == len(WRONG_DATE_CASES) == 1
+    assert all(counts[kind] == 1 for kind in FAILED_CASES.values())
