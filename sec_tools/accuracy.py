@@ -6,7 +6,10 @@
   in the ground truth (what a perfect hourly observer would see); each is matched to the
   reconstructed episode of that comuna overlapping it most, and the relative error of its peak
   is taken (median, and customer-weighted mean of absolute errors);
-- customer-hours error: per region, |reconstructed − true| / true over the month.
+- customer-hours error: per region, |reconstructed − true| / true over the month (mean and
+  max), and its signed mean (the bias: near 0 when the estimator is unbiased);
+- peak-sum ratio: the sum of the peaks of the episodes reconstructed as starting in the month
+  over that of the true episodes (what ``time_series`` sums: below 1 when outages are missed).
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from typing import Any, cast
 import polars as pl
 
 from sec_assets.silver.events import reconstruct_events
+
+
+def num(value: Any) -> float:
+    return float(value or 0.0)
 
 
 def true_episodes(truth_hourly: pl.DataFrame) -> pl.DataFrame:
@@ -94,11 +101,12 @@ def measure(
         .agg(pl.col("customers").sum().cast(pl.Float64).alias("true"))
     )
     per_region = true_ch.join(reco_ch, on="cut_region", how="left").with_columns(
-        ((pl.col("reco").fill_null(0) - pl.col("true")).abs() / pl.col("true")).alias("rel")
+        ((pl.col("reco").fill_null(0) - pl.col("true")) / pl.col("true")).alias("signed"),
+        ((pl.col("reco").fill_null(0) - pl.col("true")).abs() / pl.col("true")).alias("rel"),
     )
-
-    def num(value: Any) -> float:
-        return float(value or 0.0)
+    started = pl.col("first_hour").is_between(start, end, closed="left")
+    true_peaks = num(true_eps.filter(started)["peak_customers"].sum())
+    reco_peaks = num(events.filter(started)["peak_customers"].sum())
 
     return {
         "true_outages": float(outages.height),
@@ -110,4 +118,7 @@ def measure(
         ),
         "customer_hours_region_mean_abs_rel_error": round(num(per_region["rel"].mean()), 4),
         "customer_hours_region_max_abs_rel_error": round(num(per_region["rel"].max()), 4),
+        "customer_hours_region_mean_rel_error": round(num(per_region["signed"].mean()), 4),
+        "customer_hours_worst_region": int(per_region.sort("rel")["cut_region"][-1]),
+        "peak_sum_ratio": round(reco_peaks / true_peaks, 4) if true_peaks else 0.0,
     }

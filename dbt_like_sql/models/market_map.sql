@@ -1,17 +1,31 @@
 -- market_map: per region, comuna and company, over the whole history.
--- total_afectados = sum of the episodes' peak customers; frecuencia = episodes;
+-- total_afectados = sum of the episodes' peak customers; frecuencia = episodes (both over the
+-- months sampled at the history's finest cadence: docs/cadence.md);
 -- instability_index = 100 × percent rank (0–100) of customer-hours per customer, where a
 -- comuna's customers are its region's (silver.region_customers, averaged over months) split by
 -- population share (census 2017). The company is the one the service reported, or the comuna's
 -- main distributor when the payload era reports none. UNKNOWN comunas are left out (they are
 -- counted in eda_quality_stats).
-WITH ev AS (
+-- customer-hours weigh each observation by the hours it stands for, so every month counts.
+WITH peaks AS (
     SELECT e.geografia_id, e.empresa_id,
            COUNT(*) AS frecuencia,
-           SUM(e.peak_customers) AS total_afectados,
-           SUM(e.customer_hours) AS customer_hours
+           SUM(e.peak_customers) AS total_afectados
+    FROM {{ ref('fact_eventos', cadence='finest') }} e
+    GROUP BY e.geografia_id, e.empresa_id
+),
+hours AS (
+    SELECT e.geografia_id, e.empresa_id, SUM(e.customer_hours) AS customer_hours
     FROM {{ ref('fact_eventos') }} e
     GROUP BY e.geografia_id, e.empresa_id
+),
+ev AS (
+    SELECT h.geografia_id, h.empresa_id,
+           COALESCE(p.frecuencia, 0) AS frecuencia,
+           COALESCE(p.total_afectados, 0) AS total_afectados,
+           h.customer_hours
+    FROM hours h
+    LEFT JOIN peaks p ON p.geografia_id = h.geografia_id AND p.empresa_id = h.empresa_id
 ),
 reg AS (
     SELECT cut_region, AVG(customers) AS customers

@@ -1,14 +1,15 @@
 """``data_coverage`` (a research payload): one row per month of the history — its hours and
-what became of them, the customer counts it was capped by, and whether gold counts it (its
-blocking checks passed) or why not — and one row per payload row left out because its figure
-could not be computed (``scope`` = the
-payload id, ``key`` = the row, ``reason``)."""
+what became of them, the customer counts it was capped by, how it was sampled
+(``hours_per_day``, ``cadence``, ``cadence_error``: :mod:`sec_assets.gold.cadence`), and whether
+gold counts it (its blocking checks passed) or why not — and one row per payload row left out
+because its figure could not be computed, or per month a payload's sum of episode peaks leaves
+out for its cadence (``scope`` = the payload id, ``key`` = the row or the month, ``reason``)."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from sec_assets.gold import investment, reliability, trusted
+from sec_assets.gold import cadence, investment, reliability, trusted
 from sec_assets.gold.investment import investment_roi_omitted, investment_validation_omitted
 from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.reliability import reliability_indices_omitted
@@ -40,13 +41,16 @@ INPUTS = (
     | investment.ROI_INPUTS
     | investment.VALIDATION_INPUTS
     | reliability.INPUTS
+    | cadence.INPUTS
 )
+SAMPLING = {"hours_per_day": pl.Int64, "cadence": pl.String, "cadence_error": pl.Float64}
 
 
 def data_coverage(wh: Warehouse) -> pl.DataFrame:
     months = (
         run_model(wh, "data_coverage")
         .join(month_verdicts(wh), on="month", how="left")
+        .join(cadence.month_cadences(wh), on="month", how="left")
         .select(
             pl.lit("month").alias("scope"),
             pl.col("month").alias("key"),
@@ -54,6 +58,7 @@ def data_coverage(wh: Warehouse) -> pl.DataFrame:
             pl.col("reason"),
             *[pl.col(c).cast(pl.Int64) for c in COUNTS],
             *CUSTOMERS,
+            *[pl.col(c).cast(t) for c, t in SAMPLING.items()],
         )
         .sort("key")
     )
@@ -63,6 +68,7 @@ def data_coverage(wh: Warehouse) -> pl.DataFrame:
         "reliability_indices": reliability_indices_omitted,
     }
     left_out = [(pid, key, why) for pid, rows in omitted.items() for key, why in rows(wh)]
+    left_out += cadence.peak_refusals(wh)
     rows = pl.DataFrame(
         [(scope, key, False, reason) for scope, key, reason in left_out],
         schema={"scope": pl.String, "key": pl.String, "included": pl.Boolean, "reason": pl.String},
@@ -72,5 +78,6 @@ def data_coverage(wh: Warehouse) -> pl.DataFrame:
         pl.lit(None, dtype=pl.String).alias("customers_as_of"),
         pl.lit(None, dtype=pl.String).alias("customers_source"),
         pl.lit(None, dtype=pl.Boolean).alias("customers_own_month"),
+        *[pl.lit(None, dtype=t).alias(c) for c, t in SAMPLING.items()],
     )
     return pl.concat([months, rows], how="vertical")

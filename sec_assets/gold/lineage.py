@@ -5,9 +5,9 @@ of its models and queries); this module maps each silver table to the asset key(
 it, from the silver asset definitions, in one place:
 
 - a table named like a silver asset is written by that asset;
-- ``guardrail_counts``, ``quarantine``, ``comuna_daily_customers`` and ``customer_caps`` are
-  written in the transaction of the month's observations (``silver/load.py``), by the
-  multi-asset of ``snapshot_ledger``;
+- ``guardrail_counts``, ``quarantine``, ``comuna_daily_customers``, ``customer_caps`` and
+  ``month_cadence`` are written in the transaction of the month's observations
+  (``silver/load.py``), by the multi-asset of ``snapshot_ledger``;
 - ``month_checks`` (the verdicts behind the trusted months) is complete for a month once the
   last of the assets with blocking checks has been checked: the one downstream of the others
   (``fact_eventos``). A gold asset reading monthly tables for the trusted months depends on it.
@@ -42,6 +42,7 @@ WRITTEN_WITH = {
     "quarantine": "snapshot_ledger",
     "comuna_daily_customers": "snapshot_ledger",
     "customer_caps": "snapshot_ledger",
+    "month_cadence": "snapshot_ledger",
 }
 
 

@@ -107,6 +107,8 @@ class ReliabilityRow(_Row):
     major_event_dates: list[date]
     med_window_from: date  # the earliest day the month's MED thresholds draw on
     med_basis_days: int = Field(ge=0)  # fewest days with SAIDI > 0 behind a threshold
+    hours_per_day: int | None = Field(default=None, ge=1, le=24)  # the month's sampling cadence
+    cadence_error: float | None = Field(default=None, ge=0)  # measured at it (docs/cadence.md)
     label: str
 
 
@@ -150,6 +152,9 @@ class CoverageRow(_Row):
     customers_as_of: str | None = None  # YYYY-MM of the counts the month was capped by
     customers_source: str | None = None  # 'sec', 'seed' or 'mixed'
     customers_own_month: bool | None = None  # the counts are the SEC's for that very month
+    hours_per_day: int | None = Field(default=None, ge=1, le=24)  # samples a day (sparsest)
+    cadence: str | None = None  # which sources, at what cadence, how many days
+    cadence_error: float | None = Field(default=None, ge=0)  # measured (docs/cadence.md)
 
 
 ROW_MODELS: dict[str, type[_Row]] = {

@@ -4,8 +4,11 @@ Gold SQL (the models in ``dbt_like_sql/models/`` and the few queries in gold's P
 names a silver relation itself: :func:`render` turns each marker into the relation gold reads
 (a monthly table: only the months whose blocking checks passed), so that the tables a query
 reads are known (:func:`reads`) and become its asset's lineage (:mod:`sec_assets.gold.lineage`).
-A ref to a table without a contract, a marker that is not a ref, or a silver relation named
-outside a marker is refused with the offending text.
+``{{ ref('fact_eventos', cadence='finest') }}`` keeps, of those months, the ones sampled at the
+history's finest cadence (``silver.month_cadence``): what a sum of episode peaks reads, since
+a sparser month misses short outages (``docs/cadence.md``). A ref to a table without a
+contract, a marker that is not a ref, or a silver relation named outside a marker is refused
+with the offending text.
 """
 
 from __future__ import annotations
@@ -26,10 +29,13 @@ MONTHLY = (
     "guardrail_counts",
     "comuna_daily_customers",
     "customer_caps",
+    "month_cadence",
 )
 GATE = "month_checks"  # the table of verdicts behind the trusted months
+CADENCE = "month_cadence"  # how each month was sampled
+FINEST = "finest"
 
-_REF = re.compile(r"\{\{\s*ref\(\s*'(\w+)'\s*(?:,\s*months\s*=\s*'(\w+)'\s*)?\)\s*\}\}")
+_REF = re.compile(r"\{\{\s*ref\(\s*'(\w+)'\s*(?:,\s*(months|cadence)\s*=\s*'(\w+)'\s*)?\)\s*\}\}")
 _MARKER = re.compile(r"\{\{.*?\}\}", re.S)
 _COMMENT = re.compile(r"--[^\n]*")
 _NAMED = re.compile(r"\b(?:silver|checked)\.\w+", re.I)
@@ -56,6 +62,25 @@ def trusted_months_sql() -> str:
     )
 
 
+def sparse_months_sql(trusted: str) -> str:
+    """Of the months ``trusted`` selects, those with answered hours sampled sparser than the
+    finest cadence among them (a month mixing cadences counts at its sparsest)."""
+    sampled = (
+        f"SELECT month, MIN(hours_per_day) AS n FROM silver.{CADENCE} "
+        f"WHERE source <> 'none' AND month IN ({trusted}) GROUP BY month"
+    )
+    return (
+        f"SELECT s.month FROM ({sampled}) AS s WHERE s.n < (SELECT MAX(f.n) FROM ({sampled}) AS f)"
+    )
+
+
+def finest_months_sql(trusted: str) -> str:
+    """The months ``trusted`` selects but :func:`sparse_months_sql`."""
+    return (
+        f"SELECT t.month FROM ({trusted}) AS t WHERE t.month NOT IN ({sparse_months_sql(trusted)})"
+    )
+
+
 def refs(sql: str, *, where: str = "gold SQL") -> list[tuple[str, bool]]:
     """``(table, trusted months only)`` for every ref of ``sql``, in order; refuses what
     would hide an input (see the module's docstring). ``where`` names the SQL in errors."""
@@ -73,18 +98,26 @@ def refs(sql: str, *, where: str = "gold SQL") -> list[tuple[str, bool]]:
                 f"{where}: {marker.group(0)!r} is not a ref; write {{{{ ref('<table>') }}}} or "
                 f"{{{{ ref('<table>', months='all') }}}}"
             )
-        table, months = m.group(1), m.group(2)
+        table, option, value = m.group(1), m.group(2), m.group(3)
         if table not in silver_tables():
             raise RefError(
                 f"{where}: unknown ref {table!r}; silver tables: {sorted(silver_tables())}"
             )
-        if months is not None and (months != "all" or table not in MONTHLY):
+        allowed = {"months": "all", "cadence": FINEST}
+        if option is not None and (value != allowed[option] or table not in MONTHLY):
             raise RefError(
-                f"{where}: ref({table!r}, months={months!r}): months='all' applies to the "
-                f"monthly tables {list(MONTHLY)} only"
+                f"{where}: ref({table!r}, {option}={value!r}): months='all' and "
+                f"cadence='{FINEST}' apply to the monthly tables {list(MONTHLY)} only"
             )
-        found.append((table, table in MONTHLY and months is None))
+        found.append((table, table in MONTHLY and option != "months"))
+        if option == "cadence":
+            found.append((CADENCE, True))
     return found
+
+
+def finest_cadence(sql: str) -> bool:
+    """Whether ``sql`` keeps some monthly table to the months of the finest cadence."""
+    return any(m.group(2) == "cadence" for m in _REF.finditer(_COMMENT.sub("", sql)))
 
 
 def reads(sql: str, *, where: str = "gold SQL") -> frozenset[str]:
@@ -103,13 +136,18 @@ def render(sql: str, *, where: str = "gold SQL") -> str:
       (always give it an alias), which reads ``silver.month_checks`` too;
     - ``{{ ref('<monthly table>', months='all') }}``: ``silver.<table>``, every month (what
       the history's coverage and figures count);
+    - ``{{ ref('<monthly table>', cadence='finest') }}``: the trusted months sampled at the
+      finest cadence among them (:func:`finest_months_sql`), which reads
+      ``silver.month_cadence`` too;
     - any other silver table: ``silver.<table>``."""
     refs(sql, where=where)
     months = trusted_months_sql()
 
     def relation(m: re.Match[str]) -> str:
-        table, every_month = m.group(1), m.group(2) is not None
-        if table in MONTHLY and not every_month:
+        table, option = m.group(1), m.group(2)
+        if table in MONTHLY and option == "cadence":
+            return f"(SELECT * FROM silver.{table} WHERE month IN ({finest_months_sql(months)}))"
+        if table in MONTHLY and option is None:
             return f"(SELECT * FROM silver.{table} WHERE month IN ({months}))"
         return f"silver.{table}"
 

@@ -12,14 +12,16 @@ the SEC's count for the region and month, else the nearest earlier month's, name
 (``customers_as_of``). A row per region and checked month with such a count (a month without
 outages is a row of zeros); a region-month that had only the shipped reference counts is left
 out and listed by :func:`reliability_indices_omitted` (in ``data_coverage``). Labelled as
-proxies: they include force majeure and count customers per episode peak.
+proxies: they include force majeure and count customers per episode peak. Each row says its
+month's sampling cadence (``hours_per_day``) and the error of customer-hours measured at it
+(``cadence_error``, :mod:`sec_assets.gold.cadence`).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from sec_assets.gold import trusted
+from sec_assets.gold import cadence, trusted
 from sec_assets.gold.med import MIN_BASIS_DAYS, major_event_days
 from sec_assets.gold.med import YEARS as MED_YEARS
 from sec_assets.gold.models import Inputs, run_model
@@ -54,6 +56,7 @@ INPUTS = (
         queries={"customer_caps": CUSTOMERS_SQL, "regions": REGIONS_SQL},
     )
     | trusted.INPUTS
+    | cadence.INPUTS
 )
 MONTH = ["cut_region", "month"]
 
@@ -138,6 +141,7 @@ def reliability_indices(wh: Warehouse) -> pl.DataFrame:
                 pl.col("mes").min().over("nombre_region"),
             ).alias("med_window_from")
         )
+        .join(cadence.month_cadences(wh).drop("cadence"), on="month", how="left")
         .sort("mes", "nombre_region")
     )
     return out.select(
@@ -155,5 +159,7 @@ def reliability_indices(wh: Warehouse) -> pl.DataFrame:
         "major_event_dates",
         "med_window_from",
         "med_basis_days",
+        "hours_per_day",
+        "cadence_error",
         "label",
     )

@@ -18,6 +18,7 @@ from datetime import datetime
 import polars as pl
 
 from sec_assets.bronze.collect import SERVER_TIME_KEY
+from sec_assets.bronze.seed_points import IMPORT_ATTEMPT
 from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes, read_envelope
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.validation import (
@@ -41,7 +42,14 @@ HOURS_SCHEMA: dict[str, pl.DataType] = {
     "fetched_at": pl.Datetime("us", "UTC"),
     "error": pl.Utf8(),
     "source_file": pl.Utf8(),
+    "source": pl.Utf8(),  # of the version loaded: fetched (from the service) | imported
 }
+FETCHED, IMPORTED = "fetched", "imported"
+
+
+def source_of(stored: StoredFile) -> str:
+    """``imported`` for an answer taken from the seed's archives, ``fetched`` otherwise."""
+    return IMPORTED if stored.attempt == IMPORT_ATTEMPT else FETCHED
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,7 @@ def read_month(store: BronzeStore, month: str) -> MonthAnswers:
                 "fetched_at": latest.fetched_at,
                 "error": problem or doc.get("error"),
                 "source_file": str(latest.path.relative_to(root)),
+                "source": source_of(latest),
             }
         )
         if rows is None:

@@ -1,8 +1,9 @@
 """Outage episodes from hourly observations. Pure Polars.
 
-An episode is a run of observations of one comuna and company in consecutive *valid* hours:
-hours without evidence are bridged, a valid hour without the outage ends it. The estimator is
-:func:`reconstruct_events`'s (and the README's).
+An episode is a run of observations of one comuna and company in consecutive *valid* hours of
+the ledger, at whatever cadence it lists them (at 4 a day, 06:00 follows 00:00): hours without
+evidence are bridged, a valid hour without the outage ends it. The estimator is
+:func:`reconstruct_events`'s (and the README's, and ``docs/cadence.md``'s).
 """
 
 from __future__ import annotations
@@ -56,9 +57,24 @@ def reconstruct_events(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFram
     return pl.concat([_reconstruct(part, ledger) for part in parts]).sort("first_hour", *KEY)
 
 
+def hours_represented(ledger: pl.DataFrame) -> pl.DataFrame:
+    """The ledger's hours, sorted, with ``_w``: the hours each stands for, up to the next hour
+    listed (UTC when known, so a clock change counts as it lasted); the last one as the one
+    before it, a lone hour 1."""
+    clock = "hora_utc" if "hora_utc" in ledger.columns else "hora_local"
+    led = ledger.select("hora_local", "status", *(["hora_utc"] if clock == "hora_utc" else []))
+    led = led.unique("hora_local", keep="last").sort("hora_local")
+    gap = _hours_between(pl.col(clock).shift(-1), pl.col(clock))
+    return led.with_columns(
+        pl.coalesce(gap, gap.shift(1), pl.lit(1.0)).cast(pl.Float64).alias("_w")
+    ).select("hora_local", "status", "_w")
+
+
 def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
     """Episodes over everything given. ``facts``: hora_local, geografia_id, empresa_id,
-    clientes_afectados; ``ledger``: hora_local, status — for the same span of hours.
+    clientes_afectados; ``ledger``: hora_local, status (and hora_utc, if known) — for the same
+    span of hours. The ledger lists the hours sampled: each stands for the hours until the next
+    one listed (``hours_represented``, :func:`hours_represented`).
 
     An episode is a run of observations of one comuna and company (the company is ``no_informada``
     in the current payload era) in consecutive *valid* hours: two observations belong to the same
@@ -69,23 +85,19 @@ def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
     Estimator (documented in the README):
     - ``peak_customers``: the largest count observed (the high-water mark);
     - ``customer_hours``: each observation counts until the next valid hour (carry-forward, which
-      bridges gaps); the last one of an episode counts ``max(1 h, half the step to the next valid
-      hour)``, since the outage ended somewhere in that step. At hourly sampling this is the sum of
-      the hourly counts;
+      bridges gaps); the last one of an episode counts ``max(the hours it represents, half the
+      step to the next valid hour)``, since the outage ended somewhere in that step. At hourly
+      sampling this is the sum of the hourly counts; at 4 a day, Σ customers × 6 h, unbiased
+      when the outages' phase is uniform (measured in ``docs/cadence.md``);
     - start bounds: (last valid hour without it, first hour seen]; end bounds: [last hour seen,
       first valid hour without it);
     - censoring: the ledger hour right before the first (after the last) observation is not a valid
       hour, or there is none in the data loaded.
     """
-    led = (
-        ledger.select("hora_local", "status")
-        .unique("hora_local", keep="last")
-        .sort("hora_local")
-        .with_columns(
-            (pl.col("status") != "ok").cum_sum().alias("_nodata_cum"),
-            pl.col("status").shift(1).alias("_prev_status"),
-            pl.col("status").shift(-1).alias("_next_status"),
-        )
+    led = hours_represented(ledger).with_columns(
+        (pl.col("status") != "ok").cum_sum().alias("_nodata_cum"),
+        pl.col("status").shift(1).alias("_prev_status"),
+        pl.col("status").shift(-1).alias("_next_status"),
     )
     valid = (
         led.filter(pl.col("status") == "ok")
@@ -119,7 +131,7 @@ def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             pl.when(pl.col("_episode").shift(-1) == pl.col("_episode"))
             .then(pl.col("c") * pl.col("_step"))
-            .otherwise(pl.col("c") * pl.max_horizontal(pl.lit(1.0), pl.col("_step") / 2))
+            .otherwise(pl.col("c") * pl.max_horizontal(pl.col("_w"), pl.col("_step") / 2))
             .alias("_ch")
         )
     )

@@ -4,11 +4,8 @@ the hours whose answers could not be used. Pure Polars."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 import polars as pl
 
-from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import MonthAnswers
 from sec_assets.silver.text import clean_text
 
@@ -17,22 +14,6 @@ QUARANTINED = ("schema_error", "wrong_date")
 
 DEGRADED_RATIO = 0.25  # comunas below this share of both neighbours' …
 DEGRADED_MIN_NEIGHBOUR = 20  # … when the neighbours list at least this many comunas
-
-
-def expected_hours(month_start: date, hours_per_day: int, now: datetime) -> pl.DataFrame:
-    hours = Month.containing(month_start).hours_started(now, hours_per_day)
-    return pl.DataFrame(
-        {
-            "hour_key": [h.key for h in hours],
-            "hora_local": [datetime(h.day.year, h.day.month, h.day.day, h.hour) for h in hours],
-            "hora_utc": [h.start_utc for h in hours],
-        },
-        schema={
-            "hour_key": pl.Utf8,
-            "hora_local": pl.Datetime("us"),
-            "hora_utc": pl.Datetime("us", "UTC"),
-        },
-    )
 
 
 def ledger(

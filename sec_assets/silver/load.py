@@ -96,8 +96,8 @@ def load_answers(
 
 def observation_steps(silver: SilverMonth, month: str) -> list[ReplaceStep]:
     """What one month's observation load replaces, in one transaction: its ledger, facts,
-    guardrail counts, quarantine, daily customers per comuna and the customer counts its facts
-    were capped by, and (emptied) its check verdicts."""
+    guardrail counts, quarantine, daily customers per comuna, the customer counts its facts
+    were capped by and its cadence, and (emptied) its check verdicts."""
     where = {"month": month}
     return [
         ReplaceStep("snapshot_ledger", silver.ledger, where=where),
@@ -106,6 +106,7 @@ def observation_steps(silver: SilverMonth, month: str) -> list[ReplaceStep]:
         ReplaceStep("quarantine", silver.quarantine, where=where),
         ReplaceStep("comuna_daily_customers", silver.daily, where=where),
         ReplaceStep("customer_caps", silver.caps, where=where),
+        ReplaceStep("month_cadence", silver.cadence, where=where),
         month_checks.forget(month),
     ]
 
@@ -146,7 +147,7 @@ def _read_window(
     if keys is not None:
         facts = facts.join(keys, on=["geografia_id", "empresa_id"], how="semi")
     ledger = wh.read(
-        "SELECT hora_local, status FROM silver.snapshot_ledger "
+        "SELECT hora_local, hora_utc, status FROM silver.snapshot_ledger "
         "WHERE hora_local >= :a AND hora_local < :b",
         window,
     )

@@ -15,13 +15,14 @@ import polars as pl
 
 from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import MonthAnswers
+from sec_assets.silver.cadence import expected_grid, month_cadence
 from sec_assets.silver.caps import stored_caps
 from sec_assets.silver.guardrails import (
     ROW_GUARDRAILS,
     cap_region_totals,
     guardrail_counts,
 )
-from sec_assets.silver.ledger import expected_hours, ledger, quarantine
+from sec_assets.silver.ledger import ledger, quarantine
 from sec_assets.silver.names import resolve_empresa, resolve_geografia
 from sec_assets.silver.secrets import mask_answers
 from sec_assets.silver.text import clean_fields
@@ -38,6 +39,7 @@ class SilverMonth:
     quarantine: pl.DataFrame
     daily: pl.DataFrame  # silver.comuna_daily_customers: daily_customers(facts, ledger)
     caps: pl.DataFrame  # silver.customer_caps: the counts the facts were capped by
+    cadence: pl.DataFrame  # silver.month_cadence: how the month was sampled, per source
 
 
 def daily_customers(facts: pl.DataFrame, ledger_frame: pl.DataFrame) -> pl.DataFrame:
@@ -204,7 +206,9 @@ def build_month(
     now: datetime | None = None,
 ) -> SilverMonth:
     month = Month.containing(month_start).label
-    expected = expected_hours(month_start, hours_per_day, now or datetime.now(UTC))
+    # The grid comes from the hours bronze holds; ``hours_per_day`` (the setting) only for
+    # what the data cannot tell (silver/cadence.py).
+    expected = expected_grid(answers.hours, month_start, hours_per_day, now or datetime.now(UTC))
     answers, echoed = mask_answers(answers)  # no secret reaches a silver column
     facts, guardrails = observations(answers, region_customers, month)
     facts = facts.filter(pl.col("hour_key").is_in(expected["hour_key"].implode()))
@@ -231,4 +235,5 @@ def build_month(
         quar,
         daily_customers(facts, led),
         stored_caps(region_customers, month),
+        month_cadence(expected, answers.hours, month),
     )

@@ -22,13 +22,15 @@ GOLD_PARENTS = {"dashboard_stats": None, "figures": {"reliability_indices"}}
 # Silver tables written by an asset named otherwise; month_checks: complete once fact_eventos,
 # the last monthly asset with blocking checks, has been checked.
 WRITER = dict.fromkeys(
-    ("guardrail_counts", "quarantine", "comuna_daily_customers", "customer_caps"),
+    ("guardrail_counts", "quarantine", "comuna_daily_customers", "customer_caps", "month_cadence"),
     "snapshot_ledger",
 )
 WRITER["month_checks"] = "fact_eventos"
 # The assets calling trusted.excluded_months (their metadata, or the golden file, depend on it).
 READ_VERDICTS = {*COMPUTE, "golden_eventos", "recent_30d"}
-REF = re.compile(r"\{\{\s*ref\(\s*'(\w+)'\s*(,\s*months\s*=\s*'all'\s*)?\)\s*\}\}")
+REF = re.compile(
+    r"\{\{\s*ref\(\s*'(\w+)'\s*(,\s*months\s*=\s*'all'\s*)?(,\s*cadence\s*=\s*'finest'\s*)?\)\s*\}\}"
+)
 
 
 def parents(name: str) -> set[str]:
@@ -44,9 +46,11 @@ def shown_sql(name: str) -> str:
 
 def expected_parents(sql: str) -> set[str]:
     refs = REF.findall(re.sub(r"--[^\n]*", "", sql))
-    tables = {t for t, _ in refs}
-    if any(t in MONTHLY and not every_month for t, every_month in refs):
+    tables = {t for t, _, _ in refs}
+    if any(t in MONTHLY and not every_month for t, every_month, _ in refs):
         tables.add("month_checks")
+    if any(finest for _, _, finest in refs):
+        tables.add("month_cadence")  # the cadence of each month, to keep the finest
     return {WRITER.get(t, t) for t in tables}
 
 

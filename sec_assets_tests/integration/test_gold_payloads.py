@@ -150,10 +150,23 @@ def crafted_silver(wh: Warehouse) -> Warehouse:
             ),
             ReplaceStep("guardrail_counts", guard, where={"month": M}),
             ReplaceStep("fact_eventos", EVENTS, where={"month": M}),
+            ReplaceStep("month_cadence", CADENCE, where={"month": M}),
         ]
     )
     pass_checks(wh, M)
     return wh
+
+
+CADENCE = pl.DataFrame(
+    {
+        "month": [M],
+        "source": ["fetched"],
+        "hours_per_day": [24],
+        "hours_represented": [1.0],
+        "days": [1],
+        "hours": [4],
+    }
+)
 
 
 def pass_checks(wh: Warehouse, month: str, failing: tuple[str, ...] = ()) -> None:
@@ -231,6 +244,9 @@ def test_data_coverage_and_quality(gold_wh: Warehouse) -> None:
         "customers_as_of": M,
         "customers_source": "sec",
         "customers_own_month": True,
+        "hours_per_day": 24,
+        "cadence": "24/day fetched (1 d)",
+        "cadence_error": 0.0,
     }
     quality = {r["category"]: r for r in payload(gold_wh, "eda_quality_stats")}
     assert quality["Afectados sin dato (imputado 0)"] == {

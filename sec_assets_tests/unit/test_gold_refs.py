@@ -57,4 +57,11 @@ def test_inputs_combine_models_and_queries() -> None:
         queries={"q": "SELECT 1 FROM {{ ref('quarantine') }}"}
     )
     assert list(both.sources()) == ["time_series", "q"]
-    assert both.tables() == {"fact_eventos", "dim_geografia", "month_checks", "quarantine"}
+    # time_series sums peaks over the months of the finest cadence: it reads month_cadence.
+    assert both.tables() == {
+        "fact_eventos",
+        "dim_geografia",
+        "month_checks",
+        "month_cadence",
+        "quarantine",
+    }
