@@ -30,6 +30,7 @@ from sec_assets.silver.load import (
     rebuild_events,
 )
 from sec_assets.silver.metadata import (
+    cadence_metadata,
     facts_metadata,
     ledger_metadata,
     table_metadata,
@@ -169,7 +170,11 @@ def silver_observations(
         context.log.info(f"{month}: wrote {load.written}")
         ledger: dg.MaterializeResult = dg.MaterializeResult(
             asset_key="snapshot_ledger",
-            metadata={**ledger_metadata(silver.ledger), **table_metadata(wh, "snapshot_ledger")},
+            metadata={
+                **ledger_metadata(silver.ledger),
+                **cadence_metadata(silver.cadence),
+                **table_metadata(wh, "snapshot_ledger"),
+            },
             check_results=logged(context, check_results("snapshot_ledger", wh, month, coverage)),
         )
         facts: dg.MaterializeResult = dg.MaterializeResult(
@@ -212,7 +217,11 @@ def _observations_range(
     silver = load.combined()
     yield dg.MaterializeResult(
         asset_key="snapshot_ledger",
-        metadata={**ledger_metadata(silver.ledger), **table_metadata(wh, "snapshot_ledger")},
+        metadata={
+            **ledger_metadata(silver.ledger),
+            **cadence_metadata(silver.cadence),
+            **table_metadata(wh, "snapshot_ledger"),
+        },
     )
     yield dg.MaterializeResult(
         asset_key="fact_interrupciones",

@@ -14,6 +14,8 @@ import polars as pl
 
 from sec_assets.metadata_table import frame_table
 from sec_assets.readable import readable
+from sec_assets.silver.cadence import NO_ANSWER
+from sec_assets.silver.events import hours_represented
 from sec_assets.warehouse.base import Warehouse
 
 
@@ -86,10 +88,29 @@ def ledger_metadata(ledger: pl.DataFrame) -> dict[str, Any]:
     }
 
 
+def cadence_metadata(cadence: pl.DataFrame) -> dict[str, Any]:
+    """How the month was sampled (silver.month_cadence): per source, samples a day and days."""
+    answered = cadence.filter(pl.col("source") != NO_ANSWER).sort("hours_per_day", "source")
+    parts = [
+        f"{r['hours_per_day']}/day {r['source']} ({r['days']} d)"
+        for r in answered.iter_rows(named=True)
+    ]
+    out = {
+        "cadence": dg.MetadataValue.text(", ".join(parts) or "no answered hour"),
+        "cadence_by_source": frame_table(cadence),
+    }
+    if answered.height:  # the sparsest, when the month mixes cadences
+        out["samples_per_day"] = dg.MetadataValue.int(min(answered["hours_per_day"].to_list()))
+    return out
+
+
 def facts_metadata(silver: Any, raw_rows: int, wh: Any) -> dict[str, Any]:
     facts = silver.facts
     guard = dict(silver.guardrails.select("guardrail", "rows").iter_rows())
-    customer_hours = int(facts["clientes_afectados"].sum())
+    # Each observation stands for the hours until the next expected hour (docs/cadence.md).
+    weights = hours_represented(silver.ledger).select("hora_local", "_w")
+    weighted = facts.join(weights, on="hora_local", how="left")
+    customer_hours = int((weighted["clientes_afectados"] * weighted["_w"].fill_null(1.0)).sum())
     top = facts.sort("clientes_afectados", descending=True).head(8)
     return {
         "dagster/row_count": dg.MetadataValue.int(facts.height),
