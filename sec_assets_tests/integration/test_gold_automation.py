@@ -39,7 +39,8 @@ def test_a_silver_month_materialized_anywhere_triggers_the_gold_refresh(tmp_path
 def test_the_month_verdicts_read_for_metadata_alone_request_nothing(tmp_path: Path) -> None:
     """Every payload depends on snapshot_ledger and fact_eventos (excluded_months reads the
     ledger and the verdicts), but only what its rows read re-runs it: a ledger reloaded alone
-    requests the assets whose SQL reads the ledger, not market_map or eda_projects_dist."""
+    requests the assets whose SQL reads the ledger or the month_cadence written with it (the
+    sums of peaks keep to the finest cadence), not eda_projects_dist."""
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
         idle = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
@@ -48,6 +49,9 @@ def test_the_month_verdicts_read_for_metadata_alone_request_nothing(tmp_path: Pa
         )
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=idle.cursor)
         assert requested(after) == {
+            "company_ranking",
+            "market_map",
+            "time_series",
             "data_coverage",
             "eda_quality_stats",
             "investment_roi",
