@@ -67,7 +67,8 @@ def _answers(keys: dict[str, str]) -> MonthAnswers:
 
 def test_the_ledger_expects_each_day_at_the_cadence_of_its_source() -> None:
     """August 2024: days 1–10 imported at 4 a day, the rest fetched hourly; the setting says 24.
-    Old code expected 24 hours every day (20 'missing' a day for the imported days)."""
+    A ledger at the setting's cadence would expect 24 hours every day (20 'missing' a day for
+    the imported days)."""
     keys = {}
     for h in Month(2024, 8).hours():
         if h.day.day <= 10 and h.hour % 6 == 0:
@@ -111,8 +112,8 @@ def _region_hours(truth: pl.DataFrame, phase: int | None) -> pl.DataFrame:
 def test_customer_hours_at_4_a_day_are_unbiased_against_the_simulator_truth() -> None:
     """Over the six phases a 4-a-day collector may have, the mean of each region's
     customer-hours is its true value (what an hourly observer sums): the estimator adds no bias,
-    only the sampling's spread. Old code counted the last sample of an episode 3 h instead of
-    6 h: 27 % low over the country in this month."""
+    only the sampling's spread. Counting the last sample of an episode 3 h instead of 6 h makes
+    it 27 % low over the country in this month."""
     truth = truth_hourly("2025-02", seed=42).filter(pl.col("hour").dt.month() == 2)
     true = truth.group_by("cut_region").agg(pl.col("customers").sum().cast(pl.Float64))
     assert _region_hours(truth, None).sort("cut_region")["customer_hours"].to_list() == (
