@@ -108,8 +108,10 @@ def facts_metadata(silver: Any, raw_rows: int, wh: Any) -> dict[str, Any]:
     facts = silver.facts
     guard = dict(silver.guardrails.select("guardrail", "rows").iter_rows())
     # Each observation stands for the hours until the next expected hour (docs/cadence.md).
-    weights = hours_represented(silver.ledger).select("hora_local", "_w")
-    weighted = facts.join(weights, on="hora_local", how="left")
+    weights = silver.ledger.select("hour_key", "hora_local").join(
+        hours_represented(silver.ledger).select("hora_local", "_w"), on="hora_local"
+    )
+    weighted = facts.join(weights.select("hour_key", "_w"), on="hour_key", how="left")
     customer_hours = int((weighted["clientes_afectados"] * weighted["_w"].fill_null(1.0)).sum())
     top = facts.sort("clientes_afectados", descending=True).head(8)
     return {
