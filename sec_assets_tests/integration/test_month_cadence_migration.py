@@ -1,5 +1,5 @@
 """silver.month_cadence in a warehouse that holds months loaded before the table existed: filled
-once from their ledgers (dbt_like_sql/migrations/silver/003_month_cadence.sql), each month at the
+once from their ledgers (dbt_like_sql/migrations/silver/004_month_cadence.sql), each month at the
 hours of the day its ledger lists, its source unrecorded. Both engines."""
 
 from __future__ import annotations
