@@ -151,8 +151,8 @@ def write_bulk_archive(path: Path, year: int, rows_per_point: int, *, days: int 
     """A large year file, fast: legacy points 4 a day (every 50th failed) whose rows are
     rendered once and repeated. Streams; returns the file's size in bytes."""
     # Outages that started on the year's first day: never after a point's hour.
-    start = {"DIA_INT": 1, "MES_INT": 1, "ANHO_INT": year, "FECHA_INT_STR": f"1/1/{year}"}
-    rows = [dict(LEGACY_TEMPLATE, **start, CLIENTES_AFECTADOS=i + 1) for i in range(rows_per_point)]
+    began = {"DIA_INT": 1, "MES_INT": 1, "ANHO_INT": year, "FECHA_INT_STR": f"1/1/{year}"}
+    rows = [dict(LEGACY_TEMPLATE, **began, CLIENTES_AFECTADOS=i + 1) for i in range(rows_per_point)]
     rows_text = _indent(json.dumps(rows, indent=2, ensure_ascii=False), 6)
     total = days * len(SEED_HOURS)
     ok = total - total // 50

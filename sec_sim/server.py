@@ -207,7 +207,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         except BadRequest as exc:
             status, payload, key = 500, exc.payload, None
         case = hostile_case(key) if service.config.hostile and status == 200 else None
-        if case is not None and method == "GetPorFecha":
+        if case is not None and key is not None and method == "GetPorFecha":
             status = 502 if FAILED_CASES.get(case) == "http_502" else 200
             self.server.log.add(method, key, status, f"hostile_{case}")
             self._hostile(case, payload, key)
