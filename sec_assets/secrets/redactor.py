@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.secrets.spellings import (
     Spelling,
@@ -20,6 +19,9 @@ from sec_assets.secrets.spellings import (
     prefix_bytes,
     spellings,
 )
+
+if TYPE_CHECKING:  # Polars is imported where a long text is masked: the importer never needs it
+    import polars as pl
 
 MASK = "***"
 MIN_SECRET_CHARS = 4
@@ -80,6 +82,8 @@ class Redactor:
             return value, 0
         if len(value) < _RUST_FROM_CHARS:
             return self._text.subn(MASK, value)
+        import polars as pl
+
         series = pl.Series([value], dtype=pl.String)
         found = int(series.str.count_matches(self.pattern)[0] or 0)
         if not found:
@@ -101,6 +105,8 @@ class Redactor:
             return False
         if len(value) < _RUST_FROM_CHARS:
             return self._text is not None and self._text.search(value) is not None
+        import polars as pl
+
         return bool(pl.Series([value], dtype=pl.String).str.contains(self.pattern)[0])
 
     # -- bytes ---------------------------------------------------------------------------------
@@ -140,11 +146,15 @@ class Redactor:
     # -- Polars --------------------------------------------------------------------------------
     def mask_expr(self, column: str) -> pl.Expr:
         """``column`` with every spelling masked (Rust regex: the same pattern)."""
+        import polars as pl
+
         if not self.pattern:
             return pl.col(column)
         return pl.col(column).str.replace_all(self.pattern, MASK)
 
     def count_expr(self, column: str) -> pl.Expr:
+        import polars as pl
+
         if not self.pattern:
             return pl.lit(0, pl.UInt32)
         return pl.col(column).str.count_matches(self.pattern).fill_null(0)
