@@ -166,8 +166,8 @@ def test_processes_on_one_file_share_the_rate(tmp_path: Path) -> None:
     """Three processes, each wanting 25 requests at once, share 50 requests per second. The
     slots reserved across them are spaced by the interval, exactly; so the 75 sends span at
     least 1.48 s (not the 0.48 s of three private limits). A send is never earlier than its
-    slot, only later (a process not scheduled at once), so a half-second window holds its 25
-    slots plus at most a couple of late sends."""
+    slot, only later (a process not scheduled at once); a half-second window of slots holds at
+    most 25 of them."""
     rate, per_process, procs = 50.0, 25, 3
     go = tmp_path / "go"
     args = [str(tmp_path / STATE_FILE), str(rate), str(per_process), str(go)]
@@ -194,6 +194,9 @@ def test_processes_on_one_file_share_the_rate(tmp_path: Path) -> None:
     assert all(sent >= slot - 1e-3 for slot, sent in pairs)  # (wall vs loop clock)
     sends = sorted(sent for _, sent in pairs)
     assert sends[-1] - sends[0] >= (len(sends) - 1) / rate - 0.01
+    # The schedule itself never packs more than the rate into a window. (Sends follow their
+    # slots, later when a process is not scheduled at once: on a loaded machine several late
+    # sends can bunch, which is the scheduler's doing, not the limit's.)
     window = 0.5
-    busiest = max(sum(1 for t in sends[i:] if t < s + window) for i, s in enumerate(sends))
-    assert busiest <= rate * window + 2
+    busiest = max(sum(1 for t in slots[i:] if t < s + window) for i, s in enumerate(slots))
+    assert busiest <= rate * window + 1
