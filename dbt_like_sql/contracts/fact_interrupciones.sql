@@ -8,7 +8,7 @@
 -- the DEFAULT table's definition, read through the view silver.fact_interrupciones (UNION ALL
 -- of them). Postgres: LIST partitions; a month's load builds its partition apart, COPYs into
 -- it and ATTACHes it, so every foreign key is checked by one set-based query instead of a
--- trigger per row (README, Benchmarks). Postgres wants the partition column in the primary
+-- trigger per row (docs/benchmarks.md). Postgres wants the partition column in the primary
 -- key, so there it is (hash_id, month); hash_id stays unique across months anyway: it is the
 -- md5 of a key that holds hour_key, and the CHECK ties month to hour_key. hash_id compares
 -- by bytes (COLLATE "C"): hex digits sort the same in any collation, and Postgres builds a

@@ -41,7 +41,7 @@ def _hours_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
 
 #: Observations reconstructed at once; more are split by comuna into chunks of about this
 #: size (an episode belongs to one comuna), which bounds the memory of a year's rebuild: the
-#: intermediate frames of 1.1M observations took ~400 MB at once (README, Benchmarks).
+#: intermediate frames of 1.1M observations took ~400 MB at once (docs/benchmarks.md).
 CHUNK_ROWS = 200_000
 
 

@@ -209,7 +209,7 @@ def rebuild_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.Da
     ).unique()
     replaced = stored.filter(pl.col("evento_id").is_in(stale.implode()))
     # evento_id hashes first_hour, whose month is ``month``: the replace reads and deletes
-    # only the months it touches, however long the history (README, Benchmarks).
+    # only the months it touches, however long the history (docs/benchmarks.md).
     # Every stored episode touching [lo, hi) is in ``stale`` (``stored`` covers the window,
     # which holds [lo, hi)): a month rewritten keeps only episodes outside it, and reads
     # only those (a year's range read back 150k rows to keep none of them). ``stored`` and

@@ -85,3 +85,14 @@ def test_no_work_log_narratives_in_the_repository() -> None:
         for n, habit, line in offending_lines((REPO / path).read_text(encoding="utf-8"))
     ]
     assert not found, "work-log narrative in the repository:\n" + "\n".join(found)
+
+
+def test_the_readme_is_a_guide_and_its_links_resolve() -> None:
+    """The README stays a guide (what it is, the two commands, configuration, the assets,
+    operations, where to read more); depth lives in docs/, and every page it names exists."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 450
+    linked = set(re.findall(r"\]\(([^)#]+\.md)\)", readme))
+    assert {"docs/bronze.md", "docs/silver.md", "docs/gold.md", "docs/benchmarks.md"} <= linked
+    missing = sorted(p for p in linked if not (REPO / p).is_file())
+    assert not missing, missing

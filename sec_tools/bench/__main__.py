@@ -60,7 +60,7 @@ def machine_s() -> float:
     """Seconds this machine takes for a Python loop of 10M additions (in a function), best of
     three, measured just before each silver run: the yardstick BENCH.md prints beside its
     figures. On a shared 2-core machine the same code's throughput moved by half within one
-    session (README, Benchmarks): compare figures taken at a like yardstick."""
+    session (docs/benchmarks.md): compare figures taken at a like yardstick."""
     best = float("inf")
     for _ in range(3):
         t0, total = time.perf_counter(), 0
@@ -105,7 +105,7 @@ def silver_run(
 
 #: Runs of the 12-month load per engine in the full bench, the engines taking turns: the
 #: throughput reported is their median (this machine's speed moves by a third within minutes:
-#: one run decided by a slow minute proves nothing; README, Benchmarks).
+#: one run decided by a slow minute proves nothing; docs/benchmarks.md).
 LOAD_RUNS = 3
 
 

@@ -219,7 +219,7 @@ def run(
 
 #: Alternated (small, whole) pairs of the flat-cost measures; each figure reported is the
 #: median of its pairs. This machine's speed can vary by a third within a minute: one pair
-#: measured once proved nothing (README, Benchmarks).
+#: measured once proved nothing (docs/benchmarks.md).
 PAIRS = 5
 
 

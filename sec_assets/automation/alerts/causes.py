@@ -140,7 +140,7 @@ def check_causes(run: RunOutcome) -> list[Cause]:
                 why=f"{v.spec_description} Found: {figure} [{_launched_by(run)}]",
                 action=(
                     "gold counts only months whose blocking checks passed (the month is listed "
-                    'in data_coverage); see README, section "Checks", for what the check '
+                    'in data_coverage); see docs/silver.md, section "Checks", for what the check '
                     f"guards; {_retry_hint(run)}"
                 ),
                 since=run.at,

@@ -35,7 +35,7 @@ def breaker_cause(snapshot: dict[str, object], description: str) -> Cause | None
             "it half-opens after the cooldown and one probe request closes it; schedules and "
             "incomplete_months_sensor launch nothing meanwhile. Inspect it with "
             "`python -m sec_assets breaker`; if the cause was ours (SEC_BASE_URL, the proxy), "
-            'fix it and `make reset-breaker` (README, section "The SEC client")'
+            'fix it and `make reset-breaker` (docs/bronze.md, section "The SEC client")'
         ),
         since=since,
         occurrence=f"opened {since}",
