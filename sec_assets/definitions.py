@@ -10,16 +10,7 @@ from sec_assets.bronze.national import sec_national_series
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
 from sec_assets.gold.figures import figures
 from sec_assets.resources import local_resources
-from sec_assets.silver.assets import (
-    dim_empresa,
-    dim_geografia,
-    dim_tiempo,
-    fact_eventos,
-    region_customers,
-    silver_observations,
-)
-from sec_assets.silver.national import national_hourly
-from sec_assets.silver.seia_assets import seia_projects
+from sec_assets.silver.registry import SILVER_ASSETS
 
 OWNERS = ["team:sec-data-platform"]
 
@@ -38,14 +29,7 @@ defs = dg.Definitions(
                 sec_seed_import,
                 sec_national_series,
                 bronze_archive,
-                dim_geografia,
-                dim_empresa,
-                dim_tiempo,
-                region_customers,
-                silver_observations,
-                fact_eventos,
-                national_hourly,
-                seia_projects,
+                *SILVER_ASSETS,
                 *payload_assets,
                 dashboard_stats,
                 golden_eventos,

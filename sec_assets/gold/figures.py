@@ -17,7 +17,7 @@ import polars as pl
 from sec_assets.files import atomic_write
 from sec_assets.gold import refs, reliability
 from sec_assets.gold.assets import GOLD_CONDITION
-from sec_assets.gold.lineage import silver_deps, sql_metadata
+from sec_assets.gold.lineage import deps, sql_metadata
 from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.reliability import reliability_indices
 from sec_assets.plotting import markdown_image, render
@@ -29,9 +29,14 @@ BY_REGION_SQL = """SELECT SUBSTR(e.month, 1, 4) AS year, SUBSTR(e.month, 1, 7) A
                    FROM {{ ref('fact_eventos', months='all') }} e
                    JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = e.geografia_id
                    GROUP BY 1, 2, 3"""
-# What the figures read.
+# What the figures read: national_reliability reads reliability_indices' rows.
 INPUTS = (
-    Inputs(models=("data_coverage",), queries={"by_region": BY_REGION_SQL}) | reliability.INPUTS
+    Inputs(
+        models=("data_coverage",),
+        queries={"by_region": BY_REGION_SQL},
+        payloads=("reliability_indices",),
+    )
+    | reliability.INPUTS
 )
 
 
@@ -102,7 +107,7 @@ def draw_all(wh: Warehouse, data_dir: Path) -> dict[str, tuple[Path, Path, bytes
 @dg.asset(
     group_name="gold",
     kinds={"python", "matplotlib"},
-    deps=[*silver_deps(INPUTS), "reliability_indices"],
+    deps=deps(INPUTS),
     metadata=sql_metadata(INPUTS),
     automation_condition=GOLD_CONDITION,
     description="The history's figures (yearly customer-hours by region, region × month "

@@ -61,15 +61,18 @@ def run_model(wh: Warehouse, name: str, params: dict[str, object] | None = None)
 
 @dataclass(frozen=True)
 class Inputs:
-    """What a piece of gold code reads: the models it runs and its own queries (name → SQL
-    with refs). ``a | b`` is what code calling both reads."""
+    """What a piece of gold code reads: the models it runs, its own queries (name → SQL with
+    refs) and the gold payloads whose rows it reads (by the payload's own computation, e.g. the
+    figures redrawing ``reliability_indices``). ``a | b`` is what code calling both reads."""
 
     models: tuple[str, ...] = ()
     queries: Mapping[str, str] = field(default_factory=dict)
+    payloads: tuple[str, ...] = ()
 
     def __or__(self, other: Inputs) -> Inputs:
         models = tuple(dict.fromkeys((*self.models, *other.models)))
-        return Inputs(models, {**self.queries, **other.queries})
+        payloads = tuple(dict.fromkeys((*self.payloads, *other.payloads)))
+        return Inputs(models, {**self.queries, **other.queries}, payloads)
 
     def sources(self) -> dict[str, str]:
         """Name → SQL as written: the models first, then the queries."""

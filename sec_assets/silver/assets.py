@@ -39,6 +39,7 @@ from sec_assets.silver.metadata import (
 from sec_assets.silver.partial_range import partial_range
 from sec_assets.silver.partition_range import BACKFILL_POLICY, logged, range_checks
 from sec_assets.silver.ranged import load_observations_range, range_bounds
+from sec_assets.silver.writes import writes
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
 
@@ -57,7 +58,7 @@ OBSERVATION_DEPS = [
 
 
 def _dimension(name: str, doc: str):
-    @dg.asset(name=name, group_name="silver", kinds=KINDS, description=doc)
+    @dg.asset(name=name, group_name="silver", kinds=KINDS, description=doc, metadata=writes(name))
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         frame, result = load_dimension(warehouse.get_warehouse(writes=True), name)
         return dg.MaterializeResult(
@@ -95,6 +96,7 @@ dim_tiempo = _dimension(
     group_name="silver",
     kinds=KINDS,
     deps=["sec_customers"],
+    metadata=writes("region_customers"),
     description="Customers per region for the month: the denominators.",
 )
 def region_customers(
@@ -123,6 +125,15 @@ def region_customers(
             deps=OBSERVATION_DEPS,
             description="One row per local hour of the month: ok, empty, degraded, failed, "
             "schema_error, wrong_date or missing. What tells 'zero' from 'no data'.",
+            # written in the transaction of the month's ledger (load.observation_steps)
+            metadata=writes(
+                "snapshot_ledger",
+                "guardrail_counts",
+                "quarantine",
+                "comuna_daily_customers",
+                "customer_caps",
+                "month_cadence",
+            ),
             group_name="silver",
             kinds=KINDS,
         ),
@@ -131,6 +142,7 @@ def region_customers(
             deps=OBSERVATION_DEPS,
             description="Observation grain: one row per (hour, comuna, company, outage start "
             "when the era gives one), fragments summed, hash_id = md5 of that key.",
+            metadata=writes("fact_interrupciones"),
             group_name="silver",
             kinds=KINDS,
         ),
@@ -238,6 +250,7 @@ def _observations_range(
     group_name="silver",
     kinds=KINDS,
     deps=["fact_interrupciones", "snapshot_ledger"],
+    metadata=writes("fact_eventos"),
     check_specs=check_specs("fact_eventos"),
     backfill_policy=BACKFILL_POLICY,
     description="Outage episodes of a comuna (and company) across consecutive hours, with peak, "

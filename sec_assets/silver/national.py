@@ -25,6 +25,7 @@ from sec_assets.partitions import monthly_partitions
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.national import validate_national_series
 from sec_assets.silver.needs import Need, guarded
+from sec_assets.silver.writes import writes
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets.warehouse.resource import WarehouseResource
 
@@ -105,6 +106,7 @@ def _check_spec() -> dg.AssetCheckSpec:
     group_name="silver",
     kinds={"polars", "sql"},
     deps=["snapshot_ledger", "sec_national_series"],
+    metadata=writes("national_hourly"),
     check_specs=[_check_spec()],
     description="National customers without power per hour, per source: the sum of "
     "GetPorFecha's rows and the service's own national series (Get).",

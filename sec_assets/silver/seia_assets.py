@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from sec_assets.silver.writes import writes
 from sec_assets.warehouse.resource import WarehouseResource
 
 SAMPLE = files("sec_assets") / "seeds" / "seia_sample.csv"
@@ -14,6 +15,7 @@ SAMPLE = files("sec_assets") / "seeds" / "seia_sample.csv"
     group_name="silver",
     kinds={"polars", "sql"},
     deps=["dim_geografia"],
+    metadata=writes("seia_projects"),
     description="Energy-sector projects of the SEIA (environmental assessment) list: the "
     "investment side of 'does investment make the grid more reliable'. SEC_SEIA_CSV, or the "
     "shipped sample.",

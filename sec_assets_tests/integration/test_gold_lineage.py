@@ -1,31 +1,39 @@
 """Gold lineage comes from the SQL: each gold asset's upstream keys in the code location are
-the assets writing the tables its SQL reads (the refs of the SQL its metadata shows), nothing
-hand-written; every gold asset shows that SQL."""
+the assets writing the tables its SQL reads (the refs of the SQL its metadata shows, each table
+declared written by exactly one silver asset of the code location) and the payloads it declares
+reading, nothing hand-written; every gold asset shows that SQL."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
 
 import dagster as dg
+import polars as pl
+import pytest
 
 from sec_assets.definitions import defs
-from sec_assets.gold import trusted
+from sec_assets.gold import figures, trusted
 from sec_assets.gold.assets import COMPUTE
-from sec_assets.gold.lineage import table_keys
-from sec_assets.gold.models import model, model_names
-from sec_assets.gold.refs import MONTHLY, silver_tables
+from sec_assets.gold.lineage import silver_deps, table_keys, writers
+from sec_assets.gold.models import Inputs, model, model_names
+from sec_assets.gold.refs import GATE, MONTHLY, silver_tables
+from sec_assets.silver import assets as silver
+from sec_assets.silver.checks import CHECKS
+from sec_assets.silver.load import observation_steps
+from sec_assets.silver.registry import SILVER_ASSETS
+from sec_assets.silver.transform import SilverMonth
+from sec_assets.silver.writes import writes, written
+from sec_assets_tests.cli import REPO
 
 GRAPH = defs.resolve_asset_graph()
 GOLD = sorted(k.path[-1] for k in GRAPH.get_all_asset_keys() if GRAPH.get(k).group_name == "gold")
-# dashboard_stats publishes the payloads (no SQL); figures also draws reliability_indices.
-GOLD_PARENTS = {"dashboard_stats": None, "figures": {"reliability_indices"}}
-# Silver tables written by an asset named otherwise; month_checks: complete once fact_eventos,
-# the last monthly asset with blocking checks, has been checked.
-WRITER = dict.fromkeys(
-    ("guardrail_counts", "quarantine", "comuna_daily_customers", "customer_caps", "month_cadence"),
-    "snapshot_ledger",
+SILVER = sorted(
+    k.path[-1] for k in GRAPH.get_all_asset_keys() if GRAPH.get(k).group_name == "silver"
 )
-WRITER["month_checks"] = "fact_eventos"
 # The assets calling trusted.excluded_months (their metadata, or the golden file, depend on it).
 READ_VERDICTS = {*COMPUTE, "golden_eventos", "recent_30d"}
 REF = re.compile(
@@ -35,6 +43,26 @@ REF = re.compile(
 
 def parents(name: str) -> set[str]:
     return {k.path[-1] for k in GRAPH.get(dg.AssetKey(name)).parent_keys}
+
+
+def declared_writers() -> dict[str, list[str]]:
+    """Table → the silver assets of the code location whose definition declares writing it."""
+    found: dict[str, list[str]] = {}
+    for name in SILVER:
+        spec = defs.get_assets_def(name).specs_by_key[dg.AssetKey(name)]
+        for table in written(spec):
+            found.setdefault(table, []).append(name)
+    return found
+
+
+def gate_writers() -> set[str]:
+    """The assets with blocking checks that no other such asset depends on: once they are
+    checked, a month's verdicts are complete."""
+    checked = {c.asset for c in CHECKS if c.blocking}
+    upstream = {
+        k.path[-1] for name in checked for k in GRAPH.get_ancestor_asset_keys(dg.AssetKey(name))
+    }
+    return checked - upstream
 
 
 def shown_sql(name: str) -> str:
@@ -51,7 +79,15 @@ def expected_parents(sql: str) -> set[str]:
         tables.add("month_checks")
     if any(finest for _, _, finest in refs):
         tables.add("month_cadence")  # the cadence of each month, to keep the finest
-    return {WRITER.get(t, t) for t in tables}
+    declared = declared_writers()
+    found = set()
+    for table in tables:
+        if table == GATE:
+            found |= gate_writers()
+            continue
+        assert len(declared.get(table, [])) == 1, (table, declared.get(table))
+        found |= set(declared[table])
+    return found
 
 
 def test_market_map_depends_on_what_it_reads_only() -> None:
@@ -90,8 +126,10 @@ def test_every_gold_asset_depends_on_the_tables_its_sql_reads() -> None:
             # Every payload, recent_30d's (its asset writes it) included.
             assert parents(name) == set(GOLD) - {"dashboard_stats", "golden_eventos", "figures"}
             continue
-        gold = GOLD_PARENTS.get(name) or set()
+        # the payloads the code declares reading (figures redraws reliability_indices' rows)
+        gold = set(figures.INPUTS.payloads) if name == "figures" else set()
         assert parents(name) == expected_parents(shown_sql(name)) | gold, name
+    assert set(figures.INPUTS.payloads) == {"reliability_indices"}
 
 
 def test_every_gold_asset_shows_its_sql() -> None:
@@ -103,8 +141,54 @@ def test_every_gold_asset_shows_its_sql() -> None:
     assert "months='all'" in shown["data_coverage"]
 
 
-def test_every_silver_table_has_a_writer() -> None:
-    keys = table_keys()
-    assert set(keys) >= silver_tables()
-    for table in silver_tables():
-        assert {k.path[-1] for k in keys[table]} == {WRITER.get(table, table)}, table
+def test_every_silver_table_has_exactly_one_declared_writer() -> None:
+    """Every silver asset of the code location declares what it writes; every silver table
+    with a contract but the verdicts is declared by exactly one of them; the lineage's map is
+    those declarations and the gate's writer, the last checked asset."""
+    assert {a.key.path[-1] for d in SILVER_ASSETS for a in d.specs} == set(SILVER)
+    declared = declared_writers()
+    for name in SILVER:
+        spec = defs.get_assets_def(name).specs_by_key[dg.AssetKey(name)]
+        assert written(spec)[0] == name, name  # its own table first
+    assert set(declared) == silver_tables() - {GATE}
+    assert all(len(w) == 1 for w in declared.values()), declared
+    keys = {t: {k.path[-1] for k in ks} for t, ks in table_keys().items()}
+    assert keys == {**{t: set(w) for t, w in declared.items()}, GATE: gate_writers()}
+    assert gate_writers() == {"fact_eventos"}
+
+
+def test_the_declared_tables_are_what_the_observations_load_writes() -> None:
+    """The two assets of the month's observations declare exactly the tables its transaction
+    replaces (the verdicts, emptied there, are the checks')."""
+    empty = SilverMonth(*(pl.DataFrame() for _ in fields(SilverMonth)))
+    steps = {step.table for step in observation_steps(empty, "2024-08")}
+    declared = {t for spec in silver.silver_observations.specs for t in written(spec)}
+    assert steps - {GATE} == declared
+
+
+def test_a_table_no_asset_writes_fails_loudly() -> None:
+    """Gold SQL reading a table that no silver asset declares writing cannot be defined."""
+    without = writers(a for a in SILVER_ASSETS if a is not silver.silver_observations)
+    reading = Inputs(queries={"q": "SELECT * FROM {{ ref('quarantine') }} q"})
+    assert silver_deps(reading) == [dg.AssetKey("snapshot_ledger")]
+    with pytest.raises(KeyError, match="quarantine"):
+        silver_deps(reading, without)
+
+
+def test_a_table_declared_by_two_assets_is_refused() -> None:
+    twice = dg.AssetSpec("other", metadata=writes("quarantine"))
+    with pytest.raises(ValueError, match="quarantine"):
+        writers([*SILVER_ASSETS, dg.AssetsDefinition(specs=[twice])])
+
+
+def test_the_cli_shows_the_derived_parents() -> None:
+    """``dagster asset list --select +<asset>`` (what a deployment loads) lists the figures'
+    parents: the writers of what its SQL reads and the payload it declares reading."""
+    command = [str(Path(sys.executable).with_name("dagster")), "asset", "list"]
+    command += ["-m", "sec_assets.definitions", "--select", "+figures"]
+    proc = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    listed = set(proc.stdout.split())
+    writers_read = expected_parents(shown_sql("figures"))
+    assert listed == {"figures", "reliability_indices", *writers_read}
+    assert {"snapshot_ledger", "fact_eventos", "dim_geografia"} <= listed
