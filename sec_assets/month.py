@@ -20,6 +20,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 SEC_TIMEZONE = "America/Santiago"
+#: ``strftime`` format of a month's label (``YYYY-MM``): for Polars expressions formatting a
+#: date column; Python code spells a month through :class:`Month`.
+LABEL_FORMAT = "%Y-%m"
 HISTORY_START = "2017-01-01"  # the first month of the history (its partition key)
 CHILE = ZoneInfo(SEC_TIMEZONE)
 
@@ -124,6 +127,11 @@ class Month:
         return cls.parse(HISTORY_START)
 
     @classmethod
+    def range(cls, first: Month, count: int) -> list[Month]:
+        """``count`` consecutive months from ``first`` (empty when ``count`` < 1)."""
+        return first.through(first.shift(count - 1))
+
+    @classmethod
     def of(cls, context: Any) -> Month:
         """The month of a single-partition run (an asset, op or check context)."""
         return cls.parse(context.partition_key)
@@ -161,6 +169,11 @@ class Month:
     def end(self) -> date:
         """The next month's first day (exclusive, like a partition time window's end)."""
         return self.next().start
+
+    @property
+    def local_start(self) -> datetime:
+        """Midnight of its 1st as a naive wall-clock time (as silver stores ``hora_local``)."""
+        return datetime(self.year, self.month, 1)
 
     @property
     def start_utc(self) -> datetime:

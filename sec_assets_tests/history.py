@@ -6,7 +6,7 @@ month, every asset check evaluated on every month (recording its verdict in
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sec_assets.bronze.collect import collect_month, plan_month
@@ -29,21 +29,14 @@ from sec_assets.silver.load import (
     load_observations,
     load_region_customers,
 )
+from sec_assets.silver.ranged import range_bounds
 from sec_assets.silver.seia import load_seia
 from sec_assets.silver.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.warehouse.base import Warehouse
 from sec_assets_tests.conftest import fast_settings
 
 
-def months_from(first: date, count: int) -> list[date]:
-    out, y, m = [], first.year, first.month
-    for _ in range(count):
-        out.append(date(y, m, 1))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
-def collect(base_url: str, data_dir: Path, months: list[date], hours_per_day: int) -> None:
+def collect(base_url: str, data_dir: Path, months: list[Month], hours_per_day: int) -> None:
     # Patient timeouts and a breaker that does not open: the test machine may be loaded, and a
     # month must come out whole (a failed hour would fail its coverage check).
     settings = fast_settings(
@@ -55,7 +48,7 @@ def collect(base_url: str, data_dir: Path, months: list[date], hours_per_day: in
     async def run() -> None:
         breaker = CircuitBreaker(data_dir / "state" / "sec_breaker.json", failure_threshold=10_000)
         async with SecClient(settings, breaker) as client:
-            for month in map(Month.containing, months):
+            for month in months:
                 now = datetime.now(UTC)
                 plan = plan_month(month, snaps, now=now, hours_per_day=hours_per_day)
                 await collect_month(plan, client, snaps)
@@ -64,22 +57,21 @@ def collect(base_url: str, data_dir: Path, months: list[date], hours_per_day: in
     asyncio.run(run())
 
 
-def load_silver(wh: Warehouse, data_dir: Path, months: list[date], hours_per_day: int) -> None:
+def load_silver(wh: Warehouse, data_dir: Path, months: list[Month], hours_per_day: int) -> None:
     """Month by month as the partition runs do; then every check on every month."""
     wh.ensure_schema()
     snaps = BronzeStore(data_dir / "bronze", "sec_snapshots")
     custs = BronzeStore(data_dir / "bronze", "sec_customers")
-    bounds = months_from(months[0], len(months) + 1)
     for name in DIMENSIONS:
         load_dimension(wh, name)
-    for m, nxt in zip(months, bounds[1:], strict=True):
-        load_region_customers(wh, custs, m.strftime("%Y-%m"))
+    for m in months:
+        load_region_customers(wh, custs, m)
         load_observations(wh, snaps, m, hours_per_day=hours_per_day)
-        load_events(wh, datetime(m.year, m.month, 1), datetime(nxt.year, nxt.month, 1))
+        load_events(wh, *range_bounds([m]))
     with wh.session():  # one connection for the 9 x 16 evaluations
         for m in months:
             for asset in CHECKED_ASSETS:
-                check_results(asset, wh, m.strftime("%Y-%m"), 0.95)
+                check_results(asset, wh, m.label, 0.95)
 
 
 def build_gold(wh: Warehouse, data_dir: Path) -> dict[str, list[dict]]:

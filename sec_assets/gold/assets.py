@@ -243,14 +243,14 @@ class GoldenMonth:
     path: Path | None = None
 
 
-def golden_month(wh: Warehouse, data_dir: Path, month: str) -> GoldenMonth:
+def golden_month(wh: Warehouse, data_dir: Path, month: Month) -> GoldenMonth:
     """The month's golden Parquet: rewritten atomically from its episodes, or removed when a
     blocking check of the month did not pass (the asset's work, without Dagster: the bench
     runs it too)."""
-    reason = excluded_months(wh, [month]).get(month)
+    reason = excluded_months(wh, [month.label]).get(month.label)
     if reason is not None:
         return GoldenMonth(0, reason, local_files.remove_golden_month(data_dir, month))
-    frame = run_model(wh, "golden_eventos", {"month": month})
+    frame = run_model(wh, "golden_eventos", {"month": month.label})
     path = local_files.write_golden_month(data_dir, month, frame)
     return GoldenMonth(frame.height, path=path)
 
@@ -270,7 +270,7 @@ def golden_eventos(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Grain: one row per episode that started in the month. Rewritten atomically."""
-    month = Month.of(context).label
+    month = Month.of(context)
     done = golden_month(warehouse.get_warehouse(), warehouse.settings.data_dir, month)
     if done.path is None:
         context.log.warning("golden_eventos %s left out: %s", month, done.reason)
@@ -309,7 +309,9 @@ def recent_30d(warehouse: WarehouseResource) -> dg.MaterializeResult:
     data_dir = warehouse.settings.data_dir
     path = local_files.write_payload(data_dir, "recent_30d", rows)
     excluded = excluded_months(wh)
-    swept = [m for m in sorted(excluded) if local_files.remove_golden_month(data_dir, m)]
+    swept = [
+        m for m in sorted(excluded) if local_files.remove_golden_month(data_dir, Month.parse(m))
+    ]
     window = {k: rows[0][k] for k in ("window_from", "window_to", "as_of")} if rows else {}
     return dg.MaterializeResult(
         metadata={

@@ -47,9 +47,9 @@ def golden_dir(data_dir: Path, month: Month) -> Path:
     )
 
 
-def write_golden_month(data_dir: Path, month: str, frame: pl.DataFrame) -> Path:
+def write_golden_month(data_dir: Path, month: Month, frame: pl.DataFrame) -> Path:
     """``gold/parquet/fact_eventos/year=YYYY/month=MM/data.parquet``, replaced atomically."""
-    target = golden_dir(data_dir, Month.parse(month)) / "data.parquet"
+    target = golden_dir(data_dir, month) / "data.parquet"
     with (
         disk_errors(target, "the golden Parquet"),  # full or read-only disk: say where, what
         replacing(target) as tmp,
@@ -58,9 +58,9 @@ def write_golden_month(data_dir: Path, month: str, frame: pl.DataFrame) -> Path:
     return target
 
 
-def remove_golden_month(data_dir: Path, month: str) -> bool:
+def remove_golden_month(data_dir: Path, month: Month) -> bool:
     """Delete the month's golden file (a month gold no longer trusts); True if one existed."""
-    path = golden_dir(data_dir, Month.parse(month)) / "data.parquet"
+    path = golden_dir(data_dir, month) / "data.parquet"
     if not path.exists():
         return False
     path.unlink()

@@ -27,6 +27,7 @@ from sec_assets.gold.med import YEARS as MED_YEARS
 from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.refs import render
 from sec_assets.gold.trusted import month_verdicts
+from sec_assets.month import LABEL_FORMAT
 from sec_assets.warehouse.base import Warehouse
 
 LABEL = (
@@ -91,7 +92,7 @@ def _daily(wh: Warehouse, counts: pl.DataFrame) -> pl.DataFrame:
         .join(ch, on=["cut_region", "dia"], how="left")
         .join(eps, on=["cut_region", "dia"], how="left")
         .with_columns(
-            pl.col("dia").dt.strftime("%Y-%m").alias("month"),
+            pl.col("dia").dt.strftime(LABEL_FORMAT).alias("month"),
             pl.col("customer_hours").fill_null(0.0),
             pl.col("episodes").fill_null(0),
             pl.col("peak_customers").fill_null(0),

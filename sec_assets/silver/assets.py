@@ -106,7 +106,7 @@ def region_customers(
     seed's estimate (``source = 'seed'``), counted in metadata. A ranged run loads each month
     of its range on one connection."""
     wh, store = warehouse.get_warehouse(writes=True), bronze.store("sec_customers")
-    frame = load_region_customers(wh, store, [m.label for m in Month.range_of(context)])
+    frame = load_region_customers(wh, store, Month.range_of(context))
     return dg.MaterializeResult(
         metadata={
             **table_metadata(wh, "region_customers"),
@@ -169,15 +169,13 @@ def silver_observations(
     month = months[0].label
     # Parsed before the warehouse is asked for: a run whose first step this is opens it
     # (read-write, for the schema check and the write) once the month is parsed.
-    answers = read_answers(bronze.store("sec_snapshots"), months[0].start)
+    answers = read_answers(bronze.store("sec_snapshots"), months[0])
     wh = warehouse.get_warehouse(writes=True)
     coverage = warehouse.settings.min_month_coverage
     # The write, the checks, their verdicts and the metadata: one connection (a DuckDB open
     # costs more as the file grows).
     with wh.session():
-        load = load_answers(
-            wh, answers, months[0].start, hours_per_day=bronze.settings.hours_per_day
-        )
+        load = load_answers(wh, answers, months[0], hours_per_day=bronze.settings.hours_per_day)
         silver = load.silver
         context.log.info(f"{month}: wrote {load.written}")
         ledger: dg.MaterializeResult = dg.MaterializeResult(
@@ -218,7 +216,7 @@ def _observations_range(
     load = load_observations_range(
         wh,
         store.root.parent,
-        [m.start for m in months],
+        months,
         hours_per_day=bronze.settings.hours_per_day,
     )
     for month, written in sorted(load.written.items()):
@@ -264,7 +262,7 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     month boundary is therefore one row, whichever month was loaded first. A ranged run
     rebuilds the episodes of its whole range at once and reports every check per month."""
     months = Month.range_of(context)
-    start, end = range_bounds([m.start for m in months])
+    start, end = range_bounds(months)
     month = months[-1].label
     wh = warehouse.get_warehouse(writes=True)
     ranged = len(months) > 1
@@ -294,7 +292,6 @@ def _episodes_result(
     replaced: int,
     checks: list[dg.AssetCheckResult] | None,
 ) -> dg.MaterializeResult:
-    month = months[-1].label
     customer_hours = float(events["customer_hours"].sum())
     top = events.sort("peak_customers", descending=True).head(8)
     return dg.MaterializeResult(
@@ -325,7 +322,7 @@ def _episodes_result(
                 )
             ),
             # the (last) month's picture (silver/figures.py), also beside the golden Parquet
-            **month_picture_metadata(wh, warehouse.settings.data_dir, month),
+            **month_picture_metadata(wh, warehouse.settings.data_dir, months[-1]),
             **table_metadata(wh, "fact_eventos"),
         },
         check_results=checks,

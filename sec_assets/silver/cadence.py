@@ -79,12 +79,11 @@ def day_grids(hours: pl.DataFrame, month: Month, hours_per_day: int) -> dict[dat
 
 
 def expected_grid(
-    hours: pl.DataFrame, month_start: date, hours_per_day: int, now: datetime
+    hours: pl.DataFrame, month: Month, hours_per_day: int, now: datetime
 ) -> pl.DataFrame:
     """The month's expected hours (started by ``now``): each day's grid, plus any other hour
     bronze holds; ``hours_represented`` = hours to the next expected hour (the day's step for
     the last one)."""
-    month = Month.containing(month_start)
     grids = day_grids(hours, month, hours_per_day)
     held = set(hours["hour_key"].to_list())
     kept = [h for h in month.hours_started(now) if h.hour in grids[h.day] or h.key in held]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from sec_assets.masterdata import regions
+from sec_assets.month import Month
 from sec_assets.silver.dims import SEED_VERSION
 from sec_assets.warehouse.base import Warehouse
 
@@ -39,7 +40,7 @@ def reference_caps(month: str) -> pl.DataFrame:
     )
 
 
-def read_caps(wh: Warehouse, months: list[str]) -> dict[str, pl.DataFrame]:
+def read_caps(wh: Warehouse, months: list[Month]) -> dict[Month, pl.DataFrame]:
     """Every month's caps (:data:`SCHEMA`), from one query whatever the number of months: per
     region, the SEC's count of the latest month not after it (a region the service did not
     answer that month is stored as the seed's estimate: the SEC's earlier answer is preferred),
@@ -47,10 +48,11 @@ def read_caps(wh: Warehouse, months: list[str]) -> dict[str, pl.DataFrame]:
     sec = wh.read(
         "SELECT month AS as_of, cut_region, customers FROM silver.region_customers "
         "WHERE source = 'sec' AND month <= :last",
-        {"last": max(months)},
+        {"last": max(months).label},
     ).with_columns(pl.col("cut_region").cast(pl.Int32), _ordinal("as_of").alias("_m"))
     reference = reference_caps("").drop("month")
-    wanted = pl.DataFrame({"month": months}).join(reference.select("cut_region"), how="cross")
+    labels = [m.label for m in months]
+    wanted = pl.DataFrame({"month": labels}).join(reference.select("cut_region"), how="cross")
     found = (
         wanted.with_columns(_ordinal("month").alias("_m"))
         .sort("_m")
@@ -69,7 +71,7 @@ def read_caps(wh: Warehouse, months: list[str]) -> dict[str, pl.DataFrame]:
         .otherwise(pl.lit("sec"))
         .alias("source"),
     ).cast(pl.Schema(SCHEMA))
-    return {m: caps.filter(pl.col("month") == m).sort("cut_region") for m in months}
+    return {m: caps.filter(pl.col("month") == m.label).sort("cut_region") for m in months}
 
 
 def _ordinal(column: str) -> pl.Expr:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from sec_assets.month import LABEL_FORMAT
 from sec_assets.warehouse.hashing import md5_key
 
 EVENT_COLUMNS = [
@@ -159,7 +160,7 @@ def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
             (pl.col("_nd_last") - pl.col("_nd_first")).cast(pl.Int32).alias("gap_hours"),
             (pl.col("_ps").is_null() | (pl.col("_ps") != "ok")).alias("censored_start"),
             (pl.col("_ns").is_null() | (pl.col("_ns") != "ok")).alias("censored_end"),
-            pl.col("first_hour").dt.strftime("%Y-%m").alias("month"),
+            pl.col("first_hour").dt.strftime(LABEL_FORMAT).alias("month"),
             pl.col("first_hour").dt.strftime("%Y%m%d").cast(pl.Int32).alias("tiempo_id"),
             pl.col("customer_hours").cast(pl.Float64),
         )

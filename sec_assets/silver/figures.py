@@ -104,18 +104,18 @@ def draw_month(month: str, ledger: pl.DataFrame, regions: pl.DataFrame):
     return fig
 
 
-def picture_path(data_dir: Path, month: str) -> Path:
-    return golden_dir(data_dir, Month.parse(month)) / "month.png"
+def picture_path(data_dir: Path, month: Month) -> Path:
+    return golden_dir(data_dir, month) / "month.png"
 
 
-def month_picture(wh: Warehouse, data_dir: Path, month: str) -> tuple[bytes, Path]:
-    ledger = wh.read(LEDGER_SQL, {"month": month})
-    regions = wh.read(REGIONS_SQL, {"month": month})
-    png = render(draw_month(month, ledger, regions), dpi=80)
+def month_picture(wh: Warehouse, data_dir: Path, month: Month) -> tuple[bytes, Path]:
+    ledger = wh.read(LEDGER_SQL, {"month": month.label})
+    regions = wh.read(REGIONS_SQL, {"month": month.label})
+    png = render(draw_month(month.label, ledger, regions), dpi=80)
     return png, atomic_write(picture_path(data_dir, month), png)
 
 
-def month_picture_metadata(wh: Warehouse, data_dir: Path, month: str) -> dict[str, Any]:
+def month_picture_metadata(wh: Warehouse, data_dir: Path, month: Month) -> dict[str, Any]:
     """Metadata entries for the month's materialization. A picture never fails the month: an
     error becomes an entry that says so."""
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -43,17 +43,18 @@ def load_dimension(wh: Warehouse, name: str) -> tuple[pl.DataFrame, UpsertResult
 
 
 def load_region_customers(
-    wh: Warehouse, store: BronzeStore, months: str | Sequence[str]
+    wh: Warehouse, store: BronzeStore, months: Month | Sequence[Month]
 ) -> pl.DataFrame:
     """The region customers of ``months`` (one, or a range: one transaction per month, one
     connection for all), read from bronze and replaced month by month."""
     frames: list[pl.DataFrame] = []
 
     def batches() -> Iterator[list[ReplaceStep]]:
-        for month in [months] if isinstance(months, str) else months:
-            with month_store(store.root.parent, store.dataset, month) as whole:  # archived/hot
-                frames.append(region_customers(whole, month))
-            yield [ReplaceStep("region_customers", frames[-1], where={"month": month})]
+        for month in [months] if isinstance(months, Month) else months:
+            label = month.label
+            with month_store(store.root.parent, store.dataset, label) as whole:  # archived/hot
+                frames.append(region_customers(whole, label))
+            yield [ReplaceStep("region_customers", frames[-1], where={"month": label})]
 
     list(wh.replace_each(batches()))  # raises the first month that breaks a key
     return pl.concat(frames)
@@ -67,38 +68,36 @@ class ObservationsLoad:
 
 
 def load_observations(
-    wh: Warehouse, store: BronzeStore, month_start: date, *, hours_per_day: int = 24
+    wh: Warehouse, store: BronzeStore, month: Month, *, hours_per_day: int = 24
 ) -> ObservationsLoad:
     """Ledger, facts, guardrail counts and quarantine of the month, in one transaction."""
-    answers = read_answers(store, month_start)
-    return load_answers(wh, answers, month_start, hours_per_day=hours_per_day)
+    answers = read_answers(store, month)
+    return load_answers(wh, answers, month, hours_per_day=hours_per_day)
 
 
-def read_answers(store: BronzeStore, month_start: date) -> MonthAnswers:
+def read_answers(store: BronzeStore, month: Month) -> MonthAnswers:
     """The month's answers from bronze (archived or hot): no warehouse involved."""
-    month = Month.containing(month_start).label
-    with month_store(store.root.parent, store.dataset, month) as whole:
-        return read_month(whole, month)
+    with month_store(store.root.parent, store.dataset, month.label) as whole:
+        return read_month(whole, month.label)
 
 
 def load_answers(
-    wh: Warehouse, answers: MonthAnswers, month_start: date, *, hours_per_day: int = 24
+    wh: Warehouse, answers: MonthAnswers, month: Month, *, hours_per_day: int = 24
 ) -> ObservationsLoad:
     """The month's frames built from ``answers`` and its caps (:func:`read_caps`: its own
     region customers, else the nearest earlier month's, else the seed's), then written in
     one transaction (inside a caller's :meth:`~Warehouse.session`, on its connection)."""
-    month = Month.containing(month_start).label
     caps = read_caps(wh, [month])[month]
-    silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
+    silver = build_month(answers, caps, month=month, hours_per_day=hours_per_day)
     written = wh.replace_many(observation_steps(silver, month))
     return ObservationsLoad(answers, silver, written)
 
 
-def observation_steps(silver: SilverMonth, month: str) -> list[ReplaceStep]:
+def observation_steps(silver: SilverMonth, month: Month) -> list[ReplaceStep]:
     """What one month's observation load replaces, in one transaction: its ledger, facts,
     guardrail counts, quarantine, daily customers per comuna, the customer counts its facts
     were capped by and its cadence, and (emptied) its check verdicts."""
-    where = {"month": month}
+    where = {"month": month.label}
     return [
         ReplaceStep("snapshot_ledger", silver.ledger, where=where),
         ReplaceStep("fact_interrupciones", silver.facts, where=where),
@@ -107,7 +106,7 @@ def observation_steps(silver: SilverMonth, month: str) -> list[ReplaceStep]:
         ReplaceStep("comuna_daily_customers", silver.daily, where=where),
         ReplaceStep("customer_caps", silver.caps, where=where),
         ReplaceStep("month_cadence", silver.cadence, where=where),
-        month_checks.forget(month),
+        month_checks.forget(month.label),
     ]
 
 

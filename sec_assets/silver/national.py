@@ -40,15 +40,11 @@ SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def _next_month(month: str) -> str:
-    return Month.parse(month).next().label
-
-
-def get_figures(store: BronzeStore, month: str) -> pl.DataFrame:
+def get_figures(store: BronzeStore, month: Month) -> pl.DataFrame:
     """Per hour of ``month``, ``Get``'s figure from the newest valid answer that lists it."""
     newest: dict[str, tuple[int, object]] = {}
-    for m in (month, _next_month(month)):
-        for f in store.files(m):  # chronological within the key
+    for m in (month, month.next()):
+        for f in store.files(m.label):  # chronological within the key
             if not f.good:
                 continue
             try:
@@ -56,12 +52,12 @@ def get_figures(store: BronzeStore, month: str) -> pl.DataFrame:
             except SecError:
                 continue  # stored as ok by an older validator; not trusted now
             for p in points:
-                if p.hour_key.startswith(month):
+                if p.hour_key.startswith(month.label):
                     newest[p.hour_key] = (p.clientes, f.fetched_at)
     return pl.DataFrame(
         {
             "hour_key": list(newest),
-            "month": [month] * len(newest),
+            "month": [month.label] * len(newest),
             "source": ["get"] * len(newest),
             "customers": [v[0] for v in newest.values()],
             "fetched_at": [v[1] for v in newest.values()],
@@ -70,12 +66,12 @@ def get_figures(store: BronzeStore, month: str) -> pl.DataFrame:
     )
 
 
-def hourly_sums(ledger: pl.DataFrame, month: str) -> pl.DataFrame:
+def hourly_sums(ledger: pl.DataFrame, month: Month) -> pl.DataFrame:
     """The sum of GetPorFecha's rows per usable hour of the ledger."""
     usable = ledger.filter(pl.col("status").is_in(["ok", "empty", "degraded"]))
     return usable.select(
         "hour_key",
-        pl.lit(month).alias("month"),
+        pl.lit(month.label).alias("month"),
         pl.lit("getporfecha_sum").alias("source"),
         pl.col("customers").cast(pl.Int64),
         pl.col("fetched_at").cast(pl.Datetime("us", "UTC")),
@@ -115,15 +111,15 @@ def national_hourly(
     context: dg.AssetExecutionContext, bronze: BronzeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Grain: one row per (hour, source). Replaces the month's rows in one transaction."""
-    month = Month.of(context).label
+    month = Month.of(context)
     wh = warehouse.get_warehouse(writes=True)
     ledger = wh.read(
         "SELECT hour_key, status, customers, fetched_at FROM silver.snapshot_ledger "
         "WHERE month = :month",
-        {"month": month},
+        {"month": month.label},
     )
     frame = pl.concat([hourly_sums(ledger, month), get_figures(bronze.store(DATASET), month)])
-    wh.replace_many([ReplaceStep("national_hourly", frame, where={"month": month})])
+    wh.replace_many([ReplaceStep("national_hourly", frame, where={"month": month.label})])
     counts = dict(frame.group_by("source").len().iter_rows())
     return dg.MaterializeResult(
         metadata={
@@ -131,7 +127,7 @@ def national_hourly(
             "hours_getporfecha_sum": dg.MetadataValue.int(counts.get("getporfecha_sum", 0)),
             "hours_get": dg.MetadataValue.int(counts.get("get", 0)),
         },
-        check_results=[compare(wh, month)],
+        check_results=[compare(wh, month.label)],
     )
 
 

@@ -32,27 +32,28 @@ def partial_range(
     load: RangeLoad,
 ) -> Iterator[object]:
     wh = warehouse.get_warehouse(writes=True)
-    for label in sorted(load.loaded):
-        parsed, key = load.loaded[label], Month.parse(label).key
+    for month in sorted(load.loaded):
+        parsed = load.loaded[month]
         yield dg.AssetMaterialization(
-            "snapshot_ledger", partition=key, metadata=ledger_metadata(parsed.silver.ledger)
+            "snapshot_ledger", partition=month.key, metadata=ledger_metadata(parsed.silver.ledger)
         )
         yield dg.AssetMaterialization(
             "fact_interrupciones",
-            partition=key,
+            partition=month.key,
             metadata=facts_metadata(parsed.silver, parsed.raw_rows, wh),
         )
-    for label, error in sorted(load.failed.items()):
-        context.log.error(f"{label}: {error}")
+    for month, error in sorted(load.failed.items()):
+        context.log.error(f"{month}: {error}")
     yield from range_checks(context, ("snapshot_ledger", "fact_interrupciones"), warehouse)
-    good = [m for m in months if m.label in load.loaded]
+    good = [m for m in months if m in load.loaded]
     yield from _episodes(context, wh, good, warehouse.settings.min_month_coverage)
 
 
 def _runs(months: list[Month]) -> list[list[Month]]:
     """``months`` (sorted) cut into runs of consecutive months."""
-    ordinal = [(m, i - (m.start.year * 12 + m.start.month)) for i, m in enumerate(months)]
-    return [[m for m, _ in run] for _, run in groupby(ordinal, key=lambda p: p[1])]
+    # m.shift(-i) is the same month along a run of consecutive months
+    keyed = [(m, m.shift(-i)) for i, m in enumerate(months)]
+    return [[m for m, _ in run] for _, run in groupby(keyed, key=lambda p: p[1])]
 
 
 def _episodes(
@@ -62,7 +63,7 @@ def _episodes(
     month by month (verdicts kept, so gold may count them)."""
     with wh.lock(EVENTS_LOCK, timeout_s=EVENTS_LOCK_TIMEOUT_S):
         for run in _runs(good):
-            events, _ = rebuild_events(wh, *range_bounds([m.start for m in run]))
+            events, _ = rebuild_events(wh, *range_bounds(run))
             context.log.info(f"episodes of {run[0]}..{run[-1]}: {events.height} rebuilt")
         verdicts: list[dict[str, object]] = []
         for month in good:

@@ -17,14 +17,14 @@ import tempfile
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
-from sec_assets.silver.caps import read_caps as month_caps
+from sec_assets.silver.caps import read_caps
 from sec_assets.silver.load import observation_steps, read_answers
 from sec_assets.silver.parser_process import ParserProcess, ParserProcessError
 from sec_assets.silver.transform import SilverMonth, build_month
@@ -45,7 +45,7 @@ KEPT_FACT_COLUMNS = [
 
 @dataclass(frozen=True)
 class ParsedMonth:
-    month: str
+    month: Month
     silver: SilverMonth
     raw_rows: int
     parser_peak_mb: float = 0.0  # peak RSS of the process that parsed it (Linux VmHWM)
@@ -57,13 +57,12 @@ class FailedMonth:
     """A month whose bronze could not be parsed (an archive that fails its checksum, a
     parser that died on it): the range goes on without it."""
 
-    month: str
+    month: Month
     error: str
 
     @classmethod
-    def of(cls, month: date, exc: BaseException) -> FailedMonth:
-        label = Month.containing(month).label
-        return cls(label, f"could not be parsed: {type(exc).__name__}: {exc}")
+    def of(cls, month: Month, exc: BaseException) -> FailedMonth:
+        return cls(month, f"could not be parsed: {type(exc).__name__}: {exc}")
 
 
 def peak_rss_mb() -> float:
@@ -81,10 +80,10 @@ def peak_rss_mb() -> float:
 class RangeLoad:
     """What a ranged observations load did, month by month."""
 
-    loaded: dict[str, ParsedMonth] = field(default_factory=dict)
-    written: dict[str, dict[str, int]] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)  # month -> the error
-    write_s: dict[str, float] = field(default_factory=dict)  # month -> seconds writing it
+    loaded: dict[Month, ParsedMonth] = field(default_factory=dict)
+    written: dict[Month, dict[str, int]] = field(default_factory=dict)
+    failed: dict[Month, str] = field(default_factory=dict)  # month -> the error
+    write_s: dict[Month, float] = field(default_factory=dict)  # month -> seconds writing it
 
     @property
     def parser_peak_mb(self) -> float:
@@ -116,21 +115,20 @@ class RangeLoad:
 
 
 def parse_month(
-    bronze_root: Path, month_start: date, caps: pl.DataFrame, hours_per_day: int
+    bronze_root: Path, month: Month, caps: pl.DataFrame, hours_per_day: int
 ) -> ParsedMonth:
     """Bronze → the month's silver frames (no warehouse): what the second process runs."""
-    month = Month.containing(month_start).label
-    answers = read_answers(BronzeStore(bronze_root, "sec_snapshots"), month_start)
-    silver = build_month(answers, caps, month_start=month_start, hours_per_day=hours_per_day)
+    answers = read_answers(BronzeStore(bronze_root, "sec_snapshots"), month)
+    silver = build_month(answers, caps, month=month, hours_per_day=hours_per_day)
     return ParsedMonth(month, silver, answers.rows.height, peak_rss_mb())
 
 
 def spool_month(
-    bronze_root: Path, month_start: date, caps: pl.DataFrame, hours_per_day: int, folder: Path
+    bronze_root: Path, month: Month, caps: pl.DataFrame, hours_per_day: int, folder: Path
 ) -> ParsedMonth:
     """:func:`parse_month` in the parser process, its frames left in ``folder`` as Arrow IPC
     files (uncompressed: writing and reading them costs less than pickling and unpickling)."""
-    parsed = parse_month(bronze_root, month_start, caps, hours_per_day)
+    parsed = parse_month(bronze_root, month, caps, hours_per_day)
     for f in fields(SilverMonth):
         getattr(parsed.silver, f.name).write_ipc(
             folder / f"{parsed.month}.{f.name}.arrow", compression="uncompressed"
@@ -148,13 +146,8 @@ def _unspooled(parsed: ParsedMonth, folder: Path) -> ParsedMonth:
     return replace(parsed, silver=SilverMonth(**frames))
 
 
-def read_caps(wh: Warehouse, months: list[date]) -> dict[str, pl.DataFrame]:
-    """The caps of every month of the range (:func:`sec_assets.silver.caps.read_caps`)."""
-    return month_caps(wh, [Month.containing(m).label for m in months])
-
-
 def parsed_months(
-    bronze_root: Path, months: list[date], caps: dict[str, pl.DataFrame], hours_per_day: int
+    bronze_root: Path, months: list[Month], caps: dict[Month, pl.DataFrame], hours_per_day: int
 ) -> Iterator[ParsedMonth | FailedMonth]:
     """Every month parsed: the first here, the others in a second process
     (:class:`ParserProcess`), up to ``PREFETCH`` ahead of the consumer (the second process
@@ -166,9 +159,9 @@ def parsed_months(
     A month that cannot be parsed comes as a :class:`FailedMonth` and the others still come;
     if the second process dies, the month it was parsing fails and the rest are parsed here."""
 
-    def parse(m: date) -> ParsedMonth | FailedMonth:
+    def parse(m: Month) -> ParsedMonth | FailedMonth:
         try:
-            return parse_month(bronze_root, m, caps[Month.containing(m).label], hours_per_day)
+            return parse_month(bronze_root, m, caps[m], hours_per_day)
         except Exception as exc:  # the month fails alone, named, with its error
             return FailedMonth.of(m, exc)
 
@@ -181,13 +174,12 @@ def parsed_months(
         ParserProcess() as parser,
     ):
         folder = Path(spool)
-        todo, submitted = deque(months[1:]), deque[date]()
+        todo, submitted = deque(months[1:]), deque[Month]()
 
         def submit() -> None:
             if todo:
                 m = todo.popleft()
-                cap = caps[Month.containing(m).label]
-                parser.submit("spool_month", bronze_root, m, cap, hours_per_day, folder)
+                parser.submit("spool_month", bronze_root, m, caps[m], hours_per_day, folder)
                 submitted.append(m)
 
         for _ in range(PREFETCH):
@@ -218,7 +210,7 @@ def write_month(wh: Warehouse, parsed: ParsedMonth) -> dict[str, int]:
 
 
 def load_observations_range(
-    wh: Warehouse, bronze_root: Path, months: list[date], *, hours_per_day: int = 24
+    wh: Warehouse, bronze_root: Path, months: list[Month], *, hours_per_day: int = 24
 ) -> RangeLoad:
     """Every month of ``months`` (in order, but for the months :func:`parsed_months` parses
     here rather than wait) on one connection, parsing overlapped with
@@ -257,8 +249,6 @@ def load_observations_range(
     return result
 
 
-def range_bounds(months: list[date]) -> tuple[datetime, datetime]:
-    """[first hour of the first month, first hour after the last month)."""
-    first, last = months[0], months[-1]
-    nxt = Month.containing(last).end
-    return datetime(first.year, first.month, 1), datetime(nxt.year, nxt.month, 1)
+def range_bounds(months: list[Month]) -> tuple[datetime, datetime]:
+    """[first hour of the first month, first hour after the last month), in wall-clock time."""
+    return months[0].local_start, months[-1].next().local_start

@@ -9,7 +9,7 @@ What the service gets wrong is repaired and counted, never dropped: the guardrai
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -201,25 +201,25 @@ def build_month(
     answers: MonthAnswers,
     region_customers: pl.DataFrame,
     *,
-    month_start: date,
+    month: Month,
     hours_per_day: int = 24,
     now: datetime | None = None,
 ) -> SilverMonth:
-    month = Month.containing(month_start).label
+    label = month.label
     # The grid comes from the hours bronze holds; ``hours_per_day`` (the setting) only for
     # what the data cannot tell (silver/cadence.py).
-    expected = expected_grid(answers.hours, month_start, hours_per_day, now or datetime.now(UTC))
+    expected = expected_grid(answers.hours, month, hours_per_day, now or datetime.now(UTC))
     answers, echoed = mask_answers(answers)  # no secret reaches a silver column
-    facts, guardrails = observations(answers, region_customers, month)
+    facts, guardrails = observations(answers, region_customers, label)
     facts = facts.filter(pl.col("hour_key").is_in(expected["hour_key"].implode()))
-    led = ledger(answers, facts, expected, month)
-    quar = quarantine(answers, led, month)
+    led = ledger(answers, facts, expected, label)
+    quar = quarantine(answers, led, label)
     guardrails = pl.concat(
         [
             guardrails,
             pl.DataFrame(
                 {
-                    "month": [month, month],
+                    "month": [label, label],
                     "guardrail": ["quarantined", "secret_echoed"],
                     "rows": [quar.height, echoed],
                     "customers": [0, 0],
@@ -234,6 +234,6 @@ def build_month(
         guardrails,
         quar,
         daily_customers(facts, led),
-        stored_caps(region_customers, month),
-        month_cadence(expected, answers.hours, month),
+        stored_caps(region_customers, label),
+        month_cadence(expected, answers.hours, label),
     )

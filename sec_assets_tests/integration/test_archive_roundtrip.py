@@ -95,7 +95,7 @@ def digests(root: Path) -> dict[str, str]:
 def silver(snaps: BronzeStore, custs: BronzeStore) -> list[pl.DataFrame]:
     answers = read_month(snaps, MONTH)
     caps = regions().select("cut_region", pl.col("clientes").alias("customers"))
-    month = build_month(answers, caps, month_start=START, hours_per_day=4, now=NOW)
+    month = build_month(answers, caps, month=Month.containing(START), hours_per_day=4, now=NOW)
     customers = region_customers(custs, MONTH)
     return [answers.rows, answers.hours, answers.eras, *vars(month).values(), customers]
 

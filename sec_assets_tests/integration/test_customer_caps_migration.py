@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from sec_assets.month import Month
 from sec_assets.silver.caps import SEED_AS_OF, read_caps
 from sec_assets.silver.checks import CHECKS, evaluate_check
 from sec_assets.silver.customers import SCHEMA
@@ -62,8 +63,8 @@ def test_a_region_the_service_did_not_answer_takes_its_latest_sec_count(seeded: 
             for m in ("2024-06", "2024-07")
         ]
     )
-    caps = read_caps(seeded, ["2024-05", "2024-07"])
-    july = {r["cut_region"]: r for r in caps["2024-07"].to_dicts()}
+    caps = read_caps(seeded, [Month(2024, 5), Month(2024, 7)])
+    july = {r["cut_region"]: r for r in caps[Month(2024, 7)].to_dicts()}
     assert (july[13]["customers"], july[13]["as_of"], july[13]["source"]) == (
         2_800_000,
         "2024-06",
@@ -71,4 +72,4 @@ def test_a_region_the_service_did_not_answer_takes_its_latest_sec_count(seeded: 
     )
     assert (july[5]["customers"], july[5]["as_of"]) == (780_000, "2024-07")
     assert (july[1]["as_of"], july[1]["source"]) == (SEED_AS_OF, "seed") and len(july) == 16
-    assert set(caps["2024-05"]["source"]) == {"seed"}
+    assert set(caps[Month(2024, 5)]["source"]) == {"seed"}

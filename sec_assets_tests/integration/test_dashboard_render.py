@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,13 @@ import pytest
 from sec_assets.gold.charts import chart_lines
 from sec_assets.gold.contract import CONTRACT, RESEARCH_IDS, region_names
 from sec_assets.gold.payloads import ROW_MODELS
+from sec_assets.month import Month
 from sec_assets.warehouse import DuckDBWarehouse, Warehouse
 from sec_assets_tests import dashboard_charts as dash
-from sec_assets_tests.history import build_gold, collect, load_silver, months_from
+from sec_assets_tests.history import build_gold, collect, load_silver
 from sec_sim import SimConfig, run_simulator
 
-MONTHS = months_from(date(2023, 11, 1), 16)
+MONTHS = Month.range(Month(2023, 11), 16)
 HOURS_PER_DAY = 1  # midnight: ~750 requests in all
 # Building the history takes ~25 s of CPU; ~80 s on a 2-core machine at load 12.
 pytestmark = pytest.mark.timeout(1200)
@@ -67,7 +67,7 @@ def finite(value: Any) -> bool:
 
 def test_every_month_passed_its_checks_and_is_counted(history: History) -> None:
     months = [r for r in history.payloads["data_coverage"] if r["scope"] == "month"]
-    assert [r["key"] for r in months] == [m.strftime("%Y-%m") for m in MONTHS]
+    assert [r["key"] for r in months] == [m.label for m in MONTHS]
     assert all(r["included"] for r in months), [r for r in months if not r["included"]]
     assert {r["mes"][:7] for r in history.payloads["time_series"]} == {r["key"] for r in months}
 

@@ -10,6 +10,7 @@ import pytest
 
 from sec_assets.bronze.importer import import_archive
 from sec_assets.gold.figures import FIGURES
+from sec_assets.month import Month
 from sec_assets.resources import Resources, local_resources
 from sec_assets.silver.figures import month_picture, picture_path
 from sec_sim import SimConfig
@@ -49,7 +50,7 @@ def test_month_picture_and_gold_figures(tmp_path: Path):
     )
     meta = _materialization(month, "fact_eventos")
     assert meta["month_picture"].startswith("![2024-08 hour by hour](data:image/png;base64,")
-    path = picture_path(data, "2024-08")
+    path = picture_path(data, Month(2024, 8))
     assert meta["month_picture_path"] == str(path) and path.read_bytes().startswith(PNG)
 
     gold = run_selection(["figures"], resources)
@@ -71,5 +72,5 @@ def test_empty_warehouse_draws_empty_states(tmp_path: Path):
     for png, _ in _materialization(gold, "figures")["files"].values():
         assert Path(png).read_bytes().startswith(PNG)
     wh = resources["warehouse"].get_warehouse()
-    png, path = month_picture(wh, data, "2019-03")  # a month with no data at all
+    png, path = month_picture(wh, data, Month(2019, 3))  # a month with no data at all
     assert png.startswith(PNG) and path.exists()

@@ -21,6 +21,7 @@ from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.lineage import silver_deps, table_keys, writers
 from sec_assets.gold.models import Inputs, model, model_names
 from sec_assets.gold.refs import GATE, MONTHLY, silver_tables
+from sec_assets.month import Month
 from sec_assets.silver import assets as silver
 from sec_assets.silver.checks import CHECKS
 from sec_assets.silver.load import observation_steps
@@ -161,7 +162,7 @@ def test_the_declared_tables_are_what_the_observations_load_writes() -> None:
     """The two assets of the month's observations declare exactly the tables its transaction
     replaces (the verdicts, emptied there, are the checks')."""
     empty = SilverMonth(*(pl.DataFrame() for _ in fields(SilverMonth)))
-    steps = {step.table for step in observation_steps(empty, "2024-08")}
+    steps = {step.table for step in observation_steps(empty, Month(2024, 8))}
     declared = {t for spec in silver.silver_observations.specs for t in written(spec)}
     assert steps - {GATE} == declared
 

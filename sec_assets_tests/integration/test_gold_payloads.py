@@ -14,6 +14,7 @@ from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.models import model_sql, run_model
 from sec_assets.gold.payloads import PayloadError, validate_payload
 from sec_assets.gold.trusted import excluded_months
+from sec_assets.month import Month
 from sec_assets.silver.checks import CHECKS
 from sec_assets.silver.load import DIMENSIONS, load_dimension
 from sec_assets.silver.month_checks import record_verdicts
@@ -302,7 +303,7 @@ def test_an_invalid_payload_is_refused_with_its_field() -> None:
 
 def test_golden_parquet_and_recent_view(gold_wh: Warehouse, tmp_path: Path) -> None:
     frame = run_model(gold_wh, "golden_eventos", {"month": M})
-    path = local_files.write_golden_month(tmp_path, M, frame)
+    path = local_files.write_golden_month(tmp_path, Month.parse(M), frame)
     assert path == tmp_path / "gold/parquet/fact_eventos/year=2024/month=08/data.parquet"
     back = pl.read_parquet(path)
     assert back.height == 3 and set(back["nombre_comuna"]) == {"Maipú", "Ñuñoa", "Valparaíso"}

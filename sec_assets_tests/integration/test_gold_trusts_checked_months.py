@@ -6,7 +6,6 @@ gold assets' metadata list the month with the reason."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.gold import local_files
+from sec_assets.month import Month
 from sec_assets.resources import local_resources
 from sec_assets.silver.load import load_observations
 from sec_sim import FaultKind, FaultRule, SimConfig, run_simulator
@@ -92,5 +92,5 @@ def test_gold_leaves_out_a_month_whose_blocking_check_failed(tmp_path: Path) -> 
     wh = local_resources(data)["warehouse"].get_warehouse()
     verdicts = "SELECT COUNT(*) AS n FROM silver.month_checks WHERE month = :month"
     assert wh.read(verdicts, {"month": GOOD})["n"].item() > 0
-    load_observations(wh, BronzeStore(data / "bronze", "sec_snapshots"), date(2024, 7, 1))
+    load_observations(wh, BronzeStore(data / "bronze", "sec_snapshots"), Month(2024, 7))
     assert wh.read(verdicts, {"month": GOOD})["n"].item() == 0

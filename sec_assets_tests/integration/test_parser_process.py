@@ -8,12 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from sec_assets.month import Month
 from sec_assets.silver.parser_process import ParserProcess, ParserProcessError
 
 CAPS = pl.DataFrame(schema={"cut_region": pl.Int32, "customers": pl.Int64})
@@ -23,13 +23,13 @@ def test_answers_come_back_in_order_and_errors_as_errors(tmp_path: Path) -> None
     with ParserProcess() as parser:
         parser.submit("describe")
         # A month with no bronze parses to an empty month; a bad argument fails in the child.
-        parser.submit("spool_month", tmp_path, date(2024, 7, 1), CAPS, 24, tmp_path)
-        parser.submit("spool_month", tmp_path, "not a date", CAPS, 24, tmp_path)
+        parser.submit("spool_month", tmp_path, Month(2024, 7), CAPS, 24, tmp_path)
+        parser.submit("spool_month", tmp_path, "not a month", CAPS, 24, tmp_path)
         parser.submit("describe")
         first = parser.result()
         assert first["pid"] != os.getpid()
         empty = parser.result()
-        assert (empty.month, empty.raw_rows, empty.apart) == ("2024-07", 0, True)
+        assert (empty.month, empty.raw_rows, empty.apart) == (Month(2024, 7), 0, True)
         assert (tmp_path / "2024-07.facts.arrow").exists()
         with pytest.raises(Exception) as err:  # the child's own exception, unpickled
             parser.result()

@@ -6,18 +6,18 @@ a region-month without customer counts is left out and listed in data_coverage."
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
 
 from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.payloads import validate_payload
+from sec_assets.month import Month
 from sec_assets.warehouse import DuckDBWarehouse, Warehouse
-from sec_assets_tests.history import build_gold, collect, load_silver, months_from
+from sec_assets_tests.history import build_gold, collect, load_silver
 from sec_sim import SimConfig, run_simulator
 
-MONTHS = months_from(date(2024, 6, 1), 3)
+MONTHS = Month.range(Month(2024, 6), 3)
 HOURS_PER_DAY = 4  # 00, 06, 12, 18: the storm's noon peak is sampled
 STORM = "2024-08-02"
 pytestmark = pytest.mark.timeout(1200)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -33,6 +33,7 @@ from sec_assets.silver.load import (
     load_observations,
     load_region_customers,
 )
+from sec_assets.silver.ranged import range_bounds
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets_tests.conftest import fast_settings
 from sec_sim import SimConfig, run_simulator
@@ -44,10 +45,11 @@ EVENT_COLUMNS = ["evento_id", "first_hour", "last_hour", "peak_customers", "cust
 
 LOADER = """
 import sys, time
-from datetime import date, datetime
 from pathlib import Path
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import Month
 from sec_assets.silver.load import load_events, load_observations, load_region_customers
+from sec_assets.silver.ranged import range_bounds
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse
 
 engine, target, data, month, hours, sync, kept = sys.argv[1:]
@@ -56,16 +58,15 @@ if kept == "kept":  # as a Dagster run does: the schema ensured, then one kept c
     wh.ensure_schema()
     wh.keep_open(idle_s=1.5)
 bronze = Path(data) / "bronze"
-start = date.fromisoformat(month + "-01")
-nxt = date(start.year + start.month // 12, start.month % 12 + 1, 1)
 Path(sync, "ready-" + month).touch()
 while not Path(sync, "go").exists():  # start together
     time.sleep(0.005)
 # What the partition runs of region_customers, snapshot_ledger/fact_interrupciones and
 # fact_eventos do for the month (sec_assets/silver/assets.py).
-load_region_customers(wh, BronzeStore(bronze, "sec_customers"), month)
-load_observations(wh, BronzeStore(bronze, "sec_snapshots"), start, hours_per_day=int(hours))
-load_events(wh, datetime(start.year, start.month, 1), datetime(nxt.year, nxt.month, 1))
+m = Month.parse(month)
+load_region_customers(wh, BronzeStore(bronze, "sec_customers"), m)
+load_observations(wh, BronzeStore(bronze, "sec_snapshots"), m, hours_per_day=int(hours))
+load_events(wh, *range_bounds([m]))
 wh.release_kept()
 """
 
@@ -137,13 +138,12 @@ def events_of(wh: Warehouse) -> pl.DataFrame:
 
 
 def load_month(wh: Warehouse, bronze: Path, month: str) -> None:
-    start = date.fromisoformat(month + "-01")
-    nxt = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    load_region_customers(wh, BronzeStore(bronze / "bronze", "sec_customers"), month)
+    m = Month.parse(month)
+    load_region_customers(wh, BronzeStore(bronze / "bronze", "sec_customers"), m)
     load_observations(
-        wh, BronzeStore(bronze / "bronze", "sec_snapshots"), start, hours_per_day=HOURS_PER_DAY
+        wh, BronzeStore(bronze / "bronze", "sec_snapshots"), m, hours_per_day=HOURS_PER_DAY
     )
-    load_events(wh, datetime(start.year, start.month, 1), datetime(nxt.year, nxt.month, 1))
+    load_events(wh, *range_bounds([m]))
 
 
 @pytest.fixture(scope="module")

@@ -95,7 +95,7 @@ def test_silver_and_coverage_treat_imported_hours_as_answered(archive: Path, tmp
     for name in ("dim_geografia", "dim_empresa", "dim_tiempo"):
         load_dimension(wh, name)
     store = BronzeStore(data / "bronze", "sec_snapshots")
-    ledger = load_observations(wh, store, date(2024, 7, 1), hours_per_day=4).silver.ledger
+    ledger = load_observations(wh, store, Month(2024, 7), hours_per_day=4).silver.ledger
     status = dict(ledger.select("hour_key", "status").iter_rows())
     assert [k for k, s in status.items() if s == "failed"] == FAILED
     assert ledger.filter(ledger["hour_key"].is_in(FAILED))["customers"].to_list() == [0, 0]

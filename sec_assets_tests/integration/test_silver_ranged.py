@@ -6,7 +6,7 @@ and the rows."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +15,7 @@ import pytest
 
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.definitions import defs
+from sec_assets.month import Month
 from sec_assets.resources import local_resources
 from sec_assets.silver import ranged
 from sec_assets.silver.load import DIMENSIONS, load_dimension, load_region_customers
@@ -35,7 +36,7 @@ from sec_assets_tests.integration.test_warehouse_support import ENGINES
 from sec_tools.bench.genbronze import write_month
 
 PER_DAY = 4
-MONTHS = [date(2024, 7, 1), date(2024, 8, 1), date(2024, 9, 1)]
+MONTHS = Month.range(Month(2024, 7), 3)
 SILVER = ["region_customers", "snapshot_ledger", "fact_interrupciones", "fact_eventos"]
 CLOCK = datetime(2026, 11, 1, 12)
 
@@ -127,7 +128,7 @@ def test_ranged_run_equals_month_by_month_runs(engine, request, bronze_dir, tmp_
         request.addfinalizer(lambda: next(gen, None))
     assert _execute(dims, single, None).success
     for m in MONTHS:
-        assert _execute(SILVER, single, None, key=m.isoformat()).success
+        assert _execute(SILVER, single, None, key=m.key).success
     a = _tables(ranged["warehouse"].get_warehouse())
     b = _tables(single["warehouse"].get_warehouse())
     assert a["fact_interrupciones"].height > 3 * 100 * 20 and a["fact_eventos"].height > 1000
@@ -145,9 +146,9 @@ def loaded(engine, request, bronze_dir, tmp_path) -> tuple[Warehouse, Path]:
         load_dimension(wh, name)
     customers = BronzeStore(bronze_dir / "bronze", "sec_customers")
     for m in MONTHS:
-        load_region_customers(wh, customers, m.strftime("%Y-%m"))
+        load_region_customers(wh, customers, m)
     done = load_observations_range(wh, bronze_dir / "bronze", MONTHS, hours_per_day=PER_DAY)
-    assert sorted(done.loaded) == ["2024-07", "2024-08", "2024-09"] and not done.failed
+    assert sorted(done.loaded) == MONTHS and not done.failed
     return wh, bronze_dir
 
 
@@ -168,7 +169,7 @@ def test_a_month_breaking_a_key_rolls_back_alone(loaded, how: str) -> None:
     wh, bronze = loaded
     before = _tables(wh)
     august = MONTHS[1]
-    caps = read_caps(wh, [august])["2024-08"]
+    caps = read_caps(wh, [august])[august]
     parsed = parse_month(bronze / "bronze", august, caps, PER_DAY)
     facts, shown = _break(parsed.silver.facts, how)
     bad = replace(parsed, silver=replace(parsed.silver, facts=facts))
@@ -215,15 +216,14 @@ def test_a_writer_that_would_wait_parses_the_last_month_itself(
     monkeypatch.setattr(ParserProcess, "answering", property(lambda self: answering))
     caps = read_caps(wh, MONTHS)
     got = list(ranged.parsed_months(bronze / "bronze", MONTHS, caps, PER_DAY))
-    order = ["2024-07", "2024-08", "2024-09"] if answering else ["2024-07", "2024-09", "2024-08"]
+    july, august, september = MONTHS
+    order = [july, august, september] if answering else [july, september, august]
     assert [p.month for p in got] == order
     for p in got:
-        alone = parse_month(
-            bronze / "bronze", date.fromisoformat(p.month + "-01"), caps[p.month], PER_DAY
-        )
+        alone = parse_month(bronze / "bronze", p.month, caps[p.month], PER_DAY)
         assert p.silver.facts.equals(alone.silver.facts) and p.raw_rows == alone.raw_rows, p.month
     again = load_observations_range(wh, bronze / "bronze", MONTHS, hours_per_day=PER_DAY)
-    assert sorted(again.loaded) == ["2024-07", "2024-08", "2024-09"] and not again.failed
+    assert sorted(again.loaded) == MONTHS and not again.failed
     after = _tables(wh)
     for name in before:
         assert before[name].equals(after[name]), name

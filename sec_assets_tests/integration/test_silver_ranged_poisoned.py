@@ -5,13 +5,13 @@ why. On both engines, through a ranged materialization as a backfill runs it."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from sec_assets.bronze.archive import archive_month
 from sec_assets.gold.trusted import month_verdicts
+from sec_assets.month import Month
 from sec_assets_tests.integration.test_silver_ranged import (
     CLOCK,
     PER_DAY,
@@ -22,7 +22,7 @@ from sec_assets_tests.integration.test_silver_ranged import (
 from sec_assets_tests.integration.test_warehouse_support import ENGINES
 from sec_tools.bench.genbronze import write_month
 
-MONTHS = [date(2024, 5, 1), date(2024, 6, 1), date(2024, 7, 1), date(2024, 8, 1)]
+MONTHS = Month.range(Month(2024, 5), 4)
 GOOD = ["2024-05", "2024-07", "2024-08"]
 DIMS = ["dim_geografia", "dim_empresa", "dim_tiempo"]
 

@@ -3,7 +3,7 @@ sample by the hours it stands for (silver/events.py), checked against the simula
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
@@ -75,7 +75,7 @@ def test_the_ledger_expects_each_day_at_the_cadence_of_its_source() -> None:
             keys[h.key] = "imported"
         elif h.day.day > 10:
             keys[h.key] = "fetched"
-    out = build_month(_answers(keys), CUSTOMERS, month_start=date(2024, 8, 1), now=NOW)
+    out = build_month(_answers(keys), CUSTOMERS, month=Month(2024, 8), now=NOW)
     assert out.ledger.height == 10 * 4 + 21 * 24
     assert out.ledger.filter(pl.col("status") == "missing").is_empty()
     cadence = out.cadence.select("source", "hours_per_day", "hours_represented", "days", "hours")
@@ -84,7 +84,7 @@ def test_the_ledger_expects_each_day_at_the_cadence_of_its_source() -> None:
 
 def test_a_day_without_answers_is_expected_at_the_month_cadence() -> None:
     keys = {h.key: "imported" for h in Month(2024, 8).hours() if h.hour % 6 == 0 and h.day.day != 5}
-    out = build_month(_answers(keys), CUSTOMERS, month_start=date(2024, 8, 1), now=NOW)
+    out = build_month(_answers(keys), CUSTOMERS, month=Month(2024, 8), now=NOW)
     missing = out.ledger.filter(pl.col("status") == "missing")["hour_key"].to_list()
     assert missing == ["2024-08-05T00", "2024-08-05T06", "2024-08-05T12", "2024-08-05T18"]
 

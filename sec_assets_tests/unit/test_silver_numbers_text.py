@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.month import Month
 from sec_assets.sec_client.exchange import Attempt
 from sec_assets.silver.bronze_reader import read_month
 from sec_assets.silver.number_guard import bad_number_hours
@@ -106,7 +107,7 @@ def test_answers_stored_by_older_rules_are_quarantined_not_a_crash(tmp_path: Pat
         },
     )
     answers = read_month(store, "2024-08")
-    month = build_month(answers, CUSTOMERS, month_start=date(2024, 8, 1), now=NOW)
+    month = build_month(answers, CUSTOMERS, month=Month(2024, 8), now=NOW)
     status = dict(month.ledger.select("hour_key", "status").iter_rows())
     assert [status[f"2024-08-01T0{h}"] for h in range(5)] == [
         "schema_error", "schema_error", "schema_error", "wrong_date", "ok",

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pytest
 
+from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import HOURS_SCHEMA, RAW_SCHEMA, MonthAnswers
 from sec_assets.silver.transform import build_month
 
@@ -103,7 +104,7 @@ def answers(
 
 
 def build(a: MonthAnswers, per_day: int = 24):
-    return build_month(a, CUSTOMERS, month_start=date(2024, 8, 1), hours_per_day=per_day, now=NOW)
+    return build_month(a, CUSTOMERS, month=Month(2024, 8), hours_per_day=per_day, now=NOW)
 
 
 def test_current_era_rows_become_facts_with_unique_hash() -> None:
@@ -248,9 +249,7 @@ def test_identical_duplicate_rows_are_summed_and_counted() -> None:
 def test_the_calendar_reaches_past_any_month_of_its_year_plus_margin() -> None:
     """dim_tiempo is derived from the day it is built: built in 2031, every day of 2031's
     months (and five years on) has its row, and the history's first day is its first."""
-    from datetime import date
 
-    from sec_assets.month import Month
     from sec_assets.silver import dims
 
     frame = dims.dim_tiempo(today=date(2031, 1, 15))

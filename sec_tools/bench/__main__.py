@@ -14,12 +14,12 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sec_assets.month import Month
 from sec_tools.bench.accuracy import bench_accuracy
-from sec_tools.bench.bronze import bench_bronze, months_between
+from sec_tools.bench.bronze import bench_bronze
 from sec_tools.bench.genbronze import generate
 from sec_tools.bench.overhead import bench_overhead
 from sec_tools.bench.overhead import markdown as overhead_markdown
@@ -28,11 +28,11 @@ from sec_tools.bench.seed_import import bench_seed_import, seed_import_markdown
 from sec_tools.bench.simproc import simulator_process
 
 OUT = Path("bench_out")
-QUICK = (date(2024, 7, 1), 3)  # 2024-07 … 09: the storm month and its neighbours
-YEAR = (date(2024, 3, 1), 12)  # 2024-03 … 2025-02: a winter of storms and a quiet summer
-FULL = (date(2017, 1, 1), 119)  # the whole history, 2017-01 … 2026-11
-ACCURACY_QUICK = [date(2024, 8, 1)]
-ACCURACY_FULL = [date(2024, 8, 1), date(2025, 2, 1)]  # storm month, quiet month
+QUICK = (Month(2024, 7), 3)  # 2024-07 … 09: the storm month and its neighbours
+YEAR = (Month(2024, 3), 12)  # 2024-03 … 2025-02: a winter of storms and a quiet summer
+FULL = (Month(2017, 1), 119)  # the whole history, 2017-01 … 2026-11
+ACCURACY_QUICK = [Month(2024, 8)]
+ACCURACY_FULL = [Month(2024, 8), Month(2025, 2)]  # storm month, quiet month
 SEED = 42
 PG_ADMIN = os.environ.get("SEC_BENCH_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -73,7 +73,7 @@ def machine_s() -> float:
 def silver_run(
     data: Path,
     dsn: str | None,
-    first: date,
+    first: Month,
     months: int,
     small_dsn: str | None = None,
     *,
@@ -83,7 +83,7 @@ def silver_run(
     probe at 3 months runs in a second warehouse: ``small_dsn`` on Postgres, a second file on
     DuckDB. ``load_only``: the load's figures alone, into a new warehouse (a repeat)."""
     cmd = [sys.executable, "-m", "sec_tools.bench.silver", "--data", str(data)]
-    cmd += ["--first", first.strftime("%Y-%m"), "--months", str(months)]
+    cmd += ["--first", first.label, "--months", str(months)]
     cmd += ["--load-only"] if load_only else []
     db = f"bench_{uuid.uuid4().hex[:6]}.duckdb"
     if dsn:
@@ -110,7 +110,7 @@ LOAD_RUNS = 3
 
 
 def repeated_loads(
-    data: Path, first: date, months: int, done: list[dict[str, Any]]
+    data: Path, first: Month, months: int, done: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """:data:`LOAD_RUNS` loads of the same months per engine, counting the runs in ``done``
     (one per engine, just measured), each more into a new warehouse, the engines alternating;
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         report["bronze"] = bench_bronze(base_url)
         print("run overhead: one month through `dagster asset materialize` …", flush=True)
         report["overhead"] = bench_overhead(base_url)
-    wanted = sorted({m for first, n in plan for m in months_between(first, n)})
+    wanted = sorted({m for first, n in plan for m in Month.range(first, n)})
     print(f"history: {len(wanted)} months of bronze into {history} (cached) …", flush=True)
     t0 = time.perf_counter()
     generate(history / "bronze", wanted, SEED)

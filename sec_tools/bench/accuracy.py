@@ -7,19 +7,18 @@ from it, as it does from any month. The figures at 4 a day are the ones shipped 
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.masterdata import regions
+from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import MonthAnswers, read_month
 from sec_assets.silver.events import reconstruct_events
 from sec_assets.silver.transform import build_month
 from sec_sim import truth_events, truth_hourly
 from sec_tools.accuracy import measure
-from sec_tools.bench.bronze import months_between
 
 CADENCES = (24, 4)
 
@@ -36,22 +35,21 @@ def subsample(answers: MonthAnswers, per_day: int) -> MonthAnswers:
     )
 
 
-def month_accuracy(data: Path, month: date, per_day: int, seed: int) -> dict[str, object]:
-    key = month.strftime("%Y-%m")
+def month_accuracy(data: Path, month: Month, per_day: int, seed: int) -> dict[str, object]:
+    key = month.label
     answers = subsample(read_month(BronzeStore(data / "bronze", "sec_snapshots"), key), per_day)
     caps = regions().select("cut_region", pl.col("clientes").alias("customers"))
-    silver = build_month(answers, caps, month_start=month)
+    silver = build_month(answers, caps, month=month)
     cadence = silver.cadence.filter(pl.col("source") != "none")["hours_per_day"].unique()
     events = reconstruct_events(silver.facts, silver.ledger)
-    nxt = months_between(month, 2)[1]
-    start, end = datetime(month.year, month.month, 1), datetime(nxt.year, nxt.month, 1)
+    start, end = month.local_start, month.next().local_start
     result = measure(
         events, truth_events(key, seed=seed), truth_hourly(key, seed=seed), start=start, end=end
     )
     return {"month": key, "samples_per_day": per_day, "read_cadence": cadence.to_list(), **result}
 
 
-def bench_accuracy(data: Path, months: list[date], seed: int) -> list[dict[str, object]]:
+def bench_accuracy(data: Path, months: list[Month], seed: int) -> list[dict[str, object]]:
     return [month_accuracy(data, m, per_day, seed) for m in months for per_day in CADENCES]
 
 

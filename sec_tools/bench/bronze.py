@@ -8,7 +8,7 @@ import asyncio
 import resource
 import tempfile
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,15 +61,7 @@ def bench_bronze(base_url: str) -> dict[str, Any]:
     return {"runs": runs, "peak_rss_mb": round(peak_mb, 1)}
 
 
-def months_between(first: date, count: int) -> list[date]:
-    out, y, m = [], first.year, first.month
-    for _ in range(count):
-        out.append(date(y, m, 1))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
-def build_history(base_url: str, data_dir: Path, months: list[date]) -> dict[str, Any]:
+def build_history(base_url: str, data_dir: Path, months: list[Month]) -> dict[str, Any]:
     """Collect every month's snapshots and customers into ``data_dir/bronze`` (resumable)."""
     settings = load_settings(
         base_url=base_url, data_dir=data_dir, max_concurrency=8, requests_per_second=10_000
@@ -84,11 +76,11 @@ def build_history(base_url: str, data_dir: Path, months: list[date]) -> dict[str
         breaker = CircuitBreaker(data_dir / "state" / "bench_breaker.json")
         async with SecClient(settings, breaker) as client:
             for month in months:
-                plan = plan_month(Month.containing(month), snaps, now=datetime.now(UTC))
+                plan = plan_month(month, snaps, now=datetime.now(UTC))
                 if plan.missing:
                     report = await collect_month(plan, client, snaps)
                     fetched += report.requested
-                key = month.strftime("%Y-%m")
+                key = month.label
                 if not custs.latest_good(key):
                     await collect_customers(key, regions(), client, custs)
 

@@ -12,7 +12,7 @@ estimate for every region (``source = 'seed'``), as it does when the service did
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from sec_assets.bronze.collect import SERVER_TIME_KEY
@@ -59,20 +59,19 @@ def _attempt(endpoint: str, body: dict, key: str, payload: bytes, at: datetime) 
 
 
 def write_month(
-    root: Path, month: date, seed: int, clock: datetime, hours_per_day: int = 24
+    root: Path, month: Month, seed: int, clock: datetime, hours_per_day: int = 24
 ) -> int:
     """Every hour of ``month`` (and the server time) into ``root``/sec_snapshots; returns the
     raw rows written. Skips a month whose folder is complete (marker file)."""
     store = BronzeStore(root, "sec_snapshots")
-    key = month.strftime("%Y-%m")
+    key = month.label
     done = store.month_dir(key) / ".generated"
     if done.exists():
         return int(done.read_text() or 0)
     service = SimService(SimConfig(seed=seed, clock=clock))
-    at = datetime(month.year, month.month, 1, tzinfo=UTC) + timedelta(days=32)
-    at = min(at.replace(day=1, hour=6), datetime.now(UTC))
+    at = min(datetime.combine(month.end, time(6), UTC), datetime.now(UTC))
     rows = 0
-    for h in Month.containing(month).hours(hours_per_day):
+    for h in month.hours(hours_per_day):
         naive = datetime(h.day.year, h.day.month, h.day.day, h.hour)
         payload = encode_json(service.por_fecha(hour_index(naive)))
         attempt = _attempt("GetPorFecha", h.request_body, h.key, payload, at)
@@ -84,7 +83,7 @@ def write_month(
     return rows
 
 
-def generate(root: Path, months: list[date], seed: int = 42, workers: int = 2) -> int:
+def generate(root: Path, months: list[Month], seed: int = 42, workers: int = 2) -> int:
     """Write the months missing under ``root`` (two processes); returns the raw rows stored."""
     clock = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=3)  # about Chile's time
     with ProcessPoolExecutor(workers) as pool:

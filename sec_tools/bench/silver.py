@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from pydantic import SecretStr
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.gold.assets import COMPUTE, golden_month
 from sec_assets.gold.payloads import validate_payload
+from sec_assets.month import Month
 from sec_assets.settings import load_settings
 from sec_assets.silver.load import (
     DIMENSIONS,
@@ -43,10 +43,9 @@ from sec_assets.silver.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.postgres_engine import PostgresWarehouse
-from sec_tools.bench.bronze import months_between
 
 
-def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
+def load_month(wh: Warehouse, data: Path, m: Month) -> dict[str, Any]:
     """One month, as a partition run of the silver assets does it: the schema ensured, then on
     one kept connection its region customers, its observations and their checks, then its
     episodes and theirs."""
@@ -54,28 +53,27 @@ def load_month(wh: Warehouse, data: Path, m: date) -> dict[str, Any]:
 
     snaps = BronzeStore(data / "bronze", "sec_snapshots")
     custs = BronzeStore(data / "bronze", "sec_customers")
-    key = m.strftime("%Y-%m")
+    key = m.label
     t0, c0 = time.perf_counter(), cpu_s()
     # As WarehouseResource does in a run that writes: one kept connection, opened read-write
     # by the schema check and used by every step.
     wh.keep_open(idle_s=load_settings().warehouse_idle_s)
     try:
         wh.ensure_schema()
-        load_region_customers(wh, custs, key)
+        load_region_customers(wh, custs, m)
         answers = read_answers(snaps, m)
         with wh.session():  # as the step does: write, checks and verdicts on one connection
             obs = load_answers(wh, answers, m)
             for asset in ("snapshot_ledger", "fact_interrupciones"):
                 check_results(asset, wh, key, 0.95)
         t1 = time.perf_counter()
-        nxt = months_between(m, 2)[1]
-        start, end = datetime(m.year, m.month, 1), datetime(nxt.year, nxt.month, 1)
+        start, end = range_bounds([m])
         with wh.lock(EVENTS_LOCK, timeout_s=EVENTS_LOCK_TIMEOUT_S):
             events, _ = rebuild_events(wh, start, end)
             check_results("fact_eventos", wh, key, 0.95)
         t2, c2 = time.perf_counter(), cpu_s()
         with tempfile.TemporaryDirectory(prefix="bench_golden_") as tmp:  # the run's next step
-            golden = golden_month(wh, Path(tmp), key).rows
+            golden = golden_month(wh, Path(tmp), m).rows
         t3 = time.perf_counter()
     finally:
         wh.release_kept()  # the run's teardown: the close checkpoints what it wrote
@@ -106,36 +104,36 @@ def cpu_s() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def load_range(wh: Warehouse, data: Path, months: list[date]) -> dict[str, Any]:
+def load_range(wh: Warehouse, data: Path, months: list[Month]) -> dict[str, Any]:
     """A ranged run of the silver assets: region customers, observations (parsed in a second
     process, one transaction per month), then the range's episodes at once."""
     custs = BronzeStore(data / "bronze", "sec_customers")
     t0, c0 = time.perf_counter(), cpu_s()
     with wh.session():
         for m in months:
-            load_region_customers(wh, custs, m.strftime("%Y-%m"))
+            load_region_customers(wh, custs, m)
     obs = load_observations_range(wh, data / "bronze", months)
     obs.raise_failures()
     t1 = time.perf_counter()
     load_events(wh, *range_bounds(months))
     t2 = time.perf_counter()
     return {
-        "months": [m.strftime("%Y-%m") for m in months],
+        "months": [m.label for m in months],
         "raw_rows": obs.raw_rows,
         "observations_s": round(t1 - t0, 3),
         "events_s": round(t2 - t1, 3),
         "seconds": round(t2 - t0, 3),
         "cpu_s": round(cpu_s() - c0, 2),
-        "write_s": obs.write_s,
+        "write_s": {m.label: s for m, s in obs.write_s.items()},
         "parser_peak_mb": round(obs.parser_peak_mb, 1),
     }
 
 
-def fresh_process_month(dsn: str | None, db: Path, data: Path, m: date) -> dict[str, Any]:
+def fresh_process_month(dsn: str | None, db: Path, data: Path, m: Month) -> dict[str, Any]:
     """Load month ``m`` in a new process (as each Dagster partition run does) and return its
     figures, ``peak_rss_mb`` being that process's own peak."""
     cmd = [sys.executable, "-m", "sec_tools.bench.silver", "--data", str(data)]
-    cmd += ["--db", str(db), "--one-month", m.strftime("%Y-%m")] + (["--dsn", dsn] if dsn else [])
+    cmd += ["--db", str(db), "--one-month", m.label] + (["--dsn", dsn] if dsn else [])
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"one-month load failed: {proc.stderr[-2000:]}")
@@ -160,7 +158,7 @@ def run(
     dsn: str | None,
     db: Path,
     data: Path,
-    months: list[date],
+    months: list[Month],
     range_size: int = 12,
     small: tuple[str | None, Path] | None = None,
     *,
@@ -224,7 +222,7 @@ PAIRS = 5
 
 
 def alternated(
-    targets: dict[str, tuple[tuple[str | None, Path], Warehouse]], data: Path, probe: date
+    targets: dict[str, tuple[tuple[str | None, Path], Warehouse]], data: Path, probe: Month
 ) -> dict[str, Any]:
     """For each warehouse of ``targets`` (label -> ((DSN, DuckDB file), warehouse)), a month
     re-loaded in a fresh process and gold, :data:`PAIRS` times, the warehouses taking turns;
@@ -303,11 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     args.data = args.data.resolve()  # the fresh-process loads get absolute paths
     if args.one_month:
-        m = date.fromisoformat(args.one_month + "-01")
+        m = Month.parse(args.one_month)
         print(json.dumps(load_month(_open(args.dsn, args.data / args.db), args.data, m)))
         return 0
-    first = date.fromisoformat(args.first + "-01")
-    months = months_between(first, args.months)
+    months = Month.range(Month.parse(args.first), args.months)
     small = None
     if args.small_dsn or args.small_db:
         small = (args.small_dsn, args.data / (args.small_db or "unused.duckdb"))
