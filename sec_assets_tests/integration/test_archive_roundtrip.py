@@ -107,7 +107,7 @@ def same(a: list[pl.DataFrame], b: list[pl.DataFrame]) -> bool:
 @pytest.fixture
 def open_month_file(root: Path) -> Iterator[Path]:
     """A hot file in the open month (per NOW): never archived."""
-    month = NOW.strftime("%Y-%m")
+    month = Month.containing(NOW).label
     yield BronzeStore(root, "sec_snapshots").write(
         month, _crafted(f"{month}-20T08", b"[]", "empty", NOW)
     )
@@ -123,7 +123,7 @@ def test_archive_restore_keeps_every_byte_and_silver(root: Path, open_month_file
     results = archive_due(root, horizon_months=12, now=NOW)
 
     assert sorted((r.dataset, r.month) for r in results) == [(ds, MONTH) for ds in sorted(DATASETS)]
-    assert open_month_file.exists() and snaps.files(NOW.strftime("%Y-%m"))
+    assert open_month_file.exists() and snaps.files(Month.containing(NOW).label)
     for ds, store in zip(DATASETS, (snaps, custs), strict=True):
         assert not store.month_dir(MONTH).exists()
         [gen] = ArchivedMonth(root, ds, MONTH).generations()

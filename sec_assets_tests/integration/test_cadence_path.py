@@ -16,6 +16,7 @@ import pytest
 
 from sec_assets.gold import local_files
 from sec_assets.gold.cadence import ERROR, cadence_errors
+from sec_assets.month import LABEL_FORMAT
 from sec_assets.resources import local_resources
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.postgres_engine import PostgresWarehouse
@@ -140,7 +141,7 @@ def test_each_month_states_its_cadence_and_sparse_months_stay_unbiased(history) 
     # measured for 4 a day, and unbiased over the country (each sample stands for 6 hours).
     truth = (
         truth_hourly(SPARSE, seed=SEED)
-        .filter(pl.col("hour").dt.strftime("%Y-%m") == SPARSE)
+        .filter(pl.col("hour").dt.strftime(LABEL_FORMAT) == SPARSE)
         .group_by("cut_region")
         .agg(pl.col("customers").sum().cast(pl.Float64).alias("true"))
     )

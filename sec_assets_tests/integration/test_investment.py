@@ -29,6 +29,7 @@ from sec_assets.gold.investment import (
     investment_validation_omitted,
 )
 from sec_assets.gold.payloads import validate_payload
+from sec_assets.month import Month
 from sec_assets.silver.checks import CHECKS
 from sec_assets.silver.load import load_dimension
 from sec_assets.silver.seia import load_seia
@@ -74,8 +75,7 @@ def write_csv(path: Path, rows: list[str]) -> Path:
 
 def month_hours(month: str) -> list[datetime]:
     """The month's first hour and its last (23:00 of its last day)."""
-    first = datetime.strptime(month, "%Y-%m")
-    following = (first + timedelta(days=32)).replace(day=1)
+    first, following = Month.parse(month).local_start, Month.parse(month).next().local_start
     return [first, following - timedelta(hours=1)]
 
 
@@ -84,7 +84,7 @@ def ledger() -> pl.DataFrame:
     return pl.DataFrame(
         {
             "hour_key": [s.strftime("%Y-%m-%dT%H") for s in starts],
-            "month": [s.strftime("%Y-%m") for s in starts],
+            "month": [Month.containing(s).label for s in starts],
             "hora_local": starts,
             "hora_utc": [s + timedelta(hours=3) for s in starts],
             "tiempo_id": [int(s.strftime("%Y%m%d")) for s in starts],
@@ -122,7 +122,7 @@ def fact_eventos() -> pl.DataFrame:
                 "evento_id": eid,
                 "geografia_id": geo,
                 "empresa_id": "no_informada",
-                "month": start.strftime("%Y-%m"),
+                "month": Month.containing(start).label,
                 "first_hour": start,
                 "last_hour": end,
                 "start_lower": start,

@@ -14,6 +14,7 @@ import pytest
 
 from sec_assets.gold import local_files
 from sec_assets.gold.assets import payload_assets
+from sec_assets.month import Month
 from sec_assets.resources import local_resources
 from sec_assets.silver.load import load_dimension
 from sec_assets.silver.seia import load_seia
@@ -34,8 +35,7 @@ pytestmark = pytest.mark.timeout(300)
 
 
 def days_of(month: str) -> list[datetime]:
-    first = datetime.strptime(month, "%Y-%m")
-    following = (first + timedelta(days=32)).replace(day=1)
+    first, following = Month.parse(month).local_start, Month.parse(month).next().local_start
     return [first + timedelta(days=i) for i in range((following - first).days)]
 
 

@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 
 from sec_assets.bronze.store import BronzeStore, read_envelope
+from sec_assets.month import Month
 from sec_assets.resources import local_resources
 from sec_sim import FaultRule, SimConfig, run_simulator
 from sec_sim.timeutil import chile_now
@@ -60,7 +61,7 @@ def test_consistent_series_passes(tmp_path: Path):
     assert check.passed, check.description
     assert check.metadata["hours_compared"].value >= 4
     store = BronzeStore(data / "bronze", "sec_national")
-    stored = [read_envelope(f.path) for f in store.files(_day().strftime("%Y-%m"))]
+    stored = [read_envelope(f.path) for f in store.files(Month.containing(_day()).label)]
     assert [d["outcome"] for d in stored] == ["ok"] and stored[0]["endpoint"] == "Get"
 
 
@@ -84,5 +85,5 @@ def test_unreadable_series_is_stored_and_fails_the_fetch(tmp_path: Path):
     result, _, data = _crosscheck(tmp_path, SimConfig(seed=3), faults, ["sec_national_series"])
     assert not result.success
     store = BronzeStore(data / "bronze", "sec_national")
-    outcomes = {f.outcome for f in store.files(_day().strftime("%Y-%m"))}
+    outcomes = {f.outcome for f in store.files(Month.containing(_day()).label)}
     assert outcomes == {"invalid_body"}

@@ -9,12 +9,13 @@ silver contracts.
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from sec_assets.month import Month
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 
 ENGINES = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -138,8 +139,7 @@ def seed_dims(wh: Warehouse, comunas: int = 8) -> None:
 
 
 def month_hours(month: str) -> pl.Series:
-    start = datetime.strptime(month, "%Y-%m")
-    end = (start + timedelta(days=32)).replace(day=1)
+    start, end = Month.parse(month).local_start, Month.parse(month).next().local_start
     return pl.datetime_range(start, end, "1h", closed="left", eager=True, time_unit="us")
 
 
@@ -202,7 +202,7 @@ def facts(month: str, *, hours: int | None = 24, comunas: int = 8, bump: int = 0
 
 
 def eventos(month: str, ids: list[str], *, peak: int = 100) -> pl.DataFrame:
-    first = datetime.strptime(month, "%Y-%m") + timedelta(hours=5)
+    first = Month.parse(month).local_start + timedelta(hours=5)
     n = len(ids)
     return pl.DataFrame(
         {

@@ -42,7 +42,7 @@ def fill(data_dir: Path, month: date, *, skip_hours: int = 0, customers: bool = 
     """Bronze for ``month``: every due hour but the last ``skip_hours`` (which get a failed
     attempt instead), and every customer key when ``customers``."""
     snaps = BronzeStore(data_dir / "bronze", "sec_snapshots")
-    label = f"{month:%Y-%m}"
+    label = Month.containing(month).label
     due = [h for h in Month.containing(month).hours(1) if h.start_utc <= NOW - timedelta(hours=2)]
     for i, h in enumerate(due):
         failed = i >= len(due) - skip_hours

@@ -106,6 +106,20 @@ def test_arithmetic_crosses_years() -> None:
     assert Month(2024, 1) < Month(2024, 2) < Month(2025, 1)
 
 
+def test_range_counts_months_across_years() -> None:
+    assert Month.range(Month(2024, 11), 4) == Month(2024, 11).through(Month(2025, 2))
+    assert Month.range(Month(2024, 11), 4)[-1] == Month(2025, 2)
+    assert Month.range(Month(2017, 1), 119)[-1] == Month(2026, 11)  # the bench's history
+    assert Month.range(Month(2024, 8), 1) == [Month(2024, 8)]
+    assert Month.range(Month(2024, 8), 0) == []
+
+
+def test_local_start_is_the_wall_clock_midnight_of_the_first() -> None:
+    assert Month(2024, 8).local_start == datetime(2024, 8, 1)
+    assert Month(2024, 12).next().local_start == datetime(2025, 1, 1)
+    assert Month(2024, 9).local_start.tzinfo is None  # as silver stores hora_local
+
+
 def test_utc_bounds_are_chile_local_midnights() -> None:
     # August is winter (UTC-4); January is summer (UTC-3).
     assert Month(2024, 8).start_utc == datetime(2024, 8, 1, 4, tzinfo=UTC)
