@@ -55,7 +55,7 @@ PROJECTS = [  # the rows of a SEIA export, as the real one writes them
     "Energía",
     "Condominio Iota,DIA,Región del Biobío,h1,T,50,01/01/2022,01/06/2022,Aprobado,Inmobiliarios",
 ]
-MONTHS = [f"{2022 + i // 12}-{i % 12 + 1:02d}" for i in range(25)]
+MONTHS = [m.label for m in Month.range(Month(2022, 1), 25)]
 A_YEAR = 365.25 / 761  # the investment ratio's customers a year, per customer of the history
 CUSTOMERS = {8: 1000, 5: 500, 13: 4000, 16: 300}
 EVENTS = [  # id, geografia_id, first hour, peak customers, customer-hours
