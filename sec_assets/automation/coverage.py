@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from sec_assets.bronze.store import BronzeStore
+from sec_assets.bronze.store import BronzeStore, hours_due
 from sec_assets.month import Month
 
 SNAPSHOTS = "sec_snapshots"
@@ -74,16 +74,17 @@ def month_coverage(
     (the hourly refresh fetches them), so the open month is not flagged for its newest hour."""
     cutoff = now - grace
     label = month.label
-    due = {h.key for h in month.hours_started(cutoff, hours_per_day)}
-    have = BronzeStore(bronze_root, SNAPSHOTS).latest_good(label)
+    due = hours_due(
+        BronzeStore(bronze_root, SNAPSHOTS), month, now=cutoff, hours_per_day=hours_per_day
+    )
     missing_customers = 0
-    if due:
+    if due.expected:
         stored = BronzeStore(bronze_root, CUSTOMERS).latest_good(label)
         missing_customers = len(customer_keys() - stored.keys())
     return MonthCoverage(
         month=label,
-        expected_hours=len(due),
-        missing_hours=len(due - have.keys()),
+        expected_hours=len(due.expected),
+        missing_hours=len(due.missing),
         missing_customers=missing_customers,
         closed=month.end_utc <= cutoff,
     )

@@ -9,6 +9,7 @@ from sec_assets.bronze.collect import CollectReport, MonthPlan, collect_month, p
 from sec_assets.bronze.customers import collect_customers
 from sec_assets.bronze.month_lock import month_lock
 from sec_assets.bronze.resources import BronzeResource
+from sec_assets.bronze.store import hours_due
 from sec_assets.masterdata import regions
 from sec_assets.metadata_table import rows_table
 from sec_assets.month import Month
@@ -77,8 +78,8 @@ def sec_snapshots(
         except SecConfigError as exc:  # ours: one message, nothing counted against the service
             raise dg.Failure(description=str(exc)) from None
 
-    covered = store.latest_good(plan.month)
-    missing = [h.key for h in plan.expected if h.key not in covered]
+    after = hours_due(store, month, now=plan.as_of, hours_per_day=s.hours_per_day)
+    missing = [h.key for h in after.missing]
     coverage = 1 - len(missing) / len(plan.expected) if plan.expected else 1.0
     breaker = sec_client.breaker().snapshot()
     metadata: dict[str, dg.RawMetadataValue] = {

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sec_assets.bronze.store import BronzeStore
+from sec_assets.bronze.store import BronzeStore, hours_due
 from sec_assets.month import LocalHour, Month
 from sec_assets.sec_client.client import FetchResult, SecClient
 from sec_assets.sec_client.validation import validate_server_time
@@ -27,6 +27,7 @@ class MonthPlan:
     missing: list[LocalHour]  # no valid answer stored yet
     revisions: list[LocalHour]  # stored, but recently closed: ask again for revisions
     month_hours: int  # hours in the whole month (the open month has fewer expected)
+    as_of: datetime  # the plan's "now": the hours started by then are expected
 
     @property
     def to_fetch(self) -> list[LocalHour]:
@@ -43,9 +44,8 @@ def plan_month(
     revision_min_age_s: float = 3600.0,
 ) -> MonthPlan:
     """What to fetch for ``month``, given what bronze holds at ``now``."""
-    expected = month.hours_started(now, hours_per_day)
-    stored = store.latest_good(month.label)
-    missing = [h for h in expected if h.key not in stored]
+    due = hours_due(store, month, now=now, hours_per_day=hours_per_day)
+    expected, stored = due.expected, due.stored
     horizon = now - timedelta(hours=revision_lookback_hours)
     min_age = timedelta(seconds=revision_min_age_s)
     revisions = [
@@ -55,7 +55,8 @@ def plan_month(
         and h.start_utc + timedelta(hours=1) >= horizon
         and now - stored[h.key].fetched_at >= min_age
     ]
-    return MonthPlan(month.label, expected, missing, revisions, len(month.hours(hours_per_day)))
+    month_hours = len(month.hours(hours_per_day))
+    return MonthPlan(month.label, expected, due.missing, revisions, month_hours, now)
 
 
 @dataclass

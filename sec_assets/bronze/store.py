@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ import orjson
 from sec_assets.bronze.archive_format import ArchivedMonth
 from sec_assets.diskerrors import disk_errors
 from sec_assets.files import atomic_write
+from sec_assets.month import LocalHour, Month
 from sec_assets.sec_client.exchange import Attempt
 from sec_assets.sec_client.validation import VALIDATION_VERSION
 
@@ -209,7 +209,23 @@ class BronzeStore:
         return sum(f.path.stat().st_size for f in self.files(month))
 
 
-def missing_keys(expected: Iterable[str], store: BronzeStore, month: str) -> list[str]:
-    """Expected keys that have no valid answer stored yet (what a resumed run fetches)."""
-    have = store.latest_good(month)
-    return [k for k in expected if k not in have]
+@dataclass(frozen=True)
+class HoursDue:
+    """The hours of a month that have started, against what bronze holds."""
+
+    expected: list[LocalHour]  # every sampled hour of the month started by then, in order
+    stored: dict[str, StoredFile]  # per hour key, the newest valid answer (hot or archived)
+
+    @property
+    def missing(self) -> list[LocalHour]:
+        """The expected hours with no valid answer stored (what a resumed run fetches)."""
+        return [h for h in self.expected if h.key not in self.stored]
+
+
+def hours_due(
+    store: BronzeStore, month: Month, *, now: datetime, hours_per_day: int = 24
+) -> HoursDue:
+    """The hours of ``month`` (sampled at ``hours_per_day``) started by ``now`` and the valid
+    answers ``store`` holds for them: the one reading of a month's gaps, shared by the
+    collector's plan, the bronze asset's metadata and the coverage sensor."""
+    return HoursDue(month.hours_started(now, hours_per_day), store.latest_good(month.label))
