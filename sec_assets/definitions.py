@@ -38,7 +38,6 @@ defs = dg.Definitions(
             ]
         ),
     ),
-    asset_checks=automation.asset_checks,  # silver checks are declared on their assets
     jobs=automation.jobs,
     # A month's steps run one after the other anyway (bronze → silver → golden Parquet), so
     # each in its own process (the multiprocess default) spent more time starting Python and

@@ -1,7 +1,7 @@
 """Automation of sec_assets: jobs, schedules, sensors and freshness policies.
 
 ``definitions.py`` wires these in (``automation.jobs``, ``.schedules``, ``.sensors``,
-``.asset_checks``, ``.with_freshness(assets)``):
+``.with_freshness(assets)``):
 
 - ``monthly_pipeline`` (monthly) and ``gold_refresh`` (unpartitioned): ``jobs.py``;
 - ``closed_month_schedule`` (03:00 on the 1st) and ``open_month_schedule`` (hourly, :10):
@@ -13,7 +13,7 @@
 """
 
 from sec_assets.automation.alerts import alert_sensors
-from sec_assets.automation.freshness import asset_checks, freshness_policies, with_freshness
+from sec_assets.automation.freshness import freshness_policies, with_freshness
 from sec_assets.automation.jobs import gold_refresh, jobs, monthly_pipeline
 from sec_assets.automation.schedules import (
     closed_month_schedule,
@@ -29,7 +29,6 @@ from sec_assets.automation.sensors import sensors as launching_sensors
 sensors = [*launching_sensors, *alert_sensors]
 
 __all__ = [
-    "asset_checks",
     "build_incomplete_months_sensor",
     "closed_month_schedule",
     "freshness_policies",

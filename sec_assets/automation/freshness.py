@@ -59,7 +59,3 @@ def with_freshness(assets: Iterable[T]) -> list[T]:
         else:
             out.append(item)
     return out
-
-
-# Nothing to register as checks or sensors: the policies are evaluated by the instance.
-asset_checks: list[dg.AssetChecksDefinition] = []

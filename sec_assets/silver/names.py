@@ -20,11 +20,6 @@ UNKNOWN_EMPRESA = "unknown"
 NO_EMPRESA = "no_informada"  # the payload era does not report companies
 
 
-def region_unknown_id(cut_region: pl.Expr | int) -> pl.Expr | int:
-    """The UNKNOWN member of a region: comuna not resolved, region known."""
-    return cut_region * 1000 + 999
-
-
 def normalize(expr: pl.Expr, *, region: bool = False) -> pl.Expr:
     out = (
         expr.fill_null("")

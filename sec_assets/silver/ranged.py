@@ -204,11 +204,6 @@ def parsed_months(
             del parsed  # not kept alive through the parses of the months stolen next
 
 
-def write_month(wh: Warehouse, parsed: ParsedMonth) -> dict[str, int]:
-    """The month's ledger, facts, guardrail counts and quarantine, in one transaction."""
-    return wh.replace_many(observation_steps(parsed.silver, parsed.month))
-
-
 def load_observations_range(
     wh: Warehouse, bronze_root: Path, months: list[Month], *, hours_per_day: int = 24
 ) -> RangeLoad:

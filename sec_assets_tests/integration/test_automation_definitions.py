@@ -18,7 +18,7 @@ def defs() -> dg.Definitions:
 
     return dg.Definitions(
         assets=automation.with_freshness(base.assets or []),
-        asset_checks=[*(base.asset_checks or []), *automation.asset_checks],
+        asset_checks=base.asset_checks,
         jobs=automation.jobs,
         schedules=automation.schedules,
         sensors=automation.sensors,

@@ -18,16 +18,18 @@ from sec_assets.definitions import defs
 from sec_assets.month import Month
 from sec_assets.resources import local_resources
 from sec_assets.silver import ranged
-from sec_assets.silver.load import DIMENSIONS, load_dimension, load_region_customers
+from sec_assets.silver.load import (
+    DIMENSIONS,
+    load_dimension,
+    load_region_customers,
+    observation_steps,
+)
 from sec_assets.silver.parser_process import ParserProcess
 from sec_assets.silver.partition_range import MAX_MONTHS_PER_RUN
 from sec_assets.silver.ranged import (
     load_observations_range,
     parse_month,
     read_caps,
-)
-from sec_assets.silver.ranged import (
-    write_month as write_silver_month,
 )
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
@@ -174,7 +176,7 @@ def test_a_month_breaking_a_key_rolls_back_alone(loaded, how: str) -> None:
     facts, shown = _break(parsed.silver.facts, how)
     bad = replace(parsed, silver=replace(parsed.silver, facts=facts))
     with wh.session(), pytest.raises(WarehouseIntegrityError) as err:
-        write_silver_month(wh, bad)
+        wh.replace_many(observation_steps(bad.silver, bad.month))
     text = str(err.value)
     assert "2024-08" in text and shown in text and "rolled back" in text
     after = _tables(wh)
