@@ -138,10 +138,8 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
         print(f"  golden Parquet  {golden['path']} ({golden['dagster/row_count']:,} episodes)")
     demo_history.report(history, gold, data_dir)
     print(f"  bronze files    {data_dir / 'bronze'}")
-    where = (
-        "Postgres ($SEC_PG_DSN)" if os.environ.get("SEC_PG_DSN") else data_dir / "warehouse.duckdb"
-    )
-    print(f"  warehouse       {where}")
+    warehouse = resources["warehouse"].chosen()  # the run's own choice, asked, not redone
+    print(f"  warehouse       {warehouse.engine}: {warehouse.where}")
     print(f"  Dagster home    {instance.root_directory}  (browse it: make ui)")
     print(f"  alerts          {len(alerts)} message(s) to send now, printed only (docs/alerts.md)")
     for text in alerts:

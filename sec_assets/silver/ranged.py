@@ -12,10 +12,9 @@ single partition run does.
 
 from __future__ import annotations
 
-import resource
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +27,7 @@ from sec_assets.silver.caps import read_caps
 from sec_assets.silver.load import observation_steps, read_answers
 from sec_assets.silver.parser_process import ParserProcess, ParserProcessError
 from sec_assets.silver.transform import SilverMonth, build_month
-from sec_assets.warehouse.base import Warehouse
+from sec_assets.warehouse.base import BatchResult, Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.frames import ReplaceStep
 
@@ -48,8 +47,6 @@ class ParsedMonth:
     month: Month
     silver: SilverMonth
     raw_rows: int
-    parser_peak_mb: float = 0.0  # peak RSS of the process that parsed it (Linux VmHWM)
-    apart: bool = False  # parsed in the second process (not the writer's own)
 
 
 @dataclass(frozen=True)
@@ -65,17 +62,6 @@ class FailedMonth:
         return cls(month, f"could not be parsed: {type(exc).__name__}: {exc}")
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (Linux VmHWM; else getrusage's maximum)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 @dataclass
 class RangeLoad:
     """What a ranged observations load did, month by month."""
@@ -83,12 +69,6 @@ class RangeLoad:
     loaded: dict[Month, ParsedMonth] = field(default_factory=dict)
     written: dict[Month, dict[str, int]] = field(default_factory=dict)
     failed: dict[Month, str] = field(default_factory=dict)  # month -> the error
-    write_s: dict[Month, float] = field(default_factory=dict)  # month -> seconds writing it
-
-    @property
-    def parser_peak_mb(self) -> float:
-        """The second process's peak (the month the writer parses itself is not counted)."""
-        return max((p.parser_peak_mb for p in self.loaded.values() if p.apart), default=0.0)
 
     @property
     def raw_rows(self) -> int:
@@ -120,7 +100,7 @@ def parse_month(
     """Bronze → the month's silver frames (no warehouse): what the second process runs."""
     answers = read_answers(BronzeStore(bronze_root, "sec_snapshots"), month)
     silver = build_month(answers, caps, month=month, hours_per_day=hours_per_day)
-    return ParsedMonth(month, silver, answers.rows.height, peak_rss_mb())
+    return ParsedMonth(month, silver, answers.rows.height)
 
 
 def spool_month(
@@ -133,7 +113,7 @@ def spool_month(
         getattr(parsed.silver, f.name).write_ipc(
             folder / f"{parsed.month}.{f.name}.arrow", compression="uncompressed"
         )
-    return replace(parsed, silver=None, apart=True)  # type: ignore[arg-type]
+    return replace(parsed, silver=None)  # type: ignore[arg-type]
 
 
 def _unspooled(parsed: ParsedMonth, folder: Path) -> ParsedMonth:
@@ -205,7 +185,12 @@ def parsed_months(
 
 
 def load_observations_range(
-    wh: Warehouse, bronze_root: Path, months: list[Month], *, hours_per_day: int = 24
+    wh: Warehouse,
+    bronze_root: Path,
+    months: list[Month],
+    *,
+    hours_per_day: int = 24,
+    on_batch: Callable[[Month, BatchResult], None] | None = None,
 ) -> RangeLoad:
     """Every month of ``months`` (in order, but for the months :func:`parsed_months` parses
     here rather than wait) on one connection, parsing overlapped with
@@ -218,7 +203,8 @@ def load_observations_range(
     before it stay committed and the ones after it are still loaded. Failures are collected per
     month: call :meth:`RangeLoad.raise_failures` once the range is done. Re-running the range
     reloads the committed months identically; one transaction for the whole range would lose a
-    year of good months to one bad one."""
+    year of good months to one bad one. ``on_batch`` is told of each month's write (its
+    :class:`~sec_assets.warehouse.base.BatchResult`) as it ends."""
     result = RangeLoad()
     caps = read_caps(wh, months)
     pending: list[ParsedMonth] = []
@@ -233,7 +219,8 @@ def load_observations_range(
 
     for batch in wh.replace_each(batches(), keep_going=True):
         parsed = pending.pop()
-        result.write_s[parsed.month] = round(batch.seconds, 3)
+        if on_batch is not None:
+            on_batch(parsed.month, batch)
         if batch.error is not None:
             result.failed[parsed.month] = str(batch.error)
             continue

@@ -125,6 +125,11 @@ class Warehouse(ABC):
 
     # --- what each engine provides -------------------------------------------------------
 
+    @property
+    @abstractmethod
+    def where(self) -> str:
+        """Where this warehouse lives: its file, or ``host:port/dbname`` (never a secret)."""
+
     @abstractmethod
     def get_connection(self) -> AbstractContextManager[Any]:
         """The engine's own connection (autocommit), for work this API does not cover."""

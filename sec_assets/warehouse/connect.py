@@ -1,4 +1,6 @@
-"""Choose the warehouse from settings: Postgres when ``SEC_PG_DSN`` is set, else DuckDB."""
+"""Choose the warehouse from settings, here alone: Postgres when ``SEC_PG_DSN`` holds a DSN,
+else DuckDB (an unset, empty or blank ``SEC_PG_DSN`` alike). Everything else asks the object
+returned (``engine``: "duckdb" or "postgres"; ``where``: the file, or ``host:port/dbname``)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ from sec_assets.warehouse.postgres_engine import PostgresWarehouse
 DUCKDB_FILE = "warehouse.duckdb"
 
 
-def connect_warehouse(settings: SecSettings, *, sql_dir: Path | None = None) -> Warehouse:
-    """``PostgresWarehouse(settings.pg_dsn)`` if set, else ``<data_dir>/warehouse.duckdb``.
+def connect_warehouse(
+    settings: SecSettings, *, sql_dir: Path | None = None, duckdb_file: str = DUCKDB_FILE
+) -> Warehouse:
+    """``PostgresWarehouse(settings.pg_dsn)`` if it holds a DSN, else
+    ``<data_dir>/<duckdb_file>``.
 
     Nothing is opened yet; call ``ensure_schema()`` before the first load.
     """
     if settings.pg_dsn is not None and settings.pg_dsn.get_secret_value().strip():
         return PostgresWarehouse(settings.pg_dsn, sql_dir=sql_dir)
-    return DuckDBWarehouse(settings.data_dir / DUCKDB_FILE, sql_dir=sql_dir)
+    return DuckDBWarehouse(settings.data_dir / duckdb_file, sql_dir=sql_dir)

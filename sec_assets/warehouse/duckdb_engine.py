@@ -29,7 +29,6 @@ import polars as pl
 
 from sec_assets.diskerrors import disk_hint, errno_in_text
 from sec_assets.files import file_lock
-from sec_assets.settings import load_settings
 from sec_assets.warehouse.base import Engine, Tx, Warehouse
 from sec_assets.warehouse.errors import (
     WarehouseConnectionError,
@@ -333,18 +332,21 @@ class DuckDBWarehouse(Warehouse):
 
     def __init__(
         self,
-        path: Path | str | None = None,
+        path: Path | str,
         *,
         sql_dir: Path | None = None,
         lock_timeout_s: float = 300.0,
     ) -> None:
         super().__init__(sql_dir=sql_dir)
-        self.path = (
-            Path(path) if path is not None else load_settings().data_dir / "warehouse.duckdb"
-        )
+        self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.lock_timeout_s = lock_timeout_s
         self._contracts: list[Contract] | None = None  # read once, on first need
+
+    @property
+    def where(self) -> str:
+        """The database file."""
+        return str(self.path)
 
     def __repr__(self) -> str:
         return f"DuckDBWarehouse(path={str(self.path)!r})"

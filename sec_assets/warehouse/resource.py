@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 import dagster as dg
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, SecretStr
 
 from sec_assets.resource_settings import StoredResource
 from sec_assets.settings_report import describe, field, source
@@ -31,6 +31,7 @@ class WarehouseResource(StoredResource):
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
     _in_run: bool = PrivateAttr(default=False)
+    _chosen: Warehouse | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Inside a run (its steps share one process and one set of resources: the
@@ -41,15 +42,20 @@ class WarehouseResource(StoredResource):
         super().setup_for_execution(context)
         self._in_run = True
         if context.log is not None:
-            s, explicit = self.settings, self.explicit_settings()
-            if s.pg_dsn is not None:
+            s, explicit, chosen = self.settings, self.explicit_settings(), self.chosen()
+            if chosen.engine == "postgres":
                 where = f"engine=postgres, {describe(s, ['pg_dsn'], explicit)}"
+                _warn_clear_password(s.pg_dsn, context.log)
             else:
-                src = source("data_dir", explicit)
-                where = f"engine=duckdb, file={s.data_dir / 'warehouse.duckdb'} [{src}]"
+                where = f"engine=duckdb, file={chosen.where} [{source('data_dir', explicit)}]"
             context.log.info(f"WarehouseResource settings: {where}")
-            if s.pg_dsn is not None:
-                _warn_clear_password(s.pg_dsn.get_secret_value(), context.log)
+
+    def chosen(self) -> Warehouse:
+        """The warehouse these settings name (:func:`.connect_warehouse`, the one place that
+        chooses the engine), not opened: ask it its ``engine`` and ``where``."""
+        if self._chosen is None:
+            self._chosen = connect_warehouse(self.settings)
+        return self._chosen
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._warehouse is not None:
@@ -87,8 +93,10 @@ class WarehouseResource(StoredResource):
         return self._warehouse
 
 
-def _warn_clear_password(dsn: str, log: Any) -> None:
-    hosts = clear_password_hosts(dsn, os.environ.get("PGSSLMODE"))
+def _warn_clear_password(dsn: SecretStr | None, log: Any) -> None:
+    if dsn is None:
+        return
+    hosts = clear_password_hosts(dsn.get_secret_value(), os.environ.get("PGSSLMODE"))
     if hosts:
         log.warning(
             f"SEC_PG_DSN may send its password to {', '.join(hosts)} without TLS: add "

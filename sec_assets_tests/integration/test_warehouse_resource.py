@@ -62,3 +62,23 @@ def test_a_failing_dsn_fails_the_run_without_leaking_it(monkeypatch) -> None:
     assert "WarehouseConnectionError" in events
     assert "cannot connect to Postgres at 127.0.0.1:1/sec" in events  # where, never who
     assert SECRET not in events
+
+
+@pytest.mark.parametrize("blank", ["", "  "], ids=["empty", "blank"])
+def test_a_blank_dsn_is_duckdb_in_the_log_and_in_the_writes(tmp_path, monkeypatch, blank) -> None:
+    """``SEC_PG_DSN`` set but holding no DSN names no Postgres: the run's log says DuckDB and
+    the dimension lands in the DuckDB file, the one choice both read."""
+    from sec_assets.resources import local_resources
+    from sec_assets.silver.assets import dim_empresa
+
+    monkeypatch.setenv("SEC_PG_DSN", blank)
+    monkeypatch.setenv("SEC_DATA_DIR", str(tmp_path))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([dim_empresa], instance=instance, resources=local_resources())
+        assert result.success
+        info = [r.user_message for r in instance.all_logs(result.run_id) if r.level == 20]
+    line = next(m for m in info if m.startswith("WarehouseResource settings:"))
+    assert f"engine=duckdb, file={tmp_path / 'warehouse.duckdb'}" in line, line
+    assert "postgres" not in line
+    wh = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    assert wh.read("SELECT count(*) AS n FROM silver.dim_empresa")["n"][0] > 0

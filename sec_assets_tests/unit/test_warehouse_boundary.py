@@ -78,3 +78,44 @@ def test_only_connect_chooses_the_engine() -> None:
         for name in _engine_imports(path)
     }
     assert not offenders, sorted(offenders)
+
+
+ROOT = PACKAGE.parent
+#: Ways to decide the engine: on the DSN's presence, on ``$SEC_PG_DSN`` itself, by building an
+#: engine or by naming the DuckDB file.
+CHOOSING = {
+    "pg_dsn tested against None": r"pg_dsn\s+is\s+(not\s+)?None",
+    "pg_dsn in a condition": r"\b(if|elif|while|and|or|not)\b[^\n#]*\.pg_dsn\b(?!\s*=)",
+    "pg_dsn in a conditional expression": r"\.pg_dsn\b[^\n#]*\belse\b",
+    "$SEC_PG_DSN read": r"(environ|getenv)\b[^\n#]*SEC_PG_DSN",
+    "an engine built": r"(?<!class )(?<![\w\"'])(DuckDB|Postgres)Warehouse\(",
+    "the DuckDB file named": r"[\"']warehouse\.duckdb[\"']",
+}
+
+
+def _choosing(text: str) -> list[str]:
+    import re
+
+    return [what for what, pattern in CHOOSING.items() if re.search(pattern, text)]
+
+
+def test_nothing_but_connect_decides_on_the_dsn() -> None:
+    """The package and its tools (bench, demo, checkrun) ask the warehouse ``connect_warehouse``
+    returns (``engine``, ``where``); none decides again from the settings or the environment
+    (an empty ``SEC_PG_DSN`` was once Postgres in the run's log and DuckDB in its writes)."""
+    connect = WAREHOUSE / "connect.py"
+    assert _choosing(connect.read_text(encoding="utf-8"))  # the patterns see the real choice
+    offenders = {
+        f"{path.relative_to(ROOT)}: {what}"
+        for folder in (PACKAGE, ROOT / "sec_tools")
+        for path in folder.rglob("*.py")
+        if path != connect
+        for what in _choosing(path.read_text(encoding="utf-8"))
+    }
+    assert not offenders, sorted(offenders)
+    tools = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in (ROOT / "sec_tools").rglob("*.py")
+        for name in _engine_imports(path)
+    }
+    assert not tools, sorted(tools)

@@ -37,12 +37,12 @@ from sec_assets.silver.load import (
     read_answers,
     rebuild_events,
 )
-from sec_assets.silver.ranged import load_observations_range, peak_rss_mb, range_bounds
+from sec_assets.silver.ranged import load_observations_range, range_bounds
 from sec_assets.silver.seia import load_seia
 from sec_assets.silver.seia_assets import SAMPLE as SEIA_SAMPLE
 from sec_assets.warehouse.base import Warehouse
-from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
-from sec_assets.warehouse.postgres_engine import PostgresWarehouse
+from sec_assets.warehouse.connect import connect_warehouse
+from sec_tools.bench.rss import children_peak_rss_mb, peak_rss_mb
 
 
 def load_month(wh: Warehouse, data: Path, m: Month) -> dict[str, Any]:
@@ -112,7 +112,13 @@ def load_range(wh: Warehouse, data: Path, months: list[Month]) -> dict[str, Any]
     with wh.session():
         for m in months:
             load_region_customers(wh, custs, m)
-    obs = load_observations_range(wh, data / "bronze", months)
+    write_s: dict[str, float] = {}  # month -> seconds writing it (the warehouse's own count)
+    obs = load_observations_range(
+        wh,
+        data / "bronze",
+        months,
+        on_batch=lambda m, b: write_s.update({m.label: round(b.seconds, 3)}),
+    )
     obs.raise_failures()
     t1 = time.perf_counter()
     load_events(wh, *range_bounds(months))
@@ -124,8 +130,10 @@ def load_range(wh: Warehouse, data: Path, months: list[Month]) -> dict[str, Any]
         "events_s": round(t2 - t1, 3),
         "seconds": round(t2 - t0, 3),
         "cpu_s": round(cpu_s() - c0, 2),
-        "write_s": {m.label: s for m, s in obs.write_s.items()},
-        "parser_peak_mb": round(obs.parser_peak_mb, 1),
+        "write_s": write_s,
+        # The parser process's peak (the month the writer parses itself is not counted); of
+        # every parser this process has run so far.
+        "parser_peak_mb": round(children_peak_rss_mb(), 1),
     }
 
 
@@ -141,7 +149,11 @@ def fresh_process_month(dsn: str | None, db: Path, data: Path, m: Month) -> dict
 
 
 def _open(dsn: str | None, db: Path) -> Warehouse:
-    return PostgresWarehouse(SecretStr(dsn)) if dsn else DuckDBWarehouse(db)
+    """The warehouse ``dsn`` names (Postgres), else the DuckDB file ``db``, as the assets
+    choose it (:func:`~sec_assets.warehouse.connect.connect_warehouse`); never the
+    environment's ``SEC_PG_DSN``."""
+    settings = load_settings(pg_dsn=SecretStr(dsn or ""), data_dir=db.parent)
+    return connect_warehouse(settings, duckdb_file=db.name)
 
 
 def _prepared(dsn: str | None, db: Path) -> Warehouse:
