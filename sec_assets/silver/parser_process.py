@@ -139,8 +139,8 @@ class ParserProcess:
         )
 
     def close(self) -> None:
-        """End of input ends the child; it is reaped in the background (its teardown takes
-        a few hundred milliseconds, not the run's). Calls still pending are dropped."""
+        """End of input ends the child; it is reaped in the background (its teardown is not
+        the run's to wait for). Calls still pending are dropped."""
         proc = self._proc
         if proc.stdin is not None:
             with suppress(OSError):  # the child died already

@@ -131,7 +131,7 @@ def parsed_months(
 ) -> Iterator[ParsedMonth | FailedMonth]:
     """Every month parsed: the first here, the others in a second process
     (:class:`ParserProcess`), up to ``PREFETCH`` ahead of the consumer (the second process
-    starts while this one parses the first month). Parsing takes about twice as long as
+    starts while this one parses the first month). Parsing takes longer than
     writing, so a consumer that would wait for the second process parses the range's last
     month not yet handed to it instead: both processes keep parsing, and the months come in
     calendar order except those (each month is its own transaction).
