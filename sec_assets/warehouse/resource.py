@@ -27,7 +27,9 @@ _ensured_lock = threading.Lock()
 class WarehouseResource(StoredResource):
     """The silver warehouse: Postgres when a DSN is set, else DuckDB under ``data_dir``."""
 
-    pg_dsn: str | None = field("pg_dsn", "Postgres DSN (a secret); none: DuckDB.", repr=False)
+    pg_dsn: str | None = field(
+        "pg_dsn", "Postgres DSN (a secret); unset or blank: DuckDB.", repr=False
+    )
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
     _in_run: bool = PrivateAttr(default=False)
