@@ -20,6 +20,7 @@ def test_demo_prints_its_summary_and_logs_to_a_file(tmp_path: Path) -> None:
     home, data = tmp_path / "home", tmp_path / "work" / "data"
     home.mkdir()
     env.update(DAGSTER_HOME=str(home), SEC_DATA_DIR=str(data), SEC_HOURS_PER_DAY="1")
+    env["SEC_PG_DSN"] = " "  # set, but no DSN: DuckDB, and the summary says so
     done = subprocess.run(
         [sys.executable, "-m", "sec_tools.demo", "--partition", "2024-07-01"],
         cwd=REPO,
@@ -32,6 +33,7 @@ def test_demo_prints_its_summary_and_logs_to_a_file(tmp_path: Path) -> None:
     assert done.returncode == 0, (done.stdout, done.stderr[-3000:])
     assert "Month 2024-07 — OK" in done.stdout
     assert f"run log         {log}" in done.stdout
+    assert f"warehouse       duckdb: {data.resolve() / 'warehouse.duckdb'}" in done.stdout
     # What the alert sensors would send, printed, not sent: nothing, the demo is healthy.
     assert "alerts          0 message(s) to send now, printed only" in done.stdout
     terminal = done.stdout + done.stderr
