@@ -1,8 +1,9 @@
 """The warehouse interface, written once over a small per-engine transaction API (:class:`Tx`).
 
-:class:`Warehouse` holds everything both engines share — the schema bootstrap, partition
-replacement, replacement by key, dimension upserts, named locks — so DuckDB and Postgres cannot
-drift apart; the engines only supply connections, locks, bulk load and bulk read.
+:class:`Warehouse` holds everything both engines share — partition replacement, replacement by
+key, dimension upserts, named locks — and runs the schema bootstrap (:mod:`.bootstrap`) with
+its engine's :class:`~.storage.Storage`, so DuckDB and Postgres cannot drift apart; the
+engines supply connections, locks, bulk load, bulk read and statistics.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import polars as pl
 
-from sec_assets.sql_files import silver_migrations_dir
-from sec_assets.warehouse.errors import WarehouseError, WarehouseIntegrityError
+from sec_assets.warehouse.bootstrap import ensure_schema
+from sec_assets.warehouse.by_key import steps_by_key
+from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.frames import (
     ReplaceStep,
     UpsertResult,
@@ -27,74 +29,13 @@ from sec_assets.warehouse.frames import (
     conform,
     refuse_duplicate_keys,
 )
-from sec_assets.warehouse.migrations import fills_due, read_migrations, renames_due
-from sec_assets.warehouse.params import in_list
-from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table
+from sec_assets.warehouse.opened import OpenCounter
 from sec_assets.warehouse.replace import Plan, Quirks, apply_steps, delete_blocked, upsert_rows
-from sec_assets.warehouse.schema import (
-    SCHEMA,
-    SCHEMAS,
-    Contract,
-    TableInfo,
-    link_tables,
-    ordered_contracts,
-    quote,
-)
+from sec_assets.warehouse.schema import TableInfo, ordered_contracts
+from sec_assets.warehouse.storage import Storage
+from sec_assets.warehouse.tx import Engine, Tx
 
-Engine = Literal["duckdb", "postgres"]
-
-
-class Tx(ABC):
-    """One open transaction. SQL uses ``:name`` parameters (see :mod:`.params`)."""
-
-    engine: ClassVar[Engine]
-
-    @abstractmethod
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
-
-    @abstractmethod
-    def fetch(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
-
-    @abstractmethod
-    def fetch_frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame: ...
-
-    @abstractmethod
-    def stage(self, name: str, frame: pl.DataFrame, info: TableInfo) -> None:
-        """Make ``frame`` readable as relation ``name``, typed like ``info``'s columns, for the
-        rest of the transaction."""
-
-    @abstractmethod
-    def insert(self, info: TableInfo, frame: pl.DataFrame) -> None:
-        """Bulk-append ``frame`` (already conformed) to ``silver.<info.name>``."""
-
-    @abstractmethod
-    def introspect(self) -> list[TableInfo]:
-        """Every table of schema silver, as the catalog describes it."""
-
-    def drop_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
-        """Delete the rows of ``values`` from a table stored per month: drop its month table,
-        and delete any such rows of the DEFAULT table (same SQL on both engines; on Postgres
-        the DROP takes an ACCESS EXCLUSIVE lock on the parent until commit)."""
-        self.execute(f"DROP TABLE IF EXISTS {quote(SCHEMA)}.{quote(partition_table(info, values))}")
-        where = " AND ".join(f"{quote(c)} = :p{i}" for i, c in enumerate(info.partition_by))
-        self.execute(
-            f"DELETE FROM {quote(SCHEMA)}.{quote(info.name + DEFAULT_SUFFIX)} WHERE {where}",
-            {f"p{i}": values[c] for i, c in enumerate(info.partition_by)},
-        )
-
-    def stage_partition(
-        self, info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame
-    ) -> None:
-        """Bulk-load ``frame`` apart, as the next partition of ``values`` (Postgres)."""
-        raise NotImplementedError(f"{self.engine} has no partitioned tables")
-
-    def attach_partition(self, info: TableInfo, values: Mapping[str, Any]) -> None:
-        """Make the staged table the partition of ``values`` (Postgres)."""
-        raise NotImplementedError(f"{self.engine} has no partitioned tables")
-
-    def restart(self) -> None:
-        """Commit, and go on in a new transaction on the same connection (and lock)."""
-        raise NotImplementedError(f"{self.engine} never needs a second transaction")
+__all__ = ["BatchResult", "Engine", "Tx", "Warehouse"]
 
 
 @dataclass(frozen=True)
@@ -114,14 +55,19 @@ class Warehouse(ABC):
     #: How replacement must bend to the engine (see :mod:`.replace`); none for Postgres.
     quirks: ClassVar[Quirks] = Quirks()
 
-    def __init__(self, *, sql_dir: Path | None = None) -> None:
+    def __init__(self, *, sql_dir: Path | None, storage: Storage) -> None:
         self.sql_dir = sql_dir
+        self.storage = storage
         self._tables: dict[str, TableInfo] | None = None
         self._tables_lock = threading.Lock()
-        self._stats_deferred = threading.local()  # plans whose statistics wait (replace_each)
-        #: Connections this object opened (DuckDB: file opens; Postgres: logins, named locks'
-        #: own included), for the run's log, the tests and the bench.
-        self.connections_opened = 0
+        #: Counts the connections the engine's factory opens (see :mod:`.opened`).
+        self.opens = OpenCounter()
+
+    @property
+    def connections_opened(self) -> int:
+        """Connections this object opened (DuckDB: file opens; Postgres: logins, named locks'
+        own included), for the run's log, the tests and the bench."""
+        return self.opens.count
 
     # --- what each engine provides -------------------------------------------------------
 
@@ -156,51 +102,28 @@ class Warehouse(ABC):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         """Run one statement (or a parameterless script) in its own transaction."""
 
-    def _catalog(self, tx: Tx, introspected: list[TableInfo] | None = None) -> dict[str, TableInfo]:
-        """The silver tables as this engine stores them, linked (parents know their children);
-        ``introspected``: what ``tx.introspect()`` returned, if nothing changed since."""
-        return link_tables(tx.introspect() if introspected is None else introspected)
-
-    def _store_contracts(
-        self, tx: Tx, contracts: Sequence[Contract], existing: dict[str, TableInfo]
-    ) -> bool:
-        """Bring tables created under an older storage clause to the current one (DuckDB: a
-        table that now keeps its keys out of the engine); the contracts' DDL has just run,
-        ``existing`` is the catalog from before it. True if a table was rebuilt."""
-        return False
-
-    def _schema_setup(self, tx: Tx, tables: dict[str, TableInfo]) -> None:  # noqa: B027
-        """Engine-specific extras after the contracts ran (Postgres adds indexes)."""
-
-    def _refresh_statistics(self, plans: Sequence[Plan]) -> None:  # noqa: B027
-        """After a replace commits: bring the planner's statistics of what it wrote up to date,
-        where the engine does not do so itself (DuckDB does)."""
-
-    def _schema_lock(self, tx: Tx) -> None:  # noqa: B027
-        """Serialize concurrent bootstraps (Postgres: an advisory lock; DuckDB: the file lock)."""
-
-    def _exclusive(self, tx: Tx, table: str) -> None:  # noqa: B027
-        """Keep every other writer out of ``table`` until commit (DuckDB: the file lock
-        already does)."""
+    @abstractmethod
+    def _refresh_statistics(self, plans: Sequence[Plan]) -> None:
+        """After a replace commits: bring the planner's statistics of what it wrote up to
+        date, where the engine does not do so itself."""
 
     @abstractmethod
     def _named_lock(self, name: str, timeout_s: float) -> AbstractContextManager[None]:
         """Hold the inter-process lock ``name`` of this warehouse (see :meth:`lock`)."""
 
-    def keep_open(self, *, idle_s: float) -> None:  # noqa: B027
+    @abstractmethod
+    def keep_open(self, *, idle_s: float) -> None:
         """From now on, calls may share one connection kept open (for a Dagster run: see
-        :class:`~.resource.WarehouseResource`) until :meth:`release_kept`. Here: nothing
-        to keep, each call connects on its own (DuckDB keeps one: see :mod:`.kept`)."""
+        :class:`~.resource.WarehouseResource`, :mod:`.kept`) until :meth:`release_kept`."""
 
+    @abstractmethod
     def release_kept(self) -> int:
         """Close what :meth:`keep_open` kept; returns how many times it was opened."""
-        return 0
 
+    @abstractmethod
     def session(self) -> AbstractContextManager[None]:
-        """Calls inside the block may share one connection (both engines do: see theirs).
-        Here: no sharing, each call connects on its own. The verbs below open it themselves;
-        callers outside the warehouse need not."""
-        return nullcontext()
+        """Calls of this thread inside the block share one connection. The verbs below open it
+        themselves; callers outside the warehouse need not."""
 
     # --- shared behaviour ----------------------------------------------------------------
 
@@ -212,84 +135,10 @@ class Warehouse(ABC):
         """
         contracts = ordered_contracts(self.sql_dir)
         with self._transaction() as tx:
-            self._schema_lock(tx)
-            for schema in SCHEMAS:
-                tx.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
-            renames, fills = read_migrations(silver_migrations_dir())
-            introspected = tx.introspect()
-            existing = link_tables(introspected)
-            due = renames_due(renames, existing)
-            for rename in due:
-                tx.execute(rename.sql)
-            aside = self._set_aside_one_table_stores(tx, contracts, existing)
-            for contract in contracts:
-                tx.execute(contract.ddl(self.engine))
-            rebuilt = self._store_contracts(tx, contracts, existing)
-            # Nothing renamed, moved or rebuilt, and every contract already stored as it says
-            # (its DDL, all IF NOT EXISTS, did nothing): the catalog read before still holds.
-            # Reading it again cost a warehouse's second catalog scan, which grows with the
-            # history (DuckDB: ~38 ms at 119 months against 4 at 3).
-            same = not (due or aside or rebuilt) and all(
-                c.name in existing
-                and bool(existing[c.name].partition_by) == c.per_month(self.engine)
-                for c in contracts
-            )
-            tables = self._catalog(tx, introspected if same else None)
-            self._schema_setup(tx, tables)  # Postgres: DEFAULT partitions, before any row
-            for name, held in aside.items():
-                cols = ", ".join(quote(c) for c in tables[name].columns)
-                tx.execute(
-                    f"INSERT INTO {self._fill_target(tables[name])} ({cols}) "
-                    f"SELECT {cols} FROM {held}"
-                )
-                tx.execute(f"DROP TABLE {held}")
-            for fill in fills_due(fills, set(existing), {c.name for c in contracts}):
-                target = self._fill_target(tables[fill.table]).removeprefix("silver.")
-                tx.execute(fill.into(target))
+            tables = ensure_schema(tx, self.storage, contracts)
         with self._tables_lock:
             self._tables = tables
         return [c.name for c in contracts]
-
-    def _fill_target(self, info: TableInfo) -> str:
-        """Where rows written by ``ensure_schema`` go: ``silver.<table>``, or the DEFAULT
-        table of a table DuckDB stores per month (``silver.<table>`` is then a view; Postgres
-        routes rows written to a partitioned table to its DEFAULT partition)."""
-        if info.partition_by and self.engine == "duckdb":
-            return f"silver.{info.name}{DEFAULT_SUFFIX}"
-        return f"silver.{info.name}"
-
-    def _set_aside_one_table_stores(
-        self, tx: Tx, contracts: Sequence[Contract], existing: dict[str, TableInfo]
-    ) -> dict[str, str]:
-        """Tables the contracts now store a table per month but this warehouse holds as one
-        table (created before): each is copied to a temporary table and dropped, so that the
-        contracts create its new storage; ``ensure_schema`` then moves the rows back in, into
-        the DEFAULT table (their months move to tables of their own as they are
-        re-materialized). Returns table -> the temporary table holding its rows."""
-        aside: dict[str, str] = {}
-        for contract in contracts:
-            info = existing.get(contract.name)
-            if info is None or info.partition_by or not contract.per_month(self.engine):
-                continue
-            if info.is_parent:
-                raise WarehouseError(
-                    f"silver.{info.name} exists as one table (created before it was stored a "
-                    "table per month) and other tables reference it: drop them and it, then "
-                    "re-materialize the silver months (bronze has them)"
-                )
-            held = quote(f"_sec_aside_{info.name}")
-            self._exclusive(tx, info.name)  # a load still writing it would be lost
-            tx.execute(f"CREATE TEMP TABLE {held} AS SELECT * FROM silver.{quote(info.name)}")
-            try:
-                tx.execute(f"DROP TABLE silver.{quote(info.name)}")
-            except WarehouseError as exc:
-                raise WarehouseError(
-                    f"silver.{info.name} exists as one table (created before it was stored a "
-                    f"table per month) and cannot be dropped to move it ({exc}): drop what "
-                    "depends on it (a view of gold, say), then ensure the schema again"
-                ) from exc
-            aside[info.name] = held
-        return aside
 
     def tables(self, *, refresh: bool = False) -> dict[str, TableInfo]:
         """The silver tables as the catalog describes them (read once, then cached)."""
@@ -297,7 +146,7 @@ class Warehouse(ABC):
             if self._tables is not None and not refresh:
                 return self._tables
         with self._transaction() as tx:
-            tables = self._catalog(tx)
+            tables = self.storage.catalog(tx)
         with self._tables_lock:
             self._tables = tables
         return tables
@@ -321,10 +170,14 @@ class Warehouse(ABC):
         table, get there by a merge on the primary key (see :mod:`.replace`). Returns rows
         written per table.
         """
-        with self.session():  # the catalog read and the write on one connection
-            return self._replace_many(steps)
+        with self.session():  # the catalog read, the write and the statistics: one connection
+            counts, plans = self._write_steps(steps)
+            self._refresh_statistics(plans)
+        return counts
 
-    def _replace_many(self, steps: Sequence[ReplaceStep]) -> dict[str, int]:
+    def _write_steps(self, steps: Sequence[ReplaceStep]) -> tuple[dict[str, int], list[Plan]]:
+        """Write ``steps`` in one transaction; returns rows written per table and the plans
+        whose statistics are due."""
         tables = self.tables()
         if any(step.table not in tables for step in steps):  # created since we looked?
             tables = self.tables(refresh=True)
@@ -338,15 +191,10 @@ class Warehouse(ABC):
             if blocked:  # DuckDB only, and only when a replace drops referenced parent keys
                 tx.restart()
                 delete_blocked(tx, blocked)
-        deferred = getattr(self._stats_deferred, "plans", None)
-        if deferred is None:
-            self._refresh_statistics(plans)
-        else:  # inside replace_each: once for the whole series
-            deferred.extend(plans)
         counts: dict[str, int] = {}
         for step, _ in plans:
             counts[step.table] = counts.get(step.table, 0) + step.frame.height
-        return counts
+        return counts, plans
 
     def upsert_dimension(
         self, table: str, frame: pl.DataFrame, key: str | Sequence[str]
@@ -375,34 +223,35 @@ class Warehouse(ABC):
         self, batches: Iterable[Sequence[ReplaceStep]], *, keep_going: bool = False
     ) -> Iterator[BatchResult]:
         """:meth:`replace_many` for each batch in turn, each in its own transaction, all on one
-        connection (opened once for the series, not once per batch: see :meth:`session`).
+        connection (opened once for the series, not once per batch: see :meth:`session`); the
+        statistics are refreshed once, after the last batch.
 
         A batch that breaks a key rolls back alone. With ``keep_going`` its error is yielded in
         its :class:`BatchResult` and the next batches still run; without, it is raised. Batches
         are pulled one at a time: a generator builds the next only once the last is written.
         """
         deferred: list[Plan] = []
-        self._stats_deferred.plans = deferred
         try:
-            yield from self._replace_series(batches, keep_going)
+            yield from self._replace_series(batches, keep_going, deferred)
         finally:
-            self._stats_deferred.plans = None
             if deferred:
                 self._refresh_statistics(deferred)
 
     def _replace_series(
-        self, batches: Iterable[Sequence[ReplaceStep]], keep_going: bool
+        self, batches: Iterable[Sequence[ReplaceStep]], keep_going: bool, deferred: list[Plan]
     ) -> Iterator[BatchResult]:
+        """Write each batch; the plans written are appended to ``deferred``."""
         with self.session():
             for steps in batches:
                 start = time.perf_counter()
                 try:
-                    written = self.replace_many(steps)
+                    written, plans = self._write_steps(steps)
                 except WarehouseIntegrityError as exc:
                     if not keep_going:
                         raise
                     yield BatchResult(error=exc, seconds=time.perf_counter() - start)
                     continue
+                deferred.extend(plans)
                 yield BatchResult(written=written, seconds=time.perf_counter() - start)
 
     def replace_rows(
@@ -431,52 +280,18 @@ class Warehouse(ABC):
         all replaced): a month rewritten whole is then read only where it holds, not whole.
         """
         with self.session():  # the read of the months kept and their rewrite: one connection
-            self._replace_rows(
-                table, frame, key=key, replaced=replaced, within=within, kept_where=kept_where
+            info = self.tables().get(table) or self.tables(refresh=True)[table]
+            steps = steps_by_key(
+                info,
+                frame,
+                key=key,
+                replaced=replaced,
+                within=within,
+                kept_where=kept_where,
+                read=self.read,
             )
-
-    def _replace_rows(
-        self,
-        table: str,
-        frame: pl.DataFrame,
-        *,
-        key: str,
-        replaced: pl.DataFrame,
-        within: str | None,
-        kept_where: tuple[str, Mapping[str, object]] | None = None,
-    ) -> None:
-        info = self.tables().get(table) or self.tables(refresh=True)[table]
-        gone = pl.concat([replaced[key], frame[key]]).unique()
-        if not info.partition_by:
-            bound = None
-            if within is not None:
-                touched = pl.concat([replaced[within], frame[within]]).unique().sort()
-                bound = (within, touched.to_list())
-            step = ReplaceStep(table, frame, delete_in=(key, gone.to_list()), within=bound)
-            self.replace_many([step])
-            return
-        (column,) = info.partition_by
-        values = sorted(set(replaced[column].to_list()) | set(frame[column].to_list()))
-        if not values:
-            return
-        columns = ", ".join(quote(c) for c in frame.columns)
-        condition, extra = kept_where if kept_where is not None else ("TRUE", {})
-        marks, params = in_list("v", values)
-        if set(extra) & set(params):
-            raise ValueError(f"kept_where may not name parameters :v0, :v1, …: {sorted(extra)}")
-        kept = self.read(
-            f"SELECT {columns} FROM {quote(SCHEMA)}.{quote(table)} "
-            f"WHERE {quote(column)} IN {marks} AND ({condition})",
-            {**params, **extra},
-            months=values,
-        ).filter(~pl.col(key).is_in(gone.implode()))
-        whole = pl.concat([kept.select(pl.col(c).cast(t) for c, t in frame.schema.items()), frame])
-        self.replace_many(
-            [
-                ReplaceStep(table, whole.filter(pl.col(column) == v), where={column: v})
-                for v in values
-            ]
-        )
+            if steps:
+                self.replace_many(steps)
 
     @contextmanager
     def lock(self, name: str, *, timeout_s: float) -> Iterator[None]:
