@@ -10,7 +10,7 @@ below); on DuckDB it is:
 
 * read-only (under the shared file lock) until the process first writes; then read-write
   (under the exclusive lock), which serves reads as well, until it is released;
-* released after ``idle_s`` without use (``SEC_WAREHOUSE_IDLE_S``, 1.5 s), so a step that
+* released after ``idle_s`` without use (``SEC_WAREHOUSE_IDLE_S``), so a step that
   does not touch the warehouse (an HTTP collection, a retry's back-off) never keeps other
   processes waiting; before this process waits for a named lock another process holds
   (:meth:`KeptConnection.release_idle`: that process may be waiting for the file); when the
@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+from sec_assets.warehouse.opened import OpenCounter
+
 log = logging.getLogger(__name__)
 
 Opener = Callable[[bool], tuple[AbstractContextManager[Any], Any]]
@@ -38,7 +40,7 @@ class KeptConnection:
     connection's ``close()`` ending it, then the lock's ``__exit__``; ``usable(connection)``
     is asked before a kept connection is reused (False: it is opened anew). ``idle_s``: long enough
     to bridge the steps of a month's run (region customers → observations → episodes → gold,
-    a month's bronze parsed in between: ~0.5 s), short enough that another run waiting for the
+    a month's bronze parsed in between), short enough that another run waiting for the
     file is not held up long by an idle one."""
 
     def __init__(
@@ -53,7 +55,7 @@ class KeptConnection:
         self._users = 0
         self._owner: int | None = None
         self._last_use = 0.0
-        self.opened = 0  # how many times the file was opened (tests, bench)
+        self.opens = OpenCounter()  # how many times it was opened (the run's log, tests, bench)
 
     @contextmanager
     def connection(self, *, write: bool) -> Iterator[Any]:
@@ -68,7 +70,7 @@ class KeptConnection:
                 self._held = self._open(write)
                 self._write = write
                 self._last_use = time.monotonic()
-                self.opened += 1
+                self.opens.opened(self._held)
                 threading.Thread(
                     target=self._reap, name="warehouse-idle-release", daemon=True
                 ).start()
@@ -84,6 +86,11 @@ class KeptConnection:
                 self._users -= 1
                 self._last_use = time.monotonic()
                 self._cond.notify_all()
+
+    @property
+    def opened(self) -> int:
+        """How many times the connection was opened."""
+        return self.opens.count
 
     def in_use_here(self) -> bool:
         """Whether a call of this thread is using the connection (a nested call)."""

@@ -1,4 +1,4 @@
-"""Partition replacement and upserts, as SQL over a :class:`~sec_assets.warehouse.base.Tx`.
+"""Partition replacement and upserts, as SQL over a :class:`~sec_assets.warehouse.tx.Tx`.
 
 A replace of steps ``[parent, child]`` is one transaction: stage the frames, delete children
 first, insert parents first. A *plain* step deletes its scope and bulk-inserts its frame; a
@@ -24,7 +24,7 @@ from sec_assets.warehouse.schema import SCHEMA, ForeignKey, TableInfo, quote
 from sec_assets.warehouse.validate import refuse_orphans
 
 if TYPE_CHECKING:
-    from sec_assets.warehouse.base import Tx
+    from sec_assets.warehouse.tx import Tx
 
 Plan = tuple[ReplaceStep, TableInfo]
 Blocked = list[tuple[TableInfo, pl.DataFrame]]

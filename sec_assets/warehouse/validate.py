@@ -20,7 +20,7 @@ from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.schema import SCHEMA, TableInfo, quote
 
 if TYPE_CHECKING:
-    from sec_assets.warehouse.base import Tx
+    from sec_assets.warehouse.tx import Tx
 
 SAMPLE = 5
 
