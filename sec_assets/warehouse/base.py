@@ -3,24 +3,23 @@
 :class:`Warehouse` holds everything both engines share — partition replacement, replacement by
 key, dimension upserts, named locks — and runs the schema bootstrap (:mod:`.bootstrap`) with
 its engine's :class:`~.storage.Storage`, so DuckDB and Postgres cannot drift apart; the
-engines supply connections, locks, bulk load, bulk read and statistics.
+engines supply connections, locks, bulk load, bulk read and statistics (:mod:`.engine_api`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
 
 import polars as pl
 
 from sec_assets.warehouse.bootstrap import ensure_schema
 from sec_assets.warehouse.by_key import steps_by_key
+from sec_assets.warehouse.engine_api import EngineAPI
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.frames import (
     ReplaceStep,
@@ -29,8 +28,7 @@ from sec_assets.warehouse.frames import (
     conform,
     refuse_duplicate_keys,
 )
-from sec_assets.warehouse.opened import OpenCounter
-from sec_assets.warehouse.replace import Plan, Quirks, apply_steps, delete_blocked, upsert_rows
+from sec_assets.warehouse.replace import Plan, apply_steps, delete_blocked, upsert_rows
 from sec_assets.warehouse.schema import TableInfo, ordered_contracts
 from sec_assets.warehouse.storage import Storage
 from sec_assets.warehouse.tx import Engine, Tx
@@ -48,84 +46,13 @@ class BatchResult:
     seconds: float = 0.0
 
 
-class Warehouse(ABC):
+class Warehouse(EngineAPI):
     """The silver star schema in DuckDB or Postgres: the same tables, the same calls."""
 
-    engine: ClassVar[Engine]
-    #: How replacement must bend to the engine (see :mod:`.replace`); none for Postgres.
-    quirks: ClassVar[Quirks] = Quirks()
-
     def __init__(self, *, sql_dir: Path | None, storage: Storage) -> None:
-        self.sql_dir = sql_dir
-        self.storage = storage
-        self._tables: dict[str, TableInfo] | None = None
+        super().__init__(sql_dir=sql_dir, storage=storage)
+        self._tables: dict[str, TableInfo] | None = None  # the catalog, read once (tables())
         self._tables_lock = threading.Lock()
-        #: Counts the connections the engine's factory opens (see :mod:`.opened`).
-        self.opens = OpenCounter()
-
-    @property
-    def connections_opened(self) -> int:
-        """Connections this object opened (DuckDB: file opens; Postgres: logins, named locks'
-        own included), for the run's log, the tests and the bench."""
-        return self.opens.count
-
-    # --- what each engine provides -------------------------------------------------------
-
-    @property
-    @abstractmethod
-    def where(self) -> str:
-        """Where this warehouse lives: its file, or ``host:port/dbname`` (never a secret)."""
-
-    @abstractmethod
-    def get_connection(self) -> AbstractContextManager[Any]:
-        """The engine's own connection (autocommit), for work this API does not cover."""
-
-    @abstractmethod
-    def _transaction(self) -> AbstractContextManager[Tx]:
-        """A :class:`Tx`; committed when the block ends, rolled back if it raises."""
-
-    @abstractmethod
-    def read(
-        self,
-        sql: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        months: Sequence[str] | None = None,
-    ) -> pl.DataFrame:
-        """Run a query; integers come back Int64, decimals Float64, TIMESTAMPTZ as UTC.
-
-        ``months`` (``YYYY-MM``): the query reads no row of a table stored per month outside
-        these months (its own WHERE says so), and the engine may skip the other months' tables
-        without looking at them. A month's reads then cost the same at any length of history."""
-
-    @abstractmethod
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
-        """Run one statement (or a parameterless script) in its own transaction."""
-
-    @abstractmethod
-    def _refresh_statistics(self, plans: Sequence[Plan]) -> None:
-        """After a replace commits: bring the planner's statistics of what it wrote up to
-        date, where the engine does not do so itself."""
-
-    @abstractmethod
-    def _named_lock(self, name: str, timeout_s: float) -> AbstractContextManager[None]:
-        """Hold the inter-process lock ``name`` of this warehouse (see :meth:`lock`)."""
-
-    @abstractmethod
-    def keep_open(self, *, idle_s: float) -> None:
-        """From now on, calls may share one connection kept open (for a Dagster run: see
-        :class:`~.resource.WarehouseResource`, :mod:`.kept`) until :meth:`release_kept`."""
-
-    @abstractmethod
-    def release_kept(self) -> int:
-        """Close what :meth:`keep_open` kept; returns how many times it was opened."""
-
-    @abstractmethod
-    def session(self) -> AbstractContextManager[None]:
-        """Calls of this thread inside the block share one connection. The verbs below open it
-        themselves; callers outside the warehouse need not."""
-
-    # --- shared behaviour ----------------------------------------------------------------
 
     def ensure_schema(self) -> list[str]:
         """Create schemas ``silver`` and ``gold`` and every silver contract, parents first.
