@@ -144,7 +144,7 @@ class DuckDBFile:
         # DuckDB checkpoints whenever the WAL passes its threshold (about a month of facts),
         # so a ranged load checkpoints month by month while the parser process works on the
         # next month, rather than leaving the range to one checkpoint at close, with nothing
-        # to overlap it and its months in memory until then (README, Benchmarks).
+        # to overlap it and its months in memory until then (docs/benchmarks.md).
         with self.connection(write=True) as con:
             _sessions.cons = {**sessions, key: con}
             try:

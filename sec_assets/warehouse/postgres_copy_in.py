@@ -65,8 +65,8 @@ def copy_in(
     cur: psycopg.Cursor[Any], target: str, frame: pl.DataFrame, types: Mapping[str, str]
 ) -> None:
     """``COPY target (frame columns) FROM STDIN``, chunk by chunk: binary, encoded from Arrow
-    by ``pgpq`` (no text to write or for the server to parse: faster than CSV, README,
-    Benchmarks), when every column casts exactly to its type in ``types`` (the target's
+    by ``pgpq`` (no text to write or for the server to parse: faster than CSV,
+    docs/benchmarks.md), when every column casts exactly to its type in ``types`` (the target's
     columns); else CSV written by Polars.
 
     In CSV, non-numeric values are quoted, so an empty string stays '' and only a missing value

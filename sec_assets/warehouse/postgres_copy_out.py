@@ -21,12 +21,12 @@ def copied_out(conn: psycopg.Connection[Any], statement: str) -> bytes:
     """What ``statement`` (a ``COPY … TO STDOUT``, parameters bound) sends, in the connection's
     current transaction, read straight from libpq. The server sends one message per row, and
     psycopg's ``Copy.read()`` spends Python waiting machinery on each, which dominates the
-    receipt of a large result; reading libpq directly spends far less CPU per row (README,
-    Benchmarks). Rows already received are taken without
-    waiting; otherwise the wait is a ``select`` on the socket, which lets other threads and
-    signal handlers run (libpq's blocking calls would hold the GIL until the server speaks).
-    An error, or an interrupt, leaves the connection usable: a COPY still running is
-    cancelled and drained before the exception goes on."""
+    receipt of a large result; reading libpq directly spends far less CPU per row
+    (docs/benchmarks.md). Rows already received are taken without waiting; otherwise the wait
+    is a ``select`` on the socket, which lets other threads and signal handlers run (libpq's
+    blocking calls would hold the GIL until the server speaks). An error, or an interrupt,
+    leaves the connection usable: a COPY still running is cancelled and drained before the
+    exception goes on."""
     pg = conn.pgconn
     encoding = conn.info.encoding
     buf = io.BytesIO()  # written as it comes: keeping a million row buffers costs more

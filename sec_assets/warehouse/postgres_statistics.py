@@ -39,7 +39,7 @@ def analyze(conn: psycopg.Connection[Any], tables: Sequence[str], months: Sequen
     A month's table is sampled at :data:`MONTH_STATISTICS_TARGET` (9,000 rows, 30 histogram
     buckets: about a day each), not the default 100 (30,000 rows): its ANALYZE costs less, and
     the planner needs its row count and the spread of a few join keys, not fine histograms of
-    md5 text (README, Benchmarks)."""
+    md5 text (docs/benchmarks.md)."""
     with mapped_errors():
         if tables:
             conn.execute(f"ANALYZE {', '.join(tables)}")

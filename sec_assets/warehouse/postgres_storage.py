@@ -53,7 +53,7 @@ class PostgresStorage(Storage):
             # ``month`` column (the month deletes; not a table partitioned by month) and the
             # foreign keys to tables with months (deleting a ledger hour looks its children
             # up). Foreign keys to dimensions stay unindexed: dimension rows are never deleted,
-            # and each such index slows every load (README, Benchmarks).
+            # and each such index slows every load (docs/benchmarks.md).
             wanted = [
                 fk.columns
                 for fk in info.foreign_keys

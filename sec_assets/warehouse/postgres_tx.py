@@ -119,7 +119,7 @@ class PgTx(Tx):
 
         ATTACH runs in a savepoint: when a foreign key fails, the savepoint is rolled back and
         :func:`refuse_orphans` names the month and a few orphans of each key (Postgres names
-        one row). A good month pays for one validation, not two (README, Benchmarks)."""
+        one row). A good month pays for one validation, not two (docs/benchmarks.md)."""
         (column,) = info.partition_by
         final = partition_table(info, values)
         staged = self._staged.pop((info.name, final))
