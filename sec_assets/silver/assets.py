@@ -19,6 +19,7 @@ from sec_assets.partitions import monthly_partitions
 from sec_assets.readable import readable
 from sec_assets.silver import dims
 from sec_assets.silver.checks import check_results, check_specs
+from sec_assets.silver.checks_alone import alone, checks_alone
 from sec_assets.silver.figures import month_picture_metadata
 from sec_assets.silver.load import (
     EVENTS_LOCK,
@@ -150,6 +151,7 @@ def region_customers(
     check_specs=check_specs("snapshot_ledger", "fact_interrupciones"),
     partitions_def=monthly_partitions,
     backfill_policy=BACKFILL_POLICY,
+    can_subset=True,  # its checks run alone on stored months (silver/checks_alone.py)
 )
 def silver_observations(
     context: dg.AssetExecutionContext,
@@ -161,7 +163,11 @@ def silver_observations(
     guardrail counts and quarantine in one transaction. Then check what was stored.
 
     A ranged run (a backfill, up to 12 months) loads its months on one connection, parsing
-    overlapped with writing, a transaction per month, and reports every check per month."""
+    overlapped with writing, a transaction per month, and reports every check per month.
+    A run of its checks alone evaluates them on the stored months (``checks_alone``)."""
+    if alone(context):
+        yield from checks_alone(context, warehouse)
+        return
     months = Month.range_of(context)
     if len(months) > 1:
         yield from _observations_range(context, bronze, warehouse, months)
@@ -243,16 +249,24 @@ def _observations_range(
     yield from range_checks(context, ("snapshot_ledger", "fact_interrupciones"), warehouse)
 
 
-@dg.asset(
+# A multi-asset of one asset: unlike @dg.asset, it can run its checks alone (can_subset).
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "fact_eventos",
+            group_name="silver",
+            kinds=KINDS,
+            deps=["fact_interrupciones", "snapshot_ledger"],
+            description="Outage episodes of a comuna (and company) across consecutive hours, "
+            "with peak, customer-hours, bounds and censoring. One episode across month "
+            "boundaries.",
+            metadata=writes("fact_eventos"),
+        )
+    ],
     partitions_def=monthly_partitions,
-    group_name="silver",
-    kinds=KINDS,
-    deps=["fact_interrupciones", "snapshot_ledger"],
-    metadata=writes("fact_eventos"),
     check_specs=check_specs("fact_eventos"),
     backfill_policy=BACKFILL_POLICY,
-    description="Outage episodes of a comuna (and company) across consecutive hours, with peak, "
-    "customer-hours, bounds and censoring. One episode across month boundaries.",
+    can_subset=True,  # its checks run alone on stored months (silver/checks_alone.py)
 )
 def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Grain: one row per episode. The month's load recomputes every episode that has an hour
@@ -260,7 +274,11 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     by id, together with any stored episode of the same comuna and company they overlap (a
     shorter version seen before the neighbouring month was loaded). An episode that crosses a
     month boundary is therefore one row, whichever month was loaded first. A ranged run
-    rebuilds the episodes of its whole range at once and reports every check per month."""
+    rebuilds the episodes of its whole range at once and reports every check per month.
+    A run of its checks alone evaluates them on the stored months (``checks_alone``)."""
+    if alone(context):
+        yield from checks_alone(context, warehouse)
+        return
     months = Month.range_of(context)
     start, end = range_bounds(months)
     month = months[-1].label

@@ -12,6 +12,7 @@ got wrong is capped or quarantined and counted by the guardrails (``silver/guard
 """
 
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import dagster as dg
@@ -264,10 +265,19 @@ def _specs(assets: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
 
 
 def evaluate_checks(
-    asset: str, warehouse, month: str, min_coverage: float
+    asset: str,
+    warehouse,
+    month: str,
+    min_coverage: float,
+    names: Collection[str] | None = None,
 ) -> tuple[list[dg.AssetCheckResult], list[dict[str, object]]]:
-    """Every check of ``asset`` for ``month`` (reads only): results and verdicts."""
-    pairs = [evaluate_check(c, warehouse, month, min_coverage) for c in CHECKS if c.asset == asset]
+    """Every check of ``asset`` (those in ``names`` when given) for ``month`` (reads only):
+    results and verdicts."""
+    pairs = [
+        evaluate_check(c, warehouse, month, min_coverage)
+        for c in CHECKS
+        if c.asset == asset and (names is None or c.name in names)
+    ]
     return [r for r, _ in pairs], [v for _, v in pairs]
 
 

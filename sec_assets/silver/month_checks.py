@@ -31,15 +31,31 @@ def forget(month: str) -> ReplaceStep:
 
 
 def record_verdicts(
-    wh: Warehouse, asset: str, verdicts: list[dict[str, object]], now: datetime | None = None
+    wh: Warehouse,
+    asset: str,
+    verdicts: list[dict[str, object]],
+    now: datetime | None = None,
+    *,
+    only: bool = False,
 ) -> None:
     """Replace every verdict of ``asset`` on the verdicts' months by these, in one replace:
-    one write for a month's checks, or for a whole range of months."""
+    one write for a month's checks, or for a whole range of months. With ``only`` (some of the
+    asset's checks run alone), the other checks' verdicts on those months stay."""
     if not verdicts:
         return
     at = now or datetime.now(UTC)
     frame = pl.DataFrame([{**v, "evaluated_at": at} for v in verdicts], schema=SCHEMA)
     months = sorted(set(frame["month"].to_list()))
-    wh.replace_many(
-        [ReplaceStep("month_checks", frame, where={"asset": asset}, delete_in=("month", months))]
-    )
+    if not only:
+        steps = [ReplaceStep("month_checks", frame, {"asset": asset}, ("month", months))]
+    else:
+        steps = [
+            ReplaceStep(
+                "month_checks",
+                frame.filter(pl.col("check_name") == name),
+                {"asset": asset, "check_name": name},
+                ("month", months),
+            )
+            for name in sorted(set(frame["check_name"].to_list()))
+        ]
+    wh.replace_many(steps)

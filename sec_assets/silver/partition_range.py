@@ -37,19 +37,23 @@ def range_check_events(
     context: dg.AssetExecutionContext,
     asset: str,
     evaluate: Callable[[str], list[dg.AssetCheckResult]],
+    months: list[Month] | None = None,
 ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
     """In a ranged run, the checks of ``asset`` (declared on it, evaluated in its step) for
-    every month of the range: one evaluation per check and month, recorded on that month's
-    partition, then the output of each check. A failing blocking evaluation of any month fails
-    the step after all are reported, which blocks the downstream assets of the whole range."""
+    every month of the range (or of ``months``): one evaluation per selected check and month,
+    recorded on that month's partition, then the output of each check. A failing blocking
+    evaluation of any month fails the step after all are reported, which blocks the downstream
+    assets of the whole range."""
     specs = {
         spec.name: spec
         for spec in context.assets_def.check_specs
-        if spec.asset_key == dg.AssetKey(asset)
+        if spec.asset_key == dg.AssetKey(asset) and spec.key in context.selected_asset_check_keys
     }
-    for month in Month.range_of(context):
+    for month in Month.range_of(context) if months is None else months:
         for result in evaluate(month.label):
-            spec = specs[str(result.check_name)]
+            spec = specs.get(str(result.check_name))
+            if spec is None:  # evaluated and its verdict kept, but not selected in this run
+                continue
             yield dg.AssetCheckEvaluation(
                 asset_key=dg.AssetKey(asset),
                 check_name=spec.name,
@@ -95,8 +99,15 @@ def _evaluate_month(
 def logged(
     context: dg.AssetExecutionContext, results: list[dg.AssetCheckResult]
 ) -> list[dg.AssetCheckResult]:
+    """``results``, logged; the selected ones returned (a run may select some checks only:
+    every check is still evaluated after a load, and its verdict kept)."""
     for r in results:
         context.log.info(
             f"check {r.check_name}: {'passed' if r.passed else 'FAILED'}; {r.description}"
         )
-    return results
+    selected = context.selected_asset_check_keys
+    return [r for r in results if _key(r) in selected]
+
+
+def _key(result: dg.AssetCheckResult) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(dg.AssetKey.from_coercible(result.asset_key), str(result.check_name))
