@@ -3,7 +3,10 @@
 ``breaker``          the SEC circuit breaker's state, when it half-opens, why it opened;
 ``reset-breaker``    close it by hand once the cause is fixed (``make reset-breaker``);
 ``archive-sidecar``  re-derive a bronze archive's ``.sha256`` sidecar from its manifest, after
-                     checking every member (the verb a missing or wrong sidecar names).
+                     checking every member (the verb a missing or wrong sidecar names);
+``check``            run the silver checks alone on a stored month (``--month 2024-08``; every
+                     stored month without it), ``--check NAME`` for some only: a run of the
+                     ``silver_checks`` job in the instance (``DAGSTER_HOME``), seen in the UI.
 
 Settings come from the environment (``SEC_DATA_DIR``: where the breaker state lives).
 """
@@ -47,6 +50,20 @@ def _archive_sidecar(archives: list[Path]) -> int:
     return 1 if failed else 0
 
 
+def _check(month: str | None, names: list[str] | None) -> int:
+    import dagster as dg
+
+    from sec_assets.silver.checks_job import run_checks, verdict_table
+
+    with dg.DagsterInstance.get() as instance:
+        result = run_checks(month, names, instance=instance)
+    evaluations = result.get_asset_check_evaluations()
+    print(verdict_table(evaluations))
+    failed = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    print(f"run {result.run_id}: {len(evaluations)} evaluated, {len(failed)} failed")
+    return 0 if result.success and evaluations and not failed else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sec_assets", description=(__doc__ or "").split("\n")[0]
@@ -58,11 +75,16 @@ def main(argv: list[str] | None = None) -> int:
         "archive-sidecar", help="re-derive a bronze archive's .sha256 sidecar from its manifest"
     )
     side.add_argument("archive", nargs="+", type=Path, help="month=YYYY-MM[.gN].tar.gz files")
+    check = verbs.add_parser("check", help="run the silver checks alone on stored months")
+    check.add_argument("--month", help="YYYY-MM (default: every stored month)")
+    check.add_argument("--check", action="append", dest="names", help="a check's name")
     args = parser.parse_args(argv)
     if args.verb == "breaker":
         return _breaker()
     if args.verb == "reset-breaker":
         return _reset_breaker()
+    if args.verb == "check":
+        return _check(args.month, args.names)
     return _archive_sidecar(args.archive)
 
 

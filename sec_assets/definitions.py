@@ -10,6 +10,7 @@ from sec_assets.bronze.national import sec_national_series
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
 from sec_assets.gold.figures import figures
 from sec_assets.resources import local_resources
+from sec_assets.silver.checks_job import silver_checks
 from sec_assets.silver.registry import SILVER_ASSETS
 
 OWNERS = ["team:sec-data-platform"]
@@ -38,7 +39,7 @@ defs = dg.Definitions(
             ]
         ),
     ),
-    jobs=automation.jobs,
+    jobs=[*automation.jobs, silver_checks],  # silver_checks: the silver checks alone
     # A month's steps run one after the other anyway (bronze → silver → golden Parquet), so
     # each in its own process (the multiprocess default) spent more time starting Python and
     # loading this code location than working.

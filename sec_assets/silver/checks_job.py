@@ -51,3 +51,16 @@ def run_checks(
     # selected assets, and a run of checks alone selects none.
     tags = {"dagster/partition": Month.parse(month).key} if month else None
     return resolved.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+
+
+def verdict_table(evaluations: list[dg.AssetCheckEvaluation]) -> str:
+    """One line per evaluation: month, check, asset, severity, verdict, failing rows."""
+    rows = []
+    for e in sorted(evaluations, key=lambda e: (e.partition or "", e.check_name)):
+        failing = e.metadata.get("failing_rows")
+        rows.append(
+            f"{(e.partition or '')[:7]}  {e.check_name:<34} {e.asset_key.to_user_string():<20} "
+            f"{e.severity.value:<5} {'pass' if e.passed else 'FAIL'}  "
+            f"{failing.value if failing else ''}"
+        )
+    return "\n".join(rows)
