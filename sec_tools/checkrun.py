@@ -1,13 +1,16 @@
 """``make check``: materialize a fixed month bronze → gold from the simulator on a fresh instance
 and warehouse, run every asset check, print a table of results, exit non-zero on failure.
 
-    python -m sec_tools.checkrun            # every check must pass
+    python -m sec_tools.checkrun            # every check must pass, again when run alone
     python -m sec_tools.checkrun --faults   # a faulted simulator: the checks that must fail do
     python -m sec_tools.checkrun --hostile  # hostile answers: each counted, nothing else changes
 
 The faulted variant makes two hours a day answer HTTP 500 (bronze accepts the month at a 50%
 coverage threshold; silver's coverage check at 95% must then fail and block the episodes) and
 two hours degraded (the WARN check must report them).
+
+The plain variant then runs the silver checks alone on the month it built (the ``silver_checks``
+job, nothing reloaded): every one must be evaluated again with the same verdict, a pass.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from pathlib import Path
 import dagster as dg
 
 from sec_assets.resources import local_resources
+from sec_assets.silver.checks import CHECKS
+from sec_assets.silver.checks_job import run_checks
 from sec_sim import FaultKind, FaultRule, SimConfig, run_simulator
 from sec_tools.demo import GOLD, MONTHLY, UNPARTITIONED, run_selection
 
@@ -60,6 +65,27 @@ def check_table(results: list[dg.AssetCheckEvaluation]) -> str:
     return "\n".join(rows)
 
 
+def silver_verdicts(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
+    names = {c.name for c in CHECKS}
+    return {
+        c.check_name: c.passed
+        for c in result.get_asset_check_evaluations()
+        if c.check_name in names
+    }
+
+
+def rerun_agrees(built: dg.ExecuteInProcessResult, alone: dg.ExecuteInProcessResult) -> bool:
+    """The silver checks run alone on the built month: each evaluated, as on the build, passed."""
+    first, again = silver_verdicts(built), silver_verdicts(alone)
+    ok = alone.success and again == first == {c.name: True for c in CHECKS}
+    print(
+        f"silver checks run alone on {PARTITION[:7]}: {sum(again.values())}/{len(CHECKS)} passed, "
+        f"{'the same verdicts as the build' if again == first else 'VERDICTS DIFFER'} → "
+        f"{'OK' if ok else 'UNEXPECTED'}"
+    )
+    return ok
+
+
 def run(faults: bool) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="sec_check_") as tmp,
@@ -81,6 +107,7 @@ def run(faults: bool) -> int:
         results.append(run_selection(MONTHLY, resources, instance, PARTITION))
         if not faults:
             results.append(run_selection(GOLD, resources, instance))
+            alone = run_checks(PARTITION[:7], instance=instance, resources=resources)
     checks = [c for r in results for c in r.get_asset_check_evaluations()]
     failed = {c.check_name for c in checks if not c.passed} - unmet_as_expected(checks)
     print(check_table(checks))
@@ -97,7 +124,8 @@ def run(faults: bool) -> int:
             f"fact_eventos blocked: {blocked} → {'OK' if ok else 'UNEXPECTED'}"
         )
         return 0 if ok else 1
-    ok = all(r.success for r in results) and not failed
+    again = rerun_agrees(results[1], alone)
+    ok = all(r.success for r in results) and not failed and again
     print(
         f"{len(checks) - len(failed)}/{len(checks)} checks passed or warned as expected "
         f"({OUT_OF_GET_WINDOW}: nothing to compare outside Get's window); runs "

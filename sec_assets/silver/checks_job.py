@@ -8,6 +8,8 @@ location, so the UI's Launchpad, ``dagster job execute -j silver_checks`` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import dagster as dg
 
 from sec_assets.silver.checks import CHECKED_ASSETS, CHECKS
@@ -25,7 +27,7 @@ def run_checks(
     names: list[str] | None = None,
     *,
     instance: dg.DagsterInstance,
-    resources: dict[str, object] | None = None,
+    resources: Mapping[str, object] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run the silver checks (``names``, else all) alone on ``month`` (``YYYY-MM``; every
     stored month when None) in this process, recorded in ``instance``."""
@@ -53,7 +55,7 @@ def run_checks(
     return resolved.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
 
 
-def verdict_table(evaluations: list[dg.AssetCheckEvaluation]) -> str:
+def verdict_table(evaluations: Sequence[dg.AssetCheckEvaluation]) -> str:
     """One line per evaluation: month, check, asset, severity, verdict, failing rows."""
     rows = []
     for e in sorted(evaluations, key=lambda e: (e.partition or "", e.check_name)):

@@ -110,4 +110,7 @@ def logged(
 
 
 def _key(result: dg.AssetCheckResult) -> dg.AssetCheckKey:
-    return dg.AssetCheckKey(dg.AssetKey.from_coercible(result.asset_key), str(result.check_name))
+    # every silver check result names its asset
+    return dg.AssetCheckKey(
+        dg.AssetKey.from_coercible(result.asset_key or ""), str(result.check_name)
+    )
