@@ -19,7 +19,7 @@ from sec_assets.partitions import monthly_partitions
 from sec_assets.readable import readable
 from sec_assets.silver import dims
 from sec_assets.silver.checks import check_results, check_specs
-from sec_assets.silver.checks_alone import alone, checks_alone
+from sec_assets.silver.checks_alone import alone, checks_alone, reported
 from sec_assets.silver.figures import month_picture_metadata
 from sec_assets.silver.load import (
     EVENTS_LOCK,
@@ -168,6 +168,12 @@ def silver_observations(
     if alone(context):
         yield from checks_alone(context, warehouse)
         return
+    yield from reported(context, _observations(context, bronze, warehouse))
+
+
+def _observations(
+    context: dg.AssetExecutionContext, bronze: BronzeResource, warehouse: WarehouseResource
+) -> Iterator[object]:
     months = Month.range_of(context)
     if len(months) > 1:
         yield from _observations_range(context, bronze, warehouse, months)

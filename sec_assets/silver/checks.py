@@ -4,7 +4,8 @@ Each check is a query that selects the offending rows of the partition's month; 
 says how many there are and shows a few. Checks that protect gold are blocking. They are
 declared on their assets (``check_specs``) and evaluated in the asset's own step right after
 the month is stored (``check_results``): a month's run pays no process per check, and a failed
-blocking check still fails the step, so nothing downstream of it runs.
+blocking check still fails the step, so nothing downstream of it runs. The same checks also
+run alone on stored months, without reloading them (``silver/checks_alone.py``).
 
 A blocking check fails only on what the pipeline itself got wrong (null keys, broken
 references, duplicate keys, lost hours, totals the guardrails guarantee); a value the service

@@ -10,7 +10,7 @@ checks every month stored in ``silver.snapshot_ledger``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
 
 import dagster as dg
@@ -24,14 +24,23 @@ from sec_assets.warehouse.resource import WarehouseResource
 
 
 def alone(context: dg.AssetExecutionContext) -> bool:
-    """Whether the step runs checks only. The assets of one step are written together: a
-    selection of some of them only is refused, not half done."""
-    keys = set(context.assets_def.node_keys_by_output_name.values())  # selected or not
-    selected = context.selected_asset_keys & keys
-    if selected and selected != keys:
-        names = ", ".join(sorted(k.to_user_string() for k in keys))
-        raise dg.Failure(f"{names} are written by one step: select all of them or none")
-    return not selected
+    """Whether the step runs checks only (no asset of the step selected)."""
+    return not context.selected_asset_keys
+
+
+def reported(context: dg.AssetExecutionContext, events: Iterable[object]) -> Iterator[object]:
+    """The step's events, for a run that selects some of its assets: the assets of one step
+    are written together, so an unselected one written anyway is reported as a materialization
+    of each month of the run, never left unsaid."""
+    selected = context.selected_asset_keys
+    for event in events:
+        if isinstance(event, dg.MaterializeResult) and event.asset_key is not None:
+            key = dg.AssetKey.from_coercible(event.asset_key)
+            if key not in selected:
+                for month in Month.range_of(context):
+                    yield dg.AssetMaterialization(key, partition=month.key, metadata=event.metadata)
+                continue
+        yield event
 
 
 def stored_months(context: dg.AssetExecutionContext, wh: Warehouse) -> list[Month]:

@@ -113,3 +113,23 @@ def test_a_tampered_month_fails_its_check_run_alone_and_leaves_gold(stored: dict
         n = kept["n"].item()
         with wh.get_connection() as con:
             con.execute(f"UPDATE {table} SET clientes_afectados = {n} WHERE hash_id = {first}")
+
+
+def test_one_asset_of_the_observations_step_selected_reports_both(stored: dict[str, str]) -> None:
+    """The step writes the ledger and the facts together: selecting the facts alone (the step
+    is subsettable for its checks) still reports the ledger it rewrote."""
+    os.environ["DAGSTER_HOME"] = stored["DAGSTER_HOME"]
+    try:
+        with dg.DagsterInstance.get() as instance:
+            before = {
+                a: len(instance.fetch_materializations(dg.AssetKey(a), limit=100).records)
+                for a in ("snapshot_ledger", "fact_interrupciones")
+            }
+            materialize(["fact_interrupciones"], env=stored, partition=KEY)
+            after = {
+                a: len(instance.fetch_materializations(dg.AssetKey(a), limit=100).records)
+                for a in before
+            }
+    finally:
+        del os.environ["DAGSTER_HOME"]
+    assert after == {a: n + 1 for a, n in before.items()}
