@@ -1,9 +1,9 @@
 """``silver_checks``: a job of the silver checks alone, and the verb that runs it.
 
-Partitioned by month like its assets: a run of a month checks the month's stored rows, a run
-without a partition checks every stored month (``silver/checks_alone.py``). It is in the code
-location, so the UI's Launchpad, ``dagster job execute -j silver_checks`` and
-``python -m sec_assets check`` all run it, and its results land in the instance.
+A run tagged with a month (``dagster/partition``) checks the month's stored rows, a run without
+one checks every stored month (``silver/checks_alone.py``). It is in the code location, so the
+UI's Launchpad, ``dagster job execute -j silver_checks`` and ``python -m sec_assets check`` all
+run it, and its results land in the instance.
 """
 
 from __future__ import annotations
