@@ -12,7 +12,8 @@ import dagster as dg
 import pytest
 
 from sec_assets.definitions import defs
-from sec_assets.silver.checks import CHECKS, declared_needs, evaluate_check
+from sec_assets.silver.checks import CHECKS, declared_needs, evaluate_check, evaluate_checks
+from sec_assets.silver.month_checks import record_verdicts
 from sec_assets.silver.national import compare
 from sec_assets.sql_files import contracts_dir
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
@@ -181,3 +182,22 @@ def test_overlap_across_months_fails_both_months_once(loose: Warehouse) -> None:
         assert result.metadata["failing_rows"].value == 1, month
     result, _ = evaluate_check(check, loose, "2023-01", 0.95)
     assert result.passed
+
+
+def test_a_check_run_alone_replaces_its_own_verdict_only(loose: Warehouse) -> None:
+    """Checks run alone on a stored month (``silver/checks_alone.py``): the selected check's
+    verdict replaces its previous one; the other checks' verdicts of the month stay."""
+    asset = "fact_interrupciones"
+    _, verdicts = evaluate_checks(asset, loose, MONTH, 0.95)
+    record_verdicts(loose, asset, verdicts)
+    loose.execute(BREAKS["hash_id_unique"])
+    results, again = evaluate_checks(asset, loose, MONTH, 0.95, {"hash_id_unique"})
+    assert [r.check_name for r in results] == ["hash_id_unique"] and not results[0].passed
+    record_verdicts(loose, asset, again, only=True)
+    kept = loose.read(
+        "SELECT check_name, passed FROM silver.month_checks WHERE month = :m", {"m": MONTH}
+    )
+    expected = {c.name: c.name != "hash_id_unique" for c in CHECKS if c.asset == asset}
+    assert (
+        dict(zip(kept["check_name"].to_list(), kept["passed"].to_list(), strict=True)) == expected
+    )
