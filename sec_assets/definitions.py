@@ -3,6 +3,7 @@
 import dagster as dg
 
 from sec_assets import automation
+from sec_assets.asset_labels import label
 from sec_assets.bronze.archive_assets import bronze_archive
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.import_assets import sec_seed_import
@@ -13,16 +14,9 @@ from sec_assets.resources import local_resources
 from sec_assets.silver.checks_job import silver_checks
 from sec_assets.silver.registry import SILVER_ASSETS
 
-OWNERS = ["team:sec-data-platform"]
-
-
-def _owned(spec: dg.AssetSpec) -> dg.AssetSpec:
-    return spec.replace_attributes(owners=OWNERS)
-
-
 defs = dg.Definitions(
-    assets=dg.map_asset_specs(
-        _owned,
+    # Owners, layer/grain tags and local code references (sec_assets.asset_labels).
+    assets=label(
         automation.with_freshness(
             [
                 sec_snapshots,
