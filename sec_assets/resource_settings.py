@@ -5,18 +5,34 @@ place ``data_dir`` is set: every resource that keeps files nests it (:class:`Sto
 Why not ``dg.EnvVar`` fields: an ``EnvVar`` whose variable is unset fails the run, and every
 setting here has a sensible default. Instead each field's description names its variable and
 default (the UI's resource page shows it), and each resource logs at INFO, when a run starts,
-the effective value of the settings it uses and where each came from (``settings_report``).
+the effective value of the settings it uses and where each came from (``settings_report``);
+assets put the same facts in their materialization metadata with :func:`settings_metadata`.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
+from sec_assets.metadata_table import rows_table
 from sec_assets.settings import SecSettings, load_settings
-from sec_assets.settings_report import describe, field
+from sec_assets.settings_report import describe, field, rows
+
+#: The key of the settings table in an asset's materialization metadata.
+SETTINGS_KEY = "settings in force"
+_COLUMNS = dict.fromkeys(("resource", "setting", "variable", "value", "source"), "string")
+
+
+def settings_metadata(*resources: SettingsRows) -> dict[str, dg.TableMetadataValue]:
+    """The effective settings of ``resources`` as one metadata table (secrets: set/unset)."""
+    table = [row for resource in resources for row in resource.settings_rows()]
+    return {SETTINGS_KEY: rows_table(table, _COLUMNS)}
+
+
+class SettingsRows(Protocol):
+    def settings_rows(self) -> list[dict[str, str]]: ...
 
 
 class SettingsResource(dg.ConfigurableResource):
@@ -25,6 +41,8 @@ class SettingsResource(dg.ConfigurableResource):
     _settings: SecSettings | None = PrivateAttr(default=None)
     #: The settings this resource reports at the start of a run.
     REPORTED: ClassVar[tuple[str, ...]] = ()
+    #: The settings its metadata table shows, when not the reported ones.
+    SHOWN: ClassVar[tuple[str, ...]] = ()
 
     def explicit_settings(self) -> dict[str, Any]:
         """The settings this resource's config sets: its own fields and its nested resources'."""
@@ -49,6 +67,15 @@ class SettingsResource(dg.ConfigurableResource):
         if self._settings is None:
             self._settings = load_settings(**self.explicit_settings())
         return self._settings
+
+    def settings_rows(self) -> list[dict[str, str]]:
+        """One row per reported setting: value (secrets: set/unset), variable, source."""
+        names = self.SHOWN or self.REPORTED
+        return rows(type(self).__name__, self.settings, names, self.explicit_settings())
+
+    def settings_metadata(self) -> dict[str, dg.TableMetadataValue]:
+        """This resource's settings as a materialization metadata table."""
+        return settings_metadata(self)
 
 
 class StorageResource(SettingsResource):

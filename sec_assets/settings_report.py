@@ -62,3 +62,19 @@ def describe(settings: SecSettings, names: Iterable[str], explicit: Mapping[str,
         f"{n}={_shown(n, getattr(settings, n))} [{source(n, explicit)}]" for n in names
     )
     return settings.redactor.text(line)
+
+
+def rows(
+    owner: str, settings: SecSettings, names: Iterable[str], explicit: Mapping[str, Any]
+) -> list[dict[str, str]]:
+    """The same facts as :func:`describe`, one row per setting, for a metadata table."""
+    return [
+        {
+            "resource": owner,
+            "setting": n,
+            "variable": env_name(n),
+            "value": settings.redactor.text(_shown(n, getattr(settings, n))),
+            "source": source(n, explicit),
+        }
+        for n in names
+    ]

@@ -15,6 +15,7 @@ from sec_assets.metadata_table import rows_table
 from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 from sec_assets.readable import readable_bytes
+from sec_assets.resource_settings import settings_metadata
 from sec_assets.sec_client.errors import SecConfigError
 from sec_assets.sec_client.resource import SecClientResource
 
@@ -113,6 +114,7 @@ def sec_snapshots(
         "coverage_percent": dg.MetadataValue.float(round(100 * coverage, 2)),
         "size_on_disk": dg.MetadataValue.text(readable_bytes(store.bytes_on_disk(plan.month))),
     }
+    metadata.update(settings_metadata(sec_client, bronze))  # the settings in force, sourced
     if report.failed:
         metadata["failures"] = _failures_table(report.failed)
     if coverage < s.min_month_coverage:

@@ -32,6 +32,7 @@ from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.gold.trusted import excluded_months
 from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
+from sec_assets.resource_settings import settings_metadata
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
 
@@ -222,6 +223,7 @@ def dashboard_stats(
         "published": dg.MetadataValue.json(published),
         "removed_stale_ids": dg.MetadataValue.json(removed),
         "failed": dg.MetadataValue.json(failed),
+        **settings_metadata(dashboard),
     }
     if failed:
         raise dg.Failure(

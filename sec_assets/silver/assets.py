@@ -17,6 +17,7 @@ from sec_assets.metadata_table import frame_table
 from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
 from sec_assets.readable import readable
+from sec_assets.resource_settings import settings_metadata
 from sec_assets.silver import dims
 from sec_assets.silver.checks import check_results, check_specs
 from sec_assets.silver.checks_alone import alone, checks_alone, reported
@@ -196,6 +197,7 @@ def _observations(
                 **ledger_metadata(silver.ledger),
                 **cadence_metadata(silver.cadence),
                 **table_metadata(wh, "snapshot_ledger"),
+                **settings_metadata(bronze, warehouse),
             },
             check_results=logged(context, check_results("snapshot_ledger", wh, month, coverage)),
         )
@@ -243,6 +245,7 @@ def _observations_range(
             **ledger_metadata(silver.ledger),
             **cadence_metadata(silver.cadence),
             **table_metadata(wh, "snapshot_ledger"),
+            **settings_metadata(bronze, warehouse),
         },
     )
     yield dg.MaterializeResult(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 import dagster as dg
 from pydantic import PrivateAttr, SecretStr
@@ -30,6 +30,7 @@ class WarehouseResource(StoredResource):
     pg_dsn: str | None = field(
         "pg_dsn", "Postgres DSN (a secret); unset or blank: DuckDB.", repr=False
     )
+    SHOWN: ClassVar[tuple[str, ...]] = ("pg_dsn", "data_dir")
 
     _warehouse: Warehouse | None = PrivateAttr(default=None)
     _in_run: bool = PrivateAttr(default=False)

@@ -18,8 +18,9 @@ from sec_assets.gold.sync.publisher import Sink, publish_payloads
 from sec_assets.gold.sync.report import PublishReport
 from sec_assets.gold.sync.retry import RetryPolicy
 from sec_assets.gold.sync.supabase_sink import TABLE, SupabaseSink
-from sec_assets.resource_settings import StorageResource
+from sec_assets.resource_settings import StorageResource, settings_metadata
 from sec_assets.settings import SecSettings, load_settings
+from sec_assets.settings_report import rows
 
 
 class DashboardSinkResource(dg.ConfigurableResource):
@@ -62,6 +63,16 @@ class DashboardSinkResource(dg.ConfigurableResource):
         if self._settings is None:
             self._settings = self._load()
         return self._settings
+
+    def settings_rows(self) -> list[dict[str, str]]:
+        """Where payloads go: URL, key (set/unset) and data_dir, with their sources."""
+        explicit = {**self.storage.explicit_settings(), **self.model_dump(exclude_none=True)}
+        names = ("supabase_url", "supabase_service_role_key", "data_dir")
+        return rows(type(self).__name__, self.settings, names, explicit)
+
+    def settings_metadata(self) -> dict[str, dg.TableMetadataValue]:
+        """These settings as a materialization metadata table."""
+        return settings_metadata(self)
 
     def publish(
         self,
