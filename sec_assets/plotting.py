@@ -13,6 +13,8 @@ if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn, not with the
 
 NO_DATA_COLOR = "#9e9e9e"
 DEGRADED_COLOR = "#f0a35e"
+#: Width in pixels of a figure shown in the UI's metadata: its labels readable at 100 %.
+PREVIEW_WIDTH_PX = 1000
 PALETTE = ("#1f4e79", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d5a97", "#30638e")
 
 
@@ -37,6 +39,16 @@ def render(fig: Figure, fmt: str = "png", dpi: int = 90) -> bytes:
     meta = {"Software": None} if fmt == "png" else {"Date": None}
     fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
     return buf.getvalue()
+
+
+def render_width(fig: Figure, width_px: int = PREVIEW_WIDTH_PX) -> bytes:
+    """A PNG ``width_px`` pixels wide, whatever the figure's size in inches."""
+    return render(fig, "png", dpi=width_px / fig.get_figwidth())
+
+
+def png_width(png: bytes) -> int:
+    """The width a PNG's header declares (IHDR, bytes 16-20)."""
+    return int.from_bytes(png[16:20], "big")
 
 
 def markdown_image(png: bytes, alt: str) -> str:

@@ -20,7 +20,7 @@ from sec_assets.gold.assets import GOLD_CONDITION
 from sec_assets.gold.lineage import deps, sql_metadata
 from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.reliability import reliability_indices
-from sec_assets.plotting import markdown_image, render
+from sec_assets.plotting import markdown_image, render, render_width
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
 
@@ -100,7 +100,7 @@ def draw_all(wh: Warehouse, data_dir: Path) -> dict[str, tuple[Path, Path, bytes
         fig: Any = getattr(figure_plots, draw)(query(wh))
         png = atomic_write(figures_dir(data_dir) / f"{name}.png", render(fig, "png", dpi=110))
         svg = atomic_write(figures_dir(data_dir) / f"{name}.svg", render(fig, "svg"))
-        out[name] = (png, svg, render(fig, "png", dpi=45))
+        out[name] = (png, svg, render_width(fig))
     return out
 
 

@@ -24,7 +24,7 @@ from sec_assets.plotting import (
     empty_state,
     markdown_image,
     new_figure,
-    render,
+    render_width,
 )
 from sec_assets.warehouse.base import Warehouse
 
@@ -111,7 +111,7 @@ def picture_path(data_dir: Path, month: Month) -> Path:
 def month_picture(wh: Warehouse, data_dir: Path, month: Month) -> tuple[bytes, Path]:
     ledger = wh.read(LEDGER_SQL, {"month": month.label})
     regions = wh.read(REGIONS_SQL, {"month": month.label})
-    png = render(draw_month(month.label, ledger, regions), dpi=80)
+    png = render_width(draw_month(month.label, ledger, regions))
     return png, atomic_write(picture_path(data_dir, month), png)
 
 

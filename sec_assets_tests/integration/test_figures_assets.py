@@ -4,6 +4,8 @@ gold figures asset writes PNG and SVG of each figure; an empty warehouse draws e
 
 from __future__ import annotations
 
+import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from sec_assets.bronze.importer import import_archive
 from sec_assets.gold.figures import FIGURES
 from sec_assets.month import Month
+from sec_assets.plotting import png_width
 from sec_assets.resources import Resources, local_resources
 from sec_assets.silver.figures import month_picture, picture_path
 from sec_sim import SimConfig
@@ -24,6 +27,12 @@ DIMS = ["dim_geografia", "dim_empresa", "dim_tiempo"]
 
 def _resources(data: Path) -> Resources:
     return local_resources(data, hours_per_day=4)
+
+
+def _widths(markdown: str) -> list[int]:
+    """The pixel width of every inline PNG of a markdown entry."""
+    uris = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", markdown)
+    return [png_width(base64.b64decode(uri)) for uri in uris]
 
 
 def _materialization(result, asset: str) -> dict:
@@ -50,6 +59,7 @@ def test_month_picture_and_gold_figures(tmp_path: Path):
     )
     meta = _materialization(month, "fact_eventos")
     assert meta["month_picture"].startswith("![2024-08 hour by hour](data:image/png;base64,")
+    assert _widths(meta["month_picture"]) == [1000]  # readable in the UI, not a thumbnail
     path = picture_path(data, Month(2024, 8))
     assert meta["month_picture_path"] == str(path) and path.read_bytes().startswith(PNG)
 
@@ -61,7 +71,9 @@ def test_month_picture_and_gold_figures(tmp_path: Path):
         assert Path(png).parent == data / "gold" / "figures"
         assert Path(png).read_bytes().startswith(PNG) and Path(png).stat().st_size > 5000
         assert b"<svg" in Path(svg).read_bytes()[:400]
-    assert _materialization(gold, "figures")["previews"].count("data:image/png;base64,") == 4
+    previews = _materialization(gold, "figures")["previews"]
+    assert previews.count("data:image/png;base64,") == 4
+    assert _widths(previews) == [1000] * 4
 
 
 def test_empty_warehouse_draws_empty_states(tmp_path: Path):

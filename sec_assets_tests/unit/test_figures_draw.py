@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from sec_assets.gold import figure_plots as plots
-from sec_assets.plotting import render
+from sec_assets.plotting import PREVIEW_WIDTH_PX, png_width, render, render_width
 from sec_assets.silver.figures import draw_month
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -103,3 +103,11 @@ def test_gold_figures_draw_data_and_empty_history(draw, frame):
     empty = draw(frame.clear())
     assert "No month of the history" in _texts(empty)
     assert render(empty).startswith(PNG)
+
+
+@pytest.mark.parametrize("width_in", [6.0, 10.0, 17.5])
+def test_previews_are_rendered_wide_enough_to_read(width_in):
+    fig = plots.coverage(COVERAGE)
+    fig.set_figwidth(width_in)
+    png = render_width(fig)
+    assert png.startswith(PNG) and png_width(png) == PREVIEW_WIDTH_PX >= 900
