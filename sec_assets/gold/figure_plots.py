@@ -8,6 +8,7 @@ import polars as pl
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from sec_assets.gold.month_axis import complete_months
 from sec_assets.plotting import NO_DATA_COLOR, PALETTE, empty_state, new_figure
 
 NO_HISTORY = "No month of the history is loaded in the warehouse yet."
@@ -53,8 +54,10 @@ def region_month_heatmap(frame: pl.DataFrame) -> Figure:
     if frame.is_empty():
         return empty_state(title, NO_HISTORY)
     wide = frame.pivot(on="month", index="region", values="customer_hours").fill_null(0)
-    months = sorted(c for c in wide.columns if c != "region")
-    wide = wide.select("region", *months).sort("region")
+    months = complete_months(frame.select("month").unique(), "month")["month"].to_list()
+    # A month without data stays a blank column (NaN), not a zero and not left out.
+    missing = [pl.lit(None, pl.Float64).alias(m) for m in months if m not in wide.columns]
+    wide = wide.with_columns(missing).select("region", *months).sort("region")
     matrix = wide.select(months).to_numpy().astype(float)
     fig = new_figure(max(6.0, 0.35 * len(months) + 4), 6)
     ax = fig.add_subplot()
@@ -76,6 +79,7 @@ def reliability(frame: pl.DataFrame) -> Figure:
             "No month of the history has reliability indices yet: they need loaded months "
             "and their customers per region (region_customers).",
         )
+    frame = complete_months(frame, "mes")  # a month without indices breaks the line
     fig = new_figure(10, 6)
     top, bottom = fig.subplots(2, 1, sharex=True)
     x = frame["mes"].to_list()
@@ -101,11 +105,11 @@ def reliability(frame: pl.DataFrame) -> Figure:
 
 def coverage(frame: pl.DataFrame) -> Figure:
     """``month, hours_expected, ok, empty, degraded, failed, schema_error, wrong_date, missing``
-    → stacked
-    shares of each month's hours."""
+    → stacked shares of each month's hours, every month from the first to the last."""
     title = "Data coverage per month: what became of each hour"
     if frame.is_empty():
         return empty_state(title, NO_HISTORY)
+    frame = complete_months(frame, "month")  # a month without a ledger: an empty slot
     fig = new_figure(max(6.0, 0.3 * frame.height + 4), 4.5)
     ax = fig.add_subplot()
     months = frame["month"].to_list()
