@@ -34,7 +34,7 @@ def empty_state(title: str, message: str, *, width: float = 10.0, height: float 
     return fig
 
 
-def render(fig: Figure, fmt: str = "png", dpi: int = 90) -> bytes:
+def render(fig: Figure, fmt: str = "png", dpi: float = 90) -> bytes:
     buf = io.BytesIO()
     meta = {"Software": None} if fmt == "png" else {"Date": None}
     fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
