@@ -179,6 +179,7 @@ def _payload_asset(payload_id: str) -> dg.AssetsDefinition:
                 "published_to": dg.MetadataValue.text(table),
                 "preview": dg.MetadataValue.json(rows[:5]),
                 **_excluded_md(excluded_months(wh)),
+                **warehouse.settings_metadata(),
             }
         )
 

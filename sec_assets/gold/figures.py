@@ -129,5 +129,6 @@ def figures(warehouse: WarehouseResource) -> dg.MaterializeResult:
                 {name: [str(png), str(svg)] for name, (png, svg, _) in drawn.items()}
             ),
             "previews": dg.MetadataValue.md(previews),
+            **warehouse.settings_metadata(),
         }
     )

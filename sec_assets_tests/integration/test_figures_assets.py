@@ -74,6 +74,9 @@ def test_month_picture_and_gold_figures(tmp_path: Path):
     previews = _materialization(gold, "figures")["previews"]
     assert previews.count("data:image/png;base64,") == 4
     assert _widths(previews) == [1000] * 4
+    settings = _materialization(gold, "figures")["settings in force"]
+    shown = {(r.data["setting"], r.data["source"]) for r in settings.records}
+    assert shown == {("pg_dsn", "default"), ("data_dir", "resource config")}
 
 
 def test_empty_warehouse_draws_empty_states(tmp_path: Path):
