@@ -45,6 +45,7 @@ class SecSettings(BaseSettings):
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     attempt_deadline_s: float = Field(default=300.0, gt=0)
     progress_interval_s: float = Field(default=30.0, gt=0)  # INFO progress while fetching
+    log_requests: bool = False  # one DEBUG line per successful request in the run's log
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_cooldown_s: float = Field(default=1800.0, ge=0)
     # How long a half-open probe's claim holds; None: 2 x read_timeout_s + connect_timeout_s.

@@ -236,7 +236,12 @@ class SecClient:
         result.attempts.append(att)
         # A configuration mistake is summed up in one line when the client closes.
         quiet = att.error is None or att.outcome == SecConfigError.kind
-        level = logging.DEBUG if quiet else logging.WARNING
+        if not quiet or self.settings.log_requests:  # a line per request only when asked
+            self._log_attempt(logging.DEBUG if quiet else logging.WARNING, att)
+        if self.on_attempt is not None:
+            self.on_attempt(att)
+
+    def _log_attempt(self, level: int, att: Attempt) -> None:
         self._log(
             level,
             "fetch",
@@ -248,8 +253,6 @@ class SecClient:
             latency_ms=round(att.latency_ms),
             error=att.error,
         )
-        if self.on_attempt is not None:
-            self.on_attempt(att)
 
     def _log(self, level: int, stage: str, endpoint: str, key: str, **fields: object) -> None:
         parts = [f"stage={stage}", f"endpoint={endpoint}", f"key={key}"]

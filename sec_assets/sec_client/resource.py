@@ -41,6 +41,9 @@ class SecClientResource(StoredResource):
     progress_interval_s: float | None = field(
         "progress_interval_s", "Seconds between INFO progress lines while fetching."
     )
+    log_requests: bool | None = field(
+        "log_requests", "One DEBUG line per successful request in the run's log."
+    )
 
     REPORTED: ClassVar[tuple[str, ...]] = (
         "base_url",
