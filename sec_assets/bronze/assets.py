@@ -8,6 +8,7 @@ import dagster as dg
 from sec_assets.bronze.collect import CollectReport, MonthPlan, collect_month, plan_month, utc_now
 from sec_assets.bronze.customers import collect_customers
 from sec_assets.bronze.month_lock import month_lock
+from sec_assets.bronze.month_totals import month_totals
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import hours_due
 from sec_assets.masterdata import regions
@@ -83,8 +84,9 @@ def sec_snapshots(
     missing = [h.key for h in after.missing]
     coverage = 1 - len(missing) / len(plan.expected) if plan.expected else 1.0
     breaker = sec_client.breaker().snapshot()
+    held = month_totals(store, plan.month)  # the month's newest valid answers, not this run's
     metadata: dict[str, dg.RawMetadataValue] = {
-        "dagster/row_count": dg.MetadataValue.int(report.rows),
+        "dagster/row_count": dg.MetadataValue.int(held.rows),
         "hours_in_month": dg.MetadataValue.int(plan.month_hours),
         "hours_expected": dg.MetadataValue.int(len(plan.expected)),
         "hours_covered": dg.MetadataValue.int(len(plan.expected) - len(missing)),
@@ -97,8 +99,10 @@ def sec_snapshots(
         "failed_by_outcome": dg.MetadataValue.json(report.failed_outcomes),
         "revisions_requested": dg.MetadataValue.int(len(plan.revisions)),
         "attempts": dg.MetadataValue.int(report.attempts),
-        "rows": dg.MetadataValue.int(report.rows),
-        "customers": dg.MetadataValue.int(report.customers),
+        "rows": dg.MetadataValue.int(held.rows),
+        "customers": dg.MetadataValue.int(held.customers),
+        "rows_fetched_this_run": dg.MetadataValue.int(report.rows),
+        "customers_fetched_this_run": dg.MetadataValue.int(report.customers),
         "bytes_written": dg.MetadataValue.int(report.bytes_written),
         "orphans_removed": dg.MetadataValue.int(orphans),
         "bytes_on_disk": dg.MetadataValue.int(store.bytes_on_disk(plan.month)),
