@@ -36,6 +36,18 @@ def local(t: datetime | None) -> datetime:
     return t.astimezone(CHILE)
 
 
+def format_local(t: datetime | float) -> str:
+    """A time for people to read (log lines, failures, metadata text, alerts): Chile's wall
+    clock, the SEC's own, with its UTC offset, e.g. ``2024-08-03 04:00 -04``. ``t`` is a
+    datetime (naive = UTC) or epoch seconds."""
+    if isinstance(t, int | float):
+        t = datetime.fromtimestamp(t, UTC)
+    lt = local(t)
+    minutes = int((lt.utcoffset() or timedelta()).total_seconds() // 60)
+    sign, hours, mins = "-" if minutes < 0 else "+", abs(minutes) // 60, abs(minutes) % 60
+    return f"{lt:%Y-%m-%d %H:%M} {sign}{hours:02d}" + (f":{mins:02d}" if mins else "")
+
+
 @dataclass(frozen=True, order=True)
 class LocalHour:
     """One wall-clock hour in Chile, as the service addresses it."""

@@ -26,7 +26,7 @@ from sec_assets.automation.runs import (
     partitions_in_flight,
 )
 from sec_assets.bronze.resources import BronzeResource
-from sec_assets.month import local, scan_window
+from sec_assets.month import format_local, scan_window
 from sec_assets.sec_client.breaker import RESET_MAKE, RESET_VERB, BreakerState
 from sec_assets.sec_client.resource import SecClientResource
 
@@ -44,8 +44,7 @@ def _breaker_open_reason(snapshot: dict[str, object], cooldown_s: float) -> str:
     opened = snapshot.get("opened_at")
     until = "the cooldown ends"
     if isinstance(opened, int | float):
-        at = local(datetime.fromtimestamp(opened + cooldown_s, UTC))
-        until = f"{at:%Y-%m-%d %H:%M %Z} (America/Santiago)"
+        until = format_local(opened + cooldown_s)
     return (
         f"SEC circuit breaker is OPEN until {until} after "
         f"{snapshot.get('consecutive_failures')} consecutive failures "
@@ -106,7 +105,7 @@ def build_incomplete_months_sensor(
         ):
             return skip(
                 "SEC circuit breaker is HALF_OPEN with a probe request in flight since "
-                f"{local(datetime.fromtimestamp(probe, UTC)):%H:%M %Z}; waiting for its outcome"
+                f"{format_local(probe)}; waiting for its outcome"
             )
 
         months = scan_window(now, horizon_months)

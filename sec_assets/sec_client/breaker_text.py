@@ -4,9 +4,10 @@ safe to paste (the data folder shell-quoted)."""
 from __future__ import annotations
 
 import shlex
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sec_assets.month import format_local
 
 if TYPE_CHECKING:
     from sec_assets.sec_client.breaker import CircuitBreaker, PersistedState
@@ -31,7 +32,7 @@ def describe(breaker: CircuitBreaker, data: PersistedState) -> str:
         deadline = float(data.probe_started_at or 0) + breaker.probe_timeout_s
         head = (
             f"SEC circuit breaker is HALF_OPEN {what}; a probe {data.endpoint or ''} request "
-            f"is in flight (its claim expires at {_stamp(deadline)})"
+            f"is in flight (its claim expires at {format_local(deadline)})"
         )
     else:
         head = f"SEC circuit breaker is HALF_OPEN {what}; the next request probes"
@@ -51,11 +52,9 @@ def reset_commands(path: Path) -> str:
     return f"`{prefix}{RESET_VERB}` or `{prefix}{RESET_MAKE}`"
 
 
-def _stamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def _when(data: PersistedState, breaker: CircuitBreaker) -> str:
     if data.opened_at is None:
         return "the end of the cooldown"
-    return f"{_stamp(data.opened_at + breaker.cooldown_s)} (cooldown {breaker.cooldown_s:.0f} s)"
+    return (
+        f"{format_local(data.opened_at + breaker.cooldown_s)} (cooldown {breaker.cooldown_s:.0f} s)"
+    )

@@ -62,7 +62,7 @@ def test_a_stalled_open_month_alerts_once_and_resolves_when_made_up(
     ]
     text = smtp.texts()[0]
     assert "Month: 2024-09" in text and "newest valid hour is 2024-08-31T00" in text
-    assert "Since: 2024-09-01 10:00 UTC (06:00 America/Santiago)" in text
+    assert "Since: 2024-09-01 06:00 -04" in text
     assert "open_month_schedule" in text and "dagster-daemon run" in text
 
     assert run_selection(["sec_snapshots"], resources, instance, "2024-09-01").success

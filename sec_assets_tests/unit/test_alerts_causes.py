@@ -165,7 +165,7 @@ def test_one_message_says_what_which_month_since_when_why_and_what_to_do() -> No
     assert text.startswith("[sec_assets] ALERT: sec_snapshots failed for 2024-08")
     for part in [
         "Month: 2024-08",
-        "Since: 2024-09-02 12:00 UTC (08:00 America/Santiago)",
+        "Since: 2024-09-02 08:00 -04",
         "Why: 2024-08: only 12%",
         "What to do:",
         "Cause key: run_failed:2024-08:",

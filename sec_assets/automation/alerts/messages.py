@@ -1,19 +1,19 @@
 """The text of a notice, for email and for a chat webhook. Pure functions, no Dagster imports.
 
-Every message says what happened and to which month, since when (UTC and Chile's time), why
-(the run's error, the check's description and figure, the breaker's last error), what to do
-(the README section or ``make`` verb), and its cause key: later occurrences of the same cause
-are counted into this alert, not sent again, and one more message follows when it clears.
+Every message says what happened and to which month, since when (Chile's time with its
+offset, ``month.format_local``), why (the run's error, the check's description and figure, the
+breaker's last error), what to do (the README section or ``make`` verb), and its cause key:
+later occurrences of the same cause are counted into this alert, not sent again, and one more
+message follows when it clears.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sec_assets.automation.alerts.book import Notice
-from sec_assets.month import local
+from sec_assets.month import format_local
 
 PREFIX = "[sec_assets]"
 MAX_WHY = 1500  # characters of a run's error kept in a message
@@ -21,8 +21,7 @@ MAX_SECTIONS = 40
 
 
 def stamp(epoch: float) -> str:
-    t = datetime.fromtimestamp(epoch, UTC)
-    return f"{t:%Y-%m-%d %H:%M} UTC ({local(t):%H:%M} America/Santiago)"
+    return format_local(epoch)
 
 
 def duration(seconds: float) -> str:
