@@ -42,6 +42,23 @@ def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict[str, Any]:
     return {}
 
 
+def _episodes_line(events: Mapping[str, Any]) -> str:
+    """Silver's episodes of the month: those with an hour in it, some begun earlier."""
+    touching, started = events["dagster/row_count"], events["episodes_starting_this_month"]
+    return (
+        f"{touching:,} with an hour in the month ({started:,} began in it, "
+        f"{touching - started:,} before it)"
+    )
+
+
+def _golden_count(golden: Mapping[str, Any], events: Mapping[str, Any]) -> str:
+    """The Parquet holds the episodes that started in the month (golden_eventos.sql)."""
+    rows, started = golden["dagster/row_count"], events.get("episodes_starting_this_month")
+    if rows == started:
+        return f"{rows:,} episodes: those that began in the month"
+    return f"{rows:,} episodes; silver has {started} that began in the month"
+
+
 def run_selection(
     selection: list[str],
     resources: Mapping[str, object],
@@ -117,13 +134,14 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
             k.removeprefix("guardrail_"): v for k, v in facts.items() if k.startswith("guardrail_")
         }
         rows, raw = facts["dagster/row_count"], facts["raw_rows"]
-        print(f"  observations    {rows:,} (from {raw:,} raw rows)")
+        print(
+            f"  observations    {rows:,} (from {raw:,} raw rows: one per hour, comuna, company "
+            "and outage start; fragments of one are summed)"
+        )
         print(f"  guardrails      {guard}")
     if events:
-        print(
-            f"  episodes        {events['dagster/row_count']:,}; largest peak "
-            f"{events['max_peak_customers']:,} customers in one comuna"
-        )
+        print(f"  episodes        {_episodes_line(events)}")
+        print(f"  largest peak    {events['max_peak_customers']:,} customers in one comuna")
         print(f"  customer-hours  {events['customer_hours']:,.0f}")
     print(
         f"  checks          {len(checks) - len(failed_checks)}/{len(checks)} passed"
@@ -135,7 +153,7 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
         for line in chart_lines(data_dir):
             print(f"    {line}")
     if golden:
-        print(f"  golden Parquet  {golden['path']} ({golden['dagster/row_count']:,} episodes)")
+        print(f"  golden Parquet  {golden['path']} ({_golden_count(golden, events)})")
     demo_history.report(history, gold, data_dir)
     print(f"  bronze files    {data_dir / 'bronze'}")
     warehouse = resources["warehouse"].chosen()  # the run's own choice, asked, not redone

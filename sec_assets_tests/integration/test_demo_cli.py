@@ -36,6 +36,10 @@ def test_demo_prints_its_summary_and_logs_to_a_file(tmp_path: Path) -> None:
     assert f"warehouse       duckdb: {data.resolve() / 'warehouse.duckdb'}" in done.stdout
     # What the alert sensors would send, printed, not sent: nothing, the demo is healthy.
     assert "alerts          0 message(s) to send now, printed only" in done.stdout
+    # Two counts of episodes that differ say why, on their line.
+    assert "with an hour in the month (" in done.stdout and " began in it, " in done.stdout
+    assert "episodes: those that began in the month)" in done.stdout
+    assert "outage start; fragments of one are summed)" in done.stdout
     terminal = done.stdout + done.stderr
     assert "DEBUG" not in terminal and "STEP_SUCCESS" not in terminal
     assert len(terminal.splitlines()) < 40, terminal
