@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -120,6 +121,9 @@ def test_service_down_fails_loudly_and_breaker_stops_the_next_run(sim, tmp_path:
     text = str(failure.event_specific_data.error)
     assert "only 0.0% of 31 hours" in text and "2024-07-01T00" in text and "breaker open" in text
     assert "half-opens at" in text and "make reset-breaker" in text  # when, and how to reset
+    # the time in Chile's wall clock with its offset, as every message says it
+    assert re.search(r"half-opens at \d{4}-\d\d-\d\d \d\d:\d\d -0[34] \(", text)
+    assert " UTC" not in text
     assert good_files_per_hour(data, "2024-07") == {}  # a failure is never stored as zero
     # Five consecutive failed attempts open the breaker; nothing more is sent.
     assert len(sim.request_log()) == 5  # GetPorFecha and GetHoraServer alike

@@ -1,5 +1,6 @@
 """The schedules pick the right month and run key, DST edges included (America/Santiago)."""
 
+import re
 import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -152,6 +153,7 @@ def test_both_schedules_skip_while_the_breaker_is_open_saying_why(
     assert isinstance(result, dg.SkipReason)
     message = result.skip_message or ""
     assert "SEC circuit breaker is OPEN" in message and "half-opens at" in message
+    assert re.search(r"half-opens at \d{4}-\d\d-\d\d \d\d:\d\d -0[34] \(cooldown", message), message
     assert "http_503" in message and "reset-breaker" in message
     assert "2024-08" in message or "2024-09" in message
 

@@ -6,6 +6,7 @@ clock is 15 Sep 2024 12:00 UTC, so September is the open month.
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -161,6 +162,8 @@ def test_no_launch_while_the_breaker_is_open(data_dir: Path, instance: dg.Dagste
     result = evaluate(instance, "previous cursor that is not JSON")
     message = skip_message(result)
     assert "circuit breaker is OPEN until" in message and "http_503" in message
+    # Chile's time with its offset (month.format_local)
+    assert re.search(r"OPEN until \d{4}-\d\d-\d\d \d\d:\d\d -0[34] after ", message), message
     assert ScanCursor.parse(result.cursor).evaluated_at == NOW.timestamp()
 
 
