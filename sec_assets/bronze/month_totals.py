@@ -11,7 +11,6 @@ from sec_assets.bronze.store import BronzeStore, read_envelope
 
 @dataclass(frozen=True)
 class MonthTotals:
-    hours: int  # hours with a valid answer
     rows: int
     customers: int
 
@@ -21,7 +20,6 @@ def month_totals(store: BronzeStore, month: str) -> MonthTotals:
     with month_store(store.root.parent, store.dataset, month) as whole:
         docs = [read_envelope(f.path) for f in whole.latest_good(month).values()]
     return MonthTotals(
-        hours=len(docs),
         rows=sum(int(d.get("rows") or 0) for d in docs),
         customers=sum(int(d.get("customers") or 0) for d in docs),
     )
