@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from sec_assets.month import LABEL_FORMAT
+
 
 def complete_months(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """``frame`` with one row per month from its first to its last in ``column`` (``YYYY-MM``
@@ -20,5 +22,5 @@ def complete_months(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     bounds = dated.select(pl.col(column).min().alias("a"), pl.col(column).max().alias("b")).row(0)
     axis = pl.date_range(bounds[0], bounds[1], "1mo", eager=True).alias(column).to_frame()
     full = axis.join(dated, on=column, how="left", maintain_order="left")
-    shown = pl.col(column).dt.strftime("%Y-%m") if is_text else pl.col(column).cast(dtype)
+    shown = pl.col(column).dt.strftime(LABEL_FORMAT) if is_text else pl.col(column).cast(dtype)
     return full.with_columns(shown).select(frame.columns)
