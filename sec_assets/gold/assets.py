@@ -14,13 +14,21 @@ metadata shows that SQL.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from sec_assets.gold import coverage, investment, local_files, recent, reliability, trusted
+from sec_assets.gold import (
+    coverage,
+    investment,
+    local_files,
+    observations,
+    recent,
+    reliability,
+    trusted,
+)
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 from sec_assets.gold.coverage import data_coverage
 from sec_assets.gold.labels import dashboard_regions, quality_labels
@@ -140,7 +148,7 @@ COMPUTE: dict[str, tuple[Callable[[Warehouse], pl.DataFrame], Inputs, str]] = {
         "Energy-sector SEIA projects per region.",
     ),
 }
-GOLDEN_INPUTS = _reading_verdicts(_model("golden_eventos"))
+GOLDEN_INPUTS = _reading_verdicts(_model("golden_eventos") | observations.INPUTS)
 RECENT_INPUTS = _reading_verdicts(recent.INPUTS)
 # Every payload id has a row model; recent_30d's payload is written by its own asset.
 assert {*COMPUTE, "recent_30d"} == set(ROW_MODELS) == {*DASHBOARD_IDS, *RESEARCH_IDS}
@@ -237,25 +245,31 @@ def dashboard_stats(
 
 @dataclass(frozen=True)
 class GoldenMonth:
-    """What :func:`golden_month` did: the month left out (``reason``, its file ``removed``),
-    or its rows written to ``path``."""
+    """What :func:`golden_month` did: the month left out (``reason``, its files ``removed``),
+    or its episodes (``rows``) and observations (``observations``) written to ``paths``
+    (grain → file)."""
 
     rows: int
     reason: str | None = None
     removed: bool = False
-    path: Path | None = None
+    paths: dict[str, Path] = field(default_factory=dict)
+    observations: int = 0
 
 
 def golden_month(wh: Warehouse, data_dir: Path, month: Month) -> GoldenMonth:
-    """The month's golden Parquet: rewritten atomically from its episodes, or removed when a
-    blocking check of the month did not pass (the asset's work, without Dagster: the bench
-    runs it too)."""
+    """The month's golden Parquet of both grains: rewritten atomically from its episodes and
+    its observations, or removed when a blocking check of the month did not pass (the asset's
+    work, without Dagster: the bench runs it too)."""
     reason = excluded_months(wh, [month.label]).get(month.label)
     if reason is not None:
         return GoldenMonth(0, reason, local_files.remove_golden_month(data_dir, month))
-    frame = run_model(wh, "golden_eventos", {"month": month.label})
-    path = local_files.write_golden_month(data_dir, month, frame)
-    return GoldenMonth(frame.height, path=path)
+    events = run_model(wh, "golden_eventos", {"month": month.label})
+    observed = observations.observations(wh, month)
+    paths = {
+        grain: local_files.write_golden_month(data_dir, month, frame, grain)
+        for grain, frame in (("fact_eventos", events), ("fact_observaciones", observed))
+    }
+    return GoldenMonth(events.height, paths=paths, observations=observed.height)
 
 
 @dg.asset(
@@ -264,18 +278,22 @@ def golden_month(wh: Warehouse, data_dir: Path, month: Month) -> GoldenMonth:
     kinds={"parquet"},
     deps=silver_deps(GOLDEN_INPUTS),
     metadata=sql_metadata(GOLDEN_INPUTS),
-    description="Golden Parquet: the month's episodes joined to their dimensions, one file per "
-    "month under gold/parquet/fact_eventos/year=YYYY/month=MM/; no file for a month whose "
-    "blocking checks did not pass.",
+    description="Golden Parquet of the month, two grains: its episodes joined to their "
+    "dimensions (gold/parquet/fact_eventos/year=YYYY/month=MM/) and its observations, one row "
+    "per hour, comuna and company with the hour's ledger status and cadence "
+    "(gold/parquet/fact_observaciones/…); no file for a month whose blocking checks did not "
+    "pass.",
     automation_condition=GOLDEN_CONDITION,
 )
 def golden_eventos(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Grain: one row per episode that started in the month. Rewritten atomically."""
+    """Grain: one row per episode that started in the month; beside it, one row per (hour,
+    comuna, company) observed, and per (hour, comuna) without valid data. Rewritten
+    atomically."""
     month = Month.of(context)
     done = golden_month(warehouse.get_warehouse(), warehouse.settings.data_dir, month)
-    if done.path is None:
+    if not done.paths:
         context.log.warning("golden_eventos %s left out: %s", month, done.reason)
         return dg.MaterializeResult(
             metadata={
@@ -284,11 +302,15 @@ def golden_eventos(
                 "removed_file": dg.MetadataValue.bool(done.removed),
             }
         )
+    events, observed = done.paths["fact_eventos"], done.paths["fact_observaciones"]
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(done.rows),
-            "path": dg.MetadataValue.path(str(done.path)),
-            "bytes": dg.MetadataValue.int(done.path.stat().st_size),
+            "path": dg.MetadataValue.path(str(events)),
+            "bytes": dg.MetadataValue.int(events.stat().st_size),
+            "observation_rows": dg.MetadataValue.int(done.observations),
+            "observations_path": dg.MetadataValue.path(str(observed)),
+            "observations_bytes": dg.MetadataValue.int(observed.stat().st_size),
         }
     )
 

@@ -101,6 +101,7 @@ def test_market_map_depends_on_what_it_reads_only() -> None:
     }
     assert parents("golden_eventos") == {
         "fact_eventos",
+        "fact_interrupciones",  # the observation grain: its facts, caps and cadence
         "dim_geografia",
         "dim_empresa",
         "dim_tiempo",

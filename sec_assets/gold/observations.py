@@ -1,0 +1,96 @@
+"""The observation-grain golden dataset: one row per (hour, comuna, company) of a month, as the
+model ``golden_observaciones`` selects it, with each hour's sampling cadence.
+
+An hour's cadence is that of the grid it was sampled on: its day's expected hours in the ledger
+(24 fetched, 4 from the seed's archives) matched to the month's ``silver.month_cadence`` rows,
+which say how many hours each sample stands for (``hours_represented``); ``cadence_error`` is
+the error measured at that cadence (``docs/cadence.md``). Rows are sorted by region, comuna,
+hour and company, so a file's row-group statistics let a reader's filter on them skip data.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sec_assets.gold.cadence import ERROR, cadence_errors
+from sec_assets.gold.models import Inputs, run_model
+from sec_assets.gold.refs import render
+from sec_assets.month import Month
+from sec_assets.warehouse.base import Warehouse
+
+CADENCE_SQL = (
+    "SELECT c.hours_per_day, c.hours_represented "
+    "FROM {{ ref('month_cadence') }} c WHERE c.month = :month AND c.source <> 'none'"
+)
+INPUTS = Inputs(models=("golden_observaciones",), queries={"month_grids": CADENCE_SQL})
+#: The order of the rows in a file (and of the statistics a filter reads).
+SORT = ("cut_region", "cut_comuna", "hora_local", "empresa_id")
+SCHEMA: dict[str, pl.DataType] = {
+    "hora_local": pl.Datetime("us"),
+    "hora_utc": pl.Datetime("us", "UTC"),
+    "cut_region": pl.Int32(),
+    "nombre_region": pl.String(),
+    "cut_comuna": pl.String(),
+    "nombre_comuna": pl.String(),
+    "comuna_unknown": pl.Boolean(),
+    "empresa_id": pl.String(),
+    "nombre_empresa": pl.String(),
+    "clientes_afectados": pl.Int64(),
+    "fragmentos": pl.Int32(),
+    "ledger_status": pl.String(),
+    "era": pl.String(),
+    "hours_per_day": pl.Int32(),
+    "hours_represented": pl.Float64(),
+    "cadence_error": pl.Float64(),
+    "region_customers": pl.Int64(),
+    "customers_as_of": pl.String(),
+    "customers_source": pl.String(),
+    "flag_clientes_missing": pl.Boolean(),
+    "flag_geo_unknown": pl.Boolean(),
+    "flag_empresa_unknown": pl.Boolean(),
+    "flag_fecha_fallback": pl.Boolean(),
+    "flag_capped": pl.Boolean(),
+}
+
+
+def _grids(wh: Warehouse, month: Month) -> pl.DataFrame:
+    """The month's sampling grids: hours_per_day, hours_represented, cadence_error."""
+    errors = cadence_errors().select("hours_per_day", pl.col(ERROR).alias("cadence_error"))
+    return (
+        wh.read(render(CADENCE_SQL), {"month": month.label})
+        .cast({"hours_per_day": pl.Int32, "hours_represented": pl.Float64})
+        .join(errors, on="hours_per_day", how="left")
+        .unique("hours_per_day")
+        .sort("hours_per_day")
+    )
+
+
+def observations(wh: Warehouse, month: Month) -> pl.DataFrame:
+    """The month's rows (:data:`SCHEMA`), sorted by :data:`SORT`; empty when gold does not
+    trust the month (its refs read checked months only)."""
+    frame = run_model(wh, "golden_observaciones", {"month": month.label})
+    grids = _grids(wh, month)
+    frame = frame.with_columns(_utc(frame, "hora_utc"), pl.col("day_hours").cast(pl.Int32))
+    if grids.height:
+        # Each day at the grid whose samples a day come nearest its expected hours (a day of a
+        # clock change has 23 or 25 hours at 24 a day).
+        frame = frame.sort("day_hours").join_asof(
+            grids.with_columns(pl.col("hours_per_day").alias("day_hours")),
+            on="day_hours",
+            strategy="nearest",
+        )
+    else:  # no month_cadence row (a month loaded before the table existed)
+        frame = frame.with_columns(
+            pl.lit(None, pl.Int32).alias("hours_per_day"),
+            pl.lit(None, pl.Float64).alias("hours_represented"),
+            pl.lit(None, pl.Float64).alias("cadence_error"),
+        )
+    ordered = frame.select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
+    return ordered.sort(list(SORT), nulls_last=True)
+
+
+def _utc(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """``column`` in UTC, whichever zone (or none: UTC) the engine returned it in."""
+    zone = getattr(frame.schema[column], "time_zone", None)
+    as_us = pl.col(column).cast(pl.Datetime("us", zone))
+    return as_us.dt.convert_time_zone("UTC") if zone else as_us.dt.replace_time_zone("UTC")
