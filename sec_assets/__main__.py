@@ -6,7 +6,8 @@
                      checking every member (the verb a missing or wrong sidecar names);
 ``check``            run the silver checks alone on a stored month (``--month 2024-08``; every
                      stored month without it), ``--check NAME`` for some only: a run of the
-                     ``silver_checks`` job in the instance (``DAGSTER_HOME``), seen in the UI.
+                     ``silver_checks`` job in the instance (``DAGSTER_HOME``), seen in the UI;
+``codebook``         print the codebook generated from the contracts (``docs/codebook.md``).
 
 Settings come from the environment (``SEC_DATA_DIR``: where the breaker state lives).
 """
@@ -64,6 +65,13 @@ def _check(month: str | None, names: list[str] | None) -> int:
     return 0 if result.success and evaluations and not failed else 1
 
 
+def _codebook() -> int:
+    from sec_assets.gold.codebook import markdown
+
+    sys.stdout.write(markdown())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sec_assets", description=(__doc__ or "").split("\n")[0]
@@ -78,11 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     check = verbs.add_parser("check", help="run the silver checks alone on stored months")
     check.add_argument("--month", help="YYYY-MM (default: every stored month)")
     check.add_argument("--check", action="append", dest="names", help="a check's name")
+    verbs.add_parser("codebook", help="print the codebook (docs/codebook.md) from the contracts")
     args = parser.parse_args(argv)
     if args.verb == "breaker":
         return _breaker()
     if args.verb == "reset-breaker":
         return _reset_breaker()
+    if args.verb == "codebook":
+        return _codebook()
     if args.verb == "check":
         return _check(args.month, args.names)
     return _archive_sidecar(args.archive)

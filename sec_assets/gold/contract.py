@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from sec_assets.gold import columns as k
+
 DASHBOARD_REPO = "simonkey1/dashboard-sec"
 DASHBOARD_COMMITS: dict[str, str] = {
     "src/lib/types.ts": "94b0345bd6bedefc5f7ac8f6ada12794b4dbd525",
@@ -41,10 +43,18 @@ TsType = Literal["string", "number", "date"]  # date: an ISO 'YYYY-MM-DD' string
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """A field the dashboard reads; ``meaning`` (when ``unit`` does not say it all),
+    ``derivation``, known ``bias`` and the ``guardrail`` counting it feed the codebook
+    (:mod:`sec_assets.gold.codebook`)."""
+
     name: str
     ts_type: TsType
     unit: str
     nullable: bool = False  # every field the dashboard types declare is non-null
+    meaning: str = ""
+    derivation: str = ""
+    bias: str = ""
+    guardrail: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,8 +65,26 @@ class PayloadSpec:
     filters: str = ""  # the value spellings the dashboard filters on
 
 
-def _f(name: str, ts_type: TsType, unit: str) -> FieldSpec:
-    return FieldSpec(name, ts_type, unit)
+def _f(
+    name: str,
+    ts_type: TsType,
+    unit: str,
+    *,
+    meaning: str = "",
+    derivation: str = "",
+    bias: str = "",
+    guardrail: str = "",
+) -> FieldSpec:
+    return FieldSpec(name, ts_type, unit, False, meaning, derivation, bias, guardrail)
+
+
+_PEAK_SUM = {
+    "derivation": "Σ peak_customers of the episodes (silver.fact_eventos), checked months of "
+    "the finest cadence only",
+    "bias": f"{k.PEAKS}; {k.CAPS}; {k.FORCE_MAJEURE}",
+    "guardrail": k.G_CAP,
+}
+_COMPANY = {"bias": k.UNKNOWN, "guardrail": k.G_EMPRESA}
 
 
 REGION_FIELD = _f("nombre_region", "string", "region name, upper-case without accents")
@@ -68,7 +96,10 @@ CONTRACT: dict[str, PayloadSpec] = {
             _f("mes", "date", "first day of the month, YYYY-MM-01"),
             REGION_FIELD,
             _f(
-                "afectados", "number", "customers affected: sum of episode peaks started that month"
+                "afectados",
+                "number",
+                "customers affected: sum of episode peaks started that month",
+                **_PEAK_SUM,
             ),
         ),
         (
@@ -92,11 +123,15 @@ CONTRACT: dict[str, PayloadSpec] = {
                 "clientes_afectados",
                 "number",
                 "customers affected a year: sum of episode peaks x 365.25 / checked days",
+                **_PEAK_SUM,
             ),
             _f(
                 "total_inversión_mmu",
                 "number",
                 "million USD (MMUSD) of approved SEIA energy projects",
+                derivation="Σ investment of the region's approved energy projects (SEIA)",
+                bias="approval, not operation or spending; the shipped SEIA list is a "
+                "synthetic sample until SEC_SEIA_CSV points at the real export",
             ),
         ),
         ("InefficiencyWall (/)",),
@@ -106,9 +141,14 @@ CONTRACT: dict[str, PayloadSpec] = {
         "company_ranking",
         (
             _f("total_eventos", "number", "episodes"),
-            _f("nombre_empresa", "string", "company name"),
-            _f("promedio_afectados", "number", "customers per episode (mean peak)"),
-            _f("total_clientes_afectados", "number", "customers affected: sum of episode peaks"),
+            _f("nombre_empresa", "string", "company name", **_COMPANY),
+            _f("promedio_afectados", "number", "customers per episode (mean peak)", **_PEAK_SUM),
+            _f(
+                "total_clientes_afectados",
+                "number",
+                "customers affected: sum of episode peaks",
+                **_PEAK_SUM,
+            ),
         ),
         ("ForestFriction (/, /research)",),
         "nombre_empresa.toUpperCase() includes SAESA, FRONTEL, CGE, ... (southern companies)",
@@ -119,9 +159,24 @@ CONTRACT: dict[str, PayloadSpec] = {
             _f("frecuencia", "number", "episodes"),
             _f("nombre_comuna", "string", "comuna name"),
             REGION_FIELD,
-            _f("nombre_empresa", "string", "company name"),
-            _f("total_afectados", "number", "customers affected: sum of episode peaks"),
-            _f("instability_index", "number", "0-100 percent rank of customer-hours per customer"),
+            _f(
+                "nombre_empresa",
+                "string",
+                "company name",
+                derivation="current-era episodes (no company reported): the comuna's main "
+                "distributor",
+                **_COMPANY,
+            ),
+            _f(
+                "total_afectados", "number", "customers affected: sum of episode peaks", **_PEAK_SUM
+            ),
+            _f(
+                "instability_index",
+                "number",
+                "0-100 percent rank of customer-hours per customer",
+                derivation="a comuna's customers are its region's split by census population",
+                bias=f"{k.AS_OF}; {k.CADENCE}",
+            ),
         ),
         ("MarketMap (not mounted on any page)",),
     ),
@@ -134,6 +189,8 @@ CONTRACT: dict[str, PayloadSpec] = {
                 "delta",
                 "number",
                 "% change of mean monthly outage hours per customer, after vs before",
+                derivation="covered months of the 12 after vs the 12 before the approval month",
+                bias=f"approval as the operation proxy; {k.CADENCE}; {k.FORCE_MAJEURE}",
             ),
             _f("context", "string", "text: region, figures and months covered"),
             _f("project", "string", "SEIA project name"),
@@ -144,7 +201,12 @@ CONTRACT: dict[str, PayloadSpec] = {
         "eda_quality_stats",
         (
             _f("category", "string", "readable Spanish label"),
-            _f("count", "number", "rows or hours"),
+            _f(
+                "count",
+                "number",
+                "rows or hours",
+                guardrail="silver.guardrail_counts and the ledger's statuses",
+            ),
             _f("percentage", "number", "share 0.0-1.0"),
         ),
         ("frontend_integration.md Figura 1 (no component yet)",),

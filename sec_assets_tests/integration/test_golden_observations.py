@@ -16,6 +16,7 @@ import pytest
 
 from sec_assets.gold import local_files
 from sec_assets.gold.assets import golden_month
+from sec_assets.gold.codebook import mismatches, table
 from sec_assets.gold.observations import SCHEMA, observations
 from sec_assets.month import Month
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
@@ -82,6 +83,8 @@ def test_golden_month_writes_both_grains_readable_by_polars_and_duckdb(
     path = done.paths["fact_observaciones"]
     assert path == tmp_path / "gold/parquet/fact_observaciones/year=2024/month=08/data.parquet"
     assert done.paths["fact_eventos"].is_file() and done.rows == 3
+    for grain, written in done.paths.items():  # the files' columns are their codebook entries
+        assert mismatches(table(grain), pl.read_parquet_schema(written)) == [], grain
     root = tmp_path / "gold" / "parquet" / "fact_observaciones"
     lazy = pl.scan_parquet(root / "**" / "*.parquet", hive_partitioning=True)
     metro = lazy.filter((pl.col("year") == 2024) & (pl.col("cut_region") == 13)).collect()
