@@ -7,9 +7,13 @@
 ``check``            run the silver checks alone on a stored month (``--month 2024-08``; every
                      stored month without it), ``--check NAME`` for some only: a run of the
                      ``silver_checks`` job in the instance (``DAGSTER_HOME``), seen in the UI;
-``codebook``         print the codebook generated from the contracts (``docs/codebook.md``).
+``codebook``         print the codebook generated from the contracts (``docs/codebook.md``);
+``release``          write a versioned research release of the warehouse's checked months
+                     (``--out DIR``, ``--months 2024-01..2024-12``; ``docs/release.md``);
+                     ``release verify DIR`` re-hashes a bundle against its manifest.
 
-Settings come from the environment (``SEC_DATA_DIR``: where the breaker state lives).
+Settings come from the environment (``SEC_DATA_DIR``: where the breaker state lives, the
+warehouse unless ``SEC_PG_DSN`` names one, and the releases by default).
 """
 
 from __future__ import annotations
@@ -72,6 +76,42 @@ def _codebook() -> int:
     return 0
 
 
+def _release(out: Path | None, months: str | None) -> int:
+    import time
+
+    from sec_assets.release.bundle import build_release, parse_months
+    from sec_assets.settings import load_settings
+    from sec_assets.warehouse.connect import connect_warehouse
+
+    settings = load_settings()
+    t0 = time.perf_counter()
+    done = build_release(
+        connect_warehouse(settings),
+        out,
+        settings.data_dir,
+        parse_months(months) if months else None,
+    )
+    content = done.manifest["content"]
+    included = [m["month"] for m in content["months"] if m["included"]]
+    print(f"release {done.version} at {done.path}")
+    print(
+        f"{len(done.files)} files, {done.bytes:,} bytes, {len(included)} of "
+        f"{len(content['months'])} months included, {time.perf_counter() - t0:.1f} s"
+    )
+    for m in content["months"]:
+        if not m["included"]:
+            print(f"  {m['month']} left out: {m['reason']}")
+    return 0
+
+
+def _verify(root: Path) -> int:
+    from sec_assets.release.manifest import verify
+
+    found = verify(root)
+    print(found.report())
+    return 0 if found.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sec_assets", description=(__doc__ or "").split("\n")[0]
@@ -87,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--month", help="YYYY-MM (default: every stored month)")
     check.add_argument("--check", action="append", dest="names", help="a check's name")
     verbs.add_parser("codebook", help="print the codebook (docs/codebook.md) from the contracts")
+    release = verbs.add_parser("release", help="write a versioned research release")
+    release.add_argument("--out", type=Path, help="the bundle's folder (default: by version)")
+    release.add_argument("--months", help="YYYY-MM..YYYY-MM (default: every loaded month)")
+    after = release.add_subparsers(dest="release_verb")
+    check_bundle = after.add_parser("verify", help="re-hash a bundle against its manifest")
+    check_bundle.add_argument("bundle", type=Path, help="the bundle's folder")
     args = parser.parse_args(argv)
     if args.verb == "breaker":
         return _breaker()
@@ -94,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         return _reset_breaker()
     if args.verb == "codebook":
         return _codebook()
+    if args.verb == "release":
+        if args.release_verb == "verify":
+            return _verify(args.bundle)
+        return _release(args.out, args.months)
     if args.verb == "check":
         return _check(args.month, args.names)
     return _archive_sidecar(args.archive)

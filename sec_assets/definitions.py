@@ -10,6 +10,7 @@ from sec_assets.bronze.import_assets import sec_seed_import
 from sec_assets.bronze.national import sec_national_series
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
 from sec_assets.gold.figures import figures
+from sec_assets.release.assets import research_release
 from sec_assets.resources import local_resources
 from sec_assets.silver.checks_job import silver_checks
 from sec_assets.silver.registry import SILVER_ASSETS
@@ -30,6 +31,7 @@ defs = dg.Definitions(
                 golden_eventos,
                 recent_30d,
                 figures,
+                research_release,  # group release: launched explicitly, never automated
             ]
         ),
     ),

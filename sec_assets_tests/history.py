@@ -1,17 +1,28 @@
 """A multi-month history built from the simulator the way the assets build it, fast enough for
 the test suite: bronze collected over real HTTP at a few hours per day, silver loaded month by
 month, every asset check evaluated on every month (recording its verdict in
-``silver.month_checks``), then every gold payload computed, validated and published."""
+``silver.month_checks``), then every gold payload computed, validated and published.
+
+:func:`shared_history` builds one such history once per test session, however many xdist
+workers and modules read it (a file lock; the first builds, the others wait), and gives each
+reader its own copy of the data folder (a closed DuckDB file is checkpointed: a plain copy is
+a consistent database)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from sec_assets.bronze.collect import collect_month, plan_month
 from sec_assets.bronze.customers import collect_customers
 from sec_assets.bronze.store import BronzeStore
+from sec_assets.files import file_lock
 from sec_assets.gold import local_files, recent
 from sec_assets.gold.assets import COMPUTE
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
@@ -32,8 +43,16 @@ from sec_assets.silver.load import (
 from sec_assets.silver.ranged import range_bounds
 from sec_assets.silver.seia import load_seia
 from sec_assets.silver.seia_assets import SAMPLE as SEIA_SAMPLE
+from sec_assets.warehouse import DuckDBWarehouse
 from sec_assets.warehouse.base import Warehouse
 from sec_assets_tests.conftest import fast_settings
+from sec_sim import SimConfig, run_simulator
+
+#: The 16-month history (2023-11 … 2025-02, the 2024-08 windstorm included) at one sample a
+#: day that the dashboard-render and release tests read.
+MONTHS16 = Month.range(Month(2023, 11), 16)
+HOURS_PER_DAY16 = 1  # midnight: ~750 requests in all
+WAREHOUSE = "warehouse.duckdb"
 
 
 def collect(base_url: str, data_dir: Path, months: list[Month], hours_per_day: int) -> None:
@@ -89,3 +108,31 @@ def build_gold(wh: Warehouse, data_dir: Path) -> dict[str, list[dict]]:
     for table, ids in ((DASHBOARD_TABLE, DASHBOARD_IDS), (RESEARCH_TABLE, RESEARCH_IDS)):
         sink.publish({pid: payloads[pid] for pid in ids}, table=table, prune=True)
     return payloads
+
+
+def build_history16(data_dir: Path) -> None:
+    """The 16-month history into ``data_dir``: bronze, silver checked, gold published."""
+    with run_simulator(SimConfig(seed=7)) as sim:
+        collect(sim.base_url, data_dir, MONTHS16, HOURS_PER_DAY16)
+    wh = DuckDBWarehouse(data_dir / WAREHOUSE)
+    load_silver(wh, data_dir, MONTHS16, HOURS_PER_DAY16)
+    build_gold(wh, data_dir)
+
+
+def shared_history(
+    factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A private copy of the data folder ``build`` writes, built once per session: under
+    xdist the workers share the session's base folder, and the first to take the lock builds
+    (each DuckDB connection is closed when ``build`` returns)."""
+    base = factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    built = root / f"shared_{name}"
+    with file_lock(root / f"shared_{name}.lock"):
+        if not (built / "complete").is_file():
+            shutil.rmtree(built, ignore_errors=True)
+            build(built / "data")
+            (built / "complete").touch()
+    mine = factory.mktemp(name) / "data"
+    shutil.copytree(built / "data", mine)
+    return mine

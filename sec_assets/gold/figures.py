@@ -56,7 +56,12 @@ def monthly(wh: Warehouse) -> pl.DataFrame:
 
 def national_reliability(wh: Warehouse) -> pl.DataFrame:
     """Region × month indices weighted by customers into one national series per month."""
-    frame = reliability_indices(wh)
+    return national(reliability_indices(wh))
+
+
+def national(frame: pl.DataFrame) -> pl.DataFrame:
+    """``reliability_indices`` rows (region × month) weighted by customers into one national
+    series per month (pure: the release draws it from its own file)."""
     if frame.is_empty():
         return frame
     cols = [

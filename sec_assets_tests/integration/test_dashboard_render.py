@@ -14,18 +14,17 @@ from typing import Any
 import orjson
 import pytest
 
+from sec_assets.gold import local_files
 from sec_assets.gold.charts import chart_lines
 from sec_assets.gold.contract import CONTRACT, RESEARCH_IDS, region_names
 from sec_assets.gold.payloads import ROW_MODELS
-from sec_assets.month import Month
 from sec_assets.warehouse import DuckDBWarehouse, Warehouse
 from sec_assets_tests import dashboard_charts as dash
-from sec_assets_tests.history import build_gold, collect, load_silver
-from sec_sim import SimConfig, run_simulator
+from sec_assets_tests.history import MONTHS16, WAREHOUSE, build_history16, shared_history
 
-MONTHS = Month.range(Month(2023, 11), 16)
-HOURS_PER_DAY = 1  # midnight: ~750 requests in all
-# Building the history takes ~25 s of CPU; ~80 s on a 2-core machine at load 12.
+MONTHS = MONTHS16
+# Building the history takes ~25 s of CPU; ~80 s on a 2-core machine at load 12 (once per
+# session: the release tests read the same one).
 pytestmark = pytest.mark.timeout(1200)
 
 
@@ -43,12 +42,9 @@ class History:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> History:
-    data_dir = tmp_path_factory.mktemp("history16") / "data"
-    with run_simulator(SimConfig(seed=7)) as sim:
-        collect(sim.base_url, data_dir, MONTHS, HOURS_PER_DAY)
-    wh = DuckDBWarehouse(data_dir / "warehouse.duckdb")
-    load_silver(wh, data_dir, MONTHS, HOURS_PER_DAY)
-    return History(wh, data_dir, build_gold(wh, data_dir))
+    data_dir = shared_history(tmp_path_factory, "history16", build_history16)
+    payloads = {pid: local_files.read_payload(data_dir, pid) for pid in ROW_MODELS}
+    return History(DuckDBWarehouse(data_dir / WAREHOUSE), data_dir, payloads)
 
 
 def months_with_episodes(wh: Warehouse, cut_region: int) -> set[str]:
