@@ -85,12 +85,12 @@ def _release(out: Path | None, months: str | None) -> int:
 
     settings = load_settings()
     t0 = time.perf_counter()
-    done = build_release(
-        connect_warehouse(settings),
-        out,
-        settings.data_dir,
-        parse_months(months) if months else None,
-    )
+    wh = connect_warehouse(settings)
+    wh.keep_open(idle_s=settings.warehouse_idle_s)  # one connection for every read, as a run
+    try:
+        done = build_release(wh, out, settings.data_dir, parse_months(months) if months else None)
+    finally:
+        wh.release_kept()
     content = done.manifest["content"]
     included = [m["month"] for m in content["months"] if m["included"]]
     print(f"release {done.version} at {done.path}")

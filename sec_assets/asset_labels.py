@@ -12,7 +12,7 @@ import dagster as dg
 
 OWNERS = ["team:sec-data-platform"]
 #: The layer tag of each asset group.
-LAYERS = {"bronze": "bronze", "silver": "silver", "gold": "gold"}
+LAYERS = {"bronze": "bronze", "silver": "silver", "gold": "gold", "release": "release"}
 
 
 def grain(spec: dg.AssetSpec) -> str:

@@ -159,7 +159,7 @@ def _write(
         rows[rel] = None
     atomic_write(root / "codebook.md", markdown())
     atomic_write(root / "codebook.json", _json(codebook_json()))
-    atomic_write(root / "datapackage.json", _json(datapackage(root, rows)))
+    atomic_write(root / "datapackage.json", _json(datapackage(rows)))
     rows |= {"codebook.md": None, "codebook.json": None, "datapackage.json": None}
     included = [m["month"] for m in months if m["included"]]
     return {
@@ -198,7 +198,7 @@ def _window(
     }
 
 
-def datapackage(root: Path, rows: dict[str, int | None]) -> dict[str, Any]:
+def datapackage(rows: dict[str, int | None]) -> dict[str, Any]:
     """A Frictionless Data Package of the bundle's tables: each grain one resource over its
     monthly files, each research table as CSV and as Parquet, with its Table Schema."""
     resources: list[dict[str, Any]] = []

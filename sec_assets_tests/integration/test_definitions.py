@@ -34,6 +34,7 @@ ASSETS = {
     "golden_eventos",
     "recent_30d",
     "figures",
+    "research_release",
 }
 CHECKS = {
     ("fact_interrupciones", "keys_and_measures_not_null"),
