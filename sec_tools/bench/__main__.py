@@ -1,7 +1,8 @@
 """``make bench`` (quick: 3 months) and ``make bench-full`` (12 months on both engines, then
 the whole 2017 → today history on DuckDB): bronze speed and size; bronze → silver → gold as
 ranged runs, wall and CPU time; the cost of one month and of gold at a short and at the whole
-history; reconstruction accuracy. Bronze for the history is written directly from the
+history; reconstruction accuracy; a research release of the first months and a researcher's
+read of it (Polars, DuckDB). Bronze for the history is written directly from the
 simulator's answers (``bench/genbronze.py``, cached in ``bench_out/history``). Writes
 ``bench_out/bench.json`` and ``bench_out/BENCH.md`` and prints them."""
 
@@ -23,6 +24,7 @@ from sec_tools.bench.bronze import bench_bronze
 from sec_tools.bench.genbronze import generate
 from sec_tools.bench.overhead import bench_overhead
 from sec_tools.bench.overhead import markdown as overhead_markdown
+from sec_tools.bench.release import release_markdown
 from sec_tools.bench.report import markdown
 from sec_tools.bench.seed_import import bench_seed_import, seed_import_markdown
 from sec_tools.bench.simproc import simulator_process
@@ -103,6 +105,17 @@ def silver_run(
     return out
 
 
+def release_run(data: Path, first: Month, months: int) -> dict[str, Any]:
+    """bench.release in its own process: the release of the bench's months and a researcher's
+    read of it."""
+    cmd = [sys.executable, "-m", "sec_tools.bench.release", "--data", str(data)]
+    cmd += ["--first", first.label, "--months", str(months)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"release bench failed: {proc.stderr[-3000:]}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
 #: Runs of the 12-month load per engine in the full bench, the engines taking turns: the
 #: throughput reported is their median (this machine's speed moves by a third within minutes:
 #: one run decided by a slow minute proves nothing; docs/benchmarks.md).
@@ -172,12 +185,15 @@ def main(argv: list[str] | None = None) -> int:
     report["accuracy"] = bench_accuracy(history, ACCURACY_FULL if full else ACCURACY_QUICK, SEED)
     print("seed-archive import …", flush=True)
     report["seed_import"] = bench_seed_import()
+    print("research release …", flush=True)
+    report["release"] = release_run(history, *plan[0])
     (OUT / "bench.json").write_text(json.dumps(report, indent=2, default=str))
     md = "\n".join(
         [
             markdown(report),
             overhead_markdown(report["overhead"]),
             seed_import_markdown(report["seed_import"]),
+            release_markdown(report["release"]),
         ]
     )
     (OUT / "BENCH.md").write_text(md)
