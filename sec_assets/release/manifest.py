@@ -47,6 +47,9 @@ def code_version() -> dict[str, str]:
         package = "unknown"
     root = Path(__file__).resolve().parents[2]
     try:
+        # The checkout this code runs from, not a repository around an installed package.
+        if Path(_git(root, "rev-parse", "--show-toplevel")).resolve() != root:
+            raise FileNotFoundError(root)
         commit = _git(root, "rev-parse", "HEAD")
         dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
