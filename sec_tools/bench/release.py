@@ -111,7 +111,9 @@ def _timed(wh: Any, tmp: Path, months: list[Month]) -> dict[str, Any]:
         "release_s": round(t2 - t1, 2),
         "release_again_s": round(t3 - t2, 2),
         "identical": first.version == second.version and not differ and not errors,
+        "differing_files": sorted(differ + errors),
         "version": first.version,
+        "version_again": second.version,
         "files": len(first.files),
         "bundle_mb": round(first.bytes / 1e6, 2),
         "observations_mb": round(
