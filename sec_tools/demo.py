@@ -154,6 +154,9 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
             print(f"    {line}")
     if golden:
         print(f"  golden Parquet  {golden['path']} ({_golden_count(golden, events)})")
+        if "observations_path" in golden:
+            rows = golden["observation_rows"]
+            print(f"                  {golden['observations_path']} ({rows:,} observations)")
     demo_history.report(history, gold, data_dir)
     print(f"  bronze files    {data_dir / 'bronze'}")
     warehouse = resources["warehouse"].chosen()  # the run's own choice, asked, not redone
