@@ -109,6 +109,8 @@ def build_release(
 ) -> Release:
     """Write the release of ``months`` (first, last; every month of the ledger when None) to
     ``out`` (default ``$SEC_DATA_DIR/releases/<version>``), replacing what was there."""
+    if out is not None:
+        _replaceable(out)
     coverage = research.coverage(wh, _ledger_months(wh, months))
     month_rows = coverage.filter(pl.col("scope") == "month").sort("key")
     labels = month_rows["key"].to_list()
@@ -226,6 +228,18 @@ def _resource(name: str, paths: list[str], fmt: str) -> dict[str, Any]:
 
 def _json(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _replaceable(out: Path) -> None:
+    """Refuse a destination that holds anything but an earlier release (a bundle replaces its
+    folder whole)."""
+    if out.exists() and (
+        not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())
+    ):
+        raise ReleaseError(
+            f"{out} exists and is not a release bundle (no {MANIFEST}): a release replaces its "
+            "folder whole; give a new or empty folder, or an earlier release's"
+        )
 
 
 def _swap(staging: Path, target: Path) -> None:

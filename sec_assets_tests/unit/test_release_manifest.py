@@ -88,3 +88,17 @@ def test_month_ranges(text: str, first: Month, last: Month) -> None:
 def test_a_backwards_range_is_refused() -> None:
     with pytest.raises(ValueError, match="before"):
         parse_months("2024-12..2024-01")
+
+
+def test_a_folder_that_is_not_a_release_is_never_replaced(tmp_path: Path) -> None:
+    from sec_assets.release.bundle import ReleaseError, _replaceable
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("keep me")
+    with pytest.raises(ReleaseError, match="not a release bundle"):
+        _replaceable(tmp_path / "mine")
+    bundle(tmp_path / "earlier")
+    (tmp_path / "empty").mkdir()
+    for fine in ("earlier", "empty", "new"):
+        _replaceable(tmp_path / fine)
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "keep me"
