@@ -4,7 +4,8 @@ verb, then the function) the bundles are byte-identical with the same version; t
 lists every month with its cadence and verdict and every file with its sha256; the Parquet
 files are their codebook entries and read in Polars and DuckDB; a tampered file fails
 ``release verify`` by name; the figures are drawn from the bundle's own files; the asset
-writes the same bundle and is launched explicitly only."""
+writes the same bundle and is launched explicitly only. And the same month on Postgres and on
+DuckDB gives the same bundle."""
 
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ from sec_assets.release.assets import GROUP, research_release
 from sec_assets.release.bundle import build_release, parse_months
 from sec_assets.release.manifest import MANIFEST, verify
 from sec_assets.resources import local_resources
-from sec_assets.warehouse import DuckDBWarehouse
+from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse
 from sec_assets_tests.history import WAREHOUSE, build_history16, shared_history
-from sec_assets_tests.integration.test_gold_payloads import pass_checks
+from sec_assets_tests.integration.test_gold_payloads import crafted_silver, pass_checks
 
 FIRST, LAST, FAILING = "2024-07", "2024-10", "2024-10"
 RANGE = f"{FIRST}..{LAST}"
@@ -171,3 +172,19 @@ def test_the_asset_writes_the_same_bundle_named_by_its_version_and_is_never_auto
     assert meta["path"].value == str(out)
     assert tree(out) == tree(releases[0])
     assert (out / MANIFEST).read_bytes() == (releases[0] / MANIFEST).read_bytes()
+
+
+@pytest.mark.postgres
+def test_the_same_data_on_either_engine_gives_the_same_bundle(
+    pg_database: str, tmp_path: Path
+) -> None:
+    """The crafted month of test_gold_payloads on Postgres and on DuckDB: one version, the
+    same bytes in every file."""
+    pg = build_release(crafted_silver(PostgresWarehouse(pg_database)), tmp_path / "pg", tmp_path)
+    dk = build_release(
+        crafted_silver(DuckDBWarehouse(tmp_path / "w.duckdb")), tmp_path / "dk", tmp_path
+    )
+    assert pg.version == dk.version
+    assert tree(pg.path) == tree(dk.path)
+    _, differ, errors = filecmp.cmpfiles(pg.path, dk.path, tree(pg.path), shallow=False)
+    assert (differ, errors) == ([], [])
