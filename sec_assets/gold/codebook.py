@@ -54,12 +54,14 @@ def dashboard_tables() -> tuple[Table, ...]:
         cols = []
         for f in spec.fields:
             kind, nullable = _field_type(fields[f.name].annotation)
+            # The dashboard's unit text says what the field is and in what: it is the meaning.
+            meaning, unit = (f.meaning, f.unit) if f.meaning else (f.unit, "")
             cols.append(
                 Column(
                     f.name,
                     kind,
-                    "" if f.meaning else f.unit,
-                    f.meaning or f.unit,
+                    unit,
+                    meaning,
                     f.derivation,
                     f.bias,
                     f.guardrail,
@@ -70,9 +72,7 @@ def dashboard_tables() -> tuple[Table, ...]:
         notes = f"Read by {', '.join(spec.charts)}" + (
             f"; filters: {spec.filters}" if spec.filters else ""
         )
-        out.append(
-            Table(pid, "dashboard payload", where, "see the columns", tuple(cols), notes=notes)
-        )
+        out.append(Table(pid, "dashboard payload", where, spec.rows, tuple(cols), notes=notes))
     return tuple(out)
 
 

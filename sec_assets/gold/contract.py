@@ -63,6 +63,7 @@ class PayloadSpec:
     fields: tuple[FieldSpec, ...]
     charts: tuple[str, ...]  # "Component (page)": what renders this payload
     filters: str = ""  # the value spellings the dashboard filters on
+    rows: str = ""  # what one row is (the codebook's grain)
 
 
 def _f(
@@ -108,6 +109,7 @@ CONTRACT: dict[str, PayloadSpec] = {
             "AricaSurgery (/, /research)",
         ),
         'nombre_region.includes("COQUIMBO") / .includes("ARICA"); years 2017-2025 of mes',
+        rows="one month and region",
     ),
     "investment_roi": PayloadSpec(
         "investment_roi",
@@ -136,6 +138,7 @@ CONTRACT: dict[str, PayloadSpec] = {
         ),
         ("InefficiencyWall (/)",),
         "sorted by efficiency_ratio, top 8",
+        rows="one region with approved energy investment",
     ),
     "company_ranking": PayloadSpec(
         "company_ranking",
@@ -152,6 +155,7 @@ CONTRACT: dict[str, PayloadSpec] = {
         ),
         ("ForestFriction (/, /research)",),
         "nombre_empresa.toUpperCase() includes SAESA, FRONTEL, CGE, ... (southern companies)",
+        rows="one of the 15 companies with the most customers affected",
     ),
     "market_map": PayloadSpec(
         "market_map",
@@ -179,6 +183,7 @@ CONTRACT: dict[str, PayloadSpec] = {
             ),
         ),
         ("MarketMap (not mounted on any page)",),
+        rows="one region, comuna and company",
     ),
     "investment_validation": PayloadSpec(
         "investment_validation",
@@ -196,6 +201,7 @@ CONTRACT: dict[str, PayloadSpec] = {
             _f("project", "string", "SEIA project name"),
         ),
         ("InvestmentEvidence (not mounted on any page)",),
+        rows="one SEIA energy project in operation",
     ),
     "eda_quality_stats": PayloadSpec(
         "eda_quality_stats",
@@ -210,12 +216,14 @@ CONTRACT: dict[str, PayloadSpec] = {
             _f("percentage", "number", "share 0.0-1.0"),
         ),
         ("frontend_integration.md Figura 1 (no component yet)",),
+        rows="one guardrail or ledger status category",
     ),
     "eda_projects_dist": PayloadSpec(
         "eda_projects_dist",
         (REGION_FIELD, _f("count", "number", "SEIA energy projects")),
         ("EnergyProjectsDist (/reporte)",),
         "sorted by count descending",
+        rows="one region (or INTERREGIONAL / REGION NO RESUELTA)",
     ),
 }
 
