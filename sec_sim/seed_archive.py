@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sec_sim.seed_rows import VariedRows
 from sec_sim.service import SimService
 from sec_sim.timeutil import hour_index
 
@@ -147,20 +148,31 @@ LEGACY_TEMPLATE = {
 }
 
 
-def write_bulk_archive(path: Path, year: int, rows_per_point: int, *, days: int = 365) -> int:
-    """A large year file, fast: legacy points 4 a day (every 50th failed) whose rows are
-    rendered once and repeated. Streams; returns the file's size in bytes."""
-    # Outages that started on the year's first day: never after a point's hour.
-    began = {"DIA_INT": 1, "MES_INT": 1, "ANHO_INT": year, "FECHA_INT_STR": f"1/1/{year}"}
-    rows = [dict(LEGACY_TEMPLATE, **began, CLIENTES_AFECTADOS=i + 1) for i in range(rows_per_point)]
-    rows_text = _indent(json.dumps(rows, indent=2, ensure_ascii=False), 6)
+def write_bulk_archive(
+    path: Path, year: int, rows_per_point: int, *, days: int = 365, seed: int | None = None
+) -> int:
+    """A large year file, fast: legacy points 4 a day (every 50th failed). Without ``seed`` the
+    rows are rendered once and repeated; with it every point's rows are drawn afresh
+    (``seed_rows.VariedRows``: comunas, companies, customers, start dates and row counts vary,
+    deterministic by seed). Streams; returns the file's size in bytes."""
     total = days * len(SEED_HOURS)
-    ok = total - total // 50
+    varied = VariedRows(seed, rows_per_point) if seed is not None else None
+    if varied is None:
+        # Outages that started on the year's first day: never after a point's hour.
+        began = {"DIA_INT": 1, "MES_INT": 1, "ANHO_INT": year, "FECHA_INT_STR": f"1/1/{year}"}
+        rows = [
+            dict(LEGACY_TEMPLATE, **began, CLIENTES_AFECTADOS=i + 1) for i in range(rows_per_point)
+        ]
+        rows_text = _indent(json.dumps(rows, indent=2, ensure_ascii=False), 6)
+        counts = [rows_per_point] * total
+    else:
+        counts = [varied.count(SEED_HOURS[i % len(SEED_HOURS)]) for i in range(total)]
+    ok = [n for i, n in enumerate(counts, 1) if i % 50]
     meta = {
         "year": year,
         "total_points": total,
-        "successful": ok,
-        "total_records": ok * rows_per_point,
+        "successful": len(ok),
+        "total_records": sum(ok),
         "duration": 0.0,
     }
     start = datetime(year, 1, 1).toordinal()
@@ -173,7 +185,12 @@ def write_bulk_archive(path: Path, year: int, rows_per_point: int, *, days: int 
                 num += 1
                 head = point(d.year, d.month, d.day, hour, None if num % 50 == 0 else [])
                 head.pop("data")
-                body = "[]" if num % 50 == 0 else rows_text
+                if num % 50 == 0:
+                    body = "[]"
+                elif varied is None:
+                    body = rows_text
+                else:
+                    body = varied.render(d.replace(hour=hour), counts[num - 1])
                 text = json.dumps(head, indent=2, ensure_ascii=False)[:-2]
                 fh.write(("," if num > 1 else "") + "\n    " + _indent(text, 4))
                 fh.write(f',\n      "data": {body}\n    }}')

@@ -39,6 +39,7 @@ from sec_assets.bronze.seed_points import (
     UnreadablePoint,
     import_point,
 )
+from sec_assets.bronze.seed_split import ArchiveSyntaxError
 from sec_assets.bronze.seed_stream import archive_layout, points
 from sec_assets.bronze.store import GOOD_OUTCOMES
 from sec_assets.files import atomic_write
@@ -72,6 +73,10 @@ class _CountingReader:
         data = self.raw.read(n)
         self.offset += len(data)
         return data
+
+    def seek(self, pos: int) -> int:
+        self.offset = self.raw.seek(pos)
+        return self.offset
 
 
 def sha256_file(path: Path) -> str:
@@ -108,6 +113,8 @@ def import_archive(
                 _take(point, index, source, buf, writer, report, months)
         except ijson.JSONError as exc:
             raise CorruptArchiveError(path, fh.offset, buf.month, str(exc)) from None
+        except ArchiveSyntaxError as exc:
+            raise CorruptArchiveError(path, exc.offset, buf.month, str(exc)) from None
     if report.points == 0:
         raise CorruptArchiveError(
             path,

@@ -25,7 +25,7 @@ import orjson
 from sec_assets.month import CHILE, LocalHour
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.exchange import Attempt
-from sec_assets.sec_client.validation import validate_snapshot
+from sec_assets.sec_client.validation import validate_rows, validate_snapshot
 
 IMPORT_ATTEMPT = 0  # ``-a0-`` in a bronze file name: an imported answer, not a fetch
 SOURCE = "seed_archive"  # ``imported.source`` of every imported envelope
@@ -102,7 +102,9 @@ def scraped_at(point: dict[str, Any], hour: LocalHour) -> tuple[datetime, bool]:
     return hour.start_utc, False
 
 
-def _outcome(point: dict[str, Any], body: bytes | None, key: str) -> dict[str, Any]:
+def _outcome(
+    point: dict[str, Any], body: bytes | None, key: str, dumped: bool
+) -> dict[str, Any]:
     # ``core/historical_scraper.py`` writes no flag (a failure raises and is not stored)
     success = point.get("success", point.get("error") is None)
     if success is not True:
@@ -111,7 +113,10 @@ def _outcome(point: dict[str, Any], body: bytes | None, key: str) -> dict[str, A
     if body is None:
         return {"outcome": "schema_error", "error": "seed archive: success without 'data'"}
     try:
-        answer = validate_snapshot(body, hour=key)
+        if dumped:  # ``body`` is orjson's text of the rows: they are what parsing it gives
+            answer = validate_rows(point["data"], body, hour=key, unique_keys=True)
+        else:
+            answer = validate_snapshot(body, hour=key)
     except SecError as exc:
         return {"outcome": exc.kind, "error": str(exc)}
     return {
@@ -123,21 +128,23 @@ def _outcome(point: dict[str, Any], body: bytes | None, key: str) -> dict[str, A
     }
 
 
-def _dump(rows: Any) -> bytes:
-    """The point's rows as compact JSON (values, key order and non-ASCII text as parsed)."""
+def _dump(rows: Any) -> tuple[bytes, bool]:
+    """The point's rows as compact JSON (values, key order and non-ASCII text as parsed), and
+    whether ``orjson`` wrote it."""
     try:
-        return orjson.dumps(rows)
+        return orjson.dumps(rows), True
     except TypeError:  # an integer beyond 64 bits: the standard library keeps it
-        return json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8"), False
 
 
 def import_point(point: Any, index: int, source: SeedSource) -> ImportedPoint:
     """The bronze exchange of one point (raises :class:`UnreadablePoint`)."""
     hour = point_hour(point)
     rows = point.get("data")
-    body = _dump(rows) if "data" in point else None
+    body, dumped = _dump(rows) if "data" in point else (None, False)
     fetched, known = scraped_at(point, hour)
-    verdict = _outcome(point, body, hour.key)
+    verdict = _outcome(point, body, hour.key, dumped)
     attempt = Attempt(
         endpoint="GetPorFecha",
         url=f"seed-archive:{source.name}#{index}",

@@ -14,6 +14,8 @@ from typing import Any, BinaryIO
 
 import ijson
 
+from sec_assets.bronze.seed_split import split_points
+
 READ_BLOCK = 64 * 1024
 LAYOUTS = ("data", "data_by_year", "list")
 
@@ -46,8 +48,16 @@ def _year_points(events: Iterable[tuple[str, str, Any]]) -> Iterator[tuple[str, 
 
 
 def points(fh: BinaryIO, layout: str, *, year: str | None = None) -> Iterator[Any]:
-    """Each point of the archive open as ``fh`` (raises ``ijson.JSONError`` where it breaks);
-    of a multi-year file, only ``year``'s when given (read at the parser's full speed)."""
+    """Each point of the archive open as ``fh`` (raises ``ijson.JSONError`` or
+    ``ArchiveSyntaxError`` where it breaks); of a multi-year file, only ``year``'s when given.
+    Year files and lists are cut point by point and parsed whole (``seed_split.py``); the
+    multi-year file, and a file whose start is not shaped as its layout, stream through
+    ``ijson``'s events."""
+    if layout in ("data", "list"):
+        split = split_points(fh, layout)
+        if split is not None:
+            return split
+        fh.seek(0)
     if layout == "data_by_year" and year is None:
         events = ijson.parse(fh, use_float=True, buf_size=READ_BLOCK)
         return ijson.items(_year_points(events), "item")

@@ -78,15 +78,21 @@ def _text_date(text: Any) -> date | None:
         return None
 
 
+START_FIELDS = ("ANHO_INT", "MES_INT", "DIA_INT", "FECHA_INT_STR")  # a legacy outage's start
+
+
 def wrong_date(rows: list[dict[str, Any]], hour: str | None) -> str | None:
     """Why a legacy answer is not the one for ``hour`` (``YYYY-MM-DDTHH``): an outage that starts
     after the date asked. None when every start is on or before it, or ``hour`` is not an hour
     key (nothing to compare with). Each distinct start (a few per answer) is read once."""
+    return wrong_start({tuple(row.get(f) for f in START_FIELDS) for row in rows}, hour)
+
+
+def wrong_start(starts: set[tuple[Any, ...]], hour: str | None) -> str | None:
+    """:func:`wrong_date` of an answer's distinct starts (:data:`START_FIELDS` values)."""
     asked = _hour_date(hour)
     if asked is None:
         return None
-    fields = ("ANHO_INT", "MES_INT", "DIA_INT", "FECHA_INT_STR")
-    starts = {tuple(row.get(f) for f in fields) for row in rows}
     for year, month, day, text in sorted(starts, key=repr):
         for start in (_parts_date(year, month, day), _text_date(text)):
             if start is not None and start > asked:
