@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gzip
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from sec_assets.files import atomic_write
 
 DATASET = "sec_snapshots"
 QUARANTINE_DIR = "_import_quarantine"
+WRITERS = 2  # threads compressing and writing a month's files
 
 
 @dataclass
@@ -37,33 +40,64 @@ def month_cadence(items: list[ImportedPoint]) -> dict[str, Any]:
 
 
 class MonthWriter:
+    """Writes each month while the next one is parsed: a month's files are compressed, written
+    and fsynced by :data:`WRITERS` threads (zlib and fsync release the interpreter lock) under
+    the month's lock, which is held until they are all on disk. :meth:`close` waits for the
+    last month; call it also when the parse stops (the months before a fault are whole)."""
+
     def __init__(
         self, data_dir: Path, state_dir: Path, source: SeedSource, report: ImportReport
     ) -> None:
         self.store = BronzeStore(data_dir / "bronze", DATASET)
         self.qdir = data_dir / "bronze" / QUARANTINE_DIR / source.sha256[:12]
         self.state_dir, self.source, self.report = state_dir, source, report
+        self.pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="seed-import-write")
+        self.pending: tuple[ExitStack, set[str], list[Future[Path]]] | None = None
 
     def flush(self, buf: MonthBuffer) -> None:
+        self._finish_pending()
         if buf.month is not None and buf.points:
-            with month_lock(self.state_dir, DATASET, buf.month):
+            held = ExitStack()
+            held.enter_context(month_lock(self.state_dir, DATASET, buf.month))
+            try:
                 self.report.orphans_removed += self.store.remove_orphans(buf.month)
-                self._write_month(buf.month, buf.points)
+                self.pending = (held, *self._submit_month(buf.points))
+            except BaseException:
+                held.close()
+                raise
         for index, reason, point in buf.quarantine:
             self._quarantine(index, reason, point)
         buf.points, buf.quarantine = [], []
 
-    def _write_month(self, month: str, items: list[ImportedPoint]) -> None:
+    def close(self) -> None:
+        try:
+            self._finish_pending()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _submit_month(self, items: list[ImportedPoint]) -> tuple[set[str], list[Future[Path]]]:
         cadence = month_cadence(items)
-        before = {f.path.name for f in self.store.files(month)}
+        before = {f.path.name for f in self.store.files(items[0].month)}
         for item in items:
             item.extra["imported"]["month_cadence"] = cadence
-            path = self.store.write(item.month, item.attempt, extra=item.extra)
-            if path.name in before:
-                self.report.already_present += 1
-            else:
-                self.report.written += 1
-                before.add(path.name)
+        write = self.store.write
+        return before, [
+            self.pool.submit(write, item.month, item.attempt, extra=item.extra) for item in items
+        ]
+
+    def _finish_pending(self) -> None:
+        if self.pending is None:
+            return
+        held, before, futures = self.pending
+        self.pending = None
+        with held:  # the month's lock, released once every file is written
+            for future in futures:
+                name = future.result().name
+                if name in before:
+                    self.report.already_present += 1
+                else:
+                    self.report.written += 1
+                    before.add(name)
 
     def _quarantine(self, index: int, reason: str, point: Any) -> None:
         doc = {

@@ -23,8 +23,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -103,10 +108,29 @@ def import_archive(
     state = state_dir or load_settings(data_dir=data_dir).state_dir
     writer = MonthWriter(data_dir, state, source, report)
     buf = MonthBuffer()
+    try:
+        _read_points(path, source, buf, writer, report, months)
+        writer.flush(buf)
+    finally:
+        writer.close()  # the months parsed before a fault are written whole
+    report.duration_s = time.perf_counter() - t0
+    if months is None:
+        _write_manifest(data_dir, report)
+    return report
+
+
+def _read_points(
+    path: Path,
+    source: SeedSource,
+    buf: MonthBuffer,
+    writer: MonthWriter,
+    report: ImportReport,
+    months: set[str] | None,
+) -> None:
+    year = _one_year(months) if report.layout == "data_by_year" else None
     with open(path, "rb") as raw:
         fh = _CountingReader(raw)
         try:
-            year = _one_year(months) if report.layout == "data_by_year" else None
             stream = points(fh, report.layout, year=year)  # type: ignore[arg-type]
             for index, point in enumerate(stream):
                 report.points += 1
@@ -122,11 +146,6 @@ def import_archive(
             None,
             f"no points under {_where(report.layout, year)} (not the seed's archive?)",
         )
-    writer.flush(buf)
-    report.duration_s = time.perf_counter() - t0
-    if months is None:
-        _write_manifest(data_dir, report)
-    return report
 
 
 def _where(layout: str, year: str | None) -> str:
@@ -184,6 +203,17 @@ _RUN_ONLY = frozenset(
 )
 
 
+def _import_one(
+    path: Path, data_dir: Path, state_dir: Path, months: set[str] | None, max_share: float
+) -> tuple[dict[str, Any] | None, str | None]:
+    """One file of the CLI: its report and why it fails, if it does."""
+    try:
+        report = import_archive(path, data_dir, months=months, state_dir=state_dir)
+    except (CorruptArchiveError, OSError) as exc:
+        return None, str(exc)
+    return report.as_dict(), rejection_error(report, max_share)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sec-seed-import", description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path, help="checkpoint_<year>.json files")
@@ -194,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="fail above this share of unusable points (default: $SEC_SEED_MAX_REJECTED_SHARE)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="files imported at once, one process each (default: the machine's cores)",
+    )
     args = parser.parse_args(argv)
     settings = load_settings(data_dir=args.data_dir)
     max_share = (
@@ -201,23 +237,26 @@ def main(argv: list[str] | None = None) -> int:
         if args.max_rejected_share is not None
         else settings.seed_max_rejected_share
     )
+    months = set(args.month) if args.month else None
+    one = partial(
+        _import_one,
+        data_dir=settings.data_dir,
+        state_dir=settings.state_dir,
+        months=months,
+        max_share=max_share,
+    )
+    jobs = max(1, min(args.jobs, len(args.files)))
     status = 0
-    for path in args.files:
-        try:
-            report = import_archive(
-                path,
-                settings.data_dir,
-                months=set(args.month) if args.month else None,
-                state_dir=settings.state_dir,
-            )
-        except (CorruptArchiveError, OSError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = 1
-            continue
-        print(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
-        if (error := rejection_error(report, max_share)) is not None:
-            print(f"error: {error}", file=sys.stderr)
-            status = 1
+    with ExitStack() as stack:
+        results: Iterator[tuple[dict[str, Any] | None, str | None]] = map(one, args.files)
+        if jobs > 1:  # a file's months are its own; the month locks order files sharing one
+            results = stack.enter_context(ProcessPoolExecutor(jobs)).map(one, args.files)
+        for report, error in results:  # in the files' order
+            if report is not None:
+                print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode(), flush=True)
+            if error is not None:
+                print(f"error: {error}", file=sys.stderr, flush=True)
+                status = 1
     return status
 
 

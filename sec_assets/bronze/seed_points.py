@@ -102,9 +102,7 @@ def scraped_at(point: dict[str, Any], hour: LocalHour) -> tuple[datetime, bool]:
     return hour.start_utc, False
 
 
-def _outcome(
-    point: dict[str, Any], body: bytes | None, key: str, dumped: bool
-) -> dict[str, Any]:
+def _outcome(point: dict[str, Any], body: bytes | None, key: str, dumped: bool) -> dict[str, Any]:
     # ``core/historical_scraper.py`` writes no flag (a failure raises and is not stored)
     success = point.get("success", point.get("error") is None)
     if success is not True:

@@ -198,8 +198,8 @@ def split_points(fh: BinaryIO, layout: str) -> Iterator[Any] | None:
     the file's start is not shaped as its layout (the caller reads it with ``ijson``)."""
     win = _Window(fh)
     if layout == "list":
-        start: int | None = win.skip_ws(0)
-        start = start if win.at(start) == ord("[") else None
+        first = win.skip_ws(0)
+        start = first if win.at(first) == ord("[") else None
     else:
         start = _data_array(win)
     if start is None:

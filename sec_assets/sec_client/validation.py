@@ -198,6 +198,7 @@ def validate_rows(
         )
     if not data:
         return SnapshotAnswer("empty", fingerprint(set()), [], 0)
+    field_sets: set[frozenset[str] | None]
     if set(map(type, data)) == {dict}:
         field_sets = set(map(frozenset, set(map(tuple, data))))
     else:
@@ -220,7 +221,10 @@ def validate_rows(
     era = eras.pop()
     assert era is not None
     fields = next(iter(field_sets))
-    columns = dict(zip(sorted(fields), zip(*map(itemgetter(*sorted(fields)), data)), strict=True))
+    assert fields is not None
+    names = sorted(fields)
+    rows = zip(*map(itemgetter(*names), data), strict=True)  # one tuple per field
+    columns = dict(zip(names, rows, strict=True))
     clean = _plainly_valid(columns)
     problem = None if clean else bad_value(data)
     if problem is None and not unique_keys:
