@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 import ijson
 import orjson
 
-BLOCK = 4 << 20
+BLOCK = 1 << 20
 MAX_POINT = 64 << 20  # a longer point, or one never closed, is read the slow way
 _WS = re.compile(rb"[ \t\r\n]*")
 _KEY = re.compile(rb'"((?:[^"\\]|\\.)*)"[ \t\r\n]*:[ \t\r\n]*')

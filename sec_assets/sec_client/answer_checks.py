@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sec_assets.sec_client.numbers import integer
@@ -88,13 +89,19 @@ def wrong_date(rows: list[dict[str, Any]], hour: str | None) -> str | None:
     return wrong_start({tuple(row.get(f) for f in START_FIELDS) for row in rows}, hour)
 
 
+@lru_cache(maxsize=4096)
+def _start_dates(year: Any, month: Any, day: Any, text: Any) -> tuple[date | None, date | None]:
+    """The start date a legacy row's parts and its ``FECHA_INT_STR`` say (answers repeat them)."""
+    return _parts_date(year, month, day), _text_date(text)
+
+
 def wrong_start(starts: set[tuple[Any, ...]], hour: str | None) -> str | None:
     """:func:`wrong_date` of an answer's distinct starts (:data:`START_FIELDS` values)."""
     asked = _hour_date(hour)
     if asked is None:
         return None
     for year, month, day, text in sorted(starts, key=repr):
-        for start in (_parts_date(year, month, day), _text_date(text)):
+        for start in _start_dates(year, month, day, text):
             if start is not None and start > asked:
                 return (
                     f"an outage starts on {start.isoformat()}, after the date asked "

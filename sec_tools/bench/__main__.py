@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     print("accuracy …", flush=True)
     report["accuracy"] = bench_accuracy(history, ACCURACY_FULL if full else ACCURACY_QUICK, SEED)
     print("seed-archive import …", flush=True)
-    report["seed_import"] = bench_seed_import()
+    report["seed_import"] = bench_seed_import(OUT / "seed_archives", full=full)
     print("research release …", flush=True)
     report["release"] = release_run(history, *plan[0])
     (OUT / "bench.json").write_text(json.dumps(report, indent=2, default=str))
