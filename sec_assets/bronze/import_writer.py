@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import gzip
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,10 +39,9 @@ def month_cadence(items: list[ImportedPoint]) -> dict[str, Any]:
 
 
 class MonthWriter:
-    """Writes each month while the next one is parsed: a month's files are compressed, written
-    and fsynced by :data:`WRITERS` threads (zlib and fsync release the interpreter lock) under
-    the month's lock, which is held until they are all on disk. :meth:`close` waits for the
-    last month; call it also when the parse stops (the months before a fault are whole)."""
+    """Writes a month's files under its lock by :data:`WRITERS` threads (zlib and fsync release
+    the interpreter lock, so compressing, writing and syncing overlap). :meth:`close` stops them;
+    call it also when the parse stops."""
 
     def __init__(
         self, data_dir: Path, state_dir: Path, source: SeedSource, report: ImportReport
@@ -52,52 +50,33 @@ class MonthWriter:
         self.qdir = data_dir / "bronze" / QUARANTINE_DIR / source.sha256[:12]
         self.state_dir, self.source, self.report = state_dir, source, report
         self.pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="seed-import-write")
-        self.pending: tuple[ExitStack, set[str], list[Future[Path]]] | None = None
 
     def flush(self, buf: MonthBuffer) -> None:
-        self._finish_pending()
         if buf.month is not None and buf.points:
-            held = ExitStack()
-            held.enter_context(month_lock(self.state_dir, DATASET, buf.month))
-            try:
+            with month_lock(self.state_dir, DATASET, buf.month):
                 self.report.orphans_removed += self.store.remove_orphans(buf.month)
-                self.pending = (held, *self._submit_month(buf.points))
-            except BaseException:
-                held.close()
-                raise
+                self._write_month(buf.month, buf.points)
         for index, reason, point in buf.quarantine:
             self._quarantine(index, reason, point)
         buf.points, buf.quarantine = [], []
 
     def close(self) -> None:
-        try:
-            self._finish_pending()
-        finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def _submit_month(self, items: list[ImportedPoint]) -> tuple[set[str], list[Future[Path]]]:
+    def _write_month(self, month: str, items: list[ImportedPoint]) -> None:
         cadence = month_cadence(items)
-        before = {f.path.name for f in self.store.files(items[0].month)}
+        before = {f.path.name for f in self.store.files(month)}
         for item in items:
             item.extra["imported"]["month_cadence"] = cadence
         write = self.store.write
-        return before, [
-            self.pool.submit(write, item.month, item.attempt, extra=item.extra) for item in items
-        ]
-
-    def _finish_pending(self) -> None:
-        if self.pending is None:
-            return
-        held, before, futures = self.pending
-        self.pending = None
-        with held:  # the month's lock, released once every file is written
-            for future in futures:
-                name = future.result().name
-                if name in before:
-                    self.report.already_present += 1
-                else:
-                    self.report.written += 1
-                    before.add(name)
+        futures = [self.pool.submit(write, i.month, i.attempt, extra=i.extra) for i in items]
+        for future in futures:  # all of them, in order, before the lock is released
+            name = future.result().name
+            if name in before:
+                self.report.already_present += 1
+            else:
+                self.report.written += 1
+                before.add(name)
 
     def _quarantine(self, index: int, reason: str, point: Any) -> None:
         doc = {

@@ -1,14 +1,15 @@
 """Import the seed's archives (``checkpoint_<year>.json`` and the rest of its layouts) into
 bronze, streaming.
 
-``python -m sec_assets.bronze.importer FILE [FILE ...] [--month YYYY-MM] [--data-dir DIR]``
-(or ``sec-seed-import``). Each point becomes a bronze exchange of its hour under
-``sec_snapshots``, attempt ``0`` (an import), with its provenance (``imported``: source, file,
-sha256, point index, the month's sampled hours). Layouts and point shapes:
-``docs/seed_archives.md``.
+``python -m sec_assets.bronze.importer FILE [FILE ...] [--month YYYY-MM] [--data-dir DIR]
+[--jobs N]`` (or ``sec-seed-import``; ``--jobs``: files at once, one process each). Each point
+becomes a bronze exchange of its hour under ``sec_snapshots``, attempt ``0`` (an import), with
+its provenance (``imported``: source, file, sha256, point index, the month's sampled hours).
+Layouts and point shapes: ``docs/seed_archives.md``.
 
-- Streaming: ``ijson`` yields one point at a time; a month's points are buffered (as bytes)
-  and written when the next month begins, so memory is bounded by a month, not by the file.
+- Streaming: one point at a time (``seed_stream.py``); a month's points are buffered (as
+  bytes) and written when the next month begins (``import_writer.py``), so memory is bounded
+  by a month, not by the file.
 - A truncated or corrupt file stops the import with the byte offset; the month being parsed
   is not written (months already complete before the fault are, and a re-run skips them).
 - Idempotent: a file's name is derived from the point's hour, scrape time and content, so
@@ -112,7 +113,7 @@ def import_archive(
         _read_points(path, source, buf, writer, report, months)
         writer.flush(buf)
     finally:
-        writer.close()  # the months parsed before a fault are written whole
+        writer.close()
     report.duration_s = time.perf_counter() - t0
     if months is None:
         _write_manifest(data_dir, report)
