@@ -222,9 +222,7 @@ def validate_rows(
     assert era is not None
     fields = next(iter(field_sets))
     assert fields is not None
-    names = sorted(fields)
-    rows = zip(*map(itemgetter(*names), data), strict=True)  # one tuple per field
-    columns = dict(zip(names, rows, strict=True))
+    columns = {name: list(map(itemgetter(name), data)) for name in sorted(fields)}
     clean = _plainly_valid(columns)
     problem = None if clean else bad_value(data)
     if problem is None and not unique_keys:
@@ -243,7 +241,7 @@ def validate_rows(
 _PLAIN_TEXT = frozenset({str, type(None), bool})
 
 
-def _plainly_valid(columns: dict[str, tuple[Any, ...]]) -> bool:
+def _plainly_valid(columns: dict[str, list[Any]]) -> bool:
     """True when every value passes :func:`bad_value` without a look at it alone: each number
     field holds only integers within its range, every other field only text, null or booleans.
     Column by column, at the builtins' speed; anything else is left to :func:`bad_value`."""
