@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import gzip
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from threading import Semaphore
 from typing import Any
 
 import orjson
@@ -39,9 +40,10 @@ def month_cadence(items: list[ImportedPoint]) -> dict[str, Any]:
 
 
 class MonthWriter:
-    """Writes a month's files under its lock by :data:`WRITERS` threads (zlib and fsync release
-    the interpreter lock, so compressing, writing and syncing overlap). :meth:`close` stops them;
-    call it also when the parse stops."""
+    """Writes a month's files under its lock: each envelope's JSON is built here, then compressed,
+    written and fsynced by :data:`WRITERS` threads (zlib and fsync release the interpreter lock,
+    so they overlap; the threads allocate little). :meth:`close` stops them; call it also when
+    the parse stops."""
 
     def __init__(
         self, data_dir: Path, state_dir: Path, source: SeedSource, report: ImportReport
@@ -66,12 +68,20 @@ class MonthWriter:
     def _write_month(self, month: str, items: list[ImportedPoint]) -> None:
         cadence = month_cadence(items)
         before = {f.path.name for f in self.store.files(month)}
+        slots = Semaphore(2 * WRITERS)  # envelopes in flight: memory stays a month's points
+        stored: list[Path | Future[Path]] = []
         for item in items:
             item.extra["imported"]["month_cadence"] = cadence
-        write = self.store.write
-        futures = [self.pool.submit(write, i.month, i.attempt, extra=i.extra) for i in items]
-        for future in futures:  # all of them, in order, before the lock is released
-            name = future.result().name
+            final, text = self.store.prepare(item.month, item.attempt, extra=item.extra)
+            if text is None:
+                stored.append(final)
+                continue
+            slots.acquire()
+            future = self.pool.submit(self.store.put, final, text)
+            future.add_done_callback(lambda _: slots.release())
+            stored.append(future)
+        for entry in stored:  # all of them, in order, before the lock is released
+            name = (entry if isinstance(entry, Path) else entry.result()).name
             if name in before:
                 self.report.already_present += 1
             else:

@@ -141,14 +141,24 @@ class BronzeStore:
         """Store one exchange atomically; returns its path. Re-writing the same exchange is a
         no-op (the name is derived from its content and fetch time). ``extra`` adds fields to
         the envelope (provenance of an imported answer: ``bronze/importer.py``)."""
+        final, text = self.prepare(month, attempt, extra=extra)
+        return final if text is None else self.put(final, text)
+
+    def prepare(
+        self, month: str, attempt: Attempt, *, extra: dict[str, Any] | None = None
+    ) -> tuple[Path, bytes | None]:
+        """The path of an exchange's file and its envelope's JSON (None when the file is stored
+        already): :meth:`write` in two steps, the second (:meth:`put`) free to run elsewhere."""
         doc = {**envelope(attempt), **(extra or {})}
         sha = (doc["content_sha256"] or hashlib.sha256(b"").hexdigest())[:12]
         stamp = attempt.fetched_at.astimezone(UTC).strftime(_STAMP)
         folder = self.month_dir(month) / attempt.key
         final = folder / f"{stamp}-a{attempt.attempt}-{attempt.outcome}-{sha}.json.gz"
-        if final.exists():
-            return final
-        payload = gzip.compress(envelope_json(doc), mtime=0)
+        return final, None if final.exists() else envelope_json(doc)
+
+    def put(self, final: Path, text: bytes) -> Path:
+        """Compress an envelope's JSON and store it at ``final`` atomically."""
+        payload = gzip.compress(text, mtime=0)
         with disk_errors(final, "a bronze file"):  # full or read-only disk: say where, what to do
             return atomic_write(final, payload, tmp_name=f".tmp-{uuid.uuid4().hex}")
 
