@@ -12,8 +12,9 @@
                      (``--out DIR``, ``--months 2024-01..2024-12``; ``docs/release.md``);
                      ``release verify DIR`` re-hashes a bundle against its manifest.
 
-Settings come from the environment (``SEC_DATA_DIR``: where the breaker state lives, the
-warehouse unless ``SEC_PG_DSN`` names one, and the releases by default).
+Settings come from the environment (``SEC_STATE_URL``, else ``SEC_DATA_DIR``: where the breaker
+state lives; ``SEC_DATA_DIR``: the warehouse unless ``SEC_PG_DSN`` names one, and the releases by
+default).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _reset_breaker() -> int:
     breaker = SecClientResource().breaker()
     print(f"before: {breaker.describe()}")
     breaker.reset()
-    print(f"after:  {breaker.describe()} (state file {breaker.path})")
+    print(f"after:  {breaker.describe()} ({breaker.cell.where})")
     return 0
 
 

@@ -32,9 +32,17 @@ class SecSettings(BaseSettings):
     # Politeness and cadence.
     max_concurrency: int = Field(default=4, ge=1, le=64)
     requests_per_second: float = Field(default=2.0, gt=0)
-    # The rate is the total of every process sharing data_dir (sec_client/shared_limit.py);
-    # False: each process has its own rate (N parallel runs send N times the rate).
+    # The rate is the total of every process sharing the client state (data_dir/state, or
+    # state_url); False: each process has its own rate (N parallel runs send N times the rate).
     shared_rate_limit: bool = True
+    # Where the rate schedule, the breaker and the month locks live (sec_client/state/):
+    # unset: files under data_dir/state (one machine); postgresql://… or redis://…: shared by
+    # every machine that names it. A secret (its password).
+    state_url: SecretStr | None = None
+    # The prefix of every key in a shared store: deployments sharing one apart.
+    state_namespace: str = Field(default="sec_assets", min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    # Redis: the lease of a month lock, renewed while held; a killed holder's lapses within it.
+    state_lock_ttl_s: float = Field(default=30.0, ge=1)
     connect_timeout_s: float = Field(default=10.0, gt=0)
     read_timeout_s: float = Field(default=120.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)

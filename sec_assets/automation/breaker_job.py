@@ -2,7 +2,7 @@
 
 The same as ``make reset-breaker`` (``python -m sec_assets reset-breaker``), launchable from
 Jobs → ``reset_sec_breaker`` → Launchpad: the run's log and metadata say the breaker's state
-before and after, and which state file it changed.
+before and after, and which state it changed (a file, or the shared store of ``SEC_STATE_URL``).
 """
 
 import dagster as dg
@@ -19,15 +19,15 @@ def close_sec_breaker(
     breaker.reset()
     after = breaker.describe()
     context.log.info(f"before: {before}")
-    context.log.info(f"after: {after} (state file {breaker.path})")
-    return dg.Output(
-        after,
-        metadata={
-            "before": dg.MetadataValue.text(before),
-            "after": dg.MetadataValue.text(after),
-            "state_file": dg.MetadataValue.path(str(breaker.path)),
-        },
-    )
+    context.log.info(f"after: {after} ({breaker.cell.where})")
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "before": dg.MetadataValue.text(before),
+        "after": dg.MetadataValue.text(after),
+        "state_store": dg.MetadataValue.text(breaker.cell.where),
+    }
+    if breaker.path is not None:
+        metadata["state_file"] = dg.MetadataValue.path(str(breaker.path))
+    return dg.Output(after, metadata=metadata)
 
 
 @dg.job(

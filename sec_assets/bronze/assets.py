@@ -60,7 +60,7 @@ def sec_snapshots(
     s = bronze.settings
     month = Month.of(context)
     store = bronze.store("sec_snapshots")
-    with month_lock(s.state_dir, "sec_snapshots", month.label, log=context.log):
+    with month_lock(sec_client.state(), "sec_snapshots", month.label, log=context.log):
         orphans = store.remove_orphans(month.label)  # temporary files of a killed run
         plan = plan_month(
             month,

@@ -16,6 +16,7 @@ from sec_assets.bronze.importer import (
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
+from sec_assets.sec_client.state import open_state
 
 ARCHIVE_ENV = "SEC_SEED_ARCHIVE_DIR"
 _YEAR_FILE = re.compile(r"checkpoint_(\d{4})\.json$")
@@ -98,9 +99,7 @@ def sec_seed_import(
     for path in files:
         try:
             reports.append(
-                import_archive(
-                    path, settings.data_dir, months={month}, state_dir=settings.state_dir
-                )
+                import_archive(path, settings.data_dir, months={month}, state=open_state(settings))
             )
         except CorruptArchiveError as exc:
             raise dg.Failure(

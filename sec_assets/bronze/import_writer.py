@@ -19,6 +19,7 @@ from sec_assets.bronze.month_lock import month_lock
 from sec_assets.bronze.seed_points import ImportedPoint, SeedSource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.files import atomic_write
+from sec_assets.sec_client.state import StateStore
 
 DATASET = "sec_snapshots"
 QUARANTINE_DIR = "_import_quarantine"
@@ -46,16 +47,20 @@ class MonthWriter:
     the parse stops."""
 
     def __init__(
-        self, data_dir: Path, state_dir: Path, source: SeedSource, report: ImportReport
+        self,
+        data_dir: Path,
+        state: StateStore | Path,
+        source: SeedSource,
+        report: ImportReport,
     ) -> None:
         self.store = BronzeStore(data_dir / "bronze", DATASET)
         self.qdir = data_dir / "bronze" / QUARANTINE_DIR / source.sha256[:12]
-        self.state_dir, self.source, self.report = state_dir, source, report
+        self.state, self.source, self.report = state, source, report
         self.pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="seed-import-write")
 
     def flush(self, buf: MonthBuffer) -> None:
         if buf.month is not None and buf.points:
-            with month_lock(self.state_dir, DATASET, buf.month):
+            with month_lock(self.state, DATASET, buf.month):
                 self.report.orphans_removed += self.store.remove_orphans(buf.month)
                 self._write_month(buf.month, buf.points)
         for index, reason, point in buf.quarantine:

@@ -49,6 +49,7 @@ from sec_assets.bronze.seed_split import ArchiveSyntaxError
 from sec_assets.bronze.seed_stream import archive_layout, points
 from sec_assets.bronze.store import GOOD_OUTCOMES
 from sec_assets.files import atomic_write
+from sec_assets.sec_client.state import StateStore, open_state
 from sec_assets.settings import load_settings
 
 MANIFEST_DIR = "_imports"
@@ -98,7 +99,7 @@ def import_archive(
     data_dir: Path,
     *,
     months: set[str] | None = None,
-    state_dir: Path | None = None,
+    state: StateStore | Path | None = None,
 ) -> ImportReport:
     """Import one archive (only ``months`` when given); raises :class:`CorruptArchiveError`.
     The rejection rule is the caller's (:func:`rejection_error` on the report)."""
@@ -106,8 +107,9 @@ def import_archive(
     t0 = time.perf_counter()
     source = SeedSource(path.name, sha256_file(path))
     report = ImportReport(path.name, source.sha256, path.stat().st_size, archive_layout(path))
-    state = state_dir or load_settings(data_dir=data_dir).state_dir
-    writer = MonthWriter(data_dir, state, source, report)
+    writer = MonthWriter(
+        data_dir, state or open_state(load_settings(data_dir=data_dir)), source, report
+    )
     buf = MonthBuffer()
     try:
         _read_points(path, source, buf, writer, report, months)
@@ -205,11 +207,12 @@ _RUN_ONLY = frozenset(
 
 
 def _import_one(
-    path: Path, data_dir: Path, state_dir: Path, months: set[str] | None, max_share: float
+    path: Path, data_dir: Path, months: set[str] | None, max_share: float
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """One file of the CLI: its report and why it fails, if it does."""
+    """One file of the CLI: its report and why it fails, if it does. The client state store
+    (month locks) is opened in the process that imports, from the same settings."""
     try:
-        report = import_archive(path, data_dir, months=months, state_dir=state_dir)
+        report = import_archive(path, data_dir, months=months)
     except (CorruptArchiveError, OSError) as exc:
         return None, str(exc)
     return report.as_dict(), rejection_error(report, max_share)
@@ -242,7 +245,6 @@ def main(argv: list[str] | None = None) -> int:
     one = partial(
         _import_one,
         data_dir=settings.data_dir,
-        state_dir=settings.state_dir,
         months=months,
         max_share=max_share,
     )

@@ -1,4 +1,5 @@
-"""A circuit breaker whose state lives in a file, so it outlives the run and the process.
+"""A circuit breaker whose state lives in the client state store, so it outlives the run and the
+process (and, with a shared store, is one breaker for every machine).
 
 CLOSED → OPEN after ``failure_threshold`` consecutive failed requests; OPEN → HALF_OPEN once
 ``cooldown_s`` has passed; in HALF_OPEN a single probe is let through: success closes the
@@ -6,30 +7,32 @@ circuit, failure opens it again for another cooldown. The breaker remembers the 
 failure tripped it: only a request to that endpoint can be the probe, and only its success
 closes the circuit (a cheap ``GetHoraServer`` answering says nothing about ``GetPorFecha``).
 A probe's claim expires after ``probe_timeout_s`` (a process killed mid-probe blocks nobody for
-longer). Every read-modify-write happens under an exclusive ``flock`` and the file is replaced
-atomically, only when its content changes; waiting is read-only (``gate.py``).
+longer). Every read-modify-write holds the record exclusively (``BreakerCell.hold``: an
+``flock``, a row lock, a Redis lease) and writes it back only when its content changes; waiting
+is read-only (``gate.py``). The stores: ``sec_client/state/``.
 
 Written by hand rather than with pybreaker: its state storage is in-memory or Redis, and its
-async support is Tornado-only; we need a file-backed state shared across processes.
+async support is Tornado-only; we need one state shared across processes in files, Postgres or
+Redis.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from sec_assets.diskerrors import disk_errors
-from sec_assets.files import atomic_write, file_lock
 from sec_assets.sec_client.breaker_text import (  # noqa: F401  (RESET_* re-exported)
     RESET_MAKE,
     RESET_VERB,
 )
 from sec_assets.sec_client.breaker_text import describe as describe_breaker
+from sec_assets.sec_client.state.base import BreakerCell
+from sec_assets.sec_client.state.file_store import FileBreakerCell
 
 
 class BreakerState(StrEnum):
@@ -50,18 +53,23 @@ class PersistedState:
 
 
 class CircuitBreaker:
-    """File-backed breaker. ``allow_request`` is the gate; ``record_*`` report outcomes."""
+    """``allow_request`` is the gate; ``record_*`` report outcomes. ``cell``: where the state
+    lives (a path: that file)."""
 
     def __init__(
         self,
-        path: Path,
+        cell: BreakerCell | Path,
         *,
         failure_threshold: int = 5,
         cooldown_s: float = 1800.0,
         probe_timeout_s: float = 270.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.path = Path(path)
+        if isinstance(cell, Path):
+            cell = FileBreakerCell(cell)
+        self.cell = cell
+        #: The state file, when the state is a file.
+        self.path: Path | None = cell.path if isinstance(cell, FileBreakerCell) else None
         self.failure_threshold = failure_threshold
         self.cooldown_s = cooldown_s
         self.probe_timeout_s = probe_timeout_s
@@ -71,28 +79,34 @@ class CircuitBreaker:
     # -- persistence -------------------------------------------------------------------------
     @contextmanager
     def _locked(self) -> Iterator[PersistedState]:
-        """Read under the lock; write back only if the block changed something."""
-        with file_lock(self.path.with_suffix(".lock")):
+        """Read under an exclusive hold; write back only if the block changed something."""
+        with self.cell.hold() as held:
             try:
-                data = self._read()
+                data = self._parse(held.load())
                 before = replace(data)
                 yield data
                 if data != before:
                     data.updated_at = self.clock()
-                    with disk_errors(self.path, "the SEC circuit breaker state"):
-                        atomic_write(self.path, json.dumps(asdict(data)))
+                    held.save(asdict(data))
             finally:
                 self._peeked = None  # this process's own changes are seen at once
 
     def _read(self) -> PersistedState:
+        return self._parse(self.cell.load())
+
+    @staticmethod
+    def _parse(raw: dict[str, Any] | None) -> PersistedState:
+        """The record; absent or corrupt (wrong fields or types) must not wedge the collector:
+        it starts closed."""
+        if not raw:
+            return PersistedState()
         try:
-            raw = json.loads(self.path.read_text())
-            return PersistedState(**{k: raw.get(k) for k in PersistedState.__dataclass_fields__})
-        except FileNotFoundError:
+            fields = PersistedState.__dataclass_fields__
+            data = PersistedState(**{k: raw[k] for k in fields if k in raw})
+            BreakerState(data.state)
+        except (ValueError, TypeError):
             return PersistedState()
-        except (ValueError, TypeError, AttributeError):
-            # A corrupt state file must not wedge the collector: start closed.
-            return PersistedState()
+        return data if isinstance(data.consecutive_failures, int) else PersistedState()
 
     def peek(self, max_age_s: float = 0.1) -> PersistedState:
         """The state as read at most ``max_age_s`` ago (read-only): what waiting requests

@@ -38,16 +38,17 @@ def describe(breaker: CircuitBreaker, data: PersistedState) -> str:
         head = f"SEC circuit breaker is HALF_OPEN {what}; the next request probes"
     return (
         f"{head}. If the cause is fixed (a wrong SEC_BASE_URL, a proxy), reset it now: "
-        f"{reset_commands(breaker.path)} (state file {breaker.path})"
+        f"{reset_commands(breaker.path)} ({breaker.cell.where})"
     )
 
 
-def reset_commands(path: Path) -> str:
-    """The verbs that reset the breaker whose state is ``path``. When the file is where the
-    settings put it (``<data_dir>/state/sec_breaker.json``) they name that folder, so that they
-    reset this file whatever the shell's own ``SEC_DATA_DIR``."""
+def reset_commands(path: Path | None) -> str:
+    """The verbs that reset the breaker whose state is the file ``path`` (None: a shared store,
+    which the verbs reach through the same ``SEC_STATE_URL`` as the runs). When the file is
+    where the settings put it (``<data_dir>/state/sec_breaker.json``) they name that folder, so
+    that they reset this file whatever the shell's own ``SEC_DATA_DIR``."""
     prefix = ""
-    if path.name == "sec_breaker.json" and path.parent.name == "state":
+    if path is not None and path.name == "sec_breaker.json" and path.parent.name == "state":
         prefix = f"SEC_DATA_DIR={shlex.quote(str(path.parent.parent.resolve()))} "
     return f"`{prefix}{RESET_VERB}` or `{prefix}{RESET_MAKE}`"
 

@@ -1,7 +1,8 @@
 """Async SEC client: browser-like POSTs, bounded concurrency, a rate shared across processes
-(``shared_limit.py``), retries on transient failures only, a persistent circuit breaker, and
-every attempt kept for bronze. Each attempt is bounded in size and time and has every secret
-masked (``send.py``); errors of ours and misconfigurations are never the service's failures.
+and machines (``shared_limit.py``), retries on transient failures only, a persistent circuit
+breaker, and every attempt kept for bronze. Each attempt is bounded in size and time and has
+every secret masked (``send.py``); errors of ours and misconfigurations are never the
+service's failures.
 
 Pure Python (no Dagster): the resource in ``resource.py`` wires it to settings and logs.
 """
@@ -36,6 +37,7 @@ from sec_assets.sec_client.headers import BROWSER_HEADERS
 from sec_assets.sec_client.proxy_check import warn_clear_proxy
 from sec_assets.sec_client.send import Bounds, config_error, send_once
 from sec_assets.sec_client.shared_limit import SharedRateLimiter
+from sec_assets.sec_client.state import open_state
 from sec_assets.sec_client.validation import SnapshotAnswer, validate_snapshot
 from sec_assets.settings import SecSettings
 
@@ -61,9 +63,9 @@ class SecClient:
         self._client: httpx.AsyncClient | None = None
         self._semaphore = asyncio.Semaphore(settings.max_concurrency)
         # Entered just before each send. Shared: the rate is the total of every process with
-        # this state directory (parallel months); else this process's own rate.
+        # this client state store (parallel months, other machines); else this process's own.
         self._limiter: AbstractAsyncContextManager[None] = (
-            SharedRateLimiter.in_dir(settings.state_dir, settings.requests_per_second)
+            SharedRateLimiter(open_state(settings).schedule(), settings.requests_per_second)
             if settings.shared_rate_limit
             else AsyncLimiter(max(settings.requests_per_second, 1e-3), 1.0)
         )

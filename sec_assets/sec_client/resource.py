@@ -14,6 +14,7 @@ from typing import ClassVar
 from sec_assets.resource_settings import StoredResource
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
+from sec_assets.sec_client.state import StateStore, open_state
 from sec_assets.settings_report import field
 
 
@@ -24,7 +25,8 @@ class SecClientResource(StoredResource):
     http_proxy: str | None = field("http_proxy", "Proxy URL; a secret.", repr=False)
     max_concurrency: int | None = field("max_concurrency", "Requests in flight at once.")
     requests_per_second: float | None = field(
-        "requests_per_second", "Attempts per second, shared by every process on data_dir."
+        "requests_per_second",
+        "Attempts per second, shared by every process on the client state (data_dir or state_url).",
     )
     read_timeout_s: float | None = field("read_timeout_s", "Read timeout per request (s).")
     max_attempts: int | None = field("max_attempts", "Attempts per request (transient only).")
@@ -44,6 +46,12 @@ class SecClientResource(StoredResource):
     log_requests: bool | None = field(
         "log_requests", "One DEBUG line per successful request in the run's log."
     )
+    state_url: str | None = field(
+        "state_url",
+        "Where the rate schedule, breaker and month locks live: postgresql://… or redis://… "
+        "(shared by every machine); a secret.",
+        repr=False,
+    )
 
     REPORTED: ClassVar[tuple[str, ...]] = (
         "base_url",
@@ -51,15 +59,20 @@ class SecClientResource(StoredResource):
         "requests_per_second",
         "max_concurrency",
         "shared_rate_limit",
+        "state_url",
         "max_attempts",
         "read_timeout_s",
         "data_dir",
     )
 
+    def state(self) -> StateStore:
+        """The client state store the settings name (``sec_client/state/``)."""
+        return open_state(self.settings)
+
     def breaker(self) -> CircuitBreaker:
         s = self.settings
         return CircuitBreaker(
-            s.state_dir / "sec_breaker.json",
+            self.state().breaker(),
             failure_threshold=s.breaker_failure_threshold,
             cooldown_s=s.breaker_cooldown_s,
             probe_timeout_s=s.probe_timeout_s,

@@ -1,7 +1,8 @@
 """Where the secrets come from: the settings, read once when they load.
 
-The Postgres DSN (``SEC_PG_DSN``) and the Dagster instance's ``DAGSTER_PG_URL``, each read as
-libpq reads it and as written (``warehouse/dsn.py``); the proxy's password and
+The Postgres DSN (``SEC_PG_DSN``), the Dagster instance's ``DAGSTER_PG_URL`` and a Postgres
+``SEC_STATE_URL``, each read as libpq reads it and as written (``warehouse/dsn.py``); a Redis
+``SEC_STATE_URL``'s password, read as a URL's; the proxy's password and
 ``user:password`` (``SEC_HTTP_PROXY``, and ``SEC_BASE_URL`` when a relay there takes
 credentials), read up to the URL's last ``@``; the Supabase service key
 (``SUPABASE_SERVICE_ROLE_KEY``).
@@ -39,6 +40,11 @@ def configured_secrets(settings: SecSettings) -> list[str]:
     for dsn in (settings.pg_dsn, settings.dagster_pg_url):
         if dsn is not None:
             found.update(dsn_secrets(dsn.get_secret_value()))
+    if settings.state_url is not None:  # a Postgres DSN or a Redis URL
+        state = settings.state_url.get_secret_value()
+        found.update(url_secrets(state))
+        if not state.lower().startswith(("redis", "unix")):
+            found.update(dsn_secrets(state))
     if settings.supabase_service_role_key is not None:
         found.add(settings.supabase_service_role_key.get_secret_value())
     return sorted((s for s in found if s), key=lambda s: (-len(s), s))
