@@ -93,3 +93,11 @@ def pg_throwaway_database():
 def pg_database():
     """A throwaway Postgres database for one test: yields its DSN, dropped afterwards."""
     yield from pg_throwaway_database()
+
+
+@pytest.fixture(params=["file", pytest.param("postgres", marks=pytest.mark.postgres), "redis"])
+def state_backend(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each client state store in turn (``state_stores.py``): files, Postgres, Redis."""
+    from sec_assets_tests.state_stores import state_backend as backend
+
+    yield from backend(request.param, tmp_path / "stores", monkeypatch)

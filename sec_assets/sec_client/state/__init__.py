@@ -69,3 +69,14 @@ def _open(kind: str, url: str, settings: SecSettings) -> StateStore:
         lock_ttl_s=settings.state_lock_ttl_s,
         timeout_s=settings.connect_timeout_s,
     )
+
+
+def close_shared() -> None:
+    """Close this process's shared stores (their connections), and forget them."""
+    with _GUARD:
+        stores = list(_SHARED.values())
+        _SHARED.clear()
+    for store in stores:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
