@@ -26,6 +26,7 @@ from sec_assets.sec_client.client import SecClient
 from sec_assets.sec_client.errors import SecCircuitOpenError
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets_tests.conftest import fast_settings
+from sec_assets_tests.state_stores import StateBackend
 from sec_sim import FaultRule
 
 NOW = datetime(2024, 9, 10, tzinfo=UTC)
@@ -172,29 +173,31 @@ asyncio.run(main())
 
 
 def test_a_killed_probe_blocks_only_until_its_claim_expires(
-    sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state_backend: StateBackend
 ) -> None:
     """Before: a prober killed with -9 blocked every run for the hard-coded 600 s. The probe
-    timeout is now the setting SEC_BREAKER_PROBE_TIMEOUT_S."""
+    timeout is now the setting SEC_BREAKER_PROBE_TIMEOUT_S. On every client state store; on a
+    shared one the prober has a data folder of its own (another machine)."""
     monkeypatch.setenv("SEC_BREAKER_PROBE_TIMEOUT_S", "2")
     breaker = SecClientResource().breaker()
     assert breaker.probe_timeout_s == 2.0
-    past = CircuitBreaker(breaker.path, clock=later(-4000))
+    past = CircuitBreaker(breaker.cell, clock=later(-4000))
     for _ in range(5):
         past.record_failure("http_503: GetPorFecha", "GetPorFecha")
     sim.set_faults([FaultRule(kind="hang", hours=["2024-08-02T00"])])
 
-    prober = subprocess.Popen(
-        [sys.executable, "-c", PROBER, sim.base_url], env=dict(os.environ), cwd=tmp_path
-    )
+    env = dict(os.environ)
+    if state_backend.shared:
+        env["SEC_DATA_DIR"] = str(state_backend.data_dir(1))
+    prober = subprocess.Popen([sys.executable, "-c", PROBER, sim.base_url], env=env, cwd=tmp_path)
     try:
         for _ in range(600):  # the prober claims the probe, then hangs on its request
-            if json.loads(breaker.path.read_text()).get("probe_started_at"):
+            if (breaker.cell.load() or {}).get("probe_started_at"):
                 break
             time.sleep(0.1)
         else:
             pytest.fail("the prober never claimed the probe")
-        claim = json.loads(breaker.path.read_text())["probe_started_at"]
+        claim = (breaker.cell.load() or {})["probe_started_at"]
         while requests(sim, "GetPorFecha") == 0 and prober.poll() is None:
             time.sleep(0.05)  # mid-probe: its request is at the service
     finally:

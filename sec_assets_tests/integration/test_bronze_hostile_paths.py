@@ -22,6 +22,7 @@ from sec_assets.sec_client import client as client_module
 from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets_tests.conftest import fast_settings
+from sec_assets_tests.state_stores import StateBackend
 from sec_sim import FaultRule
 
 PARTITION, MONTH, HOURS = "2024-08-01", "2024-08", 124  # 4 hours a day
@@ -148,7 +149,11 @@ def test_a_misconfigured_base_url_fails_fast_with_one_message(
         assert _materialize(sim.base_url, data).success
 
 
-def test_two_runs_of_one_month_request_each_hour_once(sim, tmp_path: Path) -> None:
+def test_two_runs_of_one_month_request_each_hour_once(
+    sim, tmp_path: Path, state_backend: StateBackend
+) -> None:
+    """On every client state store: the month's lock is in the store (no lock file on a
+    shared one), so the second run waits and then asks for nothing."""
     data = tmp_path / "data"
     sim.set_faults([FaultRule(kind="slow", delay_s=0.05)])
     first: list = []
@@ -167,6 +172,7 @@ def test_two_runs_of_one_month_request_each_hour_once(sim, tmp_path: Path) -> No
     assert any("another run is collecting" in m for m in _messages(second))
     [mat] = second.asset_materializations_for_node("sec_snapshots")
     assert mat.metadata["hours_requested"].value == 0
+    assert (data / "state" / "locks").exists() == (not state_backend.shared)
 
 
 def test_a_killed_runs_temporary_files_are_removed_at_the_next_run(sim, tmp_path: Path) -> None:
