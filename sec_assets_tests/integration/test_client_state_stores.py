@@ -271,3 +271,41 @@ def test_a_killed_holder_releases_the_month_lock(state_backend: StateBackend) ->
     waited, got = _take(state_backend)
     assert got - killed < (5.0 if state_backend.kind == "redis" else 1.5)
     assert waited == (state_backend.kind == "redis")
+
+
+# -- the setting is a secret ---------------------------------------------------------------------
+PASSWORD = "state-pw-Qv93x"
+
+
+@pytest.mark.postgres
+def test_the_state_url_is_a_secret(pg_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shown as set/unset in the settings table and the run's first line, masked by value
+    everywhere else; a store that refuses the password says so without it."""
+    from sec_assets.sec_client.resource import SecClientResource
+    from sec_assets.sec_client.state import StateStoreError, close_shared, open_state
+    from sec_assets.settings import load_settings
+
+    # The local server trusts loopback: a DSN password is accepted and ignored.
+    monkeypatch.setenv("SEC_STATE_URL", pg_database.replace("postgres@", f"postgres:{PASSWORD}@"))
+    resource = SecClientResource()
+    [row] = [r for r in resource.settings_rows() if r["setting"] == "state_url"]
+    assert (row["variable"], row["value"], row["source"]) == (
+        "SEC_STATE_URL",
+        "set",
+        "SEC_STATE_URL",
+    )
+    settings = resource.settings
+    assert PASSWORD not in repr(settings) and PASSWORD not in resource.state().where
+    assert settings.redactor.text(f"x {PASSWORD} y") == "x *** y"
+    breaker = resource.breaker()
+    breaker.record_failure("http_503", "GetPorFecha")
+    assert PASSWORD not in breaker.describe()
+
+    # Redis here has no user "nobody": it refuses the login, and the error does not show it.
+    redis_url = f"redis://nobody:{PASSWORD}@127.0.0.1:6379/3"
+    store = open_state(load_settings(state_url=redis_url, state_namespace="sec_test_secret"))
+    assert PASSWORD not in store.where
+    with pytest.raises(StateStoreError) as refused:
+        store.schedule().reserve(1.0, 0.0, blocking=True)
+    assert PASSWORD not in str(refused.value) and "Redis" in str(refused.value)
+    close_shared()
