@@ -309,3 +309,37 @@ def test_the_state_url_is_a_secret(pg_database: str, monkeypatch: pytest.MonkeyP
         store.schedule().reserve(1.0, 0.0, blocking=True)
     assert PASSWORD not in str(refused.value) and "Redis" in str(refused.value)
     close_shared()
+
+
+# -- the operator's side: the alert sensor, the reset job, automation's skip ---------------------
+def test_the_sensor_and_the_job_read_the_store(
+    state_backend: StateBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Machine 1 opens the breaker; on machine 0 (its own data folder on a shared store) the
+    breaker alert sensor alerts, automation skips, the code location's ``reset_sec_breaker``
+    job closes it, and the sensor resolves the alert."""
+    import dagster as dg
+
+    from sec_assets.automation.alerts import build_breaker_alerts_sensor
+    from sec_assets.automation.breaker_skip import breaker_skip_reason
+    from sec_assets.definitions import defs
+    from sec_assets.resources import local_resources
+    from sec_assets_tests.alert_receivers import SensorTicks, channels_on, received
+
+    monkeypatch.setenv("SEC_DATA_DIR", str(state_backend.data_dir(0)))
+    elsewhere = CircuitBreaker(state_backend.store(1).breaker())
+    for _ in range(5):
+        elsewhere.record_failure("http_503: GetPorFecha", "GetPorFecha")
+    resources = local_resources(state_backend.data_dir(0))
+    skip = breaker_skip_reason(resources["sec_client"], "2024-08 not requested")
+    assert skip is not None and "OPEN" in skip
+    with channels_on(tmp_path, monkeypatch) as (smtp, hook), dg.instance_for_test() as instance:
+        sensor = SensorTicks(build_breaker_alerts_sensor(), instance, resources)
+        sensor()
+        job = defs.resolve_job_def("reset_sec_breaker")
+        assert job.execute_in_process(instance=instance).success
+        sensor()
+        subjects = received(smtp, hook)
+    assert [s.split(":")[0] for s in subjects] == ["[sec_assets] ALERT", "[sec_assets] RESOLVED"]
+    assert elsewhere.state is BreakerState.CLOSED
+    assert breaker_skip_reason(resources["sec_client"], "2024-08 not requested") is None
