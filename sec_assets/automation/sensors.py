@@ -5,8 +5,8 @@
 ``monthly_pipeline`` for them, newest first, within two caps: launches per evaluation and runs
 of the job in flight. It reads bronze and the breaker through the code location's resources
 (``bronze``, ``sec_client``, both on the storage's ``data_dir``). It launches nothing while the
-SEC client's circuit breaker (``<data_dir>/state/sec_breaker.json``) is OPEN, and only one
-probe run while it is HALF_OPEN.
+SEC client's circuit breaker (in the client state store, ``sec_client/state/``) is OPEN, and
+only one probe run while it is HALF_OPEN.
 Its run key is ``<month>:<gaps>`` (``:retryN`` once ``relaunch_after`` has passed with the gaps
 unchanged), and the cursor remembers each launch, so the same work is never launched twice:
 a run that fills some hours changes the key; a run that fills none waits ``relaunch_after``.
