@@ -2,9 +2,10 @@
 the whole 2017 → today history on DuckDB): bronze speed and size; bronze → silver → gold as
 ranged runs, wall and CPU time; the cost of one month and of gold at a short and at the whole
 history; reconstruction accuracy; a research release of the first months and a researcher's
-read of it (Polars, DuckDB). Bronze for the history is written directly from the
-simulator's answers (``bench/genbronze.py``, cached in ``bench_out/history``). Writes
-``bench_out/bench.json`` and ``bench_out/BENCH.md`` and prints them."""
+read of it (Polars, DuckDB); the SEC client's politeness on each client state store. Bronze for
+the history is written directly from the simulator's answers (``bench/genbronze.py``, cached in
+``bench_out/history``). Writes ``bench_out/bench.json`` and ``bench_out/BENCH.md`` and prints
+them."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from sec_tools.bench.bronze import bench_bronze
 from sec_tools.bench.genbronze import generate
 from sec_tools.bench.overhead import bench_overhead
 from sec_tools.bench.overhead import markdown as overhead_markdown
+from sec_tools.bench.politeness import bench_politeness
+from sec_tools.bench.politeness import markdown as politeness_markdown
 from sec_tools.bench.release import release_markdown
 from sec_tools.bench.report import markdown
 from sec_tools.bench.seed_import import bench_seed_import, seed_import_markdown
@@ -187,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     report["seed_import"] = bench_seed_import(OUT / "seed_archives", full=full)
     print("research release …", flush=True)
     report["release"] = release_run(history, *plan[0])
+    print("politeness on each client state store …", flush=True)
+    with throwaway_pg() as dsn:
+        report["politeness"] = bench_politeness(dsn)
     (OUT / "bench.json").write_text(json.dumps(report, indent=2, default=str))
     md = "\n".join(
         [
@@ -194,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             overhead_markdown(report["overhead"]),
             seed_import_markdown(report["seed_import"]),
             release_markdown(report["release"]),
+            politeness_markdown(report["politeness"]),
         ]
     )
     (OUT / "BENCH.md").write_text(md)
