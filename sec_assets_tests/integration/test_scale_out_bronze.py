@@ -1,6 +1,7 @@
 """Politeness in total: several clients, several processes — a backfill of months run in
 parallel — send at most SEC_REQUESTS_PER_SECOND together, because they share one rate limit
-(``sec_client/shared_limit.py``) through the state directory under SEC_DATA_DIR."""
+(``sec_client/shared_limit.py``) through the client state: the state directory under
+SEC_DATA_DIR, or the shared store of SEC_STATE_URL."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sec_assets.sec_client.breaker import CircuitBreaker
 from sec_assets.sec_client.client import SecClient
 from sec_assets.sec_client.shared_limit import STATE_FILE
 from sec_assets_tests.conftest import fast_settings
+from sec_assets_tests.state_stores import StateBackend
 
 REPO = Path(__file__).resolve().parents[2]
 PG_CONFIG = REPO / "config" / "dagster_postgres.yaml"
@@ -102,11 +104,17 @@ def _materialize(partition: str) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_parallel_months_share_the_rate_on_a_postgres_instance(
-    sim, tmp_path: Path, pg_database: str, monkeypatch: pytest.MonkeyPatch
+    sim,
+    tmp_path: Path,
+    pg_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    state_backend: StateBackend,
 ) -> None:
     """Three ``dagster asset materialize`` processes, one month each, started together on one
-    Postgres-backed instance and one SEC_DATA_DIR: all succeed, the instance holds the three
-    runs, every month's bronze is whole, and together they kept to SEC_REQUESTS_PER_SECOND.
+    Postgres-backed instance: all succeed, the instance holds the three runs, every month's
+    bronze is whole, and together they kept to SEC_REQUESTS_PER_SECOND. On each client state
+    store: on files they share one SEC_DATA_DIR; on Postgres and Redis each has its own (as on
+    three machines), sharing only the instance and the store.
 
     The simulator logs no times, so the send times are the clients' own: each stored
     exchange's ``fetched_at`` (taken just after the limiter let it go). The shared limiter
@@ -116,7 +124,7 @@ def test_parallel_months_share_the_rate_on_a_postgres_instance(
     with on-time ones: we allow a quarter of the rate (up to 250 ms of lateness, seen under a
     loaded CI machine). Per-process limits would reach three times the rate.
     """
-    home, data = tmp_path / "dagster_home", tmp_path / "data"
+    home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(PG_CONFIG, home / "dagster.yaml")
     monkeypatch.setenv("DAGSTER_PG_URL", pg_database)
@@ -124,18 +132,17 @@ def test_parallel_months_share_the_rate_on_a_postgres_instance(
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
 
-    env = _env(sim, home, data, pg_database)
     started = time.monotonic()
     procs = [
         subprocess.Popen(
             _materialize(m),
-            env=env,
+            env={**_env(sim, home, state_backend.data_dir(i), pg_database), **state_backend.env()},
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for m in MONTHS
+        for i, m in enumerate(MONTHS)
     ]
     outputs = [p.communicate(timeout=180)[0] for p in procs]
     elapsed = time.monotonic() - started
@@ -155,9 +162,9 @@ def test_parallel_months_share_the_rate_on_a_postgres_instance(
             assert r.asset_materialization.metadata["coverage"].value == 1.0
 
     # Every month's bronze is whole: each sampled hour once, and the server time.
-    store = BronzeStore(data / "bronze", "sec_snapshots")
     stamps: dict[str, list[float]] = {}
-    for m in MONTHS:
+    for i, m in enumerate(MONTHS):
+        store = BronzeStore(state_backend.data_dir(i) / "bronze", "sec_snapshots")
         month = m[:7]
         expected = {h.key for h in Month.parse(m).hours(2)}
         versions = store.versions(month)
@@ -166,6 +173,9 @@ def test_parallel_months_share_the_rate_on_a_postgres_instance(
         stamps[month] = [f.fetched_at.timestamp() for f in store.files(month)]
     every = sorted(t for ts in stamps.values() for t in ts)
     assert len(every) == len(sim.request_log())  # every request sent is stored
+    # On a shared store nothing of the client state is a file.
+    local_state = [state_backend.data_dir(i) / "state" / STATE_FILE for i in range(3)]
+    assert any(p.exists() for p in local_state) == (not state_backend.shared)
 
     # The processes overlapped, and together kept to the rate.
     assert max(min(ts) for ts in stamps.values()) < min(max(ts) for ts in stamps.values())
