@@ -66,6 +66,7 @@ class PostgresStore:
         self._guard = threading.Lock()  # one caller at a time on the shared connection
         self._conn: psycopg.Connection[Any] | None = None
         self._ready = False
+        self._breaker: PostgresBreakerCell | None = None
 
     # -- connections -------------------------------------------------------------------------
     def connect(self) -> psycopg.Connection[Any]:
@@ -115,6 +116,8 @@ class PostgresStore:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            if self._breaker is not None:
+                self._breaker.close()
 
     def key(self, what: str) -> str:
         return f"{self.namespace}:{what}"
@@ -124,7 +127,11 @@ class PostgresStore:
         return PostgresSchedule(self)
 
     def breaker(self) -> PostgresBreakerCell:
-        return PostgresBreakerCell(self)
+        """One cell (and one connection for its transactions) per store."""
+        with self._guard:
+            if self._breaker is None:
+                self._breaker = PostgresBreakerCell(self)
+            return self._breaker
 
     @contextmanager
     def lock(self, name: str, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
@@ -188,12 +195,21 @@ class PostgresBreakerCell:
             if self._conn is None or self._conn.closed or self._conn.broken:
                 self._conn = self.store.connect()
             conn = self._conn
-            with conn.transaction():
-                conn.execute(
-                    f"INSERT INTO {SCHEMA}.breaker (key, record) VALUES (%s, '{{}}') "
-                    "ON CONFLICT (key) DO NOTHING",
-                    [self._key],
-                )
-                sql = f"SELECT record FROM {SCHEMA}.breaker WHERE key = %s FOR UPDATE"
-                row = conn.execute(sql, [self._key]).fetchone()
-                yield _PostgresHold(conn, self._key, row[0] if row else None)
+            try:
+                with conn.transaction():
+                    conn.execute(
+                        f"INSERT INTO {SCHEMA}.breaker (key, record) VALUES (%s, '{{}}') "
+                        "ON CONFLICT (key) DO NOTHING",
+                        [self._key],
+                    )
+                    sql = f"SELECT record FROM {SCHEMA}.breaker WHERE key = %s FOR UPDATE"
+                    row = conn.execute(sql, [self._key]).fetchone()
+                    yield _PostgresHold(conn, self._key, row[0] if row else None)
+            except psycopg.OperationalError as exc:  # the next hold logs in again
+                text = redact_text(" ".join(str(exc).split()), self.store._dsn)
+                raise StateStoreError(f"{self.where}: {text}") from None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

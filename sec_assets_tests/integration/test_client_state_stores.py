@@ -343,3 +343,35 @@ def test_the_sensor_and_the_job_read_the_store(
     assert [s.split(":")[0] for s in subjects] == ["[sec_assets] ALERT", "[sec_assets] RESOLVED"]
     assert elsewhere.state is BreakerState.CLOSED
     assert breaker_skip_reason(resources["sec_client"], "2024-08 not requested") is None
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://sec:pw-Lk42x@127.0.0.1:1/sec", "redis://:pw-Lk42x@127.0.0.1:1/0"]
+)
+def test_an_unreachable_store_sends_nothing_and_charges_no_breaker(sim, url: str) -> None:
+    """The store is down: each request ends as an error of ours naming the store (never its
+    password); the SEC sees no request."""
+    import asyncio
+    from datetime import date
+
+    from sec_assets.month import LocalHour
+    from sec_assets.sec_client.client import SecClient
+    from sec_assets.sec_client.errors import SecInternalError
+    from sec_assets.sec_client.state import close_shared
+    from sec_assets_tests.conftest import fast_settings
+
+    settings = fast_settings(sim.base_url, state_url=url, connect_timeout_s=2)
+    local = CircuitBreaker(settings.state_dir / "sec_breaker.json")  # the client's own breaker
+
+    async def run():
+        async with SecClient(settings, local) as client:
+            return await client.fetch_snapshot(LocalHour(date(2024, 8, 2), 3))
+
+    try:
+        result = asyncio.run(run())
+    finally:
+        close_shared()
+    assert isinstance(result.error, SecInternalError) and result.attempts == []
+    message = str(result.error)
+    assert "127.0.0.1:1" in message and "pw-Lk42x" not in message
+    assert sim.request_log() == [] and local.state is BreakerState.CLOSED

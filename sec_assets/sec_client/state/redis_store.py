@@ -84,6 +84,7 @@ class RedisStore:
         self._save = self.client.register_script(_SAVE_IF_OURS)
         self._renew = self.client.register_script(_RENEW_IF_OURS)
         self._release = self.client.register_script(_RELEASE_IF_OURS)
+        self._breaker = RedisBreakerCell(self)
 
     def key(self, what: str) -> str:
         return f"{self.namespace}:{what}"
@@ -124,7 +125,7 @@ class RedisStore:
         return RedisSchedule(self)
 
     def breaker(self) -> RedisBreakerCell:
-        return RedisBreakerCell(self)
+        return self._breaker
 
     @contextmanager
     def lock(self, name: str, *, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
