@@ -19,6 +19,8 @@ Tables in schema ``sec_client_state``, created on first use, one row per key (ke
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -32,8 +34,9 @@ from sec_assets.sec_client.state.base import (
     Reservation,
     StateStoreError,
 )
-from sec_assets.warehouse.dsn import describe_dsn, misread, redact_text
+from sec_assets.warehouse.dsn import clear_password_hosts, describe_dsn, misread, redact_text
 
+log = logging.getLogger(__name__)
 SCHEMA = "sec_client_state"
 _NOW = "extract(epoch FROM clock_timestamp())::float8"
 _DDL = f"""
@@ -62,7 +65,14 @@ class PostgresStore:
         self._dsn = dsn
         self.namespace = namespace
         self.connect_timeout_s = connect_timeout_s
-        self.where = f"Postgres {describe_dsn(dsn)} (schema {SCHEMA}, namespace {namespace})"
+        shown = describe_dsn(dsn) if not misread(dsn) else "(SEC_STATE_URL: libpq misreads it)"
+        self.where = f"Postgres {shown} (schema {SCHEMA}, namespace {namespace})"
+        hosts = clear_password_hosts(dsn, os.environ.get("PGSSLMODE"))
+        if hosts:
+            log.warning(
+                f"SEC_STATE_URL may send its password to {', '.join(hosts)} without TLS: add "
+                "sslmode=require (or verify-full) to it, or use a server on a loopback address"
+            )
         self._guard = threading.Lock()  # one caller at a time on the shared connection
         self._conn: psycopg.Connection[Any] | None = None
         self._ready = False

@@ -376,3 +376,29 @@ def test_an_unreachable_store_sends_nothing_and_charges_no_breaker(sim, url: str
     message = str(result.error)
     assert "127.0.0.1:1" in message and "pw-Lk42x" not in message
     assert sim.request_log() == [] and local.state is BreakerState.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("postgresql://sec:pw-Tq77z@db.example.org:5432/sec", True),
+        ("postgresql://sec:pw-Tq77z@db.example.org:5432/sec?sslmode=require", False),
+        ("postgresql://sec:pw-Tq77z@127.0.0.1:5432/sec", False),
+        ("redis://:pw-Tq77z@redis.example.org:6379/2", True),
+        ("rediss://:pw-Tq77z@redis.example.org:6379/2", False),
+        ("redis://:pw-Tq77z@127.0.0.1:6379/2", False),
+    ],
+)
+def test_a_password_sent_without_tls_is_warned_about(
+    url: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Opening the store connects to nothing yet; its password's way is judged at once."""
+    from sec_assets.sec_client.state import close_shared, open_state
+    from sec_assets.settings import load_settings
+
+    with caplog.at_level("WARNING"):
+        store = open_state(load_settings(state_url=url, state_namespace="sec_test_tls"))
+    close_shared()
+    lines = [r.getMessage() for r in caplog.records if "without TLS" in r.getMessage()]
+    assert bool(lines) == warned
+    assert not any("pw-Tq77z" in line for line in lines) and "pw-Tq77z" not in store.where

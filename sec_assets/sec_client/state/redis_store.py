@@ -26,6 +26,7 @@ from typing import Any
 
 import redis
 
+from sec_assets.cleartext import scheme_of, sends_credentials_in_clear
 from sec_assets.files import backoff_until
 from sec_assets.sec_client.exchange import redact_url
 from sec_assets.sec_client.state.base import CLOCK_SLACK_S, Reservation, StateStoreError
@@ -77,6 +78,11 @@ class RedisStore:
         self.lock_ttl_ms = max(int(lock_ttl_s * 1000), 100)
         self.where = f"Redis {redact_url(url)} (namespace {namespace})"
         self._redactor = Redactor(url_secrets(url))
+        if scheme_of(url) != "rediss" and sends_credentials_in_clear(url):
+            log.warning(
+                "SEC_STATE_URL sends its password without TLS to another host: use rediss:// "
+                "or a Redis on a loopback address"
+            )
         self.client = redis.Redis.from_url(
             url, decode_responses=True, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
         )
