@@ -73,11 +73,6 @@ class SharedRateLimiter:
         self.sleep = sleep
         self._offset = 0.0  # the store's clock minus ours, as of the last reservation
 
-    @classmethod
-    def in_dir(cls, state_dir: Path, rate: float, *, burst: int = 1) -> SharedRateLimiter:
-        """The limiter that every process with this state directory shares."""
-        return cls(Path(state_dir) / STATE_FILE, rate, burst=burst)
-
     # -- the schedule ------------------------------------------------------------------------
     def reserve(self, *, blocking: bool = True) -> float | None:
         """Reserve the next slot (a time on the store's clock, possibly now); None if
