@@ -402,3 +402,43 @@ def test_a_password_sent_without_tls_is_warned_about(
     lines = [r.getMessage() for r in caplog.records if "without TLS" in r.getMessage()]
     assert bool(lines) == warned
     assert not any("pw-Tq77z" in line for line in lines) and "pw-Tq77z" not in store.where
+
+
+def _corrupt(backend: StateBackend) -> None:
+    """Spoil the stored schedule and breaker as a foreign writer or a bad clock would."""
+    if backend.kind == "file":
+        state = backend.data_dir() / "state"
+        (state / "sec_rate.json").write_bytes(b'{"tat": 1e300, "written_at": 1e300}')
+        (state / "sec_breaker.json").write_text("{not json")
+    elif backend.kind == "postgres":
+        import psycopg
+
+        with psycopg.connect(str(backend.url), autocommit=True) as conn:
+            table = "sec_client_state.rate_schedule"
+            conn.execute(f"UPDATE {table} SET tat = 1e300, written_at = 1e300")
+            conn.execute("""UPDATE sec_client_state.breaker SET record = '{"state": "x"}'""")
+    else:
+        import redis
+
+        client = redis.Redis.from_url(str(backend.url))
+        client.hset(f"{backend.namespace}:rate", mapping={"tat": "soon", "written_at": "x"})
+        client.hset(f"{backend.namespace}:breaker", mapping={"state": "{not json"})
+        client.close()
+
+
+def test_a_corrupt_record_starts_fresh(state_backend: StateBackend) -> None:
+    """A record that cannot be read, or written by a clock far ahead, never wedges anyone: the
+    schedule starts afresh (a request goes now), the breaker starts closed."""
+    lim = SharedRateLimiter(state_backend.store().schedule(), 1)
+    breaker = CircuitBreaker(state_backend.store().breaker())
+    lim.reserve()
+    for _ in range(5):
+        breaker.record_failure("http_503", "GetPorFecha")
+    assert breaker.state is BreakerState.OPEN
+    _corrupt(state_backend)
+    slot = lim.reserve()
+    assert slot is not None and abs(slot - time.time()) < 0.5
+    assert lim.reserve() == pytest.approx(slot + 1.0, abs=1e-5)  # and the record is whole
+    assert breaker.state is BreakerState.CLOSED and breaker.allow_request("GetPorFecha")
+    breaker.record_failure("http_503", "GetPorFecha")  # and it counts again from there
+    assert breaker.snapshot()["consecutive_failures"] == 1
