@@ -19,6 +19,7 @@ import pytest
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.store import BronzeStore, read_envelope
 from sec_assets.resources import Resources, local_resources
+from sec_assets_tests.state_stores import StateBackend
 from sec_sim import FaultRule
 
 REPO = Path(__file__).resolve().parents[2]
@@ -200,10 +201,16 @@ def test_month_through_the_dagster_cli(sim, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_killed_run_resumes_with_only_the_hours_it_lacks(sim, tmp_path: Path) -> None:
+def test_killed_run_resumes_with_only_the_hours_it_lacks(
+    sim, tmp_path: Path, state_backend: StateBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On every client state store: the killed run's month lock is released (at once, or on
+    Redis when its lease lapses), and the next run takes it and fetches only what is missing."""
     data = tmp_path / "data"
     sim.set_faults([FaultRule(kind="slow", delay_s=0.05)])
-    env = _cli_env(sim, tmp_path, SEC_MAX_CONCURRENCY="2")
+    monkeypatch.setenv("SEC_STATE_LOCK_TTL_S", "3")
+    env = _cli_env(sim, tmp_path, SEC_MAX_CONCURRENCY="2", SEC_STATE_LOCK_TTL_S="3")
+    env.update(state_backend.env())
     proc = subprocess.Popen(
         _cli("2024-08-01"),
         env=env,
@@ -233,3 +240,4 @@ def test_killed_run_resumes_with_only_the_hours_it_lacks(sim, tmp_path: Path) ->
     assert len(after) == 744 and set(after.values()) == {1}  # each hour exactly once
     for path in month_dir.glob("*/*.json.gz"):  # every file whole, even the kill's
         json.loads(gzip.decompress(path.read_bytes()))
+    assert (data / "state" / "locks").exists() == (not state_backend.shared)  # the store's lock
