@@ -46,13 +46,18 @@ CREATE UNLOGGED TABLE IF NOT EXISTS {SCHEMA}.rate_schedule (
 CREATE TABLE IF NOT EXISTS {SCHEMA}.breaker (
     key text PRIMARY KEY, record jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
 """
+# EXCLUDED.written_at is the time the statement began, before it may have waited for the row:
+# the step uses it (a slot is never before the previous one plus the interval, whatever the
+# wait), while the clock-step test and the returned time read the clock after the wait.
+_STEPPED_BACK = f"{_NOW} < r.written_at - %(slack)s"
 _RESERVE = f"""
 INSERT INTO {SCHEMA}.rate_schedule AS r (key, tat, written_at)
 SELECT %(key)s, n.now + %(interval)s, n.now FROM (SELECT {_NOW} AS now) AS n
 ON CONFLICT (key) DO UPDATE SET
-    tat = CASE WHEN EXCLUDED.written_at < r.written_at - %(slack)s THEN EXCLUDED.written_at
+    tat = CASE WHEN {_STEPPED_BACK} THEN EXCLUDED.written_at
                ELSE greatest(r.tat, EXCLUDED.written_at) END + %(interval)s,
-    written_at = EXCLUDED.written_at
+    written_at = CASE WHEN {_STEPPED_BACK} THEN EXCLUDED.written_at
+                      ELSE greatest(r.written_at, EXCLUDED.written_at) END
 RETURNING tat, written_at, {_NOW}
 """
 _LOCK_KEY = "hashtextextended(%s, 0)"
