@@ -442,3 +442,34 @@ def test_a_corrupt_record_starts_fresh(state_backend: StateBackend) -> None:
     assert breaker.state is BreakerState.CLOSED and breaker.allow_request("GetPorFecha")
     breaker.record_failure("http_503", "GetPorFecha")  # and it counts again from there
     assert breaker.snapshot()["consecutive_failures"] == 1
+
+
+@pytest.mark.postgres
+def test_a_reservation_that_waited_for_the_row_keeps_the_spacing(pg_database: str) -> None:
+    """Postgres: a reservation that waits over a second for the schedule's row (another
+    machine's transaction holds it) is not taken for a clock stepped back: its slot follows the
+    other one's by the interval."""
+    import threading
+
+    import psycopg
+
+    from sec_assets.sec_client.state import close_shared, open_state
+    from sec_assets.settings import load_settings
+    from sec_assets.warehouse.client_state import _RESERVE
+
+    settings = load_settings(state_url=pg_database, state_namespace="sec_test_wait")
+    lim = SharedRateLimiter(open_state(settings).schedule(), 10)
+    lim.reserve()  # the row exists
+    params = {"key": "sec_test_wait:rate", "interval": 0.1, "slack": 1.0}
+    with psycopg.connect(pg_database) as other:  # a transaction: it holds the row until commit
+        other.execute("SELECT 1 FROM sec_client_state.rate_schedule FOR UPDATE")
+        slots: list[float | None] = []
+        waiter = threading.Thread(target=lambda: slots.append(lim.reserve()))
+        waiter.start()
+        time.sleep(1.5)  # the waiter's statement began, and waits for the row
+        tat, _, _ = other.execute(_RESERVE, params).fetchone()  # type: ignore[misc]
+        other.commit()
+        waiter.join(timeout=30)
+    close_shared()
+    [slot] = slots
+    assert slot is not None and slot >= tat - 1e-5  # after the other one's slot (tat - 0.1)
