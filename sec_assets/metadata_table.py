@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import polars as pl
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Cell = str | int | float | bool | None
 
@@ -25,6 +27,8 @@ def _cell(value: Any) -> Cell:
 
 
 def _type(dtype: pl.DataType) -> str:
+    import polars as pl
+
     if dtype == pl.Boolean:
         return "bool"
     if dtype.is_integer():

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.sec_client.client import FetchResult, SecClient
 from sec_assets.sec_client.validation import validate_customers
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @dataclass

@@ -34,7 +34,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import ijson
 import orjson
 
 from sec_assets.bronze.import_report import ImportReport, rejection_error
@@ -103,6 +102,8 @@ def import_archive(
 ) -> ImportReport:
     """Import one archive (only ``months`` when given); raises :class:`CorruptArchiveError`.
     The rejection rule is the caller's (:func:`rejection_error` on the report)."""
+    import ijson
+
     path, data_dir = Path(path), Path(data_dir)
     t0 = time.perf_counter()
     source = SeedSource(path.name, sha256_file(path))

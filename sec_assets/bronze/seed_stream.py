@@ -12,8 +12,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import ijson
-
 from sec_assets.bronze.seed_split import split_points
 
 READ_BLOCK = 64 * 1024
@@ -23,6 +21,8 @@ LAYOUTS = ("data", "data_by_year", "list")
 def archive_layout(path: Path) -> str:
     """Which layout ``path`` has, from its first top-level key or bracket (``data`` when the
     start cannot be parsed: the full pass then reports where the file breaks)."""
+    import ijson
+
     with open(path, "rb") as fh:
         try:
             for prefix, event, value in ijson.parse(fh, buf_size=READ_BLOCK):
@@ -53,6 +53,8 @@ def points(fh: BinaryIO, layout: str, *, year: str | None = None) -> Iterator[An
     Year files and lists are cut point by point and parsed whole (``seed_split.py``); the
     multi-year file, and a file whose start is not shaped as its layout, stream through
     ``ijson``'s events."""
+    import ijson
+
     if layout in ("data", "list"):
         split = split_points(fh, layout)
         if split is not None:

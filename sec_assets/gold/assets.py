@@ -16,9 +16,9 @@ metadata shows that SQL.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import polars as pl
 
 from sec_assets.gold import (
     coverage,
@@ -44,16 +44,19 @@ from sec_assets.resource_settings import settings_metadata
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
 
+if TYPE_CHECKING:
+    import polars as pl
 
-def _investment(name: str) -> Callable[[Warehouse], pl.DataFrame]:
+
+def _investment(name: str) -> Callable[[Warehouse], "pl.DataFrame"]:
     return lambda wh: getattr(investment, name)(wh)
 
 
-def _sql(name: str) -> Callable[[Warehouse], pl.DataFrame]:
+def _sql(name: str) -> Callable[[Warehouse], "pl.DataFrame"]:
     return lambda wh: run_model(wh, name)
 
 
-def _regions(name: str) -> Callable[[Warehouse], pl.DataFrame]:
+def _regions(name: str) -> Callable[[Warehouse], "pl.DataFrame"]:
     return lambda wh: dashboard_regions(run_model(wh, name))
 
 
@@ -97,7 +100,7 @@ def _payload_condition(inputs: Inputs) -> dg.AutomationCondition:
 
 
 # Payload id → (its rows, what it reads, its description).
-COMPUTE: dict[str, tuple[Callable[[Warehouse], pl.DataFrame], Inputs, str]] = {
+COMPUTE: dict[str, tuple[Callable[[Warehouse], "pl.DataFrame"], Inputs, str]] = {
     "market_map": (
         _regions("market_map"),
         _model("market_map"),

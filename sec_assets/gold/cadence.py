@@ -13,13 +13,15 @@
 from __future__ import annotations
 
 from functools import cache
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.gold.models import Inputs, model, model_names
 from sec_assets.gold.refs import finest_cadence, render, sparse_months_sql, trusted_months_sql
 from sec_assets.masterdata import SEEDS
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 CADENCE_SQL = (
     "SELECT month, source, hours_per_day, days "
@@ -32,12 +34,16 @@ ERROR = "customer_hours_region_mean_abs_rel_error"
 @cache
 def cadence_errors() -> pl.DataFrame:
     """The measured errors per cadence (``hours_per_day``), as shipped."""
+    import polars as pl
+
     with (SEEDS / "cadence_error.csv").open("rb") as fh:
         return pl.read_csv(fh, schema_overrides={"hours_per_day": pl.Int32})
 
 
 def month_cadences(wh: Warehouse) -> pl.DataFrame:
     """month, hours_per_day, cadence, cadence_error — one row per month with answered hours."""
+    import polars as pl
+
     rows = wh.read(render(CADENCE_SQL)).sort("month", "hours_per_day", "source")
     errors = cadence_errors().select("hours_per_day", pl.col(ERROR).alias("cadence_error"))
     label = pl.format("{}/day {} ({} d)", pl.col("hours_per_day"), pl.col("source"), pl.col("days"))
@@ -66,6 +72,8 @@ def peak_models() -> list[str]:
 
 def peak_refusals(wh: Warehouse) -> list[tuple[str, str, str]]:
     """(model, month, reason) for every trusted month a sum of episode peaks leaves out."""
+    import polars as pl
+
     trusted = trusted_months_sql()
     left_out = wh.read(sparse_months_sql(trusted))["month"].to_list()
     if not left_out:

@@ -7,7 +7,7 @@ out for its cadence (``scope`` = the payload id, ``key`` = the row or the month,
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.gold import cadence, investment, reliability, trusted
 from sec_assets.gold.investment import investment_roi_omitted, investment_validation_omitted
@@ -15,6 +15,9 @@ from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.reliability import reliability_indices_omitted
 from sec_assets.gold.trusted import month_verdicts
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 COUNTS = [
     "hours_expected",
@@ -27,13 +30,20 @@ COUNTS = [
     "missing",
     "revisions_seen",
 ]
-# The customer counts a month was capped by (silver.customer_caps): a month whose counts are
-# not its own SEC answer has customers_own_month false.
-CUSTOMERS = [
-    pl.col("customers_as_of").cast(pl.String),
-    pl.col("customers_source").cast(pl.String),
-    pl.col("customers_own_month").cast(pl.Boolean),
-]
+
+
+def customers() -> list[pl.Expr]:
+    """The customer counts a month was capped by (``silver.customer_caps``): a month whose
+    counts are not its own SEC answer has customers_own_month false."""
+    import polars as pl
+
+    return [
+        pl.col("customers_as_of").cast(pl.String),
+        pl.col("customers_source").cast(pl.String),
+        pl.col("customers_own_month").cast(pl.Boolean),
+    ]
+
+
 # What data_coverage reads.
 INPUTS = (
     Inputs(models=("data_coverage",))
@@ -43,10 +53,18 @@ INPUTS = (
     | reliability.INPUTS
     | cadence.INPUTS
 )
-SAMPLING = {"hours_per_day": pl.Int64, "cadence": pl.String, "cadence_error": pl.Float64}
+
+
+def sampling() -> dict[str, pl.DataType]:
+    """The sampling columns of a month and their dtypes."""
+    import polars as pl
+
+    return {"hours_per_day": pl.Int64(), "cadence": pl.String(), "cadence_error": pl.Float64()}
 
 
 def data_coverage(wh: Warehouse) -> pl.DataFrame:
+    import polars as pl
+
     months = (
         run_model(wh, "data_coverage")
         .join(month_verdicts(wh), on="month", how="left")
@@ -57,8 +75,8 @@ def data_coverage(wh: Warehouse) -> pl.DataFrame:
             pl.col("included").fill_null(False),
             pl.col("reason"),
             *[pl.col(c).cast(pl.Int64) for c in COUNTS],
-            *CUSTOMERS,
-            *[pl.col(c).cast(t) for c, t in SAMPLING.items()],
+            *customers(),
+            *[pl.col(c).cast(t) for c, t in sampling().items()],
         )
         .sort("key")
     )
@@ -78,6 +96,6 @@ def data_coverage(wh: Warehouse) -> pl.DataFrame:
         pl.lit(None, dtype=pl.String).alias("customers_as_of"),
         pl.lit(None, dtype=pl.String).alias("customers_source"),
         pl.lit(None, dtype=pl.Boolean).alias("customers_own_month"),
-        *[pl.lit(None, dtype=t).alias(c) for c, t in SAMPLING.items()],
+        *[pl.lit(None, dtype=t).alias(c) for c, t in sampling().items()],
     )
     return pl.concat([months, rows], how="vertical")

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import polars as pl
 
 from sec_assets.files import atomic_write
 from sec_assets.gold import refs, reliability
@@ -23,6 +22,9 @@ from sec_assets.gold.reliability import reliability_indices
 from sec_assets.plotting import markdown_image, render, render_width
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
+
+if TYPE_CHECKING:
+    import polars as pl
 
 BY_REGION_SQL = """SELECT SUBSTR(e.month, 1, 4) AS year, SUBSTR(e.month, 1, 7) AS month,
                           g.nombre_region AS region, SUM(e.customer_hours) AS customer_hours
@@ -41,12 +43,16 @@ INPUTS = (
 
 
 def _by_region(wh: Warehouse) -> pl.DataFrame:
+    import polars as pl
+
     return wh.read(refs.render(BY_REGION_SQL)).with_columns(
         pl.col("customer_hours").cast(pl.Float64)
     )
 
 
 def yearly(wh: Warehouse) -> pl.DataFrame:
+    import polars as pl
+
     return _by_region(wh).group_by("year", "region").agg(pl.col("customer_hours").sum())
 
 
@@ -62,6 +68,8 @@ def national_reliability(wh: Warehouse) -> pl.DataFrame:
 def national(frame: pl.DataFrame) -> pl.DataFrame:
     """``reliability_indices`` rows (region × month) weighted by customers into one national
     series per month (pure: the release draws it from its own file)."""
+    import polars as pl
+
     if frame.is_empty():
         return frame
     cols = [

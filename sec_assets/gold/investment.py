@@ -7,14 +7,15 @@ collations differ. Region names are spelled as the dashboard filters on them
 
 from __future__ import annotations
 
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from sec_assets.gold.labels import dashboard_regions
 from sec_assets.gold.models import Inputs, run_model
 from sec_assets.month import Month
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 WINDOW_MONTHS = 12
 MIN_MONTHS = 1  # covered months needed on each side of operation_proxy for a delta
@@ -28,6 +29,8 @@ VALIDATION_INPUTS = Inputs(models=("investment_validation",))
 def eda_projects_dist(wh: Warehouse) -> pl.DataFrame:
     """One row per region: ``nombre_region``, ``count`` of energy projects, most first
     (``dbt_like_sql/models/eda_projects_dist.sql``)."""
+    import polars as pl
+
     frame = run_model(wh, "eda_projects_dist").select(
         pl.col("nombre_region").cast(pl.String), pl.col("count").cast(pl.Int64)
     )
@@ -44,11 +47,15 @@ def investment_roi(wh: Warehouse) -> pl.DataFrame:
     projects' maturity and the days covered (``investment_roi.sql`` states the formulas). A
     region without approved investment (or with no checked month of history) has no ratio: its
     row is left out."""
+    import polars as pl
+
     return _roi(wh).filter(pl.col("efficiency_ratio").is_not_null())
 
 
 def investment_roi_omitted(wh: Warehouse) -> list[tuple[str, str]]:
     """``(region, reason)`` for every region left out of ``investment_roi``."""
+    import polars as pl
+
     out = _roi(wh).filter(pl.col("efficiency_ratio").is_null())
     pairs = zip(out["nombre_region"], out[INVESTMENT], strict=True)
     return [(region, _roi_reason(inv)) for region, inv in pairs]
@@ -61,6 +68,8 @@ def _roi_reason(investment: float) -> str:
 
 
 def _roi(wh: Warehouse) -> pl.DataFrame:
+    import polars as pl
+
     frame = run_model(wh, "investment_roi").select(
         pl.col("nombre_region").cast(pl.String),
         pl.col("clientes_afectados").cast(pl.Int64),
@@ -83,6 +92,8 @@ def investment_validation(wh: Warehouse) -> pl.DataFrame:
     gets no delta and is left out. The SEIA list has no start-of-operation date:
     ``operation_proxy`` is the approval date (:mod:`sec_assets.silver.seia`), so "after" starts
     when the project may operate, not when it did."""
+    import polars as pl
+
     rows, _ = _validation(wh)
     schema = {
         "project": pl.String,

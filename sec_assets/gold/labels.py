@@ -4,9 +4,12 @@ quality categories (the seed's own labels where it had one)."""
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.gold.contract import dashboard_name
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # guardrail_counts.guardrail and the ledger's hour statuses → the label eda_quality_stats shows.
 QUALITY_LABELS: dict[str, str] = {
@@ -31,6 +34,8 @@ QUALITY_LABELS: dict[str, str] = {
 
 def dashboard_regions(frame: pl.DataFrame, column: str = "nombre_region") -> pl.DataFrame:
     """``column`` spelled as the dashboard filters on it ("Coquimbo" → "COQUIMBO")."""
+    import polars as pl
+
     names = frame.get_column(column).unique().drop_nulls().to_list()
     mapping = {n: dashboard_name(n) for n in names}
     return frame.with_columns(pl.col(column).replace_strict(mapping, return_dtype=pl.String))
@@ -38,6 +43,8 @@ def dashboard_regions(frame: pl.DataFrame, column: str = "nombre_region") -> pl.
 
 def quality_labels(frame: pl.DataFrame) -> pl.DataFrame:
     """``category`` keys → readable labels; an unknown key is an error, not a raw key shown."""
+    import polars as pl
+
     unknown = set(frame["category"].to_list()) - set(QUALITY_LABELS)
     if unknown:
         raise ValueError(f"eda_quality_stats: no label for {sorted(unknown)}")

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import polars as pl
 
 from sec_assets.diskerrors import disk_errors
 from sec_assets.files import atomic_write, replacing
 from sec_assets.month import Month
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def payload_path(data_dir: Path, payload_id: str) -> Path:

@@ -13,7 +13,10 @@ day). Rolling sums over the days (Polars, per region), no loop over days.
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 YEARS = 5
 WINDOW = f"{YEARS}y"
@@ -29,6 +32,8 @@ def _window_sum(expr: pl.Expr) -> pl.Expr:
 def major_event_days(daily: pl.DataFrame) -> pl.DataFrame:
     """``daily``: one row per ``cut_region`` and ``dia`` with ``saidi`` (per customer) → the same
     plus ``t_med`` (null when not computable), ``med_basis_days`` and ``med`` (bool)."""
+    import polars as pl
+
     positive = pl.col("saidi") > 0
     ln = pl.when(positive).then(pl.col("saidi").log()).otherwise(0.0)
     n, s1, s2 = pl.col("med_basis_days"), pl.col("_s1"), pl.col("_s2")

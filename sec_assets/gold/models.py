@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.gold.refs import reads, render
 from sec_assets.sql_files import models_dir
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,20 @@ without data kept as missing (null) rows, so a figure leaves a gap instead of dr
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.month import LABEL_FORMAT
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def complete_months(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """``frame`` with one row per month from its first to its last in ``column`` (``YYYY-MM``
     text or a month's first day as a date), in order; a month absent from ``frame`` gets a row
     whose other columns are null. Rows of the same month are kept as they are."""
+    import polars as pl
+
     if frame.is_empty():
         return frame
     dtype = frame.schema[column]

@@ -7,13 +7,15 @@ a row that does not fit is an error naming the payload, the row and the field.""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from sec_assets.gold.contract import NO_REGION_LABELS, region_names
 from sec_assets.gold.labels import QUALITY_LABELS
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class _Row(BaseModel):

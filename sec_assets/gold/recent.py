@@ -6,11 +6,14 @@ row with the window it was taken from: ``window_from`` and ``window_to`` (local 
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.gold.models import Inputs, model_sql
 from sec_assets.gold.refs import render
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 WINDOW_SQL = (
     "SELECT MAX(hora_local) AS window_to, MAX(fetched_at) AS as_of "
@@ -41,6 +44,8 @@ def refresh_view(wh: Warehouse) -> None:
 def recent_30d(wh: Warehouse) -> pl.DataFrame:
     """The payload's rows, from the view (:func:`refresh_view` first), sorted by last hour and
     episode; no rows when no checked month is stored."""
+    import polars as pl
+
     window = wh.read(render(WINDOW_SQL)).with_columns(
         (pl.col("window_to") - pl.duration(days=DAYS)).alias("window_from")
     )

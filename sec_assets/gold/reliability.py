@@ -19,7 +19,7 @@ month's sampling cadence (``hours_per_day``) and the error of customer-hours mea
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.gold import cadence, trusted
 from sec_assets.gold.med import MIN_BASIS_DAYS, major_event_days
@@ -29,6 +29,9 @@ from sec_assets.gold.refs import render
 from sec_assets.gold.trusted import month_verdicts
 from sec_assets.month import LABEL_FORMAT
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 LABEL = (
     "proxy from SEC hourly snapshots; includes force majeure; *_excl_med excludes IEEE 1366 "
@@ -67,12 +70,16 @@ def customer_counts(wh: Warehouse) -> pl.DataFrame:
     ``month``, ``cut_region``, ``nombre_region``, ``region_customers``, ``customers_source``
     and ``customers_as_of`` (the month the count describes: the month's own, or the nearest
     earlier one the month was capped by)."""
+    import polars as pl
+
     counts = wh.read(render(CUSTOMERS_SQL))
     return counts.with_columns(pl.col("region_customers").cast(pl.Int64))
 
 
 def reliability_indices_omitted(wh: Warehouse) -> list[tuple[str, str]]:
     """``("<region> <YYYY-MM>", reason)`` for every region and checked month left out."""
+    import polars as pl
+
     months = month_verdicts(wh).filter(pl.col("included")).select("month")
     grid = wh.read(render(REGIONS_SQL)).join(months, how="cross")
     missing = grid.join(customer_counts(wh), on=MONTH, how="anti").sort("month", "nombre_region")
@@ -82,6 +89,8 @@ def reliability_indices_omitted(wh: Warehouse) -> list[tuple[str, str]]:
 def _daily(wh: Warehouse, counts: pl.DataFrame) -> pl.DataFrame:
     """One row per region and day with outages, plus the first day of every counted month (so
     that a month without outages has its row); ``saidi`` in hours per customer."""
+    import polars as pl
+
     ch = run_model(wh, "region_daily_customer_hours")
     eps = run_model(wh, "region_daily_episodes")
     firsts = counts.select("cut_region", (pl.col("month") + "-01").str.to_date().alias("dia"))
@@ -103,6 +112,8 @@ def _daily(wh: Warehouse, counts: pl.DataFrame) -> pl.DataFrame:
 
 
 def reliability_indices(wh: Warehouse) -> pl.DataFrame:
+    import polars as pl
+
     days = major_event_days(_daily(wh, customer_counts(wh)))
     normal = ~pl.col("med")
     served = pl.col("region_customers").first()

@@ -11,13 +11,15 @@ Gold SQL reads the monthly silver tables for those months only through its refs
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.gold.models import Inputs
 from sec_assets.gold.refs import BLOCKING, render
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.params import in_list
+
+if TYPE_CHECKING:
+    import polars as pl
 
 MONTHS_SQL = "SELECT DISTINCT month FROM {{ ref('snapshot_ledger', months='all') }}"
 VERDICTS_SQL = "SELECT month, check_name, passed, failing_rows FROM {{ ref('month_checks') }}"
@@ -28,6 +30,8 @@ INPUTS = Inputs(queries={"ledger_months": MONTHS_SQL, "month_verdicts": VERDICTS
 def month_verdicts(wh: Warehouse, months: Sequence[str] | None = None) -> pl.DataFrame:
     """One row per month of the ledger (of ``months`` only, if given: a month's step need not
     read the whole history's): ``month``, ``included`` and the ``reason`` when not."""
+    import polars as pl
+
     where, params = "", None
     if months is not None:
         marks, params = in_list("m", months)
@@ -67,5 +71,7 @@ def _verdict(checks: pl.DataFrame | None) -> tuple[bool, str | None]:
 
 def excluded_months(wh: Warehouse, months: Sequence[str] | None = None) -> dict[str, str]:
     """Month → reason, for every month gold leaves out (among ``months``, if given)."""
+    import polars as pl
+
     v = month_verdicts(wh, months).filter(~pl.col("included"))
     return dict(zip(v["month"].to_list(), v["reason"].to_list(), strict=True))

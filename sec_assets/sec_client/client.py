@@ -16,8 +16,6 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from sec_assets.month import LocalHour
@@ -54,6 +52,9 @@ class SecClient:
         on_attempt: Callable[[Attempt], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        import httpx
+        from aiolimiter import AsyncLimiter
+
         self.settings = settings
         self.breaker = breaker
         self.log = logger or logging.getLogger("sec_assets.sec_client")
@@ -84,6 +85,8 @@ class SecClient:
         self.stop = ConfigStop()
 
     async def __aenter__(self) -> SecClient:
+        import httpx
+
         s = self.settings
         if urlsplit(self.base_url).scheme not in ("http", "https"):
             raise config_error(

@@ -7,15 +7,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
-
-import httpx
 
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.validation import SnapshotAnswer
 from sec_assets.secrets.echo import mask_answer
 from sec_assets.secrets.redactor import Redactor
+
+if TYPE_CHECKING:
+    import httpx
 
 KEPT_HEADERS = ("content-type", "date", "retry-after", "server", "content-length")
 CUT_KEEP_BYTES = 64 * 1024  # what is kept of an answer cut for its size or its deadline

@@ -14,9 +14,7 @@ import asyncio
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from sec_assets.retry_after import retry_after_header
 from sec_assets.sec_client.errors import (
@@ -30,6 +28,9 @@ from sec_assets.sec_client.errors import (
 )
 from sec_assets.sec_client.exchange import _Exchange
 from sec_assets.secrets.redactor import Redactor
+
+if TYPE_CHECKING:
+    import httpx
 
 BASE_URL_HINT = "check SEC_BASE_URL"
 PROXY_HINT = "check SEC_HTTP_PROXY"
@@ -51,6 +52,8 @@ def config_error(
 def _proxy_refused(exc: BaseException) -> bool:
     """httpx's ProxyError for a CONNECT answered ``407 Proxy Authentication Required``, or a
     SOCKS proxy refusing the user and password."""
+    import httpx
+
     text = str(exc)
     return isinstance(exc, httpx.ProxyError) and (
         text.startswith("407") or "Invalid username/password" in text
@@ -96,6 +99,8 @@ async def send_once(
 ) -> Any:
     """POST ``ex.body`` to ``ex.raw_url``; the validated value, or a typed error (recorded on
     ``ex``)."""
+    import httpx
+
     endpoint, hour = ex.endpoint, ex.hour
     try:
         try:

@@ -7,10 +7,9 @@ stored, in the same step (``silver/checks.py``).
 """
 
 from collections.abc import Iterator
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import dagster as dg
-import polars as pl
 
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.metadata_table import frame_table
@@ -44,6 +43,9 @@ from sec_assets.silver.ranged import load_observations_range, range_bounds
 from sec_assets.silver.writes import writes
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
+
+if TYPE_CHECKING:
+    import polars as pl
 
 KINDS = {"polars", "sql"}
 # The inputs of the month's observations. Both assets of ``silver_observations`` are written by
@@ -315,7 +317,7 @@ def _episodes_result(
     wh: Warehouse,
     warehouse: WarehouseResource,
     months: list[Month],
-    events: pl.DataFrame,
+    events: "pl.DataFrame",
     replaced: int,
     checks: list[dg.AssetCheckResult] | None,
 ) -> dg.MaterializeResult:

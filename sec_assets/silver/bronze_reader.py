@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.bronze.collect import SERVER_TIME_KEY
 from sec_assets.bronze.seed_points import IMPORT_ATTEMPT
@@ -31,19 +30,36 @@ from sec_assets.sec_client.validation import (
 )
 from sec_assets.silver.number_guard import bad_number_hours
 
-RAW_FIELDS = tuple(dict.fromkeys(LEGACY_FIELDS + CURRENT_FIELDS))
-RAW_SCHEMA = dict.fromkeys(RAW_FIELDS, pl.Utf8)
+if TYPE_CHECKING:
+    import polars as pl
 
-HOURS_SCHEMA: dict[str, pl.DataType] = {
-    "hour_key": pl.Utf8(),
-    "outcome": pl.Utf8(),  # latest valid outcome (ok/empty), else the last attempt's outcome
-    "versions": pl.Int32(),
-    "attempts": pl.Int32(),
-    "fetched_at": pl.Datetime("us", "UTC"),
-    "error": pl.Utf8(),
-    "source_file": pl.Utf8(),
-    "source": pl.Utf8(),  # of the version loaded: fetched (from the service) | imported
-}
+RAW_FIELDS = tuple(dict.fromkeys(LEGACY_FIELDS + CURRENT_FIELDS))
+
+
+def raw_schema() -> dict[str, pl.DataType]:
+    """Every raw field of either era, as text."""
+    import polars as pl
+
+    return dict.fromkeys(RAW_FIELDS, pl.Utf8())
+
+
+def hours_schema() -> dict[str, pl.DataType]:
+    """One row per hour key present in bronze: its columns and dtypes."""
+    import polars as pl
+
+    return {
+        "hour_key": pl.Utf8(),
+        # latest valid outcome (ok/empty), else the last attempt's outcome
+        "outcome": pl.Utf8(),
+        "versions": pl.Int32(),
+        "attempts": pl.Int32(),
+        "fetched_at": pl.Datetime("us", "UTC"),
+        "error": pl.Utf8(),
+        "source_file": pl.Utf8(),
+        "source": pl.Utf8(),  # of the version loaded: fetched (from the service) | imported
+    }
+
+
 FETCHED, IMPORTED = "fetched", "imported"
 
 
@@ -55,7 +71,7 @@ def source_of(stored: StoredFile) -> str:
 @dataclass(frozen=True)
 class MonthAnswers:
     rows: pl.DataFrame  # hour_key, era, fetched_at + the SEC fields (text)
-    hours: pl.DataFrame  # one row per hour key present in bronze (HOURS_SCHEMA)
+    hours: pl.DataFrame  # one row per hour key present in bronze (hours_schema())
     eras: pl.DataFrame  # hour_key, era, fingerprint, rows_raw, customers_raw
     server_time: datetime | None  # the newest GetHoraServer answer of the month
 
@@ -93,6 +109,8 @@ def _usable(stored: StoredFile, key: str) -> tuple[dict, list[dict] | None, str 
 
 def read_month(store: BronzeStore, month: str) -> MonthAnswers:
     """Everything silver needs from bronze for ``month``; opens only the newest valid files."""
+    import polars as pl
+
     by_key: dict[str, list[StoredFile]] = defaultdict(list)
     for f in store.files(month):
         by_key[f.key].append(f)
@@ -144,9 +162,9 @@ def read_month(store: BronzeStore, month: str) -> MonthAnswers:
         keys.append(key)
 
     flat = [row for body in bodies for row in body]
-    rows_frame = pl.from_dicts(flat, schema=RAW_SCHEMA, strict=False) if flat else None
+    rows_frame = pl.from_dicts(flat, schema=raw_schema(), strict=False) if flat else None
     if rows_frame is None:
-        rows_frame = pl.DataFrame(schema=RAW_SCHEMA)
+        rows_frame = pl.DataFrame(schema=raw_schema())
     sizes = [(k, len(b)) for k, b in zip(keys, bodies, strict=True) if b]
     hour_col = (
         pl.Series("hour_key", [k for k, _ in sizes], dtype=pl.Utf8)
@@ -165,7 +183,7 @@ def read_month(store: BronzeStore, month: str) -> MonthAnswers:
         },
     )
     rows_frame = rows_frame.join(eras.select("hour_key", "era"), on="hour_key", how="left")
-    hours = pl.DataFrame(hour_rows, schema=HOURS_SCHEMA)
+    hours = pl.DataFrame(hour_rows, schema=hours_schema())
     bad = bad_number_hours(rows_frame)
     if bad.height:  # quarantined, not loaded: their rows and eras go
         rows_frame = rows_frame.join(bad, on="hour_key", how="anti")
@@ -173,13 +191,13 @@ def read_month(store: BronzeStore, month: str) -> MonthAnswers:
         hours = (
             hours.join(bad.rename({"error": "_bad"}), on="hour_key", how="left")
             .select(
-                *(c for c in HOURS_SCHEMA if c not in ("outcome", "error")),
+                *(c for c in hours_schema() if c not in ("outcome", "error")),
                 pl.when(pl.col("_bad").is_null())
                 .then(pl.col("outcome"))
                 .otherwise(pl.lit("schema_error"))
                 .alias("outcome"),
                 pl.coalesce("_bad", "error").alias("error"),
             )
-            .select(list(HOURS_SCHEMA))
+            .select(list(hours_schema()))
         )
     return MonthAnswers(rows_frame, hours, eras, server_time)

@@ -10,11 +10,13 @@ Pure Polars.
 from __future__ import annotations
 
 from datetime import date, datetime
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.month import Month, sampled_hours
 from sec_assets.silver.bronze_reader import FETCHED, IMPORTED
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: Hours between two samples that make a regular grid of the day (24 / samples a day).
 STEPS = (24, 12, 8, 6, 4, 3, 2, 1)
@@ -23,17 +25,24 @@ STEPS = (24, 12, 8, 6, 4, 3, 2, 1)
 ON_GRID_SHARE = 0.9
 NO_ANSWER = "none"  # the source of an expected hour bronze holds nothing for
 
-CADENCE_SCHEMA = {
-    "month": pl.Utf8,
-    "source": pl.Utf8,
-    "hours_per_day": pl.Int32,
-    "hours_represented": pl.Float64,
-    "days": pl.Int32,
-    "hours": pl.Int32,
-}
+
+def cadence_schema() -> dict[str, pl.DataType]:
+    """The columns of a month's cadence and their dtypes."""
+    import polars as pl
+
+    return {
+        "month": pl.Utf8(),
+        "source": pl.Utf8(),
+        "hours_per_day": pl.Int32(),
+        "hours_represented": pl.Float64(),
+        "days": pl.Int32(),
+        "hours": pl.Int32(),
+    }
 
 
 def _hours_of_day(hours: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
     return hours.select(
         pl.col("hour_key").str.slice(0, 10).str.to_date().alias("day"),
         pl.col("hour_key").str.slice(11, 2).cast(pl.Int32).alias("h"),
@@ -45,6 +54,8 @@ def source_grid(hod: pl.Series, day: pl.Series) -> frozenset[int] | None:
     """The sparsest regular grid (a step dividing 24, at the offset that fits best) holding
     :data:`ON_GRID_SHARE` of the hours of the day ``hod`` (of the days ``day``) and whose every
     hour is seen on at least two days; None when none is (too few days to tell)."""
+    import polars as pl
+
     per_hour = pl.DataFrame({"h": hod, "d": day}).group_by("h").agg(pl.col("d").n_unique())
     seen = set(per_hour.filter(pl.col("d") >= 2)["h"].to_list())
     for step in STEPS:
@@ -60,6 +71,8 @@ def source_grid(hod: pl.Series, day: pl.Series) -> frozenset[int] | None:
 def day_grids(hours: pl.DataFrame, month: Month, hours_per_day: int) -> dict[date, frozenset[int]]:
     """Each day of ``month``: the grid of the source that answered it (fetched before
     imported); a day without answers takes the finest grid of the month, else the setting's."""
+    import polars as pl
+
     hod = _hours_of_day(hours)
     grids = {
         src: grid
@@ -84,6 +97,8 @@ def expected_grid(
     """The month's expected hours (started by ``now``): each day's grid, plus any other hour
     bronze holds; ``hours_represented`` = hours to the next expected hour (the day's step for
     the last one)."""
+    import polars as pl
+
     grids = day_grids(hours, month, hours_per_day)
     held = set(hours["hour_key"].to_list())
     kept = [h for h in month.hours_started(now) if h.hour in grids[h.day] or h.key in held]
@@ -95,10 +110,10 @@ def expected_grid(
             "samples_per_day": [len(grids[h.day]) for h in kept],
         },
         schema={
-            "hour_key": pl.Utf8,
+            "hour_key": pl.Utf8(),
             "hora_local": pl.Datetime("us"),
             "hora_utc": pl.Datetime("us", "UTC"),
-            "samples_per_day": pl.Int32,
+            "samples_per_day": pl.Int32(),
         },
     )
     gap = (pl.col("hora_utc").shift(-1) - pl.col("hora_utc")).dt.total_minutes() / 60.0
@@ -109,6 +124,8 @@ def expected_grid(
 def month_cadence(expected: pl.DataFrame, hours: pl.DataFrame, month: str) -> pl.DataFrame:
     """One row per source and grid of the month's expected hours: samples a day, the hours
     each stands for, the days and hours sampled that way (``silver.month_cadence``)."""
+    import polars as pl
+
     return (
         expected.join(
             hours.select("hour_key", pl.col("source").fill_null(FETCHED)), on="hour_key", how="left"
@@ -123,7 +140,7 @@ def month_cadence(expected: pl.DataFrame, hours: pl.DataFrame, month: str) -> pl
             pl.len().alias("hours"),
         )
         .with_columns(pl.lit(month).alias("month"))
-        .select(list(CADENCE_SCHEMA))
-        .cast(CADENCE_SCHEMA)  # type: ignore[arg-type]
+        .select(list(cadence_schema()))
+        .cast(cadence_schema())  # type: ignore[arg-type]
         .sort("source", "hours_per_day")
     )

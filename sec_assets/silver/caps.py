@@ -11,26 +11,37 @@ not their own (a per-month table is cheaper than a column on every fact).
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.masterdata import regions
 from sec_assets.month import Month
 from sec_assets.silver.dims import SEED_VERSION
 from sec_assets.warehouse.base import Warehouse
 
+if TYPE_CHECKING:
+    import polars as pl
+
 #: The reference counts' as-of: the seed version's month (``seeds/README.md``).
 SEED_AS_OF = SEED_VERSION.replace(".", "-")
-SCHEMA: dict[str, pl.DataType] = {
-    "month": pl.Utf8(),
-    "cut_region": pl.Int32(),
-    "customers": pl.Int64(),
-    "as_of": pl.Utf8(),  # the month whose region_customers these are, or SEED_AS_OF
-    "source": pl.Utf8(),  # 'sec' (GetClientesRegional of as_of) or 'seed' (regions.csv)
-}
+
+
+def schema() -> dict[str, pl.DataType]:
+    """The columns of a month's caps and their dtypes."""
+    import polars as pl
+
+    return {
+        "month": pl.Utf8(),
+        "cut_region": pl.Int32(),
+        "customers": pl.Int64(),
+        "as_of": pl.Utf8(),  # the month whose region_customers these are, or SEED_AS_OF
+        "source": pl.Utf8(),  # 'sec' (GetClientesRegional of as_of) or 'seed' (regions.csv)
+    }
 
 
 def reference_caps(month: str) -> pl.DataFrame:
     """The seed's counts (for a region no month up to ``month`` has an SEC count of)."""
+    import polars as pl
+
     return regions().select(
         pl.lit(month).alias("month"),
         pl.col("cut_region").cast(pl.Int32),
@@ -41,10 +52,12 @@ def reference_caps(month: str) -> pl.DataFrame:
 
 
 def read_caps(wh: Warehouse, months: list[Month]) -> dict[Month, pl.DataFrame]:
-    """Every month's caps (:data:`SCHEMA`), from one query whatever the number of months: per
+    """Every month's caps (:data:`schema()`), from one query whatever the number of months: per
     region, the SEC's count of the latest month not after it (a region the service did not
     answer that month is stored as the seed's estimate: the SEC's earlier answer is preferred),
     else the reference count."""
+    import polars as pl
+
     sec = wh.read(
         "SELECT month AS as_of, cut_region, customers FROM silver.region_customers "
         "WHERE source = 'sec' AND month <= :last",
@@ -70,12 +83,14 @@ def read_caps(wh: Warehouse, months: list[Month]) -> dict[Month, pl.DataFrame]:
         .then(pl.lit("seed"))
         .otherwise(pl.lit("sec"))
         .alias("source"),
-    ).cast(pl.Schema(SCHEMA))
+    ).cast(pl.Schema(schema()))
     return {m: caps.filter(pl.col("month") == m.label).sort("cut_region") for m in months}
 
 
 def _ordinal(column: str) -> pl.Expr:
     """``YYYY-MM`` as a month number (sorted, for the as-of join)."""
+    import polars as pl
+
     y, m = pl.col(column).str.slice(0, 4), pl.col(column).str.slice(5, 2)
     return y.cast(pl.Int32) * 12 + m.cast(pl.Int32)
 
@@ -84,12 +99,14 @@ def stored_caps(caps: pl.DataFrame, month: str) -> pl.DataFrame:
     """``caps`` as ``silver.customer_caps`` stores them for ``month``. A frame of counts
     alone (``cut_region``, ``customers``: a benchmark's, a test's) is the month's own SEC
     counts."""
+    import polars as pl
+
     filled = caps.with_columns(
         *(pl.lit(v).alias(c) for c, v in (("as_of", month), ("source", "sec")) if c not in caps)
     )
     return (
         filled.with_columns(pl.lit(month).alias("month"))
-        .select(list(SCHEMA))
-        .cast(pl.Schema(SCHEMA))
+        .select(list(schema()))
+        .cast(pl.Schema(schema()))
         .sort("cut_region")
     )

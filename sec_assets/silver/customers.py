@@ -4,20 +4,28 @@ stored answer breaks today's validation (``validate_customers``: older code stor
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes, read_envelope
 from sec_assets.masterdata import regions
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.validation import validate_customers
 
-SCHEMA: dict[str, pl.DataType] = {
-    "month": pl.Utf8(),
-    "cut_region": pl.Int32(),
-    "customers": pl.Int64(),
-    "source": pl.Utf8(),
-    "fetched_at": pl.Datetime("us", "UTC"),
-}
+if TYPE_CHECKING:
+    import polars as pl
+
+
+def schema() -> dict[str, pl.DataType]:
+    """The columns of ``silver.region_customers`` and their dtypes."""
+    import polars as pl
+
+    return {
+        "month": pl.Utf8(),
+        "cut_region": pl.Int32(),
+        "customers": pl.Int64(),
+        "source": pl.Utf8(),
+        "fetched_at": pl.Datetime("us", "UTC"),
+    }
 
 
 def _stored_customers(stored: StoredFile, key: str) -> int | None:
@@ -30,6 +38,8 @@ def _stored_customers(stored: StoredFile, key: str) -> int | None:
 
 
 def region_customers(store: BronzeStore, month: str) -> pl.DataFrame:
+    import polars as pl
+
     answered: list[dict[str, object]] = []
     for key, f in store.latest_good(month).items():
         if not key.startswith("region_") or f.outcome != "ok":
@@ -45,7 +55,11 @@ def region_customers(store: BronzeStore, month: str) -> pl.DataFrame:
             )
     sec = pl.DataFrame(
         answered,
-        schema={"cut_region": pl.Int32, "customers": pl.Int64, "fetched_at": SCHEMA["fetched_at"]},
+        schema={
+            "cut_region": pl.Int32,
+            "customers": pl.Int64,
+            "fetched_at": schema()["fetched_at"],
+        },
     )
     seeds = regions().select("cut_region", pl.col("clientes").alias("_seed"))
     return (
@@ -60,6 +74,6 @@ def region_customers(store: BronzeStore, month: str) -> pl.DataFrame:
             .alias("source"),
             "fetched_at",
         )
-        .cast(pl.Schema(SCHEMA))
+        .cast(pl.Schema(schema()))
         .sort("cut_region")
     )

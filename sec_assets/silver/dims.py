@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.masterdata import seed
 from sec_assets.month import Month
 from sec_assets.silver.names import NO_EMPRESA, UNKNOWN_EMPRESA, UNKNOWN_GEOGRAFIA
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SEED_VERSION = "2026.11"  # sec_assets/seeds/README.md
 # dim_tiempo runs from the history's first day through the end of the year this many years
@@ -23,6 +25,8 @@ def calendar_bounds(today: date | None = None) -> tuple[date, date]:
 
 
 def dim_geografia() -> pl.DataFrame:
+    import polars as pl
+
     comunas = seed("comunas")
     regions = seed("regions").select("cut_region", "nombre_region")
     principal = (
@@ -79,6 +83,8 @@ def dim_geografia() -> pl.DataFrame:
 
 
 def dim_empresa() -> pl.DataFrame:
+    import polars as pl
+
     empresas = seed("empresas").select(
         "empresa_id", "nombre_empresa", "nombre_oficial", pl.lit(False).alias("is_unknown")
     )
@@ -98,6 +104,8 @@ def dim_empresa() -> pl.DataFrame:
 
 def dim_tiempo(*, today: date | None = None) -> pl.DataFrame:
     """One row per day of :func:`calendar_bounds`, plus the UNKNOWN member (0)."""
+    import polars as pl
+
     first, last = calendar_bounds(today)
     days = pl.date_range(first, last, "1d", eager=True).alias("fecha")
     frame = pl.DataFrame(days).with_columns(

@@ -8,10 +8,13 @@ evidence are bridged, a valid hour without the outage ends it. The estimator is
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.month import LABEL_FORMAT
 from sec_assets.warehouse.hashing import md5_key
+
+if TYPE_CHECKING:
+    import polars as pl
 
 EVENT_COLUMNS = [
     "evento_id",
@@ -33,7 +36,6 @@ EVENT_COLUMNS = [
     "tiempo_id",
 ]
 KEY = ["geografia_id", "empresa_id"]
-HOUR = pl.duration(hours=1)
 
 
 def _hours_between(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
@@ -49,6 +51,8 @@ CHUNK_ROWS = 200_000
 def reconstruct_events(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
     """Episodes over everything given (chunked by comuna above :data:`CHUNK_ROWS`
     observations: the same rows, the same order)."""
+    import polars as pl
+
     chunks = -(-facts.height // CHUNK_ROWS)
     if chunks <= 1:
         return _reconstruct(facts, ledger)
@@ -62,6 +66,8 @@ def hours_represented(ledger: pl.DataFrame) -> pl.DataFrame:
     """The ledger's hours, sorted, with ``_w``: the hours each stands for, up to the next hour
     listed (UTC when known, so a clock change counts as it lasted); the last one as the one
     before it, a lone hour 1."""
+    import polars as pl
+
     clock = "hora_utc" if "hora_utc" in ledger.columns else "hora_local"
     led = ledger.select("hora_local", "status", *(["hora_utc"] if clock == "hora_utc" else []))
     led = led.unique("hora_local", keep="last").sort("hora_local")
@@ -95,6 +101,8 @@ def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
     - censoring: the ledger hour right before the first (after the last) observation is not a valid
       hour, or there is none in the data loaded.
     """
+    import polars as pl
+
     led = hours_represented(ledger).with_columns(
         (pl.col("status") != "ok").cum_sum().alias("_nodata_cum"),
         pl.col("status").shift(1).alias("_prev_status"),
@@ -156,7 +164,7 @@ def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
             pl.coalesce("_pv", pl.col("first_hour")).alias("start_lower"),
             pl.col("first_hour").alias("start_upper"),
             pl.col("last_hour").alias("end_lower"),
-            pl.coalesce("_nv", pl.col("last_hour") + HOUR).alias("end_upper"),
+            pl.coalesce("_nv", pl.col("last_hour") + pl.duration(hours=1)).alias("end_upper"),
             (pl.col("_nd_last") - pl.col("_nd_first")).cast(pl.Int32).alias("gap_hours"),
             (pl.col("_ps").is_null() | (pl.col("_ps") != "ok")).alias("censored_start"),
             (pl.col("_ns").is_null() | (pl.col("_ns") != "ok")).alias("censored_end"),
@@ -171,6 +179,8 @@ def _reconstruct(facts: pl.DataFrame, ledger: pl.DataFrame) -> pl.DataFrame:
 
 def touching(events: pl.DataFrame, start, end) -> pl.DataFrame:
     """Episodes with at least one hour seen in [start, end)."""
+    import polars as pl
+
     return events.filter((pl.col("first_hour") < end) & (pl.col("last_hour") >= start))
 
 
@@ -180,6 +190,8 @@ def overlapping_stored(stored: pl.DataFrame, events: pl.DataFrame) -> pl.DataFra
     disjoint, so the one starting last at or before a stored episode's last hour is the only
     candidate (an as-of join, linear; a join on the key alone is quadratic in the episodes per
     key, which a year's re-load feels)."""
+    import polars as pl
+
     spans = events.select(
         *KEY, pl.col("first_hour").alias("_f"), pl.col("last_hour").alias("_l")
     ).sort("_f")

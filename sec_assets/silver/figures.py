@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import polars as pl
 
 from sec_assets.files import atomic_write
 from sec_assets.gold.local_files import golden_dir
@@ -27,6 +26,9 @@ from sec_assets.plotting import (
     render_width,
 )
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 NO_DATA = ("failed", "schema_error", "wrong_date", "missing")
 USABLE = ("ok", "empty", "degraded")
@@ -54,6 +56,7 @@ def _spans(hours: Any, step: Any = timedelta(hours=1)) -> list[tuple]:
 def draw_month(month: str, ledger: pl.DataFrame, regions: pl.DataFrame):
     """The month's figure; an honest empty state when nothing of the month is loaded."""
     import matplotlib.dates as mdates
+    import polars as pl
 
     title = f"{month}: customers without power, hour by hour"
     if ledger.is_empty():

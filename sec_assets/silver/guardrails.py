@@ -6,9 +6,12 @@ A value the service got wrong is capped or zeroed and counted, never a failed bl
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.silver.bronze_reader import RAW_FIELDS
+
+if TYPE_CHECKING:
+    import polars as pl
 
 GUARDRAILS = (
     "clientes_missing",
@@ -31,6 +34,8 @@ def cap_region_totals(facts: pl.DataFrame) -> pl.DataFrame:
     the other rows alone exceed it are those scaled down, in proportion. Integer floor division,
     so the total never exceeds the cap. Reduced rows are flagged ``flag_region_total_capped``
     (stored as ``flag_capped``, counted apart)."""
+    import polars as pl
+
     region = ["hour_key", "cut_region"]
     c, cap, capped = pl.col("clientes_afectados"), pl.col("_cap"), pl.col("flag_capped")
     total = c.sum().over(region)
@@ -56,6 +61,8 @@ def guardrail_counts(rows: pl.DataFrame, facts: pl.DataFrame, month: str) -> pl.
     the cap) for ``capped`` and ``region_total_capped``, and the extra copies of identical
     duplicate rows within an hour (summed like fragments, as the legacy era's rule is), and the
     rows whose text lost a control character."""
+    import polars as pl
+
     counts = [
         (int(rows[f"flag_{g}"].sum()), int(rows.filter(pl.col(f"flag_{g}"))["_c"].sum()))
         for g in ROW_GUARDRAILS

@@ -4,10 +4,13 @@ the hours whose answers could not be used. Pure Polars."""
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.silver.bronze_reader import MonthAnswers
 from sec_assets.silver.text import clean_text
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: Statuses of hours whose stored answer could not be used: quarantined with the reason.
 QUARANTINED = ("schema_error", "wrong_date")
@@ -20,6 +23,8 @@ def ledger(
     answers: MonthAnswers, facts: pl.DataFrame, expected: pl.DataFrame, month: str
 ) -> pl.DataFrame:
     """One row per expected hour with its status; degraded hours are detected here."""
+    import polars as pl
+
     per_hour = facts.group_by("hour_key").agg(
         pl.len().cast(pl.Int32).alias("rows_loaded"),
         pl.col("geografia_id").n_unique().cast(pl.Int32).alias("comunas"),
@@ -99,6 +104,8 @@ def ledger(
 
 def quarantine(answers: MonthAnswers, ledger_frame: pl.DataFrame, month: str) -> pl.DataFrame:
     """Hours whose stored answers could not be used, with the reason and the bronze file."""
+    import polars as pl
+
     bad = ledger_frame.filter(pl.col("status").is_in(QUARANTINED))
     bad = bad.select("hour_key", "status", "error")
     return bad.join(answers.hours.select("hour_key", "source_file"), on="hour_key").select(

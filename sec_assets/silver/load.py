@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.bronze.archive import month_store
 from sec_assets.bronze.store import BronzeStore
@@ -20,6 +19,9 @@ from sec_assets.silver.events import KEY, overlapping_stored, reconstruct_events
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.frames import ReplaceStep, UpsertResult
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: One episode load at a time per warehouse, across processes: a load reads, recomputes and
 #: replaces, and two adjacent months doing that at once could store a shortened episode.
@@ -47,6 +49,8 @@ def load_region_customers(
 ) -> pl.DataFrame:
     """The region customers of ``months`` (one, or a range: one transaction per month, one
     connection for all), read from bronze and replaced month by month."""
+    import polars as pl
+
     frames: list[pl.DataFrame] = []
 
     def batches() -> Iterator[list[ReplaceStep]]:
@@ -161,6 +165,8 @@ def _window_events(
     hold all the data), the window is doubled and the episodes of those comunas and companies
     alone are rebuilt from it: an episode of any length is rebuilt whole, and a long one costs
     a re-read of its own rows only."""
+    import polars as pl
+
     lo, hi = start - EVENT_EDGE, end + EVENT_EDGE
     bounds = wh.read(
         "SELECT MIN(hora_local) AS first, MAX(hora_local) AS last FROM silver.snapshot_ledger"
@@ -192,6 +198,8 @@ def _window_events(
 def rebuild_events(wh: Warehouse, start: datetime, end: datetime) -> tuple[pl.DataFrame, int]:
     """:func:`load_events` for a caller already holding :data:`EVENTS_LOCK` (``wh.lock``),
     e.g. to check what it wrote on the same connection."""
+    import polars as pl
+
     lo, hi = start - EVENT_EDGE, end + EVENT_EDGE
     events, window = _window_events(wh, start, end)
     # ``month`` is first_hour's: the bound on it lets the engines skip the later months'

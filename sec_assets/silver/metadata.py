@@ -7,16 +7,18 @@ raw number is hard to read (bytes, customer-hours, shares). Tables carry
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import polars as pl
 
 from sec_assets.metadata_table import frame_table
 from sec_assets.readable import readable
 from sec_assets.silver.cadence import NO_ANSWER
 from sec_assets.silver.events import hours_represented
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def percent(part: float, whole: float) -> dg.MetadataValue:
@@ -57,6 +59,8 @@ def table_metadata(warehouse: Warehouse, table: str) -> dict[str, Any]:
 
 def with_names(frame: pl.DataFrame, warehouse: Warehouse) -> pl.DataFrame:
     """``frame`` with the comuna and region names of its ``geografia_id`` next to it."""
+    import polars as pl
+
     names = warehouse.read(
         "SELECT geografia_id, nombre_comuna, nombre_region FROM silver.dim_geografia"
     ).with_columns(pl.col("geografia_id").cast(pl.Int64))
@@ -67,6 +71,8 @@ def with_names(frame: pl.DataFrame, warehouse: Warehouse) -> pl.DataFrame:
 
 
 def ledger_metadata(ledger: pl.DataFrame) -> dict[str, Any]:
+    import polars as pl
+
     counts = dict(ledger.group_by("status").len().iter_rows())
     usable = sum(counts.get(s, 0) for s in ("ok", "empty", "degraded"))
     peak = ledger.sort("customers", descending=True).head(1)
@@ -90,6 +96,8 @@ def ledger_metadata(ledger: pl.DataFrame) -> dict[str, Any]:
 
 def cadence_metadata(cadence: pl.DataFrame) -> dict[str, Any]:
     """How the month was sampled (silver.month_cadence): per source, samples a day and days."""
+    import polars as pl
+
     answered = cadence.filter(pl.col("source") != NO_ANSWER).sort("hours_per_day", "source")
     parts = [
         f"{r['hours_per_day']}/day {r['source']} ({r['days']} d)"
@@ -143,6 +151,8 @@ def facts_metadata(silver: Any, raw_rows: int, wh: Any) -> dict[str, Any]:
 def caps_metadata(caps: pl.DataFrame) -> dict[str, Any]:
     """Which customer counts capped each month (``silver.customer_caps``): per month, the
     counts' as-of month and source, and the months capped by counts not their own."""
+    import polars as pl
+
     per_month = (
         caps.group_by("month")
         .agg(pl.col("as_of").min(), pl.col("source").unique().sort().str.join("+"))

@@ -10,10 +10,12 @@ nationally when the region is unknown (only where the name is unique nationally)
 from __future__ import annotations
 
 from functools import cache
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.masterdata import seed
+
+if TYPE_CHECKING:
+    import polars as pl
 
 UNKNOWN_GEOGRAFIA = 0
 UNKNOWN_EMPRESA = "unknown"
@@ -36,12 +38,16 @@ def normalize(expr: pl.Expr, *, region: bool = False) -> pl.Expr:
 
 
 def _norm_col(frame: pl.DataFrame, col: str, *, region: bool = False) -> pl.DataFrame:
+    import polars as pl
+
     return frame.with_columns(normalize(pl.col(col), region=region).alias("norm"))
 
 
 @cache
 def region_lookup() -> pl.DataFrame:
     """norm → cut_region, unique."""
+    import polars as pl
+
     regions = seed("regions")
     aliases = seed("aliases").filter(pl.col("kind") == "region")
     names = pl.concat(
@@ -61,6 +67,8 @@ def region_lookup() -> pl.DataFrame:
 @cache
 def comuna_lookup() -> pl.DataFrame:
     """(norm, cut_region) → cut_comuna, unique per region."""
+    import polars as pl
+
     comunas = seed("comunas")
     aliases = (
         seed("aliases")
@@ -80,6 +88,8 @@ def comuna_lookup() -> pl.DataFrame:
 
 @cache
 def empresa_lookup() -> pl.DataFrame:
+    import polars as pl
+
     empresas = seed("empresas")
     aliases = seed("aliases").filter(pl.col("kind") == "empresa")
     names = pl.concat(
@@ -97,6 +107,8 @@ def resolve_geografia(frame: pl.DataFrame, region_col: str, comuna_col: str) -> 
 
     Unresolved comunas go to their region's UNKNOWN member, or the global UNKNOWN (0).
     """
+    import polars as pl
+
     regions = region_lookup().rename({"norm": "_rn"})
     comunas = comuna_lookup()
     national = (
@@ -154,6 +166,8 @@ def resolve_geografia(frame: pl.DataFrame, region_col: str, comuna_col: str) -> 
 
 def resolve_empresa(frame: pl.DataFrame, empresa_col: str | None) -> pl.DataFrame:
     """Add ``empresa_id`` and ``empresa_resolved``; eras without companies get NO_EMPRESA."""
+    import polars as pl
+
     if empresa_col is None or empresa_col not in frame.columns:
         return frame.with_columns(
             pl.lit(NO_EMPRESA).alias("empresa_id"), pl.lit(True).alias("empresa_resolved")

@@ -13,9 +13,9 @@ hour both sources cover, it warns that nothing was compared.
 """
 
 import warnings
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import polars as pl
 
 from sec_assets.bronze.national import DATASET
 from sec_assets.bronze.resources import BronzeResource
@@ -29,19 +29,30 @@ from sec_assets.silver.writes import writes
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets.warehouse.resource import WarehouseResource
 
+if TYPE_CHECKING:
+    import polars as pl
+
 REL_TOLERANCE = 0.05  # of the larger figure …
 ABS_TOLERANCE = 500  # … or this many customers, whichever is larger
-SCHEMA: dict[str, pl.DataType] = {
-    "hour_key": pl.Utf8(),
-    "month": pl.Utf8(),
-    "source": pl.Utf8(),
-    "customers": pl.Int64(),
-    "fetched_at": pl.Datetime("us", "UTC"),
-}
 
 
-def get_figures(store: BronzeStore, month: Month) -> pl.DataFrame:
+def schema() -> "dict[str, pl.DataType]":
+    """The columns of ``silver.national_hourly`` and their dtypes."""
+    import polars as pl
+
+    return {
+        "hour_key": pl.Utf8(),
+        "month": pl.Utf8(),
+        "source": pl.Utf8(),
+        "customers": pl.Int64(),
+        "fetched_at": pl.Datetime("us", "UTC"),
+    }
+
+
+def get_figures(store: BronzeStore, month: Month) -> "pl.DataFrame":
     """Per hour of ``month``, ``Get``'s figure from the newest valid answer that lists it."""
+    import polars as pl
+
     newest: dict[str, tuple[int, object]] = {}
     for m in (month, month.next()):
         for f in store.files(m.label):  # chronological within the key
@@ -62,12 +73,14 @@ def get_figures(store: BronzeStore, month: Month) -> pl.DataFrame:
             "customers": [v[0] for v in newest.values()],
             "fetched_at": [v[1] for v in newest.values()],
         },
-        schema=SCHEMA,
+        schema=schema(),
     )
 
 
-def hourly_sums(ledger: pl.DataFrame, month: Month) -> pl.DataFrame:
+def hourly_sums(ledger: "pl.DataFrame", month: Month) -> "pl.DataFrame":
     """The sum of GetPorFecha's rows per usable hour of the ledger."""
+    import polars as pl
+
     usable = ledger.filter(pl.col("status").is_in(["ok", "empty", "degraded"]))
     return usable.select(
         "hour_key",
@@ -111,6 +124,8 @@ def national_hourly(
     context: dg.AssetExecutionContext, bronze: BronzeResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """Grain: one row per (hour, source). Replaces the month's rows in one transaction."""
+    import polars as pl
+
     month = Month.of(context)
     wh = warehouse.get_warehouse(writes=True)
     ledger = wh.read(

@@ -6,12 +6,17 @@ quarantined as ``schema_error``, not loaded."""
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.sec_client.numbers import NUMERIC_TEXT, RANGES
 
+if TYPE_CHECKING:
+    import polars as pl
+
 
 def _breaks(field: str) -> pl.Expr:
+    import polars as pl
+
     lo, hi = RANGES[field]
     text = pl.col(field)
     num = text.str.strip_chars().cast(pl.Float64, strict=False)
@@ -29,6 +34,8 @@ def _breaks(field: str) -> pl.Expr:
 def bad_number_hours(rows: pl.DataFrame) -> pl.DataFrame:
     """``hour_key, error`` for each hour with a number that breaks its field's rule (the first
     such value, named)."""
+    import polars as pl
+
     fields = [f for f in RANGES if f in rows.columns]
     if not fields or rows.is_empty():
         return pl.DataFrame(schema={"hour_key": pl.Utf8, "error": pl.Utf8})

@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
@@ -30,6 +29,9 @@ from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import BatchResult, Warehouse
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.frames import ReplaceStep
+
+if TYPE_CHECKING:
+    import polars as pl
 
 PREFETCH = 2  # parsed months queued ahead of the writer (memory: ~2 months of frames)
 #: Fact columns kept per loaded month for the run's metadata (the rest is dropped once written).
@@ -77,6 +79,8 @@ class RangeLoad:
     def combined(self) -> SilverMonth:
         """The loaded months' frames, one after the other in calendar order (for the run's
         metadata; the months may have been loaded out of order)."""
+        import polars as pl
+
         parsed = [self.loaded[m] for m in sorted(self.loaded)]
         return SilverMonth(
             **{
@@ -118,6 +122,8 @@ def spool_month(
 
 def _unspooled(parsed: ParsedMonth, folder: Path) -> ParsedMonth:
     """The frames :func:`spool_month` left, read back (the files are removed once read)."""
+    import polars as pl
+
     frames = {}
     for f in fields(SilverMonth):
         path = folder / f"{parsed.month}.{f.name}.arrow"

@@ -6,15 +6,19 @@ counted as the guardrail ``secret_echoed``."""
 from __future__ import annotations
 
 from dataclasses import replace
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.secrets.active import active
 from sec_assets.secrets.redactor import MASK
 from sec_assets.silver.bronze_reader import MonthAnswers
 
+if TYPE_CHECKING:
+    import polars as pl
+
 
 def _mask(frame: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
     redactor = active()
     text = [c for c, t in frame.schema.items() if t == pl.String]
     if not redactor or not text or frame.is_empty():
@@ -24,6 +28,8 @@ def _mask(frame: pl.DataFrame) -> pl.DataFrame:
 
 def mask_answers(answers: MonthAnswers) -> tuple[MonthAnswers, int]:
     """The answers with every secret masked; how many rows carry a masked secret."""
+    import polars as pl
+
     rows = _mask(answers.rows)
     text = [c for c, t in rows.schema.items() if t == pl.String and c not in ("hour_key", "era")]
     carrying = (

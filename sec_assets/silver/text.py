@@ -5,7 +5,10 @@ the two engines would differ, or a month would load on one and fail on the other
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: The SEC's text fields that reach the warehouse (names, free text, the start date as text).
 TEXT_FIELDS = (
@@ -32,6 +35,8 @@ def has_control(expr: pl.Expr) -> pl.Expr:
 
 def clean_fields(rows: pl.DataFrame, flag: str) -> pl.DataFrame:
     """``rows`` with :data:`TEXT_FIELDS` cleaned and ``flag`` True on the rows that changed."""
+    import polars as pl
+
     fields = [f for f in TEXT_FIELDS if f in rows.columns]
     touched = pl.any_horizontal(*(has_control(pl.col(f)) for f in fields)) if fields else None
     return rows.with_columns(

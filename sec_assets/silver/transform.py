@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.month import Month
 from sec_assets.silver.bronze_reader import MonthAnswers
@@ -27,6 +26,9 @@ from sec_assets.silver.names import resolve_empresa, resolve_geografia
 from sec_assets.silver.secrets import mask_answers
 from sec_assets.silver.text import clean_fields
 from sec_assets.warehouse.hashing import md5_key
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _ACTUALIZADO = r"(?i)(\d+)\s*d[ií]as?\s*(\d+)\s*horas?\s*(\d+)\s*minutos?"
 
@@ -46,6 +48,8 @@ def daily_customers(facts: pl.DataFrame, ledger_frame: pl.DataFrame) -> pl.DataF
     """Per day and comuna, ``customers_sum``: the facts' customers summed over the day's valid
     hours (ledger status ``ok``), every company together. Gold's daily customer-hours read
     this, not the hourly facts (contract ``comuna_daily_customers``)."""
+    import polars as pl
+
     ok = ledger_frame.filter(pl.col("status") == "ok").select("hour_key")
     return (
         facts.join(ok, on="hour_key", how="semi")
@@ -78,6 +82,8 @@ def observations(
     - a control character (NUL, tab …) in a text field → removed, tab and newline becoming a
       space (``control_chars``; ``silver/text.py``).
     """
+    import polars as pl
+
     raw = answers.rows.filter(pl.col("era").is_in(["current", "legacy"]))
     raw = clean_fields(raw, "flag_control_chars")  # once, before names resolve or load
     hora_local = (pl.col("hour_key") + ":00").str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M")
@@ -205,6 +211,8 @@ def build_month(
     hours_per_day: int = 24,
     now: datetime | None = None,
 ) -> SilverMonth:
+    import polars as pl
+
     label = month.label
     # The grid comes from the hours bronze holds; ``hours_per_day`` (the setting) only for
     # what the data cannot tell (silver/cadence.py).

@@ -14,8 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.warehouse.bootstrap import ensure_schema
 from sec_assets.warehouse.by_key import steps_by_key
@@ -32,6 +31,9 @@ from sec_assets.warehouse.replace import Plan, apply_steps, delete_blocked, upse
 from sec_assets.warehouse.schema import TableInfo, ordered_contracts
 from sec_assets.warehouse.storage import Storage
 from sec_assets.warehouse.tx import Engine, Tx
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["BatchResult", "Engine", "Tx", "Warehouse"]
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets.warehouse.params import in_list
 from sec_assets.warehouse.schema import SCHEMA, TableInfo, quote
 
+if TYPE_CHECKING:
+    import polars as pl
+
 #: ``read(sql, params, months=...)`` of the warehouse.
-Reader = Callable[..., pl.DataFrame]
+Reader = Callable[..., "pl.DataFrame"]
 
 
 def steps_by_key(
@@ -29,6 +30,8 @@ def steps_by_key(
     ``frame``'s rows by ``frame`` (see :meth:`~.base.Warehouse.replace_rows`): a table stored
     per month is rewritten month by month, its kept rows read through ``read``; any other
     table deletes by key (bounded by ``within``) and inserts."""
+    import polars as pl
+
     gone = pl.concat([replaced[key], frame[key]]).unique()
     if not info.partition_by:
         bound = None

@@ -5,11 +5,11 @@ returned (``engine``: "duckdb" or "postgres"; ``where``: the file, or ``host:por
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sec_assets.settings import SecSettings
-from sec_assets.warehouse.base import Warehouse
-from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
-from sec_assets.warehouse.postgres_engine import PostgresWarehouse
+if TYPE_CHECKING:
+    from sec_assets.settings import SecSettings
+    from sec_assets.warehouse.base import Warehouse
 
 DUCKDB_FILE = "warehouse.duckdb"
 
@@ -23,5 +23,9 @@ def connect_warehouse(
     Nothing is opened yet; call ``ensure_schema()`` before the first load.
     """
     if settings.pg_dsn is not None and settings.pg_dsn.get_secret_value().strip():
+        from sec_assets.warehouse.postgres_engine import PostgresWarehouse  # only its engine
+
         return PostgresWarehouse(settings.pg_dsn, sql_dir=sql_dir)
+    from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
+
     return DuckDBWarehouse(settings.data_dir / duckdb_file, sql_dir=sql_dir)

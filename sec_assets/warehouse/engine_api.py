@@ -8,14 +8,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, ClassVar
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sec_assets.warehouse.opened import OpenCounter
 from sec_assets.warehouse.replace import Plan, Quirks
 from sec_assets.warehouse.storage import Storage
 from sec_assets.warehouse.tx import Engine, Tx
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class EngineAPI(ABC):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.schema import TableInfo
 
-_NESTED = (pl.List, pl.Array, pl.Struct, pl.Object, pl.Binary)
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ def conform(frame: pl.DataFrame, info: TableInfo) -> pl.DataFrame:
     are taken as UTC; a tz-aware value for a naive TIMESTAMP column is refused (its wall clock
     would be ambiguous).
     """
+    import polars as pl
+
     unknown = [c for c in frame.columns if c not in info.types]
     if unknown:
         raise ValueError(f"silver.{info.name} has no column(s) {unknown}; it has {info.columns}")
@@ -77,7 +79,7 @@ def conform(frame: pl.DataFrame, info: TableInfo) -> pl.DataFrame:
                 )
         elif isinstance(dtype, pl.Categorical | pl.Enum):
             col = col.cast(pl.String)
-        elif isinstance(dtype, _NESTED):
+        elif isinstance(dtype, pl.List | pl.Array | pl.Struct | pl.Object | pl.Binary):
             raise ValueError(f"silver.{info.name}.{name}: unsupported column type {dtype}")
         exprs.append(col)
     if not exprs:
@@ -105,6 +107,8 @@ def refuse_duplicate_keys(
 
 def check_step(step: ReplaceStep, tables: Mapping[str, TableInfo]) -> TableInfo:
     """The table of ``step`` after checking its scope against the catalog and the frame."""
+    import polars as pl
+
     info = tables.get(step.table)
     if info is None:
         raise ValueError(f"no table silver.{step.table} (known: {sorted(tables)})")

@@ -7,15 +7,19 @@ callers pass and get back Polars frames and never import ``duckdb`` themselves.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-import duckdb
-import polars as pl
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
 
 # One in-memory DuckDB per thread: connecting on every call would cost more than the hash.
 _MD5 = threading.local()
 
 
 def _md5_engine() -> duckdb.DuckDBPyConnection:
+    import duckdb
+
     con = getattr(_MD5, "con", None)
     if con is None:
         con = _MD5.con = duckdb.connect()
@@ -24,6 +28,8 @@ def _md5_engine() -> duckdb.DuckDBPyConnection:
 
 def md5_key(frame: pl.DataFrame, columns: list[str], name: str) -> pl.DataFrame:
     """Add ``name`` = md5 of the columns joined by '|' (nulls as ''), computed by DuckDB."""
+    import polars as pl
+
     if frame.is_empty():
         return frame.with_columns(pl.lit(None, pl.Utf8).alias(name))
     parts = [pl.col(c).cast(pl.Utf8).fill_null("") for c in columns]

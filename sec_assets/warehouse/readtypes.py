@@ -8,7 +8,10 @@ dates ``Date``, booleans ``Boolean``, the rest ``String``.
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # Postgres type OIDs (pg_type) → how their CSV text becomes the dtype above.
 PG_BOOL = 16
@@ -22,6 +25,8 @@ PG_TIMESTAMPTZ = 1184
 
 def normalize(frame: pl.DataFrame) -> pl.DataFrame:
     """DuckDB's Arrow dtypes mapped to the shared set."""
+    import polars as pl
+
     exprs = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
@@ -39,6 +44,8 @@ def from_pg_text(name: str, oid: int) -> pl.Expr:
 
     The session runs with ``TimeZone = UTC``, so TIMESTAMPTZ text always ends in ``+00``.
     """
+    import polars as pl
+
     col = pl.col(name)
     if oid == PG_BOOL:
         return col.eq("t")
@@ -61,6 +68,8 @@ def from_pg_text(name: str, oid: int) -> pl.Expr:
 
 def pg_schema(names: list[str], oids: list[int]) -> dict[str, pl.DataType]:
     """The dtypes :func:`from_pg_text` produces, for an empty result."""
+    import polars as pl
+
     out: dict[str, pl.DataType] = {}
     for name, oid in zip(names, oids, strict=True):
         if oid == PG_BOOL:

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.frames import ReplaceStep, conform
 from sec_assets.warehouse.params import in_list
@@ -24,10 +22,12 @@ from sec_assets.warehouse.schema import SCHEMA, ForeignKey, TableInfo, quote
 from sec_assets.warehouse.validate import refuse_orphans
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from sec_assets.warehouse.tx import Tx
 
 Plan = tuple[ReplaceStep, TableInfo]
-Blocked = list[tuple[TableInfo, pl.DataFrame]]
+Blocked = list[tuple[TableInfo, "pl.DataFrame"]]
 
 
 def qualified(table: str) -> str:
@@ -111,6 +111,8 @@ def swaps_partition(step: ReplaceStep, info: TableInfo) -> bool:
 
 def apply_steps(tx: Tx, plans: Sequence[Plan], quirks: Quirks) -> Blocked:
     """Run the deletes and inserts of ``plans``; returns the parent rows left to delete."""
+    import polars as pl
+
     swapped = {i for i, (step, info) in enumerate(plans) if swaps_partition(step, info)}
     checked = {i for i, (_, info) in enumerate(plans) if info.keys_checked and i not in swapped}
     merged = {

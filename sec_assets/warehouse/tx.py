@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from sec_assets.warehouse.partitions import DEFAULT_SUFFIX, partition_table
 from sec_assets.warehouse.schema import SCHEMA, TableInfo, quote
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Engine = Literal["duckdb", "postgres"]
 

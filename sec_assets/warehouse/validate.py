@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from sec_assets.warehouse.errors import WarehouseIntegrityError
 from sec_assets.warehouse.schema import SCHEMA, TableInfo, quote
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from sec_assets.warehouse.tx import Tx
 
 SAMPLE = 5
@@ -40,6 +40,8 @@ def _keys(info: TableInfo) -> list[str]:
 
 def refuse_bad_frame(info: TableInfo, values: Mapping[str, Any], frame: pl.DataFrame) -> None:
     """Null keys and duplicate primary keys in the month's frame."""
+    import polars as pl
+
     keys = [c for c in _keys(info) if c in frame.columns]
     nulls = frame.filter(pl.any_horizontal(pl.col(keys).is_null())) if keys else frame.clear()
     if nulls.height:

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
-import httpx
-
 from sec_assets.automation.alerts import messages
 from sec_assets.automation.alerts.book import MAX_ATTEMPTS, AlertBook, Notice
 from sec_assets.automation.alerts.messages import Message
@@ -91,6 +89,8 @@ class WebhookChannel:
     name: str = "webhook"
 
     def send(self, message: Message) -> None:
+        import httpx
+
         url = self.settings.webhook_url
         assert url is not None
         if not tls_or_loopback(url.get_secret_value()):  # its path is the credential

@@ -10,14 +10,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-from postgrest.exceptions import APIError
-from postgrest.types import ReturnMethod
-from supabase import Client, create_client
-from supabase.lib.client_options import SyncClientOptions
 from tenacity import RetryCallState
 
 from sec_assets.cleartext import LOOPBACK_HOSTS, tls_or_loopback
@@ -31,6 +26,11 @@ from sec_assets.gold.sync.errors import (
 from sec_assets.gold.sync.report import Target
 from sec_assets.gold.sync.retry import RetryPolicy
 from sec_assets.retry_after import retry_after_header
+
+if TYPE_CHECKING:
+    import httpx
+    from postgrest.exceptions import APIError
+    from supabase import Client
 
 TABLE = "dashboard_stats"
 SNIPPET_CHARS = 200
@@ -87,6 +87,8 @@ class SupabaseSink:
         sleep: Callable[[float], None] = time.sleep,
         logger: logging.Logger | None = None,
     ) -> None:
+        import httpx
+
         require_tls(url)  # before anything can be sent
         self._url = url
         self._key = service_role_key
@@ -130,6 +132,10 @@ class SupabaseSink:
 
     # -- internals ---------------------------------------------------------------------------
     def _open(self, payload_id: str) -> Client:
+        import httpx
+        from supabase import create_client
+        from supabase.lib.client_options import SyncClientOptions
+
         if self._client is not None:
             return self._client
         http = httpx.Client(
@@ -160,6 +166,10 @@ class SupabaseSink:
         self._last_response = response
 
     def _upsert_once(self, payload_id: str, row: dict[str, Any]) -> None:
+        import httpx
+        from postgrest.exceptions import APIError
+        from postgrest.types import ReturnMethod
+
         client = self._open(payload_id)
         self._last_response = None
         failure: DashboardSinkError | None = None
@@ -181,6 +191,10 @@ class SupabaseSink:
             raise failure  # raised outside the handler: no chained exception to leak
 
     def _prune_once(self, keep: list[str]) -> list[str]:
+        import httpx
+        from postgrest.exceptions import APIError
+        from postgrest.types import ReturnMethod
+
         label = "<prune>"
         client = self._open(label)
         self._last_response = None
