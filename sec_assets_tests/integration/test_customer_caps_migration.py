@@ -10,7 +10,7 @@ import polars as pl
 from sec_assets.month import Month
 from sec_assets.silver.caps import SEED_AS_OF, read_caps
 from sec_assets.silver.checks import CHECKS, evaluate_check
-from sec_assets.silver.customers import SCHEMA
+from sec_assets.silver.customers import schema
 from sec_assets.warehouse import Warehouse
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets_tests.integration import test_warehouse_support as support
@@ -22,7 +22,8 @@ def test_a_warehouse_from_before_the_caps_gets_them_filled_once(seeded: Warehous
     counts = pl.DataFrame(
         {"month": ["2024-01"] * 2, "cut_region": [13, 5], "customers": [2_900_000, 780_563]},
     ).with_columns(source=pl.lit("sec"), fetched_at=None)
-    steps = [ReplaceStep("region_customers", counts.cast(pl.Schema(SCHEMA)), {"month": "2024-01"})]
+    counts = counts.cast(pl.Schema(schema()))
+    steps = [ReplaceStep("region_customers", counts, {"month": "2024-01"})]
     for month in ("2024-01", "2024-02"):
         steps.append(
             ReplaceStep("snapshot_ledger", support.ledger(month, hours=4), {"month": month})
@@ -56,7 +57,7 @@ def test_a_region_the_service_did_not_answer_takes_its_latest_sec_count(seeded: 
         ("2024-07", 5, 780_000, "sec"),
     ]
     frame = pl.DataFrame(rows, schema=["month", "cut_region", "customers", "source"], orient="row")
-    frame = frame.with_columns(fetched_at=None).cast(pl.Schema(SCHEMA))
+    frame = frame.with_columns(fetched_at=None).cast(pl.Schema(schema()))
     seeded.replace_many(
         [
             ReplaceStep("region_customers", frame.filter(pl.col("month") == m), {"month": m})

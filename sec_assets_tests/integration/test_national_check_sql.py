@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
-from sec_assets.silver.national import SCHEMA, compare
+from sec_assets.silver.national import compare, schema
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets_tests.integration import test_warehouse_support as support
 
@@ -26,7 +26,7 @@ def _rows(source: str, figures: dict[str, int]) -> pl.DataFrame:
             "customers": list(figures.values()),
             "fetched_at": [AT] * len(figures),
         },
-        schema=SCHEMA,
+        schema=schema(),
     )
 
 

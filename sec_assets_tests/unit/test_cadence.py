@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from sec_assets.month import Month
-from sec_assets.silver.bronze_reader import HOURS_SCHEMA, RAW_SCHEMA, MonthAnswers
+from sec_assets.silver.bronze_reader import MonthAnswers, hours_schema, raw_schema
 from sec_assets.silver.cadence import source_grid
 from sec_assets.silver.events import reconstruct_events
 from sec_assets.silver.transform import build_month
@@ -55,13 +55,13 @@ def _answers(keys: dict[str, str]) -> MonthAnswers:
             "source_file": "x",
             "source": list(keys.values()),
         },
-        schema=HOURS_SCHEMA,
+        schema=hours_schema(),
     )
     eras = pl.DataFrame(
         {"hour_key": list(keys), "era": "empty", "fingerprint": "f", "rows_raw": 0},
         schema={"hour_key": pl.Utf8, "era": pl.Utf8, "fingerprint": pl.Utf8, "rows_raw": pl.Int32},
     ).with_columns(pl.lit(0, pl.Int64).alias("customers_raw"))
-    rows = pl.DataFrame(schema={**RAW_SCHEMA, "hour_key": pl.Utf8, "era": pl.Utf8})
+    rows = pl.DataFrame(schema={**raw_schema(), "hour_key": pl.Utf8, "era": pl.Utf8})
     return MonthAnswers(rows, hours, eras, None)
 
 

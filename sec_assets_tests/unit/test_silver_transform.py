@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from sec_assets.month import Month
-from sec_assets.silver.bronze_reader import HOURS_SCHEMA, RAW_SCHEMA, MonthAnswers
+from sec_assets.silver.bronze_reader import MonthAnswers, hours_schema, raw_schema
 from sec_assets.silver.transform import build_month
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
@@ -46,7 +46,7 @@ def answers(
         for r in body:
             rows.append(
                 {
-                    **dict.fromkeys(RAW_SCHEMA),
+                    **dict.fromkeys(raw_schema()),
                     **{k: None if v is None else str(v) for k, v in r.items()},
                     "hour_key": key,
                     "era": era,
@@ -85,10 +85,10 @@ def answers(
                 "source_file": f"x/{key}",
             }
         )
-    schema = {**RAW_SCHEMA, "hour_key": pl.Utf8, "era": pl.Utf8}
+    schema = {**raw_schema(), "hour_key": pl.Utf8, "era": pl.Utf8}
     return MonthAnswers(
         pl.DataFrame(rows, schema=schema),
-        pl.DataFrame(hours, schema=HOURS_SCHEMA),
+        pl.DataFrame(hours, schema=hours_schema()),
         pl.DataFrame(
             eras,
             schema={
