@@ -1,11 +1,12 @@
 """``make bench`` (quick: 3 months) and ``make bench-full`` (12 months on both engines, then
 the whole 2017 → today history on DuckDB): bronze speed and size; bronze → silver → gold as
 ranged runs, wall and CPU time; the cost of one month and of gold at a short and at the whole
-history; reconstruction accuracy; a research release of the first months and a researcher's
-read of it (Polars, DuckDB); the SEC client's politeness on each client state store. Bronze for
-the history is written directly from the simulator's answers (``bench/genbronze.py``, cached in
-``bench_out/history``). Writes ``bench_out/bench.json`` and ``bench_out/BENCH.md`` and prints
-them."""
+history; a month's run overhead through the functions, `dagster asset materialize` and the
+daemon (``bench/overhead.py``); reconstruction accuracy; a research release of the first months
+and a researcher's read of it (Polars, DuckDB); the SEC client's politeness on each client state
+store. Bronze for the history is written directly from the simulator's answers
+(``bench/genbronze.py``, cached in ``bench_out/history``). Writes ``bench_out/bench.json`` and
+``bench_out/BENCH.md`` and prints them."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from typing import Any
 from sec_assets.month import Month
 from sec_tools.bench.accuracy import bench_accuracy
 from sec_tools.bench.bronze import bench_bronze
+from sec_tools.bench.conditions import load
 from sec_tools.bench.genbronze import generate
 from sec_tools.bench.overhead import bench_overhead
 from sec_tools.bench.overhead import markdown as overhead_markdown
@@ -96,7 +98,7 @@ def silver_run(
     else:
         cmd += ["--db", db, "--small-db", db.replace(".duckdb", "_small.duckdb")]
     yardstick = machine_s()
-    t0 = time.perf_counter()
+    t0, load_start = time.perf_counter(), load()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"silver bench failed: {proc.stderr[-3000:]}")
@@ -105,6 +107,7 @@ def silver_run(
     out = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
     out["process_s"] = round(time.perf_counter() - t0, 1)
     out["machine_s"] = yardstick
+    out["load_start"], out["load_end"] = load_start, load()
     return out
 
 
@@ -140,7 +143,7 @@ def repeated_loads(
             with throwaway_pg() as dsn:
                 if dsn:
                     runs["postgres"].append(silver_run(data, dsn, first, months, load_only=True))
-    keep = ("raw_rows_per_s", "seconds", "cpu_s", "machine_s")
+    keep = ("raw_rows_per_s", "seconds", "cpu_s", "machine_s", "load_start", "load_end")
     out = []
     for engine, got in runs.items():
         ordered = sorted(got, key=lambda r: float(r["seconds"]))
@@ -165,13 +168,13 @@ def main(argv: list[str] | None = None) -> int:
     with simulator_process(SEED) as base_url:
         print("bronze: one month at concurrency 1, 4, 8 …", flush=True)
         report["bronze"] = bench_bronze(base_url)
-        print("run overhead: one month through `dagster asset materialize` …", flush=True)
-        report["overhead"] = bench_overhead(base_url)
     wanted = sorted({m for first, n in plan for m in Month.range(first, n)})
     print(f"history: {len(wanted)} months of bronze into {history} (cached) …", flush=True)
     t0 = time.perf_counter()
     generate(history / "bronze", wanted, SEED)
     report["history"] = {"months": len(wanted), "seconds": round(time.perf_counter() - t0, 1)}
+    print("run overhead: one month through the functions, the CLI and the daemon …", flush=True)
+    report["overhead"] = bench_overhead(history)
     report["throughput"] = []
     for first, n in plan:
         print(f"silver on DuckDB, {n} months …", flush=True)

@@ -1,109 +1,426 @@
-"""Run overhead: how a month's wall time compares with the work its steps do.
+"""Run overhead: what a month costs beyond its own work, through the paths a user takes.
 
-A month bronze → silver → golden Parquet is launched the way a deployment runs it (``dagster
-asset materialize`` with the code location's own executor, on a fresh instance), against the
-simulator. From the run's events: the run's wall time (RUN_START → RUN_SUCCESS), the compute
-(the sum of its steps' durations) and their ratio; plus the CLI's whole wall time, which adds
-the process start and the code location's load.
+One month of cached bronze (``bench_out/history``) → silver → golden Parquet, on DuckDB, from
+the same prepared warehouse (schema and dimensions), three ways:
 
-    python -m sec_tools.bench.overhead      # alone, with its own simulator
+- **functions**: ``sec_tools.bench.silver --one-month`` in a fresh process (the package's
+  functions, as a run's steps call them);
+- **CLI**: ``dagster asset materialize`` of the month's silver and golden assets;
+- **daemon**: ``dagster dev`` (webserver, daemon, code server) on a fresh instance, the run
+  launched over GraphQL as the UI's "Materialize" does (``launchRun``), dequeued by the
+  daemon and executed by a run worker the code server starts.
+
+Each run is split by its event log's timestamps (RUN_START, RESOURCE_INIT_*, STEP_START /
+STEP_SUCCESS, RUN_SUCCESS) and its process's CPU read from ``/proc`` while it runs
+(:mod:`sec_tools.bench.proctrace`): process start and definitions import (fresh-process
+probes), the rest of the start-up, resource set-up, the steps' work, the run machinery
+between them, and teardown — each in wall and CPU seconds, with the machine's load.
+
+    python -m sec_tools.bench.overhead --history bench_out/history
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import shutil
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from sec_assets.automation.jobs import MONTHLY_ASSETS
+from sec_assets.month import Month
+from sec_tools.bench.proctrace import (
+    Finished,
+    Samples,
+    Trace,
+    cmdline,
+    descendants,
+    run_measured,
+    started_at,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DIMS = ["dim_geografia", "dim_empresa", "dim_tiempo"]
-MONTH = "2024-08-01"
+#: The month's silver and golden assets (bronze is cached: nothing to fetch).
+SELECTION = ["region_customers", "snapshot_ledger", "fact_interrupciones", "fact_eventos"]
+SELECTION += ["golden_eventos"]
+MONTH = Month(2024, 8)
+PROBES = 3  # fresh-process import probes; the median is reported
+ET = dg.DagsterEventType
 
 
-def _materialize(env: dict[str, str], selection: list[str], partition: str | None) -> float:
-    cmd = [str(Path(sys.executable).with_name("dagster")), "asset", "materialize"]
-    cmd += ["-m", "sec_assets.definitions", "--select", ",".join(selection)]
-    cmd += ["--partition", partition] if partition else []
-    started = time.monotonic()
-    done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
-    return time.monotonic() - started
+def _env(home: Path, data: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEC_", "DAGSTER_"))}
+    env.update(DAGSTER_HOME=str(home), SEC_DATA_DIR=str(data))
+    return env
 
 
-def _run_times(home: Path) -> dict[str, float]:
-    """Wall time and summed step durations of the instance's latest run."""
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def import_probes() -> dict[str, Any]:
+    """Fresh processes: the interpreter alone, ``import dagster``, and the code location's
+    import (wall, CPU, peak RSS; median of :data:`PROBES`)."""
+    out: dict[str, Any] = {"load_start": _load()}
+    for name, code in (
+        ("process_start", "pass"),
+        ("dagster", "import dagster"),
+        ("definitions", "import sec_assets.definitions"),
+    ):
+        runs = [run_measured([sys.executable, "-c", code], cwd=REPO)[0] for _ in range(PROBES)]
+        out[name] = {
+            "wall_s": round(statistics.median(r.wall_s for r in runs), 3),
+            "cpu_s": round(statistics.median(r.cpu_s for r in runs), 3),
+            "peak_rss_mb": round(statistics.median(r.peak_rss_mb for r in runs), 1),
+        }
+    out["load_end"] = _load()
+    return out
+
+
+def _events(home: Path, run_id: str | None = None) -> list[dg.EventLogEntry]:
     instance = dg.DagsterInstance.from_config(str(home))
-    [run] = instance.get_runs(limit=1)
-    logs = instance.all_logs(run.run_id)
+    run = instance.get_run_by_id(run_id) if run_id else instance.get_runs(limit=1)[0]
+    assert run is not None
+    return list(instance.all_logs(run.run_id))
 
-    def at(kind: dg.DagsterEventType) -> float:
-        return next(e.timestamp for e in logs if e.dagster_event_type == kind)
 
+def _at(logs: list[dg.EventLogEntry], kind: ET) -> float | None:
+    return next((e.timestamp for e in logs if e.dagster_event_type == kind), None)
+
+
+def split(logs: list[dg.EventLogEntry], cpu: Samples, began: float, ended: float) -> dict:
+    """The run's phases, each ``{"wall_s", "cpu_s"}``, from its events and its process's CPU
+    samples; ``began``/``ended``: the process's start and exit."""
+    run_start, run_end = _at(logs, ET.RUN_START), _at(logs, ET.RUN_SUCCESS)
+    if run_start is None or run_end is None:
+        raise RuntimeError("the run did not succeed")
+    res0, res1 = _at(logs, ET.RESOURCE_INIT_STARTED), _at(logs, ET.RESOURCE_INIT_SUCCESS)
+    starts = {e.step_key: e.timestamp for e in logs if e.dagster_event_type == ET.STEP_START}
     steps = [
-        e.dagster_event.event_specific_data.duration_ms / 1000  # type: ignore[union-attr]
+        (starts[e.step_key], e.timestamp)
         for e in logs
-        if e.dagster_event_type == dg.DagsterEventType.STEP_SUCCESS
+        if e.dagster_event_type == ET.STEP_SUCCESS and e.step_key in starts
     ]
-    wall = at(dg.DagsterEventType.RUN_SUCCESS) - at(dg.DagsterEventType.RUN_START)
-    return {"run_wall_s": round(wall, 2), "compute_s": round(sum(steps), 2), "steps": len(steps)}
+    last_step = max(t1 for _, t1 in steps)
 
+    def phase(t0: float, t1: float) -> dict[str, float]:
+        return {"wall_s": t1 - t0, "cpu_s": cpu.cpu_between(t0, t1)}
 
-def bench_overhead(base_url: str, month: str = MONTH) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="sec_overhead_") as tmp:
-        home, data = Path(tmp) / "home", Path(tmp) / "data"
-        home.mkdir()
-        shutil.copy(REPO / "config" / "dagster.yaml", home / "dagster.yaml")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SEC_", "DAGSTER_"))}
-        env.update(
-            DAGSTER_HOME=str(home),
-            SEC_DATA_DIR=str(data),
-            SEC_BASE_URL=base_url,
-            SEC_REQUESTS_PER_SECOND="500",
-            SEC_MAX_CONCURRENCY="8",
-        )
-        _materialize(env, DIMS, None)
-        cli_wall = _materialize(env, MONTHLY_ASSETS, month)
-        times = _run_times(home)
-    ratio = times["run_wall_s"] / max(times["compute_s"], 1e-9)
+    work = {
+        "wall_s": sum(t1 - t0 for t0, t1 in steps),
+        "cpu_s": sum(cpu.cpu_between(t0, t1) for t0, t1 in steps),
+    }
+    resources = phase(res0, res1) if res0 and res1 else {"wall_s": 0.0, "cpu_s": 0.0}
+    between = phase(run_start, last_step)
     return {
-        "month": month[:7],
-        **times,
-        "ratio": round(ratio, 2),
-        "cli_wall_s": round(cli_wall, 2),
+        "start_up": phase(began, run_start),
+        "resources": resources,
+        "work": work,
+        "machinery": {k: between[k] - work[k] - resources[k] for k in work},
+        "teardown": phase(last_step, ended),
+        "total": phase(began, ended),
+        "steps": len(steps),
+        "peak_rss_mb": round(cpu.peak_rss_mb, 1),
     }
 
 
-def markdown(row: dict[str, Any]) -> str:
-    return "\n".join(
-        [
-            "## Run overhead (one month, bronze → golden Parquet, `dagster asset materialize`)",
-            "",
-            "| month | steps | compute s | run wall s | wall / compute | CLI wall s |",
-            "|---|---|---|---|---|---|",
-            f"| {row['month']} | {row['steps']} | {row['compute_s']} | {row['run_wall_s']} | "
-            f"{row['ratio']} | {row['cli_wall_s']} |",
-            "",
-        ]
+def _materialize(
+    env: dict[str, str], selection: list[str], partition: str | None
+) -> tuple[Finished, Samples]:
+    cmd = [str(Path(sys.executable).with_name("dagster")), "asset", "materialize"]
+    cmd += ["-m", "sec_assets.definitions", "--select", ",".join(selection)]
+    cmd += ["--partition", partition] if partition else []
+    done, samples = run_measured(cmd, env=env, cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+    return done, samples
+
+
+def cli_run(home: Path, data: Path, month: Month) -> dict[str, Any]:
+    load0 = _load()
+    done, samples = _materialize(_env(home, data), SELECTION, month.start.isoformat())
+    out = split(_events(home), samples, done.started, done.ended)
+    return {**out, "load_start": load0, "load_end": _load()}
+
+
+def functions_run(data: Path, month: Month) -> dict[str, Any]:
+    load0 = _load()
+    cmd = [sys.executable, "-m", "sec_tools.bench.silver", "--data", str(data)]
+    cmd += ["--db", "warehouse.duckdb", "--one-month", month.label]
+    done, _ = run_measured(cmd, cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(f"functions path failed:\n{done.stderr[-3000:]}")
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "total": {"wall_s": done.wall_s, "cpu_s": done.cpu_s},
+        "work": {"wall_s": got["run_s"]},
+        "peak_rss_mb": round(done.peak_rss_mb, 1),
+        "load_start": load0,
+        "load_end": _load(),
+    }
+
+
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on Error { message }
+  }
+}
+"""
+
+
+def _graphql(port: int, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", body, {"Content-Type": "application/json"}
     )
+    with urllib.request.urlopen(req, timeout=60) as answer:
+        return dict(json.loads(answer.read()))
 
 
-def main() -> int:
-    from sec_tools.bench.simproc import simulator_process
+def _launch(port: int, month: Month, deadline: float) -> str:
+    """``launchRun`` of the month's assets, as the UI's "Materialize" sends it, retried until
+    the webserver and its code location are up."""
+    params = {
+        "selector": {
+            "repositoryLocationName": "sec_assets",
+            "repositoryName": "__repository__",
+            "jobName": "__ASSET_JOB",
+            "assetSelection": [{"path": [key]} for key in SELECTION],
+        },
+        "executionMetadata": {
+            "tags": [{"key": "dagster/partition", "value": month.start.isoformat()}]
+        },
+    }
+    last = "webserver not answering"
+    while time.monotonic() < deadline:
+        try:
+            got = _graphql(port, LAUNCH, {"params": params})["data"]["launchRun"]
+        except urllib.error.HTTPError as exc:  # a query the server refuses: no retry helps
+            raise RuntimeError(f"launchRun refused: {exc.read()[:2000]!r}") from exc
+        except (OSError, KeyError, TypeError) as exc:
+            last = str(exc)
+            time.sleep(1)
+            continue
+        if got["__typename"] == "LaunchRunSuccess":
+            return str(got["run"]["runId"])
+        last = f"{got['__typename']}: {got.get('message', '')}"
+        time.sleep(1)
+    raise RuntimeError(f"launchRun never succeeded: {last}")
 
-    with simulator_process(42) as base_url:
-        row = bench_overhead(base_url)
-    print(markdown(row))
-    return 0 if row["ratio"] <= 2 else 1
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def daemon_run(home: Path, data: Path, month: Month, timeout_s: float = 600) -> dict[str, Any]:
+    """``dagster dev`` on ``home``; the month launched over GraphQL; its run worker traced."""
+    port = _free_port()
+    cmd = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", "workspace.yaml"]
+    cmd += ["-h", "127.0.0.1", "-p", str(port)]
+    log = (home / "dev.log").open("w")
+    dev = subprocess.Popen(
+        cmd, env=_env(home, data), cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + timeout_s
+    try:
+        load0 = _load()
+
+        def worker() -> list[int]:
+            return [p for p in descendants(dev.pid) if "execute_run" in cmdline(p)]
+
+        with Trace(worker) as trace:
+            run_id = _launch(port, month, deadline)
+            instance = dg.DagsterInstance.from_config(str(home))
+            while (run := instance.get_run_by_id(run_id)) is None or not run.is_finished:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"run {run_id} did not finish in {timeout_s} s")
+                time.sleep(0.2)
+            while trace.by_pid and any(cmdline(p) for p in trace.by_pid):  # the worker's exit
+                time.sleep(0.05)
+        if not run.is_success:
+            raise RuntimeError(f"run {run_id} ended {run.status}; see {home / 'dev.log'}")
+        [(pid, samples)] = trace.by_pid.items()
+        logs = _events(home, run_id)
+        began = started_at(pid) or samples.times[0]
+        out = split(logs, samples, began, samples.times[-1])
+        queued, dequeued = _at(logs, ET.RUN_ENQUEUED), _at(logs, ET.RUN_DEQUEUED)
+        starting = _at(logs, ET.RUN_STARTING)
+        out["queue_wait"] = {"wall_s": (dequeued or 0) - (queued or 0)}
+        out["launch"] = {"wall_s": began - (starting or dequeued or began)}
+        return {**out, "load_start": load0, "load_end": _load()}
+    finally:
+        dev.terminate()
+        try:
+            dev.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            dev.kill()
+        log.close()
+
+
+def _counts(data: Path) -> dict[str, float]:
+    """The month's tables in a warehouse: rows of the facts, episodes and ledger, and their
+    customers (the paths must agree)."""
+    import duckdb
+
+    sql = {
+        "facts": "SELECT count(*), sum(clientes_afectados) FROM silver.fact_interrupciones",
+        "episodes": "SELECT count(*), sum(peak_customers) FROM silver.fact_eventos",
+        "ledger": "SELECT count(*), 0 FROM silver.snapshot_ledger",
+    }
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        out: dict[str, float] = {}
+        for name, query in sql.items():
+            rows, customers = con.execute(query).fetchone() or (0, 0)
+            out[name] = rows
+            out[f"{name}_customers"] = customers or 0
+    return out
+
+
+def bench_overhead(history: Path, month: Month = MONTH, *, daemon: bool = True) -> dict:
+    """The three paths on one month of ``history``'s bronze (``history/bronze``)."""
+    with tempfile.TemporaryDirectory(prefix="sec_overhead_") as tmp:
+        root = Path(tmp)
+        base = root / "base"
+        src = history / "bronze" / "sec_snapshots" / f"month={month.label}"
+        shutil.copytree(src, base / "data" / "bronze" / "sec_snapshots" / src.name)
+        (base / "home").mkdir()
+        shutil.copy(REPO / "config" / "dagster.yaml", base / "home" / "dagster.yaml")
+        _materialize(_env(base / "home", base / "data"), DIMS, None)  # not timed
+        paths = ("functions", "cli", "daemon") if daemon else ("functions", "cli")
+        for name in paths:  # each from the same prepared warehouse, on a fresh instance
+            shutil.copytree(base / "data", root / name / "data")
+            (root / name / "home").mkdir()
+            shutil.copy(REPO / "config" / "dagster.yaml", root / name / "home" / "dagster.yaml")
+        report: dict[str, Any] = {"month": month.label, "probes": import_probes()}
+        report["functions"] = functions_run(root / "functions" / "data", month)
+        report["cli"] = cli_run(root / "cli" / "home", root / "cli" / "data", month)
+        if daemon:
+            report["daemon"] = daemon_run(root / "daemon" / "home", root / "daemon" / "data", month)
+        report["tables"] = {name: _counts(root / name / "data") for name in paths}
+    report["tables_identical"] = len({json.dumps(t) for t in report["tables"].values()}) == 1
+    return _rounded(report)
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, float):
+        return round(value, 3)
+    return value
+
+
+def overhead_cpu(path: dict[str, Any]) -> float:
+    """A run's own cost: its process's CPU beyond the steps' work."""
+    return float(path["total"]["cpu_s"] - path["work"]["cpu_s"])
+
+
+PHASES = [
+    ("process start", "process_start"),
+    ("definitions import", "definitions"),
+    ("rest of start-up", "start_up"),
+    ("resource set-up", "resources"),
+    ("the month's work (steps)", "work"),
+    ("run machinery", "machinery"),
+    ("teardown", "teardown"),
+    ("whole process", "total"),
+]
+
+
+def markdown(r: dict[str, Any]) -> str:
+    """The phases of each path side by side (wall s / CPU s)."""
+    probes = r["probes"]
+    paths = [p for p in ("cli", "daemon") if p in r]
+    head = "| phase | " + " | ".join(f"{p} wall s | {p} CPU s" for p in paths) + " |"
+    lines = [
+        f"## Run overhead: one month ({r['month']}, cached bronze → golden Parquet, DuckDB)",
+        "",
+        head,
+        "|---|" + "---|---|" * len(paths),
+    ]
+    for label, key in PHASES:
+        cells = []
+        for p in paths:
+            if key in ("process_start", "definitions"):
+                got = dict(probes[key])
+                if key == "definitions":
+                    base = probes["process_start"]
+                    got = {k: got[k] - base[k] for k in ("wall_s", "cpu_s")}
+                cells.append(f"{got['wall_s']:.2f} | {got['cpu_s']:.2f}")
+            elif key == "start_up":
+                got = r[p]["start_up"]
+                probe = probes["definitions"]
+                cells.append(
+                    f"{got['wall_s'] - probe['wall_s']:.2f} | {got['cpu_s'] - probe['cpu_s']:.2f}"
+                )
+            else:
+                got = r[p][key]
+                cells.append(f"{got['wall_s']:.2f} | {got['cpu_s']:.2f}")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    fn = r["functions"]
+    lines += [
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| definitions import, fresh process: wall / CPU s, peak RSS | "
+        f"{probes['definitions']['wall_s']:.2f} / {probes['definitions']['cpu_s']:.2f}, "
+        f"{probes['definitions']['peak_rss_mb']:.0f} MB (`import dagster` alone: "
+        f"{probes['dagster']['wall_s']:.2f} / {probes['dagster']['cpu_s']:.2f}, "
+        f"{probes['dagster']['peak_rss_mb']:.0f} MB) |",
+        f"| functions path, whole process: wall / CPU s (its work: wall s) | "
+        f"{fn['total']['wall_s']:.2f} / {fn['total']['cpu_s']:.2f} ({fn['work']['wall_s']:.2f}) |",
+    ]
+    for p in paths:
+        got = r[p]
+        ratio_w = got["total"]["wall_s"] / fn["total"]["wall_s"]
+        ratio_c = got["total"]["cpu_s"] / fn["total"]["cpu_s"]
+        lines.append(
+            f"| {p}: run overhead (CPU beyond the steps) / against the functions path "
+            f"(wall, CPU) | {overhead_cpu(got):.2f} CPU s / {ratio_w:.2f}×, {ratio_c:.2f}× |"
+        )
+    if "daemon" in r:
+        d = r["daemon"]
+        lines.append(
+            f"| daemon: queue wait, launch (wall s) | {d['queue_wait']['wall_s']:.2f}, "
+            f"{d['launch']['wall_s']:.2f} |"
+        )
+    loads = [r["probes"]["load_start"]] + [r[p]["load_start"] for p in ["functions", *paths]]
+    lines += [
+        f"| tables identical on every path | {r['tables_identical']} |",
+        f"| machine load (1-min average) at each path's start | "
+        f"{', '.join(f'{x:.2f}' for x in loads)} |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--history", type=Path, default=Path("bench_out/history"))
+    p.add_argument("--no-daemon", action="store_true", help="the CLI and functions paths only")
+    args = p.parse_args(argv)
+    from sec_tools.bench.genbronze import generate
+
+    generate(args.history.resolve() / "bronze", [MONTH])
+    report = bench_overhead(args.history.resolve(), daemon=not args.no_daemon)
+    print(json.dumps(report))
+    print(markdown(report))
+    return 0
 
 
 if __name__ == "__main__":

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from sec_tools.bench.conditions import loads
+
 
 def _bronze(b: dict[str, Any]) -> list[str]:
     lines = [
         "Bronze, one month (2024-08, 744 hours, storm answers) over loopback HTTP:",
         "",
-        "| concurrency | fetch s | requests/s | rows | MB on disk | bytes/hour |",
-        "|---|---|---|---|---|---|",
+        "| concurrency | fetch s | requests/s | rows | MB on disk | bytes/hour | run wall s / "
+        "collector CPU s | load |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     lines += [
         f"| {r['concurrency']} | {r['fetch_seconds']} | {r['requests_per_second']} | "
-        f"{r['rows']:,} | {r['bytes_on_disk'] / 1e6:.2f} | {r['bytes_per_hour']:,} |"
+        f"{r['rows']:,} | {r['bytes_on_disk'] / 1e6:.2f} | {r['bytes_per_hour']:,} | "
+        f"{r['materialization_seconds']} / {r.get('cpu_s', '—')} | {loads(r)} |"
         for r in b["runs"]
     ]
     return [*lines, "", f"Collector peak RSS: {b['peak_rss_mb']:.0f} MB.", ""]
@@ -24,11 +28,12 @@ def _silver(runs: list[dict[str, Any]]) -> list[str]:
     lines = [
         "Bronze → silver as ranged runs (12 consecutive months a run, as a backfill runs them: "
         "a year is one run), wall and CPU time (user + sys, this process and its parser); "
-        "machine: seconds for a Python loop of 10M additions just before the run (best of 3):",
+        "machine: seconds for a Python loop of 10M additions just before the run (best of 3); "
+        "load: the 1-minute load average at the run's start and end:",
         "",
         "| engine | months | raw rows | wall s | CPU s | raw rows/s (wall) | raw rows per CPU s "
-        "| write s, first / last month | peak RSS loader / parser | machine s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| write s, first / last month | peak RSS loader / parser | machine s | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in runs:
         first, last = s["write_s_first_last"]
@@ -37,7 +42,7 @@ def _silver(runs: list[dict[str, Any]]) -> list[str]:
             f"{s['cpu_s']} | {s['raw_rows_per_s']:,} | {round(s['raw_rows'] / s['cpu_s']):,} | "
             f"{first:.2f} / {last:.2f} | "
             f"{s['peak_rss_mb']:.0f} / {s['parser_peak_rss_mb']:.0f} MB | "
-            f"{s.get('machine_s', '—')} |"
+            f"{s.get('machine_s', '—')} | {loads(s)} |"
         )
     return [*lines, ""]
 
@@ -48,15 +53,20 @@ def _throughput(loads: list[dict[str, Any]]) -> list[str]:
     turns = ", the engines taking turns" if len(loads) > 1 else ""
     lines = [
         f"The same months loaded again into new warehouses{turns}: the median run (by wall "
-        "time) and every run's raw rows/s (wall) and machine s (the first is the run above):",
+        "time) and every run's raw rows/s (wall), raw rows per CPU s, machine s and load at its "
+        "start (the first is the run above):",
         "",
         "| engine | months | runs | median raw rows/s (wall) | median wall s / CPU s | "
-        "every run: raw rows/s (machine s) |",
+        "every run: raw rows/s, per CPU s (machine s, load) |",
         "|---|---|---|---|---|---|",
     ]
     for t in loads:
         m = t["median"]
-        each = ", ".join(f"{r['raw_rows_per_s']:,} ({r['machine_s']})" for r in t["runs"])
+        each = ", ".join(
+            f"{r['raw_rows_per_s']:,}, {round(t['raw_rows'] / r['cpu_s']):,} "
+            f"({r['machine_s']}, {r.get('load_start', '—')})"
+            for r in t["runs"]
+        )
         lines.append(
             f"| {t['engine']} | {t['months']} | {len(t['runs'])} | {m['raw_rows_per_s']:,} | "
             f"{m['seconds']} / {m['cpu_s']} | {each} |"
