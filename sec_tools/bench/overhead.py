@@ -59,9 +59,12 @@ PROBES = 3  # fresh-process import probes; the median is reported
 ET = dg.DagsterEventType
 
 
-def _env(home: Path, data: Path) -> dict[str, str]:
+def _env(home: Path | None, data: Path | None, code: Path) -> dict[str, str]:
+    """The environment of a path's processes: ``code``'s package first, a fresh instance."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SEC_", "DAGSTER_"))}
-    env.update(DAGSTER_HOME=str(home), SEC_DATA_DIR=str(data))
+    env["PYTHONPATH"] = str(code)
+    if home and data:
+        env.update(DAGSTER_HOME=str(home), SEC_DATA_DIR=str(data))
     return env
 
 
@@ -69,16 +72,17 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def import_probes() -> dict[str, Any]:
+def import_probes(code: Path) -> dict[str, Any]:
     """Fresh processes: the interpreter alone, ``import dagster``, and the code location's
     import (wall, CPU, peak RSS; median of :data:`PROBES`)."""
     out: dict[str, Any] = {"load_start": _load()}
-    for name, code in (
+    for name, probe in (
         ("process_start", "pass"),
         ("dagster", "import dagster"),
         ("definitions", "import sec_assets.definitions"),
     ):
-        runs = [run_measured([sys.executable, "-c", code], cwd=REPO)[0] for _ in range(PROBES)]
+        cmd = [sys.executable, "-c", probe]
+        runs = [run_measured(cmd, env=_env(None, None, code), cwd=code)[0] for _ in range(PROBES)]
         out[name] = {
             "wall_s": round(statistics.median(r.wall_s for r in runs), 3),
             "cpu_s": round(statistics.median(r.cpu_s for r in runs), 3),
@@ -128,7 +132,8 @@ def split(logs: list[dg.EventLogEntry], cpu: Samples, began: float, ended: float
         "resources": resources,
         "work": work,
         "machinery": {k: between[k] - work[k] - resources[k] for k in work},
-        "teardown": phase(last_step, ended),
+        "teardown": phase(last_step, run_end),  # resources released: DuckDB's close, checkpoint
+        "exit": phase(run_end, ended),
         "total": phase(began, ended),
         "steps": len(steps),
         "peak_rss_mb": round(cpu.peak_rss_mb, 1),
@@ -138,27 +143,28 @@ def split(logs: list[dg.EventLogEntry], cpu: Samples, began: float, ended: float
 def _materialize(
     env: dict[str, str], selection: list[str], partition: str | None
 ) -> tuple[Finished, Samples]:
+    code = Path(env["PYTHONPATH"])
     cmd = [str(Path(sys.executable).with_name("dagster")), "asset", "materialize"]
     cmd += ["-m", "sec_assets.definitions", "--select", ",".join(selection)]
     cmd += ["--partition", partition] if partition else []
-    done, samples = run_measured(cmd, env=env, cwd=REPO)
+    done, samples = run_measured(cmd, env=env, cwd=code)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
     return done, samples
 
 
-def cli_run(home: Path, data: Path, month: Month) -> dict[str, Any]:
+def cli_run(home: Path, data: Path, month: Month, code: Path) -> dict[str, Any]:
     load0 = _load()
-    done, samples = _materialize(_env(home, data), SELECTION, month.start.isoformat())
+    done, samples = _materialize(_env(home, data, code), SELECTION, month.start.isoformat())
     out = split(_events(home), samples, done.started, done.ended)
     return {**out, "load_start": load0, "load_end": _load()}
 
 
-def functions_run(data: Path, month: Month) -> dict[str, Any]:
+def functions_run(data: Path, month: Month, code: Path) -> dict[str, Any]:
     load0 = _load()
     cmd = [sys.executable, "-m", "sec_tools.bench.silver", "--data", str(data)]
     cmd += ["--db", "warehouse.duckdb", "--one-month", month.label]
-    done, _ = run_measured(cmd, cwd=REPO)
+    done, _ = run_measured(cmd, env=_env(None, None, code), cwd=code)
     if done.returncode != 0:
         raise RuntimeError(f"functions path failed:\n{done.stderr[-3000:]}")
     got = json.loads(done.stdout.strip().splitlines()[-1])
@@ -228,41 +234,55 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def daemon_run(home: Path, data: Path, month: Month, timeout_s: float = 600) -> dict[str, Any]:
+def daemon_run(
+    home: Path, data: Path, month: Month, code: Path, timeout_s: float = 600
+) -> dict[str, Any]:
     """``dagster dev`` on ``home``; the month launched over GraphQL; its run worker traced."""
     port = _free_port()
     cmd = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", "workspace.yaml"]
     cmd += ["-h", "127.0.0.1", "-p", str(port)]
     log = (home / "dev.log").open("w")
     dev = subprocess.Popen(
-        cmd, env=_env(home, data), cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+        cmd, env=_env(home, data, code), cwd=code, stdout=log, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + timeout_s
     try:
         load0 = _load()
 
-        def worker() -> list[int]:
-            return [p for p in descendants(dev.pid) if "execute_run" in cmdline(p)]
+        def workers() -> list[int]:  # the code server starts a run's worker by spawning it
+            return [
+                p
+                for p in descendants(dev.pid)
+                if any(mark in cmdline(p) for mark in ("spawn_main", "execute_run"))
+            ]
 
-        with Trace(worker) as trace:
+        with Trace(workers) as trace:
             run_id = _launch(port, month, deadline)
             instance = dg.DagsterInstance.from_config(str(home))
             while (run := instance.get_run_by_id(run_id)) is None or not run.is_finished:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"run {run_id} did not finish in {timeout_s} s")
                 time.sleep(0.2)
-            while trace.by_pid and any(cmdline(p) for p in trace.by_pid):  # the worker's exit
+            logs = _events(home, run_id)
+            pid = next(
+                e.dagster_event.pid
+                for e in logs
+                if e.dagster_event and e.dagster_event_type == ET.RUN_START
+            )
+            while pid is not None and cmdline(pid):  # the worker's exit
                 time.sleep(0.05)
         if not run.is_success:
             raise RuntimeError(f"run {run_id} ended {run.status}; see {home / 'dev.log'}")
-        [(pid, samples)] = trace.by_pid.items()
-        logs = _events(home, run_id)
+        if pid not in trace.by_pid:
+            raise RuntimeError(f"the run's worker (pid {pid}) was not seen: {trace.by_pid}")
+        samples = trace.by_pid[pid]
         began = started_at(pid) or samples.times[0]
         out = split(logs, samples, began, samples.times[-1])
-        queued, dequeued = _at(logs, ET.RUN_ENQUEUED), _at(logs, ET.RUN_DEQUEUED)
-        starting = _at(logs, ET.RUN_STARTING)
-        out["queue_wait"] = {"wall_s": (dequeued or 0) - (queued or 0)}
-        out["launch"] = {"wall_s": began - (starting or dequeued or began)}
+        queued, starting = _at(logs, ET.RUN_ENQUEUED), _at(logs, ET.RUN_STARTING)
+        if queued is None or starting is None:
+            raise RuntimeError("the run was not queued and launched by the daemon")
+        out["queue_wait"] = {"wall_s": starting - queued}  # the daemon's dequeue interval
+        out["launch"] = {"wall_s": began - starting}  # until the worker process exists
         return {**out, "load_start": load0, "load_end": _load()}
     finally:
         dev.terminate()
@@ -292,8 +312,11 @@ def _counts(data: Path) -> dict[str, float]:
     return out
 
 
-def bench_overhead(history: Path, month: Month = MONTH, *, daemon: bool = True) -> dict:
-    """The three paths on one month of ``history``'s bronze (``history/bronze``)."""
+def bench_overhead(
+    history: Path, month: Month = MONTH, *, daemon: bool = True, code: Path = REPO
+) -> dict[str, Any]:
+    """The three paths on one month of ``history``'s bronze (``history/bronze``), running the
+    package found in ``code`` (this checkout; another one to compare with)."""
     with tempfile.TemporaryDirectory(prefix="sec_overhead_") as tmp:
         root = Path(tmp)
         base = root / "base"
@@ -301,17 +324,18 @@ def bench_overhead(history: Path, month: Month = MONTH, *, daemon: bool = True) 
         shutil.copytree(src, base / "data" / "bronze" / "sec_snapshots" / src.name)
         (base / "home").mkdir()
         shutil.copy(REPO / "config" / "dagster.yaml", base / "home" / "dagster.yaml")
-        _materialize(_env(base / "home", base / "data"), DIMS, None)  # not timed
+        _materialize(_env(base / "home", base / "data", code), DIMS, None)  # not timed
         paths = ("functions", "cli", "daemon") if daemon else ("functions", "cli")
         for name in paths:  # each from the same prepared warehouse, on a fresh instance
             shutil.copytree(base / "data", root / name / "data")
             (root / name / "home").mkdir()
             shutil.copy(REPO / "config" / "dagster.yaml", root / name / "home" / "dagster.yaml")
-        report: dict[str, Any] = {"month": month.label, "probes": import_probes()}
-        report["functions"] = functions_run(root / "functions" / "data", month)
-        report["cli"] = cli_run(root / "cli" / "home", root / "cli" / "data", month)
+        report: dict[str, Any] = {"month": month.label, "probes": import_probes(code)}
+        report["functions"] = functions_run(root / "functions" / "data", month, code)
+        report["cli"] = cli_run(root / "cli" / "home", root / "cli" / "data", month, code)
         if daemon:
-            report["daemon"] = daemon_run(root / "daemon" / "home", root / "daemon" / "data", month)
+            d = root / "daemon"
+            report["daemon"] = daemon_run(d / "home", d / "data", month, code)
         report["tables"] = {name: _counts(root / name / "data") for name in paths}
     report["tables_identical"] = len({json.dumps(t) for t in report["tables"].values()}) == 1
     return _rounded(report)
@@ -337,7 +361,8 @@ PHASES = [
     ("resource set-up", "resources"),
     ("the month's work (steps)", "work"),
     ("run machinery", "machinery"),
-    ("teardown", "teardown"),
+    ("teardown (resources released)", "teardown"),
+    ("process exit", "exit"),
     ("whole process", "total"),
 ]
 
@@ -413,13 +438,19 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--history", type=Path, default=Path("bench_out/history"))
     p.add_argument("--no-daemon", action="store_true", help="the CLI and functions paths only")
+    p.add_argument(
+        "--before", type=Path, default=None, help="another checkout, measured first (e.g. main)"
+    )
     args = p.parse_args(argv)
     from sec_tools.bench.genbronze import generate
 
-    generate(args.history.resolve() / "bronze", [MONTH])
-    report = bench_overhead(args.history.resolve(), daemon=not args.no_daemon)
-    print(json.dumps(report))
-    print(markdown(report))
+    history = args.history.resolve()
+    generate(history / "bronze", [MONTH])
+    codes = ([args.before.resolve()] if args.before else []) + [REPO]
+    for code in codes:
+        report = bench_overhead(history, daemon=not args.no_daemon, code=code)
+        print(json.dumps({"code": str(code), **report}))
+        print(f"Code: {code}\n\n{markdown(report)}")
     return 0
 
 
