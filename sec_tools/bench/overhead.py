@@ -56,6 +56,8 @@ SELECTION = ["region_customers", "snapshot_ledger", "fact_interrupciones", "fact
 SELECTION += ["golden_eventos"]
 MONTH = Month(2024, 8)
 PROBES = 3  # fresh-process import probes; the median is reported
+#: A probe's own peak resident memory (Linux VmHWM), printed on its stderr.
+_HWM = "import sys; print(open('/proc/self/status').read(), file=sys.stderr)"
 ET = dg.DagsterEventType
 
 
@@ -81,12 +83,13 @@ def import_probes(code: Path) -> dict[str, Any]:
         ("dagster", "import dagster"),
         ("definitions", "import sec_assets.definitions"),
     ):
-        cmd = [sys.executable, "-c", probe]
+        cmd = [sys.executable, "-c", f"{probe}; {_HWM}"]
         runs = [run_measured(cmd, env=_env(None, None, code), cwd=code)[0] for _ in range(PROBES)]
+        hwm = [int(r.stderr.split("VmHWM:")[1].split()[0]) / 1024 for r in runs]
         out[name] = {
             "wall_s": round(statistics.median(r.wall_s for r in runs), 3),
             "cpu_s": round(statistics.median(r.cpu_s for r in runs), 3),
-            "peak_rss_mb": round(statistics.median(r.peak_rss_mb for r in runs), 1),
+            "peak_rss_mb": round(statistics.median(hwm), 1),
         }
     out["load_end"] = _load()
     return out

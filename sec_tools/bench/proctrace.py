@@ -124,7 +124,8 @@ class Trace:
 
 @dataclass(frozen=True)
 class Finished:
-    """A child process the bench waited for: wall seconds, exact CPU seconds, peak RSS."""
+    """A child process the bench waited for: wall seconds, exact CPU seconds, peak RSS (the
+    largest sample)."""
 
     started: float
     ended: float
@@ -156,8 +157,8 @@ def run_measured(
     samples = trace.by_pid.get(proc.pid, Samples())
     samples.times.append(ended)  # the exact total at the end
     samples.cpu.append(cpu)
-    samples.rss_mb.append(usage.ru_maxrss / 1024)
-    done = Finished(started, ended, cpu, usage.ru_maxrss / 1024, proc.returncode, err, out)
+    # Sampled, not ru_maxrss: a child's maximum counts the bench's own pages copied by the fork.
+    done = Finished(started, ended, cpu, samples.peak_rss_mb, proc.returncode, err, out)
     return done, samples
 
 
