@@ -39,6 +39,7 @@ from typing import Any
 import dagster as dg
 
 from sec_assets.month import Month
+from sec_assets.warehouse.connect import DUCKDB_FILE
 from sec_tools.bench.proctrace import (
     Finished,
     Samples,
@@ -166,7 +167,7 @@ def cli_run(home: Path, data: Path, month: Month, code: Path) -> dict[str, Any]:
 def functions_run(data: Path, month: Month, code: Path) -> dict[str, Any]:
     load0 = _load()
     cmd = [sys.executable, "-m", "sec_tools.bench.silver", "--data", str(data)]
-    cmd += ["--db", "warehouse.duckdb", "--one-month", month.label]
+    cmd += ["--db", DUCKDB_FILE, "--one-month", month.label]  # the file the CLI's runs use
     done, _ = run_measured(cmd, env=_env(None, None, code), cwd=code)
     if done.returncode != 0:
         raise RuntimeError(f"functions path failed:\n{done.stderr[-3000:]}")
@@ -297,21 +298,24 @@ def daemon_run(
 
 
 def _counts(data: Path) -> dict[str, float]:
-    """The month's tables in a warehouse: rows of the facts, episodes and ledger, and their
-    customers (the paths must agree)."""
-    import duckdb
+    """The month's tables in a path's warehouse (the DuckDB under ``data``): rows of the facts,
+    episodes and ledger, and their customers (the paths must agree)."""
+    from pydantic import SecretStr
 
+    from sec_assets.settings import load_settings
+    from sec_assets.warehouse.connect import connect_warehouse
+
+    wh = connect_warehouse(load_settings(pg_dsn=SecretStr(""), data_dir=data))
     sql = {
-        "facts": "SELECT count(*), sum(clientes_afectados) FROM silver.fact_interrupciones",
-        "episodes": "SELECT count(*), sum(peak_customers) FROM silver.fact_eventos",
-        "ledger": "SELECT count(*), 0 FROM silver.snapshot_ledger",
+        "facts": "SELECT count(*) AS n, sum(clientes_afectados) AS c "
+        "FROM silver.fact_interrupciones",
+        "episodes": "SELECT count(*) AS n, sum(peak_customers) AS c FROM silver.fact_eventos",
+        "ledger": "SELECT count(*) AS n, 0 AS c FROM silver.snapshot_ledger",
     }
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        out: dict[str, float] = {}
-        for name, query in sql.items():
-            rows, customers = con.execute(query).fetchone() or (0, 0)
-            out[name] = rows
-            out[f"{name}_customers"] = customers or 0
+    out: dict[str, float] = {}
+    for name, query in sql.items():
+        [row] = wh.read(query).to_dicts()
+        out[name], out[f"{name}_customers"] = row["n"], row["c"] or 0
     return out
 
 
