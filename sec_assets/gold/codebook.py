@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from sec_assets.gold.columns import BIASES, Column, FieldType, Table
 from sec_assets.gold.contract import CONTRACT, DASHBOARD_TABLE
 from sec_assets.gold.grain_tables import GRAINS
 from sec_assets.gold.research_tables import RESEARCH
+
+if TYPE_CHECKING:
+    import polars as pl
 
 TABLE_SCHEMA_PROFILE = "https://specs.frictionlessdata.io/schemas/table-schema.json"
 _PY_TYPES: dict[type, FieldType] = {
@@ -87,6 +88,8 @@ def table(table_id: str) -> Table:
 
 def polars_type(dtype: pl.DataType) -> FieldType:
     """The Table Schema type a Polars column is written as."""
+    import polars as pl
+
     if dtype.is_integer():
         return "integer"
     if dtype.is_float():

@@ -10,13 +10,16 @@ hour and company, so a file's row-group statistics let a reader's filter on them
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.gold.cadence import ERROR, cadence_errors
 from sec_assets.gold.models import Inputs, run_model
 from sec_assets.gold.refs import render
 from sec_assets.month import Month
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 CADENCE_SQL = (
     "SELECT c.hours_per_day, c.hours_represented "
@@ -25,36 +28,44 @@ CADENCE_SQL = (
 INPUTS = Inputs(models=("golden_observaciones",), queries={"month_grids": CADENCE_SQL})
 #: The order of the rows in a file (and of the statistics a filter reads).
 SORT = ("cut_region", "cut_comuna", "hora_local", "empresa_id")
-SCHEMA: dict[str, pl.DataType] = {
-    "hora_local": pl.Datetime("us"),
-    "hora_utc": pl.Datetime("us", "UTC"),
-    "cut_region": pl.Int32(),
-    "nombre_region": pl.String(),
-    "cut_comuna": pl.String(),
-    "nombre_comuna": pl.String(),
-    "comuna_unknown": pl.Boolean(),
-    "empresa_id": pl.String(),
-    "nombre_empresa": pl.String(),
-    "clientes_afectados": pl.Int64(),
-    "fragmentos": pl.Int32(),
-    "ledger_status": pl.String(),
-    "era": pl.String(),
-    "hours_per_day": pl.Int32(),
-    "hours_represented": pl.Float64(),
-    "cadence_error": pl.Float64(),
-    "region_customers": pl.Int64(),
-    "customers_as_of": pl.String(),
-    "customers_source": pl.String(),
-    "flag_clientes_missing": pl.Boolean(),
-    "flag_geo_unknown": pl.Boolean(),
-    "flag_empresa_unknown": pl.Boolean(),
-    "flag_fecha_fallback": pl.Boolean(),
-    "flag_capped": pl.Boolean(),
-}
+
+
+def schema() -> dict[str, pl.DataType]:
+    """The columns of a month's golden observations and their dtypes, in order."""
+    import polars as pl
+
+    return {
+        "hora_local": pl.Datetime("us"),
+        "hora_utc": pl.Datetime("us", "UTC"),
+        "cut_region": pl.Int32(),
+        "nombre_region": pl.String(),
+        "cut_comuna": pl.String(),
+        "nombre_comuna": pl.String(),
+        "comuna_unknown": pl.Boolean(),
+        "empresa_id": pl.String(),
+        "nombre_empresa": pl.String(),
+        "clientes_afectados": pl.Int64(),
+        "fragmentos": pl.Int32(),
+        "ledger_status": pl.String(),
+        "era": pl.String(),
+        "hours_per_day": pl.Int32(),
+        "hours_represented": pl.Float64(),
+        "cadence_error": pl.Float64(),
+        "region_customers": pl.Int64(),
+        "customers_as_of": pl.String(),
+        "customers_source": pl.String(),
+        "flag_clientes_missing": pl.Boolean(),
+        "flag_geo_unknown": pl.Boolean(),
+        "flag_empresa_unknown": pl.Boolean(),
+        "flag_fecha_fallback": pl.Boolean(),
+        "flag_capped": pl.Boolean(),
+    }
 
 
 def _grids(wh: Warehouse, month: Month) -> pl.DataFrame:
     """The month's sampling grids: hours_per_day, hours_represented, cadence_error."""
+    import polars as pl
+
     errors = cadence_errors().select("hours_per_day", pl.col(ERROR).alias("cadence_error"))
     return (
         wh.read(render(CADENCE_SQL), {"month": month.label})
@@ -66,8 +77,10 @@ def _grids(wh: Warehouse, month: Month) -> pl.DataFrame:
 
 
 def observations(wh: Warehouse, month: Month) -> pl.DataFrame:
-    """The month's rows (:data:`SCHEMA`), sorted by :data:`SORT`; empty when gold does not
+    """The month's rows (:func:`schema`), sorted by :data:`SORT`; empty when gold does not
     trust the month (its refs read checked months only)."""
+    import polars as pl
+
     frame = run_model(wh, "golden_observaciones", {"month": month.label})
     grids = _grids(wh, month)
     frame = frame.with_columns(_utc(frame, "hora_utc"), pl.col("day_hours").cast(pl.Int32))
@@ -85,12 +98,14 @@ def observations(wh: Warehouse, month: Month) -> pl.DataFrame:
             pl.lit(None, pl.Float64).alias("hours_represented"),
             pl.lit(None, pl.Float64).alias("cadence_error"),
         )
-    ordered = frame.select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
+    ordered = frame.select([pl.col(c).cast(t) for c, t in schema().items()])
     return ordered.sort(list(SORT), nulls_last=True)
 
 
 def _utc(frame: pl.DataFrame, column: str) -> pl.Expr:
     """``column`` in UTC, whichever zone (or none: UTC) the engine returned it in."""
+    import polars as pl
+
     zone = getattr(frame.schema[column], "time_zone", None)
     as_us = pl.col(column).cast(pl.Datetime("us", zone))
     return as_us.dt.convert_time_zone("UTC") if zone else as_us.dt.replace_time_zone("UTC")

@@ -18,9 +18,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from sec_assets.files import atomic_write
 from sec_assets.gold import coverage as coverage_payload
@@ -42,6 +40,9 @@ from sec_assets.release.manifest import (
 )
 from sec_assets.release.research import ReleaseError
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 HOURS_SQL = (
     "SELECT l.month, MIN(l.hora_local) AS first_hour, MAX(l.hora_local) AS last_hour "
@@ -109,6 +110,8 @@ def build_release(
 ) -> Release:
     """Write the release of ``months`` (first, last; every month of the ledger when None) to
     ``out`` (default ``$SEC_DATA_DIR/releases/<version>``), replacing what was there."""
+    import polars as pl
+
     if out is not None:
         _replaceable(out)
     coverage = research.coverage(wh, _ledger_months(wh, months))
@@ -188,6 +191,8 @@ def _write_month(wh: Warehouse, root: Path, month: Month) -> dict[str, int]:
 def _window(
     wh: Warehouse, included: list[str], requested: tuple[Month, Month] | None
 ) -> dict[str, Any]:
+    import polars as pl
+
     hours = wh.read(render(HOURS_SQL)).filter(pl.col("month").is_in(included))
     first = hours["first_hour"].min() if hours.height else None
     last = hours["last_hour"].max() if hours.height else None

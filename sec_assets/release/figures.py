@@ -9,28 +9,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from sec_assets.files import atomic_write
 from sec_assets.gold.figures import national
 from sec_assets.plotting import render
+
+if TYPE_CHECKING:
+    import polars as pl
 
 FOLDER = "figures"
 DPI = 110
 
 
 def _coverage(root: Path) -> pl.DataFrame:
+    import polars as pl
+
     frame = pl.read_parquet(root / "data_coverage.parquet")
     return frame.filter(pl.col("scope") == "month").rename({"key": "month"})
 
 
 def _reliability(root: Path) -> pl.DataFrame:
+    import polars as pl
+
     return national(pl.read_parquet(root / "reliability_indices.parquet"))
 
 
 def _heatmap(root: Path) -> pl.DataFrame:
+    import polars as pl
+
     files = sorted((root / "fact_eventos").glob("year=*/month=*/data.parquet"))
     empty = pl.DataFrame(
         schema={"region": pl.String, "month": pl.String, "customer_hours": pl.Float64}

@@ -7,8 +7,7 @@ models, then compared to their codebook entries before anything is written."""
 from __future__ import annotations
 
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from sec_assets.files import atomic_write
 from sec_assets.gold.codebook import mismatches, table
@@ -18,6 +17,9 @@ from sec_assets.gold.payloads import validate_payload
 from sec_assets.gold.reliability import reliability_indices
 from sec_assets.month import LABEL_FORMAT
 from sec_assets.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    import polars as pl
 
 TABLES = ("reliability_indices", "data_coverage")
 #: The data_coverage rows a release keeps: its months, and the rows the indices leave out.
@@ -29,12 +31,16 @@ class ReleaseError(RuntimeError):
 
 
 def reliability(wh: Warehouse, months: list[str]) -> pl.DataFrame:
+    import polars as pl
+
     frame = reliability_indices(wh)
     frame = frame.filter(pl.col("mes").dt.strftime(LABEL_FORMAT).is_in(months))
     return _checked("reliability_indices", frame)
 
 
 def coverage(wh: Warehouse, months: list[str]) -> pl.DataFrame:
+    import polars as pl
+
     frame = data_coverage(wh).filter(
         pl.col("scope").is_in(COVERAGE_SCOPES) & pl.col("key").str.slice(-7).is_in(months)
     )
@@ -55,6 +61,8 @@ def _checked(table_id: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 def csv_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` as its CSV holds it: a list of values as one ``;``-separated text."""
+    import polars as pl
+
     lists = [n for n, t in frame.schema.items() if isinstance(t, pl.List)]
     return frame.with_columns(
         pl.col(n).list.eval(pl.element().cast(pl.String)).list.join(";") for n in lists

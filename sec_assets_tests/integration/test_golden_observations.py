@@ -17,7 +17,7 @@ import pytest
 from sec_assets.gold import local_files
 from sec_assets.gold.assets import golden_month
 from sec_assets.gold.codebook import mismatches, table
-from sec_assets.gold.observations import SCHEMA, observations
+from sec_assets.gold.observations import observations, schema
 from sec_assets.month import Month
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets_tests.integration.test_gold_payloads import M, crafted_silver, pass_checks
@@ -45,7 +45,7 @@ def gold_wh(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
 
 def test_one_row_per_observation_and_no_data_is_null(gold_wh: Warehouse) -> None:
     frame = observations(gold_wh, MONTH)
-    assert frame.schema == pl.Schema(SCHEMA)
+    assert frame.schema == pl.Schema(schema())
     seen = frame.filter(pl.col("clientes_afectados").is_not_null())
     assert seen.select("hora_local", "cut_comuna", "clientes_afectados").rows() == [
         (datetime(2024, 8, 2, 10), "13119", 100),

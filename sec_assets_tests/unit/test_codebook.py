@@ -17,7 +17,7 @@ from sec_assets.gold.codebook import (
     tables,
 )
 from sec_assets.gold.contract import CONTRACT
-from sec_assets.gold.observations import SCHEMA
+from sec_assets.gold.observations import schema
 from sec_assets.gold.payloads import ROW_MODELS
 from sec_assets.gold.research_tables import RESEARCH
 from sec_assets_tests.conftest import REPO
@@ -62,13 +62,13 @@ def test_dashboard_payloads_are_their_contract() -> None:
 
 
 def test_the_observation_grain_agrees_with_its_schema() -> None:
-    assert mismatches(table("fact_observaciones"), pl.Schema(SCHEMA)) == []
-    drifted = pl.Schema({**SCHEMA, "extra": pl.Int64()})
+    assert mismatches(table("fact_observaciones"), pl.Schema(schema())) == []
+    drifted = pl.Schema({**schema(), "extra": pl.Int64()})
     assert mismatches(table("fact_observaciones"), drifted) == [
         "fact_observaciones: column extra (integer) not in the codebook"
     ]
     renamed = pl.Schema(
-        {("customers" if k == "clientes_afectados" else k): v for k, v in SCHEMA.items()}
+        {("customers" if k == "clientes_afectados" else k): v for k, v in schema().items()}
     )
     assert len(mismatches(table("fact_observaciones"), renamed)) == 2
 
