@@ -102,8 +102,6 @@ def import_archive(
 ) -> ImportReport:
     """Import one archive (only ``months`` when given); raises :class:`CorruptArchiveError`.
     The rejection rule is the caller's (:func:`rejection_error` on the report)."""
-    import ijson
-
     path, data_dir = Path(path), Path(data_dir)
     t0 = time.perf_counter()
     source = SeedSource(path.name, sha256_file(path))
@@ -131,6 +129,8 @@ def _read_points(
     report: ImportReport,
     months: set[str] | None,
 ) -> None:
+    import ijson
+
     year = _one_year(months) if report.layout == "data_by_year" else None
     with open(path, "rb") as raw:
         fh = _CountingReader(raw)

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import Any, BinaryIO
 
-import ijson
 import orjson
 
 BLOCK = 1 << 20
@@ -94,6 +93,8 @@ def _span(win: _Window, pos: int) -> int:
 
 def _parse(data: bytes) -> Any:
     """The value of ``data``: ``orjson``'s, or ``ijson``'s where they could differ."""
+    import ijson
+
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -129,6 +130,8 @@ def _holds_float(value: Any) -> bool:
 
 def _element(win: _Window, start: int) -> tuple[Any, int]:
     """The array element starting at ``start`` and the position after it."""
+    import ijson
+
     line = win.buf.rfind(b"\n", 0, start)
     indent = win.buf[line + 1 : start]
     if line >= 0 and win.buf[start] == ord("{") and not indent.strip(b" "):
