@@ -1,6 +1,9 @@
-"""The one partitions definition of the platform: calendar months in Chile's time zone."""
+"""The one partitions definition of the platform, calendar months in Chile's time zone, and how
+a backfill cuts it into runs."""
 
 from __future__ import annotations
+
+import warnings
 
 import dagster as dg
 
@@ -10,3 +13,13 @@ from sec_assets.month import HISTORY_START, SEC_TIMEZONE
 monthly_partitions = dg.MonthlyPartitionsDefinition(
     start_date=HISTORY_START, timezone=SEC_TIMEZONE, end_offset=1
 )
+
+#: A year per run: a backfill of the whole history is ~10 runs per layer. Every monthly asset
+#: takes the same policy, so a backfill runs bronze → silver → golden Parquet of a range in one
+#: run, and a job mixing them (``monthly_pipeline``) has one policy. A range's episodes are
+#: rebuilt from its observations at once, in memory, so a range is bounded.
+MAX_MONTHS_PER_RUN = 12
+BACKFILL_POLICY = dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_MONTHS_PER_RUN)
+# `backfill_policy=` on an asset is a beta parameter in Dagster 1.13, used knowingly; its
+# warning (printed at every import of the code location) is silenced for that parameter only.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)

@@ -2,6 +2,8 @@
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from functools import partial
 
 import dagster as dg
 
@@ -14,7 +16,8 @@ from sec_assets.bronze.store import hours_due
 from sec_assets.masterdata import regions
 from sec_assets.metadata_table import rows_table
 from sec_assets.month import Month
-from sec_assets.partitions import monthly_partitions
+from sec_assets.month_runs import MonthMetadata, StopMonths, month_by_month
+from sec_assets.partitions import BACKFILL_POLICY, monthly_partitions
 from sec_assets.readable import readable_bytes
 from sec_assets.resource_settings import settings_metadata
 from sec_assets.sec_client.errors import SecConfigError
@@ -26,6 +29,11 @@ async def _collect(
 ) -> CollectReport:
     async with sec_client.open(logger=log) as client:
         return await collect_month(plan, client, bronze.store("sec_snapshots"))
+
+
+#: The figures of each month shown in a ranged run's table of months.
+SNAPSHOT_COLUMNS = ("dagster/row_count", "hours_expected", "hours_covered", "hours_requested")
+CUSTOMERS_COLUMNS = ("regions_answered", "customers_national")
 
 
 def _failures_table(failed: dict[str, str], limit: int = 10) -> dg.TableMetadataValue:
@@ -43,22 +51,35 @@ def _breaker_line(sec_client: SecClientResource) -> str:
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=BACKFILL_POLICY,
     group_name="bronze",
     kinds={"python", "json"},
     description="Every GetPorFecha answer of the month, one request per local hour, append-only.",
 )
 def sec_snapshots(
     context: dg.AssetExecutionContext, sec_client: SecClientResource, bronze: BronzeResource
-) -> dg.MaterializeResult:
+) -> Iterator[dg.AssetMaterialization | dg.MaterializeResult]:
     """Grain: one stored exchange per request attempt, keyed by local hour (``YYYY-MM-DDTHH``).
 
     Idempotent and resumable: hours that already have a valid answer are not asked again,
     except recently closed hours of the open month (the service revises them), which get a new
     version. Failed attempts are stored too. The month fails, listing its missing hours, when
-    fewer than ``min_month_coverage`` of its hours have a valid answer.
+    fewer than ``min_month_coverage`` of its hours have a valid answer. A ranged run (a
+    backfill) collects its months one after the other, each under its own lock, with the same
+    politeness (``sec_assets/month_runs.py``).
     """
+    work = partial(_snapshot_month, context, sec_client, bronze)
+    yield from month_by_month(context, work, columns=SNAPSHOT_COLUMNS)
+
+
+def _snapshot_month(
+    context: dg.AssetExecutionContext,
+    sec_client: SecClientResource,
+    bronze: BronzeResource,
+    month: Month,
+) -> MonthMetadata:
+    """One month of ``sec_snapshots``: its metadata, or a ``dg.Failure`` naming the month."""
     s = bronze.settings
-    month = Month.of(context)
     store = bronze.store("sec_snapshots")
     with month_lock(sec_client.state(), "sec_snapshots", month.label, log=context.log):
         orphans = store.remove_orphans(month.label)  # temporary files of a killed run
@@ -78,7 +99,7 @@ def sec_snapshots(
         try:
             report = asyncio.run(_collect(plan, sec_client, bronze, context.log))
         except SecConfigError as exc:  # ours: one message, nothing counted against the service
-            raise dg.Failure(description=str(exc)) from None
+            raise StopMonths(description=str(exc)) from None
 
     after = hours_due(store, month, now=plan.as_of, hours_per_day=s.hours_per_day)
     missing = [h.key for h in after.missing]
@@ -131,25 +152,37 @@ def sec_snapshots(
             ),
             metadata=metadata,
         )
-    return dg.MaterializeResult(metadata=metadata)
+    return metadata
 
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=BACKFILL_POLICY,
     group_name="bronze",
     kinds={"python", "json"},
     description="Customers per region (GetClientesRegional ×16) and nationally: the denominators.",
 )
 def sec_customers(
     context: dg.AssetExecutionContext, sec_client: SecClientResource, bronze: BronzeResource
-) -> dg.MaterializeResult:
+) -> Iterator[dg.AssetMaterialization | dg.MaterializeResult]:
     """Grain: one stored exchange per request attempt, keyed ``region_NN`` or ``national``.
 
     The service answers today's counts, not the month's: each answer keeps its fetch time.
     A region is asked by its short name first and, if the service does not know it, by its long
-    official name.
+    official name. A ranged run asks for each of its months in turn.
     """
-    month = Month.of(context).label
+    work = partial(_customers_month, context, sec_client, bronze)
+    yield from month_by_month(context, work, columns=CUSTOMERS_COLUMNS)
+
+
+def _customers_month(
+    context: dg.AssetExecutionContext,
+    sec_client: SecClientResource,
+    bronze: BronzeResource,
+    partition: Month,
+) -> MonthMetadata:
+    """One month of ``sec_customers``: its metadata, or a ``dg.Failure`` naming the month."""
+    month = partition.label
     store = bronze.store("sec_customers")
 
     async def run():
@@ -162,7 +195,7 @@ def sec_customers(
     try:
         result = asyncio.run(run())
     except SecConfigError as exc:  # ours: one message, nothing counted against the service
-        raise dg.Failure(description=str(exc)) from None
+        raise StopMonths(description=str(exc)) from None
     metadata: dict[str, dg.RawMetadataValue] = {
         "dagster/row_count": dg.MetadataValue.int(len(result.by_region)),
         "regions_answered": dg.MetadataValue.int(len(result.by_region)),
@@ -178,4 +211,4 @@ def sec_customers(
             "every answer received is stored.",
             metadata=metadata,
         )
-    return dg.MaterializeResult(metadata=metadata)
+    return metadata

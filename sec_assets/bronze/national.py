@@ -8,14 +8,17 @@ stored, and fails the asset (nothing downstream trusts it).
 """
 
 import asyncio
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import partial
 
 import dagster as dg
 
 from sec_assets.bronze.collect import utc_now
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.month import Month
-from sec_assets.partitions import monthly_partitions
+from sec_assets.month_runs import MonthMetadata, month_by_month
+from sec_assets.partitions import BACKFILL_POLICY, monthly_partitions
 from sec_assets.sec_client.exchange import FetchResult
 from sec_assets.sec_client.national import ENDPOINT, validate_national_series
 from sec_assets.sec_client.resource import SecClientResource
@@ -32,6 +35,7 @@ def series_can_cover(month_end: datetime, now: datetime) -> bool:
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=BACKFILL_POLICY,
     group_name="bronze",
     kinds={"python", "json"},
     description="The service's national hourly series (Get, ~last 7 days), one stored "
@@ -39,19 +43,28 @@ def series_can_cover(month_end: datetime, now: datetime) -> bool:
 )
 def sec_national_series(
     context: dg.AssetExecutionContext, sec_client: SecClientResource, bronze: BronzeResource
-) -> dg.MaterializeResult:
-    """Grain: one stored exchange per ``Get`` attempt, key ``get``. A re-fetch adds a version."""
-    partition = Month.of(context)
+) -> Iterator[dg.AssetMaterialization | dg.MaterializeResult]:
+    """Grain: one stored exchange per ``Get`` attempt, key ``get``. A re-fetch adds a version.
+    A ranged run takes its months in turn (only its last one or two can be asked)."""
+    work = partial(_series_month, context, sec_client, bronze)
+    yield from month_by_month(context, work, columns=("fetched", "hours_in_month"))
+
+
+def _series_month(
+    context: dg.AssetExecutionContext,
+    sec_client: SecClientResource,
+    bronze: BronzeResource,
+    partition: Month,
+) -> MonthMetadata:
+    """One month of ``sec_national_series``: its metadata, or a ``dg.Failure``."""
     month = partition.label
     if not series_can_cover(partition.end_utc, utc_now()):
-        return dg.MaterializeResult(
-            metadata={
-                "fetched": dg.MetadataValue.bool(False),
-                "reason": dg.MetadataValue.text(
-                    f"{month} ended before Get's ~7-day window: nothing to ask"
-                ),
-            }
-        )
+        return {
+            "fetched": dg.MetadataValue.bool(False),
+            "reason": dg.MetadataValue.text(
+                f"{month} ended before Get's ~7-day window: nothing to ask"
+            ),
+        }
     store = bronze.store(DATASET)
 
     async def fetch() -> FetchResult:
@@ -62,7 +75,7 @@ def sec_national_series(
     paths = [store.write(month, attempt) for attempt in result.attempts]
     points = result.value or []
     in_month = [p for p in points if p.hour_key.startswith(month)]
-    metadata = {
+    metadata: dict[str, dg.RawMetadataValue] = {
         "fetched": dg.MetadataValue.bool(True),
         "outcome": dg.MetadataValue.text(result.attempts[-1].outcome if paths else "not_sent"),
         "attempts": dg.MetadataValue.int(len(paths)),
@@ -76,4 +89,4 @@ def sec_national_series(
             description=f"Get: {result.error} (every attempt is stored in bronze)",
             metadata=metadata,
         )
-    return dg.MaterializeResult(metadata=metadata)
+    return metadata

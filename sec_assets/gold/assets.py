@@ -13,7 +13,7 @@ refs, and the inputs its Python code declares, the month verdicts of
 metadata shows that SQL.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +39,8 @@ from sec_assets.gold.reliability import reliability_indices
 from sec_assets.gold.sync import DashboardSinkResource
 from sec_assets.gold.trusted import excluded_months
 from sec_assets.month import Month
-from sec_assets.partitions import monthly_partitions
+from sec_assets.month_runs import MonthMetadata, month_by_month
+from sec_assets.partitions import BACKFILL_POLICY, monthly_partitions
 from sec_assets.resource_settings import settings_metadata
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
@@ -277,6 +278,7 @@ def golden_month(wh: Warehouse, data_dir: Path, month: Month) -> GoldenMonth:
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=BACKFILL_POLICY,
     group_name="gold",
     kinds={"parquet"},
     deps=silver_deps(GOLDEN_INPUTS),
@@ -290,24 +292,23 @@ def golden_month(wh: Warehouse, data_dir: Path, month: Month) -> GoldenMonth:
 )
 def golden_eventos(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
+) -> Iterator[dg.AssetMaterialization | dg.MaterializeResult]:
     """Grain: one row per episode that started in the month; beside it, one row per (hour,
     comuna, company) observed, and per (hour, comuna) without valid data. Rewritten
-    atomically."""
-    month = Month.of(context)
-    done = golden_month(warehouse.get_warehouse(), warehouse.settings.data_dir, month)
-    if not done.paths:
-        context.log.warning("golden_eventos %s left out: %s", month, done.reason)
-        return dg.MaterializeResult(
-            metadata={
+    atomically. A ranged run writes the files of each of its months in turn."""
+    wh = warehouse.get_warehouse()
+
+    def one(month: Month) -> MonthMetadata:
+        done = golden_month(wh, warehouse.settings.data_dir, month)
+        if not done.paths:
+            context.log.warning("golden_eventos %s left out: %s", month, done.reason)
+            return {
                 "dagster/row_count": dg.MetadataValue.int(0),
                 "excluded": dg.MetadataValue.text(str(done.reason)),
                 "removed_file": dg.MetadataValue.bool(done.removed),
             }
-        )
-    events, observed = done.paths["fact_eventos"], done.paths["fact_observaciones"]
-    return dg.MaterializeResult(
-        metadata={
+        events, observed = done.paths["fact_eventos"], done.paths["fact_observaciones"]
+        return {
             "dagster/row_count": dg.MetadataValue.int(done.rows),
             "path": dg.MetadataValue.path(str(events)),
             "bytes": dg.MetadataValue.int(events.stat().st_size),
@@ -315,7 +316,8 @@ def golden_eventos(
             "observations_path": dg.MetadataValue.path(str(observed)),
             "observations_bytes": dg.MetadataValue.int(observed.stat().st_size),
         }
-    )
+
+    yield from month_by_month(context, one, columns=("dagster/row_count", "bytes", "excluded"))
 
 
 @dg.asset(

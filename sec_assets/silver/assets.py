@@ -14,7 +14,7 @@ import dagster as dg
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.metadata_table import frame_table
 from sec_assets.month import Month
-from sec_assets.partitions import monthly_partitions
+from sec_assets.partitions import BACKFILL_POLICY, monthly_partitions
 from sec_assets.readable import readable
 from sec_assets.resource_settings import settings_metadata
 from sec_assets.silver import dims
@@ -38,7 +38,7 @@ from sec_assets.silver.metadata import (
     with_names,
 )
 from sec_assets.silver.partial_range import partial_range
-from sec_assets.silver.partition_range import BACKFILL_POLICY, logged, range_checks
+from sec_assets.silver.partition_range import logged, range_checks
 from sec_assets.silver.ranged import load_observations_range, range_bounds
 from sec_assets.silver.writes import writes
 from sec_assets.warehouse.base import Warehouse

@@ -16,9 +16,10 @@ from functools import partial
 import dagster as dg
 
 from sec_assets.month import Month
+from sec_assets.silver.check_events import range_check_events
 from sec_assets.silver.checks import evaluate_checks
 from sec_assets.silver.month_checks import record_verdicts
-from sec_assets.silver.partition_range import logged, range_check_events
+from sec_assets.silver.partition_range import logged
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.resource import WarehouseResource
 

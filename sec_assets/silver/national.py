@@ -13,6 +13,8 @@ hour both sources cover, it warns that nothing was compared.
 """
 
 import warnings
+from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 import dagster as dg
@@ -21,11 +23,14 @@ from sec_assets.bronze.national import DATASET
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore, body_bytes, read_envelope
 from sec_assets.month import Month
-from sec_assets.partitions import monthly_partitions
+from sec_assets.month_runs import MonthMetadata, month_by_month
+from sec_assets.partitions import BACKFILL_POLICY, monthly_partitions
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.national import validate_national_series
+from sec_assets.silver.check_events import range_check_events
 from sec_assets.silver.needs import Need, guarded
 from sec_assets.silver.writes import writes
+from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.frames import ReplaceStep
 from sec_assets.warehouse.resource import WarehouseResource
 
@@ -112,6 +117,7 @@ def _check_spec() -> dg.AssetCheckSpec:
 
 @dg.asset(
     partitions_def=monthly_partitions,
+    backfill_policy=BACKFILL_POLICY,
     group_name="silver",
     kinds={"polars", "sql"},
     deps=["snapshot_ledger", "sec_national_series"],
@@ -122,12 +128,25 @@ def _check_spec() -> dg.AssetCheckSpec:
 )
 def national_hourly(
     context: dg.AssetExecutionContext, bronze: BronzeResource, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    """Grain: one row per (hour, source). Replaces the month's rows in one transaction."""
+) -> Iterator[object]:
+    """Grain: one row per (hour, source). Replaces the month's rows in one transaction. A
+    ranged run replaces its months in turn, then reports the check per month."""
+    wh = warehouse.get_warehouse(writes=True)
+    months = Month.range_of(context)
+    if len(months) == 1:
+        yield dg.MaterializeResult(
+            metadata=_month_rows(wh, bronze, months[0]),
+            check_results=[compare(wh, months[0].label)],
+        )
+        return
+    yield from month_by_month(context, partial(_month_rows, wh, bronze))
+    yield from range_check_events(context, "national_hourly", lambda m: [compare(wh, m)])
+
+
+def _month_rows(wh: Warehouse, bronze: BronzeResource, month: Month) -> MonthMetadata:
+    """The month's rows of both sources, replaced; the asset's metadata for the month."""
     import polars as pl
 
-    month = Month.of(context)
-    wh = warehouse.get_warehouse(writes=True)
     ledger = wh.read(
         "SELECT hour_key, status, customers, fetched_at FROM silver.snapshot_ledger "
         "WHERE month = :month",
@@ -136,14 +155,11 @@ def national_hourly(
     frame = pl.concat([hourly_sums(ledger, month), get_figures(bronze.store(DATASET), month)])
     wh.replace_many([ReplaceStep("national_hourly", frame, where={"month": month.label})])
     counts = dict(frame.group_by("source").len().iter_rows())
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": dg.MetadataValue.int(frame.height),
-            "hours_getporfecha_sum": dg.MetadataValue.int(counts.get("getporfecha_sum", 0)),
-            "hours_get": dg.MetadataValue.int(counts.get("get", 0)),
-        },
-        check_results=[compare(wh, month.label)],
-    )
+    return {
+        "dagster/row_count": dg.MetadataValue.int(frame.height),
+        "hours_getporfecha_sum": dg.MetadataValue.int(counts.get("getporfecha_sum", 0)),
+        "hours_get": dg.MetadataValue.int(counts.get("get", 0)),
+    }
 
 
 DISAGREEING_SQL = """

@@ -16,6 +16,7 @@ import pytest
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.definitions import defs
 from sec_assets.month import Month
+from sec_assets.partitions import MAX_MONTHS_PER_RUN
 from sec_assets.resources import local_resources
 from sec_assets.silver import ranged
 from sec_assets.silver.load import (
@@ -25,7 +26,6 @@ from sec_assets.silver.load import (
     observation_steps,
 )
 from sec_assets.silver.parser_process import ParserProcess
-from sec_assets.silver.partition_range import MAX_MONTHS_PER_RUN
 from sec_assets.silver.ranged import (
     load_observations_range,
     parse_month,
