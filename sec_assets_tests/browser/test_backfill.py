@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from sec_assets.month import Month
+from sec_assets.partitions import MAX_MONTHS_PER_RUN
 from sec_assets_tests.browser.conftest import dagster_dev
 from sec_assets_tests.browser.harness import DagsterUI
 from sec_assets_tests.browser.test_ui import SELECTION as UI_SELECTION
@@ -22,7 +24,9 @@ from sec_assets_tests.conftest import pg_throwaway_database
 
 pytestmark = pytest.mark.browser
 
-MONTHS = ["2024-05-01", "2024-06-01"]
+MONTHS = [m.key for m in Month.range(Month(2024, 5), 2)]
+#: More than a run's months: the backfill of a year and a month is a few ranged runs.
+YEAR_AND_A_MONTH = [m.key for m in Month.range(Month(2023, 6), MAX_MONTHS_PER_RUN + 1)]
 # What a user selects in the global asset graph: every monthly asset from bronze to the golden
 # Parquet, and the silver dimensions the facts reference.
 SELECTION = [*UI_SELECTION, "golden_eventos"]
@@ -59,19 +63,20 @@ CHECK_EXECUTIONS = """query($key: AssetKeyInput!, $name: String!) {
     runId status partition evaluation { success } } }"""
 
 
-def backfill_params() -> dict[str, Any]:
+def backfill_params(months: list[str]) -> dict[str, Any]:
     """What LaunchAssetChoosePartitionsDialog's ``onLaunchAsBackfill`` builds for assets of the
     hidden asset job: the tags (``tagsWithUIExecutionTags``), the asset keys, the partitions."""
     return {
         "tags": [{"key": "dagster/from_ui", "value": "true"}],
         "assetSelection": [{"path": [a]} for a in SELECTION],
-        "partitionNames": MONTHS,
+        "partitionNames": months,
         "fromFailure": False,
     }
 
 
-def run_backfill(ui: DagsterUI) -> dict[str, Any]:
-    launched = ui.graphql(LAUNCH_PARTITION_BACKFILL, {"backfillParams": backfill_params()})
+def run_backfill(ui: DagsterUI, months: list[str] = MONTHS) -> dict[str, Any]:
+    params = backfill_params(months)
+    launched = ui.graphql(LAUNCH_PARTITION_BACKFILL, {"backfillParams": params})
     launch = launched["launchPartitionBackfill"]
     assert launch["__typename"] == "LaunchBackfillSuccess", launch
     started = time.monotonic()
@@ -87,6 +92,18 @@ def run_backfill(ui: DagsterUI) -> dict[str, Any]:
     raise AssertionError(
         f"backfill not done after {BACKFILL_TIMEOUT_S} s: {backfill}\n{ui.log_tail()}"
     )
+
+
+def run_months(run: dict[str, Any]) -> list[str]:
+    """The partition keys a run covers: its partition, or every month of its range."""
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    if "dagster/partition" in tags:
+        return [tags["dagster/partition"]]
+    start = tags.get("dagster/asset_partition_range_start")
+    end = tags.get("dagster/asset_partition_range_end")
+    if start is None or end is None:
+        return []  # the run of the unpartitioned dimensions
+    return [m.key for m in Month.parse(start).through(Month.parse(end))]
 
 
 def assert_every_check_passed_per_month(ui: DagsterUI, backfill: dict[str, Any]) -> None:
@@ -118,12 +135,34 @@ def test_range_backfill_from_the_asset_graph_runs_every_month_and_check(
     with dagster_dev(extra) as ui:
         backfill = run_backfill(ui)
         assert backfill["status"] == "COMPLETED_SUCCESS", (backfill, ui.log_tail())
-        months = {
-            t["value"]
-            for r in backfill["runs"]
-            for t in r["tags"]
-            if t["key"] == "dagster/partition"
-        }
+        months = {m for r in backfill["runs"] for m in run_months(r)}
         assert months == set(MONTHS), backfill["runs"]
         assert all(r["status"] == "SUCCESS" for r in backfill["runs"]), backfill["runs"]
         assert_every_check_passed_per_month(ui, backfill)
+
+
+PARTITION_STATS = """query($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) {
+  ... on AssetNode { partitionStats { numMaterialized numFailed } } } }"""
+
+
+@pytest.mark.timeout(BACKFILL_TIMEOUT_S * 2)
+def test_a_backfill_of_a_year_and_a_month_is_a_few_ranged_runs() -> None:
+    """Every monthly asset takes up to a year per run: 13 months are the dimensions' run and
+    two ranges of each stage the backfill waits between (bronze with the region customers,
+    then silver to the golden Parquet once the dimensions exist), not a run per month."""
+    with dagster_dev() as ui:
+        backfill = run_backfill(ui, YEAR_AND_A_MONTH)
+        assert backfill["status"] == "COMPLETED_SUCCESS", (backfill, ui.log_tail())
+        runs = backfill["runs"]
+        assert all(r["status"] == "SUCCESS" for r in runs), runs
+        sizes = sorted((len(run_months(r)) for r in runs), reverse=True)
+        assert max(sizes) == MAX_MONTHS_PER_RUN, sizes
+        ranges = -(-len(YEAR_AND_A_MONTH) // MAX_MONTHS_PER_RUN)  # ceil: 2
+        assert len(runs) <= 1 + 2 * ranges, sizes  # a month per run would be 13 and more
+        for asset in SELECTION:
+            if asset.startswith("dim_"):
+                continue
+            stats = ui.graphql(PARTITION_STATS, {"key": {"path": [asset]}})
+            stats = stats["assetNodeOrError"]["partitionStats"]
+            assert stats["numMaterialized"] == len(YEAR_AND_A_MONTH), (asset, stats)
+            assert stats["numFailed"] == 0, (asset, stats)
