@@ -19,9 +19,9 @@ from sec_assets.bronze.store import BronzeStore
 from sec_assets.definitions import defs
 from sec_assets.month import Month
 from sec_assets.partitions import BACKFILL_POLICY
-from sec_assets.resources import local_resources
+from sec_assets.resources import Resources, local_resources
 from sec_assets_tests.integration.test_silver_ranged import _tables
-from sec_sim import FaultRule
+from sec_sim import FaultKind, FaultRule
 
 REPO = Path(__file__).resolve().parents[2]
 MONTHS = Month.range(Month(2024, 5), 3)
@@ -33,7 +33,7 @@ RANGE_TAGS = {
 }
 
 
-def _resources(sim, data: Path, **over) -> dict:
+def _resources(sim, data: Path, **over) -> Resources:
     return local_resources(
         data,
         base_url=over.pop("base_url", sim.base_url),
@@ -48,7 +48,7 @@ def _resources(sim, data: Path, **over) -> dict:
     )
 
 
-def _run(selection: list[str], resources: dict, *, tags=None, partition=None):
+def _run(selection: list[str], resources: Resources, *, tags=None, partition=None):
     job = dg.define_asset_job("ranged_monthly", selection=selection)
     resolved = dg.Definitions(
         assets=defs.assets,
@@ -129,10 +129,10 @@ def test_a_ranged_run_equals_month_runs(sim, tmp_path: Path) -> None:
     for key, alone in by_month.items():
         for name in ("dagster/row_count", "hours_expected", "hours_covered", "customers"):
             assert snapshots[key][name] == alone[name], (key, name)
-    rows = {k: v["dagster/row_count"] for k, v in snapshots.items()}
+    rows = {k: int(str(v["dagster/row_count"])) for k, v in snapshots.items()}
     assert len(set(rows.values())) == 3 and min(rows.values()) > 31 * 20, rows
     golden = _materializations(result, "golden_eventos")
-    assert all(golden[k]["dagster/row_count"] > 0 for k in keys), golden
+    assert all(int(str(golden[k]["dagster/row_count"])) > 0 for k in keys), golden
     assert len({golden[k]["dagster/row_count"] for k in keys}) == 3, golden
 
     # Both collections are real, minutes apart: the server time each run asked differs.
@@ -160,7 +160,7 @@ def test_a_ranged_run_equals_month_runs(sim, tmp_path: Path) -> None:
 def test_a_failing_month_is_named_and_the_others_are_kept(sim, tmp_path: Path) -> None:
     bad = MONTHS[1]
     sim.set_faults(
-        [FaultRule(kind="drift_missing_field", hours=[h.key for h in bad.hours(PER_DAY)])]
+        [FaultRule(kind=FaultKind.DRIFT_MISSING_FIELD, hours=[h.key for h in bad.hours(PER_DAY)])]
     )
     result = _run(["sec_snapshots"], _resources(sim, tmp_path / "data"), tags=RANGE_TAGS)
     assert not result.success
