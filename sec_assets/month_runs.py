@@ -18,7 +18,6 @@ from typing import Any
 
 import dagster as dg
 
-from sec_assets.metadata_table import rows_table
 from sec_assets.month import Month
 
 #: A month's metadata, as ``MaterializeResult(metadata=...)`` takes it.
@@ -89,7 +88,10 @@ def _reason(exc: BaseException) -> str:
     return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
 
 
-def _cell(value: object) -> object:
+Cell = str | int | float | bool | None
+
+
+def _cell(value: object) -> Cell:
     value = getattr(value, "value", value)  # a MetadataValue's own value
     return value if isinstance(value, str | int | float | bool) else None
 
@@ -102,19 +104,23 @@ def _table(
 ) -> dg.TableMetadataValue:
     """One row per month of the run: its outcome, the ``columns`` of its metadata (of its
     failure's, for a failed month) and its error."""
-    rows = []
+    rows: list[dict[str, Cell]] = []
     for month in months:
         f = failed.get(month, _Failed("", done.get(month, {}), "materialized"))
-        rows.append(
-            {"month": month.label, "outcome": f.outcome, "error": f.reason}
-            | {c: _cell(f.metadata.get(c)) for c in columns}
-        )
+        row: dict[str, Cell] = {"month": month.label, "outcome": f.outcome, "error": f.reason}
+        rows.append(row | {c: _cell(f.metadata.get(c)) for c in columns})
     kinds = {c: _kind([r[c] for r in rows]) for c in columns}
-    return rows_table(rows, {"month": "string", "outcome": "string", **kinds, "error": "string"})
+    schema = {"month": "string", "outcome": "string", **kinds, "error": "string"}
+    return dg.MetadataValue.table(
+        [dg.TableRecord({name: row[name] for name in schema}) for row in rows],
+        schema=dg.TableSchema(columns=[dg.TableColumn(n, k) for n, k in schema.items()]),
+    )
 
 
-def _kind(values: list[object]) -> str:
+def _kind(values: list[Cell]) -> str:
     present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return "bool"
     if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
         return "int"
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
