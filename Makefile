@@ -13,7 +13,7 @@ SIM_PORT ?= 8765
 LOAD_ENV := set -a; if [ -f .env ]; then echo "loading .env"; . ./.env; fi; set +a
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock demo test ui bench bench-full lint check sim clean reset-breaker
+.PHONY: help install lock demo test ui bench bench-full bench-backfill lint check sim clean reset-breaker
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ bench: install ## Quick bench (3 months): bronze speed, bronze → silver → go
 
 bench-full: install ## Full bench: 12 months on DuckDB and Postgres, then 2017 → today on DuckDB
 	$(BIN)/python -m sec_tools.bench --full
+
+bench-backfill: install ## 2017 → today backfilled through dagster dev's daemon beside the functions (MONTHS=24: the last 24)
+	$(BIN)/python -m sec_tools.bench.backfill --months $(or $(MONTHS),0)
 
 lint: install ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check sec_assets sec_sim sec_tools sec_assets_tests
