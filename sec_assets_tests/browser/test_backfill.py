@@ -56,7 +56,7 @@ mutation LaunchPartitionBackfill($backfillParams: LaunchBackfillParams!) {
 }"""
 BACKFILL_QUERY = """query($id: String!) { partitionBackfillOrError(backfillId: $id) {
   __typename ... on PartitionBackfill { id status numPartitions
-    runs(limit: 50) { id status tags { key value } } }
+    runs(limit: 50) { id status tags { key value } assetSelection { path } } }
   ... on PythonError { message } } }"""
 CHECK_EXECUTIONS = """query($key: AssetKeyInput!, $name: String!) {
   assetCheckExecutions(assetKey: $key, checkName: $name, limit: 20) {
@@ -155,8 +155,14 @@ def test_a_backfill_of_a_year_and_a_month_is_a_few_ranged_runs() -> None:
         assert backfill["status"] == "COMPLETED_SUCCESS", (backfill, ui.log_tail())
         runs = backfill["runs"]
         assert all(r["status"] == "SUCCESS" for r in runs), runs
-        sizes = sorted((len(run_months(r)) for r in runs), reverse=True)
-        assert max(sizes) == MAX_MONTHS_PER_RUN, sizes
+        sizes = sorted(
+            (
+                (len(run_months(r)), sorted(a["path"][-1] for a in r["assetSelection"]))
+                for r in runs
+            ),
+            reverse=True,
+        )
+        assert max(n for n, _ in sizes) == MAX_MONTHS_PER_RUN, sizes
         ranges = -(-len(YEAR_AND_A_MONTH) // MAX_MONTHS_PER_RUN)  # ceil: 2
         assert len(runs) <= 1 + 2 * ranges, sizes  # a month per run would be 13 and more
         for asset in SELECTION:
