@@ -58,7 +58,10 @@ def month_by_month(
             done[month] = work(month)
         except Exception as exc:  # the month fails alone; the range goes on (or stops: below)
             failed[month] = _Failed(_reason(exc), getattr(exc, "metadata", None) or {})
-            context.log.error(f"{month}: {failed[month].reason}")
+            # a Failure says all; anything else keeps its traceback in the run's log
+            context.log.error(
+                f"{month}: {failed[month].reason}", exc_info=not isinstance(exc, dg.Failure)
+            )
             if isinstance(exc, StopMonths):
                 stopped = f"{month} stopped the run"
                 for later in months[i + 1 :]:
@@ -72,9 +75,9 @@ def month_by_month(
             )
         lines = "\n".join(f"- {m}: {f.outcome}: {f.reason}" for m, f in sorted(failed.items()))
         raise dg.Failure(
-            description=f"{len(failed)} of {len(months)} months of the run failed (the other "
-            f"{len(done)} are materialized; a re-run of a failed month does only what it "
-            f"lacks):\n{lines}",
+            description=f"{len(failed)} of {len(months)} months of the run were not "
+            f"materialized (the other {len(done)} are; re-running the months listed is "
+            f"enough):\n{lines}",
             metadata=table,
         )
     for month, metadata in done.items():
