@@ -14,6 +14,7 @@ from pydantic import Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from sec_assets.objects import ObjectLocation
     from sec_assets.secrets.redactor import Redactor
 
 DEFAULT_SEC_BASE_URL = "https://apps.sec.cl/INTONLINEv1/ClientesAfectados"
@@ -27,6 +28,11 @@ class SecSettings(BaseSettings):
     base_url: str = DEFAULT_SEC_BASE_URL
     http_proxy: SecretStr | None = None
     data_dir: Path = Path("./data")
+    # Bronze and the golden files: a local folder (default: under data_dir) or an object-store
+    # URL, s3://bucket/prefix (gs://, az:// too), configured by the provider's usual variables
+    # (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, …; sec_assets/objects.py).
+    bronze_url: str | None = None
+    gold_url: str | None = None
     pg_dsn: SecretStr | None = None
 
     # Politeness and cadence.
@@ -80,6 +86,14 @@ class SecSettings(BaseSettings):
     )
     # The Dagster instance's Postgres storage: a secret too (its log must not show it).
     dagster_pg_url: SecretStr | None = Field(default=None, validation_alias="DAGSTER_PG_URL")
+    # The object store's keys (read by obstore from the environment): secrets too.
+    aws_secret_access_key: SecretStr | None = Field(
+        default=None, validation_alias="AWS_SECRET_ACCESS_KEY"
+    )
+    aws_session_token: SecretStr | None = Field(default=None, validation_alias="AWS_SESSION_TOKEN")
+    azure_storage_account_key: SecretStr | None = Field(
+        default=None, validation_alias="AZURE_STORAGE_ACCOUNT_KEY"
+    )
 
     _redactor: Redactor | None = PrivateAttr(default=None)
 
@@ -112,6 +126,32 @@ class SecSettings(BaseSettings):
     @property
     def state_dir(self) -> Path:
         return self.data_dir / "state"
+
+    @property
+    def bronze_root(self) -> Path | ObjectLocation:
+        """Where bronze lives: ``SEC_BRONZE_URL`` (a folder or an object-store URL), else
+        ``data_dir/bronze``."""
+        return _location(self.bronze_url, self.data_dir / "bronze", self.cache_dir)
+
+    @property
+    def gold_root(self) -> Path | ObjectLocation:
+        """Where the golden files go: ``SEC_GOLD_URL``, else ``data_dir/gold``."""
+        return _location(self.gold_url, self.data_dir / "gold", self.cache_dir)
+
+    @property
+    def cache_dir(self) -> Path:
+        """This machine's copies of objects read or written (objects are never rewritten)."""
+        return self.data_dir / "cache"
+
+
+def _location(url: str | None, default: Path, cache: Path) -> Path | ObjectLocation:
+    from sec_assets.objects import ObjectLocation, is_object_url
+
+    if not url:
+        return default
+    if is_object_url(url):
+        return ObjectLocation(url.rstrip("/"), cache)
+    return Path(url.removeprefix("file://"))
 
 
 def load_settings(**overrides: Any) -> SecSettings:

@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from sec_assets.bronze.store import BronzeStore, hours_due
+from sec_assets.bronze.store import hours_due, open_store
 from sec_assets.month import Month
+from sec_assets.objects import ObjectLocation
 
 SNAPSHOTS = "sec_snapshots"
 CUSTOMERS = "sec_customers"
@@ -64,7 +65,7 @@ class MonthCoverage:
 
 def month_coverage(
     month: Month,
-    bronze_root: Path,
+    bronze_root: Path | ObjectLocation,
     *,
     now: datetime,
     hours_per_day: int = 24,
@@ -75,11 +76,11 @@ def month_coverage(
     cutoff = now - grace
     label = month.label
     due = hours_due(
-        BronzeStore(bronze_root, SNAPSHOTS), month, now=cutoff, hours_per_day=hours_per_day
+        open_store(bronze_root, SNAPSHOTS), month, now=cutoff, hours_per_day=hours_per_day
     )
     missing_customers = 0
     if due.expected:
-        stored = BronzeStore(bronze_root, CUSTOMERS).latest_good(label)
+        stored = open_store(bronze_root, CUSTOMERS).latest_good(label)
         missing_customers = len(customer_keys() - stored.keys())
     return MonthCoverage(
         month=label,
@@ -148,7 +149,7 @@ class ScanCursor:
 
 def scan(
     months: list[Month],
-    bronze_root: Path,
+    bronze_root: Path | ObjectLocation,
     cursor: ScanCursor,
     *,
     now: datetime,

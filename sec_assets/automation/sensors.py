@@ -111,7 +111,7 @@ def build_incomplete_months_sensor(
         months = scan_window(now, horizon_months)
         incomplete, listed = scan(
             months,
-            settings.data_dir / "bronze",
+            settings.bronze_root,
             cursor,
             now=now,
             hours_per_day=settings.hours_per_day,

@@ -134,7 +134,7 @@ def _snapshot_month(
         "server_time": dg.MetadataValue.text(report.server_time or "unavailable"),
         "breaker_state": dg.MetadataValue.text(str(breaker["state"])),
         "missing_hours": dg.MetadataValue.json(missing),
-        "path": dg.MetadataValue.path(str(store.month_dir(plan.month))),
+        "path": dg.MetadataValue.path(store.month_url(plan.month)),
         # Readable twins of the figures above (the numbers stay for the UI's plots).
         "coverage_percent": dg.MetadataValue.float(round(100 * coverage, 2)),
         "size_on_disk": dg.MetadataValue.text(readable_bytes(store.bytes_on_disk(plan.month))),
@@ -203,7 +203,7 @@ def _customers_month(
         "customers_regional_sum": dg.MetadataValue.int(sum(result.by_region.values())),
         "customers_national": dg.MetadataValue.int(result.national or 0),
         "by_region": dg.MetadataValue.json({str(k): v for k, v in result.by_region.items()}),
-        "path": dg.MetadataValue.path(str(store.month_dir(month))),
+        "path": dg.MetadataValue.path(store.month_url(month)),
     }
     if result.failed or result.national is None:
         raise dg.Failure(

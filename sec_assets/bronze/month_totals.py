@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sec_assets.bronze.archive_read import month_store
 from sec_assets.bronze.store import BronzeStore, read_envelope
 
 
@@ -17,7 +16,7 @@ class MonthTotals:
 
 def month_totals(store: BronzeStore, month: str) -> MonthTotals:
     """Sums over the newest valid answer of each key of ``month`` (``store.latest_good``)."""
-    with month_store(store.root.parent, store.dataset, month) as whole:
+    with store.whole_month(month) as whole:
         docs = [read_envelope(f.path) for f in whole.latest_good(month).values()]
     return MonthTotals(
         rows=sum(int(d.get("rows") or 0) for d in docs),

@@ -82,7 +82,7 @@ def _series_month(
         "hours_in_series": dg.MetadataValue.int(len(points)),
         "hours_in_month": dg.MetadataValue.int(len(in_month)),
         "newest_hour": dg.MetadataValue.text(points[-1].hour_key if points else "none"),
-        "path": dg.MetadataValue.path(str(store.month_dir(month))),
+        "path": dg.MetadataValue.path(store.month_url(month)),
     }
     if result.error is not None:
         raise dg.Failure(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from sec_assets.bronze.store import BronzeStore
+from sec_assets.bronze.store import BronzeStore, open_store
 from sec_assets.resource_settings import StoredResource
 from sec_assets.settings_report import field
 
 
 class BronzeResource(StoredResource):
-    """The bronze file store under ``<storage data_dir>/bronze`` and the collection cadence."""
+    """The bronze store (``SEC_BRONZE_URL``: a folder or an object-store URL; default
+    ``<storage data_dir>/bronze``) and the collection cadence."""
 
     hours_per_day: int | None = field("hours_per_day", "Hours sampled per day (4: 00, 06, …).")
     min_month_coverage: float | None = field(
@@ -26,4 +27,4 @@ class BronzeResource(StoredResource):
     REPORTED: ClassVar[tuple[str, ...]] = ("data_dir", "hours_per_day", "min_month_coverage")
 
     def store(self, dataset: str) -> BronzeStore:
-        return BronzeStore(self.settings.data_dir / "bronze", dataset)
+        return open_store(self.settings.bronze_root, dataset)

@@ -17,6 +17,8 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from sec_assets.bronze.archive_format import ArchivedMonth
 from sec_assets.diskerrors import disk_errors
 from sec_assets.files import atomic_write
 from sec_assets.month import LocalHour, Month
+from sec_assets.objects import ObjectLocation, is_object_url
 from sec_assets.sec_client.exchange import Attempt
 from sec_assets.sec_client.validation import VALIDATION_VERSION
 
@@ -134,8 +137,31 @@ class BronzeStore:
         self.root = Path(root) / dataset
         self.dataset = dataset
 
+    @property
+    def location(self) -> Path | ObjectLocation:
+        """Where every dataset lives (what :func:`open_store` takes back)."""
+        return self.root.parent
+
     def month_dir(self, month: str) -> Path:
         return self.root / f"month={month}"
+
+    def month_url(self, month: str) -> str:
+        """The month's folder, as shown in metadata and messages."""
+        return str(self.month_dir(month))
+
+    @contextmanager
+    def whole_month(self, month: str) -> Iterator[BronzeStore]:
+        """A local store holding the month whole (hot and archived files) whose paths can be
+        read: this store itself when nothing is archived (``archive_read.month_store``)."""
+        from sec_assets.bronze.archive_read import month_store
+
+        with month_store(self.root.parent, self.dataset, month) as whole:
+            yield whole
+
+    @contextmanager
+    def readable_month(self, month: str) -> Iterator[BronzeStore]:
+        """A store with the same :meth:`files` as this one whose paths can be read."""
+        yield self
 
     def write(self, month: str, attempt: Attempt, *, extra: dict[str, Any] | None = None) -> Path:
         """Store one exchange atomically; returns its path. Re-writing the same exchange is a
@@ -229,6 +255,18 @@ class BronzeStore:
 
     def bytes_on_disk(self, month: str) -> int:
         return sum(f.path.stat().st_size for f in self.files(month))
+
+
+def open_store(location: Path | str | ObjectLocation, dataset: str) -> BronzeStore:
+    """The bronze store of ``dataset`` at ``location``: a folder, or an object-store URL
+    (``bronze/object_store.py``), whose local copies go to the location's cache."""
+    if is_object_url(location):
+        location = ObjectLocation(str(location))
+    if isinstance(location, ObjectLocation):
+        from sec_assets.bronze.object_store import ObjectBronzeStore
+
+        return ObjectBronzeStore(location, dataset)
+    return BronzeStore(Path(location), dataset)
 
 
 @dataclass(frozen=True)

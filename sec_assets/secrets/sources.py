@@ -5,7 +5,8 @@ The Postgres DSN (``SEC_PG_DSN``), the Dagster instance's ``DAGSTER_PG_URL`` and
 ``SEC_STATE_URL``'s password, read as a URL's; the proxy's password and
 ``user:password`` (``SEC_HTTP_PROXY``, and ``SEC_BASE_URL`` when a relay there takes
 credentials), read up to the URL's last ``@``; the Supabase service key
-(``SUPABASE_SERVICE_ROLE_KEY``).
+(``SUPABASE_SERVICE_ROLE_KEY``); the object store's keys (``AWS_SECRET_ACCESS_KEY``,
+``AWS_SESSION_TOKEN``, ``AZURE_STORAGE_ACCOUNT_KEY``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ def configured_secrets(settings: SecSettings) -> list[str]:
         found.update(url_secrets(state))
         if not state.lower().startswith(("redis", "unix")):
             found.update(dsn_secrets(state))
-    if settings.supabase_service_role_key is not None:
-        found.add(settings.supabase_service_role_key.get_secret_value())
+    for key in (
+        settings.supabase_service_role_key,
+        settings.aws_secret_access_key,
+        settings.aws_session_token,
+        settings.azure_storage_account_key,
+    ):
+        if key is not None:
+            found.add(key.get_secret_value())
     return sorted((s for s in found if s), key=lambda s: (-len(s), s))

@@ -231,7 +231,7 @@ def _observations_range(
     store = bronze.store("sec_snapshots")
     load = load_observations_range(
         wh,
-        store.root.parent,
+        store.location,
         months,
         hours_per_day=bronze.settings.hours_per_day,
     )

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sec_assets.bronze.archive import month_store
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.month import Month
 from sec_assets.silver import dims, month_checks
@@ -56,7 +55,7 @@ def load_region_customers(
     def batches() -> Iterator[list[ReplaceStep]]:
         for month in [months] if isinstance(months, Month) else months:
             label = month.label
-            with month_store(store.root.parent, store.dataset, label) as whole:  # archived/hot
+            with store.whole_month(label) as whole:  # archived and hot
                 frames.append(region_customers(whole, label))
             yield [ReplaceStep("region_customers", frames[-1], where={"month": label})]
 
@@ -81,7 +80,7 @@ def load_observations(
 
 def read_answers(store: BronzeStore, month: Month) -> MonthAnswers:
     """The month's answers from bronze (archived or hot): no warehouse involved."""
-    with month_store(store.root.parent, store.dataset, month.label) as whole:
+    with store.whole_month(month.label) as whole:
         return read_month(whole, month.label)
 
 

@@ -60,16 +60,17 @@ def get_figures(store: BronzeStore, month: Month) -> "pl.DataFrame":
 
     newest: dict[str, tuple[int, object]] = {}
     for m in (month, month.next()):
-        for f in store.files(m.label):  # chronological within the key
-            if not f.good:
-                continue
-            try:
-                points = validate_national_series(body_bytes(read_envelope(f.path)) or b"")
-            except SecError:
-                continue  # stored as ok by an older validator; not trusted now
-            for p in points:
-                if p.hour_key.startswith(month.label):
-                    newest[p.hour_key] = (p.clientes, f.fetched_at)
+        with store.readable_month(m.label) as readable:
+            for f in readable.files(m.label):  # chronological within the key
+                if not f.good:
+                    continue
+                try:
+                    points = validate_national_series(body_bytes(read_envelope(f.path)) or b"")
+                except SecError:
+                    continue  # stored as ok by an older validator; not trusted now
+                for p in points:
+                    if p.hour_key.startswith(month.label):
+                        newest[p.hour_key] = (p.clientes, f.fetched_at)
     return pl.DataFrame(
         {
             "hour_key": list(newest),

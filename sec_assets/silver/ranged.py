@@ -20,8 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sec_assets.bronze.store import BronzeStore
+from sec_assets.bronze.store import open_store
 from sec_assets.month import Month
+from sec_assets.objects import ObjectLocation
 from sec_assets.silver.caps import read_caps
 from sec_assets.silver.load import observation_steps, read_answers
 from sec_assets.silver.parser_process import ParserProcess, ParserProcessError
@@ -99,16 +100,20 @@ class RangeLoad:
 
 
 def parse_month(
-    bronze_root: Path, month: Month, caps: pl.DataFrame, hours_per_day: int
+    bronze_root: Path | ObjectLocation, month: Month, caps: pl.DataFrame, hours_per_day: int
 ) -> ParsedMonth:
     """Bronze → the month's silver frames (no warehouse): what the second process runs."""
-    answers = read_answers(BronzeStore(bronze_root, "sec_snapshots"), month)
+    answers = read_answers(open_store(bronze_root, "sec_snapshots"), month)
     silver = build_month(answers, caps, month=month, hours_per_day=hours_per_day)
     return ParsedMonth(month, silver, answers.rows.height)
 
 
 def spool_month(
-    bronze_root: Path, month: Month, caps: pl.DataFrame, hours_per_day: int, folder: Path
+    bronze_root: Path | ObjectLocation,
+    month: Month,
+    caps: pl.DataFrame,
+    hours_per_day: int,
+    folder: Path,
 ) -> ParsedMonth:
     """:func:`parse_month` in the parser process, its frames left in ``folder`` as Arrow IPC
     files (uncompressed: writing and reading them costs less than pickling and unpickling)."""
@@ -133,7 +138,10 @@ def _unspooled(parsed: ParsedMonth, folder: Path) -> ParsedMonth:
 
 
 def parsed_months(
-    bronze_root: Path, months: list[Month], caps: dict[Month, pl.DataFrame], hours_per_day: int
+    bronze_root: Path | ObjectLocation,
+    months: list[Month],
+    caps: dict[Month, pl.DataFrame],
+    hours_per_day: int,
 ) -> Iterator[ParsedMonth | FailedMonth]:
     """Every month parsed: the first here, the others in a second process
     (:class:`ParserProcess`), up to ``PREFETCH`` ahead of the consumer (the second process
@@ -192,7 +200,7 @@ def parsed_months(
 
 def load_observations_range(
     wh: Warehouse,
-    bronze_root: Path,
+    bronze_root: Path | ObjectLocation,
     months: list[Month],
     *,
     hours_per_day: int = 24,

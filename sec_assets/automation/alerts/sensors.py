@@ -25,7 +25,7 @@ from sec_assets.automation.freshness import FRESH_FAIL
 from sec_assets.automation.jobs import monthly_pipeline
 from sec_assets.automation.runs import PARTITION_TAG, TRIGGER_TAG
 from sec_assets.bronze.resources import BronzeResource
-from sec_assets.bronze.store import BronzeStore
+from sec_assets.bronze.store import open_store
 from sec_assets.month import Month
 from sec_assets.resource_settings import StorageResource
 from sec_assets.sec_client.resource import SecClientResource
@@ -110,7 +110,7 @@ def build_freshness_alerts_sensor(
         def fold(book: AlertBook, clean: Callable[[Cause], Cause]) -> None:
             now, settings = clock(), bronze.settings
             month = Month.at(now)
-            store = BronzeStore(settings.data_dir / "bronze", SNAPSHOTS)
+            store = open_store(settings.bronze_root, SNAPSHOTS)
             stored = [*store.latest_good(month.prev().label), *store.latest_good(month.label)]
             lag = state_causes.bronze_lag_cause(
                 month, stored, now, settings.hours_per_day, load_alert_settings().bronze_lag_h
@@ -181,7 +181,7 @@ def build_coverage_alerts_sensor(
                 month, tried = Month.parse(key), runs.get(key, [])
                 cov = month_coverage(
                     month,
-                    settings.data_dir / "bronze",
+                    settings.bronze_root,
                     now=now,
                     hours_per_day=settings.hours_per_day,
                 )

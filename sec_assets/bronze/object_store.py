@@ -1,0 +1,150 @@
+"""Bronze on object storage: the layout of :class:`~sec_assets.bronze.store.BronzeStore` as
+object keys (``<dataset>/month=YYYY-MM/<key>/<file>.json.gz``, ``_archive/<dataset>/…``).
+
+An exchange is one conditional PUT (``If-None-Match: *``): atomic, never over an existing key,
+so there are no temporary files and nothing half-written to find. Coverage and versions come
+from a prefix listing, as the local store reads a folder. Objects are never rewritten, so a
+machine keeps a copy of every object it wrote or read under its cache folder, checked against
+the listed size: the machine that collected a month reads it back without a request. Reading a
+month whole (silver, totals) fetches what the cache lacks, concurrently, and lends a local tree
+of exactly the listed objects, on which the local code (archives included) runs unchanged.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sec_assets import objects
+from sec_assets.bronze.archive_format import ARCHIVE_DIR
+from sec_assets.bronze.store import BronzeStore, StoredFile
+from sec_assets.objects import ObjectLocation
+
+_ARCHIVE_NAME = re.compile(r"^month=(\d{4}-\d{2})(?:\.g\d+)?\.tar\.gz(?:\.sha256)?$")
+
+
+class ObjectBronzeStore(BronzeStore):
+    """Bronze of one dataset at an object-store location; ``root`` is this machine's copies."""
+
+    def __init__(self, location: ObjectLocation, dataset: str) -> None:
+        super().__init__(location.cache, dataset)
+        self.where = location
+
+    @property
+    def location(self) -> ObjectLocation:
+        return self.where
+
+    def month_url(self, month: str) -> str:
+        return self.where.url_of(self._month_prefix(month))
+
+    def _month_prefix(self, month: str) -> str:
+        return f"{self.dataset}/month={month}/"
+
+    def _archive_prefix(self) -> str:
+        return f"{ARCHIVE_DIR}/{self.dataset}/"
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def put(self, final: Path, text: bytes) -> Path:
+        """One conditional PUT of the gzipped envelope at ``final``'s key (an existing key is
+        left as it is: the same exchange), then the machine's copy at ``final``."""
+        payload = gzip.compress(text, mtime=0)
+        rel = final.relative_to(self.root.parent).as_posix()
+        if objects.put_new(self.where.url, rel, payload) or not final.exists():
+            _keep_copy(final, payload)
+        return final
+
+    def remove_orphans(self, month: str) -> int:
+        """Nothing to remove: a PUT is whole or absent."""
+        return 0
+
+    # -- listing -------------------------------------------------------------------------------
+
+    def listed(self, month: str) -> dict[str, int]:
+        """The month's keys (relative to the location) with their sizes."""
+        return objects.list_sizes(self.where.url, self._month_prefix(month))
+
+    def files(self, month: str) -> list[StoredFile]:
+        base = self.root.parent
+        out = [StoredFile.parse(base / k) for k in self.listed(month) if k.endswith(".json.gz")]
+        return sorted(out, key=lambda f: (f.key, f.fetched, f.attempt))
+
+    def archive_objects(self, month: str) -> dict[str, int]:
+        """The month's archive generations and sidecars (keys with sizes)."""
+        every = objects.list_sizes(self.where.url, self._archive_prefix())
+        return {
+            k: n
+            for k, n in every.items()
+            if (m := _ARCHIVE_NAME.match(k.rsplit("/", 1)[-1])) and m.group(1) == month
+        }
+
+    def archived_files(self, month: str) -> list[StoredFile]:
+        if not self.archive_objects(month):
+            return []
+        with self.tree(month) as tree:
+            names = BronzeStore(tree, self.dataset).archived_files(month)
+        local = tree / self.dataset
+        return [StoredFile.parse(self.root / f.path.relative_to(local)) for f in names]
+
+    def bytes_on_disk(self, month: str) -> int:
+        return sum(self.listed(month).values())
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @contextmanager
+    def tree(self, month: str) -> Iterator[Path]:
+        """A local bronze root holding exactly the month's listed objects (hot and archive),
+        fetched into the cache where it lacks them; removed after the block."""
+        listed = {**self.listed(month), **self.archive_objects(month)}
+        cache = self.root.parent
+        stale = [k for k, n in listed.items() if not _copy_ok(cache / k, n)]
+        for key, data in objects.get_many(self.where.url, stale).items():
+            _keep_copy(cache / key, data)
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".tree-", dir=cache) as tmp:
+            for key in listed:
+                target = Path(tmp) / key
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _link_or_copy(cache / key, target)
+            yield Path(tmp)
+
+    @contextmanager
+    def readable_month(self, month: str) -> Iterator[BronzeStore]:
+        with self.tree(month) as tree:
+            yield BronzeStore(tree, self.dataset)
+
+    @contextmanager
+    def whole_month(self, month: str) -> Iterator[BronzeStore]:
+        from sec_assets.bronze.archive_read import month_store
+
+        with self.tree(month) as tree, month_store(tree, self.dataset, month) as whole:
+            yield whole
+
+
+def _copy_ok(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _keep_copy(path: Path, data: bytes) -> None:
+    """The machine's copy: renamed into place whole (no fsync: the listing's size checks it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
