@@ -4,6 +4,8 @@
 ``reset-breaker``    close it by hand once the cause is fixed (``make reset-breaker``);
 ``archive-sidecar``  re-derive a bronze archive's ``.sha256`` sidecar from its manifest, after
                      checking every member (the verb a missing or wrong sidecar names);
+``bronze-copy``      copy a bronze tree (a folder or ``s3://bucket/prefix``) to another,
+                     verifying every checksum, never overwriting (``bronze/copy.py``);
 ``check``            run the silver checks alone on a stored month (``--month 2024-08``; every
                      stored month without it), ``--check NAME`` for some only: a run of the
                      ``silver_checks`` job in the instance (``DAGSTER_HOME``), seen in the UI;
@@ -54,6 +56,19 @@ def _archive_sidecar(archives: list[Path]) -> int:
         else:
             print(f"{sidecar}: {sha} (every member matches the manifest)")
     return 1 if failed else 0
+
+
+def _bronze_copy(source: str, target: str) -> int:
+    from sec_assets.bronze.copy import CopyError, bronze_copy
+    from sec_assets.objects import ObjectStoreError
+
+    try:
+        report = bronze_copy(source, target, log=lambda line: print(line, file=sys.stderr))
+    except (CopyError, ObjectStoreError, OSError) as exc:
+        print(f"bronze-copy failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"{source} -> {target}: {report.line()}")
+    return 0
 
 
 def _check(month: str | None, names: list[str] | None) -> int:
@@ -124,6 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         "archive-sidecar", help="re-derive a bronze archive's .sha256 sidecar from its manifest"
     )
     side.add_argument("archive", nargs="+", type=Path, help="month=YYYY-MM[.gN].tar.gz files")
+    copy = verbs.add_parser(
+        "bronze-copy", help="copy bronze to another folder or bucket, verifying every checksum"
+    )
+    copy.add_argument("source", help="a bronze folder (…/bronze) or s3://bucket/prefix")
+    copy.add_argument("target", help="a bronze folder or s3://bucket/prefix")
     check = verbs.add_parser("check", help="run the silver checks alone on stored months")
     check.add_argument("--month", help="YYYY-MM (default: every stored month)")
     check.add_argument("--check", action="append", dest="names", help="a check's name")
@@ -147,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         return _release(args.out, args.months)
     if args.verb == "check":
         return _check(args.month, args.names)
+    if args.verb == "bronze-copy":
+        return _bronze_copy(args.source, args.target)
     return _archive_sidecar(args.archive)
 
 

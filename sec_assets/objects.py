@@ -107,6 +107,15 @@ def list_sizes(url: str, prefix: str) -> dict[str, int]:
         raise _failed(url, f"listing {prefix}", exc) from exc
 
 
+def list_folders(url: str, prefix: str) -> list[str]:
+    """The names one level below ``prefix`` (``a/`` → ``b`` for ``a/b/…``)."""
+    try:
+        found = obstore.list_with_delimiter(object_store(url), prefix=prefix)
+    except Exception as exc:
+        raise _failed(url, f"listing {prefix}", exc) from exc
+    return sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in found["common_prefixes"])
+
+
 def get(url: str, key: str) -> bytes:
     try:
         return bytes(obstore.get(object_store(url), key).bytes())

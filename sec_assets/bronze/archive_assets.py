@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from sec_assets.bronze import object_archive
 from sec_assets.bronze.archive import (
     DEFAULT_HORIZON_MONTHS,
     HORIZON_ENV,
@@ -17,6 +18,7 @@ from sec_assets.bronze.archive import (
 from sec_assets.bronze.collect import utc_now
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.metadata_table import rows_table
+from sec_assets.objects import ObjectLocation
 
 
 class BronzeArchiveConfig(dg.Config):
@@ -28,6 +30,12 @@ class BronzeArchiveConfig(dg.Config):
             f"else {DEFAULT_HORIZON_MONTHS}."
         ),
     )
+
+
+def _relative(archive: str, root: Path | ObjectLocation) -> str:
+    if isinstance(root, ObjectLocation):
+        return archive.removeprefix(f"{root.url}/")
+    return str(Path(archive).relative_to(root))
 
 
 def _preview(results: list[ArchiveResult], limit: int = 20) -> dg.TableMetadataValue:
@@ -70,10 +78,13 @@ def bronze_archive(
     horizon = resolve_horizon(config.horizon_months)
     now = utc_now()
     cutoff = cutoff_month(now, horizon)
-    root = bronze.settings.data_dir / "bronze"
+    root = bronze.settings.bronze_root
     t0 = time.perf_counter()
     errors: dict[str, str] = {}
-    results = archive_due(root, horizon_months=horizon, now=now, errors=errors)
+    if isinstance(root, ObjectLocation):
+        results = object_archive.archive_due(root, horizon_months=horizon, now=now, errors=errors)
+    else:
+        results = archive_due(root, horizon_months=horizon, now=now, errors=errors)
     written = [r for r in results if r.archive]
     context.log.info(
         f"horizon {horizon} months (months before {cutoff}): "
@@ -92,7 +103,7 @@ def bronze_archive(
         "disk_bytes_before": dg.MetadataValue.int(sum(r.disk_before for r in written)),
         "bytes_after": dg.MetadataValue.int(sum(r.bytes_after for r in written)),
         "checksums": dg.MetadataValue.json(
-            {str(Path(r.archive).relative_to(root)): r.sha256 for r in written if r.archive}
+            {_relative(r.archive, root): r.sha256 for r in written if r.archive}
         ),
         "duration_s": dg.MetadataValue.float(round(time.perf_counter() - t0, 3)),
         "preview": _preview(written),
