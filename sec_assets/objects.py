@@ -66,10 +66,11 @@ class ObjectLocation:
 
 @cache
 def object_store(url: str) -> ObjectStore:
-    """One client per location and process (its connection pool is reused)."""
+    """One client per location and process (its connection pool is reused); object_store's
+    own timeouts (5 s to connect, 30 s a request): obstore 0.12 refuses every request when a
+    timeout is set in ``client_options``."""
     return from_url(
         url,
-        client_options={"connect_timeout": "5s", "timeout": "60s"},
         retry_config={
             "max_retries": 4,
             "retry_timeout": timedelta(seconds=30),
