@@ -96,6 +96,14 @@ def put_new(url: str, key: str, data: bytes) -> bool:
     return True
 
 
+def put(url: str, key: str, data: bytes) -> None:
+    """Store ``data`` at ``key``, replacing what is there (derived files only: gold)."""
+    try:
+        obstore.put(object_store(url), key, data)
+    except Exception as exc:
+        raise _failed(url, f"writing {key}", exc) from exc
+
+
 def list_sizes(url: str, prefix: str) -> dict[str, int]:
     """Every key under ``prefix`` (``a/b/``) with its size."""
     try:

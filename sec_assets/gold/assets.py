@@ -25,6 +25,7 @@ from sec_assets.gold import (
     investment,
     local_files,
     observations,
+    publish,
     recent,
     reliability,
     trusted,
@@ -297,10 +298,12 @@ def golden_eventos(
     comuna, company) observed, and per (hour, comuna) without valid data. Rewritten
     atomically. A ranged run writes the files of each of its months in turn."""
     wh = warehouse.get_warehouse()
+    settings = warehouse.settings
 
     def one(month: Month) -> MonthMetadata:
-        done = golden_month(wh, warehouse.settings.data_dir, month)
+        done = golden_month(wh, settings.data_dir, month)
         if not done.paths:
+            publish.withdraw_month(settings, month)
             context.log.warning("golden_eventos %s left out: %s", month, done.reason)
             return {
                 "dagster/row_count": dg.MetadataValue.int(0),
@@ -310,10 +313,10 @@ def golden_eventos(
         events, observed = done.paths["fact_eventos"], done.paths["fact_observaciones"]
         return {
             "dagster/row_count": dg.MetadataValue.int(done.rows),
-            "path": dg.MetadataValue.path(str(events)),
+            "path": dg.MetadataValue.path(publish.publish(settings, events)),
             "bytes": dg.MetadataValue.int(events.stat().st_size),
             "observation_rows": dg.MetadataValue.int(done.observations),
-            "observations_path": dg.MetadataValue.path(str(observed)),
+            "observations_path": dg.MetadataValue.path(publish.publish(settings, observed)),
             "observations_bytes": dg.MetadataValue.int(observed.stat().st_size),
         }
 
@@ -342,6 +345,8 @@ def recent_30d(warehouse: WarehouseResource) -> dg.MaterializeResult:
     swept = [
         m for m in sorted(excluded) if local_files.remove_golden_month(data_dir, Month.parse(m))
     ]
+    for m in swept:
+        publish.withdraw_month(warehouse.settings, Month.parse(m))
     window = {k: rows[0][k] for k in ("window_from", "window_to", "as_of")} if rows else {}
     return dg.MaterializeResult(
         metadata={

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 
 from sec_assets.files import atomic_write
-from sec_assets.gold import refs, reliability
+from sec_assets.gold import publish, refs, reliability
 from sec_assets.gold.assets import GOLD_CONDITION
 from sec_assets.gold.lineage import deps, sql_metadata
 from sec_assets.gold.models import Inputs, run_model
@@ -130,6 +130,9 @@ def draw_all(wh: Warehouse, data_dir: Path) -> dict[str, tuple[Path, Path, bytes
 def figures(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Grain: one PNG and one SVG per figure, redrawn from the warehouse each time."""
     drawn = draw_all(warehouse.get_warehouse(), warehouse.settings.data_dir)
+    for png, svg, _ in drawn.values():
+        publish.publish(warehouse.settings, png)
+        publish.publish(warehouse.settings, svg)
     previews = "\n\n".join(
         f"**{name}** — `{png}`\n\n{markdown_image(preview, name)}"
         for name, (png, _, preview) in drawn.items()
@@ -137,7 +140,9 @@ def figures(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(drawn)),
-            "path": dg.MetadataValue.path(str(figures_dir(warehouse.settings.data_dir))),
+            "path": dg.MetadataValue.path(
+                publish.where(warehouse.settings, figures_dir(warehouse.settings.data_dir))
+            ),
             "files": dg.MetadataValue.json(
                 {name: [str(png), str(svg)] for name, (png, svg, _) in drawn.items()}
             ),

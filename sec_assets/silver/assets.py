@@ -351,7 +351,7 @@ def _episodes_result(
                 )
             ),
             # the (last) month's picture (silver/figures.py), also beside the golden Parquet
-            **month_picture_metadata(wh, warehouse.settings.data_dir, months[-1]),
+            **month_picture_metadata(wh, warehouse.settings, months[-1]),
             **table_metadata(wh, "fact_eventos"),
         },
         check_results=checks,

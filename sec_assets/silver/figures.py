@@ -15,6 +15,7 @@ import dagster as dg
 
 from sec_assets.files import atomic_write
 from sec_assets.gold.local_files import golden_dir
+from sec_assets.gold.publish import publish
 from sec_assets.month import Month
 from sec_assets.plotting import (
     DEGRADED_COLOR,
@@ -25,6 +26,7 @@ from sec_assets.plotting import (
     new_figure,
     render_width,
 )
+from sec_assets.settings import SecSettings
 from sec_assets.warehouse.base import Warehouse
 
 if TYPE_CHECKING:
@@ -118,15 +120,16 @@ def month_picture(wh: Warehouse, data_dir: Path, month: Month) -> tuple[bytes, P
     return png, atomic_write(picture_path(data_dir, month), png)
 
 
-def month_picture_metadata(wh: Warehouse, data_dir: Path, month: Month) -> dict[str, Any]:
+def month_picture_metadata(wh: Warehouse, settings: SecSettings, month: Month) -> dict[str, Any]:
     """Metadata entries for the month's materialization. A picture never fails the month: an
-    error becomes an entry that says so."""
+    error becomes an entry that says so. Published where ``SEC_GOLD_URL`` says."""
     try:
-        png, path = month_picture(wh, data_dir, month)
+        png, path = month_picture(wh, settings.data_dir, month)
+        where = publish(settings, path)
     except Exception as exc:  # drawing is best effort; the data load already succeeded
         logging.getLogger(__name__).warning("month picture of %s failed: %r", month, exc)
         return {"month_picture_error": dg.MetadataValue.text(repr(exc)[:300])}
     return {
         "month_picture": dg.MetadataValue.md(markdown_image(png, f"{month} hour by hour")),
-        "month_picture_path": dg.MetadataValue.path(str(path)),
+        "month_picture_path": dg.MetadataValue.path(where),
     }
