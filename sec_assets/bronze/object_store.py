@@ -98,16 +98,20 @@ class ObjectBronzeStore(BronzeStore):
 
     # -- reading -------------------------------------------------------------------------------
 
+    def _fetched(self, listed: dict[str, int]) -> None:
+        """Every listed object in the cache, whole (fetched concurrently where it lacks one)."""
+        cache = self.root.parent
+        stale = [k for k, n in listed.items() if not _copy_ok(cache / k, n)]
+        for key, data in objects.get_many(self.where.url, stale).items():
+            _keep_copy(cache / key, data)
+
     @contextmanager
     def tree(self, month: str) -> Iterator[Path]:
         """A local bronze root holding exactly the month's listed objects (hot and archive),
         fetched into the cache where it lacks them; removed after the block."""
         listed = {**self.listed(month), **self.archive_objects(month)}
+        self._fetched(listed)
         cache = self.root.parent
-        stale = [k for k, n in listed.items() if not _copy_ok(cache / k, n)]
-        for key, data in objects.get_many(self.where.url, stale).items():
-            _keep_copy(cache / key, data)
-        cache.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".tree-", dir=cache) as tmp:
             for key in listed:
                 target = Path(tmp) / key
@@ -117,15 +121,39 @@ class ObjectBronzeStore(BronzeStore):
 
     @contextmanager
     def readable_month(self, month: str) -> Iterator[BronzeStore]:
-        with self.tree(month) as tree:
-            yield BronzeStore(tree, self.dataset)
+        listed = self.listed(month)
+        self._fetched(listed)
+        yield _Listed(self.root.parent, self.dataset, month, list(listed))
 
     @contextmanager
     def whole_month(self, month: str) -> Iterator[BronzeStore]:
         from sec_assets.bronze.archive_read import month_store
 
+        if not self.archive_objects(month):  # the hot objects, read in the cache
+            with self.readable_month(month) as hot:
+                yield hot
+            return
         with self.tree(month) as tree, month_store(tree, self.dataset, month) as whole:
             yield whole
+
+
+class _Listed(BronzeStore):
+    """A month's listed objects, read from this machine's cache (where they all are whole):
+    the cache may hold more (another month's, or copies of objects archived since)."""
+
+    def __init__(self, cache: Path, dataset: str, month: str, keys: list[str]) -> None:
+        super().__init__(cache, dataset)
+        self.month, self.keys = month, keys
+
+    def files(self, month: str) -> list[StoredFile]:
+        if month != self.month:
+            raise ValueError(f"this store holds {self.month}, not {month}")
+        base = self.root.parent
+        out = [StoredFile.parse(base / k) for k in self.keys if k.endswith(".json.gz")]
+        return sorted(out, key=lambda f: (f.key, f.fetched, f.attempt))
+
+    def archived_files(self, month: str) -> list[StoredFile]:
+        return []
 
 
 def _copy_ok(path: Path, size: int) -> bool:

@@ -4,9 +4,10 @@ ranged runs, wall and CPU time; the cost of one month and of gold at a short and
 history; a month's run overhead through the functions, `dagster asset materialize` and the
 daemon (``bench/overhead.py``); reconstruction accuracy; a research release of the first months
 and a researcher's read of it (Polars, DuckDB); the SEC client's politeness on each client state
-store. Bronze for the history is written directly from the simulator's answers
-(``bench/genbronze.py``, cached in ``bench_out/history``). Writes ``bench_out/bench.json`` and
-``bench_out/BENCH.md`` and prints them."""
+store; a month's bronze write and silver read on local disk and on an S3 server side by side.
+Bronze for the history is written directly from the simulator's answers (``bench/genbronze.py``,
+cached in ``bench_out/history``). Writes ``bench_out/bench.json`` and ``bench_out/BENCH.md`` and
+prints them."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sec_tools.bench.accuracy import bench_accuracy
 from sec_tools.bench.bronze import bench_bronze
 from sec_tools.bench.conditions import load
 from sec_tools.bench.genbronze import generate
+from sec_tools.bench.objects import bench_objects, objects_markdown
 from sec_tools.bench.overhead import bench_overhead
 from sec_tools.bench.overhead import markdown as overhead_markdown
 from sec_tools.bench.politeness import bench_politeness
@@ -187,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
             if full:
                 report["throughput"] += repeated_loads(history, first, n, these)
         report["silver"] += these
+    print("bronze on local disk and on an S3 server, one month …", flush=True)
+    report["objects"] = bench_objects(history)
     print("accuracy …", flush=True)
     report["accuracy"] = bench_accuracy(history, ACCURACY_FULL if full else ACCURACY_QUICK, SEED)
     print("seed-archive import …", flush=True)
@@ -201,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         [
             markdown(report),
             overhead_markdown(report["overhead"]),
+            objects_markdown(report["objects"]),
             seed_import_markdown(report["seed_import"]),
             release_markdown(report["release"]),
             politeness_markdown(report["politeness"]),
