@@ -153,8 +153,8 @@ def objects_markdown(r: dict[str, Any]) -> str:
     return "\n".join(
         [
             "",
-            f"Bronze on local disk and on an S3 server (moto, own process, loopback): {r['month']}, "
-            f"{r['files']} files, {r['bytes'] / 1e6:.2f} MB; medians of {REPEATS}:",
+            "Bronze on local disk and on an S3 server (moto, own process, loopback): "
+            f"{r['month']}, {r['files']} files, {r['bytes'] / 1e6:.2f} MB; medians of {REPEATS}:",
             "",
             "| measure | local disk | S3, cold cache | S3, writer's cache | S3 / local |",
             "|---|---|---|---|---|",
