@@ -17,9 +17,10 @@ import orjson
 from sec_assets.bronze.import_report import ImportReport
 from sec_assets.bronze.month_lock import month_lock
 from sec_assets.bronze.seed_points import ImportedPoint, SeedSource
-from sec_assets.bronze.store import BronzeStore
+from sec_assets.bronze.store import open_store
 from sec_assets.files import atomic_write
 from sec_assets.sec_client.state import StateStore
+from sec_assets.settings import load_settings
 
 DATASET = "sec_snapshots"
 QUARANTINE_DIR = "_import_quarantine"
@@ -53,7 +54,8 @@ class MonthWriter:
         source: SeedSource,
         report: ImportReport,
     ) -> None:
-        self.store = BronzeStore(data_dir / "bronze", DATASET)
+        # Where SEC_BRONZE_URL says (default: data_dir/bronze); quarantine stays local.
+        self.store = open_store(load_settings(data_dir=data_dir).bronze_root, DATASET)
         self.qdir = data_dir / "bronze" / QUARANTINE_DIR / source.sha256[:12]
         self.state, self.source, self.report = state, source, report
         self.pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="seed-import-write")
