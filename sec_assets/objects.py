@@ -57,9 +57,6 @@ class ObjectLocation:
         base = self.cache_root or Path(tempfile.gettempdir()) / "sec_assets_cache"
         return base / hashlib.sha256(self.url.encode()).hexdigest()[:16]
 
-    def key(self, *parts: str) -> str:
-        return "/".join(p.strip("/") for p in parts if p)
-
     def url_of(self, key: str) -> str:
         return f"{self.url}/{key}"
 

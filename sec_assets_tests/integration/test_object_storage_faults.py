@@ -121,13 +121,12 @@ def test_a_killed_run_and_a_stopped_server_leave_nothing_half_written(tmp_path: 
         )
         assert third.returncode == 0, (third.stdout + third.stderr)[-3000:]
         asked_c = asked(sim)
+        view = open_store(ObjectLocation(url, tmp_path / "check"), "sec_snapshots")
+        versions = view.versions(MONTH.label)
 
     # Each run asked only for the hours the bucket lacked: nothing stored is asked again.
     assert asked_b and not asked_b & covered_a
     assert asked_c and not asked_c & covered_b
     assert stored_a < stored_b
-    versions = open_store(ObjectLocation(url, tmp_path / "check"), "sec_snapshots").versions(
-        MONTH.label
-    )
     assert all(versions.get(h.key) == 1 for h in MONTH.hours(24)), "one valid answer per hour"
     assert not any((tmp_path / m / "data" / "bronze").exists() for m in "abc")

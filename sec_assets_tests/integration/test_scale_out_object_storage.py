@@ -92,11 +92,12 @@ def pg_databases(n: int) -> Iterator[list[str]]:
         yield dsns
 
 
-def shared_state(env: dict[str, str]) -> bool:
-    """The client's state in Redis when the platform has that setting (``SEC_STATE_URL``)."""
+def shared_state(env: dict[str, str], namespace: str) -> bool:
+    """The client's state in Redis when the platform has that setting (``SEC_STATE_URL``),
+    under this test's own key prefix."""
     if "state_url" not in SecSettings.model_fields:
         return False
-    env["SEC_STATE_URL"] = f"{REDIS}/2"
+    env.update(SEC_STATE_URL=f"{REDIS}/2", SEC_STATE_NAMESPACE=namespace)
     return True
 
 
@@ -152,7 +153,7 @@ def test_three_workers_share_only_s3_postgres_and_redis(
                 SEC_HOURS_PER_DAY="1",
                 SEC_REQUESTS_PER_SECOND="200",
             )
-            shared = shared_state(base)
+            shared = shared_state(base, prefix.rstrip(":"))
             for name in (
                 "DAGSTER_PG_URL",
                 "DAGSTER_CELERY_BROKER_URL",
