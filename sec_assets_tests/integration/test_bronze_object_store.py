@@ -193,3 +193,29 @@ def test_object_store_keys_are_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert SECRET_KEY not in repr(settings)
     assert settings.bronze_root == ObjectLocation("s3://bucket/prefix", settings.cache_dir)
     assert isinstance(open_store(settings.bronze_root, SNAPS).location, ObjectLocation)
+
+
+def test_the_archive_asset_archives_the_bucket(
+    s3: S3Server, local_bronze: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dagster as dg
+
+    from sec_assets.bronze.archive_assets import bronze_archive
+    from sec_assets.resources import local_resources
+
+    url = s3.bucket()
+    bronze_copy(local_bronze, url)
+    monkeypatch.setenv("SEC_BRONZE_URL", url)
+    result = dg.materialize(
+        [bronze_archive],
+        resources=local_resources(tmp_path / "data"),
+        run_config={"ops": {"bronze_archive": {"config": {"horizon_months": 1}}}},
+    )
+    [mat] = result.asset_materializations_for_node("bronze_archive")
+    meta = {k: v.value for k, v in mat.metadata.items()}
+    assert meta["archived"] == [f"{SNAPS}/{M}"]
+    [(name, sha)] = meta["checksums"].items()  # type: ignore[union-attr]
+    assert name == f"_archive/{SNAPS}/month={M}.tar.gz"
+    assert objects.get(url, f"{name}.sha256").decode().split()[0] == sha
+    assert objects.list_sizes(url, f"{SNAPS}/") == {}
+    assert not (tmp_path / "data" / "bronze").exists()  # nothing of bronze on this machine
