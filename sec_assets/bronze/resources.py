@@ -24,7 +24,12 @@ class BronzeResource(StoredResource):
         "revision_min_age_s", "…whose newest answer is at least this old (s)."
     )
 
-    REPORTED: ClassVar[tuple[str, ...]] = ("data_dir", "hours_per_day", "min_month_coverage")
+    REPORTED: ClassVar[tuple[str, ...]] = (
+        "data_dir",
+        "bronze_url",
+        "hours_per_day",
+        "min_month_coverage",
+    )
 
     def store(self, dataset: str) -> BronzeStore:
         return open_store(self.settings.bronze_root, dataset)
