@@ -24,7 +24,8 @@ from sec_assets.bronze.archive_format import ARCHIVE_DIR, ArchiveSidecarError, G
 from sec_assets.files import atomic_write
 from sec_assets.objects import is_object_url
 
-BATCH = 500
+BATCH = 500  # files read, written and read back at once
+BATCH_BYTES = 64 * 1024 * 1024  # … or fewer, when they are archives
 
 
 class CopyError(RuntimeError):
@@ -59,16 +60,19 @@ class _Side:
     def __str__(self) -> str:
         return self.url
 
-    def names(self) -> list[str]:
+    def names(self) -> dict[str, int]:
+        """Every file with its size, hidden ones (temporaries, locks) left out."""
         if self.object:
             keys = objects.list_sizes(self.url, "")
         else:
             keys = {
-                (Path(d) / n).relative_to(self.root).as_posix(): 0
+                (Path(d) / n).relative_to(self.root).as_posix(): (Path(d) / n).stat().st_size
                 for d, _, names in os.walk(self.root)
                 for n in names
             }
-        return sorted(k for k in keys if not any(p.startswith(".") for p in k.split("/")))
+        return {
+            k: keys[k] for k in sorted(keys) if not any(p.startswith(".") for p in k.split("/"))
+        }
 
     def read(self, names: list[str]) -> dict[str, bytes]:
         if self.object:
@@ -94,10 +98,10 @@ def bronze_copy(
     src, dst = _Side(source), _Side(target)
     if src.url == dst.url:
         raise CopyError(f"source and destination are the same: {src}")
-    names = src.names()
+    sizes = src.names()
     report = CopyReport()
-    report.archives_checked = _check_sidecars(src, names)
-    for batch in _batches(names, BATCH):
+    report.archives_checked = _check_sidecars(src, sizes)
+    for batch in _batches(sizes):
         data = src.read(batch)
         digests = {n: hashlib.sha256(b).hexdigest() for n, b in data.items()}
         made = dst.write_new(data)
@@ -113,7 +117,7 @@ def bronze_copy(
             else:
                 report.already_there += 1
         if log is not None:
-            log(f"{report.copied + report.already_there}/{len(names)} files")
+            log(f"{report.copied + report.already_there}/{len(sizes)} files")
     if report.conflicts:
         raise CopyError(
             f"{len(report.conflicts)} files exist in {dst} with other bytes and were not "
@@ -122,11 +126,15 @@ def bronze_copy(
     return report
 
 
-def _check_sidecars(src: _Side, names: list[str]) -> int:
+def _check_sidecars(src: _Side, sizes: dict[str, int]) -> int:
     """Every archive's sidecar against the archive (the source is read, not trusted)."""
-    archives = [n for n in names if n.startswith(f"{ARCHIVE_DIR}/") and n.endswith(".tar.gz")]
-    for batch in _batches(archives, 16):
-        with _local_copies(src, [*batch, *(f"{n}.sha256" for n in batch)], names) as folder:
+    archives = {
+        n: size
+        for n, size in sizes.items()
+        if n.startswith(f"{ARCHIVE_DIR}/") and n.endswith(".tar.gz")
+    }
+    for batch in _batches(archives):
+        with _local_copies(src, [*batch, *(f"{n}.sha256" for n in batch)], sizes) as folder:
             for name in batch:
                 try:
                     Generation(folder / name, 0).verify_checksum()
@@ -136,7 +144,7 @@ def _check_sidecars(src: _Side, names: list[str]) -> int:
 
 
 @contextmanager
-def _local_copies(src: _Side, wanted: list[str], names: list[str]) -> Iterator[Path]:
+def _local_copies(src: _Side, wanted: list[str], names: dict[str, int]) -> Iterator[Path]:
     """The named files of ``src`` in a local folder (the folder itself when it is local)."""
     if not src.object:
         yield src.root
@@ -148,6 +156,15 @@ def _local_copies(src: _Side, wanted: list[str], names: list[str]) -> Iterator[P
         yield Path(tmp)
 
 
-def _batches(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _batches(sizes: dict[str, int]) -> Iterator[list[str]]:
+    """Names in order, at most :data:`BATCH` files and about :data:`BATCH_BYTES` at a time."""
+    batch: list[str] = []
+    held = 0
+    for name, size in sizes.items():
+        if batch and (len(batch) >= BATCH or held + size > BATCH_BYTES):
+            yield batch
+            batch, held = [], 0
+        batch.append(name)
+        held += size
+    if batch:
+        yield batch
