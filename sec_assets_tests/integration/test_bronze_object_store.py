@@ -5,11 +5,13 @@ and restore byte for byte; a stopped server leaves nothing half-written; the cop
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from sec_assets import objects
@@ -17,11 +19,13 @@ from sec_assets.__main__ import main as cli
 from sec_assets.bronze import object_archive
 from sec_assets.bronze.copy import CopyError, bronze_copy
 from sec_assets.bronze.store import BronzeStore, open_store
+from sec_assets.masterdata import regions
 from sec_assets.month import Month
 from sec_assets.objects import ObjectLocation, ObjectStoreError
 from sec_assets.sec_client.exchange import Attempt
 from sec_assets.settings import load_settings
 from sec_assets.silver.load import read_answers
+from sec_assets.silver.ranged import parse_month
 from sec_assets_tests.s3_server import SECRET_KEY, S3Server, s3_server
 from sec_tools.bench.genbronze import write_month
 
@@ -94,6 +98,12 @@ def test_a_bucket_reads_as_the_folder_it_was_copied_from(
     same_answers(bucket, local)
     cold = open_store(ObjectLocation(url, tmp_path / "machine_b"), SNAPS)  # an empty cache
     same_answers(cold, local)
+    # A ranged silver run hands the location to its parser process (pickled).
+    where = pickle.loads(pickle.dumps(ObjectLocation(url, tmp_path / "machine_c")))
+    caps = regions().select("cut_region", pl.col("clientes").alias("customers"))
+    parsed = parse_month(where, MONTH, caps, 4)
+    assert parsed.raw_rows == read_answers(local, MONTH).rows.height
+    assert parsed.silver.facts.equals(parse_month(local_bronze, MONTH, caps, 4).silver.facts)
 
     back = tmp_path / "back" / "bronze"
     bronze_copy(url, back)
