@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import obstore
-from obstore.exceptions import AlreadyExistsError
-from obstore.store import ObjectStore, from_url
+if TYPE_CHECKING:
+    from obstore.store import ObjectStore
 
 SCHEMES = ("s3://", "s3a://", "gs://", "az://", "abfs://", "abfss://", "azure://")
 #: Requests in flight when many objects are read or written at once.
@@ -65,7 +64,9 @@ class ObjectLocation:
 def object_store(url: str) -> ObjectStore:
     """One client per location and process (its connection pool is reused); object_store's
     own timeouts (5 s to connect, 30 s a request): obstore 0.12 refuses every request when a
-    timeout is set in ``client_options``."""
+    timeout is set in ``client_options`` (imported here: loading the definitions does not)."""
+    from obstore.store import from_url
+
     return from_url(
         url,
         retry_config={
@@ -84,6 +85,9 @@ def _failed(url: str, what: str, exc: Exception) -> ObjectStoreError:
 def put_new(url: str, key: str, data: bytes) -> bool:
     """Store ``data`` at ``key`` unless the key exists (then nothing is written): True when
     this call created it."""
+    import obstore
+    from obstore.exceptions import AlreadyExistsError
+
     try:
         obstore.put(object_store(url), key, data, mode="create")
     except AlreadyExistsError:
@@ -95,6 +99,8 @@ def put_new(url: str, key: str, data: bytes) -> bool:
 
 def put(url: str, key: str, data: bytes) -> None:
     """Store ``data`` at ``key``, replacing what is there (derived files only: gold)."""
+    import obstore
+
     try:
         obstore.put(object_store(url), key, data)
     except Exception as exc:
@@ -103,6 +109,8 @@ def put(url: str, key: str, data: bytes) -> None:
 
 def list_sizes(url: str, prefix: str) -> dict[str, int]:
     """Every key under ``prefix`` (``a/b/``) with its size."""
+    import obstore
+
     try:
         return {
             str(meta["path"]): int(meta["size"])
@@ -115,6 +123,8 @@ def list_sizes(url: str, prefix: str) -> dict[str, int]:
 
 def list_folders(url: str, prefix: str) -> list[str]:
     """The names one level below ``prefix`` (``a/`` → ``b`` for ``a/b/…``)."""
+    import obstore
+
     try:
         found = obstore.list_with_delimiter(object_store(url), prefix=prefix)
     except Exception as exc:
@@ -123,6 +133,8 @@ def list_folders(url: str, prefix: str) -> list[str]:
 
 
 def get(url: str, key: str) -> bytes:
+    import obstore
+
     try:
         return bytes(obstore.get(object_store(url), key).bytes())
     except Exception as exc:
@@ -131,6 +143,8 @@ def get(url: str, key: str) -> bytes:
 
 def get_many(url: str, keys: Iterable[str]) -> dict[str, bytes]:
     """The bytes of every key, read concurrently (:data:`CONCURRENCY` at a time)."""
+    import obstore
+
     store = object_store(url)
     gate: asyncio.Semaphore | None = None
 
@@ -156,6 +170,9 @@ def get_many(url: str, keys: Iterable[str]) -> dict[str, bytes]:
 
 def put_many_new(url: str, items: dict[str, bytes]) -> dict[str, bool]:
     """:func:`put_new` for every item, concurrently; per key, whether this call created it."""
+    import obstore
+    from obstore.exceptions import AlreadyExistsError
+
     store = object_store(url)
     gate: asyncio.Semaphore | None = None
 
@@ -182,6 +199,8 @@ def put_many_new(url: str, items: dict[str, bytes]) -> dict[str, bool]:
 
 
 def delete_many(url: str, keys: Iterable[str]) -> None:
+    import obstore
+
     todo = list(keys)
     try:
         for start in range(0, len(todo), 1000):

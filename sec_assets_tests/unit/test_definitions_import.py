@@ -26,6 +26,7 @@ HEAVY = (
     "dagster_celery",
     "dagster_postgres",
     "dagster_webserver",
+    "obstore",
 )
 
 
