@@ -1,7 +1,7 @@
 """The month, and its hours, in Chile's wall-clock time: the one place a month is converted.
 
-A month is spelled three ways: the partition key (``2024-08-01``), the bronze folder label
-(``2024-08``) and its first day as a ``date``. :class:`Month` owns every conversion, reads a
+A month is spelled two ways: its label (``2024-08``), which is also its partition key and its
+bronze folder name, and its first day as a ``date``. :class:`Month` owns every conversion, reads a
 run's month (or range of months) from a Dagster context, and lists the month's local hours.
 No Dagster imports: contexts are read by their attributes.
 
@@ -20,10 +20,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 SEC_TIMEZONE = "America/Santiago"
-#: ``strftime`` format of a month's label (``YYYY-MM``): for Polars expressions formatting a
-#: date column; Python code spells a month through :class:`Month`.
+#: ``strftime`` format of a month's label (``YYYY-MM``), also the monthly partitions' ``fmt``:
+#: for Polars expressions formatting a date column; Python code spells a month through
+#: :class:`Month`.
 LABEL_FORMAT = "%Y-%m"
-HISTORY_START = "2017-01-01"  # the first month of the history (its partition key)
+HISTORY_START = "2017-01-01"  # the first day of the history
 CHILE = ZoneInfo(SEC_TIMEZONE)
 
 
@@ -116,7 +117,8 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        """From a label (``2024-07``), a partition key or any ISO day (``2024-07-01``)."""
+        """From a label or partition key (``2024-07``), or any ISO day (``2024-07-01``, the
+        partition keys of instances from before keys were labels)."""
         try:
             day = date.fromisoformat(text if len(text) > 7 else f"{text}-01")
         except ValueError as err:
@@ -161,7 +163,13 @@ class Month:
 
     @property
     def key(self) -> str:
-        """The monthly partition key: ``YYYY-MM-01``."""
+        """The monthly partition key: the label, ``YYYY-MM``."""
+        return self.label
+
+    @property
+    def legacy_key(self) -> str:
+        """The partition key of instances from before keys were labels: ``YYYY-MM-01``
+        (``python -m sec_assets migrate-partition-keys`` re-records their events)."""
         return self.start.isoformat()
 
     @property

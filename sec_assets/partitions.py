@@ -7,11 +7,16 @@ import warnings
 
 import dagster as dg
 
-from sec_assets.month import HISTORY_START, SEC_TIMEZONE
+from sec_assets.month import LABEL_FORMAT, SEC_TIMEZONE, Month
 
-# end_offset=1 keeps the current (open) month in the set: it is refreshed while it lasts.
+# Keys are the month's label (``2024-09``), the spelling of every message, document and the
+# UI's partition picker. end_offset=1 keeps the current (open) month in the set: it is
+# refreshed while it lasts.
 monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=HISTORY_START, timezone=SEC_TIMEZONE, end_offset=1
+    start_date=Month.history_start().label,
+    fmt=LABEL_FORMAT,
+    timezone=SEC_TIMEZONE,
+    end_offset=1,
 )
 
 #: A year per run: a backfill of the whole history is ~10 runs per layer. Every monthly asset

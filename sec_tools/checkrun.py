@@ -28,7 +28,7 @@ from sec_assets.silver.checks_job import run_checks
 from sec_sim import FaultKind, FaultRule, SimConfig, run_simulator
 from sec_tools.demo import GOLD, MONTHLY, UNPARTITIONED, run_selection
 
-PARTITION = "2024-08-01"
+PARTITION = "2024-08"
 # Two hours a day (8% of the month), spread out so that the breaker never opens.
 FAILING_HOURS = [f"2024-08-{d:02d}T{h:02d}" for d in range(1, 32) for h in (3, 15)]
 FAULTS = [
@@ -79,7 +79,7 @@ def rerun_agrees(built: dg.ExecuteInProcessResult, alone: dg.ExecuteInProcessRes
     first, again = silver_verdicts(built), silver_verdicts(alone)
     ok = alone.success and again == first == {c.name: True for c in CHECKS}
     print(
-        f"silver checks run alone on {PARTITION[:7]}: {sum(again.values())}/{len(CHECKS)} passed, "
+        f"silver checks run alone on {PARTITION}: {sum(again.values())}/{len(CHECKS)} passed, "
         f"{'the same verdicts as the build' if again == first else 'VERDICTS DIFFER'} → "
         f"{'OK' if ok else 'UNEXPECTED'}"
     )
@@ -107,7 +107,7 @@ def run(faults: bool) -> int:
         results.append(run_selection(MONTHLY, resources, instance, PARTITION))
         if not faults:
             results.append(run_selection(GOLD, resources, instance))
-            alone = run_checks(PARTITION[:7], instance=instance, resources=resources)
+            alone = run_checks(PARTITION, instance=instance, resources=resources)
     checks = [c for r in results for c in r.get_asset_check_evaluations()]
     failed = {c.check_name for c in checks if not c.passed} - unmet_as_expected(checks)
     print(check_table(checks))

@@ -31,8 +31,8 @@ from sec_sim.hostile import (
 )
 from sec_tools.demo import MONTHLY, UNPARTITIONED, run_selection
 
-PARTITION = "2024-08-01"
-MONTH = PARTITION[:7]
+PARTITION = "2024-08"
+MONTH = PARTITION  # the partition key is the month label
 PROXY_USER, PROXY_PASSWORD = "collector", "hunter2-proxy-Secret"
 FACT_COLUMNS = "hour_key, hash_id, geografia_id, empresa_id, clientes_afectados, fragmentos"
 

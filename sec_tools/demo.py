@@ -24,11 +24,12 @@ from sec_assets.automation.alerts.preview import preview
 from sec_assets.automation.jobs import GOLD_REFRESH_ASSETS, MONTHLY_ASSETS
 from sec_assets.definitions import defs
 from sec_assets.gold.charts import chart_lines
+from sec_assets.month import Month
 from sec_assets.resources import local_resources
 from sec_sim import SimConfig, run_simulator
 from sec_tools import demo_history
 
-DEMO_PARTITION = "2024-08-01"
+DEMO_PARTITION = "2024-08"
 UNPARTITIONED = ["dim_geografia", "dim_empresa", "dim_tiempo", "seia_projects"]
 MONTHLY = MONTHLY_ASSETS
 GOLD = GOLD_REFRESH_ASSETS
@@ -114,7 +115,7 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
         and not [c for c in failed_checks if c.severity == dg.AssetCheckSeverity.ERROR]
     )
     print()
-    print(f"Month {partition[:7]} — {'OK' if ok else 'FAILED'} (run {month.run_id})")
+    print(f"Month {partition} — {'OK' if ok else 'FAILED'} (run {month.run_id})")
     if snap:
         print(
             f"  bronze          {snap['hours_covered']}/{snap['hours_expected']} hours, "
@@ -174,11 +175,12 @@ def run(partition: str, instance: dg.DagsterInstance, data_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--partition", default=DEMO_PARTITION, help="month, e.g. 2024-08-01")
+    parser.add_argument("--partition", default=DEMO_PARTITION, help="month, e.g. 2024-08")
     parser.add_argument(
         "--check", action="store_true", help="throwaway instance; exit 1 on failure"
     )
     args = parser.parse_args(argv)
+    args.partition = Month.parse(args.partition).key  # 2024-08-01 is read as 2024-08 too
     if args.check:
         with (
             tempfile.TemporaryDirectory(prefix="sec_check_") as tmp,

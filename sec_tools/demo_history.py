@@ -20,7 +20,7 @@ from sec_sim import SimConfig
 from sec_sim.seed_archive import metadata_of, sim_points, write_archive
 from sec_sim.service import SimService
 
-HISTORY_PARTITION = "2024-07-01"  # the month before the demo's storm month
+HISTORY_PARTITION = "2024-07"  # the month before the demo's storm month
 SEED_HOURS_PER_DAY = 4  # the seed scraped 00, 06, 12, 18
 HISTORY_ASSETS = ["sec_seed_import", "snapshot_ledger", "fact_interrupciones", "fact_eventos"]
 CROSSCHECK_ASSETS = [
@@ -81,7 +81,7 @@ def report(runs: HistoryRuns, gold: dg.ExecuteInProcessResult | None, data_dir: 
     if runs.imported is not None:
         imp = _meta(runs.imported, "sec_seed_import")
         print(
-            f"  seed import     {HISTORY_PARTITION[:7]} from {runs.archive}: "
+            f"  seed import     {HISTORY_PARTITION} from {runs.archive}: "
             f"{imp.get('written', 0)} points written, outcomes {imp.get('outcomes', {})}"
         )
     if runs.crosscheck is not None:

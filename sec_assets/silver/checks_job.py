@@ -61,7 +61,7 @@ def verdict_table(evaluations: Sequence[dg.AssetCheckEvaluation]) -> str:
     for e in sorted(evaluations, key=lambda e: (e.partition or "", e.check_name)):
         failing = e.metadata.get("failing_rows")
         rows.append(
-            f"{(e.partition or '')[:7]}  {e.check_name:<34} {e.asset_key.to_user_string():<20} "
+            f"{e.partition or '':7}  {e.check_name:<34} {e.asset_key.to_user_string():<20} "
             f"{e.severity.value:<5} {'pass' if e.passed else 'FAIL'}  "
             f"{failing.value if failing else ''}"
         )

@@ -37,7 +37,7 @@ RUN_QUERY = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run 
   id status assetSelection { path } assetCheckSelection { assetKey { path } name }
   stepStats { stepKey status } } } }"""
 MATERIALIZATIONS = """query($key: AssetKeyInput!) { assetOrError(assetKey: $key) {
-  ... on Asset { assetMaterializations(partitions: ["2024-08-01"]) { runId } } } }"""
+  ... on Asset { assetMaterializations(partitions: ["2024-08"]) { runId } } } }"""
 CHECK_EXECUTIONS = """query($key: AssetKeyInput!, $name: String!) {
   assetCheckExecutions(assetKey: $key, checkName: $name, limit: 20) {
     runId status partition evaluation { success } } }"""

@@ -16,7 +16,7 @@ from sec_assets_tests.browser.harness import Chromium, DagsterUI
 # The first test pays for starting `dagster dev` and a month run (~1-2 min idle).
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
-PARTITION = "2024-08-01"
+PARTITION = "2024-08"
 LOCATION = "sec_assets"
 REPOSITORY = "__repository__"  # the repository a Definitions object becomes
 GROUPS = ("bronze", "silver", "gold")

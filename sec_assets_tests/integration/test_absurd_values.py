@@ -16,7 +16,7 @@ from sec_assets.resources import local_resources
 from sec_sim import FaultRule, SimConfig, run_simulator
 from sec_tools.demo import run_selection
 
-MONTH = "2024-07-01"
+MONTH = "2024-07"
 PER_DAY = 4  # hours 00, 06, 12, 18
 SHAPES = {
     # one comuna of Metropolitana above the region's customers (the hidden scenario)

@@ -52,7 +52,7 @@ def test_a_stalled_open_month_alerts_once_and_resolves_when_made_up(
     # 2024-09-01 12:00 in Chile, the open month 2024-09: its 00:00 hour is 12 hours old.
     clock = Clock(datetime(2024, 9, 1, 12, tzinfo=CHILE).astimezone(UTC))
     ticks = SensorTicks(build_freshness_alerts_sensor(clock=clock), instance, resources)
-    assert run_selection(["sec_snapshots"], resources, instance, "2024-08-01").success
+    assert run_selection(["sec_snapshots"], resources, instance, "2024-08").success
     ticks()
     clock.now += timedelta(hours=1)
     ticks()  # still behind: counted, not sent again
@@ -65,7 +65,7 @@ def test_a_stalled_open_month_alerts_once_and_resolves_when_made_up(
     assert "Since: 2024-09-01 06:00 -04" in text
     assert "open_month_schedule" in text and "dagster-daemon run" in text
 
-    assert run_selection(["sec_snapshots"], resources, instance, "2024-09-01").success
+    assert run_selection(["sec_snapshots"], resources, instance, "2024-09").success
     ticks()
     assert received(smtp, hook)[1:] == [
         "[sec_assets] RESOLVED: the open month 2024-09's bronze is 12 h 0 min behind the clock "

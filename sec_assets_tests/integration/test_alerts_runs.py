@@ -74,7 +74,7 @@ def test_a_failing_month_and_the_open_breaker_alert_once_fold_and_resolve(
 
     sim.set_faults([FaultRule(kind=FaultKind.HTTP_500)])  # the service answers 500 to every hour
     for _ in range(2):
-        assert not run_selection(["sec_snapshots"], resources, instance, "2024-08-01").success
+        assert not run_selection(["sec_snapshots"], resources, instance, "2024-08").success
         runs(), breaker()
     subjects = received(smtp, hook)
     assert subjects == [
@@ -90,7 +90,7 @@ def test_a_failing_month_and_the_open_breaker_alert_once_fold_and_resolve(
 
     sim.set_faults([])
     resources["sec_client"].breaker().reset()  # what `make reset-breaker` does
-    assert run_selection(["sec_snapshots"], resources, instance, "2024-08-01").success
+    assert run_selection(["sec_snapshots"], resources, instance, "2024-08").success
     runs(), breaker(), runs(), breaker()
     subjects = received(smtp, hook)[2:]
     assert subjects == [
@@ -133,7 +133,7 @@ def test_a_blocked_month_and_its_low_coverage_alert_once_fold_and_resolve(
     def catch_up_run() -> dg.ExecuteInProcessResult:
         """A run as incomplete_months_sensor launches it."""
         return job.execute_in_process(
-            partition_key="2024-09-01",
+            partition_key="2024-09",
             instance=instance,
             tags={TRIGGER_TAG: "incomplete_months_sensor"},
             raise_on_error=False,

@@ -75,7 +75,7 @@ def test_the_monthly_tick_is_a_valid_partition_of_the_resolved_job(defs: dg.Defi
         resources=defs.resources,  # the schedule reads the breaker through sec_client
     ) as context:
         data = schedule.evaluate_tick(context)
-    assert [r.partition_key for r in data.run_requests or []] == ["2024-08-01"]
+    assert [r.partition_key for r in data.run_requests or []] == ["2024-08"]
 
 
 def test_payloads_and_the_open_months_bronze_and_silver_carry_a_freshness_policy(

@@ -69,7 +69,7 @@ def good_files_per_hour(data_dir: Path, month: str) -> dict[str, int]:
 
 def test_month_is_stored_losslessly_and_rerun_fetches_nothing(sim, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    result = materialize(sim, data, "2024-08-01")
+    result = materialize(sim, data, "2024-08")
     assert result.success
     meta = snapshot_metadata(result)
     assert meta["hours_expected"] == meta["hours_covered"] == 744
@@ -88,7 +88,7 @@ def test_month_is_stored_losslessly_and_rerun_fetches_nothing(sim, tmp_path: Pat
     assert sum(r["CLIENTES_AFECTADOS"] for r in json.loads(doc["body"])) == doc["customers"]
 
     sim.reset_log()
-    again = materialize(sim, data, "2024-08-01")
+    again = materialize(sim, data, "2024-08")
     assert again.success and requests_of(sim) == []
     assert set(good_files_per_hour(data, "2024-08").values()) == {1}
 
@@ -96,7 +96,7 @@ def test_month_is_stored_losslessly_and_rerun_fetches_nothing(sim, tmp_path: Pat
 def test_failing_hour_is_reported_missing_then_resumed(sim, tmp_path: Path) -> None:
     data = tmp_path / "data"
     sim.set_faults([FaultRule(kind="http_500", hours=["2024-09-10T06"])])
-    result = materialize(sim, data, "2024-09-01", hours_per_day=4)
+    result = materialize(sim, data, "2024-09", hours_per_day=4)
     assert result.success  # 118 of 119 hours is above the 95% threshold
     meta = snapshot_metadata(result)
     assert meta["hours_expected"] == 119  # 2024-09-08T00 does not exist (DST)
@@ -106,7 +106,7 @@ def test_failing_hour_is_reported_missing_then_resumed(sim, tmp_path: Path) -> N
 
     sim.set_faults([])
     sim.reset_log()
-    resumed = materialize(sim, data, "2024-09-01", hours_per_day=4)
+    resumed = materialize(sim, data, "2024-09", hours_per_day=4)
     assert resumed.success
     assert [e[1] for e in requests_of(sim)] == ["2024-09-10T06"]
     assert snapshot_metadata(resumed)["coverage"] == 1.0
@@ -116,7 +116,7 @@ def test_service_down_fails_loudly_and_breaker_stops_the_next_run(sim, tmp_path:
     data = tmp_path / "data"
     sim.set_faults([FaultRule(kind="http_503"), FaultRule(kind="http_503", method="GetHoraServer")])
     # One request at a time, so "five consecutive failed requests" is exact.
-    result = materialize(sim, data, "2024-07-01", concurrency=1, hours_per_day=1)
+    result = materialize(sim, data, "2024-07", concurrency=1, hours_per_day=1)
     assert not result.success
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     text = str(failure.event_specific_data.error)
@@ -131,7 +131,7 @@ def test_service_down_fails_loudly_and_breaker_stops_the_next_run(sim, tmp_path:
 
     sim.set_faults([])
     sim.reset_log()
-    blocked = materialize(sim, data, "2024-07-01", concurrency=1, hours_per_day=1)
+    blocked = materialize(sim, data, "2024-07", concurrency=1, hours_per_day=1)
     assert not blocked.success and requests_of(sim) == []  # still cooling down
 
 
@@ -139,14 +139,14 @@ def test_service_down_fails_loudly_and_breaker_stops_the_next_run(sim, tmp_path:
 def test_odd_but_valid_answers_are_stored_as_answered(sim, tmp_path: Path, kind: str) -> None:
     data = tmp_path / "data"
     sim.set_faults([FaultRule(kind=kind, hours=["2024-08-03T12"])])
-    result = materialize(sim, data, "2024-08-01", hours_per_day=2)
+    result = materialize(sim, data, "2024-08", hours_per_day=2)
     assert result.success
     latest = BronzeStore(data / "bronze", "sec_snapshots").latest_good("2024-08")["2024-08-03T12"]
     assert latest.outcome == ("empty" if kind == "empty" else "ok")
 
 
 def test_customers_for_every_region(sim, tmp_path: Path) -> None:
-    result = materialize(sim, tmp_path / "data", "2024-08-01", assets=[sec_customers])
+    result = materialize(sim, tmp_path / "data", "2024-08", assets=[sec_customers])
     assert result.success
     [mat] = result.asset_materializations_for_node("sec_customers")
     meta = {k: v.value for k, v in mat.metadata.items()}
@@ -187,7 +187,7 @@ def _cli(partition: str) -> list[str]:
 @pytest.mark.slow
 def test_month_through_the_dagster_cli(sim, tmp_path: Path) -> None:
     proc = subprocess.run(
-        _cli("2024-02-01"),
+        _cli("2024-02"),
         env=_cli_env(sim, tmp_path),
         cwd=REPO,
         capture_output=True,
@@ -212,7 +212,7 @@ def test_killed_run_resumes_with_only_the_hours_it_lacks(
     env = _cli_env(sim, tmp_path, SEC_MAX_CONCURRENCY="2", SEC_STATE_LOCK_TTL_S="3")
     env.update(state_backend.env())
     proc = subprocess.Popen(
-        _cli("2024-08-01"),
+        _cli("2024-08"),
         env=env,
         cwd=REPO,
         start_new_session=True,
@@ -232,7 +232,7 @@ def test_killed_run_resumes_with_only_the_hours_it_lacks(
 
     sim.set_faults([])
     sim.reset_log()
-    resumed = materialize(sim, data, "2024-08-01")
+    resumed = materialize(sim, data, "2024-08")
     assert resumed.success
     # Only the hours it lacked (the killed run's last requests may still be logged, unanswered).
     assert len([e for e in requests_of(sim) if e[2] is not None]) == 744 - len(before)

@@ -21,7 +21,8 @@ from sec_assets.bronze.store import BronzeStore
 from sec_assets.resources import local_resources
 from sec_assets_tests.cli import run_materialize
 
-PARTITION, MONTH, HOURS = "2024-08-01", "2024-08", 744  # every hour of August
+PARTITION = MONTH = "2024-08"  # the partition key is the label
+HOURS = 744  # every hour of August
 IN_FLIGHT = 8
 
 

@@ -25,7 +25,8 @@ from sec_assets_tests.conftest import fast_settings
 from sec_assets_tests.state_stores import StateBackend
 from sec_sim import FaultRule
 
-PARTITION, MONTH, HOURS = "2024-08-01", "2024-08", 124  # 4 hours a day
+PARTITION = MONTH = "2024-08"  # the partition key is the label
+HOURS = 124  # 4 hours a day
 
 
 def _resources(base_url: str, data: Path, **client: object) -> dict:

@@ -14,7 +14,7 @@ from sec_assets.resources import local_resources
 def _metadata(sim, data_dir: Path) -> dict[str, object]:
     result = dg.materialize(
         [sec_snapshots],
-        partition_key="2024-08-01",
+        partition_key="2024-08",
         resources=local_resources(
             data_dir,
             base_url=sim.base_url,

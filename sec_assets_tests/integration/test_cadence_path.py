@@ -72,10 +72,10 @@ def history(request: pytest.FixtureRequest, tmp_path: Path):
             backoff_max_s=0.05,
         )
         assert run_selection(UNPARTITIONED, resources, instance).success
-        assert run_selection(MONTHLY, resources, instance, f"{HOURLY}-01").success
-        imported = _run(["sec_seed_import"], resources, instance, f"{SPARSE}-01", config)
+        assert run_selection(MONTHLY, resources, instance, HOURLY).success
+        imported = _run(["sec_seed_import"], resources, instance, SPARSE, config)
         assert imported.success, _failures(imported)
-        july = _run(IMPORTED, resources, instance, f"{SPARSE}-01")
+        july = _run(IMPORTED, resources, instance, SPARSE)
         assert july.success, _failures(july)
         assert run_selection(GOLD, resources, instance).success
     wh = PostgresWarehouse(pg) if pg else DuckDBWarehouse(data / "warehouse.duckdb")

@@ -48,8 +48,8 @@ def bronze_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             backoff_initial_s=0.01,
             backoff_max_s=0.02,
         )
-        assert run_selection(["sec_customers"], res, partition="2024-06-01").success
-        assert run_selection(["sec_snapshots"], res, partition="2024-07-01").success
+        assert run_selection(["sec_customers"], res, partition="2024-06").success
+        assert run_selection(["sec_snapshots"], res, partition="2024-07").success
     return data
 
 
@@ -65,7 +65,7 @@ def resources(request: pytest.FixtureRequest, bronze_dir: Path, tmp_path: Path) 
 
 
 def _july(resources: dict):
-    result = run_selection(JULY, resources, partition="2024-07-01")
+    result = run_selection(JULY, resources, partition="2024-07")
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     meta = {
         m.asset_key.to_user_string(): m.metadata
@@ -113,9 +113,9 @@ def test_a_month_without_counts_is_capped_by_the_nearest_earlier_counts(
 ) -> None:
     """July has no region_customers rows, or only the seed's estimates (its region_customers
     materialized without any sec_customers answer): either way June's SEC counts cap it."""
-    assert run_selection(["region_customers"], resources, partition="2024-06-01").success
+    assert run_selection(["region_customers"], resources, partition="2024-06").success
     if july_row:
-        assert run_selection(["region_customers"], resources, partition="2024-07-01").success
+        assert run_selection(["region_customers"], resources, partition="2024-07").success
     result, checks, meta = _july(resources)
     assert result.success
     _cap_check_examined_and_passed(checks)

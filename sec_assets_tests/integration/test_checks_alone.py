@@ -23,7 +23,7 @@ from sec_assets_tests.cli import REPO, materialize
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-MONTH, KEY = "2024-08", "2024-08-01"
+MONTH = KEY = "2024-08"  # the partition key is the label
 DIMENSIONS = ["dim_geografia", "dim_empresa", "dim_tiempo"]
 SILVER = ["sec_snapshots", "sec_customers", "region_customers", "snapshot_ledger"]
 SILVER += ["fact_interrupciones", "fact_eventos"]

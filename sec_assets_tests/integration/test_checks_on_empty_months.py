@@ -14,7 +14,7 @@ from sec_assets_tests.integration.test_warehouse_support import ENGINES
 from sec_sim import FaultRule, SimConfig, run_simulator
 from sec_tools.demo import run_selection
 
-MONTH = "2024-07-01"
+MONTH = "2024-07"
 PER_DAY = 4
 DIMS = ["dim_geografia", "dim_empresa", "dim_tiempo"]
 

@@ -22,7 +22,7 @@ def test_demo_prints_its_summary_and_logs_to_a_file(tmp_path: Path) -> None:
     env.update(DAGSTER_HOME=str(home), SEC_DATA_DIR=str(data), SEC_HOURS_PER_DAY="1")
     env["SEC_PG_DSN"] = " "  # set, but no DSN: DuckDB, and the summary says so
     done = subprocess.run(
-        [sys.executable, "-m", "sec_tools.demo", "--partition", "2024-07-01"],
+        [sys.executable, "-m", "sec_tools.demo", "--partition", "2024-07"],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -97,7 +97,7 @@ def test_a_bronze_run_on_a_full_disk_fails_with_the_clear_message(sim, disk: Dis
     disk.fill()
     result = dg.materialize(
         [sec_snapshots],
-        partition_key="2024-08-01",
+        partition_key="2024-08",
         # The SEC client's state stays in $SEC_DATA_DIR; only bronze is on the full disk.
         resources={
             **local_resources(base_url=sim.base_url, requests_per_second=2000, max_attempts=1),

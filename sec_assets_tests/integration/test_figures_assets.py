@@ -55,7 +55,7 @@ def test_month_picture_and_gold_figures(tmp_path: Path):
     month = run_selection(
         ["snapshot_ledger", "fact_interrupciones", "fact_eventos"],
         resources,
-        partition="2024-08-01",
+        partition="2024-08",
     )
     meta = _materialization(month, "fact_eventos")
     assert meta["month_picture"].startswith("![2024-08 hour by hour](data:image/png;base64,")

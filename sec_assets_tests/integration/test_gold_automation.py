@@ -29,11 +29,11 @@ def test_a_silver_month_materialized_anywhere_triggers_the_gold_refresh(tmp_path
         # A month loaded outside monthly_pipeline (the asset graph, a backfill, the CLI).
         for asset in ("snapshot_ledger", "fact_interrupciones", "fact_eventos"):
             instance.report_runless_asset_event(
-                dg.AssetMaterialization(asset, partition="2024-05-01")
+                dg.AssetMaterialization(asset, partition="2024-05")
             )
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=idle.cursor)
         assert requested(after) == GOLD | {"golden_eventos"}
-        assert after.get_requested_partitions(dg.AssetKey("golden_eventos")) == {"2024-05-01"}
+        assert after.get_requested_partitions(dg.AssetKey("golden_eventos")) == {"2024-05"}
 
 
 def test_the_month_verdicts_read_for_metadata_alone_request_nothing(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_the_month_verdicts_read_for_metadata_alone_request_nothing(tmp_path: Pa
         first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
         idle = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
         instance.report_runless_asset_event(
-            dg.AssetMaterialization("snapshot_ledger", partition="2024-05-01")
+            dg.AssetMaterialization("snapshot_ledger", partition="2024-05")
         )
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=idle.cursor)
         assert requested(after) == {

@@ -55,7 +55,7 @@ def test_gold_leaves_out_a_month_whose_blocking_check_failed(tmp_path: Path) -> 
             backoff_max_s=0.05,
         )
         assert run_selection(UNPARTITIONED, resources, instance).success
-        months = {m: run_selection(MONTHLY, resources, instance, f"{m}-01") for m in (GOOD, BAD)}
+        months = {m: run_selection(MONTHLY, resources, instance, m) for m in (GOOD, BAD)}
         # As if an earlier, good run of the bad month had written its golden Parquet.
         stale = data / "gold/parquet/fact_eventos/year=2024/month=08/data.parquet"
         stale.parent.mkdir(parents=True, exist_ok=True)

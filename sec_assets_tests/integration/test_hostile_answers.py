@@ -30,7 +30,7 @@ from sec_sim.hostile import (
 from sec_tools.demo import run_selection
 
 PER_DAY = 4  # 00, 06, 12, 18: the hostile hours (06) are sampled; 124 requests a month
-PARTITION, MONTH = "2024-08-01", "2024-08"
+PARTITION = MONTH = "2024-08"  # the partition key is the label
 BRONZE = ["sec_snapshots", "sec_customers"]
 SILVER = [
     "dim_geografia",

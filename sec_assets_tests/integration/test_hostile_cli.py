@@ -76,7 +76,7 @@ def test_no_secret_reaches_cli_output_instance_or_bronze(hostile_sim: str, tmp_p
         SEC_BACKOFF_MAX_S="0.05",
         SEC_MAX_BODY_BYTES="131072",
     )
-    output = materialize(["sec_snapshots"], env=env, partition="2024-08-01")
+    output = materialize(["sec_snapshots"], env=env, partition="2024-08")
     assert "outcome=http_502" in output  # the echo hour failed, and was logged
     assert not leaks(output.encode(), SECRETS)
     stored = [gzip.decompress(p.read_bytes()) for p in (data / "bronze").rglob("*.json.gz")]

@@ -26,7 +26,7 @@ from sec_sim.hostile import (
 from sec_tools.demo import run_selection
 
 PER_DAY = 4
-PARTITION, MONTH = "2024-08-01", "2024-08"
+PARTITION = MONTH = "2024-08"  # the partition key is the label
 BRONZE = ["sec_snapshots", "sec_customers"]
 SILVER = ["dim_geografia", "dim_empresa", "dim_tiempo", "region_customers"]
 SILVER += ["snapshot_ledger", "fact_interrupciones"]

@@ -29,15 +29,15 @@ def test_partitioned_run_is_stored_in_postgres(
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         result = dg.materialize(
-            [sec_snapshots], partition_key="2024-08-01", resources=resources, instance=instance
+            [sec_snapshots], partition_key="2024-08", resources=resources, instance=instance
         )
         assert result.success
     # A fresh instance on the same database sees the run, its partition and its events.
     with dg.DagsterInstance.from_config(str(home)) as again:
         run = again.get_run_by_id(result.run_id)
         assert run is not None and run.is_success
-        assert run.tags.get("dagster/partition") == "2024-08-01"
+        assert run.tags.get("dagster/partition") == "2024-08"
         record = again.fetch_materializations(dg.AssetKey("sec_snapshots"), limit=1).records[0]
-        assert record.partition_key == "2024-08-01" and record.run_id == result.run_id
+        assert record.partition_key == "2024-08" and record.run_id == result.run_id
         mat = record.asset_materialization
         assert mat is not None and mat.metadata["hours_covered"].value == 31

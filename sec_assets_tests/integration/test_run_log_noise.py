@@ -17,7 +17,7 @@ def _log_of_run(sim, data_dir: Path, **over: object) -> list[dg.EventLogEntry]:
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [sec_snapshots],
-            partition_key="2024-08-01",
+            partition_key="2024-08",
             instance=instance,
             resources=local_resources(
                 data_dir,

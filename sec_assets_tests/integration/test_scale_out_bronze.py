@@ -75,7 +75,7 @@ def test_clients_sharing_a_data_dir_share_the_rate(sim, tmp_path: Path) -> None:
     assert len(private) == 40 and not (tmp_path / "private" / "state" / STATE_FILE).exists()
 
 
-MONTHS = ["2024-06-01", "2024-07-01", "2024-08-01"]
+MONTHS = ["2024-06", "2024-07", "2024-08"]
 RATE = 20
 
 

@@ -156,7 +156,7 @@ def test_a_month_runs_on_a_celery_worker(
                 dg.reconstructable(bronze_on_celery),
                 instance=instance,
                 run_config=yaml.safe_load(run_config_path.read_text()),
-                tags={"dagster/partition": "2024-08-01"},
+                tags={"dagster/partition": "2024-08"},
             )
             elapsed = time.monotonic() - started
             assert result.success, [e.message for e in result.all_events if e.is_failure]

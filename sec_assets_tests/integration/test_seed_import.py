@@ -195,7 +195,7 @@ def test_dagster_asset_imports_one_month(archive: Path, tmp_path: Path):
     config = {"ops": {"sec_seed_import": {"config": {"archive_dir": str(archive.parent)}}}}
     result = dg.materialize(
         [sec_seed_import],
-        partition_key="2024-08-01",
+        partition_key="2024-08",
         resources=local_resources(data),
         run_config=config,
     )
@@ -255,7 +255,7 @@ def test_month_through_the_dagster_cli(archive: Path, tmp_path: Path):
     cmd = [
         str(Path(sys.executable).with_name("dagster")),
         *("asset", "materialize", "-m", "sec_assets.definitions"),
-        *("--select", "sec_seed_import", "--partition", "2024-07-01"),
+        *("--select", "sec_seed_import", "--partition", "2024-07"),
     ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=500)
     assert done.returncode == 0, done.stderr[-3000:]

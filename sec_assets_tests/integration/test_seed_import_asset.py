@@ -28,7 +28,7 @@ def _run_in_process(tmp_path: Path, archive_dir: Path, month: str) -> dg.Execute
     config = {"ops": {"sec_seed_import": {"config": {"archive_dir": str(archive_dir)}}}}
     return dg.materialize(
         [sec_seed_import],
-        partition_key=f"{month}-01",
+        partition_key=month,
         resources=local_resources(tmp_path / "data"),
         run_config=config,
         raise_on_error=False,
@@ -58,7 +58,7 @@ def test_dagster_materializes_a_month_of_the_seeds_year_file(tmp_path: Path):
     archives.mkdir()
     shutil.copy(YEAR_FILE, archives)
     write_dataset(archives / "dataset_2017_2025.json", {2024: []})  # ignored: a checkpoint is there
-    materialize(["sec_seed_import"], env=_dagster_env(tmp_path, archives), partition="2024-08-01")
+    materialize(["sec_seed_import"], env=_dagster_env(tmp_path, archives), partition="2024-08")
     docs = _envelopes(tmp_path / "data")
     assert len(docs) == 8 and {d["imported"]["source_file"] for d in docs.values()} == {
         "checkpoint_2024.json"
@@ -71,7 +71,7 @@ def test_dagster_fails_a_month_whose_archive_is_mostly_unusable(tmp_path: Path):
     archives = tmp_path / "outputs"
     _mostly_unusable(archives / "checkpoint_2024.json")
     proc = run_materialize(
-        ["sec_seed_import"], env=_dagster_env(tmp_path, archives), partition="2024-08-01"
+        ["sec_seed_import"], env=_dagster_env(tmp_path, archives), partition="2024-08"
     )
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output[-3000:]

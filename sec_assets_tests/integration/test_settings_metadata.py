@@ -38,7 +38,7 @@ def test_month_run_shows_its_settings_without_secrets(
         assert dg.materialize(SILVER_ASSETS, selection=dims, instance=instance, resources=resources)
         result = dg.materialize(
             [sec_snapshots, silver_observations],
-            partition_key="2024-07-01",
+            partition_key="2024-07",
             instance=instance,
             resources=resources,
         )

@@ -21,7 +21,7 @@ def test_run_logs_effective_settings_without_secrets(
     with dg.instance_for_test() as instance:
         result = dg.materialize(
             [sec_customers],
-            partition_key="2024-07-01",
+            partition_key="2024-07",
             instance=instance,
             resources=local_resources(
                 tmp_path, base_url=sim.base_url, requests_per_second=500, http_proxy=None

@@ -18,7 +18,7 @@ from sec_sim import FaultRule, SimConfig, run_simulator
 from sec_tools.demo import run_selection
 
 PER_DAY = 4  # hours 00, 06, 12, 18: keeps two months of bronze to 248 requests
-MONTHS = ["2024-07-01", "2024-08-01"]
+MONTHS = ["2024-07", "2024-08"]
 BRONZE = ["sec_snapshots", "sec_customers"]
 DIMS = ["dim_geografia", "dim_empresa", "dim_tiempo"]
 SILVER = ["region_customers", "snapshot_ledger", "fact_interrupciones", "fact_eventos"]
@@ -79,7 +79,7 @@ def engine(request: pytest.FixtureRequest) -> str:
 def test_month_with_faults_loads_and_checks_pass(engine, request, bronze_dir, tmp_path) -> None:
     res = silver_resources(engine, request, bronze_dir, tmp_path)
     assert run(DIMS, res).success
-    result = run(SILVER, res, "2024-08-01")
+    result = run(SILVER, res, "2024-08")
     assert result.success
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert len(checks) == 9
@@ -117,7 +117,7 @@ def test_month_with_faults_loads_and_checks_pass(engine, request, bronze_dir, tm
 def test_reloading_a_month_gives_identical_tables(engine, request, bronze_dir, tmp_path) -> None:
     res = silver_resources(engine, request, bronze_dir, tmp_path)
     assert run(DIMS, res).success
-    assert run(SILVER, res, "2024-08-01").success
+    assert run(SILVER, res, "2024-08").success
     orders = {
         "snapshot_ledger": "hour_key",
         "fact_interrupciones": "hash_id",
@@ -125,7 +125,7 @@ def test_reloading_a_month_gives_identical_tables(engine, request, bronze_dir, t
         "guardrail_counts": "guardrail",
     }
     first = {name: table(res, name, order) for name, order in orders.items()}
-    assert run(SILVER, res, "2024-08-01").success
+    assert run(SILVER, res, "2024-08").success
     for name, order in orders.items():
         assert table(res, name, order).equals(first[name]), name
 
@@ -175,7 +175,7 @@ def test_a_month_through_the_cli_uses_one_warehouse_connection(
         **({"SEC_PG_DSN": dsn} if dsn else {}),
     }
     shutil.copytree(bronze_dir / "bronze", tmp_path / "bronze")
-    output = materialize(SILVER, env=env, partition="2024-08-01", timeout=600)
+    output = materialize(SILVER, env=env, partition="2024-08", timeout=600)
     # The schema is ensured on that connection (opened read-write by the run's first step,
     # which writes): DuckDB's file is opened once for the run. Postgres adds the episodes'
     # named lock, which holds a connection of its own.

@@ -103,8 +103,8 @@ def test_ranged_run_equals_month_by_month_runs(engine, request, bronze_dir, tmp_
     ranged = _resources(engine, request, bronze_dir, tmp_path / "ranged")
     assert _execute(dims, ranged, None).success
     tags = {
-        "dagster/asset_partition_range_start": "2024-07-01",
-        "dagster/asset_partition_range_end": "2024-09-01",
+        "dagster/asset_partition_range_start": "2024-07",
+        "dagster/asset_partition_range_end": "2024-09",
     }
     result = _execute(SILVER, ranged, tags)
     assert result.success
@@ -118,7 +118,7 @@ def test_ranged_run_equals_month_by_month_runs(engine, request, bronze_dir, tmp_
         by_check.setdefault(ev.check_name, []).append(ev.partition)
     assert by_check, "the checks ran"
     for name, parts in by_check.items():  # each check once per month, on its partition
-        assert sorted(parts) == ["2024-07-01", "2024-08-01", "2024-09-01"], name
+        assert sorted(parts) == ["2024-07", "2024-08", "2024-09"], name
     assert all(ev.passed for ev in evaluations if ev.check_name != "no_degraded_or_empty_hours")
 
     single = _resources(engine, request, bronze_dir, tmp_path / "single")

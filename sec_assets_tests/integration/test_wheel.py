@@ -119,7 +119,7 @@ def test_the_wheel_materializes_a_month_through_the_cli(sim, venv: Path, tmp_pat
     )
     command = [str(venv / "bin" / "python"), "-m", "dagster", "asset", "materialize"]
     command += ["-m", "sec_assets.definitions", "--select", SELECT]
-    command += ["--partition", f"{MONTH}-01"]
+    command += ["--partition", MONTH]
     done = _run(command, cwd, env, timeout=500)
     assert "RUN_SUCCESS" in done.stdout + done.stderr
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:

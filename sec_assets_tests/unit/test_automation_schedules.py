@@ -38,12 +38,12 @@ def tick(schedule: dg.ScheduleDefinition, instance: dg.DagsterInstance, when: da
 @pytest.mark.parametrize(
     ("when", "expected", "why"),
     [
-        (chile(2024, 9, 1, 3), "2024-08-01", "the usual tick: August just closed"),
-        (chile(2024, 4, 1, 3), "2024-03-01", "April: clocks go back later this month"),
-        (chile(2024, 10, 1, 3), "2024-09-01", "September had the skipped midnight (8th)"),
-        (chile(2025, 1, 1, 3), "2024-12-01", "the year wraps"),
-        (datetime(2024, 9, 1, 7, 0), "2024-08-01", "naive = UTC: 07:00Z is 03:00 at -04"),
-        (datetime(2024, 9, 1, 2, 30, tzinfo=UTC), "2024-07-01", "still 31 Aug 22:30 in Chile"),
+        (chile(2024, 9, 1, 3), "2024-08", "the usual tick: August just closed"),
+        (chile(2024, 4, 1, 3), "2024-03", "April: clocks go back later this month"),
+        (chile(2024, 10, 1, 3), "2024-09", "September had the skipped midnight (8th)"),
+        (chile(2025, 1, 1, 3), "2024-12", "the year wraps"),
+        (datetime(2024, 9, 1, 7, 0), "2024-08", "naive = UTC: 07:00Z is 03:00 at -04"),
+        (datetime(2024, 9, 1, 2, 30, tzinfo=UTC), "2024-07", "still 31 Aug 22:30 in Chile"),
     ],
 )
 def test_monthly_schedule_requests_the_closed_month_not_the_open_one(
@@ -70,13 +70,13 @@ def test_monthly_schedule_skips_before_the_history_start(instance: dg.DagsterIns
 @pytest.mark.parametrize(
     ("when", "partition", "run_key"),
     [
-        (chile(2024, 9, 15, 14, 10), "2024-09-01", "2024-09-01@2024-09-15T14:10-0300"),
+        (chile(2024, 9, 15, 14, 10), "2024-09", "2024-09@2024-09-15T14:10-0300"),
         # 8 Sep 2024: 00:00 does not exist, the clock jumps to 01:00 (-04 → -03).
-        (chile(2024, 9, 8, 1, 10), "2024-09-01", "2024-09-01@2024-09-08T01:10-0300"),
-        (chile(2024, 9, 7, 23, 10), "2024-09-01", "2024-09-01@2024-09-07T23:10-0400"),
+        (chile(2024, 9, 8, 1, 10), "2024-09", "2024-09@2024-09-08T01:10-0300"),
+        (chile(2024, 9, 7, 23, 10), "2024-09", "2024-09@2024-09-07T23:10-0400"),
         # The first tick of a month already refreshes the new month.
-        (chile(2024, 9, 1, 0, 10), "2024-09-01", "2024-09-01@2024-09-01T00:10-0400"),
-        (chile(2024, 8, 31, 23, 10), "2024-08-01", "2024-08-01@2024-08-31T23:10-0400"),
+        (chile(2024, 9, 1, 0, 10), "2024-09", "2024-09@2024-09-01T00:10-0400"),
+        (chile(2024, 8, 31, 23, 10), "2024-08", "2024-08@2024-08-31T23:10-0400"),
     ],
 )
 def test_hourly_schedule_refreshes_the_open_month_with_one_key_per_tick(
@@ -93,10 +93,10 @@ def test_the_repeated_april_hour_gets_two_distinct_run_keys(instance: dg.Dagster
     second = datetime(2024, 4, 7, 3, 10, tzinfo=UTC)
     keys = [tick(open_month_schedule, instance, t) for t in (first, second)]
     assert all(isinstance(k, dg.RunRequest) for k in keys)
-    assert {k.partition_key for k in keys} == {"2024-04-01"}  # type: ignore[union-attr]
+    assert {k.partition_key for k in keys} == {"2024-04"}  # type: ignore[union-attr]
     assert [k.run_key for k in keys] == [  # type: ignore[union-attr]
-        "2024-04-01@2024-04-06T23:10-0300",
-        "2024-04-01@2024-04-06T23:10-0400",
+        "2024-04@2024-04-06T23:10-0300",
+        "2024-04@2024-04-06T23:10-0400",
     ]
     assert hourly_run_key(chile(2024, 4, 6, 23, 10, fold=1)) == keys[1].run_key  # type: ignore[union-attr]
 
@@ -108,7 +108,7 @@ def test_hourly_schedule_skips_while_the_open_month_is_still_running(
         job_name="monthly_pipeline",
         run_id="a1b2c3d4-0000-0000-0000-000000000000",
         status=dg.DagsterRunStatus.STARTED,
-        tags={"dagster/partition": "2024-09-01"},
+        tags={"dagster/partition": "2024-09"},
     )
     instance.add_run(run)
     try:
@@ -119,16 +119,16 @@ def test_hourly_schedule_skips_while_the_open_month_is_still_running(
         instance.delete_run(run.run_id)
     assert isinstance(result, dg.SkipReason)
     assert "a1b2c3d4" in (result.skip_message or "") and "2024-09" in (result.skip_message or "")
-    assert isinstance(other, dg.RunRequest) and other.partition_key == "2024-10-01"
+    assert isinstance(other, dg.RunRequest) and other.partition_key == "2024-10"
 
 
 def test_closed_month_helper_and_scan_window() -> None:
-    assert Month.at(chile(2024, 3, 1, 0, 0)).prev().key == "2024-02-01"
+    assert Month.at(chile(2024, 3, 1, 0, 0)).prev().key == "2024-02"
     window = scan_window(datetime(2024, 9, 15, tzinfo=UTC), 3)
-    assert [m.key for m in window] == ["2024-07-01", "2024-08-01", "2024-09-01"]
+    assert [m.key for m in window] == ["2024-07", "2024-08", "2024-09"]
     everything = scan_window(datetime(2024, 9, 15, tzinfo=UTC), None)
-    assert everything[0].key == "2017-01-01" and len(everything) == 7 * 12 + 9
-    assert scan_window(datetime(2017, 2, 1, 12, tzinfo=UTC), 12)[0].key == "2017-01-01"
+    assert everything[0].key == "2017-01" and len(everything) == 7 * 12 + 9
+    assert scan_window(datetime(2017, 2, 1, 12, tzinfo=UTC), 12)[0].key == "2017-01"
 
 
 def _open_breaker(cooled: bool) -> None:

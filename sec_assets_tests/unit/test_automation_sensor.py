@@ -96,7 +96,7 @@ def test_incomplete_month_is_requested_and_complete_ones_are_not(
     fill(data_dir, date(2024, 8, 1), skip_hours=3)  # 3 hours failed
     fill(data_dir, date(2024, 9, 1))  # open month, complete up to now - grace
     result = evaluate(instance)
-    assert requested(result) == [("2024-08-01", "2024-08:3")]
+    assert requested(result) == [("2024-08", "2024-08:3")]
     tags = result.run_requests[0].tags  # type: ignore[index]
     assert tags["sec_assets/missing_hours"] == "3" and tags["sec_assets/missing_customers"] == "0"
 
@@ -125,11 +125,11 @@ def test_the_same_work_is_never_launched_twice_and_retried_after_a_while(
     snaps = BronzeStore(data_dir / "bronze", "sec_snapshots")
     snaps.write("2024-08", attempt("2024-08-29T00"))
     progressed = evaluate(instance, again.cursor, now=NOW + timedelta(minutes=10))
-    assert requested(progressed) == [("2024-08-01", "2024-08:2")]
+    assert requested(progressed) == [("2024-08", "2024-08:2")]
 
     # Nothing changes for longer than relaunch_after: one retry, with its own key.
     later = evaluate(instance, progressed.cursor, now=NOW + timedelta(hours=7))
-    assert requested(later) == [("2024-08-01", "2024-08:2:retry1")]
+    assert requested(later) == [("2024-08", "2024-08:2:retry1")]
 
 
 def test_months_without_bronze_are_incomplete_and_caps_are_respected(
@@ -139,19 +139,19 @@ def test_months_without_bronze_are_incomplete_and_caps_are_respected(
     fill(data_dir, date(2024, 9, 1))
     # 2024-04 … 2024-07 have no bronze at all; newest first, two per evaluation.
     first = evaluate(instance, horizon_months=6, max_launches_per_tick=2, max_in_flight=10)
-    assert requested(first) == [("2024-08-01", "2024-08:1"), ("2024-07-01", "2024-07:48")]
+    assert requested(first) == [("2024-08", "2024-08:1"), ("2024-07", "2024-07:48")]
     assert len(customer_keys()) == 17  # July: 31 hours + 16 regions + national, all missing
 
     # Those two are now running: they are not launched again, and the cap counts them.
-    in_flight(instance, "2024-08-01")
-    in_flight(instance, "2024-07-01", dg.DagsterRunStatus.NOT_STARTED)
+    in_flight(instance, "2024-08")
+    in_flight(instance, "2024-07", dg.DagsterRunStatus.NOT_STARTED)
     capped = evaluate(instance, first.cursor, horizon_months=6, max_in_flight=2)
     message = skip_message(capped)
     assert message.startswith("cap reached: 2 monthly_pipeline runs in flight (max 2)")
     assert "2024-06" in message
 
     more = evaluate(instance, capped.cursor, horizon_months=6, max_in_flight=3)
-    assert requested(more) == [("2024-06-01", "2024-06:47")]  # one free slot
+    assert requested(more) == [("2024-06", "2024-06:47")]  # one free slot
 
 
 def test_no_launch_while_the_breaker_is_open(data_dir: Path, instance: dg.DagsterInstance) -> None:

@@ -86,7 +86,8 @@ def test_parse_rejects_what_is_not_a_month(bad: str) -> None:
 
 def test_spellings() -> None:
     m = Month(2024, 7)
-    assert (m.key, m.label, str(m)) == ("2024-07-01", "2024-07", "2024-07")
+    assert (m.key, m.label, str(m)) == ("2024-07", "2024-07", "2024-07")
+    assert m.legacy_key == "2024-07-01" and Month.parse(m.legacy_key) == m
     assert (m.start, m.end) == (date(2024, 7, 1), date(2024, 8, 1))
     assert Month.containing(date(2024, 7, 31)) == m
     assert Month.containing(datetime(2024, 7, 31, 23)) == m
@@ -144,15 +145,27 @@ def test_at_reads_chile_time() -> None:
     assert local(None).tzinfo is not None
 
 
+def test_partition_keys_are_the_month_labels() -> None:
+    """The picker takes what every message says: ``2024-09``, not ``2024-09-01``."""
+    from sec_assets.partitions import monthly_partitions
+
+    keys = monthly_partitions.get_partition_keys()
+    assert keys[0] == Month.history_start().key == "2017-01"
+    assert keys == [m.key for m in Month.history_start().through(Month.at())]
+    window = monthly_partitions.time_window_for_partition_key("2024-09")
+    assert window.start.isoformat() == "2024-09-01T00:00:00-04:00"
+    assert not monthly_partitions.has_partition_key("2024-09-01")
+
+
 def test_of_and_range_of_a_single_partition_context() -> None:
-    context = dg.build_asset_context(partition_key="2024-07-01")
+    context = dg.build_asset_context(partition_key="2024-07")
     assert Month.of(context) == Month(2024, 7)
     assert Month.range_of(context) == [Month(2024, 7)]
 
 
 def test_range_of_a_partition_key_range() -> None:
     context = dg.build_asset_context(
-        partition_key_range=dg.PartitionKeyRange("2024-11-01", "2025-02-01")
+        partition_key_range=dg.PartitionKeyRange("2024-11", "2025-02")
     )
     labels = [m.label for m in Month.range_of(context)]
     assert labels == ["2024-11", "2024-12", "2025-01", "2025-02"]

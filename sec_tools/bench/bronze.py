@@ -36,7 +36,7 @@ def one_month(base_url: str, work: Path, concurrency: int) -> dict[str, Any]:
     home.mkdir(parents=True)
     with dg.instance_for_test(temp_dir=str(home)) as instance, measured() as cost:
         result = dg.materialize(
-            [sec_snapshots], partition_key="2024-08-01", resources=resources, instance=instance
+            [sec_snapshots], partition_key="2024-08", resources=resources, instance=instance
         )
     [mat] = result.asset_materializations_for_node("sec_snapshots")
     meta: dict[str, Any] = {k: v.value for k, v in mat.metadata.items()}

@@ -3,7 +3,7 @@
 Pure data, no Dagster imports: an :class:`AlertBook` is what an alert sensor keeps in its cursor
 (JSON), so it survives restarts and is shared by every process of the instance. A
 :class:`Cause` is one observed reason to alert, keyed by what it is about (``run_failed:
-2024-08-01:sec_snapshots``); the book opens an alert on a key's first occurrence (a notice to
+2024-08:sec_snapshots``); the book opens an alert on a key's first occurrence (a notice to
 send), counts later occurrences (a new ``occurrence`` id: another run, another opening of the
 breaker) without sending anything, and resolves the key when its cause clears (a notice).
 Notices wait in the outbox, per channel, until each channel has taken them.
