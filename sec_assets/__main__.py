@@ -13,6 +13,9 @@
 ``release``          write a versioned research release of the warehouse's checked months
                      (``--out DIR``, ``--months 2024-01..2024-12``; ``docs/release.md``);
                      ``release verify DIR`` re-hashes a bundle against its manifest.
+``migrate-partition-keys``  record the monthly materializations and check results an instance
+                     (``DAGSTER_HOME``) holds under ``YYYY-MM-01`` keys under the month labels
+                     (``YYYY-MM``) the partitions use; idempotent, ``--dry-run`` only says what.
 
 Settings come from the environment (``SEC_STATE_URL``, else ``SEC_DATA_DIR``: where the breaker
 state lives; ``SEC_DATA_DIR``: the warehouse unless ``SEC_PG_DSN`` names one, and the releases by
@@ -128,6 +131,17 @@ def _verify(root: Path) -> int:
     return 0 if found.ok else 1
 
 
+def _migrate_partition_keys(dry_run: bool) -> int:
+    import dagster as dg
+
+    from sec_assets.definitions import defs
+    from sec_assets.legacy_keys import migrate_partition_keys
+
+    with dg.DagsterInstance.get() as instance:
+        print(migrate_partition_keys(instance, defs, dry_run=dry_run).describe(dry_run=dry_run))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sec_assets", description=(__doc__ or "").split("\n")[0]
@@ -154,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     after = release.add_subparsers(dest="release_verb")
     check_bundle = after.add_parser("verify", help="re-hash a bundle against its manifest")
     check_bundle.add_argument("bundle", type=Path, help="the bundle's folder")
+    migrate = verbs.add_parser(
+        "migrate-partition-keys",
+        help="record an instance's YYYY-MM-01 monthly events under the YYYY-MM keys",
+    )
+    migrate.add_argument("--dry-run", action="store_true", help="say what, write nothing")
     args = parser.parse_args(argv)
     if args.verb == "breaker":
         return _breaker()
@@ -169,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         return _check(args.month, args.names)
     if args.verb == "bronze-copy":
         return _bronze_copy(args.source, args.target)
+    if args.verb == "migrate-partition-keys":
+        return _migrate_partition_keys(args.dry_run)
     return _archive_sidecar(args.archive)
 
 

@@ -28,9 +28,7 @@ def test_a_silver_month_materialized_anywhere_triggers_the_gold_refresh(tmp_path
         assert requested(idle) == set()  # nothing new upstream: nothing to do
         # A month loaded outside monthly_pipeline (the asset graph, a backfill, the CLI).
         for asset in ("snapshot_ledger", "fact_interrupciones", "fact_eventos"):
-            instance.report_runless_asset_event(
-                dg.AssetMaterialization(asset, partition="2024-05")
-            )
+            instance.report_runless_asset_event(dg.AssetMaterialization(asset, partition="2024-05"))
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=idle.cursor)
         assert requested(after) == GOLD | {"golden_eventos"}
         assert after.get_requested_partitions(dg.AssetKey("golden_eventos")) == {"2024-05"}

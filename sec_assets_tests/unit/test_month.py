@@ -164,9 +164,7 @@ def test_of_and_range_of_a_single_partition_context() -> None:
 
 
 def test_range_of_a_partition_key_range() -> None:
-    context = dg.build_asset_context(
-        partition_key_range=dg.PartitionKeyRange("2024-11", "2025-02")
-    )
+    context = dg.build_asset_context(partition_key_range=dg.PartitionKeyRange("2024-11", "2025-02"))
     labels = [m.label for m in Month.range_of(context)]
     assert labels == ["2024-11", "2024-12", "2025-01", "2025-02"]
 
