@@ -192,10 +192,13 @@ def _observations(
     with wh.session():
         load = load_answers(wh, answers, months[0], hours_per_day=bronze.settings.hours_per_day)
         silver = load.silver
+        if load.dimensions:
+            context.log.info(f"wrote the dimensions the month references: {load.dimensions}")
         context.log.info(f"{month}: wrote {load.written}")
         ledger: dg.MaterializeResult = dg.MaterializeResult(
             asset_key="snapshot_ledger",
             metadata={
+                "dimensions_written": dg.MetadataValue.json(load.dimensions),
                 **ledger_metadata(silver.ledger),
                 **cadence_metadata(silver.cadence),
                 **table_metadata(wh, "snapshot_ledger"),
@@ -235,6 +238,8 @@ def _observations_range(
         months,
         hours_per_day=bronze.settings.hours_per_day,
     )
+    if load.dimensions:
+        context.log.info(f"wrote the dimensions the months reference: {load.dimensions}")
     for month, written in sorted(load.written.items()):
         context.log.info(f"{month}: wrote {written}")
     if load.failed:  # the others loaded, checked, their episodes built; then the run fails
@@ -244,6 +249,7 @@ def _observations_range(
     yield dg.MaterializeResult(
         asset_key="snapshot_ledger",
         metadata={
+            "dimensions_written": dg.MetadataValue.json(load.dimensions),
             **ledger_metadata(silver.ledger),
             **cadence_metadata(silver.cadence),
             **table_metadata(wh, "snapshot_ledger"),

@@ -43,6 +43,21 @@ def load_dimension(wh: Warehouse, name: str) -> tuple[pl.DataFrame, UpsertResult
     return frame, wh.upsert_dimension(name, frame, key)
 
 
+def ensure_dimensions(wh: Warehouse) -> list[str]:
+    """Write each dimension that lacks some of its members (a fresh warehouse, a newer seed or
+    calendar), as its asset would: a monthly load never depends on the dimension assets having
+    run. Idempotent (an upsert by key, each in its own transaction); one read of the stored
+    keys per dimension otherwise. Returns the dimensions written."""
+    written = []
+    for name, (build, key) in DIMENSIONS.items():
+        frame = build()
+        stored = wh.read(f"SELECT {key} FROM silver.{name}")
+        if frame.select(key).join(stored, on=key, how="anti").height:
+            wh.upsert_dimension(name, frame, key)
+            written.append(name)
+    return written
+
+
 def load_region_customers(
     wh: Warehouse, store: BronzeStore, months: Month | Sequence[Month]
 ) -> pl.DataFrame:
@@ -68,6 +83,7 @@ class ObservationsLoad:
     answers: MonthAnswers
     silver: SilverMonth
     written: dict[str, int]
+    dimensions: list[str]  # the dimensions this load had to write (:func:`ensure_dimensions`)
 
 
 def load_observations(
@@ -89,11 +105,13 @@ def load_answers(
 ) -> ObservationsLoad:
     """The month's frames built from ``answers`` and its caps (:func:`read_caps`: its own
     region customers, else the nearest earlier month's, else the seed's), then written in
-    one transaction (inside a caller's :meth:`~Warehouse.session`, on its connection)."""
+    one transaction (inside a caller's :meth:`~Warehouse.session`, on its connection), once
+    the dimensions they reference are present (:func:`ensure_dimensions`)."""
+    dimensions = ensure_dimensions(wh)
     caps = read_caps(wh, [month])[month]
     silver = build_month(answers, caps, month=month, hours_per_day=hours_per_day)
     written = wh.replace_many(observation_steps(silver, month))
-    return ObservationsLoad(answers, silver, written)
+    return ObservationsLoad(answers, silver, written, dimensions)
 
 
 def observation_steps(silver: SilverMonth, month: Month) -> list[ReplaceStep]:

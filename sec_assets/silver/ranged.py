@@ -24,7 +24,7 @@ from sec_assets.bronze.store import open_store
 from sec_assets.month import Month
 from sec_assets.objects import ObjectLocation
 from sec_assets.silver.caps import read_caps
-from sec_assets.silver.load import observation_steps, read_answers
+from sec_assets.silver.load import ensure_dimensions, observation_steps, read_answers
 from sec_assets.silver.parser_process import ParserProcess, ParserProcessError
 from sec_assets.silver.transform import SilverMonth, build_month
 from sec_assets.warehouse.base import BatchResult, Warehouse
@@ -72,6 +72,7 @@ class RangeLoad:
     loaded: dict[Month, ParsedMonth] = field(default_factory=dict)
     written: dict[Month, dict[str, int]] = field(default_factory=dict)
     failed: dict[Month, str] = field(default_factory=dict)  # month -> the error
+    dimensions: list[str] = field(default_factory=list)  # written first (ensure_dimensions)
 
     @property
     def raw_rows(self) -> int:
@@ -217,9 +218,10 @@ def load_observations_range(
     before it stay committed and the ones after it are still loaded. Failures are collected per
     month: call :meth:`RangeLoad.raise_failures` once the range is done. Re-running the range
     reloads the committed months identically; one transaction for the whole range would lose a
-    year of good months to one bad one. ``on_batch`` is told of each month's write (its
+    year of good months to one bad one. The dimensions the months reference are written first
+    when the warehouse lacks them (:func:`ensure_dimensions`). ``on_batch`` is told of each month's write (its
     :class:`~sec_assets.warehouse.base.BatchResult`) as it ends."""
-    result = RangeLoad()
+    result = RangeLoad(dimensions=ensure_dimensions(wh))
     caps = read_caps(wh, months)
     pending: list[ParsedMonth] = []
 
