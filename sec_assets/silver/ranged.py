@@ -219,8 +219,8 @@ def load_observations_range(
     month: call :meth:`RangeLoad.raise_failures` once the range is done. Re-running the range
     reloads the committed months identically; one transaction for the whole range would lose a
     year of good months to one bad one. The dimensions the months reference are written first
-    when the warehouse lacks them (:func:`ensure_dimensions`). ``on_batch`` is told of each month's write (its
-    :class:`~sec_assets.warehouse.base.BatchResult`) as it ends."""
+    when the warehouse lacks them (:func:`ensure_dimensions`). ``on_batch`` is told of each
+    month's write (its :class:`~sec_assets.warehouse.base.BatchResult`) as it ends."""
     result = RangeLoad(dimensions=ensure_dimensions(wh))
     caps = read_caps(wh, months)
     pending: list[ParsedMonth] = []

@@ -41,7 +41,10 @@ def _counts(resources: dict) -> dict[str, int]:
 
 
 def test_monthly_runs_without_the_dimension_assets_succeed(
-    engine: str, request: pytest.FixtureRequest, bronze_dir: Path, tmp_path: Path
+    engine: str,  # noqa: F811 (the fixture imported above)
+    request: pytest.FixtureRequest,
+    bronze_dir: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     resources = _resources(engine, request, bronze_dir, tmp_path)
     single = _execute(SILVER, resources, None, key="2024-07")
@@ -60,7 +63,10 @@ def test_monthly_runs_without_the_dimension_assets_succeed(
 
 
 def test_ranged_run_on_a_fresh_warehouse_writes_them_first(
-    engine: str, request: pytest.FixtureRequest, bronze_dir: Path, tmp_path: Path
+    engine: str,  # noqa: F811 (the fixture imported above)
+    request: pytest.FixtureRequest,
+    bronze_dir: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     resources = _resources(engine, request, bronze_dir, tmp_path)
     ranged = _execute(SILVER, resources, RANGE)
