@@ -4,6 +4,7 @@ code references (the file and line of each asset's function, shown as "Code refe
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,17 @@ def labelled(spec: dg.AssetSpec) -> dg.AssetSpec:
     if spec.group_name in LAYERS:
         tags["layer"] = LAYERS[spec.group_name]
     return spec.replace_attributes(owners=OWNERS).merge_attributes(tags=tags)
+
+
+def written_by(spec: dg.AssetSpec, op: dg.OpDefinition) -> dg.AssetSpec:
+    """An asset only a job's op writes (not executable on its own): its code reference is the
+    op's function."""
+    fn = op.compute_fn.decorated_fn  # type: ignore[union-attr]
+    path = inspect.getsourcefile(fn)
+    assert path is not None, op.name
+    ref = dg.LocalFileCodeReference(file_path=path, line_number=inspect.getsourcelines(fn)[1])
+    refs = dg.CodeReferencesMetadataValue(code_references=[ref])
+    return spec.merge_attributes(metadata={"dagster/code_references": refs})
 
 
 def label(assets: Sequence[Any]) -> list[Any]:

@@ -4,9 +4,9 @@ import dagster as dg
 
 from sec_assets import automation
 from sec_assets.asset_labels import label
-from sec_assets.bronze.archive_assets import bronze_archive
+from sec_assets.bronze.archive_job import BRONZE_ARCHIVE, archive_bronze
 from sec_assets.bronze.assets import sec_customers, sec_snapshots
-from sec_assets.bronze.import_assets import sec_seed_import
+from sec_assets.bronze.import_job import SEC_SEED_IMPORT, import_seed
 from sec_assets.bronze.national import sec_national_series
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
 from sec_assets.gold.figures import figures
@@ -22,9 +22,11 @@ defs = dg.Definitions(
             [
                 sec_snapshots,
                 sec_customers,
-                sec_seed_import,
                 sec_national_series,
-                bronze_archive,
+                # Maintenance and an optional import: on the graph, written only by their
+                # jobs (archive_bronze, import_seed), so "Materialize all" leaves them out.
+                BRONZE_ARCHIVE,
+                SEC_SEED_IMPORT,
                 *SILVER_ASSETS,
                 *payload_assets,
                 dashboard_stats,
@@ -35,7 +37,8 @@ defs = dg.Definitions(
             ]
         ),
     ),
-    jobs=[*automation.jobs, silver_checks],  # silver_checks: the silver checks alone
+    # silver_checks: the silver checks alone; archive_bronze, import_seed: see above.
+    jobs=[*automation.jobs, silver_checks, archive_bronze, import_seed],
     # A month's steps run one after the other anyway (bronze → silver → golden Parquet), so
     # each in its own process (the multiprocess default) spent more time starting Python and
     # loading this code location than working.

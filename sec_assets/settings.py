@@ -75,7 +75,7 @@ class SecSettings(BaseSettings):
     seia_csv: Path | None = None  # SEIA project list export; None = the shipped sample
     # Bronze months kept hot before the current one (bronze/archive.py); validated there.
     archive_after_months: int = 24
-    # The folder of the seed's checkpoint_<year>.json (bronze/import_assets.py).
+    # The folder of the seed's checkpoint_<year>.json (bronze/import_job.py).
     seed_archive_dir: Path | None = None
     # An import with a larger share of unusable points fails (bronze/import_report.py).
     seed_max_rejected_share: float = Field(default=0.05, ge=0.0, le=1.0)

@@ -30,3 +30,16 @@ def materialize(
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-3000:]
     return output
+
+
+def run_job(
+    job: str, *, env: dict[str, str], partition: str | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
+    """``dagster job execute`` of a job of the code location (a month as the partition tag);
+    return the finished process, whatever its exit status."""
+    command = [str(Path(sys.executable).with_name("dagster")), "job", "execute"]
+    command += ["-m", "sec_assets.definitions", "-j", job]
+    command += ["--tags", f'{{"dagster/partition": "{partition}"}}'] if partition else []
+    return subprocess.run(
+        command, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 import dagster as dg
 
-from sec_assets.bronze.import_assets import ARCHIVE_ENV
+from sec_assets.bronze.import_job import ARCHIVE_ENV, import_config, import_seed
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.month import Month
 from sec_assets.resources import Resources
@@ -22,7 +22,7 @@ from sec_sim.service import SimService
 
 HISTORY_PARTITION = "2024-07"  # the month before the demo's storm month
 SEED_HOURS_PER_DAY = 4  # the seed scraped 00, 06, 12, 18
-HISTORY_ASSETS = ["sec_seed_import", "snapshot_ledger", "fact_interrupciones", "fact_eventos"]
+HISTORY_SILVER = ["snapshot_ledger", "fact_interrupciones", "fact_eventos"]
 CROSSCHECK_ASSETS = [
     "sec_snapshots",
     "sec_customers",
@@ -37,13 +37,15 @@ CHECK = CHECK_NAME
 
 @dataclass
 class HistoryRuns:
-    imported: Any = None  # ExecuteInProcessResult of the import (+ silver) run
+    imported: Any = None  # ExecuteInProcessResult of the import_seed job's run
+    silver: Any = None  # ExecuteInProcessResult of the imported month's silver run
     crosscheck: Any = None  # ExecuteInProcessResult of the open month's cross-check run
     archive: Path | None = None
 
     @property
     def success(self) -> bool:
-        return all(r is not None and r.success for r in (self.imported, self.crosscheck))
+        runs = (self.imported, self.silver, self.crosscheck)
+        return all(r is not None and r.success for r in runs)
 
 
 def write_demo_archive(data_dir: Path) -> Path:
@@ -61,7 +63,15 @@ def import_month(run_selection, resources: Resources, instance, data_dir: Path) 
     os.environ[ARCHIVE_ENV] = str(archive.parent)  # this process only: the demo archive
     seed = {**resources, "bronze": BronzeResource(storage=resources["storage"], hours_per_day=4)}
     runs = HistoryRuns(archive=archive)
-    runs.imported = run_selection(HISTORY_ASSETS, seed, instance, HISTORY_PARTITION)
+    runs.imported = import_seed.execute_in_process(
+        partition_key=HISTORY_PARTITION,
+        resources=seed,
+        instance=instance,
+        run_config=import_config(archive.parent),
+        raise_on_error=False,
+    )
+    if runs.imported.success:
+        runs.silver = run_selection(HISTORY_SILVER, seed, instance, HISTORY_PARTITION)
     return runs
 
 

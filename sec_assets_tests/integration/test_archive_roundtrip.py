@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import dagster as dg
 import polars as pl
 import pytest
 
@@ -21,7 +20,7 @@ from sec_assets.bronze.archive import (
     month_store,
     restore_month,
 )
-from sec_assets.bronze.archive_assets import bronze_archive
+from sec_assets.bronze.archive_job import archive_bronze
 from sec_assets.bronze.collect import collect_month, plan_month, utc_now
 from sec_assets.bronze.customers import collect_customers
 from sec_assets.bronze.store import BronzeStore
@@ -153,18 +152,30 @@ def test_the_asset_archives_old_months_and_reports_them(
     hot_bytes = sum(p.stat().st_size for p in root.rglob(f"month={MONTH}/*/*.json.gz"))
 
     def run(**config: object) -> dict[str, Any]:
-        result = dg.materialize(
-            [bronze_archive],
+        result = archive_bronze.execute_in_process(
             resources=resources,
             run_config={"ops": {"bronze_archive": {"config": config}}},
         )
         [mat] = result.asset_materializations_for_node("bronze_archive")
+        [said] = result.asset_observations_for_node("bronze_archive")  # first, what will move
+        assert said.metadata["dry_run"].value is False
         return {k: v.value for k, v in mat.metadata.items()}
 
     kept = run(horizon_months=600)
     assert kept["months_archived"] == 0 and (root / "sec_snapshots" / f"month={MONTH}").exists()
 
     monkeypatch.setenv("SEC_ARCHIVE_AFTER_MONTHS", "1")
+    # A dry run says what would move, and moves nothing.
+    dry = archive_bronze.execute_in_process(
+        resources=resources,
+        run_config={"ops": {"bronze_archive": {"config": {"dry_run": True}}}},
+    )
+    assert not dry.asset_materializations_for_node("bronze_archive")
+    [said] = dry.asset_observations_for_node("bronze_archive")
+    preview = {k: v.value for k, v in said.metadata.items()}
+    assert preview["dry_run"] is True and preview["months_due"] == 2
+    assert preview["bytes_due"] == hot_bytes and preview["hot_files_due"] > 0
+    assert (root / "sec_snapshots" / f"month={MONTH}").exists()
     meta = run()
     assert meta["horizon_months"] == 1 and meta["months_archived"] == 2
     assert meta["archived"] == [f"sec_customers/{MONTH}", f"sec_snapshots/{MONTH}"]

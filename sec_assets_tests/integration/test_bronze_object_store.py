@@ -205,20 +205,26 @@ def test_object_store_keys_are_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(open_store(settings.bronze_root, SNAPS).location, ObjectLocation)
 
 
-def test_the_archive_asset_archives_the_bucket(
+def test_the_archive_job_archives_the_bucket(
     s3: S3Server, local_bronze: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import dagster as dg
-
-    from sec_assets.bronze.archive_assets import bronze_archive
+    from sec_assets.bronze.archive_job import archive_bronze
     from sec_assets.resources import local_resources
 
     url = s3.bucket()
     bronze_copy(local_bronze, url)
     monkeypatch.setenv("SEC_BRONZE_URL", url)
-    result = dg.materialize(
-        [bronze_archive],
-        resources=local_resources(tmp_path / "data"),
+    resources = local_resources(tmp_path / "data")
+    dry = archive_bronze.execute_in_process(
+        resources=resources,
+        run_config={"ops": {"bronze_archive": {"config": {"horizon_months": 1, "dry_run": True}}}},
+    )
+    [said] = dry.asset_observations_for_node("bronze_archive")  # what would move, from a listing
+    assert said.metadata["months_due"].value == 1
+    assert said.metadata["hot_files_due"].value == len(objects.list_sizes(url, f"{SNAPS}/"))
+    assert not dry.asset_materializations_for_node("bronze_archive")
+    result = archive_bronze.execute_in_process(
+        resources=resources,
         run_config={"ops": {"bronze_archive": {"config": {"horizon_months": 1}}}},
     )
     [mat] = result.asset_materializations_for_node("bronze_archive")

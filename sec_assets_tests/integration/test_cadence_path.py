@@ -1,5 +1,5 @@
 """A month's cadence is part of its data (issue 25, item 3), walked as a user runs it: July 2024
-imported from a seed-format archive (4 points a day, ``sec_seed_import``) beside August 2024
+imported from a seed-format archive (4 points a day, the ``import_seed`` job) beside August 2024
 fetched from the simulator over HTTP at 24 a day, both materialized bronze → silver → gold with
 the one setting of 24 a day, on DuckDB and Postgres. Silver reads each month's cadence from its
 bronze; July's customer-hours stand within the error measured for 4 a day of the simulator's
@@ -14,6 +14,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from sec_assets.bronze.import_job import import_config, import_seed
 from sec_assets.gold import local_files
 from sec_assets.gold.cadence import ERROR, cadence_errors
 from sec_assets.month import LABEL_FORMAT
@@ -55,7 +56,6 @@ def history(request: pytest.FixtureRequest, tmp_path: Path):
     data = tmp_path / "data"
     pg = request.getfixturevalue("pg_database") if request.param == "postgres" else None
     folder = _archive(tmp_path).parent
-    config = {"ops": {"sec_seed_import": {"config": {"archive_dir": str(folder)}}}}
     with (
         dg.instance_for_test(temp_dir=str(tmp_path)) as instance,
         run_simulator(SimConfig(seed=SEED)) as sim,
@@ -73,7 +73,13 @@ def history(request: pytest.FixtureRequest, tmp_path: Path):
         )
         assert run_selection(UNPARTITIONED, resources, instance).success
         assert run_selection(MONTHLY, resources, instance, HOURLY).success
-        imported = _run(["sec_seed_import"], resources, instance, SPARSE, config)
+        imported = import_seed.execute_in_process(
+            partition_key=SPARSE,
+            resources=resources,
+            instance=instance,
+            run_config=import_config(folder),
+            raise_on_error=False,
+        )
         assert imported.success, _failures(imported)
         july = _run(IMPORTED, resources, instance, SPARSE)
         assert july.success, _failures(july)
@@ -96,7 +102,7 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
     return steps + checks
 
 
-def _run(selection, resources, instance, partition, config=None):
+def _run(selection, resources, instance, partition):
     from sec_assets.definitions import defs
 
     job = dg.define_asset_job("cadence", selection=selection)
@@ -107,7 +113,7 @@ def _run(selection, resources, instance, partition, config=None):
         resources={**(defs.resources or {}), **resources},
     ).resolve_job_def("cadence")
     return resolved.execute_in_process(
-        instance=instance, partition_key=partition, run_config=config, raise_on_error=False
+        instance=instance, partition_key=partition, raise_on_error=False
     )
 
 

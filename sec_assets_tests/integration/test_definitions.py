@@ -59,6 +59,9 @@ def test_asset_keys_checks_and_automation() -> None:
         "monthly_pipeline",
         "gold_refresh",
         "reset_sec_breaker",
+        "silver_checks",
+        "archive_bronze",
+        "import_seed",
     }
     assert {s.name for s in defs.schedules or []} == {
         "closed_month_schedule",
@@ -123,6 +126,22 @@ def test_groups_and_partitions() -> None:
     assert isinstance(
         graph.get(dg.AssetKey("fact_eventos")).partitions_def, dg.MonthlyPartitionsDefinition
     )
+
+
+def test_materialize_all_leaves_out_maintenance_and_the_optional_import() -> None:
+    """What the UI's "Materialize all" selects: every executable asset that is not observable
+    (``optionsForExecuteButton``, dagster-webserver 1.13). The archive and the seed import are
+    on the graph but written only by their jobs."""
+    graph = defs.resolve_asset_graph()
+    executable = {
+        k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_executable
+    }
+    assert executable == ASSETS - {"bronze_archive", "sec_seed_import"}
+    archive = defs.resolve_job_def("archive_bronze")
+    seed = defs.resolve_job_def("import_seed")
+    assert [n.name for n in archive.nodes] == ["bronze_archive"]
+    assert [n.name for n in seed.nodes] == ["sec_seed_import"]
+    assert seed.partitions_def is not None and archive.partitions_def is None
 
 
 def test_a_months_steps_are_its_assets_and_run_in_the_runs_process() -> None:

@@ -185,16 +185,13 @@ def test_cli_imports_and_reports_corruption(archive: Path, tmp_path: Path):
     assert done.returncode == 1 and "at or before byte 5,000" in done.stderr
 
 
-def test_dagster_asset_imports_one_month(archive: Path, tmp_path: Path):
-    import dagster as dg
-
-    from sec_assets.bronze.import_assets import sec_seed_import
+def test_import_seed_job_imports_one_month(archive: Path, tmp_path: Path):
+    from sec_assets.bronze.import_job import import_seed
     from sec_assets.resources import local_resources
 
     data = tmp_path / "data"
     config = {"ops": {"sec_seed_import": {"config": {"archive_dir": str(archive.parent)}}}}
-    result = dg.materialize(
-        [sec_seed_import],
+    result = import_seed.execute_in_process(
         partition_key="2024-08",
         resources=local_resources(data),
         run_config=config,
@@ -242,8 +239,10 @@ def test_a_200_mb_archive_imports_in_bounded_memory(tmp_path: Path):
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_month_through_the_dagster_cli(archive: Path, tmp_path: Path):
-    """What a user runs: ``dagster asset materialize`` with SEC_SEED_ARCHIVE_DIR set."""
+    """What a user runs: ``dagster job execute -j import_seed`` with SEC_SEED_ARCHIVE_DIR set."""
     import os
+
+    from sec_assets_tests.cli import run_job
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SEC_", "DAGSTER_"))}
     env.update(
@@ -252,12 +251,7 @@ def test_month_through_the_dagster_cli(archive: Path, tmp_path: Path):
         SEC_SEED_ARCHIVE_DIR=str(archive.parent),
     )
     (tmp_path / "home").mkdir()
-    cmd = [
-        str(Path(sys.executable).with_name("dagster")),
-        *("asset", "materialize", "-m", "sec_assets.definitions"),
-        *("--select", "sec_seed_import", "--partition", "2024-07"),
-    ]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=500)
+    done = run_job("import_seed", env=env, partition="2024-07", timeout=500)
     assert done.returncode == 0, done.stderr[-3000:]
     docs = _docs(tmp_path / "data", "2024-07")
     assert len(docs) == 124 and {d["imported"]["source_file"] for d in docs} == {archive.name}

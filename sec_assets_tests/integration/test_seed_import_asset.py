@@ -1,7 +1,7 @@
-"""``sec_seed_import`` on archives in the seed's own shapes: ``dagster asset materialize`` is
-green on the seed's year file and fails, with the counts, on a mostly unusable one or a month the
-archives do not hold; the counts are observed on the asset either way; the multi-year dataset is
-read when no year file is there."""
+"""``sec_seed_import`` (the ``import_seed`` job) on archives in the seed's own shapes:
+``dagster job execute`` is green on the seed's year file and fails, with the counts, on a mostly
+unusable one or a month the archives do not hold; the counts are observed on the asset either
+way; the multi-year dataset is read when no year file is there."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sec_assets.bronze.import_assets import sec_seed_import
+from sec_assets.bronze.import_job import import_seed
 from sec_assets.resources import local_resources
-from sec_assets_tests.cli import materialize, run_materialize
+from sec_assets_tests.cli import run_job
 from sec_assets_tests.integration.test_seed_shapes import (
     POINT_LIST,
     YEAR_FILE,
@@ -26,8 +26,7 @@ from sec_sim.seed_archive import write_dataset
 
 def _run_in_process(tmp_path: Path, archive_dir: Path, month: str) -> dg.ExecuteInProcessResult:
     config = {"ops": {"sec_seed_import": {"config": {"archive_dir": str(archive_dir)}}}}
-    return dg.materialize(
-        [sec_seed_import],
+    return import_seed.execute_in_process(
         partition_key=month,
         resources=local_resources(tmp_path / "data"),
         run_config=config,
@@ -58,7 +57,8 @@ def test_dagster_materializes_a_month_of_the_seeds_year_file(tmp_path: Path):
     archives.mkdir()
     shutil.copy(YEAR_FILE, archives)
     write_dataset(archives / "dataset_2017_2025.json", {2024: []})  # ignored: a checkpoint is there
-    materialize(["sec_seed_import"], env=_dagster_env(tmp_path, archives), partition="2024-08")
+    proc = run_job("import_seed", env=_dagster_env(tmp_path, archives), partition="2024-08")
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     docs = _envelopes(tmp_path / "data")
     assert len(docs) == 8 and {d["imported"]["source_file"] for d in docs.values()} == {
         "checkpoint_2024.json"
@@ -70,9 +70,7 @@ def test_dagster_materializes_a_month_of_the_seeds_year_file(tmp_path: Path):
 def test_dagster_fails_a_month_whose_archive_is_mostly_unusable(tmp_path: Path):
     archives = tmp_path / "outputs"
     _mostly_unusable(archives / "checkpoint_2024.json")
-    proc = run_materialize(
-        ["sec_seed_import"], env=_dagster_env(tmp_path, archives), partition="2024-08"
-    )
+    proc = run_job("import_seed", env=_dagster_env(tmp_path, archives), partition="2024-08")
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output[-3000:]
     assert "6 of 8 points unusable" in output and "no_date 6" in output

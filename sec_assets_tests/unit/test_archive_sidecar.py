@@ -157,9 +157,7 @@ def test_publishing_never_replaces_a_file(tmp_path: Path) -> None:
 def test_the_retention_asset_archives_the_other_months_and_fails_naming_the_refused_one(
     tmp_path: Path,
 ) -> None:
-    import dagster as dg
-
-    from sec_assets.bronze.archive_assets import bronze_archive
+    from sec_assets.bronze.archive_job import archive_bronze
     from sec_assets.resources import local_resources
 
     root = tmp_path / "bronze"
@@ -169,8 +167,7 @@ def test_the_retention_asset_archives_the_other_months_and_fails_naming_the_refu
     store.write(MONTH, _attempt(f"{MONTH}-05T00", b"[]", "empty", at=T0 + timedelta(days=9)))
     fill(root, "2023-12", hours=2)
 
-    result = dg.materialize(
-        [bronze_archive],
+    result = archive_bronze.execute_in_process(
         resources=local_resources(tmp_path),
         run_config={"ops": {"bronze_archive": {"config": {"horizon_months": 1}}}},
         raise_on_error=False,

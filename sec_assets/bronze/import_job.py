@@ -1,4 +1,11 @@
-"""``sec_seed_import``: the seed's year archives, imported into bronze month by month."""
+"""The seed's year archives, imported into bronze month by month: the ``import_seed`` job.
+
+Optional, and only where the seed's archives are: the job is launched by hand (Jobs →
+``import_seed`` → Launchpad, a month or a range of months, ``archive_dir`` in its config),
+never by "Materialize all". ``sec_seed_import`` stays on the asset graph as an asset no run
+materializes but this job's (``dg.AssetSpec``: not executable, so "Materialize all" leaves it
+out); its partitions and page keep every month's import report.
+"""
 
 import re
 from collections.abc import Iterator
@@ -7,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 
+from sec_assets.asset_labels import written_by
 from sec_assets.bronze.importer import (
     CorruptArchiveError,
     ImportReport,
@@ -25,6 +33,11 @@ _DATASET_FILE = re.compile(r"dataset_.*\.json$")
 
 class SeedImportConfig(dg.Config):
     archive_dir: str = ""  # the folder of checkpoint_<year>.json; empty: $SEC_SEED_ARCHIVE_DIR
+
+
+def import_config(archive_dir: Path) -> dict[str, Any]:
+    """The ``import_seed`` job's run config reading the archives of ``archive_dir``."""
+    return {"ops": {"sec_seed_import": {"config": {"archive_dir": str(archive_dir)}}}}
 
 
 def archive_files(directory: Path, month: str) -> list[Path]:
@@ -70,16 +83,16 @@ def _totals(reports: list[ImportReport]) -> dict[str, Any]:
     }
 
 
-@dg.asset(
-    partitions_def=monthly_partitions,
-    group_name="bronze",
-    kinds={"python", "json"},
-    description="The seed's checkpoint_<year>.json points of the month, imported into "
-    "sec_snapshots' bronze (attempt 0, with source, file, sha256 and point index).",
+SEED_IMPORT_KEY = dg.AssetKey("sec_seed_import")
+
+
+@dg.op(
+    name="sec_seed_import",
+    description="Import the seed's archived points of the run's month into sec_snapshots' bronze.",
 )
 def sec_seed_import(
-    context: dg.AssetExecutionContext, config: SeedImportConfig, bronze: BronzeResource
-) -> Iterator[dg.MaterializeResult | dg.AssetObservation]:
+    context: dg.OpExecutionContext, config: SeedImportConfig, bronze: BronzeResource
+) -> Iterator[dg.AssetMaterialization | dg.AssetObservation | dg.Output[None]]:
     """Grain: one bronze exchange per archived point of the month. Idempotent (re-importing
     writes nothing); a corrupt archive fails with its byte offset and writes nothing of the
     month it was in; an archive with more than ``SEC_SEED_MAX_REJECTED_SHARE`` unusable points
@@ -116,7 +129,35 @@ def sec_seed_import(
     if problems:
         # the counts stay on the asset's page although the run fails
         yield dg.AssetObservation(
-            asset_key=context.asset_key, partition=context.partition_key, metadata=metadata
+            asset_key=SEED_IMPORT_KEY, partition=context.partition_key, metadata=metadata
         )
         raise dg.Failure(description=" | ".join(problems), metadata=metadata)
-    yield dg.MaterializeResult(metadata=metadata)
+    yield dg.AssetMaterialization(
+        asset_key=SEED_IMPORT_KEY, partition=context.partition_key, metadata=metadata
+    )
+    yield dg.Output(None)
+
+
+@dg.job(
+    partitions_def=monthly_partitions,
+    description="Import the seed's checkpoint_<year>.json archives into bronze, a month per "
+    "partition (config archive_dir, else SEC_SEED_ARCHIVE_DIR); then materialize the months' "
+    "silver assets (snapshot_ledger, fact_interrupciones, fact_eventos).",
+    tags={"kind": "optional_import"},
+)
+def import_seed() -> None:
+    sec_seed_import()
+
+
+SEC_SEED_IMPORT = written_by(
+    dg.AssetSpec(
+        SEED_IMPORT_KEY,
+        partitions_def=monthly_partitions,
+        group_name="bronze",
+        kinds={"python", "json"},
+        description="The seed's checkpoint_<year>.json points of the month, imported into "
+        "sec_snapshots' bronze (attempt 0, with source, file, sha256 and point index). Optional: "
+        "written by the import_seed job only (launched by hand), never by Materialize all.",
+    ),
+    sec_seed_import,
+)
