@@ -1,6 +1,7 @@
 """The two jobs the automation launches, and how they retry.
 
-``monthly_pipeline`` (partitioned by month) carries one month from bronze to gold;
+``monthly_pipeline`` (partitioned by month) carries one month from bronze to gold: the one
+selection for it, in the UI (Jobs → ``monthly_pipeline``), the schedules and the sensors;
 ``gold_refresh`` (unpartitioned) rebuilds what reads every month at once: the dashboard
 payloads, their publication, ``recent_30d`` and the figures. They stay apart on purpose: one
 job mixing both kinds would rebuild and republish every payload once per month of a backfill,
@@ -55,7 +56,9 @@ monthly_pipeline = dg.define_asset_job(
     selection=dg.AssetSelection.assets(*MONTHLY_ASSETS),
     op_retry_policy=MONTHLY_RETRY,
     tags=RUN_RETRY_TAGS,
-    description="One month from the SEC service to gold: bronze → silver → golden Parquet.",
+    description="One month, bronze → gold: the SEC service's answers (bronze), the star "
+    "schema and its checks (silver, with the dimensions it references), the golden Parquet. "
+    "Materialize all… and pick the month (2024-09).",
 )
 
 gold_refresh = dg.define_asset_job(

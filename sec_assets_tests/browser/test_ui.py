@@ -1,6 +1,7 @@
-"""The Dagster UI, seen by headless Chromium: the asset graph shows every layer, and a month
-launched the way the UI's "Materialize" button launches it runs bronze → silver with its checks,
-all visible on the run page and the asset's checks tab."""
+"""The Dagster UI, seen by headless Chromium: the asset graph shows every layer, and one month,
+bronze → gold, launched the way the README's first UI section says (Jobs → ``monthly_pipeline``
+→ "Materialize all…" → partition ``2024-08`` → "Launch 1 run"), through the GraphQL calls those
+clicks make, runs with its checks, all visible on the run page and the asset's checks tab."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ PARTITION = "2024-08"
 LOCATION = "sec_assets"
 REPOSITORY = "__repository__"  # the repository a Definitions object becomes
 GROUPS = ("bronze", "silver", "gold")
-# The silver chain of one month, with the dimensions its checks join against.
+JOB = "monthly_pipeline"  # the README's "One month, bronze → gold"
+# The silver chain of one month, with the dimensions its checks join against (what a user
+# selecting by hand in the global graph launches; the monthly loads also write them).
 SELECTION = [
     "dim_geografia",
     "dim_empresa",
@@ -47,7 +50,7 @@ mutation LaunchPipelineExecution($executionParams: ExecutionParams!) {
   }
 }"""
 ASSET_NODES_QUERY = """query($keys: [AssetKeyInput!]) { assetNodes(assetKeys: $keys) {
-  assetKey { path } groupName
+  assetKey { path } groupName jobNames
   assetChecksOrError { ... on AssetChecks { checks { name
     executionForLatestMaterialization { runId status partition
       evaluation { success severity description } } } } } } }"""
@@ -55,6 +58,19 @@ RUN_QUERY = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run 
   id status tags { key value } assetSelection { path }
   stepStats { stepKey status } } } }"""
 TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
+# Verbatim from the UI (ui-core/src/launchpad/ConfigFetch.tsx, dagster-webserver 1.13), with
+# PythonErrorFragment inlined: what the partitions dialog asks of the picked partition before it
+# launches one run ("Could not find partition" when the picker's key is not a partition key).
+PARTITION_CONFIG_QUERY = """
+query ConfigPartitionForAssetJobQuery($repositoryName: String!, $repositoryLocationName: String!,
+    $jobName: String!, $partitionName: String!, $assetKeys: [AssetKeyInput!]!) {
+  pipelineOrError(params: {pipelineName: $jobName, repositoryName: $repositoryName,
+      repositoryLocationName: $repositoryLocationName}) {
+    ... on Pipeline { id
+      partition(partitionName: $partitionName, selectedAssetKeys: $assetKeys) { name
+        runConfigOrError { ... on PartitionRunConfig { yaml } ... on PythonError { message } }
+        tagsOrError { ... on PartitionTags { results { key value } }
+          ... on PythonError { message } } } } } }"""
 
 
 @dataclass(frozen=True)
@@ -90,11 +106,57 @@ def execution_params(ui: DagsterUI, assets: list[str], partition: str) -> dict[s
     }
 
 
+def job_assets(ui: DagsterUI, job: str) -> list[dict[str, Any]]:
+    """The asset nodes of ``job``: what its page's "Materialize all…" targets."""
+    return [n for n in asset_nodes(ui) if job in n["jobNames"]]
+
+
+def partition_tags_and_config(
+    ui: DagsterUI, job: str, partition: str, assets: list[str]
+) -> dict[str, Any]:
+    """The partitions dialog's question about the picked partition (``partition`` as typed)."""
+    variables = {
+        "repositoryName": REPOSITORY,
+        "repositoryLocationName": LOCATION,
+        "jobName": job,
+        "partitionName": partition,
+        "assetKeys": [{"path": [a]} for a in assets],
+    }
+    return ui.graphql(PARTITION_CONFIG_QUERY, variables)["pipelineOrError"]["partition"]
+
+
+def job_month_params(ui: DagsterUI, job: str, partition: str) -> dict[str, Any]:
+    """What "Launch 1 run" sends from a job's partitions dialog (``onLaunchAsSingleRun`` →
+    ``executionParamsForAssetJob``): the job's assets and their checks in that job, the
+    partition's tags and run config as the server gave them."""
+    nodes = job_assets(ui, job)
+    assets = [n["assetKey"]["path"][-1] for n in nodes]
+    answer = partition_tags_and_config(ui, job, partition, assets)
+    tags = answer["tagsOrError"]["results"]
+    return {
+        "mode": "default",
+        "executionMetadata": {"tags": tags},
+        "runConfigData": answer["runConfigOrError"]["yaml"],
+        "selector": {
+            "repositoryLocationName": LOCATION,
+            "repositoryName": REPOSITORY,
+            "pipelineName": job,
+            "assetSelection": [{"path": [a]} for a in assets],
+            "assetCheckSelection": [
+                {"assetKey": {"path": n["assetKey"]["path"]}, "name": c["name"]}
+                for n in nodes
+                for c in n["assetChecksOrError"]["checks"]
+                if job in c["jobNames"]
+            ],
+        },
+    }
+
+
 @pytest.fixture(scope="module")
 def launched(dagster_ui: DagsterUI) -> LaunchedRun:
-    """The month launched through GraphQL as the UI does, followed until it finishes."""
+    """One month launched from the job's page as the README says, followed until it ends."""
     started = time.monotonic()
-    params = execution_params(dagster_ui, SELECTION, PARTITION)
+    params = job_month_params(dagster_ui, JOB, PARTITION)
     result = dagster_ui.graphql(LAUNCH_MUTATION, {"executionParams": params})
     launch = result["launchPipelineExecution"]
     assert launch["__typename"] == "LaunchRunSuccess", launch
@@ -143,10 +205,32 @@ def test_partition_run_launched_like_the_ui_succeeds(
     assert run["status"] == "SUCCESS", (
         f"run {launched.run_id}: {run['stepStats']}\n{dagster_ui.log_tail()}"
     )
+    from sec_assets.automation.jobs import MONTHLY_ASSETS
+
     tags = {t["key"]: t["value"] for t in run["tags"]}
     assert tags["dagster/partition"] == PARTITION
-    assert sorted(k["path"][-1] for k in run["assetSelection"]) == sorted(SELECTION)
+    assert sorted(k["path"][-1] for k in run["assetSelection"]) == sorted(MONTHLY_ASSETS)
     assert all(s["status"] == "SUCCESS" for s in run["stepStats"]), run["stepStats"]
+
+
+def test_the_partition_picker_takes_the_month_as_every_message_spells_it(
+    dagster_ui: DagsterUI,
+) -> None:
+    assets = [n["assetKey"]["path"][-1] for n in job_assets(dagster_ui, JOB)]
+    answer = partition_tags_and_config(dagster_ui, JOB, "2024-09", assets)
+    assert answer["name"] == "2024-09"
+    tags = {t["key"]: t["value"] for t in answer["tagsOrError"]["results"]}
+    assert tags["dagster/partition"] == "2024-09"
+
+
+def test_the_job_page_offers_the_month_bronze_to_gold(
+    chromium: Chromium, dagster_ui: DagsterUI
+) -> None:
+    """Jobs → monthly_pipeline: the page the README's first UI section opens."""
+    url = f"{dagster_ui.url}/locations/{LOCATION}/jobs/{JOB}"
+    dom = chromium.render(url, "monthly_pipeline_job", expect=("Materialize all", "golden_eventos"))
+    assert "One month, bronze → gold" in dom, f"see {chromium.out_dir}"
+    assert "Materialize all" in dom and "golden_eventos" in dom
 
 
 def test_every_silver_check_evaluated_for_the_partition(
@@ -179,7 +263,9 @@ def test_run_page_shows_the_run_and_its_check_evaluations(
     assert run_id in dom, f"run page without its id (see {chromium.out_dir})"
     assert "Success" in dom
     assert f"partition: {PARTITION}" in dom
-    assert f"{len(SELECTION)} assets" in dom
+    from sec_assets.automation.jobs import MONTHLY_ASSETS
+
+    assert f"{len(MONTHLY_ASSETS)} assets" in dom
     assert "ASSET_CHECK_EVALUATION" in dom
 
 
