@@ -11,6 +11,7 @@ assets put the same facts in their materialization metadata with :func:`settings
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import dagster as dg
@@ -33,6 +34,20 @@ def settings_metadata(*resources: SettingsRows) -> dict[str, dg.TableMetadataVal
 
 class SettingsRows(Protocol):
     def settings_rows(self) -> list[dict[str, str]]: ...
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Settings of ``resource`` beyond the ones it reports (``SEC_SEED_*`` for the seed
+    import), as rows of the same table:
+    ``settings_metadata(bronze, Shown(bronze, ("seed_archive_dir",)))``."""
+
+    resource: SettingsResource
+    names: tuple[str, ...]
+
+    def settings_rows(self) -> list[dict[str, str]]:
+        r = self.resource
+        return rows(type(r).__name__, r.settings, self.names, r.explicit_settings())
 
 
 class SettingsResource(dg.ConfigurableResource):

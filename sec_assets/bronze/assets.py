@@ -204,6 +204,7 @@ def _customers_month(
         "customers_national": dg.MetadataValue.int(result.national or 0),
         "by_region": dg.MetadataValue.json({str(k): v for k, v in result.by_region.items()}),
         "path": dg.MetadataValue.path(store.month_url(month)),
+        **settings_metadata(sec_client, bronze),  # the settings in force, sourced
     }
     if result.failed or result.national is None:
         raise dg.Failure(

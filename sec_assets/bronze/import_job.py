@@ -24,6 +24,7 @@ from sec_assets.bronze.importer import (
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.month import Month
 from sec_assets.partitions import monthly_partitions
+from sec_assets.resource_settings import Shown, settings_metadata
 from sec_assets.sec_client.state import open_state
 
 ARCHIVE_ENV = "SEC_SEED_ARCHIVE_DIR"
@@ -120,7 +121,8 @@ def sec_seed_import(
                 metadata={"file": str(path), "byte_offset": exc.offset},
             ) from None
         context.log.info(f"{path.name}: {reports[-1].as_dict()}")
-    metadata = _totals(reports)
+    seed_settings = Shown(bronze, ("seed_archive_dir", "seed_max_rejected_share"))
+    metadata = {**_totals(reports), **settings_metadata(bronze, seed_settings)}
     max_share = settings.seed_max_rejected_share
     problems = [e for r in reports if (e := rejection_error(r, max_share)) is not None]
     if not sum(r.months.get(month, 0) for r in reports):

@@ -19,6 +19,7 @@ from sec_assets.bronze.resources import BronzeResource
 from sec_assets.month import Month
 from sec_assets.month_runs import MonthMetadata, month_by_month
 from sec_assets.partitions import BACKFILL_POLICY, monthly_partitions
+from sec_assets.resource_settings import settings_metadata
 from sec_assets.sec_client.exchange import FetchResult
 from sec_assets.sec_client.national import ENDPOINT, validate_national_series
 from sec_assets.sec_client.resource import SecClientResource
@@ -64,6 +65,7 @@ def _series_month(
             "reason": dg.MetadataValue.text(
                 f"{month} ended before Get's ~7-day window: nothing to ask"
             ),
+            **settings_metadata(sec_client, bronze),
         }
     store = bronze.store(DATASET)
 
@@ -83,6 +85,7 @@ def _series_month(
         "hours_in_month": dg.MetadataValue.int(len(in_month)),
         "newest_hour": dg.MetadataValue.text(points[-1].hour_key if points else "none"),
         "path": dg.MetadataValue.path(store.month_url(month)),
+        **settings_metadata(sec_client, bronze),  # the settings in force, sourced
     }
     if result.error is not None:
         raise dg.Failure(

@@ -309,6 +309,7 @@ def golden_eventos(
                 "dagster/row_count": dg.MetadataValue.int(0),
                 "excluded": dg.MetadataValue.text(str(done.reason)),
                 "removed_file": dg.MetadataValue.bool(done.removed),
+                **warehouse.settings_metadata(),
             }
         events, observed = done.paths["fact_eventos"], done.paths["fact_observaciones"]
         return {
@@ -318,6 +319,7 @@ def golden_eventos(
             "observation_rows": dg.MetadataValue.int(done.observations),
             "observations_path": dg.MetadataValue.path(publish.publish(settings, observed)),
             "observations_bytes": dg.MetadataValue.int(observed.stat().st_size),
+            **warehouse.settings_metadata(),
         }
 
     yield from month_by_month(context, one, columns=("dagster/row_count", "bytes", "excluded"))

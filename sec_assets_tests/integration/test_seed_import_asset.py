@@ -13,6 +13,7 @@ import dagster as dg
 import pytest
 
 from sec_assets.bronze.import_job import import_seed
+from sec_assets.resource_settings import SETTINGS_KEY
 from sec_assets.resources import local_resources
 from sec_assets_tests.cli import run_job
 from sec_assets_tests.integration.test_seed_shapes import (
@@ -108,4 +109,7 @@ def test_the_multi_year_dataset_is_read_when_no_year_file_is_there(tmp_path: Pat
     assert result.success
     meta = result.asset_materializations_for_node("sec_seed_import")[0].metadata
     assert meta["imported"].value == 4 and meta["sources"].value[0]["layout"] == "data_by_year"
+    settings = {r.data["setting"]: r.data for r in meta[SETTINGS_KEY].records}
+    assert settings["seed_max_rejected_share"]["variable"] == "SEC_SEED_MAX_REJECTED_SHARE"
+    assert settings["hours_per_day"]["resource"] == "BronzeResource"
     assert sorted(_envelopes(tmp_path / "data")) == [f"2024-08-03T{h:02d}" for h in (0, 6, 12, 18)]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from sec_assets.bronze.assets import sec_snapshots
+from sec_assets.bronze.assets import sec_customers, sec_snapshots
+from sec_assets.bronze.national import sec_national_series
+from sec_assets.gold.assets import golden_eventos
 from sec_assets.gold.sync.resource import DashboardSinkResource
 from sec_assets.resource_settings import SETTINGS_KEY
 from sec_assets.resources import local_resources
@@ -37,13 +39,23 @@ def test_month_run_shows_its_settings_without_secrets(
         dims = ["dim_geografia", "dim_empresa", "dim_tiempo"]
         assert dg.materialize(SILVER_ASSETS, selection=dims, instance=instance, resources=resources)
         result = dg.materialize(
-            [sec_snapshots, silver_observations],
+            [sec_snapshots, sec_customers, sec_national_series, silver_observations],
             partition_key="2024-07",
             instance=instance,
             resources=resources,
         )
-        events = result.get_asset_materialization_events()
+        golden = dg.materialize(
+            [golden_eventos], partition_key="2024-07", instance=instance, resources=resources
+        )
+        events = [
+            *result.get_asset_materialization_events(),
+            *golden.get_asset_materialization_events(),
+        ]
     metadata = {e.asset_key.to_user_string(): e.materialization.metadata for e in events}
+    for asset in ("sec_customers", "sec_national_series"):  # the same table on every bronze run
+        assert _rows(metadata[asset])[("SecClientResource", "base_url")]["value"] == sim.base_url
+    golden_rows = _rows(metadata["golden_eventos"])
+    assert golden_rows[("WarehouseResource", "data_dir")]["value"] == str(tmp_path)
     bronze = _rows(metadata["sec_snapshots"])
     base = bronze[("SecClientResource", "base_url")]
     assert (base["variable"], base["value"], base["source"]) == (
