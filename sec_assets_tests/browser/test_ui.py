@@ -51,7 +51,7 @@ mutation LaunchPipelineExecution($executionParams: ExecutionParams!) {
 }"""
 ASSET_NODES_QUERY = """query($keys: [AssetKeyInput!]) { assetNodes(assetKeys: $keys) {
   assetKey { path } groupName jobNames
-  assetChecksOrError { ... on AssetChecks { checks { name
+  assetChecksOrError { ... on AssetChecks { checks { name jobNames
     executionForLatestMaterialization { runId status partition
       evaluation { success severity description } } } } } } }"""
 RUN_QUERY = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run {
