@@ -39,8 +39,11 @@ def written_by(spec: dg.AssetSpec, op: dg.OpDefinition) -> dg.AssetSpec:
     fn = op.compute_fn.decorated_fn  # type: ignore[union-attr]
     path = inspect.getsourcefile(fn)
     assert path is not None, op.name
-    ref = dg.LocalFileCodeReference(file_path=path, line_number=inspect.getsourcelines(fn)[1])
-    refs = dg.CodeReferencesMetadataValue(code_references=[ref])
+    with warnings.catch_warnings():  # the code-reference API is marked beta
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        line = inspect.getsourcelines(fn)[1]
+        ref = dg.LocalFileCodeReference(file_path=path, line_number=line)
+        refs = dg.CodeReferencesMetadataValue(code_references=[ref])
     return spec.merge_attributes(metadata={"dagster/code_references": refs})
 
 
