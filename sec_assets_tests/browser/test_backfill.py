@@ -130,15 +130,15 @@ def assert_every_check_passed_per_month(ui: DagsterUI, backfill: dict[str, Any])
             CHECK_EXECUTIONS, {"key": {"path": [check.asset]}, "name": check.name}
         )["assetCheckExecutions"]
         mine = [e for e in executions if e["runId"] in run_ids]
-        # A ranged run may plan one execution per check without a partition, then record an
-        # evaluation per month: the planned one never fails.
-        unpartitioned = [e for e in mine if e["partition"] is None]
-        assert all(e["status"] in ("SKIPPED", "SUCCEEDED") for e in unpartitioned), mine
-        by_month = {e["partition"]: e for e in mine if e["partition"] is not None}
-        assert sorted(by_month) == MONTHS, (check.name, executions)
-        for month, execution in by_month.items():
-            assert execution["status"] == "SUCCEEDED", (check.name, month, execution)
-            assert execution["evaluation"]["success"], (check.name, month, execution)
+        # Runs may plan a check they do not evaluate (without a partition, or for a month
+        # another run of the backfill evaluates): such executions end skipped, never failed.
+        assert all(e["status"] in ("SKIPPED", "SUCCEEDED") for e in mine), (check.name, mine)
+        passed = {
+            e["partition"]
+            for e in mine
+            if e["status"] == "SUCCEEDED" and e["evaluation"] and e["evaluation"]["success"]
+        }
+        assert sorted(passed - {None}) == MONTHS, (check.name, mine)
 
 
 @pytest.fixture(scope="module")
