@@ -25,7 +25,7 @@ from sec_assets_tests.s3_server import s3_server
 from sec_sim import SimConfig, run_simulator
 
 MONTH = Month(2024, 8)
-PARTITION = "2024-08-01"
+PARTITION = "2024-08"
 CONCURRENCY = 4
 
 

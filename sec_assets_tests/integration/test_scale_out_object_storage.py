@@ -198,7 +198,7 @@ def test_three_workers_share_only_s3_postgres_and_redis(
                     dg.reconstructable(monthly_on_celery),
                     instance=instance,
                     run_config=yaml.safe_load(run_config_path.read_text()),
-                    tags={"dagster/partition": f"{month}-01"},
+                    tags={"dagster/partition": month},
                 )
                 assert result.success, [e.message for e in result.all_events if e.is_failure]
                 checks += [
@@ -229,7 +229,7 @@ def test_three_workers_share_only_s3_postgres_and_redis(
             monkeypatch.setenv("SEC_BASE_URL", sim2.base_url)
             assert run_selection(DIMS, {}).success
             for month in MONTHS:
-                assert run_selection(MONTHLY, {}, partition=f"{month}-01").success
+                assert run_selection(MONTHLY, {}, partition=month).success
 
         for name, order in TABLES.items():
             drop = ("actualizado_hace_min",)  # the simulator's "minutes ago": the clock moved

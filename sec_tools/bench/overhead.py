@@ -159,7 +159,7 @@ def _materialize(
 
 def cli_run(home: Path, data: Path, month: Month, code: Path) -> dict[str, Any]:
     load0 = _load()
-    done, samples = _materialize(_env(home, data, code), SELECTION, month.start.isoformat())
+    done, samples = _materialize(_env(home, data, code), SELECTION, month.key)
     out = split(_events(home), samples, done.started, done.ended)
     return {**out, "load_start": load0, "load_end": _load()}
 
@@ -211,9 +211,7 @@ def _launch(port: int, month: Month, deadline: float) -> str:
             "jobName": "__ASSET_JOB",
             "assetSelection": [{"path": [key]} for key in SELECTION],
         },
-        "executionMetadata": {
-            "tags": [{"key": "dagster/partition", "value": month.start.isoformat()}]
-        },
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": month.key}]},
     }
     last = "webserver not answering"
     while time.monotonic() < deadline:
