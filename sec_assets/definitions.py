@@ -10,7 +10,7 @@ from sec_assets.bronze.import_job import SEC_SEED_IMPORT, import_seed
 from sec_assets.bronze.national import sec_national_series
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
 from sec_assets.gold.figures import figures
-from sec_assets.release.assets import research_release
+from sec_assets.release.assets import RESEARCH_RELEASE, release_research
 from sec_assets.resources import local_resources
 from sec_assets.silver.checks_job import silver_checks
 from sec_assets.silver.registry import SILVER_ASSETS
@@ -33,12 +33,12 @@ defs = dg.Definitions(
                 golden_eventos,
                 recent_30d,
                 figures,
-                research_release,  # group release: launched explicitly, never automated
+                RESEARCH_RELEASE,  # written by the release_research job only
             ]
         ),
     ),
     # silver_checks: the silver checks alone; archive_bronze, import_seed: see above.
-    jobs=[*automation.jobs, silver_checks, archive_bronze, import_seed],
+    jobs=[*automation.jobs, silver_checks, archive_bronze, import_seed, release_research],
     # A month's steps run one after the other anyway (bronze → silver → golden Parquet), so
     # each in its own process (the multiprocess default) spent more time starting Python and
     # loading this code location than working.

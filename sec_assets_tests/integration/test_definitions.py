@@ -128,19 +128,22 @@ def test_groups_and_partitions() -> None:
     )
 
 
-def test_materialize_all_leaves_out_maintenance_and_the_optional_import() -> None:
+def test_materialize_all_leaves_out_maintenance_the_optional_import_and_releases() -> None:
     """What the UI's "Materialize all" selects: every executable asset that is not observable
-    (``optionsForExecuteButton``, dagster-webserver 1.13). The archive and the seed import are
-    on the graph but written only by their jobs."""
+    (``optionsForExecuteButton``, dagster-webserver 1.13). The archive, the seed import and the
+    research release are on the graph but written only by their jobs."""
     graph = defs.resolve_asset_graph()
     executable = {
         k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_executable
     }
-    assert executable == ASSETS - {"bronze_archive", "sec_seed_import"}
+    assert executable == ASSETS - {"bronze_archive", "sec_seed_import", "research_release"}
     archive = defs.resolve_job_def("archive_bronze")
     seed = defs.resolve_job_def("import_seed")
+    release = defs.resolve_job_def("release_research")
     assert [n.name for n in archive.nodes] == ["bronze_archive"]
     assert [n.name for n in seed.nodes] == ["sec_seed_import"]
+    assert [n.name for n in release.nodes] == ["research_release"]
+    assert release.partitions_def is None
     assert seed.partitions_def is not None and archive.partitions_def is None
 
 

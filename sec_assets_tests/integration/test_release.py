@@ -14,7 +14,6 @@ import json
 import shutil
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import polars as pl
 import pytest
@@ -22,7 +21,7 @@ import pytest
 from sec_assets.__main__ import main
 from sec_assets.gold.codebook import mismatches, table
 from sec_assets.release import figures
-from sec_assets.release.assets import GROUP, research_release
+from sec_assets.release.assets import GROUP, RESEARCH_RELEASE, release_research
 from sec_assets.release.bundle import build_release, parse_months
 from sec_assets.release.manifest import MANIFEST, verify
 from sec_assets.resources import local_resources
@@ -153,13 +152,15 @@ def test_the_figures_are_drawn_from_the_bundle(releases: tuple[Path, Path], tmp_
         assert (copy / same).read_bytes() == (releases[0] / same).read_bytes(), same
 
 
-def test_the_asset_writes_the_same_bundle_named_by_its_version_and_is_never_automated(
+def test_the_job_writes_the_same_bundle_named_by_its_version_and_is_never_automated(
     data_dir: Path, releases: tuple[Path, Path]
 ) -> None:
-    spec = research_release.specs_by_key[dg.AssetKey("research_release")]
-    assert spec.group_name == GROUP and spec.automation_condition is None
-    result = dg.materialize(
-        [research_release],
+    assert RESEARCH_RELEASE.group_name == GROUP and RESEARCH_RELEASE.automation_condition is None
+    from sec_assets.definitions import defs
+
+    graph = defs.get_repository_def().asset_graph
+    assert not graph.get(RESEARCH_RELEASE.key).is_executable  # not in "Materialize all"
+    result = release_research.execute_in_process(
         resources={"warehouse": local_resources(data_dir)["warehouse"]},
         run_config={"ops": {"research_release": {"config": {"months": RANGE}}}},
     )
