@@ -42,7 +42,7 @@ def _resources(base_url: str, data: Path) -> dict:
 
 
 def _crosscheck(tmp_path: Path, config: SimConfig, faults=(), assets=MONTH_ASSETS):
-    partition = _day().replace(day=1).isoformat()
+    partition = Month.containing(_day()).key
     data = tmp_path / "data"
     with run_simulator(config) as sim:
         sim.set_faults(list(faults))
