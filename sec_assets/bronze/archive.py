@@ -37,6 +37,7 @@ from sec_assets.bronze.archive_format import (
     Entry,
     Generation,
     archive_name,
+    same_content,
     sha256_file,
 )
 from sec_assets.bronze.archive_read import hot_files, lock, month_store, restore_month
@@ -107,8 +108,9 @@ def archive_month(
     (``python -m sec_assets archive-sidecar <archive>``, :func:`rederive_sidecar`); except a run
     killed between the two publications, whose files are all still hot: the next run checks and
     finishes it. Re-running is idempotent: hot files already in a generation with the same
-    sha256 are deleted (finishing an interrupted run), a different sha256 is a conflict and
-    nothing is deleted. Silver reads hot files: :func:`restore_month` puts a month back, or
+    content are deleted (finishing an interrupted run), other content is a conflict and
+    nothing is deleted; a file written again at another gzip level with the same envelope is
+    the same file. Silver reads hot files: :func:`restore_month` puts a month back, or
     :func:`month_store` lends a temporary store with archive and hot files together, without
     touching the hot tree.
     """
@@ -123,7 +125,9 @@ def archive_month(
             known.update(gen.entries())
         fresh = {rel: path for rel, path in hot.items() if rel not in known}
         for rel in sorted(set(hot) & set(known)):
-            if sha256_file(hot[rel]) != known[rel].sha256:
+            if sha256_file(hot[rel]) != known[rel].sha256 and not same_content(
+                hot[rel], archived.read(rel)
+            ):
                 raise ArchiveConflictError(f"{hot[rel]} differs from its archived copy; kept hot")
         stats = [p.stat() for p in fresh.values()]
         new, sha = None, None
@@ -213,8 +217,10 @@ def _finish_unpublished(archived: ArchivedMonth) -> None:
     if not archived.unpublished(gen):
         return
     hot = Path(archived.root) / archived.dataset
-    for entry, _, _ in gen.members():  # raises on a member that does not match the manifest
-        if sha256_file(hot / entry.path) != entry.sha256:
+    for entry, data, _ in gen.members():  # raises on a member that does not match the manifest
+        if sha256_file(hot / entry.path) != entry.sha256 and not same_content(
+            hot / entry.path, data
+        ):
             raise ArchiveConflictError(
                 f"{gen.path} has no sidecar and {hot / entry.path} differs from its copy in it; "
                 "nothing deleted or overwritten"

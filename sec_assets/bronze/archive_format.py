@@ -9,6 +9,7 @@ manifest (:data:`SIDECAR_VERB`), never a month read as empty. No import of ``sto
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
 import shlex
@@ -38,7 +39,7 @@ class ArchiveCorruptError(ArchiveError):
 
 
 class ArchiveConflictError(ArchiveError):
-    """A hot file and an archived file share a path but not their bytes."""
+    """A hot file and an archived file share a path but not their content."""
 
 
 class ArchiveSidecarError(ArchiveCorruptError):
@@ -247,6 +248,19 @@ def entries_of(manifest: dict[str, Any]) -> dict[str, Entry]:
 def sha256_file(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def same_content(hot: Path, archived: bytes) -> bool:
+    """A hot file holds what an archived file holds: the same bytes, or the same decompressed
+    envelope (a bronze file is its name and its envelope; the gzip level only changes the
+    container, ``store.BRONZE_GZIP_LEVEL``)."""
+    data = hot.read_bytes()
+    if data == archived:
+        return True
+    try:
+        return gzip.decompress(data) == gzip.decompress(archived)
+    except (OSError, EOFError, zlib.error):
+        return False
 
 
 def safe_member(rel: str, month: str) -> str:

@@ -16,6 +16,7 @@ from sec_assets.bronze.archive_format import (
     ArchiveConflictError,
     ArchivedMonth,
     ArchiveError,
+    same_content,
     sha256_file,
 )
 from sec_assets.bronze.store import BronzeStore
@@ -26,7 +27,8 @@ def restore_month(root: Path, dataset: str, month: str) -> list[Path]:
     """Put every archived file of the month back into the hot tree, byte for byte; returns the
     paths restored. Everything is extracted and verified in a staging folder first: a corrupt
     archive raises :class:`ArchiveCorruptError` and leaves the hot tree untouched. Hot files
-    already present with the same bytes are kept; different bytes are a conflict."""
+    already present with the same content (``same_content``) are kept; other content is a
+    conflict."""
     archived = ArchivedMonth(Path(root), dataset, month)
     if not archived.exists:
         raise ArchiveError(f"no archive of {dataset} {month} under {archived.folder}")
@@ -41,8 +43,10 @@ def restore_month(root: Path, dataset: str, month: str) -> list[Path]:
                 target = dataset_dir / entry.path
                 if not target.exists():
                     todo.append(entry.path)
-                elif sha256_file(target) != entry.sha256:
-                    raise ArchiveConflictError(f"{target} exists hot with other bytes; kept")
+                elif sha256_file(target) != entry.sha256 and not same_content(
+                    target, (staging / entry.path).read_bytes()
+                ):
+                    raise ArchiveConflictError(f"{target} exists hot with other content; kept")
             month_dir = dataset_dir / f"month={month}"
             if not month_dir.exists():
                 os.rename(staging / month_dir.name, month_dir)  # the whole month at once

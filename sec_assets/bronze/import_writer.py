@@ -17,7 +17,7 @@ import orjson
 from sec_assets.bronze.import_report import ImportReport
 from sec_assets.bronze.month_lock import month_lock
 from sec_assets.bronze.seed_points import ImportedPoint, SeedSource
-from sec_assets.bronze.store import open_store
+from sec_assets.bronze.store import BRONZE_GZIP_LEVEL, open_store
 from sec_assets.files import atomic_write
 from sec_assets.sec_client.state import StateStore
 from sec_assets.settings import load_settings
@@ -105,4 +105,5 @@ class MonthWriter:
         }
         target = self.qdir / f"point-{index:07d}.json.gz"
         if not target.exists():
-            atomic_write(target, gzip.compress(orjson.dumps(doc, default=str), mtime=0))
+            payload = orjson.dumps(doc, default=str)
+            atomic_write(target, gzip.compress(payload, compresslevel=BRONZE_GZIP_LEVEL, mtime=0))

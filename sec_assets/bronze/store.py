@@ -35,6 +35,10 @@ from sec_assets.sec_client.exchange import Attempt
 from sec_assets.sec_client.validation import VALIDATION_VERSION
 
 ENVELOPE_SCHEMA = "sec_assets.bronze/1"
+#: gzip level of every bronze envelope, collected or imported. A file's identity is its name
+#: (the body's sha256) and its decompressed envelope, not its gzip bytes: files written at
+#: another level read the same (``docs/bronze.md``).
+BRONZE_GZIP_LEVEL = 1
 GOOD_OUTCOMES = frozenset({"ok", "empty"})
 _STAMP = "%Y%m%dT%H%M%S%fZ"
 
@@ -184,7 +188,7 @@ class BronzeStore:
 
     def put(self, final: Path, text: bytes) -> Path:
         """Compress an envelope's JSON and store it at ``final`` atomically."""
-        payload = gzip.compress(text, mtime=0)
+        payload = gzip.compress(text, compresslevel=BRONZE_GZIP_LEVEL, mtime=0)
         with disk_errors(final, "a bronze file"):  # full or read-only disk: say where, what to do
             return atomic_write(final, payload, tmp_name=f".tmp-{uuid.uuid4().hex}")
 

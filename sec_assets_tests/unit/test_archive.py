@@ -1,6 +1,7 @@
 """Cold archive of bronze months: lossless round trip, verification before deletion, corrupt
 archives refused whole, idempotent re-runs and generations, and which months are due."""
 
+import gzip
 import hashlib
 import io
 import tarfile
@@ -25,7 +26,7 @@ from sec_assets.bronze.archive import (
     resolve_horizon,
     restore_month,
 )
-from sec_assets.bronze.store import BronzeStore, body_bytes, read_envelope
+from sec_assets.bronze.store import BRONZE_GZIP_LEVEL, BronzeStore, body_bytes, read_envelope
 from sec_assets.sec_client.exchange import Attempt
 
 DS = "sec_snapshots"
@@ -242,6 +243,28 @@ def test_hot_file_differing_from_its_archived_copy_is_kept(tmp_path: Path) -> No
     with pytest.raises(ArchiveConflictError):
         restore_month(tmp_path, DS, MONTH)
     assert victim.read_bytes() == b"not what was archived" and leftovers(tmp_path) == []
+
+
+def test_a_hot_file_at_another_gzip_level_is_its_archived_copy(tmp_path: Path) -> None:
+    """Same name, same envelope, other gzip bytes (a file written again by a writer at another
+    level, e.g. level 9 as bronze was once written): archiving deletes it as already archived,
+    restoring keeps it."""
+    store = fill(tmp_path)
+    archive_month(tmp_path, DS, MONTH)
+    restore_month(tmp_path, DS, MONTH)
+    victim = store.files(MONTH)[0].path
+    archived = victim.read_bytes()
+    level = 9 if BRONZE_GZIP_LEVEL != 9 else 1
+    other = gzip.compress(gzip.decompress(archived), compresslevel=level, mtime=0)
+    assert other != archived
+    victim.write_bytes(other)
+    assert restore_month(tmp_path, DS, MONTH) == [] and victim.read_bytes() == other
+    count = len(store.files(MONTH))
+    result = archive_month(tmp_path, DS, MONTH)
+    assert (result.archive, result.files, result.deleted) == (None, 0, count)
+    assert not victim.exists() and len(ArchivedMonth(tmp_path, DS, MONTH).generations()) == 1
+    restore_month(tmp_path, DS, MONTH)
+    assert victim.read_bytes() == archived
 
 
 def test_files_arriving_while_archiving_stay_hot(

@@ -4,7 +4,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sec_assets.bronze.collect import plan_month
-from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes, read_envelope
+from sec_assets.bronze.store import (
+    BRONZE_GZIP_LEVEL,
+    BronzeStore,
+    StoredFile,
+    body_bytes,
+    envelope,
+    envelope_json,
+    read_envelope,
+)
 from sec_assets.month import Month
 from sec_assets.sec_client.exchange import Attempt
 
@@ -109,3 +117,21 @@ def test_orphan_temporary_files_are_removed(tmp_path) -> None:
     assert store.remove_orphans("2024-08") == 2
     assert [p.name for p in hour.iterdir()] == [kept.name]
     assert store.remove_orphans("2099-01") == 0
+
+
+def test_files_are_written_at_the_bronze_level_and_level_9_files_read_the_same(
+    tmp_path: Path,
+) -> None:
+    """A bronze file is its name and its decompressed envelope: a file gzipped at level 9 (as
+    every bronze file was before ``BRONZE_GZIP_LEVEL``) reads as the one written now."""
+    store = BronzeStore(tmp_path, "sec_snapshots")
+    a = attempt("2024-08-02T12", '[{"NOMBRE_COMUNA": "Ñuñoa"}]'.encode())
+    path = store.write("2024-08", a)
+    text = envelope_json(envelope(a))
+    assert path.read_bytes() == gzip.compress(text, compresslevel=BRONZE_GZIP_LEVEL, mtime=0)
+    old = tmp_path / "old" / path.name
+    old.parent.mkdir()
+    old.write_bytes(gzip.compress(text, mtime=0))  # level 9, the old writer's call
+    assert old.read_bytes() != path.read_bytes()
+    assert read_envelope(old) == read_envelope(path) and body_bytes(read_envelope(old)) == a.body
+    assert StoredFile.parse(old).sha == StoredFile.parse(path).sha
