@@ -251,14 +251,18 @@ def sha256_file(path: Path) -> str:
 
 
 def same_content(hot: Path, archived: bytes) -> bool:
-    """A hot file holds what an archived file holds: the same bytes, or the same decompressed
+    """A hot file holds what an archived file holds (:func:`same_envelope`)."""
+    return same_envelope(hot.read_bytes(), archived)
+
+
+def same_envelope(one: bytes, other: bytes) -> bool:
+    """Two bronze files' bytes hold the same thing: the same bytes, or the same decompressed
     envelope (a bronze file is its name and its envelope; the gzip level only changes the
     container, ``store.BRONZE_GZIP_LEVEL``)."""
-    data = hot.read_bytes()
-    if data == archived:
+    if one == other:
         return True
     try:
-        return gzip.decompress(data) == gzip.decompress(archived)
+        return gzip.decompress(one) == gzip.decompress(other)
     except (OSError, EOFError, zlib.error):
         return False
 

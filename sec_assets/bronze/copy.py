@@ -3,8 +3,9 @@ another bucket), verifying every checksum: ``python -m sec_assets bronze-copy SR
 
 Before anything is written, every archive's ``.sha256`` sidecar is checked against the archive.
 Every file is then written only where its name is free (a conditional PUT, or a new local
-file): a name the destination already holds with the same bytes is counted as already there,
-with other bytes it is a conflict and nothing is overwritten. Every file written is read back
+file): a name the destination already holds with the same bytes (or, for an exchange, the same
+envelope at another gzip level) is counted as already there, with other content it is a
+conflict and nothing is overwritten. Every file written is read back
 and its sha256 compared with the source's. Temporary and hidden files (``.tmp-*``, locks) are
 not copied. Run it again after a failure: what is already there is checked and skipped.
 """
@@ -20,7 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sec_assets import objects
-from sec_assets.bronze.archive_format import ARCHIVE_DIR, ArchiveSidecarError, Generation
+from sec_assets.bronze.archive_format import (
+    ARCHIVE_DIR,
+    ArchiveSidecarError,
+    Generation,
+    same_envelope,
+)
 from sec_assets.files import atomic_write
 from sec_assets.objects import is_object_url
 
@@ -110,7 +116,10 @@ def bronze_copy(
             if hashlib.sha256(back[name]).hexdigest() != digests[name]:
                 if made[name]:
                     raise CopyError(f"{dst.url}/{name} reads back other bytes than {src}")
-                report.conflicts.append(name)
+                if _same_exchange(name, back[name], data[name]):
+                    report.already_there += 1
+                else:
+                    report.conflicts.append(name)
             elif made[name]:
                 report.copied += 1
                 report.bytes_copied += len(data[name])
@@ -124,6 +133,11 @@ def bronze_copy(
             f"overwritten, e.g. {report.conflicts[0]}; the other files are copied and verified"
         )
     return report
+
+
+def _same_exchange(name: str, there: bytes, here: bytes) -> bool:
+    """A bronze exchange held at another gzip level: the same file (``same_envelope``)."""
+    return name.endswith(".json.gz") and same_envelope(there, here)
 
 
 def _check_sidecars(src: _Side, sizes: dict[str, int]) -> int:

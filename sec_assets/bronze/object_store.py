@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sec_assets import objects
 from sec_assets.bronze.archive_format import ARCHIVE_DIR
-from sec_assets.bronze.store import BronzeStore, StoredFile
+from sec_assets.bronze.store import BRONZE_GZIP_LEVEL, BronzeStore, StoredFile
 from sec_assets.objects import ObjectLocation
 
 _ARCHIVE_NAME = re.compile(r"^month=(\d{4}-\d{2})(?:\.g\d+)?\.tar\.gz(?:\.sha256)?$")
@@ -55,7 +55,7 @@ class ObjectBronzeStore(BronzeStore):
     def put(self, final: Path, text: bytes) -> Path:
         """One conditional PUT of the gzipped envelope at ``final``'s key (an existing key is
         left as it is: the same exchange), then the machine's copy at ``final``."""
-        payload = gzip.compress(text, mtime=0)
+        payload = gzip.compress(text, compresslevel=BRONZE_GZIP_LEVEL, mtime=0)
         rel = final.relative_to(self.root.parent).as_posix()
         if objects.put_new(self.where.url, rel, payload) or not final.exists():
             _keep_copy(final, payload)

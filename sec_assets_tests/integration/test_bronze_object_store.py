@@ -4,6 +4,7 @@ and restore byte for byte; a stopped server leaves nothing half-written; the cop
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import pickle
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from sec_assets import objects
 from sec_assets.__main__ import main as cli
 from sec_assets.bronze import object_archive
 from sec_assets.bronze.copy import CopyError, bronze_copy
-from sec_assets.bronze.store import BronzeStore, open_store
+from sec_assets.bronze.store import BRONZE_GZIP_LEVEL, BronzeStore, open_store
 from sec_assets.masterdata import regions
 from sec_assets.month import Month
 from sec_assets.objects import ObjectLocation, ObjectStoreError
@@ -193,6 +194,24 @@ def test_copy_refuses_a_wrong_sidecar_and_other_bytes(local_bronze: Path, tmp_pa
     with pytest.raises(CopyError, match="nothing copied"):
         bronze_copy(src, tmp_path / "dst2")
     assert not (tmp_path / "dst2").exists()
+
+
+def test_copy_counts_an_exchange_at_another_gzip_level_as_there(
+    local_bronze: Path, tmp_path: Path
+) -> None:
+    """A destination holding an exchange gzipped at another level (the same envelope) has it:
+    already there, not a conflict, and kept as it is."""
+    src = tmp_path / "src"
+    bronze_copy(local_bronze, src)
+    one = next(src.rglob("*.json.gz"))
+    held = tmp_path / "dst" / one.relative_to(src)
+    held.parent.mkdir(parents=True)
+    level = 9 if BRONZE_GZIP_LEVEL != 9 else 1
+    other = gzip.compress(gzip.decompress(one.read_bytes()), compresslevel=level, mtime=0)
+    assert other != one.read_bytes()
+    held.write_bytes(other)
+    report = bronze_copy(src, tmp_path / "dst")
+    assert (report.already_there, report.conflicts) == (1, []) and held.read_bytes() == other
 
 
 def test_object_store_keys_are_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
