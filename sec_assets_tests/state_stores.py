@@ -9,6 +9,7 @@ files (the only thing files can share).
 
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Iterator
@@ -61,6 +62,17 @@ def redis_up() -> bool:
         return False
 
 
+def require_redis(purpose: str) -> None:
+    """Redis on 127.0.0.1:6379, or: skipped locally, a failure when ``CI=true`` (CI must test
+    the stores and the scale-out on it, as it must test Postgres)."""
+    if redis_up():
+        return
+    reason = f"Redis is not reachable at 127.0.0.1:6379 ({purpose})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the Redis tests must run)")
+    pytest.skip(reason)
+
+
 def forget_redis(prefix: str) -> None:
     import redis
 
@@ -79,8 +91,7 @@ def state_backend(kind: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         yield StateBackend(kind, root)
         return
     if kind == "redis":
-        if not redis_up():
-            pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+        require_redis("the client state store")
         backend = StateBackend(kind, root, REDIS_URL)
         for name, value in backend.env().items():
             monkeypatch.setenv(name, value)

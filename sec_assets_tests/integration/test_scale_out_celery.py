@@ -21,6 +21,7 @@ from sec_assets.bronze.assets import sec_customers, sec_snapshots
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import BronzeStore
 from sec_assets.sec_client.resource import SecClientResource
+from sec_assets_tests.state_stores import require_redis
 
 dagster_celery = pytest.importorskip(
     "dagster_celery", reason="dagster-celery is not installed (pip install 'dagster-celery[redis]')"
@@ -50,16 +51,6 @@ def bronze_on_celery() -> dg.JobDefinition:
         resources={"sec_client": SecClientResource(), "bronze": BronzeResource()},
     )
     return defs.resolve_job_def("bronze_on_celery")
-
-
-def redis_up() -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def forget(prefix: str) -> None:
@@ -105,8 +96,7 @@ def wait_until_ready(worker: subprocess.Popen, log_path: Path, timeout_s: float 
 def test_a_month_runs_on_a_celery_worker(
     sim, tmp_path: Path, pg_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not redis_up():
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379 (the Celery broker)")
+    require_redis("the Celery broker")
     home, data = tmp_path / "dagster_home", tmp_path / "data"
     home.mkdir()
     shutil.copy(PG_CONFIG, home / "dagster.yaml")

@@ -34,7 +34,7 @@ from sec_assets_tests.integration.test_scale_out_celery import (
     WORKER,
     WORKER_OPTIONS,
     forget,
-    redis_up,
+    require_redis,
     stop,
     wait_until_ready,
 )
@@ -118,8 +118,7 @@ def table(dsn: str, name: str, order: str, drop: tuple[str, ...] = ()) -> pl.Dat
 def test_three_workers_share_only_s3_postgres_and_redis(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not redis_up():
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379 (the Celery broker)")
+    require_redis("the Celery broker")
     with (
         s3_server() as s3,
         pg_databases(3) as (instance_dsn, warehouse_dsn, single_dsn),
