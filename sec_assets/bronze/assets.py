@@ -11,6 +11,7 @@ from sec_assets.bronze.collect import CollectReport, MonthPlan, collect_month, p
 from sec_assets.bronze.customers import collect_customers
 from sec_assets.bronze.month_lock import month_lock
 from sec_assets.bronze.month_totals import month_totals
+from sec_assets.bronze.packs import after_month_write
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.bronze.store import hours_due
 from sec_assets.masterdata import regions
@@ -100,6 +101,7 @@ def _snapshot_month(
             report = asyncio.run(_collect(plan, sec_client, bronze, context.log))
         except SecConfigError as exc:  # ours: one message, nothing counted against the service
             raise StopMonths(description=str(exc)) from None
+        after_month_write(store, plan.month, context.log.info)
 
     after = hours_due(store, month, now=plan.as_of, hours_per_day=s.hours_per_day)
     missing = [h.key for h in after.missing]
@@ -196,6 +198,7 @@ def _customers_month(
         result = asyncio.run(run())
     except SecConfigError as exc:  # ours: one message, nothing counted against the service
         raise StopMonths(description=str(exc)) from None
+    after_month_write(store, month, context.log.info)
     metadata: dict[str, dg.RawMetadataValue] = {
         "dagster/row_count": dg.MetadataValue.int(len(result.by_region)),
         "regions_answered": dg.MetadataValue.int(len(result.by_region)),

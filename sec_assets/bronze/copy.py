@@ -7,7 +7,9 @@ file): a name the destination already holds with the same bytes (or, for an exch
 envelope at another gzip level) is counted as already there, with other content it is a
 conflict and nothing is overwritten. Every file written is read back
 and its sha256 compared with the source's. Temporary and hidden files (``.tmp-*``, locks) are
-not copied. Run it again after a failure: what is already there is checked and skipped.
+not copied, nor month packs (``_packs/``, ``packs.py``: derived, they are not bronze; a
+destination month gets one at its next write). Run it again after a failure: what is already
+there is checked and skipped.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from sec_assets.bronze.archive_format import (
     Generation,
     same_envelope,
 )
+from sec_assets.bronze.packs import PACK_DIR
 from sec_assets.files import atomic_write
 from sec_assets.objects import is_object_url
 
 BATCH = 500  # files read, written and read back at once
 BATCH_BYTES = 64 * 1024 * 1024  # … or fewer, when they are archives
+PACKS = f"{PACK_DIR}/"  # month packs: derived, not copied
 
 
 class CopyError(RuntimeError):
@@ -77,7 +81,9 @@ class _Side:
                 for n in names
             }
         return {
-            k: keys[k] for k in sorted(keys) if not any(p.startswith(".") for p in k.split("/"))
+            k: keys[k]
+            for k in sorted(keys)
+            if not any(p.startswith(".") for p in k.split("/")) and not k.startswith(PACKS)
         }
 
     def read(self, names: list[str]) -> dict[str, bytes]:

@@ -5,6 +5,7 @@ points in the quarantine."""
 from __future__ import annotations
 
 import gzip
+import logging
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import orjson
 
 from sec_assets.bronze.import_report import ImportReport
 from sec_assets.bronze.month_lock import month_lock
+from sec_assets.bronze.packs import after_month_write
 from sec_assets.bronze.seed_points import ImportedPoint, SeedSource
 from sec_assets.bronze.store import BRONZE_GZIP_LEVEL, open_store
 from sec_assets.files import atomic_write
@@ -25,6 +27,7 @@ from sec_assets.settings import load_settings
 DATASET = "sec_snapshots"
 QUARANTINE_DIR = "_import_quarantine"
 WRITERS = 2  # threads compressing and writing a month's files
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,6 +68,7 @@ class MonthWriter:
             with month_lock(self.state, DATASET, buf.month):
                 self.report.orphans_removed += self.store.remove_orphans(buf.month)
                 self._write_month(buf.month, buf.points)
+                after_month_write(self.store, buf.month, log.info)
         for index, reason, point in buf.quarantine:
             self._quarantine(index, reason, point)
         buf.points, buf.quarantine = [], []

@@ -15,6 +15,7 @@ from functools import partial
 import dagster as dg
 
 from sec_assets.bronze.collect import utc_now
+from sec_assets.bronze.packs import after_month_write
 from sec_assets.bronze.resources import BronzeResource
 from sec_assets.month import Month
 from sec_assets.month_runs import MonthMetadata, month_by_month
@@ -75,6 +76,7 @@ def _series_month(
 
     result = asyncio.run(fetch())
     paths = [store.write(month, attempt) for attempt in result.attempts]
+    after_month_write(store, month, context.log.info)
     points = result.value or []
     in_month = [p for p in points if p.hour_key.startswith(month)]
     metadata: dict[str, dg.RawMetadataValue] = {

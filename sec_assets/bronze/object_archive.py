@@ -2,7 +2,8 @@
 tree of exactly the month's objects, its result published with conditional PUTs.
 
 A new generation is uploaded, read back and compared, then its sidecar (last: it marks the
-generation complete), and only then are the hot objects it lists deleted. Two machines
+generation complete), and only then are the hot objects it lists deleted, then the month's
+packs (``packs.py``: derived from the hot objects, needless once they are archived). Two machines
 archiving the same month cannot both publish a generation number: the second PUT is refused,
 nothing of its month is deleted. A run killed between the archive and its sidecar leaves every
 hot object: the next run checks the archive against them and publishes the sidecar.
@@ -16,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sec_assets import objects
-from sec_assets.bronze import archive
+from sec_assets.bronze import archive, packs
 from sec_assets.bronze.archive_format import ARCHIVE_DIR, ArchiveCorruptError, ArchiveError
 from sec_assets.bronze.archive_read import restore_month
 from sec_assets.bronze.object_store import ObjectBronzeStore
@@ -56,6 +57,7 @@ def archive_month(
                 raise ArchiveCorruptError(f"{location.url_of(key)} reads back other bytes")
         gone = [k for k in hot_before if not (tree / k).exists()]
         objects.delete_many(url, gone)
+        objects.delete_many(url, packs.month_packs(url, dataset, month))
     published = result.archive and location.url_of(
         Path(result.archive).relative_to(tree).as_posix()
     )

@@ -6,8 +6,9 @@ so there are no temporary files and nothing half-written to find. Coverage and v
 from a prefix listing, as the local store reads a folder. Objects are never rewritten, so a
 machine keeps a copy of every object it wrote or read under its cache folder, checked against
 the listed size: the machine that collected a month reads it back without a request. Reading a
-month whole (silver, totals) fetches what the cache lacks, concurrently, and lends a local tree
-of exactly the listed objects, on which the local code (archives included) runs unchanged.
+month whole (silver, totals) fetches what the cache lacks (from the month's pack when it lacks
+many: ``packs.py``, else concurrently one by one) and lends a local tree of exactly the listed
+objects, on which the local code (archives included) runs unchanged.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sec_assets import objects
+from sec_assets.bronze import packs
 from sec_assets.bronze.archive_format import ARCHIVE_DIR
 from sec_assets.bronze.store import BRONZE_GZIP_LEVEL, BronzeStore, StoredFile
 from sec_assets.objects import ObjectLocation
@@ -65,6 +67,19 @@ class ObjectBronzeStore(BronzeStore):
         """Nothing to remove: a PUT is whole or absent."""
         return 0
 
+    def pack_month(self, month: str, *, min_new: int = packs.PACK_MIN_NEW) -> packs.PackWrite:
+        """A new pack of the month's objects when at least ``min_new`` are not in its largest
+        pack (objects are only added until the month is archived, which deletes its packs, so
+        the count tells); the older packs deleted (``packs.py``)."""
+        listed = self.listed(month)
+        held = max(packs.month_packs(self.where.url, self.dataset, month).values(), default=0)
+        if not listed or len(listed) - held < min_new:
+            return packs.PackWrite(None, held)
+        self._fetched(listed, month)
+        cache = self.root.parent
+        members = {k: (cache / k).read_bytes() for k in listed}
+        return packs.publish(self.where.url, self.dataset, month, members)
+
     # -- listing -------------------------------------------------------------------------------
 
     def listed(self, month: str) -> dict[str, int]:
@@ -98,19 +113,34 @@ class ObjectBronzeStore(BronzeStore):
 
     # -- reading -------------------------------------------------------------------------------
 
-    def _fetched(self, listed: dict[str, int]) -> None:
-        """Every listed object in the cache, whole (fetched concurrently where it lacks one)."""
+    def fill_cache(self, month: str) -> packs.Fetched:
+        """The month's listed objects in this machine's cache, and how the missing were read."""
+        return self._fetched(self.listed(month), month)
+
+    def _fetched(self, listed: dict[str, int], month: str) -> packs.Fetched:
+        """Every listed object in the cache, whole: when :data:`packs.PACK_MIN_NEW` or more of
+        the month's objects lack a copy, the members of its pack of the listed size, then
+        whatever is still missing, concurrently one by one."""
         cache = self.root.parent
-        stale = [k for k, n in listed.items() if not _copy_ok(cache / k, n)]
-        for key, data in objects.get_many(self.where.url, stale).items():
+        stale = {k: n for k, n in listed.items() if not _copy_ok(cache / k, n)}
+        hot = {k: n for k, n in stale.items() if k.startswith(self._month_prefix(month))}
+        pack: str | None = None
+        kept: dict[str, bytes] = {}
+        if len(hot) >= packs.PACK_MIN_NEW:
+            pack, kept = packs.unpack(self.where.url, self.dataset, month, hot)
+        for key, data in kept.items():
             _keep_copy(cache / key, data)
+        rest = [k for k in stale if k not in kept]
+        for key, data in objects.get_many(self.where.url, rest).items():
+            _keep_copy(cache / key, data)
+        return packs.Fetched(pack, sorted(kept), sorted(rest))
 
     @contextmanager
     def tree(self, month: str) -> Iterator[Path]:
         """A local bronze root holding exactly the month's listed objects (hot and archive),
         fetched into the cache where it lacks them; removed after the block."""
         listed = {**self.listed(month), **self.archive_objects(month)}
-        self._fetched(listed)
+        self._fetched(listed, month)
         cache = self.root.parent
         with tempfile.TemporaryDirectory(prefix=".tree-", dir=cache) as tmp:
             for key in listed:
@@ -122,7 +152,7 @@ class ObjectBronzeStore(BronzeStore):
     @contextmanager
     def readable_month(self, month: str) -> Iterator[BronzeStore]:
         listed = self.listed(month)
-        self._fetched(listed)
+        self._fetched(listed, month)
         yield _Listed(self.root.parent, self.dataset, month, list(listed))
 
     @contextmanager

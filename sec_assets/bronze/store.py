@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -33,6 +33,9 @@ from sec_assets.month import LocalHour, Month
 from sec_assets.objects import ObjectLocation, is_object_url
 from sec_assets.sec_client.exchange import Attempt
 from sec_assets.sec_client.validation import VALIDATION_VERSION
+
+if TYPE_CHECKING:
+    from sec_assets.bronze.packs import PackWrite
 
 ENVELOPE_SCHEMA = "sec_assets.bronze/1"
 #: gzip level of every bronze envelope, collected or imported. A file's identity is its name
@@ -209,6 +212,11 @@ class BronzeStore:
         for path in orphans:
             path.unlink(missing_ok=True)
         return len(orphans)
+
+    def pack_month(self, month: str) -> PackWrite | None:
+        """After a month's write: bundle its objects for cold readers where bronze is on object
+        storage (``bronze/packs.py``); a folder needs no pack (None)."""
+        return None
 
     def files(self, month: str) -> list[StoredFile]:
         """Every stored exchange of the month, oldest first within each key."""

@@ -4,9 +4,10 @@ The S3 server is moto's standalone server (``python -m moto.server``) in its own
 loopback, a real S3 HTTP API. The month is 2024-08 at 24 hours a day (745 files) from the
 bench's cached history. Write: every file of the month stored as the store stores an exchange
 (local: temporary name, fsync, rename; S3: one conditional PUT each, then the machine's copy),
-one after the other. Read: silver's read of the month (``silver.load.read_answers``) and its
-transform (``build_month``): on local disk; on S3 from a machine whose cache is empty (every
-object fetched); on S3 from the machine that wrote the month (its copies, one listing).
+one after the other; on S3 it ends with the month's pack, as the bronze assets end a month's
+write (``bronze/packs.py``). Read: silver's read of the month (``silver.load.read_answers``) and
+its transform (``build_month``): on local disk; on S3 from a machine whose cache is empty (the
+month's pack fetched); on S3 from the machine that wrote the month (its copies, one listing).
 Medians of three."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import polars as pl
 
 from sec_assets import objects
 from sec_assets.bronze.object_store import _keep_copy
+from sec_assets.bronze.packs import after_month_write
 from sec_assets.bronze.store import BronzeStore, open_store
 from sec_assets.files import atomic_write
 from sec_assets.masterdata import regions
@@ -104,6 +106,7 @@ def _measure(tmp: Path, files: dict[str, bytes], endpoint: str) -> dict[str, Any
         Bucket=bucket
     )
     local_runs, s3_runs = iter(range(REPEATS)), iter(range(REPEATS))
+    packed: list[str] = []
 
     def write_local() -> None:
         root = tmp / f"local{next(local_runs)}"
@@ -115,6 +118,7 @@ def _measure(tmp: Path, files: dict[str, bytes], endpoint: str) -> dict[str, Any
         for rel, data in files.items():
             objects.put_new(where.url, rel, data)
             _keep_copy(where.cache / rel, data)
+        after_month_write(open_store(where, "sec_snapshots"), MONTH.label, packed.append)
 
     write_local_s, write_s3_s = _median(write_local), _median(write_s3)
     url = f"s3://{bucket}/w0"
@@ -134,6 +138,7 @@ def _measure(tmp: Path, files: dict[str, bytes], endpoint: str) -> dict[str, Any
         "bytes": sum(map(len, files.values())),
         "write_local_s": write_local_s,
         "write_s3_s": write_s3_s,
+        "packs_written": len(packed),
         "silver_local_s": read_local,
         "silver_s3_cold_s": read_cold,
         "silver_s3_warm_s": read_warm,
@@ -158,7 +163,8 @@ def objects_markdown(r: dict[str, Any]) -> str:
             "",
             "| measure | local disk | S3, cold cache | S3, writer's cache | S3 / local |",
             "|---|---|---|---|---|",
-            f"| month's bronze write, file by file (s) | {r['write_local_s']} | "
+            "| month's bronze write, file by file (S3: then its pack) (s) | "
+            f"{r['write_local_s']} | "
             f"{r['write_s3_s']} | — | {r['write_s3_s'] / r['write_local_s']:.2f}× |",
             f"| silver: read + transform of the month (s) | {r['silver_local_s']} | "
             f"{r['silver_s3_cold_s']} | {r['silver_s3_warm_s']} | "

@@ -1,0 +1,132 @@
+"""Month packs: a month's bronze objects bundled in one object, so that a machine with an empty
+cache reads a month with a listing and one GET instead of one GET per exchange.
+
+A pack is derived, not bronze: the exchanges under ``<dataset>/month=YYYY-MM/`` are bronze's
+append-only record; a pack is a replaceable copy of them, written and deleted freely. Key:
+``_packs/<dataset>/month=YYYY-MM/pack-<members:06d>-<sha256[:16]>.tar``, an uncompressed tar
+whose members are the month's gzipped objects under their keys; the name carries the member
+count and the tar's own sha256. A month gets a new pack (conditional PUT) once
+:data:`PACK_MIN_NEW` of its objects are not in its newest one; the older packs are then
+deleted. A reader takes the pack with most members and keeps a member only when its key is one
+it lacks and its size is the listed size; a pack that vanished, whose bytes do not hash to its
+name or that is not a tar is ignored, and the objects are read one by one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sec_assets import objects
+from sec_assets.objects import ObjectStoreError
+
+if TYPE_CHECKING:
+    from sec_assets.bronze.store import BronzeStore
+
+PACK_DIR = "_packs"
+#: Objects of a month not in its newest pack before a new pack is written; also the fewest
+#: missing copies for which a reader fetches the pack rather than the objects themselves.
+PACK_MIN_NEW = 24
+_NAME = re.compile(r"^pack-(\d{6})-([0-9a-f]{16})\.tar$")
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """How a month's missing copies were filled: the pack used, the keys taken from it and the
+    keys read one by one."""
+
+    pack: str | None = None
+    from_pack: list[str] = field(default_factory=list)
+    one_by_one: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PackWrite:
+    """A month's pack written (``key`` None when the month did not need one) and the older
+    packs deleted."""
+
+    key: str | None
+    members: int
+    removed: list[str] = field(default_factory=list)
+
+
+def after_month_write(store: BronzeStore, month: str, log: Callable[[str], None]) -> None:
+    """The end of a month's write (collection or import): its pack, when it needs a new one."""
+    done = store.pack_month(month)
+    if done is not None and done.key is not None:
+        gone = len(done.removed)
+        log(f"{month}: {done.key} written ({done.members} objects), {gone} older removed")
+
+
+def pack_prefix(dataset: str, month: str) -> str:
+    return f"{PACK_DIR}/{dataset}/month={month}/"
+
+
+def month_packs(url: str, dataset: str, month: str) -> dict[str, int]:
+    """The month's packs, key → members (other names under the prefix are left out)."""
+    listed = objects.list_sizes(url, pack_prefix(dataset, month))
+    return {k: int(m.group(1)) for k in listed if (m := _NAME.match(k.rsplit("/", 1)[-1]))}
+
+
+def largest(packs: dict[str, int]) -> str | None:
+    return max(packs, key=lambda k: (packs[k], k)) if packs else None
+
+
+def pack_bytes(members: dict[str, bytes]) -> bytes:
+    """An uncompressed tar of ``members`` in key order, with fixed times and owners (the same
+    members make the same bytes)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for key in sorted(members):
+            info = tarfile.TarInfo(key)
+            info.size, info.mode, info.mtime = len(members[key]), 0o644, 0
+            tar.addfile(info, io.BytesIO(members[key]))
+    return out.getvalue()
+
+
+def pack_key(dataset: str, month: str, data: bytes, members: int) -> str:
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    return f"{pack_prefix(dataset, month)}pack-{members:06d}-{digest}.tar"
+
+
+def publish(url: str, dataset: str, month: str, members: dict[str, bytes]) -> PackWrite:
+    """Store a pack of ``members`` (conditional PUT) and delete the month's packs listed before
+    it (a pack written meanwhile by another machine is kept: readers take the largest)."""
+    older = month_packs(url, dataset, month)
+    data = pack_bytes(members)
+    key = pack_key(dataset, month, data, len(members))
+    objects.put_new(url, key, data)  # an existing key holds these very bytes
+    removed = sorted(k for k in older if k != key)
+    objects.delete_many(url, removed)
+    return PackWrite(key, len(members), removed)
+
+
+def unpack(
+    url: str, dataset: str, month: str, wanted: dict[str, int]
+) -> tuple[str | None, dict[str, bytes]]:
+    """The members of the month's largest pack whose key is in ``wanted`` with the same size
+    (key → bytes), and the pack's key; nothing when there is no pack, or it vanished, is not
+    the bytes its name hashes to, or is not a tar."""
+    try:
+        key = largest(month_packs(url, dataset, month))
+        data = objects.get(url, key) if key else b""
+    except ObjectStoreError:  # gone between the listing and the GET, or unreachable
+        return None, {}
+    if key is None or not key.endswith(f"-{hashlib.sha256(data).hexdigest()[:16]}.tar"):
+        return None, {}
+    kept: dict[str, bytes] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+            for info in tar:
+                if info.isfile() and wanted.get(info.name) == info.size:
+                    body = tar.extractfile(info)
+                    if body is not None and len(raw := body.read()) == info.size:
+                        kept[info.name] = raw
+    except (tarfile.TarError, EOFError, OSError):
+        return None, {}
+    return key, kept

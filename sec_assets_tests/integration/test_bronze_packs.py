@@ -1,0 +1,195 @@
+"""Month packs on a real S3 HTTP API (moto's server on loopback): written at the end of a month's
+collection, read by a machine with an empty cache instead of one GET per object, never trusted
+beyond the listing (a member of another size, a vanished or unreadable pack: the objects are
+read one by one), replaced by a larger pack, deleted by the archive, never copied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from sec_assets import objects
+from sec_assets.bronze import object_archive, packs
+from sec_assets.bronze.assets import sec_snapshots
+from sec_assets.bronze.copy import bronze_copy
+from sec_assets.bronze.object_store import ObjectBronzeStore
+from sec_assets.bronze.store import BronzeStore, open_store
+from sec_assets.month import Month
+from sec_assets.objects import ObjectLocation
+from sec_assets.resources import local_resources
+from sec_assets.sec_client.exchange import Attempt
+from sec_assets_tests.integration.test_bronze_object_store import same_answers
+from sec_assets_tests.s3_server import S3Server, s3_server
+from sec_tools.bench.genbronze import write_month
+
+MONTH = Month(2024, 8)
+M = MONTH.label
+NOW = datetime(2025, 11, 20, 12, tzinfo=UTC)  # 2024-08 is 15 months back
+SNAPS = "sec_snapshots"
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    with s3_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def local_bronze(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2024-08 at 4 hours a day from the simulator's answers (``<root>`` is a bronze folder)."""
+    root = tmp_path_factory.mktemp("bronze_src") / "bronze"
+    write_month(root, MONTH, 7, datetime(2026, 1, 1), hours_per_day=4)
+    (root / SNAPS / f"month={M}" / ".generated").unlink()
+    return root
+
+
+def bucket_of(s3: S3Server, local_bronze: Path, cache: Path) -> ObjectBronzeStore:
+    """The month copied to a new bucket (the copy writes no pack), seen from ``cache``."""
+    url = s3.bucket()
+    bronze_copy(local_bronze, url)
+    store = open_store(ObjectLocation(url, cache), SNAPS)
+    assert isinstance(store, ObjectBronzeStore) and not packs.month_packs(url, SNAPS, M)
+    return store
+
+
+def cold(store: ObjectBronzeStore, cache: Path) -> ObjectBronzeStore:
+    """The same bucket from a machine whose cache is empty."""
+    other = open_store(ObjectLocation(store.where.url, cache), SNAPS)
+    assert isinstance(other, ObjectBronzeStore)
+    return other
+
+
+def cached_bytes(store: ObjectBronzeStore) -> dict[str, bytes]:
+    return {k: (store.root.parent / k).read_bytes() for k in store.listed(M)}
+
+
+def test_a_month_collected_on_a_bucket_ends_with_its_pack(
+    sim, s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = s3.bucket()
+    monkeypatch.setenv("SEC_BRONZE_URL", url)
+    resources = local_resources(
+        tmp_path / "data", base_url=sim.base_url, hours_per_day=4, requests_per_second=2000
+    )
+    assert dg.materialize([sec_snapshots], partition_key=M, resources=resources).success
+    listed = objects.list_sizes(url, f"{SNAPS}/month={M}/")
+    [(key, members)] = packs.month_packs(url, SNAPS, M).items()
+    assert members == len(listed) == 4 * 31 + 1  # every hour and the server time
+    assert key.startswith(f"_packs/{SNAPS}/month={M}/pack-{members:06d}-")
+
+    again = dg.materialize([sec_snapshots], partition_key=M, resources=resources)
+    assert again.success and packs.month_packs(url, SNAPS, M) == {key: members}  # nothing new
+
+
+def test_an_empty_cache_reads_the_month_from_its_pack_byte_for_byte(
+    s3: S3Server, local_bronze: Path, tmp_path: Path
+) -> None:
+    writer = bucket_of(s3, local_bronze, tmp_path / "writer")
+    made = writer.pack_month(M)
+    assert made.key is not None and made.members == len(writer.listed(M))
+    assert writer.pack_month(M).key is None  # nothing new: no second pack
+
+    reader = cold(writer, tmp_path / "reader")
+    fetched = reader.fill_cache(M)
+    assert fetched.pack == made.key and fetched.one_by_one == []
+    assert fetched.from_pack == sorted(writer.listed(M))
+    local = BronzeStore(local_bronze, SNAPS)
+    assert cached_bytes(reader) == {k: (local_bronze / k).read_bytes() for k in reader.listed(M)}
+    same_answers(cold(writer, tmp_path / "silver"), local)  # silver's read, through the pack
+    assert reader.fill_cache(M) == packs.Fetched()  # every copy there: no request but a listing
+
+
+def test_a_member_of_another_size_than_listed_is_read_alone(
+    s3: S3Server, local_bronze: Path, tmp_path: Path
+) -> None:
+    writer = bucket_of(s3, local_bronze, tmp_path / "writer")
+    listed = writer.listed(M)
+    members = {k: objects.get(writer.where.url, k) for k in listed}
+    odd, shorter = sorted(listed)[5], sorted(listed)[9]
+    members[odd] += b"\x00"  # a member that is not the listed object
+    members[shorter] = members[shorter][:-1]
+    packs.publish(writer.where.url, SNAPS, M, members)
+
+    reader = cold(writer, tmp_path / "reader")
+    fetched = reader.fill_cache(M)
+    assert fetched.one_by_one == sorted([odd, shorter])
+    assert len(fetched.from_pack) == len(listed) - 2
+    assert cached_bytes(reader) == {k: (local_bronze / k).read_bytes() for k in listed}
+
+
+@pytest.mark.parametrize("fault", ["vanished", "not a tar", "not the bytes its name hashes to"])
+def test_a_pack_that_cannot_be_used_falls_back_to_the_objects(
+    s3: S3Server, local_bronze: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    writer = bucket_of(s3, local_bronze, tmp_path / "writer")
+    url = writer.where.url
+    if fault == "vanished":  # deleted by a newer pack between the reader's listing and its GET
+        writer.pack_month(M)
+        listing = packs.month_packs
+
+        def listed_then_gone(*args: str) -> dict[str, int]:
+            found = listing(*args)
+            objects.delete_many(url, found)
+            return found
+
+        monkeypatch.setattr(packs, "month_packs", listed_then_gone)
+    elif fault == "not a tar":
+        junk = b"these bytes are not a tar archive" * 40
+        objects.put_new(url, packs.pack_key(SNAPS, M, junk, 999), junk)
+    else:  # a whole pack, under a name whose digest is another's
+        data = packs.pack_bytes({k: objects.get(url, k) for k in writer.listed(M)})
+        key = packs.pack_key(SNAPS, M, data, 999)
+        objects.put_new(url, f"{key[:-21]}-0123456789abcdef.tar", data)
+
+    reader = cold(writer, tmp_path / "reader")
+    fetched = reader.fill_cache(M)
+    assert fetched.pack is None and fetched.from_pack == []
+    assert fetched.one_by_one == sorted(writer.listed(M))
+    assert cached_bytes(reader) == {k: (local_bronze / k).read_bytes() for k in writer.listed(M)}
+
+
+def _refetch(key: str, at: datetime) -> Attempt:
+    return Attempt(
+        "GetPorFecha", "http://sim/GetPorFecha", {"anho": 2024, "mes": 8}, key, 1, at, 3.0,
+        200, {}, b"[]", "empty",
+    )  # fmt: skip
+
+
+def test_a_larger_pack_replaces_the_older_ones(
+    s3: S3Server, local_bronze: Path, tmp_path: Path
+) -> None:
+    writer = bucket_of(s3, local_bronze, tmp_path / "writer")
+    first = writer.pack_month(M)
+    at = datetime(2026, 2, 1, tzinfo=UTC)
+    for day in range(1, packs.PACK_MIN_NEW):  # one fewer than a new pack needs
+        writer.write(M, _refetch(f"{M}-{day:02d}T00", at + timedelta(minutes=day)))
+    assert writer.pack_month(M).key is None
+    assert packs.month_packs(writer.where.url, SNAPS, M) == {first.key: first.members}
+
+    writer.write(M, _refetch(f"{M}-31T00", at))
+    second = writer.pack_month(M)
+    assert second.members == first.members + packs.PACK_MIN_NEW == len(writer.listed(M))
+    assert second.removed == [first.key]
+    assert packs.month_packs(writer.where.url, SNAPS, M) == {second.key: second.members}
+    fetched = cold(writer, tmp_path / "reader").fill_cache(M)
+    assert fetched.pack == second.key and fetched.one_by_one == []
+
+
+def test_archiving_deletes_the_packs_and_the_copy_leaves_them_out(
+    s3: S3Server, local_bronze: Path, tmp_path: Path
+) -> None:
+    writer = bucket_of(s3, local_bronze, tmp_path / "writer")
+    url = writer.where.url
+    writer.pack_month(M)
+    back = tmp_path / "back" / "bronze"
+    report = bronze_copy(url, back)
+    assert report.copied == len(writer.listed(M)) and not (back / packs.PACK_DIR).exists()
+
+    [result] = object_archive.archive_due(writer.where, horizon_months=12, now=NOW)
+    assert (result.dataset, result.month) == (SNAPS, M)  # `_packs` is not a dataset
+    assert writer.listed(M) == {} and packs.month_packs(url, SNAPS, M) == {}
+    same_answers(cold(writer, tmp_path / "reader"), BronzeStore(local_bronze, SNAPS))
