@@ -101,7 +101,7 @@ def _snapshot_month(
             report = asyncio.run(_collect(plan, sec_client, bronze, context.log))
         except SecConfigError as exc:  # ours: one message, nothing counted against the service
             raise StopMonths(description=str(exc)) from None
-        after_month_write(store, plan.month, context.log.info)
+        after_month_write(store, plan.month, context.log)
 
     after = hours_due(store, month, now=plan.as_of, hours_per_day=s.hours_per_day)
     missing = [h.key for h in after.missing]
@@ -198,7 +198,7 @@ def _customers_month(
         result = asyncio.run(run())
     except SecConfigError as exc:  # ours: one message, nothing counted against the service
         raise StopMonths(description=str(exc)) from None
-    after_month_write(store, month, context.log.info)
+    after_month_write(store, month, context.log)
     metadata: dict[str, dg.RawMetadataValue] = {
         "dagster/row_count": dg.MetadataValue.int(len(result.by_region)),
         "regions_answered": dg.MetadataValue.int(len(result.by_region)),

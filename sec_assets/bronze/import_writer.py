@@ -68,7 +68,7 @@ class MonthWriter:
             with month_lock(self.state, DATASET, buf.month):
                 self.report.orphans_removed += self.store.remove_orphans(buf.month)
                 self._write_month(buf.month, buf.points)
-                after_month_write(self.store, buf.month, log.info)
+                after_month_write(self.store, buf.month, log)
         for index, reason, point in buf.quarantine:
             self._quarantine(index, reason, point)
         buf.points, buf.quarantine = [], []

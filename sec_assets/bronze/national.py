@@ -76,7 +76,7 @@ def _series_month(
 
     result = asyncio.run(fetch())
     paths = [store.write(month, attempt) for attempt in result.attempts]
-    after_month_write(store, month, context.log.info)
+    after_month_write(store, month, context.log)
     points = result.value or []
     in_month = [p for p in points if p.hour_key.startswith(month)]
     metadata: dict[str, dg.RawMetadataValue] = {

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import tarfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -55,12 +55,18 @@ class PackWrite:
     removed: list[str] = field(default_factory=list)
 
 
-def after_month_write(store: BronzeStore, month: str, log: Callable[[str], None]) -> None:
-    """The end of a month's write (collection or import): its pack, when it needs a new one."""
-    done = store.pack_month(month)
+def after_month_write(store: BronzeStore, month: str, log: logging.Logger) -> None:
+    """The end of a month's write (collection or import): its pack, when it needs a new one. A
+    pack that cannot be written is a warning, not the month's failure: the month is whole
+    without it, and its next write tries again."""
+    try:
+        done = store.pack_month(month)
+    except ObjectStoreError as exc:
+        log.warning(f"{month}: no pack written ({exc}); its objects are all stored")
+        return
     if done is not None and done.key is not None:
         gone = len(done.removed)
-        log(f"{month}: {done.key} written ({done.members} objects), {gone} older removed")
+        log.info(f"{month}: {done.key} written ({done.members} objects), {gone} older removed")
 
 
 def pack_prefix(dataset: str, month: str) -> str:

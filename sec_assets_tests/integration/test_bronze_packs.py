@@ -1,10 +1,12 @@
 """Month packs on a real S3 HTTP API (moto's server on loopback): written at the end of a month's
 collection, read by a machine with an empty cache instead of one GET per object, never trusted
 beyond the listing (a member of another size, a vanished or unreadable pack: the objects are
-read one by one), replaced by a larger pack, deleted by the archive, never copied."""
+read one by one), replaced by a larger pack, deleted by the archive, never copied; a month
+imported from the seed gets one too; a pack that cannot be written does not fail the month."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,10 +18,11 @@ from sec_assets import objects
 from sec_assets.bronze import object_archive, packs
 from sec_assets.bronze.assets import sec_snapshots
 from sec_assets.bronze.copy import bronze_copy
+from sec_assets.bronze.importer import import_archive
 from sec_assets.bronze.object_store import ObjectBronzeStore
 from sec_assets.bronze.store import BronzeStore, open_store
 from sec_assets.month import Month
-from sec_assets.objects import ObjectLocation
+from sec_assets.objects import ObjectLocation, ObjectStoreError
 from sec_assets.resources import local_resources
 from sec_assets.sec_client.exchange import Attempt
 from sec_assets_tests.integration.test_bronze_object_store import same_answers
@@ -193,3 +196,34 @@ def test_archiving_deletes_the_packs_and_the_copy_leaves_them_out(
     assert (result.dataset, result.month) == (SNAPS, M)  # `_packs` is not a dataset
     assert writer.listed(M) == {} and packs.month_packs(url, SNAPS, M) == {}
     same_answers(cold(writer, tmp_path / "reader"), BronzeStore(local_bronze, SNAPS))
+
+
+class _Unreachable(BronzeStore):
+    def pack_month(self, month: str) -> packs.PackWrite | None:
+        raise ObjectStoreError("s3://bucket/data: listing _packs/ failed: connection refused")
+
+
+def test_a_pack_that_cannot_be_written_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = logging.getLogger("sec_assets.test_packs")
+    packs.after_month_write(_Unreachable(tmp_path, SNAPS), M, log)  # does not raise
+    [said] = caplog.records
+    assert said.levelno == logging.WARNING and "its objects are all stored" in said.getMessage()
+
+
+def test_a_month_imported_into_a_bucket_ends_with_its_pack(
+    s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sec_sim import SimConfig
+    from sec_sim.seed_archive import metadata_of, sim_points, write_archive
+    from sec_sim.service import SimService
+
+    points = list(sim_points(SimService(SimConfig(seed=5)), 2024, 8))
+    archive = tmp_path / "checkpoint_2024.json"
+    write_archive(archive, points, metadata_of(points, 2024))
+    url = s3.bucket()
+    monkeypatch.setenv("SEC_BRONZE_URL", url)
+    report = import_archive(archive, tmp_path / "data")
+    assert report.written == len(points) == 4 * 31
+    assert list(packs.month_packs(url, SNAPS, M).values()) == [report.written]

@@ -29,7 +29,7 @@ import polars as pl
 
 from sec_assets import objects
 from sec_assets.bronze.object_store import _keep_copy
-from sec_assets.bronze.packs import after_month_write
+from sec_assets.bronze.packs import PackWrite
 from sec_assets.bronze.store import BronzeStore, open_store
 from sec_assets.files import atomic_write
 from sec_assets.masterdata import regions
@@ -106,7 +106,7 @@ def _measure(tmp: Path, files: dict[str, bytes], endpoint: str) -> dict[str, Any
         Bucket=bucket
     )
     local_runs, s3_runs = iter(range(REPEATS)), iter(range(REPEATS))
-    packed: list[str] = []
+    packed: list[PackWrite | None] = []
 
     def write_local() -> None:
         root = tmp / f"local{next(local_runs)}"
@@ -118,7 +118,7 @@ def _measure(tmp: Path, files: dict[str, bytes], endpoint: str) -> dict[str, Any
         for rel, data in files.items():
             objects.put_new(where.url, rel, data)
             _keep_copy(where.cache / rel, data)
-        after_month_write(open_store(where, "sec_snapshots"), MONTH.label, packed.append)
+        packed.append(open_store(where, "sec_snapshots").pack_month(MONTH.label))
 
     write_local_s, write_s3_s = _median(write_local), _median(write_s3)
     url = f"s3://{bucket}/w0"
@@ -138,7 +138,7 @@ def _measure(tmp: Path, files: dict[str, bytes], endpoint: str) -> dict[str, Any
         "bytes": sum(map(len, files.values())),
         "write_local_s": write_local_s,
         "write_s3_s": write_s3_s,
-        "packs_written": len(packed),
+        "pack_members": [p.members for p in packed if p is not None and p.key is not None],
         "silver_local_s": read_local,
         "silver_s3_cold_s": read_cold,
         "silver_s3_warm_s": read_warm,
