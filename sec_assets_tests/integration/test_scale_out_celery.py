@@ -92,7 +92,7 @@ def wait_until_ready(worker: subprocess.Popen, log_path: Path, timeout_s: float 
 @pytest.mark.postgres
 # dagster-celery 0.29 registers its step task again for every step it submits; Celery 5.7 warns.
 @pytest.mark.filterwarnings("ignore::celery.exceptions.DuplicateTaskNameWarning")
-@pytest.mark.timeout(120)  # a worker lost mid-run would leave the run waiting for it
+@pytest.mark.timeout(120)  # a lost worker's step would wait out the visibility timeout
 def test_a_month_runs_on_a_celery_worker(
     sim, tmp_path: Path, pg_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,7 +105,7 @@ def test_a_month_runs_on_a_celery_worker(
     config = yaml.safe_load(CELERY_CONFIG.read_text())
     prefix = f"sec_test_{uuid.uuid4().hex[:8]}:"
     source = config["execution"]["config"]["config_source"]
-    source["broker_transport_options"] = {"global_keyprefix": prefix}
+    source["broker_transport_options"]["global_keyprefix"] = prefix
     source["result_backend_transport_options"] = {"global_keyprefix": prefix}
     run_config_path = tmp_path / "celery.yaml"
     run_config_path.write_text(yaml.safe_dump(config))

@@ -129,7 +129,7 @@ def test_three_workers_share_only_s3_postgres_and_redis(
             config = yaml.safe_load(CELERY_CONFIG.read_text())
             prefix = f"sec_test_{uuid.uuid4().hex[:8]}:"
             source = config["execution"]["config"]["config_source"]
-            source["broker_transport_options"] = {"global_keyprefix": prefix}
+            source["broker_transport_options"]["global_keyprefix"] = prefix
             source["result_backend_transport_options"] = {"global_keyprefix": prefix}
             run_config_path = tmp_path / "celery.yaml"
             run_config_path.write_text(yaml.safe_dump(config))
