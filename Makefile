@@ -13,7 +13,7 @@ SIM_PORT ?= 8765
 LOAD_ENV := set -a; if [ -f .env ]; then echo "loading .env"; . ./.env; fi; set +a
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock demo test ui bench bench-full bench-backfill lint check sim clean reset-breaker
+.PHONY: help install lock demo test test-deployment ui bench bench-full bench-backfill lint check sim clean reset-breaker
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -43,8 +43,11 @@ lock: $(STAMP) ## Re-resolve requirements.lock after editing pyproject.toml (UPG
 demo: install ## Run the main job end to end against the local SEC simulator
 	$(BIN)/python -m sec_tools.demo
 
-test: install ## Run the test suite (unit + integration on real HTTP, DuckDB, Postgres)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=20
+test: install ## Run the test suite (unit + integration on real HTTP, DuckDB, Postgres, the UI)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not deployment" --durations=20
+
+test-deployment: install ## Deployment tests: the daemon's backfills, Celery workers, S3 faults, the wheel
+	$(BIN)/python -m pytest -q -n 2 --dist load -m deployment --durations=20
 
 ui: install ## Dagster UI and daemon on http://127.0.0.1:3000 (PORT=…; loads .env if present)
 	@$(LOAD_ENV); \

@@ -23,7 +23,7 @@ from sec_assets_tests.browser.harness import DagsterUI
 from sec_assets_tests.browser.test_ui import SELECTION as UI_SELECTION
 from sec_assets_tests.conftest import pg_throwaway_database
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.deployment]
 
 MONTHS = [m.key for m in Month.range(Month(2024, 5), 2)]
 #: More than a run's months: the backfill of a year and a month is a few ranged runs.

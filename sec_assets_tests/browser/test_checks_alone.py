@@ -25,7 +25,7 @@ from sec_assets_tests.browser.test_ui import (
     execution_params,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(3 * RUN_TIMEOUT_S)]
+pytestmark = [pytest.mark.browser, pytest.mark.deployment, pytest.mark.timeout(3 * RUN_TIMEOUT_S)]
 
 ASSET = "fact_interrupciones"
 # What the checks tab asks of each check (ExecuteChecksButtonCheckFragment) and of the asset.

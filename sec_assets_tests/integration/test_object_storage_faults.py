@@ -24,6 +24,8 @@ from sec_assets_tests.cli import REPO, run_materialize
 from sec_assets_tests.s3_server import s3_server
 from sec_sim import SimConfig, run_simulator
 
+pytestmark = pytest.mark.deployment
+
 MONTH = Month(2024, 8)
 PARTITION = "2024-08"
 CONCURRENCY = 4

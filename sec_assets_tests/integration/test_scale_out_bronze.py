@@ -25,6 +25,8 @@ from sec_assets.sec_client.shared_limit import STATE_FILE
 from sec_assets_tests.conftest import fast_settings
 from sec_assets_tests.state_stores import StateBackend
 
+pytestmark = pytest.mark.deployment
+
 REPO = Path(__file__).resolve().parents[2]
 PG_CONFIG = REPO / "config" / "dagster_postgres.yaml"
 

@@ -23,6 +23,8 @@ from sec_assets.bronze.store import BronzeStore
 from sec_assets.sec_client.resource import SecClientResource
 from sec_assets_tests.state_stores import require_redis
 
+pytestmark = pytest.mark.deployment
+
 dagster_celery = pytest.importorskip(
     "dagster_celery", reason="dagster-celery is not installed (pip install 'dagster-celery[redis]')"
 )

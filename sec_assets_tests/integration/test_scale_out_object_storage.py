@@ -42,6 +42,8 @@ from sec_assets_tests.s3_server import s3_server
 from sec_sim import SimConfig, run_simulator
 from sec_tools.demo import run_selection
 
+pytestmark = pytest.mark.deployment
+
 dagster_celery = pytest.importorskip("dagster_celery", reason="dagster-celery is not installed")
 
 REPO = Path(__file__).resolve().parents[2]

@@ -38,6 +38,8 @@ from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
 from sec_assets_tests.conftest import fast_settings
 from sec_sim import SimConfig, run_simulator
 
+pytestmark = pytest.mark.deployment
+
 REPO = Path(__file__).resolve().parents[2]
 MONTHS = ["2024-07", "2024-08", "2024-09"]
 HOURS_PER_DAY = 6  # a quarter of the hours: episodes still span hours, days and month edges

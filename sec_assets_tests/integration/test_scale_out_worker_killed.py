@@ -53,6 +53,8 @@ from sec_assets_tests.integration.test_scale_out_celery import (
 from sec_assets_tests.s3_server import s3_server
 from sec_sim import SimConfig, run_simulator
 
+pytestmark = pytest.mark.deployment
+
 dagster_celery = pytest.importorskip("dagster_celery", reason="dagster-celery is not installed")
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.deployment
+
 REPO = Path(__file__).resolve().parents[2]
 MONTH = "2024-07"
 SELECT = ",".join(
