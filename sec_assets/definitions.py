@@ -10,6 +10,7 @@ from sec_assets.bronze.import_job import SEC_SEED_IMPORT, import_seed
 from sec_assets.bronze.national import sec_national_series
 from sec_assets.gold.assets import dashboard_stats, golden_eventos, payload_assets, recent_30d
 from sec_assets.gold.figures import figures
+from sec_assets.process_gc import freeze_loaded
 from sec_assets.release.assets import RESEARCH_RELEASE, release_research
 from sec_assets.resources import local_resources
 from sec_assets.silver.checks_job import silver_checks
@@ -50,3 +51,4 @@ defs = dg.Definitions(
     # from SEC_* / SUPABASE_* when a run starts, not at import time.
     resources=local_resources(),
 )
+freeze_loaded()  # the code location, built: alive as long as the process

@@ -18,6 +18,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from sec_assets.metadata_table import rows_table
+from sec_assets.process_gc import skip_collection_at_exit
 from sec_assets.settings import SecSettings, load_settings
 from sec_assets.settings_report import describe, field, rows
 
@@ -71,6 +72,7 @@ class SettingsResource(dg.ConfigurableResource):
         return explicit
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        skip_collection_at_exit()  # a process that runs steps: its exit skips a full collection
         explicit = self.explicit_settings()
         self._settings = load_settings(**explicit)
         if self.REPORTED and context.log is not None:
