@@ -13,8 +13,10 @@ the same prepared warehouse (schema and dimensions), three ways:
 Each run is split by its event log's timestamps (RUN_START, RESOURCE_INIT_*, STEP_START /
 STEP_SUCCESS, RUN_SUCCESS) and its process's CPU read from ``/proc`` while it runs
 (:mod:`sec_tools.bench.proctrace`): process start and definitions import (fresh-process
-probes), the rest of the start-up, resource set-up, the steps' work, the run machinery
-between them, and teardown — each in wall and CPU seconds, with the machine's load.
+probes, until their import is done), the rest of the start-up, resource set-up, the steps'
+work, the run machinery between them, teardown and the process's exit — each in wall and CPU
+seconds, with the machine's load. The measured checkout is byte-compiled first, as an
+installed wheel is.
 
     python -m sec_tools.bench.overhead --history bench_out/history
 """
