@@ -7,15 +7,20 @@ file): a name the destination already holds with the same bytes (or, for an exch
 envelope at another gzip level) is counted as already there, with other content it is a
 conflict and nothing is overwritten. Every file written is read back
 and its sha256 compared with the source's. Temporary and hidden files (``.tmp-*``, locks) are
-not copied, nor month packs (``_packs/``, ``packs.py``: derived, they are not bronze; a
-destination month gets one at its next write). Run it again after a failure: what is already
-there is checked and skipped.
+not copied, nor month packs (``_packs/``: derived, they are not bronze). Into a bucket, the
+copy writes each hot month's pack (``packs.py``) from the bytes it read back (what the bucket
+holds; one month in memory at a time) when :data:`~packs.PACK_MIN_NEW` of the month's copied
+files are not in its largest pack (a second run writes none). The pack covers the copied files:
+a destination month that also holds others has those read one by one. A pack that cannot be
+written is a warning, counted in the report: the files are whole without it. Run it
+again after a failure: what is already there is checked and skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,19 +28,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sec_assets import objects
+from sec_assets.bronze import packs
 from sec_assets.bronze.archive_format import (
     ARCHIVE_DIR,
     ArchiveSidecarError,
     Generation,
     same_envelope,
 )
-from sec_assets.bronze.packs import PACK_DIR
 from sec_assets.files import atomic_write
-from sec_assets.objects import is_object_url
+from sec_assets.objects import ObjectStoreError, is_object_url
 
 BATCH = 500  # files read, written and read back at once
 BATCH_BYTES = 64 * 1024 * 1024  # … or fewer, when they are archives
-PACKS = f"{PACK_DIR}/"  # month packs: derived, not copied
+PACKS = f"{packs.PACK_DIR}/"  # month packs: derived, not copied
+# a hot month's file: a dataset (not `_archive/`; hidden names are never listed), `month=YYYY-MM/`
+_HOT = re.compile(r"^([^/._][^/]*)/month=(\d{4}-\d{2})/")
 
 
 class CopyError(RuntimeError):
@@ -48,14 +55,18 @@ class CopyReport:
     already_there: int = 0
     bytes_copied: int = 0
     archives_checked: int = 0
+    packs_written: int = 0
+    packs_failed: int = 0
     conflicts: list[str] = field(default_factory=list)
 
     def line(self) -> str:
+        made = f"{self.packs_written} month pack{'' if self.packs_written == 1 else 's'}"
+        failed = f" ({self.packs_failed} could not be written)" if self.packs_failed else ""
         return (
             f"{self.copied} files copied ({self.bytes_copied:,} bytes), "
             f"{self.already_there} already there with the same bytes, "
             f"{self.archives_checked} archive sidecars checked; every file read back and its "
-            "sha256 matched"
+            f"sha256 matched; {made} written{failed}"
         )
 
 
@@ -113,6 +124,7 @@ def bronze_copy(
     sizes = src.names()
     report = CopyReport()
     report.archives_checked = _check_sidecars(src, sizes)
+    packer = _Packer(dst, report, log)
     for batch in _batches(sizes):
         data = src.read(batch)
         digests = {n: hashlib.sha256(b).hexdigest() for n, b in data.items()}
@@ -131,14 +143,57 @@ def bronze_copy(
                 report.bytes_copied += len(data[name])
             else:
                 report.already_there += 1
+            packer.add(name, back[name])
         if log is not None:
             log(f"{report.copied + report.already_there}/{len(sizes)} files")
+    packer.flush()
     if report.conflicts:
         raise CopyError(
             f"{len(report.conflicts)} files exist in {dst} with other bytes and were not "
             f"overwritten, e.g. {report.conflicts[0]}; the other files are copied and verified"
         )
     return report
+
+
+class _Packer:
+    """The destination's month packs, one hot month at a time: sorted names keep a month's files
+    together, so its pack is written when the next month (or the end) comes."""
+
+    def __init__(self, dst: _Side, report: CopyReport, log: Callable[[str], None] | None) -> None:
+        self.url = dst.url if dst.object else None
+        self.report, self.log = report, log
+        self.month: tuple[str, str] | None = None
+        self.members: dict[str, bytes] = {}
+
+    def add(self, name: str, there: bytes) -> None:
+        """``name`` as the destination holds it (a member when it is a hot month's file)."""
+        if self.url is None:
+            return
+        hot = _HOT.match(name)
+        month = (hot.group(1), hot.group(2)) if hot else None
+        if month != self.month:
+            self.flush()
+            self.month = month
+        if month is not None:
+            self.members[name] = there
+
+    def flush(self) -> None:
+        """The held month's pack, unless it has fewer than :data:`packs.PACK_MIN_NEW` files, or
+        fewer than that many more than the month's largest pack (a second run writes none)."""
+        month, members = self.month, self.members
+        self.month, self.members = None, {}
+        if self.url is None or month is None or len(members) < packs.PACK_MIN_NEW:
+            return
+        try:
+            held = max(packs.month_packs(self.url, *month).values(), default=0)
+            if len(members) - held >= packs.PACK_MIN_NEW:
+                packs.publish(self.url, *month, members)
+                self.report.packs_written += 1
+        except ObjectStoreError as exc:
+            self.report.packs_failed += 1
+            if self.log is not None:
+                where = f"{month[0]}/month={month[1]}"
+                self.log(f"warning: {where}: no pack written ({exc}); its files are verified")
 
 
 def _same_exchange(name: str, there: bytes, here: bytes) -> bool:

@@ -1,12 +1,15 @@
 """Month packs on a real S3 HTTP API (moto's server on loopback): written at the end of a month's
 collection, read by a machine with an empty cache instead of one GET per object, never trusted
 beyond the listing (a member of another size, a vanished or unreadable pack: the objects are
-read one by one), replaced by a larger pack, deleted by the archive, never copied; a month
-imported from the seed gets one too; a pack that cannot be written does not fail the month."""
+read one by one), replaced by a larger pack, deleted by the archive; written by the copy into a
+bucket, never copied as a file; a month imported from the seed gets one too; a pack that cannot
+be written fails neither the month nor the copy."""
 
 from __future__ import annotations
 
+import gzip
 import logging
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,12 +18,12 @@ import dagster as dg
 import pytest
 
 from sec_assets import objects
-from sec_assets.bronze import object_archive, packs
+from sec_assets.bronze import copy, object_archive, packs
 from sec_assets.bronze.assets import sec_snapshots
 from sec_assets.bronze.copy import bronze_copy
 from sec_assets.bronze.importer import import_archive
 from sec_assets.bronze.object_store import ObjectBronzeStore
-from sec_assets.bronze.store import BronzeStore, open_store
+from sec_assets.bronze.store import BRONZE_GZIP_LEVEL, BronzeStore, open_store
 from sec_assets.month import Month
 from sec_assets.objects import ObjectLocation, ObjectStoreError
 from sec_assets.resources import local_resources
@@ -51,9 +54,11 @@ def local_bronze(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def bucket_of(s3: S3Server, local_bronze: Path, cache: Path) -> ObjectBronzeStore:
-    """The month copied to a new bucket (the copy writes no pack), seen from ``cache``."""
+    """The month copied to a new bucket, its pack (written by the copy) deleted, seen from
+    ``cache``."""
     url = s3.bucket()
     bronze_copy(local_bronze, url)
+    objects.delete_many(url, packs.month_packs(url, SNAPS, M))
     store = open_store(ObjectLocation(url, cache), SNAPS)
     assert isinstance(store, ObjectBronzeStore) and not packs.month_packs(url, SNAPS, M)
     return store
@@ -182,20 +187,81 @@ def test_a_larger_pack_replaces_the_older_ones(
     assert fetched.pack == second.key and fetched.one_by_one == []
 
 
-def test_archiving_deletes_the_packs_and_the_copy_leaves_them_out(
+def test_the_copy_into_a_bucket_writes_the_pack_and_the_archive_deletes_it(
     s3: S3Server, local_bronze: Path, tmp_path: Path
 ) -> None:
-    writer = bucket_of(s3, local_bronze, tmp_path / "writer")
-    url = writer.where.url
-    writer.pack_month(M)
-    back = tmp_path / "back" / "bronze"
-    report = bronze_copy(url, back)
-    assert report.copied == len(writer.listed(M)) and not (back / packs.PACK_DIR).exists()
+    url = s3.bucket()
+    report = bronze_copy(local_bronze, url)
+    listed = objects.list_sizes(url, f"{SNAPS}/month={M}/")
+    [(key, members)] = packs.month_packs(url, SNAPS, M).items()
+    assert members == len(listed) == report.copied and report.packs_written == 1
+    assert "; 1 month pack written" in report.line()
+    assert bronze_copy(local_bronze, url).packs_written == 0  # run again: the pack is there
 
+    reader = open_store(ObjectLocation(url, tmp_path / "reader"), SNAPS)
+    assert isinstance(reader, ObjectBronzeStore)
+    fetched = reader.fill_cache(M)
+    assert fetched.pack == key and fetched.one_by_one == [] and fetched.from_pack == sorted(listed)
+    assert cached_bytes(reader) == {k: (local_bronze / k).read_bytes() for k in listed}
+
+    back = tmp_path / "back" / "bronze"  # a source bucket's packs are not copied as files
+    assert bronze_copy(url, back).copied == len(listed) and not (back / packs.PACK_DIR).exists()
+    other = s3.bucket()
+    again = bronze_copy(url, other)
+    assert (again.copied, again.packs_written) == (len(listed), 1)
+    assert packs.month_packs(other, SNAPS, M) == {key: members}  # the same members, the same tar
+
+    writer = cold(reader, tmp_path / "writer")
     [result] = object_archive.archive_due(writer.where, horizon_months=12, now=NOW)
     assert (result.dataset, result.month) == (SNAPS, M)  # `_packs` is not a dataset
     assert writer.listed(M) == {} and packs.month_packs(url, SNAPS, M) == {}
-    same_answers(cold(writer, tmp_path / "reader"), BronzeStore(local_bronze, SNAPS))
+    same_answers(cold(writer, tmp_path / "silver"), BronzeStore(local_bronze, SNAPS))
+
+
+def test_the_copy_packs_each_month_of_its_own_files_across_batches(
+    s3: S3Server, local_bronze: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two months and a month too small for a pack, read 50 files at a time: each pack holds
+    its month's files as the bucket holds them (an exchange already there at another gzip
+    level as it is there), nothing of the neighbouring month."""
+    src = tmp_path / "bronze"
+    shutil.copytree(local_bronze, src)
+    for month in ["2024-09", "2024-10"]:
+        shutil.copytree(src / SNAPS / f"month={M}", src / SNAPS / f"month={month}")
+    small = sorted(p for p in (src / SNAPS / "month=2024-10").rglob("*") if p.is_file())
+    for extra in small[packs.PACK_MIN_NEW - 1 :]:
+        extra.unlink()
+    monkeypatch.setattr(copy, "BATCH", 50)
+    url = s3.bucket()
+    one = next((src / SNAPS / "month=2024-09").rglob("*.json.gz"))
+    level = 9 if BRONZE_GZIP_LEVEL != 9 else 1
+    other = gzip.compress(gzip.decompress(one.read_bytes()), compresslevel=level, mtime=0)
+    assert len(other) != len(one.read_bytes())
+    objects.put_new(url, one.relative_to(src).as_posix(), other)
+    assert bronze_copy(src, url).packs_written == 2
+    for month in [M, "2024-09"]:
+        [(key, members)] = packs.month_packs(url, SNAPS, month).items()
+        listed = objects.list_sizes(url, f"{SNAPS}/month={month}/")
+        used, kept = packs.unpack(url, SNAPS, month, listed)
+        assert used == key and kept == objects.get_many(url, listed)
+        assert members == len(kept) == len(listed) > 100
+    assert packs.month_packs(url, SNAPS, "2024-10") == {}  # 23 files: read one by one
+
+
+def test_a_pack_the_copy_cannot_write_is_a_warning(
+    s3: S3Server, local_bronze: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(url: str, *args: object) -> packs.PackWrite:
+        raise ObjectStoreError(f"{url}: writing _packs/: connection refused")
+
+    monkeypatch.setattr(packs, "publish", refused)
+    url, said = s3.bucket(), []
+    report = bronze_copy(local_bronze, url, log=said.append)  # does not raise
+    assert (report.packs_written, report.packs_failed) == (0, 1)
+    assert report.copied == len(objects.list_sizes(url, f"{SNAPS}/month={M}/"))
+    [warning] = [line for line in said if line.startswith("warning:")]
+    assert f"{SNAPS}/month={M}: no pack written" in warning and "connection refused" in warning
+    assert "; 0 month packs written (1 could not be written)" in report.line()
 
 
 class _Unreachable(BronzeStore):
