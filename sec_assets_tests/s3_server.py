@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 ACCESS_KEY = "AKIASECASSETSTEST01"
 SECRET_KEY = "s3-s3cr3t-Key/for+the+tests0123456789abc"
@@ -84,3 +85,26 @@ def s3_server() -> Iterator[S3Server]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def whole_envelopes(url: str) -> int:
+    """Every bronze exchange in the bucket is a whole gzipped envelope; returns how many."""
+    import gzip
+
+    import orjson
+
+    from sec_assets import objects
+
+    keys = [k for k in objects.list_sizes(url, "") if k.endswith(".json.gz")]
+    for key, data in objects.get_many(url, keys).items():
+        assert orjson.loads(gzip.decompress(data))["key"], key
+    return len(keys)
+
+
+def covered_hours(url: str, cache: Path, month: str) -> set[str]:
+    """The hours of ``month`` with a valid ``sec_snapshots`` answer in the bucket."""
+    from sec_assets.bronze.store import open_store
+    from sec_assets.objects import ObjectLocation
+
+    store = open_store(ObjectLocation(url, cache), "sec_snapshots")
+    return set(store.latest_good(month))

@@ -73,10 +73,11 @@ def require_redis(purpose: str) -> None:
     pytest.skip(reason)
 
 
-def forget_redis(prefix: str) -> None:
+def forget_redis(prefix: str, url: str = REDIS_URL) -> None:
+    """Delete the keys of a namespace (``prefix:*``) from the Redis database at ``url``."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(url)
     keys = list(client.scan_iter(match=f"{prefix}:*"))
     if keys:
         client.delete(*keys)

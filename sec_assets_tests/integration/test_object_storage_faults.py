@@ -5,7 +5,6 @@ folder) completes the month, asking the SEC look-alike only for what is missing.
 
 from __future__ import annotations
 
-import gzip
 import os
 import signal
 import subprocess
@@ -13,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import orjson
 import pytest
 
 from sec_assets import objects
@@ -21,7 +19,7 @@ from sec_assets.bronze.store import open_store
 from sec_assets.month import Month
 from sec_assets.objects import ObjectLocation
 from sec_assets_tests.cli import REPO, run_materialize
-from sec_assets_tests.s3_server import s3_server
+from sec_assets_tests.s3_server import covered_hours, s3_server, whole_envelopes
 from sec_sim import SimConfig, run_simulator
 
 pytestmark = pytest.mark.deployment
@@ -40,17 +38,8 @@ def _env(tmp_path: Path, name: str, base: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _whole(url: str) -> int:
-    """Every object in the bucket is a whole gzipped envelope; returns how many."""
-    keys = [k for k in objects.list_sizes(url, "") if k.endswith(".json.gz")]
-    for key, data in objects.get_many(url, keys).items():
-        assert orjson.loads(gzip.decompress(data))["key"], key
-    return len(keys)
-
-
 def covered(url: str, tmp_path: Path) -> set[str]:
-    store = open_store(ObjectLocation(url, tmp_path / "view"), "sec_snapshots")
-    return set(store.latest_good(MONTH.label))
+    return covered_hours(url, tmp_path / "view", MONTH.label)
 
 
 def asked(sim) -> set[str]:
@@ -90,7 +79,7 @@ def test_a_killed_run_and_a_stopped_server_leave_nothing_half_written(tmp_path: 
             time.sleep(0.5)
         os.killpg(first.pid, signal.SIGKILL)  # machine A dies mid-month
         first.wait(timeout=30)
-        stored_a, covered_a = _whole(url), covered(url, tmp_path)
+        stored_a, covered_a = whole_envelopes(url), covered(url, tmp_path)
         assert 150 <= stored_a < len(MONTH.hours(24))
         sim.reset_log()
 
@@ -114,7 +103,7 @@ def test_a_killed_run_and_a_stopped_server_leave_nothing_half_written(tmp_path: 
             s3.start()
         assert second.returncode != 0 and "ObjectStoreError" in out, out[-2000:]
         assert s3.env()["AWS_SECRET_ACCESS_KEY"] not in out
-        stored_b, covered_b = _whole(url), covered(url, tmp_path)
+        stored_b, covered_b = whole_envelopes(url), covered(url, tmp_path)
         asked_b = asked(sim)
         sim.reset_log()
 

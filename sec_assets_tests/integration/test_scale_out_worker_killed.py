@@ -14,7 +14,6 @@ the bucket whole, one answer per hour, and nothing already stored asked again.""
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import shutil
@@ -28,7 +27,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import dagster as dg
-import orjson
 import pytest
 import yaml
 
@@ -50,7 +48,8 @@ from sec_assets_tests.integration.test_scale_out_celery import (
     stop,
     wait_until_ready,
 )
-from sec_assets_tests.s3_server import s3_server
+from sec_assets_tests.s3_server import covered_hours, s3_server, whole_envelopes
+from sec_assets_tests.state_stores import forget_redis
 from sec_sim import SimConfig, run_simulator
 
 pytestmark = pytest.mark.deployment
@@ -92,32 +91,9 @@ def snapshots_on_celery() -> dg.JobDefinition:
     return defs.resolve_job_def("snapshots_on_celery")
 
 
-def whole(url: str) -> int:
-    """Every object in the bucket is a whole gzipped envelope; returns how many."""
-    keys = [k for k in objects.list_sizes(url, "") if k.endswith(".json.gz")]
-    for key, data in objects.get_many(url, keys).items():
-        assert orjson.loads(gzip.decompress(data))["key"], key
-    return len(keys)
-
-
-def covered(url: str, cache: Path) -> set[str]:
-    store = open_store(ObjectLocation(url, cache), "sec_snapshots")
-    return set(store.latest_good(MONTH.label))
-
-
 def received(log: Path) -> bool:
     """The worker's log says it took the step's task."""
     return re.search(rb"execute_plan\[[0-9a-f-]+\] received", log.read_bytes()) is not None
-
-
-def forget_state(namespace: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(STATE_DB)
-    keys = list(client.scan_iter(match=f"{namespace}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 def children(pid: int) -> list[int]:
@@ -174,7 +150,7 @@ def test_a_worker_killed_mid_month_leaves_a_whole_month(
         s3 = stack.enter_context(s3_server())
         sim = stack.enter_context(run_simulator(SimConfig(seed=3)))
         stack.callback(forget, prefix)
-        stack.callback(forget_state, namespace)
+        stack.callback(forget_redis, namespace, STATE_DB)
         url = s3.bucket()
         base = {k: v for k, v in os.environ.items() if not k.startswith(("SEC_", "DAGSTER_"))}
         base.update(
@@ -240,7 +216,10 @@ def test_a_worker_killed_mid_month_leaves_a_whole_month(
         other_log = next(log for _, log in machines if log != victim_log)
         kill(victim, fault)
         killed_at = time.monotonic()
-        stored_at_kill, covered_at_kill = whole(url), covered(url, tmp_path / "view")
+        stored_at_kill, covered_at_kill = (
+            whole_envelopes(url),
+            covered_hours(url, tmp_path / "view", MONTH.label),
+        )
         sim.reset_log()
 
         result = run.result(timeout=300)
@@ -252,7 +231,7 @@ def test_a_worker_killed_mid_month_leaves_a_whole_month(
         versions = open_store(ObjectLocation(url, tmp_path / "check"), "sec_snapshots").versions(
             MONTH.label
         )
-        stored = whole(url)
+        stored = whole_envelopes(url)
         records = instance.all_logs(result.run_id)
         events = [r.dagster_event for r in records if r.dagster_event]
         waited = any("collecting this month; waiting" in r.user_message for r in records)
