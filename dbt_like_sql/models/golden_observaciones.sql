@@ -1,16 +1,17 @@
--- The observation-grain golden dataset of :month (the Python side adds each hour's cadence
--- and sorts the rows: sec_assets/gold/observations.py). One row per (hour, comuna, company)
--- with customers affected, fragments and outage start dates summed; and, for an hour without
--- valid data (ledger status other than ok and empty), one row per official comuna it does not
--- list, with NULL customers: "no data" never reads as zero. A comuna absent from an ok or empty
--- hour had no customers affected. No ORDER BY: the rows are sorted by region, comuna, hour and
--- company in Polars after the cadence join (an ORDER BY here took twice the query's time on
+-- The observation-grain golden dataset of the months :first_month … :last_month (the Python side
+-- adds each hour's cadence, splits the rows by month and sorts each month's: a run of several
+-- months reads them in one query, sec_assets/gold/observations.py). One row per (hour, comuna,
+-- company) with customers affected, fragments and outage start dates summed; and, for an hour
+-- without valid data (ledger status other than ok and empty), one row per official comuna it does
+-- not list, with NULL customers: "no data" never reads as zero. A comuna absent from an ok or
+-- empty hour had no customers affected. No ORDER BY: the rows are sorted by region, comuna, hour
+-- and company in Polars after the cadence join (an ORDER BY here took twice the query's time on
 -- DuckDB).
 WITH hours AS (
-    SELECT l.hour_key, l.hora_local, l.hora_utc, l.status, l.era,
+    SELECT l.month, l.hour_key, l.hora_local, l.hora_utc, l.status, l.era,
            COUNT(*) OVER (PARTITION BY l.tiempo_id) AS day_hours
     FROM {{ ref('snapshot_ledger') }} l
-    WHERE l.month = :month
+    WHERE l.month BETWEEN :first_month AND :last_month
 ),
 observed AS (
     SELECT f.hour_key, f.geografia_id, f.empresa_id,
@@ -22,7 +23,7 @@ observed AS (
            BOOL_OR(f.flag_fecha_fallback) AS flag_fecha_fallback,
            BOOL_OR(f.flag_capped) AS flag_capped
     FROM {{ ref('fact_interrupciones') }} f
-    WHERE f.month = :month
+    WHERE f.month BETWEEN :first_month AND :last_month
     GROUP BY f.hour_key, f.geografia_id, f.empresa_id
 ),
 unobserved AS (
@@ -46,7 +47,7 @@ rows_ AS (
     UNION ALL
     SELECT * FROM unobserved
 )
-SELECT h.hora_local, h.hora_utc,
+SELECT h.month, h.hora_local, h.hora_utc,
        g.cut_region, g.nombre_region, g.cut_comuna, g.nombre_comuna,
        g.is_unknown AS comuna_unknown,
        r.empresa_id, d.nombre_empresa,
@@ -60,4 +61,4 @@ FROM rows_ r
 JOIN hours h ON h.hour_key = r.hour_key
 JOIN {{ ref('dim_geografia') }} g ON g.geografia_id = r.geografia_id
 LEFT JOIN {{ ref('dim_empresa') }} d ON d.empresa_id = r.empresa_id
-LEFT JOIN {{ ref('customer_caps') }} c ON c.month = :month AND c.cut_region = g.cut_region
+LEFT JOIN {{ ref('customer_caps') }} c ON c.month = h.month AND c.cut_region = g.cut_region

@@ -14,8 +14,6 @@ metadata shows that SQL.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
@@ -32,6 +30,7 @@ from sec_assets.gold import (
 )
 from sec_assets.gold.contract import DASHBOARD_IDS, DASHBOARD_TABLE, RESEARCH_IDS, RESEARCH_TABLE
 from sec_assets.gold.coverage import data_coverage
+from sec_assets.gold.golden import GoldenRange
 from sec_assets.gold.labels import dashboard_regions, quality_labels
 from sec_assets.gold.lineage import silver_deps, sql_metadata
 from sec_assets.gold.models import Inputs, run_model
@@ -248,35 +247,6 @@ def dashboard_stats(
     return dg.MaterializeResult(metadata=metadata)
 
 
-@dataclass(frozen=True)
-class GoldenMonth:
-    """What :func:`golden_month` did: the month left out (``reason``, its files ``removed``),
-    or its episodes (``rows``) and observations (``observations``) written to ``paths``
-    (grain → file)."""
-
-    rows: int
-    reason: str | None = None
-    removed: bool = False
-    paths: dict[str, Path] = field(default_factory=dict)
-    observations: int = 0
-
-
-def golden_month(wh: Warehouse, data_dir: Path, month: Month) -> GoldenMonth:
-    """The month's golden Parquet of both grains: rewritten atomically from its episodes and
-    its observations, or removed when a blocking check of the month did not pass (the asset's
-    work, without Dagster: the bench runs it too)."""
-    reason = excluded_months(wh, [month.label]).get(month.label)
-    if reason is not None:
-        return GoldenMonth(0, reason, local_files.remove_golden_month(data_dir, month))
-    events = run_model(wh, "golden_eventos", {"month": month.label})
-    observed = observations.observations(wh, month)
-    paths = {
-        grain: local_files.write_golden_month(data_dir, month, frame, grain)
-        for grain, frame in (("fact_eventos", events), ("fact_observaciones", observed))
-    }
-    return GoldenMonth(events.height, paths=paths, observations=observed.height)
-
-
 @dg.asset(
     partitions_def=monthly_partitions,
     backfill_policy=BACKFILL_POLICY,
@@ -296,12 +266,13 @@ def golden_eventos(
 ) -> Iterator[dg.AssetMaterialization | dg.MaterializeResult]:
     """Grain: one row per episode that started in the month; beside it, one row per (hour,
     comuna, company) observed, and per (hour, comuna) without valid data. Rewritten
-    atomically. A ranged run writes the files of each of its months in turn."""
-    wh = warehouse.get_warehouse()
+    atomically. A ranged run reads the rows of all its months at once, then writes the files
+    of each month in turn (:mod:`sec_assets.gold.golden`)."""
     settings = warehouse.settings
+    golden = GoldenRange(warehouse.get_warehouse(), settings.data_dir, Month.range_of(context))
 
     def one(month: Month) -> MonthMetadata:
-        done = golden_month(wh, settings.data_dir, month)
+        done = golden.write(month)
         if not done.paths:
             publish.withdraw_month(settings, month)
             context.log.warning("golden_eventos %s left out: %s", month, done.reason)

@@ -11,7 +11,7 @@ runs and its own SQL (with refs too). From that declaration come its asset's ``d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -56,9 +56,16 @@ def model_sql(name: str) -> str:
     return model(name).sql
 
 
-def run_model(wh: Warehouse, name: str, params: dict[str, object] | None = None) -> pl.DataFrame:
-    """The rows of a gold model, computed by the warehouse."""
-    return wh.read(model_sql(name), params)
+def run_model(
+    wh: Warehouse,
+    name: str,
+    params: dict[str, object] | None = None,
+    *,
+    months: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """The rows of a gold model, computed by the warehouse; ``months``: the only months whose
+    rows it reads, if known (DuckDB then binds those months' tables alone)."""
+    return wh.read(model_sql(name), params, months=months)
 
 
 @dataclass(frozen=True)

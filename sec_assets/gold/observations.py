@@ -10,6 +10,8 @@ hour and company, so a file's row-group statistics let a reader's filter on them
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sec_assets.gold.cadence import ERROR, cadence_errors
@@ -22,8 +24,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 CADENCE_SQL = (
-    "SELECT c.hours_per_day, c.hours_represented "
-    "FROM {{ ref('month_cadence') }} c WHERE c.month = :month AND c.source <> 'none'"
+    "SELECT c.month, c.hours_per_day, c.hours_represented FROM {{ ref('month_cadence') }} c "
+    "WHERE c.month BETWEEN :first_month AND :last_month AND c.source <> 'none'"
 )
 INPUTS = Inputs(models=("golden_observaciones",), queries={"month_grids": CADENCE_SQL})
 #: The order of the rows in a file (and of the statistics a filter reads).
@@ -62,13 +64,26 @@ def schema() -> dict[str, pl.DataType]:
     }
 
 
-def _grids(wh: Warehouse, month: Month) -> pl.DataFrame:
-    """The month's sampling grids: hours_per_day, hours_represented, cadence_error."""
+def bounds(months: Sequence[Month]) -> dict[str, object]:
+    """The parameters of the golden models and queries for a run's consecutive ``months``."""
+    return {"first_month": months[0].label, "last_month": months[-1].label}
+
+
+def of_month(frame: pl.DataFrame, month: Month) -> pl.DataFrame:
+    """``frame``'s rows of ``month`` (its ``month`` column), in their order."""
+    import polars as pl
+
+    return frame.filter(pl.col("month") == month.label)
+
+
+def _grids(grids: pl.DataFrame) -> pl.DataFrame:
+    """A month's sampling grids (its rows of :data:`CADENCE_SQL`): hours_per_day,
+    hours_represented, cadence_error."""
     import polars as pl
 
     errors = cadence_errors().select("hours_per_day", pl.col(ERROR).alias("cadence_error"))
     return (
-        wh.read(render(CADENCE_SQL), {"month": month.label})
+        grids.drop("month")
         .cast({"hours_per_day": pl.Int32, "hours_represented": pl.Float64})
         .join(errors, on="hours_per_day", how="left")
         .unique("hours_per_day")
@@ -79,10 +94,35 @@ def _grids(wh: Warehouse, month: Month) -> pl.DataFrame:
 def observations(wh: Warehouse, month: Month) -> pl.DataFrame:
     """The month's rows (:func:`schema`), sorted by :data:`SORT`; empty when gold does not
     trust the month (its refs read checked months only)."""
+    return read_months(wh, [month]).take(month)
+
+
+@dataclass(frozen=True)
+class MonthsRead:
+    """The model's rows of a run's months, read in one query (and the months' sampling
+    grids); each month's taken apart and finished when asked (:meth:`take`)."""
+
+    rows: pl.DataFrame
+    grids: pl.DataFrame
+
+    def take(self, month: Month) -> pl.DataFrame:
+        """:func:`observations` of ``month``: its rows with their cadence, sorted."""
+        return _finished(of_month(self.rows, month), _grids(of_month(self.grids, month)))
+
+
+def read_months(wh: Warehouse, months: Sequence[Month]) -> MonthsRead:
+    """The rows of a run's consecutive ``months``: the model and the sampling grids, one query
+    each."""
+    params = bounds(months)
+    labels = [m.label for m in months]  # the month tables DuckDB binds: the run's only
+    rows = run_model(wh, "golden_observaciones", params, months=labels)
+    return MonthsRead(rows, wh.read(render(CADENCE_SQL), params))
+
+
+def _finished(frame: pl.DataFrame, grids: pl.DataFrame) -> pl.DataFrame:
+    """A month's rows of the model with their cadence, in :func:`schema`'s columns, sorted."""
     import polars as pl
 
-    frame = run_model(wh, "golden_observaciones", {"month": month.label})
-    grids = _grids(wh, month)
     frame = frame.with_columns(_utc(frame, "hora_utc"), pl.col("day_hours").cast(pl.Int32))
     if grids.height:
         # Each day at the grid whose samples a day come nearest its expected hours (a day of a

@@ -177,7 +177,7 @@ def _write(
 def _write_month(wh: Warehouse, root: Path, month: Month) -> dict[str, int]:
     """The month's files of both grains; grain → rows."""
     frames = {
-        "fact_eventos": run_model(wh, "golden_eventos", {"month": month.label}),
+        "fact_eventos": run_model(wh, "golden_eventos", observations.bounds([month])),
         "fact_observaciones": observations.observations(wh, month),
     }
     for grain, frame in frames.items():

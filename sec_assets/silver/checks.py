@@ -21,7 +21,7 @@ import dagster as dg
 from sec_assets.partitions import monthly_partitions
 from sec_assets.silver import national
 from sec_assets.silver.month_checks import record_verdicts
-from sec_assets.silver.needs import Need, guarded
+from sec_assets.silver.needs import Need, examined_and_selected, guarded
 
 SAMPLE = 5
 
@@ -179,16 +179,16 @@ def evaluate_check(
 ) -> tuple[dg.AssetCheckResult, dict[str, object]]:
     """Evaluate one check for one month (reads only): the result, whose metadata carries the
     rows examined, the count and a sample, and the verdict to keep in ``silver.month_checks``.
-    With nothing to examine (``check.needs``) the check fails or warns instead of passing."""
+    With nothing to examine (``check.needs``) the check fails or warns instead of passing.
+    The rows examined and the offending rows are counted in one query; the sample is read only
+    when some row offends."""
     params = {"month": month, "min_coverage": min_coverage}
     # The month's own tables only (a check costs the month, not the history).
     months = None if check.across_months else [month]
-    counted: list[int] = []
+    examined, count = examined_and_selected(warehouse, check.needs, check.sql, params, months)
 
     def offending(examined: int) -> dg.AssetCheckResult:
-        result, count = _offending(check, warehouse, month, params, months, examined)
-        counted.append(count)
-        return result
+        return _offending(check, warehouse, month, params, months, examined, count)
 
     result = guarded(
         check.name,
@@ -200,6 +200,7 @@ def evaluate_check(
         params,
         offending,
         months,
+        rows_examined=examined,
     )
     verdict: dict[str, object] = {
         "month": month,
@@ -207,19 +208,20 @@ def evaluate_check(
         "asset": check.asset,
         "blocking": check.blocking,
         "passed": result.passed,
-        "failing_rows": counted[0] if counted else 0,
+        "failing_rows": count if examined else 0,
     }
     return result, verdict
 
 
 def _offending(
-    check: SqlCheck, warehouse, month: str, params: dict, months, examined: int
-) -> tuple[dg.AssetCheckResult, int]:
-    used = {k: v for k, v in params.items() if f":{k}" in check.sql}
-    count_sql = f"SELECT COUNT(*) AS n FROM ({check.sql}) q"
-    count = int(warehouse.read(count_sql, used, months=months)["n"].item())
-    sample = warehouse.read(f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}", used, months=months)
-    rows = [{k: str(v) for k, v in r.items()} for r in sample.to_dicts()]
+    check: SqlCheck, warehouse, month: str, params: dict, months, examined: int, count: int
+) -> dg.AssetCheckResult:
+    rows: list[dict[str, str]] = []
+    if count:  # a check that passes has no sample to show
+        used = {k: v for k, v in params.items() if f":{k}" in check.sql}
+        sql = f"SELECT * FROM ({check.sql}) q LIMIT {SAMPLE}"
+        sample = warehouse.read(sql, used, months=months)
+        rows = [{k: str(v) for k, v in r.items()} for r in sample.to_dicts()]
     scope = f"{examined} row(s) examined ({check.needs.what})"
     first = ", ".join(f"{k}={v}" for k, v in rows[0].items()) if rows else ""
     description = (
@@ -227,7 +229,7 @@ def _offending(
         if count
         else f"{month}: none offending, {scope}"
     )
-    result = dg.AssetCheckResult(
+    return dg.AssetCheckResult(
         check_name=check.name,
         asset_key=check.asset,
         passed=count == 0,
@@ -238,7 +240,6 @@ def _offending(
             "sample": dg.MetadataValue.json(rows),
         },
     )
-    return result, count
 
 
 def check_specs(*assets: str) -> list[dg.AssetCheckSpec]:

@@ -30,6 +30,20 @@ def examined(wh, need: Need, params: Mapping[str, object], months: Sequence[str]
     return int(wh.read(sql, used, months=months)["n"].item())
 
 
+def examined_and_selected(
+    wh, need: Need, sql: str, params: Mapping[str, object], months: Sequence[str] | None
+) -> tuple[int, int]:
+    """How many rows ``need`` finds for the month and how many ``sql`` selects, in one query: a
+    check's two counts for the price of one statement."""
+    used = {k: v for k, v in params.items() if f":{k}" in need.sql or f":{k}" in sql}
+    both = (
+        f"SELECT (SELECT COUNT(*) FROM ({need.sql}) q) AS examined, "
+        f"(SELECT COUNT(*) FROM ({sql}) q) AS selected"
+    )
+    row = wh.read(both, used, months=months).row(0, named=True)
+    return int(row["examined"]), int(row["selected"])
+
+
 def unmet(
     name: str, asset: str, need: Need, month: str, severity: dg.AssetCheckSeverity
 ) -> dg.AssetCheckResult:
@@ -58,10 +72,15 @@ def guarded(
     params: Mapping[str, object],
     evaluate: Callable[[int], dg.AssetCheckResult],
     months: Sequence[str] | None = None,
+    rows_examined: int | None = None,
 ) -> dg.AssetCheckResult:
     """``evaluate(rows_examined)`` when ``need`` finds rows for the month, else :func:`unmet`;
-    either way the metadata carries ``rows_examined``."""
-    n = examined(wh, need, {**params, "month": month}, months)
+    either way the metadata carries ``rows_examined`` (counted here unless given)."""
+    n = (
+        examined(wh, need, {**params, "month": month}, months)
+        if rows_examined is None
+        else rows_examined
+    )
     if n == 0:
         return unmet(name, asset, need, month, severity)
     result = evaluate(n)

@@ -263,7 +263,7 @@ def test_a_month_failing_a_blocking_check_is_left_out_and_listed(gold_wh: Wareho
     pass_checks(gold_wh, M, failing=("month_coverage_above_threshold",))
     for pid in ("time_series", "market_map", "company_ranking", "reliability_indices"):
         assert payload(gold_wh, pid) == [], pid
-    assert run_model(gold_wh, "golden_eventos", {"month": M}).height == 0
+    assert run_model(gold_wh, "golden_eventos", {"first_month": M, "last_month": M}).height == 0
     [month] = [r for r in payload(gold_wh, "data_coverage") if r["scope"] == "month"]
     assert month["included"] is False and month["hours_expected"] == 4
     assert "month_coverage_above_threshold (3 rows)" in month["reason"]
@@ -302,7 +302,7 @@ def test_an_invalid_payload_is_refused_with_its_field() -> None:
 
 
 def test_golden_parquet_and_recent_view(gold_wh: Warehouse, tmp_path: Path) -> None:
-    frame = run_model(gold_wh, "golden_eventos", {"month": M})
+    frame = run_model(gold_wh, "golden_eventos", {"first_month": M, "last_month": M})
     path = local_files.write_golden_month(tmp_path, Month.parse(M), frame)
     assert path == tmp_path / "gold/parquet/fact_eventos/year=2024/month=08/data.parquet"
     back = pl.read_parquet(path)

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sec_assets.gold import local_files
-from sec_assets.gold.assets import golden_month
 from sec_assets.gold.codebook import mismatches, table
+from sec_assets.gold.golden import GoldenRange, golden_month
 from sec_assets.gold.observations import observations, schema
 from sec_assets.month import Month
 from sec_assets.warehouse import DuckDBWarehouse, PostgresWarehouse, Warehouse
@@ -112,3 +112,21 @@ def test_golden_month_writes_both_grains_readable_by_polars_and_duckdb(
     assert golden_month(gold_wh, tmp_path, MONTH).removed
     assert not path.exists() and not done.paths["fact_eventos"].exists()
     assert local_files.GRAINS == ("fact_eventos", "fact_observaciones")
+
+
+def test_a_range_writes_each_month_as_a_run_of_it_alone(gold_wh: Warehouse, tmp_path: Path) -> None:
+    """Read in blocks of two months, the month and its neighbours (no data) are written as
+    each would be alone: the same files, byte for byte, and the same counts."""
+    months = Month.range(MONTH.prev(), 3)
+    golden = GoldenRange(gold_wh, tmp_path / "range", months, block=2)
+    ranged = {m: golden.write(m) for m in months}
+    alone = {m: golden_month(gold_wh, tmp_path / "alone", m) for m in months}
+    assert ranged[MONTH].rows == 3 and ranged[MONTH].observations > 3
+    for m in months:
+        assert (ranged[m].rows, ranged[m].observations) == (alone[m].rows, alone[m].observations)
+        for grain, path in alone[m].paths.items():
+            assert ranged[m].paths[grain].read_bytes() == path.read_bytes(), (m, grain)
+    # A month gold leaves out is removed, whichever block reads it.
+    pass_checks(gold_wh, M, failing=("month_coverage_above_threshold",))
+    again = GoldenRange(gold_wh, tmp_path / "range", months, block=2)
+    assert [again.write(m).removed for m in months] == [False, True, False]

@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from sec_assets.gold.assets import golden_month
+from sec_assets.gold.golden import golden_month
 from sec_assets.month import Month
 from sec_assets.release.bundle import build_release
 from sec_tools.bench.silver import _prepared, check_months, load_range

@@ -22,7 +22,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from sec_assets.bronze.store import BronzeStore
-from sec_assets.gold.assets import COMPUTE, golden_month
+from sec_assets.gold.assets import COMPUTE
+from sec_assets.gold.golden import golden_month
 from sec_assets.gold.payloads import validate_payload
 from sec_assets.month import Month
 from sec_assets.settings import load_settings
