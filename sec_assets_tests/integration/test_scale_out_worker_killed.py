@@ -66,11 +66,12 @@ STATE_DB = f"{REDIS}/2"
 # unacknowledged step (longer than the time to the kill, so that only one worker has the step
 # before it) swept every second, and the delay before a step is sent again. The month lock's
 # lease outlasts that delay: a step sent again waits for the dead process's lock to lapse.
-TRANSPORT = {
-    "visibility_timeout": 45,
-    "unacked_restore_interval": 1,
-    "unacked_restore_throttle": 1,
-}
+TRANSPORT = {"unacked_restore_interval": 1, "unacked_restore_throttle": 1}
+# The broker's hold per fault. A lost machine's step comes back after it (and the step's second
+# delivery must end within it: ~35 s of the month left). A lost pool process's step is sent
+# again by its worker at once, while the first delivery stays unacknowledged: a hold shorter
+# than the step would deliver it a third time, which the shipped 6 hours keep beyond any step.
+VISIBILITY_S = {"machine": 60, "process": 900}
 RETRY_DELAY = {"execute_plan": {"default_retry_delay": 1}}
 LOCK_TTL_S = 20
 
@@ -141,7 +142,9 @@ def test_a_worker_killed_mid_month_leaves_a_whole_month(
     # What lets the step outlive its worker, as shipped.
     assert source["task_acks_late"] is True and source["task_retry_on_worker_lost"] is True
     source["task_annotations"] = RETRY_DELAY
-    source["broker_transport_options"].update(TRANSPORT, global_keyprefix=prefix)
+    source["broker_transport_options"].update(
+        TRANSPORT, visibility_timeout=VISIBILITY_S[fault], global_keyprefix=prefix
+    )
     source["result_backend_transport_options"] = {"global_keyprefix": prefix}
     run_config_path = tmp_path / "celery.yaml"
     run_config_path.write_text(yaml.safe_dump(config))
