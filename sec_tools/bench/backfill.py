@@ -42,8 +42,17 @@ from sec_tools.bench.genbronze import generate
 REPO = Path(__file__).resolve().parents[2]
 DIMS = ["dim_geografia", "dim_empresa", "dim_tiempo"]
 BRONZE = {"sec_snapshots", "sec_customers", "sec_national_series"}
-#: What the backfill materializes: silver → gold of the cached bronze, and the dimensions.
-SELECTION = [*DIMS, *(a for a in MONTHLY_ASSETS if a not in BRONZE)]
+#: Silver → gold of the cached bronze, month by month.
+MONTHLY = [a for a in MONTHLY_ASSETS if a not in BRONZE]
+#: What the backfill materializes: the monthly assets and the dimensions they reference.
+SELECTION = [*DIMS, *MONTHLY]
+#: How the history is launched: ``one`` backfill of the dimensions and the monthly assets;
+#: ``dims-first``: the dimensions materialized (one run, as the UI's "Materialize" launches
+#: it), then a backfill of the monthly assets.
+PLANS = ("one", "dims-first")
+LAUNCH_RUN = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+RUN = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"""
 TIMEOUT_S = 3600
 DONE = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 LAUNCH = """mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {
@@ -153,10 +162,38 @@ def _wait_loaded(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"the code location did not load: {log.read_text()[-3000:]}")
 
 
-def _run_backfill(url: str, months: list[Month], log: Path) -> dict[str, Any]:
+def _materialize(url: str, assets: list[str], log: Path) -> None:
+    """One run of ``assets`` launched as the UI's "Materialize" does, waited for."""
+    params = {
+        "selector": {
+            "repositoryLocationName": "sec_assets",
+            "repositoryName": "__repository__",
+            "jobName": "__ASSET_JOB",
+            "assetSelection": [{"path": [a]} for a in assets],
+        },
+        "executionMetadata": {"tags": [{"key": "dagster/from_ui", "value": "true"}]},
+    }
+    got = _graphql(url, LAUNCH_RUN, {"params": params})["launchRun"]
+    if got["__typename"] != "LaunchRunSuccess":
+        raise RuntimeError(f"launchRun refused: {got}")
+    run_id = got["run"]["runId"]
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        status = _graphql(url, RUN, {"id": run_id})["runOrError"]["status"]
+        if status == "SUCCESS":
+            return
+        if status in ("FAILURE", "CANCELED"):
+            raise RuntimeError(f"{assets}: run {run_id} {status}: {log.read_text()[-3000:]}")
+        time.sleep(0.5)
+    raise RuntimeError(f"{assets}: run {run_id} not done after {TIMEOUT_S} s")
+
+
+def _run_backfill(
+    url: str, months: list[Month], log: Path, assets: list[str] = SELECTION
+) -> dict[str, Any]:
     params = {
         "tags": [{"key": "dagster/from_ui", "value": "true"}],
-        "assetSelection": [{"path": [a]} for a in SELECTION],
+        "assetSelection": [{"path": [a]} for a in assets],
         "partitionNames": [m.key for m in months],
         "fromFailure": False,
     }
@@ -183,20 +220,27 @@ def _months_of(run: dict[str, Any]) -> int:
     return len(Month.parse(start).through(Month.parse(end))) if start and end else 0
 
 
-def bench_dagster(history: Path, months: list[Month]) -> dict[str, Any]:
-    """The backfill of ``months`` through ``dagster dev``: runs, wall, CPU, load."""
+def bench_dagster(history: Path, months: list[Month], plan: str = "one") -> dict[str, Any]:
+    """The backfill of ``months`` through ``dagster dev`` launched by ``plan`` (:data:`PLANS`):
+    runs, wall, CPU, load."""
     load_before = os.getloadavg()
     t0 = time.perf_counter()
     with dagster_dev(history) as (url, proc, log), CpuSampler(proc.pid) as cpu:
         _wait_loaded(url, proc, log)
         ready_s = time.perf_counter() - t0
         started, cpu_ready = time.time(), cpu.total()
-        backfill = _run_backfill(url, months, log)
+        if plan == "dims-first":
+            _materialize(url, DIMS, log)
+            backfill = _run_backfill(url, months, log, MONTHLY)
+        else:
+            backfill = _run_backfill(url, months, log)
         wall = max(r["endTime"] for r in backfill["runs"]) - started
         cpu_done = cpu.total()
+        timeline = run_timeline(log.parent / "home", started)
     runs = backfill["runs"]
     failed = [r["id"] for r in runs if r["status"] != "SUCCESS"]
     return {
+        "plan": plan,
         "months": len(months),
         "status": backfill["status"],
         "runs": len(runs),
@@ -209,7 +253,43 @@ def bench_dagster(history: Path, months: list[Month]) -> dict[str, Any]:
         "cpu_ui_start_s": cpu_ready,
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
+        "timeline": timeline,
     }
+
+
+def run_timeline(home: Path, launched: float) -> list[dict[str, Any]]:
+    """Each run's start, end and steps (seconds after the launch), from the instance's event
+    log: where the backfill's wall time goes (which steps overlap, which queue)."""
+    import dagster as dg
+
+    et = dg.DagsterEventType
+    out = []
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for record in instance.get_run_records():
+            run = record.dagster_run
+            logs = instance.all_logs(run.run_id)
+            at = {e.dagster_event_type: e.timestamp - launched for e in reversed(logs)}
+            steps: dict[str, dict[str, float]] = {}
+            for e in logs:
+                kind, key = e.dagster_event_type, e.step_key
+                if key and kind in (et.STEP_START, et.STEP_SUCCESS, et.STEP_FAILURE):
+                    end = "start" if kind == et.STEP_START else "end"
+                    steps.setdefault(key, {})[end] = round(e.timestamp - launched, 2)
+            tags = run.tags
+            out.append(
+                {
+                    "run": run.run_id[:8],
+                    "range": [
+                        tags.get("dagster/asset_partition_range_start"),
+                        tags.get("dagster/asset_partition_range_end"),
+                    ],
+                    "created": round(record.create_timestamp.timestamp() - launched, 2),
+                    "start": round(at.get(et.RUN_START, float("nan")), 2),
+                    "end": round(at.get(et.RUN_SUCCESS, at.get(et.RUN_FAILURE, float("nan"))), 2),
+                    "steps": steps,
+                }
+            )
+    return sorted(out, key=lambda r: r["start"])
 
 
 def bench_functions(history: Path, months: list[Month]) -> dict[str, Any]:
@@ -236,10 +316,10 @@ def bench_functions(history: Path, months: list[Month]) -> dict[str, Any]:
     }
 
 
-def bench_backfill(history: Path, months: list[Month]) -> dict[str, Any]:
+def bench_backfill(history: Path, months: list[Month], plan: str = "one") -> dict[str, Any]:
     generate(history / "bronze", months)
     functions = bench_functions(history, months)
-    dagster = bench_dagster(history, months)
+    dagster = bench_dagster(history, months, plan)
     return {
         "first": months[0].label,
         "last": months[-1].label,
@@ -278,12 +358,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--months", type=int, default=0, help="the last N months (0: all)")
     p.add_argument("--history", type=Path, default=Path("bench_out/history"))
+    p.add_argument("--plan", choices=PLANS, default="one", help="how the history is launched")
     args = p.parse_args(argv)
     every = Month.history_start().through(Month.at().prev())  # up to the last closed month
     months = every[-args.months :] if args.months else every
     history = args.history.resolve()
     print(f"backfill bench: {len(months)} months, {months[0]} … {months[-1]} …", flush=True)
-    row = bench_backfill(history, months)
+    row = bench_backfill(history, months, args.plan)
     out = Path("bench_out")
     out.mkdir(exist_ok=True)
     (out / "backfill.json").write_text(json.dumps(row, indent=2))
