@@ -204,7 +204,9 @@ def _observations(
                 **table_metadata(wh, "snapshot_ledger"),
                 **settings_metadata(bronze, warehouse),
             },
-            check_results=logged(context, check_results("snapshot_ledger", wh, month, coverage)),
+            check_results=logged(
+                context, check_results("snapshot_ledger", wh, month, coverage), month
+            ),
         )
         facts: dg.MaterializeResult = dg.MaterializeResult(
             asset_key="fact_interrupciones",
@@ -213,7 +215,7 @@ def _observations(
                 **table_metadata(wh, "fact_interrupciones"),
             },
             check_results=logged(
-                context, check_results("fact_interrupciones", wh, month, coverage)
+                context, check_results("fact_interrupciones", wh, month, coverage), month
             ),
         )
     yield ledger
@@ -311,6 +313,7 @@ def fact_eventos(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             else logged(
                 context,
                 check_results("fact_eventos", wh, month, warehouse.settings.min_month_coverage),
+                month,
             )
         )
         result = _episodes_result(wh, warehouse, months, events, replaced, checks)

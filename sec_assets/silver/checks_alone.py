@@ -83,4 +83,4 @@ def _evaluate(
 ) -> list[dg.AssetCheckResult]:
     results, rows = evaluate_checks(asset, wh, month, coverage, names)
     verdicts.extend(rows)
-    return logged(context, results)
+    return logged(context, results, month)

@@ -69,7 +69,7 @@ def _episodes(
         for month in good:
             results, rows = evaluate_checks("fact_eventos", wh, month.label, coverage)
             verdicts.extend(rows)
-            logged(context, results)
+            logged(context, results, month.label)
             yield dg.AssetMaterialization(
                 "fact_eventos",
                 partition=month.key,

@@ -14,7 +14,7 @@ fails the step, which blocks the downstream assets of the whole range.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from functools import partial
 
 import dagster as dg
@@ -50,20 +50,34 @@ def _evaluate_month(
 ) -> list[dg.AssetCheckResult]:
     results, rows = evaluate_checks(asset, wh, month, coverage)
     verdicts.extend(rows)
-    return logged(context, results)
+    return logged(context, results, month)
 
 
 def logged(
-    context: dg.AssetExecutionContext, results: list[dg.AssetCheckResult]
+    context: dg.AssetExecutionContext, results: list[dg.AssetCheckResult], month: str
 ) -> list[dg.AssetCheckResult]:
-    """``results``, logged; the selected ones returned (a run may select some checks only:
-    every check is still evaluated after a load, and its verdict kept)."""
-    for r in results:
-        context.log.info(
-            f"check {r.check_name}: {'passed' if r.passed else 'FAILED'}; {r.description}"
-        )
+    """``results``, their verdicts logged in one line; the selected ones returned (a run may
+    select some checks only: every check is still evaluated after a load, and its verdict
+    kept)."""
     selected = context.selected_asset_check_keys
+    if results:
+        context.log.info(verdict_line(results, selected, month))
     return [r for r in results if _key(r) in selected]
+
+
+def verdict_line(
+    results: list[dg.AssetCheckResult], selected: Collection[dg.AssetCheckKey], month: str
+) -> str:
+    """One log line for an asset's checks of ``month``: each check passed or FAILED, with its
+    description when it failed or when the run did not select it (a selected check's
+    description is shown with its evaluation)."""
+    asset = dg.AssetKey.from_coercible(results[0].asset_key or "").to_user_string()
+    verdicts = []
+    for r in results:
+        verdict = f"{r.check_name} {'passed' if r.passed else 'FAILED'}"
+        shown = r.passed and _key(r) in selected
+        verdicts.append(verdict if shown else f"{verdict} ({r.description})")
+    return f"checks of {asset}, {month}: " + "; ".join(verdicts)
 
 
 def _key(result: dg.AssetCheckResult) -> dg.AssetCheckKey:
