@@ -5,7 +5,9 @@ the same prepared warehouse (schema and dimensions), three ways:
 
 - **functions**: ``sec_tools.bench.silver --one-month`` in a fresh process (the package's
   functions, as a run's steps call them);
-- **CLI**: ``dagster asset materialize`` of the month's silver and golden assets;
+- **CLI**: ``dagster asset materialize`` of the month's silver and golden assets, on a fresh
+  instance (``cli``) and on one that has already run once (``cli_used``: the instance of the
+  warehouse's preparation, as a user's ``DAGSTER_HOME`` is after its first run);
 - **daemon**: ``dagster dev`` (webserver, daemon, code server) on a fresh instance, the run
   launched over GraphQL as the UI's "Materialize" does (``launchRun``), dequeued by the
   daemon and executed by a run worker the code server starts.
@@ -336,11 +338,18 @@ def _counts(data: Path) -> dict[str, float]:
     return out
 
 
+def instance_yaml(code: Path) -> Path:
+    """The instance settings ``code`` ships (``config/dagster.yaml``), each checkout its own."""
+    own = code / "config" / "dagster.yaml"
+    return own if own.exists() else REPO / "config" / "dagster.yaml"
+
+
 def bench_overhead(
     history: Path, month: Month = MONTH, *, daemon: bool = True, code: Path = REPO
 ) -> dict[str, Any]:
-    """The three paths on one month of ``history``'s bronze (``history/bronze``), running the
-    package found in ``code`` (this checkout; another one to compare with)."""
+    """The paths on one month of ``history``'s bronze (``history/bronze``), running the
+    package found in ``code`` (this checkout; another one to compare with) with its instance
+    settings."""
     compile_packages(code)
     with tempfile.TemporaryDirectory(prefix="sec_overhead_") as tmp:
         root = Path(tmp)
@@ -348,16 +357,22 @@ def bench_overhead(
         src = history / "bronze" / "sec_snapshots" / f"month={month.label}"
         shutil.copytree(src, base / "data" / "bronze" / "sec_snapshots" / src.name)
         (base / "home").mkdir()
-        shutil.copy(REPO / "config" / "dagster.yaml", base / "home" / "dagster.yaml")
+        shutil.copy(instance_yaml(code), base / "home" / "dagster.yaml")
         _materialize(_env(base / "home", base / "data", code), DIMS, None)  # not timed
-        paths = ("functions", "cli", "daemon") if daemon else ("functions", "cli")
-        for name in paths:  # each from the same prepared warehouse, on a fresh instance
+        fresh = ["functions", "cli", "daemon"] if daemon else ["functions", "cli"]
+        for name in fresh:  # each from the same prepared warehouse, on a fresh instance
             shutil.copytree(base / "data", root / name / "data")
             (root / name / "home").mkdir()
-            shutil.copy(REPO / "config" / "dagster.yaml", root / name / "home" / "dagster.yaml")
+            shutil.copy(instance_yaml(code), root / name / "home" / "dagster.yaml")
+        # The same warehouse, on the instance that already ran the preparation.
+        shutil.copytree(base / "data", root / "cli_used" / "data")
+        shutil.copytree(base / "home", root / "cli_used" / "home")
+        paths = [*fresh, "cli_used"]
         report: dict[str, Any] = {"month": month.label, "probes": import_probes(code)}
         report["functions"] = functions_run(root / "functions" / "data", month, code)
         report["cli"] = cli_run(root / "cli" / "home", root / "cli" / "data", month, code)
+        used = root / "cli_used"
+        report["cli_used"] = cli_run(used / "home", used / "data", month, code)
         if daemon:
             d = root / "daemon"
             report["daemon"] = daemon_run(d / "home", d / "data", month, code)
@@ -395,7 +410,7 @@ PHASES = [
 def markdown(r: dict[str, Any]) -> str:
     """The phases of each path side by side (wall s / CPU s)."""
     probes = r["probes"]
-    paths = [p for p in ("cli", "daemon") if p in r]
+    paths = [p for p in ("cli", "cli_used", "daemon") if p in r]
     head = "| phase | " + " | ".join(f"{p} wall s | {p} CPU s" for p in paths) + " |"
     lines = [
         f"## Run overhead: one month ({r['month']}, cached bronze → golden Parquet, DuckDB)",
@@ -480,17 +495,41 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--before", type=Path, default=None, help="another checkout, measured first (e.g. main)"
     )
+    p.add_argument("--rounds", type=int, default=1, help="rounds, the checkouts alternating")
     args = p.parse_args(argv)
     from sec_tools.bench.genbronze import generate
 
     history = args.history.resolve()
     generate(history / "bronze", [MONTH])
     codes = ([args.before.resolve()] if args.before else []) + [REPO]
-    for code in codes:
-        report = bench_overhead(history, daemon=not args.no_daemon, code=code)
-        print(json.dumps({"code": str(code), **report}))
-        print(f"Code: {code}\n\n{markdown(report)}")
+    reports: dict[str, list[dict[str, Any]]] = {str(code): [] for code in codes}
+    for _ in range(args.rounds):
+        for code in codes:
+            report = bench_overhead(history, daemon=not args.no_daemon, code=code)
+            reports[str(code)].append(report)
+            print(json.dumps({"code": str(code), **report}))
+            print(f"Code: {code}\n\n{markdown(report)}", flush=True)
+    print(rounds_markdown(reports))
     return 0
+
+
+def rounds_markdown(reports: dict[str, list[dict[str, Any]]]) -> str:
+    """Each checkout's run overhead (CPU s beyond the steps) per round and its median, per path,
+    with the machine's load at each run's start."""
+    lines = ["| code | path | run overhead, CPU s (rounds) | median | load at start |"]
+    lines.append("|---|---|---|---|---|")
+    for code, runs in reports.items():
+        for path in ("cli", "cli_used", "daemon"):
+            got = [r[path] for r in runs if path in r]
+            if not got:
+                continue
+            cpu = [overhead_cpu(g) for g in got]
+            loads = ", ".join(f"{g['load_start']:.1f}" for g in got)
+            lines.append(
+                f"| {code} | {path} | {', '.join(f'{c:.2f}' for c in cpu)} "
+                f"| {statistics.median(cpu):.2f} | {loads} |"
+            )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
