@@ -28,10 +28,13 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(BIN)/python -m sec_tools.lockfile check
 	@touch $(STAMP)
 
+# The checkout byte-compiled, as installing a wheel does: where PYTHONDONTWRITEBYTECODE is set,
+# every process that loads the code location (a run, the code server, a sensor) compiled it again.
 install: $(STAMP) ## Create .venv and install sec_assets with its dev tools
 	@mkdir -p $(DAGSTER_HOME)
 	@if [ -n "$$DAGSTER_PG_URL" ]; then cp config/dagster_postgres.yaml $(DAGSTER_HOME)/dagster.yaml; \
 	else cp config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml; fi
+	@$(BIN)/python -m compileall -q sec_assets sec_sim sec_tools >/dev/null
 
 lock: $(STAMP) ## Re-resolve requirements.lock after editing pyproject.toml (UPGRADE=1: newest releases)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
