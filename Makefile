@@ -63,8 +63,8 @@ bench: install ## Quick bench (3 months): bronze speed, bronze → silver → go
 bench-full: install ## Full bench: 12 months on DuckDB and Postgres, then 2017 → today on DuckDB
 	$(BIN)/python -m sec_tools.bench --full
 
-bench-backfill: install ## 2017 → today backfilled through dagster dev's daemon beside the functions (MONTHS=24: the last 24)
-	$(BIN)/python -m sec_tools.bench.backfill --months $(or $(MONTHS),0)
+bench-backfill: install ## 2017 → today backfilled through dagster dev's daemon beside the functions (MONTHS=24: the last 24; PLAN=dims-first)
+	$(BIN)/python -m sec_tools.bench.backfill --months $(or $(MONTHS),0) --plan $(or $(PLAN),one)
 
 lint: install ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check sec_assets sec_sim sec_tools sec_assets_tests
