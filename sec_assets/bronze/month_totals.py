@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sec_assets.bronze.store import BronzeStore, read_envelope
+from sec_assets.bronze.store import BronzeStore
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class MonthTotals:
 def month_totals(store: BronzeStore, month: str) -> MonthTotals:
     """Sums over the newest valid answer of each key of ``month`` (``store.latest_good``)."""
     with store.whole_month(month) as whole:
-        docs = [read_envelope(f.path) for f in whole.latest_good(month).values()]
+        docs = [whole.envelope_of(f) for f in whole.latest_good(month).values()]
     return MonthTotals(
         rows=sum(int(d.get("rows") or 0) for d in docs),
         customers=sum(int(d.get("customers") or 0) for d in docs),

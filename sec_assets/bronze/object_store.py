@@ -19,12 +19,12 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sec_assets import objects
-from sec_assets.bronze import packs
+from sec_assets.bronze import pack_cache, packs
 from sec_assets.bronze.archive_format import ARCHIVE_DIR
 from sec_assets.bronze.store import BRONZE_GZIP_LEVEL, BronzeStore, StoredFile
 from sec_assets.objects import ObjectLocation
@@ -75,10 +75,8 @@ class ObjectBronzeStore(BronzeStore):
         held = max(packs.month_packs(self.where.url, self.dataset, month).values(), default=0)
         if not listed or len(listed) - held < min_new:
             return packs.PackWrite(None, held)
-        self._fetched(listed, month)
-        cache = self.root.parent
-        members = {k: (cache / k).read_bytes() for k in listed}
-        return packs.publish(self.where.url, self.dataset, month, members)
+        _, copies = self._fill(listed, month)
+        return packs.publish(self.where.url, self.dataset, month, copies.read_many(listed))
 
     # -- listing -------------------------------------------------------------------------------
 
@@ -115,43 +113,65 @@ class ObjectBronzeStore(BronzeStore):
 
     def fill_cache(self, month: str) -> packs.Fetched:
         """The month's listed objects in this machine's cache, and how the missing were read."""
-        return self._fetched(self.listed(month), month)
+        return self._fill(self.listed(month), month)[0]
 
-    def _fetched(self, listed: dict[str, int], month: str) -> packs.Fetched:
-        """Every listed object in the cache, whole: when :data:`packs.PACK_MIN_NEW` or more of
-        the month's objects lack a copy, the members of its pack of the listed size, then
-        whatever is still missing, concurrently one by one."""
+    def _fill(self, listed: dict[str, int], month: str) -> tuple[packs.Fetched, _Copies]:
+        """Every listed object in the cache, whole: a copy of the listed size, or a member of
+        the listed size of the month's cached pack (``pack_cache.py``). When
+        :data:`packs.PACK_MIN_NEW` or more of the month's objects are in neither, its pack is
+        fetched and kept whole (replacing a cached pack with fewer members); whatever is still
+        missing is then read concurrently one by one, each kept as a copy."""
         cache = self.root.parent
-        stale = {k: n for k, n in listed.items() if not _copy_ok(cache / k, n)}
+        held = pack_cache.load(cache, self.dataset, month)
+        copies = _Copies(cache, held, listed)
+        stale = copies.missing()
         hot = {k: n for k, n in stale.items() if k.startswith(self._month_prefix(month))}
-        pack: str | None = None
-        kept: dict[str, bytes] = {}
+        used, from_pack = None, {}
         if len(hot) >= packs.PACK_MIN_NEW:
-            pack, kept = packs.unpack(self.where.url, self.dataset, month, hot)
-        _keep_copies(cache, kept)
-        rest = [k for k in stale if k not in kept]
-        _keep_copies(cache, objects.get_many(self.where.url, rest))
-        return packs.Fetched(pack, sorted(kept), sorted(rest))
+            fresh = packs.fetch(self.where.url, self.dataset, month)
+            from_pack = fresh.matching(hot) if fresh is not None else {}
+            if fresh is not None and from_pack:
+                pack_cache.keep(cache, fresh)
+                used, copies = fresh.key, _Copies(cache, fresh, listed)
+                stale = copies.missing()
+        _keep_copies(cache, objects.get_many(self.where.url, list(stale)))
+        return packs.Fetched(used, sorted(from_pack), sorted(stale)), copies
+
+    def stored_bytes(self, stored: StoredFile) -> bytes:
+        """The machine's copy, else the member of its month's cached pack."""
+        try:
+            return stored.path.read_bytes()
+        except FileNotFoundError:
+            month = stored.path.parent.parent.name.removeprefix("month=")
+            held = pack_cache.load(self.root.parent, self.dataset, month)
+            key = stored.path.relative_to(self.root.parent).as_posix()
+            if held is None or key not in held.at:
+                raise
+            return held.member(key)
 
     @contextmanager
     def tree(self, month: str) -> Iterator[Path]:
         """A local bronze root holding exactly the month's listed objects (hot and archive),
-        fetched into the cache where it lacks them; removed after the block."""
+        fetched into the cache where it lacks them (copies linked, pack members written out);
+        removed after the block."""
         listed = {**self.listed(month), **self.archive_objects(month)}
-        self._fetched(listed, month)
+        _, copies = self._fill(listed, month)
         cache = self.root.parent
         with tempfile.TemporaryDirectory(prefix=".tree-", dir=cache) as tmp:
             for key in listed:
                 target = Path(tmp) / key
                 target.parent.mkdir(parents=True, exist_ok=True)
-                _link_or_copy(cache / key, target)
+                if key in copies.in_pack:
+                    target.write_bytes(copies.read(key))
+                else:
+                    _link_or_copy(cache / key, target)
             yield Path(tmp)
 
     @contextmanager
     def readable_month(self, month: str) -> Iterator[BronzeStore]:
         listed = self.listed(month)
-        self._fetched(listed, month)
-        yield _Listed(self.root.parent, self.dataset, month, list(listed))
+        _, copies = self._fill(listed, month)
+        yield _Listed(copies, self.dataset, month)
 
     @contextmanager
     def whole_month(self, month: str) -> Iterator[BronzeStore]:
@@ -165,23 +185,55 @@ class ObjectBronzeStore(BronzeStore):
             yield whole
 
 
-class _Listed(BronzeStore):
-    """A month's listed objects, read from this machine's cache (where they all are whole):
-    the cache may hold more (another month's, or copies of objects archived since)."""
+class _Copies:
+    """Where each of a month's listed objects is read on this machine: a member of the listed
+    size of the cached pack ``pack``, else the copy at ``<cache>/<key>``."""
 
-    def __init__(self, cache: Path, dataset: str, month: str, keys: list[str]) -> None:
-        super().__init__(cache, dataset)
-        self.month, self.keys = month, keys
+    def __init__(self, cache: Path, pack: packs.Members | None, listed: dict[str, int]) -> None:
+        self.cache, self.pack, self.listed = cache, pack, listed
+        self.in_pack = pack.matching(listed) if pack is not None else {}
+
+    def missing(self) -> dict[str, int]:
+        """The listed objects in neither the pack nor a copy of the listed size."""
+        return {
+            k: n
+            for k, n in self.listed.items()
+            if k not in self.in_pack and not _copy_ok(self.cache / k, n)
+        }
+
+    def read(self, key: str) -> bytes:
+        if key in self.in_pack and self.pack is not None:
+            return self.pack.member(key)
+        return (self.cache / key).read_bytes()
+
+    def read_many(self, keys: Iterable[str]) -> dict[str, bytes]:
+        return {k: self.read(k) for k in keys}
+
+
+class _Listed(BronzeStore):
+    """A month's listed objects, read where this machine holds them whole (``_Copies``): the
+    cache may hold more (another month's, or copies of objects archived since)."""
+
+    def __init__(self, copies: _Copies, dataset: str, month: str) -> None:
+        super().__init__(copies.cache, dataset)
+        self.month, self.copies = month, copies
 
     def files(self, month: str) -> list[StoredFile]:
         if month != self.month:
             raise ValueError(f"this store holds {self.month}, not {month}")
         base = self.root.parent
-        out = [StoredFile.parse(base / k) for k in self.keys if k.endswith(".json.gz")]
+        keys = [k for k in self.copies.listed if k.endswith(".json.gz")]
+        out = [StoredFile.parse(base / k) for k in keys]
         return sorted(out, key=lambda f: (f.key, f.fetched, f.attempt))
 
     def archived_files(self, month: str) -> list[StoredFile]:
         return []
+
+    def stored_bytes(self, stored: StoredFile) -> bytes:
+        return self.copies.read(stored.path.relative_to(self.root.parent).as_posix())
+
+    def bytes_on_disk(self, month: str) -> int:
+        return sum(n for k, n in self.copies.listed.items() if k.endswith(".json.gz"))
 
 
 def _copy_ok(path: Path, size: int) -> bool:

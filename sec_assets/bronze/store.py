@@ -170,6 +170,16 @@ class BronzeStore:
         """A store with the same :meth:`files` as this one whose paths can be read."""
         yield self
 
+    def stored_bytes(self, stored: StoredFile) -> bytes:
+        """The stored file's bytes (its gzipped envelope), wherever this store holds them: on
+        object storage a machine's copy or a member of a cached month pack, not always a file
+        at ``stored.path``."""
+        return stored.path.read_bytes()
+
+    def envelope_of(self, stored: StoredFile) -> dict[str, Any]:
+        """The envelope of one of this store's files: how every reader of bronze opens one."""
+        return orjson.loads(gzip.decompress(self.stored_bytes(stored)))
+
     def write(self, month: str, attempt: Attempt, *, extra: dict[str, Any] | None = None) -> Path:
         """Store one exchange atomically; returns its path. Re-writing the same exchange is a
         no-op (the name is derived from its content and fetch time). ``extra`` adds fields to

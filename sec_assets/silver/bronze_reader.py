@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sec_assets.bronze.collect import SERVER_TIME_KEY
 from sec_assets.bronze.seed_points import IMPORT_ATTEMPT
-from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes, read_envelope
+from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.validation import (
     CURRENT_FIELDS,
@@ -83,18 +83,20 @@ def _parse_server_time(text: str | None) -> datetime | None:
         return None
 
 
-def _doc(stored: StoredFile) -> dict:
+def _doc(store: BronzeStore, stored: StoredFile) -> dict:
     try:
-        return read_envelope(stored.path)
+        return store.envelope_of(stored)
     except (OSError, ValueError, EOFError) as exc:
         return {"error": f"unreadable bronze file: {type(exc).__name__}: {exc}"}
 
 
-def _usable(stored: StoredFile, key: str) -> tuple[dict, list[dict] | None, str | None, str]:
+def _usable(
+    store: BronzeStore, stored: StoredFile, key: str
+) -> tuple[dict, list[dict] | None, str | None, str]:
     """The envelope, the rows of a valid stored answer, or why silver cannot use it and the
     outcome that makes the hour (``schema_error``, or the refusing error's kind)."""
     try:
-        doc = read_envelope(stored.path)
+        doc = store.envelope_of(stored)
         body = body_bytes(doc) or b"[]"
         if doc.get("validated_by") == VALIDATION_VERSION:  # passed these very rules in bronze
             rows = parse_rows(body, hour=key)
@@ -118,7 +120,7 @@ def read_month(store: BronzeStore, month: str) -> MonthAnswers:
     server_time = None
     if server_files:
         try:
-            fecha = validate_server_time(body_bytes(read_envelope(server_files[-1].path)) or b"")
+            fecha = validate_server_time(body_bytes(store.envelope_of(server_files[-1])) or b"")
         except (SecError, OSError, ValueError, EOFError):
             fecha = None
         server_time = _parse_server_time(fecha)
@@ -132,9 +134,9 @@ def read_month(store: BronzeStore, month: str) -> MonthAnswers:
         good = [f for f in files if f.good]
         latest = good[-1] if good else files[-1]
         if good:
-            doc, rows, problem, outcome = _usable(latest, key)
+            doc, rows, problem, outcome = _usable(store, latest, key)
         else:
-            doc, rows, problem, outcome = _doc(latest), None, None, latest.outcome
+            doc, rows, problem, outcome = _doc(store, latest), None, None, latest.outcome
         hour_rows.append(
             {
                 "hour_key": key,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes, read_envelope
+from sec_assets.bronze.store import BronzeStore, StoredFile, body_bytes
 from sec_assets.masterdata import regions
 from sec_assets.sec_client.errors import SecError
 from sec_assets.sec_client.validation import validate_customers
@@ -28,10 +28,10 @@ def schema() -> dict[str, pl.DataType]:
     }
 
 
-def _stored_customers(stored: StoredFile, key: str) -> int | None:
+def _stored_customers(store: BronzeStore, stored: StoredFile, key: str) -> int | None:
     """The region's customers in a stored answer, by the client's rule; None when it breaks it."""
     try:
-        body = body_bytes(read_envelope(stored.path)) or b"[]"
+        body = body_bytes(store.envelope_of(stored)) or b"[]"
         return validate_customers(body, endpoint="GetClientesRegional", key=key)
     except (SecError, OSError, ValueError, EOFError):
         return None
@@ -44,7 +44,7 @@ def region_customers(store: BronzeStore, month: str) -> pl.DataFrame:
     for key, f in store.latest_good(month).items():
         if not key.startswith("region_") or f.outcome != "ok":
             continue
-        customers = _stored_customers(f, key)
+        customers = _stored_customers(store, f, key)
         if customers is not None:
             answered.append(
                 {

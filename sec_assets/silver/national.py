@@ -21,7 +21,7 @@ import dagster as dg
 
 from sec_assets.bronze.national import DATASET
 from sec_assets.bronze.resources import BronzeResource
-from sec_assets.bronze.store import BronzeStore, body_bytes, read_envelope
+from sec_assets.bronze.store import BronzeStore, body_bytes
 from sec_assets.month import Month
 from sec_assets.month_runs import MonthMetadata, month_by_month
 from sec_assets.partitions import BACKFILL_POLICY, monthly_partitions
@@ -65,7 +65,7 @@ def get_figures(store: BronzeStore, month: Month) -> "pl.DataFrame":
                 if not f.good:
                     continue
                 try:
-                    points = validate_national_series(body_bytes(read_envelope(f.path)) or b"")
+                    points = validate_national_series(body_bytes(readable.envelope_of(f)) or b"")
                 except SecError:
                     continue  # stored as ok by an older validator; not trusted now
                 for p in points:

@@ -8,13 +8,17 @@ be written fails neither the month nor the copy."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
+import multiprocessing
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from sec_assets import objects
@@ -24,10 +28,13 @@ from sec_assets.bronze.copy import bronze_copy
 from sec_assets.bronze.importer import import_archive
 from sec_assets.bronze.object_store import ObjectBronzeStore
 from sec_assets.bronze.store import BRONZE_GZIP_LEVEL, BronzeStore, open_store
+from sec_assets.masterdata import regions
 from sec_assets.month import Month
 from sec_assets.objects import ObjectLocation, ObjectStoreError
 from sec_assets.resources import local_resources
 from sec_assets.sec_client.exchange import Attempt
+from sec_assets.silver.load import read_answers
+from sec_assets.silver.parser_process import ParserProcess
 from sec_assets_tests.integration.test_bronze_object_store import same_answers
 from sec_assets_tests.s3_server import S3Server, s3_server
 from sec_tools.bench.genbronze import write_month
@@ -72,7 +79,17 @@ def cold(store: ObjectBronzeStore, cache: Path) -> ObjectBronzeStore:
 
 
 def cached_bytes(store: ObjectBronzeStore) -> dict[str, bytes]:
-    return {k: (store.root.parent / k).read_bytes() for k in store.listed(M)}
+    """Every listed object of the month as this machine reads it (a copy or a cached pack's
+    member), by key."""
+    base = store.root.parent
+    with store.readable_month(M) as month:
+        return {f.path.relative_to(base).as_posix(): month.stored_bytes(f) for f in month.files(M)}
+
+
+def cache_files(store: ObjectBronzeStore) -> list[str]:
+    """The files in the machine's cache (relative paths)."""
+    base = store.root.parent
+    return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file())
 
 
 def test_a_month_collected_on_a_bucket_ends_with_its_pack(
@@ -109,6 +126,95 @@ def test_an_empty_cache_reads_the_month_from_its_pack_byte_for_byte(
     assert cached_bytes(reader) == {k: (local_bronze / k).read_bytes() for k in reader.listed(M)}
     same_answers(cold(writer, tmp_path / "silver"), local)  # silver's read, through the pack
     assert reader.fill_cache(M) == packs.Fetched()  # every copy there: no request but a listing
+
+
+def test_a_month_read_from_its_pack_is_one_file_in_the_cache(
+    s3: S3Server, local_bronze: Path, tmp_path: Path
+) -> None:
+    """An empty cache filled from the pack holds the pack alone (no copy, no folder per hour);
+    read from it, every object is byte-identical and silver's answers are the local ones, in
+    this process and in the ranged load's parser process, which opens the store itself."""
+    writer = bucket_of(s3, local_bronze, tmp_path / "writer")
+    made = writer.pack_month(M)
+    reader = cold(writer, tmp_path / "reader")
+    assert reader.fill_cache(M).pack == made.key
+    assert cache_files(reader) == [made.key]
+    assert cached_bytes(reader) == {k: (local_bronze / k).read_bytes() for k in reader.listed(M)}
+    local = BronzeStore(local_bronze, SNAPS)
+    same_answers(cold(writer, tmp_path / "reader"), local)
+    from sec_assets.bronze.month_totals import month_totals
+
+    assert month_totals(reader, M) == month_totals(local, M)
+    where = ObjectLocation(writer.where.url, tmp_path / "reader")
+    caps = regions().select("cut_region", pl.col("clientes").alias("customers"))
+    (tmp_path / "spool").mkdir()
+    with ParserProcess() as parser:
+        parser.submit("spool_month", where, MONTH, caps, 4, tmp_path / "spool")
+        spooled = parser.result()
+    assert spooled.raw_rows == read_answers(local, MONTH).rows.height
+    assert cache_files(reader) == [made.key]  # nothing written beside it by the reads
+
+
+@pytest.mark.parametrize("damage", ["truncated", "other bytes", "not a tar"])
+def test_a_damaged_cached_pack_is_never_read(
+    s3: S3Server, local_bronze: Path, tmp_path: Path, damage: str
+) -> None:
+    writer = bucket_of(s3, local_bronze, tmp_path / "writer")
+    made = writer.pack_month(M)
+    reader = cold(writer, tmp_path / "reader")
+    reader.fill_cache(M)
+    held = reader.root.parent / made.key
+    data = held.read_bytes()
+    if damage == "truncated":
+        held.write_bytes(data[: len(data) // 2])
+    elif damage == "other bytes":  # a member's body changed in place, its size unchanged
+        at = data.index(b"\x1f\x8b", 4096) + 40
+        held.write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :])
+    else:
+        held.write_bytes(b"\x00" * len(data))
+    listed = reader.listed(M)
+    assert cached_bytes(reader) == {k: (local_bronze / k).read_bytes() for k in listed}
+    assert held.read_bytes() == data  # fetched again, whole
+    assert reader.fill_cache(M) == packs.Fetched()
+    same_answers(cold(writer, tmp_path / "reader"), BronzeStore(local_bronze, SNAPS))
+
+
+def _fill_at_once(url: str, cache: str, ready: Any, out: Any) -> None:
+    """One machine's process: waits for the other, then fills the month and reads it."""
+    store = open_store(ObjectLocation(url, Path(cache)), SNAPS)
+    assert isinstance(store, ObjectBronzeStore)
+    ready.wait(timeout=120)
+    fetched = store.fill_cache(M)
+    digests = {k: hashlib.sha256(b).hexdigest() for k, b in cached_bytes(store).items()}
+    out.put((fetched.pack, fetched.one_by_one, digests))
+
+
+def test_two_processes_filling_the_same_cache_at_once_both_read_every_byte(
+    s3: S3Server, local_bronze: Path, tmp_path: Path
+) -> None:
+    writer = bucket_of(s3, local_bronze, tmp_path / "writer")
+    made = writer.pack_month(M)
+    cache = tmp_path / "shared"
+    ctx = multiprocessing.get_context("spawn")
+    ready, out = ctx.Barrier(2), ctx.Queue()
+    procs = [
+        ctx.Process(target=_fill_at_once, args=(writer.where.url, str(cache), ready, out))
+        for _ in range(2)
+    ]
+    for proc in procs:
+        proc.start()
+    results = [out.get(timeout=180) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    want = {
+        k: hashlib.sha256((local_bronze / k).read_bytes()).hexdigest() for k in writer.listed(M)
+    }
+    for pack, one_by_one, digests in results:
+        assert pack in (made.key, None) and one_by_one == [] and digests == want
+    reader = cold(writer, cache)
+    assert cache_files(reader) == [made.key]  # one whole pack, no temporary left
+    assert reader.fill_cache(M) == packs.Fetched()
 
 
 def test_a_member_of_another_size_than_listed_is_read_alone(
@@ -172,6 +278,9 @@ def test_a_larger_pack_replaces_the_older_ones(
 ) -> None:
     writer = bucket_of(s3, local_bronze, tmp_path / "writer")
     first = writer.pack_month(M)
+    reader = cold(writer, tmp_path / "reader")
+    assert reader.fill_cache(M).pack == first.key
+    packed = set(writer.listed(M))
     at = datetime(2026, 2, 1, tzinfo=UTC)
     for day in range(1, packs.PACK_MIN_NEW):  # one fewer than a new pack needs
         writer.write(M, _refetch(f"{M}-{day:02d}T00", at + timedelta(minutes=day)))
@@ -183,8 +292,11 @@ def test_a_larger_pack_replaces_the_older_ones(
     assert second.members == first.members + packs.PACK_MIN_NEW == len(writer.listed(M))
     assert second.removed == [first.key]
     assert packs.month_packs(writer.where.url, SNAPS, M) == {second.key: second.members}
-    fetched = cold(writer, tmp_path / "reader").fill_cache(M)
+    fetched = cold(writer, tmp_path / "other").fill_cache(M)
     assert fetched.pack == second.key and fetched.one_by_one == []
+    again = reader.fill_cache(M)  # 24 objects missing from the cached pack: the larger one
+    assert again.pack == second.key and again.from_pack == sorted(set(writer.listed(M)) - packed)
+    assert cache_files(reader) == [second.key]  # it replaced the smaller one
 
 
 def test_the_copy_into_a_bucket_writes_the_pack_and_the_archive_deletes_it(
