@@ -4,11 +4,12 @@ object keys (``<dataset>/month=YYYY-MM/<key>/<file>.json.gz``, ``_archive/<datas
 An exchange is one conditional PUT (``If-None-Match: *``): atomic, never over an existing key,
 so there are no temporary files and nothing half-written to find. Coverage and versions come
 from a prefix listing, as the local store reads a folder. Objects are never rewritten, so a
-machine keeps a copy of every object it wrote or read under its cache folder, checked against
-the listed size: the machine that collected a month reads it back without a request. Reading a
-month whole (silver, totals) fetches what the cache lacks (from the month's pack when it lacks
-many: ``packs.py``, else concurrently one by one) and lends a local tree of exactly the listed
-objects, on which the local code (archives included) runs unchanged.
+machine keeps every object it wrote or read under its cache folder, checked against the listed
+size: a copy per object it wrote or fetched alone, or a member of a month pack kept whole
+(``object_cache.py``). Reading a month (silver, totals) fetches what the cache lacks (the month's
+pack when it lacks many: ``packs.py``, else concurrently one by one) and lends a store of
+exactly the listed objects whose exchanges are read through it (``stored_bytes``); archives get
+a local tree of files, on which the local code runs unchanged.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ import os
 import re
 import shutil
 import tempfile
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sec_assets import objects
-from sec_assets.bronze import pack_cache, packs
+from sec_assets.bronze import object_cache, packs
 from sec_assets.bronze.archive_format import ARCHIVE_DIR
 from sec_assets.bronze.store import BRONZE_GZIP_LEVEL, BronzeStore, StoredFile
 from sec_assets.objects import ObjectLocation
@@ -60,7 +60,7 @@ class ObjectBronzeStore(BronzeStore):
         payload = gzip.compress(text, compresslevel=BRONZE_GZIP_LEVEL, mtime=0)
         rel = final.relative_to(self.root.parent).as_posix()
         if objects.put_new(self.where.url, rel, payload) or not final.exists():
-            _keep_copy(final, payload)
+            object_cache.keep_copy(final, payload)
         return final
 
     def remove_orphans(self, month: str) -> int:
@@ -115,15 +115,15 @@ class ObjectBronzeStore(BronzeStore):
         """The month's listed objects in this machine's cache, and how the missing were read."""
         return self._fill(self.listed(month), month)[0]
 
-    def _fill(self, listed: dict[str, int], month: str) -> tuple[packs.Fetched, _Copies]:
+    def _fill(self, listed: dict[str, int], month: str) -> tuple[packs.Fetched, object_cache.Held]:
         """Every listed object in the cache, whole: a copy of the listed size, or a member of
-        the listed size of the month's cached pack (``pack_cache.py``). When
+        the listed size of the month's cached pack (``object_cache.py``). When
         :data:`packs.PACK_MIN_NEW` or more of the month's objects are in neither, its pack is
         fetched and kept whole (replacing a cached pack with fewer members); whatever is still
         missing is then read concurrently one by one, each kept as a copy."""
         cache = self.root.parent
-        held = pack_cache.load(cache, self.dataset, month)
-        copies = _Copies(cache, held, listed)
+        held = object_cache.load(cache, self.dataset, month)
+        copies = object_cache.Held(cache, held, listed)
         stale = copies.missing()
         hot = {k: n for k, n in stale.items() if k.startswith(self._month_prefix(month))}
         used, from_pack = None, {}
@@ -131,10 +131,10 @@ class ObjectBronzeStore(BronzeStore):
             fresh = packs.fetch(self.where.url, self.dataset, month)
             from_pack = fresh.matching(hot) if fresh is not None else {}
             if fresh is not None and from_pack:
-                pack_cache.keep(cache, fresh)
-                used, copies = fresh.key, _Copies(cache, fresh, listed)
+                object_cache.keep(cache, fresh)
+                used, copies = fresh.key, object_cache.Held(cache, fresh, listed)
                 stale = copies.missing()
-        _keep_copies(cache, objects.get_many(self.where.url, list(stale)))
+        object_cache.keep_copies(cache, objects.get_many(self.where.url, list(stale)))
         return packs.Fetched(used, sorted(from_pack), sorted(stale)), copies
 
     def stored_bytes(self, stored: StoredFile) -> bytes:
@@ -143,7 +143,7 @@ class ObjectBronzeStore(BronzeStore):
             return stored.path.read_bytes()
         except FileNotFoundError:
             month = stored.path.parent.parent.name.removeprefix("month=")
-            held = pack_cache.load(self.root.parent, self.dataset, month)
+            held = object_cache.load(self.root.parent, self.dataset, month)
             key = stored.path.relative_to(self.root.parent).as_posix()
             if held is None or key not in held.at:
                 raise
@@ -185,36 +185,12 @@ class ObjectBronzeStore(BronzeStore):
             yield whole
 
 
-class _Copies:
-    """Where each of a month's listed objects is read on this machine: a member of the listed
-    size of the cached pack ``pack``, else the copy at ``<cache>/<key>``."""
-
-    def __init__(self, cache: Path, pack: packs.Members | None, listed: dict[str, int]) -> None:
-        self.cache, self.pack, self.listed = cache, pack, listed
-        self.in_pack = pack.matching(listed) if pack is not None else {}
-
-    def missing(self) -> dict[str, int]:
-        """The listed objects in neither the pack nor a copy of the listed size."""
-        return {
-            k: n
-            for k, n in self.listed.items()
-            if k not in self.in_pack and not _copy_ok(self.cache / k, n)
-        }
-
-    def read(self, key: str) -> bytes:
-        if key in self.in_pack and self.pack is not None:
-            return self.pack.member(key)
-        return (self.cache / key).read_bytes()
-
-    def read_many(self, keys: Iterable[str]) -> dict[str, bytes]:
-        return {k: self.read(k) for k in keys}
-
-
 class _Listed(BronzeStore):
-    """A month's listed objects, read where this machine holds them whole (``_Copies``): the
-    cache may hold more (another month's, or copies of objects archived since)."""
+    """A month's listed objects, read where this machine holds them whole
+    (``object_cache.Held``): the cache may hold more (another month's, or copies of objects
+    archived since)."""
 
-    def __init__(self, copies: _Copies, dataset: str, month: str) -> None:
+    def __init__(self, copies: object_cache.Held, dataset: str, month: str) -> None:
         super().__init__(copies.cache, dataset)
         self.month, self.copies = month, copies
 
@@ -234,34 +210,6 @@ class _Listed(BronzeStore):
 
     def bytes_on_disk(self, month: str) -> int:
         return sum(n for k, n in self.copies.listed.items() if k.endswith(".json.gz"))
-
-
-def _copy_ok(path: Path, size: int) -> bool:
-    try:
-        return path.stat().st_size == size
-    except OSError:
-        return False
-
-
-def _keep_copy(path: Path, data: bytes) -> None:
-    """The machine's copy: renamed into place whole (no fsync: the listing's size checks it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _keep_copies(cache: Path, items: dict[str, bytes]) -> None:
-    """:func:`_keep_copy` of many objects: each folder made once, one random tag for the batch's
-    temporary names (half the time of one by one, for a month's hundreds of small files)."""
-    for folder in {(cache / key).parent for key in items}:
-        folder.mkdir(parents=True, exist_ok=True)
-    tag = uuid.uuid4().hex
-    for key, data in items.items():
-        path = cache / key
-        tmp = path.with_name(f".tmp-{tag}-{path.name}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

@@ -7,9 +7,10 @@ append-only record; a pack is a replaceable copy of them, written and deleted fr
 whose members are the month's gzipped objects under their keys; the name carries the member
 count and the tar's own sha256. A month gets a new pack (conditional PUT) once
 :data:`PACK_MIN_NEW` of its objects are not in its newest one; the older packs are then
-deleted. A reader takes the pack with most members and keeps a member only when its key is one
+deleted. A reader takes the pack with most members and uses a member only when its key is one
 it lacks and its size is the listed size; a pack that vanished, whose bytes do not hash to its
-name or that is not a tar is ignored, and the objects are read one by one.
+name or that is not a tar is ignored, and the objects are read one by one. Members are located
+by offset (:class:`Members`); the reader keeps the pack whole in its cache (``object_cache.py``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A pack's members located by offset: the header reader agrees with ``tarfile`` on the packs
 ``pack_bytes`` writes, hands anything else to it, and no pack is used whose bytes are not the
-ones its name hashes to; the cache keeps one whole pack per month (``pack_cache.py``)."""
+ones its name hashes to; the cache keeps one whole pack per month (``object_cache.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sec_assets.bronze import pack_cache, packs
+from sec_assets.bronze import object_cache, packs
 
 M = "2024-08"
 DS = "sec_snapshots"
@@ -77,11 +77,11 @@ def test_bytes_that_are_not_the_named_pack_are_refused(fault: str) -> None:
 
 def test_the_cache_keeps_the_largest_whole_pack(tmp_path: Path) -> None:
     small, large = _pack(_members(30)), _pack(_members(60))
-    assert pack_cache.load(tmp_path, DS, M) is None
-    pack_cache.keep(tmp_path, small)
-    assert pack_cache.load(tmp_path, DS, M) == small
-    pack_cache.keep(tmp_path, large)  # more members: the smaller one goes
-    folder = pack_cache.folder(tmp_path, DS, M)
+    assert object_cache.load(tmp_path, DS, M) is None
+    object_cache.keep(tmp_path, small)
+    assert object_cache.load(tmp_path, DS, M) == small
+    object_cache.keep(tmp_path, large)  # more members: the smaller one goes
+    folder = object_cache.folder(tmp_path, DS, M)
     assert sorted(p.name for p in folder.iterdir()) == [large.key.rsplit("/", 1)[1]]
     (tmp_path / large.key).write_bytes(large.data[:-512])  # damaged on disk
-    assert pack_cache.load(tmp_path, DS, M) is None and not any(folder.iterdir())
+    assert object_cache.load(tmp_path, DS, M) is None and not any(folder.iterdir())

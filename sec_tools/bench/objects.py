@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from sec_assets import objects
-from sec_assets.bronze.object_store import _keep_copy
+from sec_assets.bronze.object_cache import keep_copy
 from sec_assets.bronze.packs import PackWrite
 from sec_assets.bronze.store import BronzeStore, open_store
 from sec_assets.files import atomic_write
@@ -117,7 +117,7 @@ def _measure(tmp: Path, files: dict[str, bytes], endpoint: str) -> dict[str, Any
         where = ObjectLocation(f"s3://{bucket}/w{next(s3_runs)}", tmp / "writer")
         for rel, data in files.items():
             objects.put_new(where.url, rel, data)
-            _keep_copy(where.cache / rel, data)
+            keep_copy(where.cache / rel, data)
         packed.append(open_store(where, "sec_snapshots").pack_month(MONTH.label))
 
     write_local_s, write_s3_s = _median(write_local), _median(write_s3)
