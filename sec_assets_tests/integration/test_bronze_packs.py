@@ -140,6 +140,11 @@ def test_a_month_read_from_its_pack_is_one_file_in_the_cache(
     assert reader.fill_cache(M).pack == made.key
     assert cache_files(reader) == [made.key]
     assert cached_bytes(reader) == {k: (local_bronze / k).read_bytes() for k in reader.listed(M)}
+    one = reader.files(M)[7]  # the store itself reads a member too, outside a month's read
+    assert (
+        reader.stored_bytes(one)
+        == (local_bronze / one.path.relative_to(reader.root.parent)).read_bytes()
+    )
     local = BronzeStore(local_bronze, SNAPS)
     same_answers(cold(writer, tmp_path / "reader"), local)
     from sec_assets.bronze.month_totals import month_totals
