@@ -46,6 +46,13 @@ _KEYS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-secret"}
 @contextmanager
 def s3_server_process() -> Iterator[str]:
     """moto's server in a process of its own; yields its endpoint."""
+    with moto_process() as (endpoint, _):
+        yield endpoint
+
+
+@contextmanager
+def moto_process() -> Iterator[tuple[str, int]]:
+    """moto's server in a process of its own; yields its endpoint and process id."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -60,7 +67,7 @@ def s3_server_process() -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.1)
-        yield endpoint
+        yield endpoint, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -75,36 +82,56 @@ def _median(run: Callable[[], Any]) -> float:
     return round(statistics.median(times), 3)
 
 
-def _silver(store: BronzeStore) -> None:
+def silver(store: BronzeStore) -> None:
     answers = read_answers(store, MONTH)
     caps = regions().select("cut_region", pl.col("clientes").alias("customers"))
     build_month(answers, caps, month=MONTH, hours_per_day=24)
 
 
 def bench_objects(history: Path) -> dict[str, Any]:
+    files = month_files(history)
+    with (
+        tempfile.TemporaryDirectory(prefix="sec_obj_bench_") as tmp,
+        s3_server_process() as ep,
+        s3_env(ep),
+    ):
+        return _measure(Path(tmp), files, ep)
+
+
+def month_files(history: Path) -> dict[str, bytes]:
+    """The bench month's bronze files in the history, by key."""
     src = BronzeStore(history / "bronze", "sec_snapshots")
-    files = {
+    return {
         p.relative_to(src.root.parent).as_posix(): p.read_bytes()
         for p in src.month_dir(MONTH.label).rglob("*.json.gz")
     }
+
+
+@contextmanager
+def s3_env(endpoint: str) -> Iterator[None]:
+    """The bench's keys and ``endpoint`` in the environment for the block."""
     saved = {k: os.environ.get(k) for k in (*_KEYS, "AWS_ENDPOINT_URL", "AWS_ALLOW_HTTP")}
-    with tempfile.TemporaryDirectory(prefix="sec_obj_bench_") as tmp, s3_server_process() as ep:
-        os.environ.update({**_KEYS, "AWS_ENDPOINT_URL": ep, "AWS_ALLOW_HTTP": "true"})
-        os.environ.setdefault("AWS_REGION", "us-east-1")
-        try:
-            return _measure(Path(tmp), files, ep)
-        finally:
-            for k, v in saved.items():
-                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    os.environ.update({**_KEYS, "AWS_ENDPOINT_URL": endpoint, "AWS_ALLOW_HTTP": "true"})
+    os.environ.setdefault("AWS_REGION", "us-east-1")
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
 
 
-def _measure(tmp: Path, files: dict[str, bytes], endpoint: str) -> dict[str, Any]:
+def new_bucket(endpoint: str) -> str:
     import boto3
 
     bucket = f"bench-{uuid.uuid4().hex[:8]}"
     boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **_aws()).create_bucket(
         Bucket=bucket
     )
+    return bucket
+
+
+def _measure(tmp: Path, files: dict[str, bytes], endpoint: str) -> dict[str, Any]:
+    bucket = new_bucket(endpoint)
     local_runs, s3_runs = iter(range(REPEATS)), iter(range(REPEATS))
     packed: list[PackWrite | None] = []
 
@@ -127,11 +154,11 @@ def _measure(tmp: Path, files: dict[str, bytes], endpoint: str) -> dict[str, Any
     caches = iter(range(REPEATS))
 
     def cold() -> None:
-        _silver(open_store(ObjectLocation(url, tmp / f"cold{next(caches)}"), "sec_snapshots"))
+        silver(open_store(ObjectLocation(url, tmp / f"cold{next(caches)}"), "sec_snapshots"))
 
-    read_local = _median(lambda: _silver(local))
+    read_local = _median(lambda: silver(local))
     read_cold = _median(cold)
-    read_warm = _median(lambda: _silver(warm))
+    read_warm = _median(lambda: silver(warm))
     return {
         "month": MONTH.label,
         "files": len(files),
