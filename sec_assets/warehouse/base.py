@@ -151,13 +151,15 @@ class Warehouse(EngineAPI):
     def replace_each(
         self, batches: Iterable[Sequence[ReplaceStep]], *, keep_going: bool = False
     ) -> Iterator[BatchResult]:
-        """:meth:`replace_many` for each batch in turn, each in its own transaction, all on one
-        connection (opened once for the series, not once per batch: see :meth:`session`); the
-        statistics are refreshed once, after the last batch.
+        """:meth:`replace_many` for each batch in turn, each in its own transaction and its own
+        :meth:`session`; the statistics are refreshed once, after the last batch.
 
         A batch that breaks a key rolls back alone. With ``keep_going`` its error is yielded in
         its :class:`BatchResult` and the next batches still run; without, it is raised. Batches
-        are pulled one at a time: a generator builds the next only once the last is written.
+        are pulled one at a time, outside any session: a generator builds the next only once the
+        last is written, holding no connection meanwhile, so a kept connection (a run's, or a
+        ranged load's) may go to another process that waits for the file while the next batch
+        is built (a month parsed), and is otherwise reused (:mod:`.kept`).
         """
         deferred: list[Plan] = []
         try:
@@ -170,18 +172,19 @@ class Warehouse(EngineAPI):
         self, batches: Iterable[Sequence[ReplaceStep]], keep_going: bool, deferred: list[Plan]
     ) -> Iterator[BatchResult]:
         """Write each batch; the plans written are appended to ``deferred``."""
-        with self.session():
-            for steps in batches:
-                start = time.perf_counter()
-                try:
+        for steps in batches:
+            start = time.perf_counter()
+            try:
+                with self.session():
+                    start = time.perf_counter()  # the write's own time, not the wait for the file
                     written, plans = self._write_steps(steps)
-                except WarehouseIntegrityError as exc:
-                    if not keep_going:
-                        raise
-                    yield BatchResult(error=exc, seconds=time.perf_counter() - start)
-                    continue
-                deferred.extend(plans)
-                yield BatchResult(written=written, seconds=time.perf_counter() - start)
+            except WarehouseIntegrityError as exc:
+                if not keep_going:
+                    raise
+                yield BatchResult(error=exc, seconds=time.perf_counter() - start)
+                continue
+            deferred.extend(plans)
+            yield BatchResult(written=written, seconds=time.perf_counter() - start)
 
     def replace_rows(
         self,

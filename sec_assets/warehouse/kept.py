@@ -12,7 +12,11 @@ below); on DuckDB it is:
   (under the exclusive lock), which serves reads as well, until it is released;
 * released after ``idle_s`` without use (``SEC_WAREHOUSE_IDLE_S``), so a step that
   does not touch the warehouse (an HTTP collection, a retry's back-off) never keeps other
-  processes waiting; before this process waits for a named lock another process holds
+  processes waiting; at the end of a use when another process waits for the file and the
+  connection has been held ``min_hold_s`` (``wanted``: DuckDB's want file,
+  :func:`~sec_assets.files.someone_waits`), so runs of a backfill take turns between their
+  writes and each parses its next months while another writes, instead of one run keeping
+  the file through all its parsing; before this process waits for a named lock another process holds
   (:meth:`KeptConnection.release_idle`: that process may be waiting for the file); when the
   run ends; and after an error raised through it (the next call opens a fresh one).
 
@@ -44,10 +48,19 @@ class KeptConnection:
     file is not held up long by an idle one."""
 
     def __init__(
-        self, open_: Opener, *, idle_s: float, usable: Callable[[Any], bool] = lambda _c: True
+        self,
+        open_: Opener,
+        *,
+        idle_s: float,
+        usable: Callable[[Any], bool] = lambda _c: True,
+        wanted: Callable[[], bool] = lambda: False,
+        min_hold_s: float = 0.0,
     ) -> None:
         self._open = open_
         self._usable = usable
+        self._wanted = wanted
+        self.min_hold_s = min_hold_s
+        self._since = 0.0  # when the held connection was opened
         self.idle_s = idle_s
         self._cond = threading.Condition(threading.RLock())
         self._held: tuple[AbstractContextManager[Any], Any] | None = None
@@ -69,7 +82,7 @@ class KeptConnection:
             if self._held is None:
                 self._held = self._open(write)
                 self._write = write
-                self._last_use = time.monotonic()
+                self._last_use = self._since = time.monotonic()
                 self.opens.opened(self._held)
                 threading.Thread(
                     target=self._reap, name="warehouse-idle-release", daemon=True
@@ -85,6 +98,8 @@ class KeptConnection:
             finally:
                 self._users -= 1
                 self._last_use = time.monotonic()
+                if self._users == 0 and self._held is not None and self._yields():
+                    self._close(quiet=True)
                 self._cond.notify_all()
 
     @property
@@ -95,6 +110,10 @@ class KeptConnection:
     def in_use_here(self) -> bool:
         """Whether a call of this thread is using the connection (a nested call)."""
         return self._users > 0 and self._owner == threading.get_ident()
+
+    def _yields(self) -> bool:
+        """Whether to let go now, between two uses: held long enough, and wanted elsewhere."""
+        return time.monotonic() - self._since >= self.min_hold_s and self._wanted()
 
     def release(self) -> None:
         """Close the connection and drop its lock (at the run's end)."""

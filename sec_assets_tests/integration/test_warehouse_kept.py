@@ -16,7 +16,13 @@ import pytest
 
 from sec_assets.files import LockTimeout, file_lock
 from sec_assets.resources import local_resources
-from sec_assets.warehouse import PostgresWarehouse, WarehouseError, duckdb_engine, kept
+from sec_assets.warehouse import (
+    PostgresWarehouse,
+    WarehouseError,
+    duckdb_engine,
+    duckdb_file,
+    kept,
+)
 from sec_assets.warehouse.base import Warehouse
 from sec_assets.warehouse.duckdb_engine import DuckDBWarehouse
 from sec_assets.warehouse.resource import WarehouseResource
@@ -137,6 +143,38 @@ def test_waiting_for_a_named_lock_lets_go_of_the_file(wh: DuckDBWarehouse, tmp_p
         assert count(wh) == 2  # its write went in before we got the lock
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err[-2000:]
+
+
+def test_a_kept_connection_in_use_lets_go_between_uses_when_another_process_waits(
+    wh: DuckDBWarehouse, tmp_path: Path
+) -> None:
+    """A ranged load keeps using its connection (a month written, the next parsed, written…):
+    it never idles for ``idle_s``, yet a process that waits for the file gets it at the end
+    of one of those uses once the connection has been held ``min_hold_s`` — here well before
+    the idle release (600 s) or the writer's 60 s would have ended the wait."""
+    wh.keep_open(idle_s=600)
+    wh.execute("INSERT INTO silver.dim_empresa VALUES ('x', 'X', 'X', FALSE, 'v')")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITE, str(wh.path)], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while proc.poll() is None:  # our uses go on, a little apart, as a ranged load's writes do
+        assert time.monotonic() < deadline, "the waiting writer never got the file"
+        assert count(wh) >= 1
+        time.sleep(0.05)
+    assert proc.returncode == 0, proc.stderr.read()[-2000:] if proc.stderr else ""
+    assert count(wh) == 2  # its write went in while our kept connection was in use
+    assert kept_of(wh).opened >= 2  # let go, then opened again for our next use
+
+
+def test_nobody_waiting_keeps_the_connection(wh: DuckDBWarehouse) -> None:
+    """Without a waiter, uses after ``min_hold_s`` still share the one connection."""
+    wh.keep_open(idle_s=600)
+    wh.execute("INSERT INTO silver.dim_empresa VALUES ('x', 'X', 'X', FALSE, 'v')")
+    time.sleep(duckdb_file.HOLD_BEFORE_YIELDING_S + 0.1)
+    for _ in range(5):
+        assert count(wh) == 1
+    assert kept_of(wh).opened == 1
 
 
 def test_a_run_that_only_reads_shares_the_file(tmp_path: Path) -> None:

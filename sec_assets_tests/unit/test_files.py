@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from sec_assets.files import LockTimeout, atomic_write, file_lock
+from sec_assets.files import LockTimeout, atomic_write, file_lock, someone_waits
 
 
 def test_atomic_write_takes_bytes_and_text_and_leaves_no_temp(tmp_path: Path) -> None:
@@ -59,3 +60,34 @@ def test_a_blocking_lock_waits_for_the_holder(tmp_path: Path) -> None:
         order.append("waiter")
     t.join()
     assert order == ["holder", "waiter"]
+
+
+def test_a_waiter_is_seen_only_while_it_waits(tmp_path: Path) -> None:
+    """Whoever waits for a lock holds its want file shared; the holder sees it, and stops
+    seeing it once the waiter has the lock or has given up."""
+    lock, want = tmp_path / "x.lock", tmp_path / "x.lock.want"
+    assert not someone_waits(want)
+    seen: list[bool] = []
+    with file_lock(lock, timeout_s=0, want=want):
+        waiter = threading.Thread(target=lambda: _hold(lock, want), name="waiter", daemon=True)
+        waiter.start()
+        deadline = time.monotonic() + 30
+        while not someone_waits(want):
+            assert time.monotonic() < deadline, "the waiter was never seen"
+            time.sleep(0.005)
+        seen.append(True)
+    waiter.join(timeout=30)
+    assert seen == [True] and not waiter.is_alive()
+    assert not someone_waits(want)  # it holds the lock now (and let it go): nobody waits
+    with (
+        pytest.raises(LockTimeout),
+        file_lock(lock, timeout_s=0),
+        file_lock(lock, timeout_s=0.05, want=want, max_delay_s=0.01),
+    ):
+        pass
+    assert not someone_waits(want)  # a waiter that gave up is not seen either
+
+
+def _hold(lock: Path, want: Path) -> None:
+    with file_lock(lock, timeout_s=30, want=want, max_delay_s=0.01):
+        pass
