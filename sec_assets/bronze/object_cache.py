@@ -7,17 +7,22 @@ written under a temporary name and renamed, so no reader ever sees half of one; 
 read by offset from the tar's own headers. A reader loads the cached pack with most members and
 uses it only when its bytes hash to its name: a pack damaged on disk (truncated, other bytes) is
 deleted and the month's objects are fetched again. Keeping a pack deletes the cached packs of
-the month with fewer members; a reader that loaded one of them keeps the bytes it read.
+the month with fewer members (a reader that loaded one of them keeps the bytes it read) and the
+temporary files a killed writer left there over an hour ago.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 from sec_assets.bronze import packs
+
+#: A pack's temporary file older than this is a killed writer's, removed by the next keep.
+STALE_TMP_S = 3600.0
 
 
 def folder(cache: Path, dataset: str, month: str) -> Path:
@@ -55,9 +60,19 @@ def keep(cache: Path, pack: packs.Members) -> None:
     finally:
         tmp.unlink(missing_ok=True)  # a write that failed (full disk) leaves nothing
     count = packs.member_count(final.name) or 0
+    stale = time.time() - STALE_TMP_S
     for name in os.listdir(final.parent):
-        if (packs.member_count(name) or count) < count:
-            (final.parent / name).unlink(missing_ok=True)
+        path = final.parent / name
+        smaller = (packs.member_count(name) or count) < count
+        if smaller or (name.startswith(".tmp-") and _mtime(path) < stale):  # stale: killed
+            path.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
 
 
 class Held:

@@ -5,7 +5,9 @@ ones its name hashes to; the cache keeps one whole pack per month (``object_cach
 from __future__ import annotations
 
 import io
+import os
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,21 @@ def test_the_cache_keeps_the_largest_whole_pack(tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == [large.key.rsplit("/", 1)[1]]
     (tmp_path / large.key).write_bytes(large.data[:-512])  # damaged on disk
     assert object_cache.load(tmp_path, DS, M) is None and not any(folder.iterdir())
+
+
+def test_keeping_a_pack_removes_what_a_killed_writer_left(tmp_path: Path) -> None:
+    """A temporary pack file over an hour old is a writer's that died before its rename; a
+    fresh one may be another process's write in progress and stays."""
+    pack = _pack(_members(30))
+    folder = object_cache.folder(tmp_path, DS, M)
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".tmp-dead-pack.tar", folder / ".tmp-live-pack.tar"
+    old.write_bytes(b"half a pack")
+    fresh.write_bytes(b"being written")
+    hours_ago = time.time() - object_cache.STALE_TMP_S - 60
+    os.utime(old, (hours_ago, hours_ago))
+    object_cache.keep(tmp_path, pack)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [fresh.name, pack.key.rsplit("/", 1)[1]]
+    )
+    assert object_cache.load(tmp_path, DS, M) == pack
