@@ -138,7 +138,9 @@ class ObjectBronzeStore(BronzeStore):
         return packs.Fetched(used, sorted(from_pack), sorted(stale)), copies
 
     def stored_bytes(self, stored: StoredFile) -> bytes:
-        """The machine's copy, else the member of its month's cached pack."""
+        """The machine's copy, else the member of its month's cached pack (loaded and checked
+        for this one read: a month's readers go through :meth:`readable_month`, which loads it
+        once)."""
         try:
             return stored.path.read_bytes()
         except FileNotFoundError:

@@ -133,8 +133,13 @@ def body_bytes(doc: dict[str, Any]) -> bytes | None:
     return str(doc["body"]).encode("utf-8")
 
 
+def decode_envelope(data: bytes) -> dict[str, Any]:
+    """A stored file's bytes (a gzipped JSON envelope) as the envelope."""
+    return orjson.loads(gzip.decompress(data))
+
+
 def read_envelope(path: Path) -> dict[str, Any]:
-    return orjson.loads(gzip.decompress(path.read_bytes()))
+    return decode_envelope(path.read_bytes())
 
 
 class BronzeStore:
@@ -178,7 +183,7 @@ class BronzeStore:
 
     def envelope_of(self, stored: StoredFile) -> dict[str, Any]:
         """The envelope of one of this store's files: how every reader of bronze opens one."""
-        return orjson.loads(gzip.decompress(self.stored_bytes(stored)))
+        return decode_envelope(self.stored_bytes(stored))
 
     def write(self, month: str, attempt: Attempt, *, extra: dict[str, Any] | None = None) -> Path:
         """Store one exchange atomically; returns its path. Re-writing the same exchange is a
