@@ -144,8 +144,9 @@ def national_hourly(
     yield from range_check_events(context, "national_hourly", lambda m: [compare(wh, m)])
 
 
-def _month_rows(wh: Warehouse, bronze: BronzeResource, month: Month) -> MonthMetadata:
-    """The month's rows of both sources, replaced; the asset's metadata for the month."""
+def replace_month(wh: Warehouse, store: BronzeStore, month: Month) -> "pl.DataFrame":
+    """The month's rows of both sources (the ledger's hourly sums, the national series'
+    figures), replaced in one transaction; the rows written."""
     import polars as pl
 
     ledger = wh.read(
@@ -153,8 +154,14 @@ def _month_rows(wh: Warehouse, bronze: BronzeResource, month: Month) -> MonthMet
         "WHERE month = :month",
         {"month": month.label},
     )
-    frame = pl.concat([hourly_sums(ledger, month), get_figures(bronze.store(DATASET), month)])
+    frame = pl.concat([hourly_sums(ledger, month), get_figures(store, month)])
     wh.replace_many([ReplaceStep("national_hourly", frame, where={"month": month.label})])
+    return frame
+
+
+def _month_rows(wh: Warehouse, bronze: BronzeResource, month: Month) -> MonthMetadata:
+    """The month's rows of both sources, replaced; the asset's metadata for the month."""
+    frame = replace_month(wh, bronze.store(DATASET), month)
     counts = dict(frame.group_by("source").len().iter_rows())
     return {
         "dagster/row_count": dg.MetadataValue.int(frame.height),

@@ -10,7 +10,10 @@ took, the wall time from launch to the last run's end, the CPU seconds over that
 process of ``dagster dev`` (webserver, daemon, code server and the runs, sampled from
 ``/proc``), and the machine's load; beside them, the same months loaded through the functions
 (``bench/silver.py --load-only``: region customers, observations and episodes in ranged runs,
-without the checks and the golden Parquet the backfill also does), just before.
+without the checks and the golden Parquet the backfill also does), just before; and the same
+work as the backfill's runs through the functions (``--same-work``: also every month's checks
+with their verdicts, the last month's picture of each range, the national series and the golden
+Parquet), so that the backfill's own cost stands apart from the work it does.
 
     python -m sec_tools.bench.backfill [--months N]   # the last N months of the history
 """
@@ -292,13 +295,15 @@ def run_timeline(home: Path, launched: float) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: r["start"])
 
 
-def bench_functions(history: Path, months: list[Month]) -> dict[str, Any]:
+def bench_functions(history: Path, months: list[Month], same_work: bool = False) -> dict[str, Any]:
     """The same months through the functions (``bench/silver.py --load-only``), in a fresh
-    DuckDB file, as ``make bench-full`` loads the history."""
+    DuckDB file, as ``make bench-full`` loads the history; ``same_work``: also what the
+    backfill's runs do after silver (the checks, the national series, the golden Parquet:
+    ``--same-work``)."""
     db = f"bench_backfill_{os.getpid()}.duckdb"
     cmd = [sys.executable, "-m", "sec_tools.bench.silver", "--data", str(history)]
     cmd += ["--first", months[0].label, "--months", str(len(months)), "--load-only"]
-    cmd += ["--db", db]
+    cmd += ["--db", db] + (["--same-work"] if same_work else [])
     load_before = os.getloadavg()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     for leftover in history.glob(f"{db.removesuffix('.duckdb')}*"):
@@ -319,19 +324,23 @@ def bench_functions(history: Path, months: list[Month]) -> dict[str, Any]:
 def bench_backfill(history: Path, months: list[Month], plan: str = "one") -> dict[str, Any]:
     generate(history / "bronze", months)
     functions = bench_functions(history, months)
+    same = bench_functions(history, months, same_work=True)
     dagster = bench_dagster(history, months, plan)
     return {
         "first": months[0].label,
         "last": months[-1].label,
         "functions": functions,
+        "functions_same_work": same,
         "dagster": dagster,
         "wall_ratio": round(dagster["wall_s"] / functions["wall_s"], 2),
         "cpu_ratio": round(dagster["cpu_s"] / functions["cpu_s"], 2),
+        "same_work_wall_ratio": round(dagster["wall_s"] / same["wall_s"], 2),
+        "same_work_cpu_ratio": round(dagster["cpu_s"] / same["cpu_s"], 2),
     }
 
 
 def markdown(row: dict[str, Any]) -> str:
-    f, d = row["functions"], row["dagster"]
+    f, d, same = row["functions"], row["dagster"], row["functions_same_work"]
     load = "/".join(f"{x:.1f}" for x in d["load_before"])
     return "\n".join(
         [
@@ -342,12 +351,17 @@ def markdown(row: dict[str, Any]) -> str:
             "|---|---|---|---|---|",
             f"| functions (`bench/silver.py`, ranged) | {f['ranges']} ranges | {f['wall_s']} | "
             f"{f['cpu_s']} | {'/'.join(f'{x:.1f}' for x in f['load_before'])} |",
+            f"| functions, the same work (`--same-work`: also the checks, national series, "
+            f"golden Parquet) | {same['ranges']} ranges | {same['wall_s']} | {same['cpu_s']} | "
+            f"{'/'.join(f'{x:.1f}' for x in same['load_before'])} |",
             f"| backfill through `dagster dev`, plan `{d['plan']}` ({d['status']}) | {d['runs']} | "
             f"{d['wall_s']} | "
             f"{d['cpu_s']} | {load} |",
             "",
             f"Backfill / functions: {row['wall_ratio']}× wall, {row['cpu_ratio']}× CPU "
-            f"(target ≤ 2× wall). Months per run: {d['months_per_run']}; failed runs: "
+            f"(target ≤ 2× wall); / the same work through the functions: "
+            f"{row['same_work_wall_ratio']}× wall, {row['same_work_cpu_ratio']}× CPU. "
+            f"Months per run: {d['months_per_run']}; failed runs: "
             f"{len(d['runs_failed'])}. Before the launch, `dagster dev` took {d['ui_ready_s']} s "
             f"and {d['cpu_ui_start_s']} CPU s to load (not counted above).",
             "",

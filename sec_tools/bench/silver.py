@@ -105,9 +105,13 @@ def cpu_s() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def load_range(wh: Warehouse, data: Path, months: list[Month]) -> dict[str, Any]:
+def load_range(
+    wh: Warehouse, data: Path, months: list[Month], downstream: Path | None = None
+) -> dict[str, Any]:
     """A ranged run of the silver assets: region customers, observations (parsed in a second
-    process, one transaction per month), then the range's episodes at once."""
+    process, one transaction per month), then the range's episodes at once. ``downstream``
+    (a data folder for the golden files): then also what a backfill's run does after them,
+    through the same functions (:func:`after_silver`)."""
     custs = BronzeStore(data / "bronze", "sec_customers")
     t0, c0 = time.perf_counter(), cpu_s()
     with wh.session():
@@ -124,18 +128,50 @@ def load_range(wh: Warehouse, data: Path, months: list[Month]) -> dict[str, Any]
     t1 = time.perf_counter()
     load_events(wh, *range_bounds(months))
     t2 = time.perf_counter()
+    if downstream is not None:
+        after_silver(wh, data, months, downstream)
+    t3 = time.perf_counter()
     return {
         "months": [m.label for m in months],
         "raw_rows": obs.raw_rows,
         "observations_s": round(t1 - t0, 3),
         "events_s": round(t2 - t1, 3),
-        "seconds": round(t2 - t0, 3),
+        "after_silver_s": round(t3 - t2, 3),
+        "seconds": round(t3 - t0, 3),
         "cpu_s": round(cpu_s() - c0, 2),
         "write_s": write_s,
         # The parser process's peak (the month the writer parses itself is not counted); of
         # every parser this process has run so far.
         "parser_peak_mb": round(children_peak_rss_mb(), 1),
     }
+
+
+def after_silver(wh: Warehouse, data: Path, months: list[Month], downstream: Path) -> None:
+    """What a backfill's ranged run does after the observations and episodes, through the
+    package's functions: every check of every month with its verdicts kept, the last month's
+    picture (``fact_eventos``' metadata), the national series of each month and its check
+    (``national_hourly``), and the golden Parquet of both grains (``golden_eventos``)."""
+    from sec_assets.gold.golden import GoldenRange
+    from sec_assets.silver.checks import CHECKED_ASSETS, evaluate_checks
+    from sec_assets.silver.figures import month_picture
+    from sec_assets.silver.month_checks import record_verdicts
+    from sec_assets.silver.national import DATASET, compare, replace_month
+
+    coverage = load_settings().min_month_coverage
+    with wh.session():
+        for asset in CHECKED_ASSETS:
+            verdicts: list[dict[str, object]] = []
+            for m in months:
+                verdicts.extend(evaluate_checks(asset, wh, m.label, coverage)[1])
+            record_verdicts(wh, asset, verdicts)
+        month_picture(wh, downstream, months[-1])
+        national = BronzeStore(data / "bronze", DATASET)
+        for m in months:
+            replace_month(wh, national, m)
+            compare(wh, m.label)
+    golden = GoldenRange(wh, downstream, months)
+    for m in months:
+        golden.write(m)
 
 
 def fresh_process_month(dsn: str | None, db: Path, data: Path, m: Month) -> dict[str, Any]:
@@ -176,6 +212,7 @@ def run(
     small: tuple[str | None, Path] | None = None,
     *,
     flat: bool = True,
+    same_work: bool = False,
 ) -> dict[str, Any]:
     """The history as a backfill runs it: ranged runs of ``range_size`` consecutive months
     (``BackfillPolicy.multi_run``: a year is one run), all timed. Flat cost: the second month
@@ -195,12 +232,15 @@ def run(
         targets["small"] = (small, little)
     wh = _prepared(dsn, db)
     ranges = [months[i : i + range_size] for i in range(0, len(months), range_size)]
-    done = [load_range(wh, data, r) for r in ranges]
+    with tempfile.TemporaryDirectory(prefix="bench_downstream_") as tmp:
+        downstream = Path(tmp) if same_work else None
+        done = [load_range(wh, data, r, downstream) for r in ranges]
     raw = sum(int(r["raw_rows"]) for r in done)
     seconds = sum(float(r["seconds"]) for r in done)
     writes = [v for r in done for v in r["write_s"].values()]
     load = {
         "engine": wh.engine,
+        "same_work": same_work,
         "months": len(months),
         "ranges": len(done),
         "raw_rows": raw,
@@ -306,6 +346,11 @@ def main(argv: list[str] | None = None) -> int:
         "--load-only", action="store_true", help="the load's figures alone (no cost in history)"
     )
     p.add_argument(
+        "--same-work",
+        action="store_true",
+        help="with --load-only: also the checks, the national series and the golden Parquet",
+    )
+    p.add_argument(
         "--small-dsn", default=None, help="Postgres DSN of the 3-month warehouse (flat cost)"
     )
     p.add_argument(
@@ -322,7 +367,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.small_dsn or args.small_db:
         small = (args.small_dsn, args.data / (args.small_db or "unused.duckdb"))
     out = run(
-        args.dsn, args.data / args.db, args.data, months, args.range, small, flat=not args.load_only
+        args.dsn,
+        args.data / args.db,
+        args.data,
+        months,
+        args.range,
+        small,
+        flat=not args.load_only,
+        same_work=args.same_work,
     )
     print(json.dumps(out))
     return 0
