@@ -229,3 +229,41 @@ def test_a_writer_that_would_wait_parses_the_last_month_itself(
     after = _tables(wh)
     for name in before:
         assert before[name].equals(after[name]), name
+
+
+def test_the_bench_functions_do_the_backfills_work(request, bronze_dir, tmp_path) -> None:
+    """``make bench-backfill`` compares a backfill with the same months through the
+    functions doing the same work (``bench/silver.py --same-work``): that path leaves the
+    golden Parquet, the checks' verdicts and the national series a ranged run of the assets
+    leaves."""
+    from sec_tools.bench.silver import load_range
+
+    tags = {
+        "dagster/asset_partition_range_start": MONTHS[0].label,
+        "dagster/asset_partition_range_end": MONTHS[-1].label,
+    }
+    run = _resources("duckdb", request, bronze_dir, tmp_path / "run")
+    assert _execute(["dim_geografia", "dim_empresa", "dim_tiempo"], run, None).success
+    downstream = [*SILVER, "national_hourly", "golden_eventos"]
+    assert _execute(downstream, run, tags).success
+
+    bench = _resources("duckdb", request, bronze_dir, tmp_path / "bench")
+    wh = bench["warehouse"].get_warehouse()
+    for name in DIMENSIONS:
+        load_dimension(wh, name)
+    figures = load_range(wh, bronze_dir, MONTHS, downstream=tmp_path / "bench")
+    assert figures["after_silver_s"] > 0
+
+    def golden(root: Path) -> dict[str, pl.DataFrame]:
+        files = sorted((root / "gold" / "parquet").rglob("*.parquet"))
+        return {str(f.relative_to(root)): pl.read_parquet(f) for f in files}
+
+    made, expected = golden(tmp_path / "bench"), golden(tmp_path / "run")
+    assert len(expected) == 2 * len(MONTHS) and sorted(made) == sorted(expected)
+    for path, frame in expected.items():
+        assert made[path].equals(frame), path
+    a, b = run["warehouse"].get_warehouse(), wh
+    verdicts = "SELECT asset, month, check_name, passed FROM silver.month_checks ORDER BY 1, 2, 3"
+    assert a.read(verdicts).height >= 3 * len(MONTHS) and a.read(verdicts).equals(b.read(verdicts))
+    national = "SELECT * FROM silver.national_hourly ORDER BY ALL"
+    assert a.read(national).height > 0 and a.read(national).equals(b.read(national))
