@@ -41,3 +41,25 @@ def test_the_sqlite_instance_runs_its_queue_that_way(tmp_path: Path) -> None:
         assert coordinator.dequeue_use_threads and coordinator.dequeue_interval_seconds == 1
         assert instance.get_backfill_settings()["num_submit_workers"] == 4
         assert instance.run_retries_enabled
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_runs_are_launched_by_the_warm_launcher(name: str) -> None:
+    from dagster._serdes.config_class import ConfigurableClassData
+
+    from sec_assets.deploy.warm_launcher import WarmRunLauncher
+
+    launcher = yaml.safe_load((CONFIG / name).read_text())["run_launcher"]
+    data = ConfigurableClassData(launcher["module"], launcher["class"], yaml.safe_dump({}))
+    loaded = data.rehydrate(WarmRunLauncher)
+    assert isinstance(loaded, WarmRunLauncher)
+    assert loaded._module == "sec_assets.definitions"  # the code location of workspace.yaml
+
+
+def test_the_sqlite_instance_has_the_warm_launcher(tmp_path: Path) -> None:
+    from sec_assets.deploy.warm_launcher import WarmRunLauncher
+
+    shutil.copy(CONFIG / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        launcher = instance.run_launcher
+        assert isinstance(launcher, WarmRunLauncher) and launcher.supports_check_run_worker_health
