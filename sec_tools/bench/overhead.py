@@ -10,7 +10,10 @@ the same prepared warehouse (schema and dimensions), three ways:
   warehouse's preparation, as a user's ``DAGSTER_HOME`` is after its first run);
 - **daemon**: ``dagster dev`` (webserver, daemon, code server) on a fresh instance, the run
   launched over GraphQL as the UI's "Materialize" does (``launchRun``), dequeued by the
-  daemon and executed by a run worker the code server starts.
+  daemon and executed by the run worker of the checkout's run launcher: spawned by the code
+  server (Dagster's default), or forked from the warm run launcher's server
+  (:mod:`sec_assets.deploy.warm_launcher`), which has no import phase of its own: that server
+  imported once, before the first run, and its CPU is reported beside the run's.
 
 Each run is split by its event log's timestamps (RUN_START, RESOURCE_INIT_*, STEP_START /
 STEP_SUCCESS, RUN_SUCCESS) and its process's CPU read from ``/proc`` while it runs
@@ -66,6 +69,17 @@ _HWM = "import sys; print(open('/proc/self/status').read(), file=sys.stderr)"
 #: When the probe's import is done: its clock and its CPU so far (its exit not included).
 _DONE = "import sys, time; print('IMPORTED', time.time(), time.process_time(), file=sys.stderr)"
 ET = dg.DagsterEventType
+#: The warm run launcher's server (command line) and its forked workers (process name).
+WARM_SERVER = "sec_assets.deploy.warm_server"
+WORKER_MARK = "warm-run-worker"
+WARM_TAG = "sec_assets/warm_worker"
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _env(home: Path | None, data: Path | None, code: Path) -> dict[str, str]:
@@ -272,12 +286,19 @@ def daemon_run(
     try:
         load0 = _load()
 
-        def workers() -> list[int]:  # the code server starts a run's worker by spawning it
-            return [
-                p
-                for p in descendants(dev.pid)
-                if any(mark in cmdline(p) for mark in ("spawn_main", "execute_run"))
-            ]
+        servers: set[int] = set()
+
+        def workers() -> list[int]:
+            """A run's worker, spawned by the code server (Dagster's default launcher) or
+            forked by the warm run launcher's server (traced too: its CPU is paid once)."""
+            found = []
+            for p in descendants(dev.pid):
+                line = cmdline(p)
+                if any(mark in line for mark in ("spawn_main", "execute_run", WARM_SERVER)):
+                    found.append(p)
+                    if WARM_SERVER in line and _comm(p) != WORKER_MARK:
+                        servers.add(p)
+            return found
 
         with Trace(workers) as trace:
             run_id = _launch(port, month, deadline)
@@ -301,6 +322,12 @@ def daemon_run(
         samples = trace.by_pid[pid]
         began = started_at(pid) or samples.times[0]
         out = split(logs, samples, began, samples.times[-1])
+        # A forked worker imported nothing itself: its server did, once per code version.
+        out["forked"] = WARM_TAG in run.tags
+        if out["forked"]:
+            out["warm_server"] = {
+                "cpu_s": sum(trace.by_pid[s].cpu[-1] for s in servers if s in trace.by_pid)
+            }
         queued, starting = _at(logs, ET.RUN_ENQUEUED), _at(logs, ET.RUN_STARTING)
         if queued is None or starting is None:
             raise RuntimeError("the run was not queued and launched by the daemon")
@@ -421,7 +448,12 @@ def markdown(r: dict[str, Any]) -> str:
     for label, key in PHASES:
         cells = []
         for p in paths:
-            if key in ("process_start", "definitions"):
+            if r[p].get("forked") and key in ("process_start", "definitions"):
+                cells.append("— | — (forked)")  # done once, in the warm server
+            elif key == "start_up" and r[p].get("forked"):
+                got = r[p]["start_up"]  # from the fork to RUN_START: all of it the run's
+                cells.append(f"{got['wall_s']:.2f} | {got['cpu_s']:.2f}")
+            elif key in ("process_start", "definitions"):
                 got = _imported(probes[key])
                 if key == "definitions":
                     base = _imported(probes["process_start"])
@@ -461,6 +493,11 @@ def markdown(r: dict[str, Any]) -> str:
             f"| daemon: queue wait, launch (wall s) | {d['queue_wait']['wall_s']:.2f}, "
             f"{d['launch']['wall_s']:.2f} |"
         )
+        if d.get("forked"):
+            lines.append(
+                "| daemon: the warm server's own CPU (imports, once per code version) | "
+                f"{d['warm_server']['cpu_s']:.2f} CPU s |"
+            )
     loads = [r["probes"]["load_start"]] + [r[p]["load_start"] for p in ["functions", *paths]]
     lines += [
         f"| tables identical on every path | {r['tables_identical']} |",
