@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable
 from importlib.machinery import PathFinder
 from pathlib import Path
@@ -109,13 +110,10 @@ class WarmServer:
         return int(answer["pid"])
 
     def stop(self) -> None:
-        """Tell the server to exit (its running workers go on) and reap it."""
+        """Tell the server to take no more runs; it exits once its running workers have ended
+        (reaped here in the background)."""
         with contextlib.suppress(OSError):
             self._channel.sendall(b'{"op": "exit"}\n')
         self._reader.close()
         self._channel.close()
-        try:
-            self.process.wait(timeout=self._timeout_s)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        threading.Thread(target=self.process.wait, daemon=True).start()

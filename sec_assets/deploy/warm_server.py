@@ -8,7 +8,8 @@ pair as its only channel (``--fd``); one JSON line per message:
 - the server, once loaded: ``{"ready": true, "pid": ...}`` (or ``{"error": ...}``);
 - ``{"op": "launch", "run_id": ...}`` → ``{"pid": <worker>}`` (or ``{"error": ...}``);
 - ``{"op": "exit"}``, or the channel's end of file (the launching process is gone): the
-  server exits; running workers go on (each in its own session).
+  server takes no more runs; running workers go on (each in its own session), and the server
+  exits once it has reaped them.
 
 The server is single-threaded and forks only when no other thread exists. It reaps its workers;
 one that ends without its run finished (killed) has its run reported failed, as Dagster's code
@@ -27,6 +28,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import traceback
 from typing import Any
 
@@ -169,27 +171,37 @@ class Server:
             traceback.print_exc()
 
     def serve(self) -> None:
+        """Fork a worker per request until told to exit or the channel ends; then only reap
+        the running workers (reporting any that die) and return when none is left."""
         selector = selectors.DefaultSelector()
         selector.register(self.channel, selectors.EVENT_READ)
-        while True:
-            ready = selector.select(timeout=0.5)
+        while self._answer(selector.select(timeout=0.5)):
             self.reap()
-            if not ready:
-                continue
-            data = self.channel.recv(65536)
-            if not data:
-                return  # the launching process is gone
-            self.buffer += data
-            while b"\n" in self.buffer:
-                line, self.buffer = self.buffer.split(b"\n", 1)
-                request = json.loads(line)
-                if request.get("op") == "exit":
-                    return
-                try:
-                    answer = self.launch(request["run_id"])
-                except Exception as exc:
-                    answer = {"error": f"{type(exc).__name__}: {exc}"}
-                self.send(answer)
+        selector.close()
+        self.channel.close()
+        while self.workers:
+            time.sleep(0.5)
+            self.reap()
+
+    def _answer(self, ready: list) -> bool:
+        """The requests received; False once told to exit or the launching process is gone."""
+        if not ready:
+            return True
+        data = self.channel.recv(65536)
+        if not data:
+            return False
+        self.buffer += data
+        while b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            request = json.loads(line)
+            if request.get("op") == "exit":
+                return False
+            try:
+                answer = self.launch(request["run_id"])
+            except Exception as exc:
+                answer = {"error": f"{type(exc).__name__}: {exc}"}
+            self.send(answer)
+        return True
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,13 +41,16 @@ mutation Launch($params: ExecutionParams!) {
 
 @contextmanager
 def instance_and_workspace(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **launcher: object
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    config: str = "dagster.yaml",
+    **launcher: object,
 ) -> Iterator[tuple[dg.DagsterInstance, object]]:
-    """The shipped ``config/dagster.yaml`` in a fresh DAGSTER_HOME (its run launcher's config
+    """The shipped ``config/<config>`` in a fresh DAGSTER_HOME (its run launcher's config
     extended by ``launcher``), and the test code location served as ``dagster dev`` serves it."""
     home = tmp_path / "home"
     home.mkdir()
-    settings = yaml.safe_load((REPO / "config" / "dagster.yaml").read_text())
+    settings = yaml.safe_load((REPO / "config" / config).read_text())
     settings["run_launcher"]["config"] = {"module": LOCATION, **launcher}
     (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
     (tmp_path / "marks").mkdir()
@@ -134,23 +137,40 @@ def test_the_shipped_launcher_forks_months_from_one_warm_server(
         assert servers[0] == servers[1], "the second run did not reuse the warm server"
 
 
-def test_the_worker_is_the_servers_child_and_outlives_it(
+def test_the_worker_is_the_servers_child_and_outlives_its_launcher(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with instance_and_workspace(tmp_path, monkeypatch) as (instance, workspace):
+        launcher = instance.run_launcher
         run_id = launch(instance, workspace, "waiting", None)
         pid = wait_for(tmp_path / "marks" / f"{run_id}.started")
-        server = instance.run_launcher._server
-        assert parent_of(pid) == server.process.pid
+        server = launcher._server.process
+        assert parent_of(pid) == server.pid
         assert os.getsid(pid) == pid  # its own session
-        instance.run_launcher.dispose()  # the server exits; the run goes on
-        assert server.process.poll() is not None
-        assert (
-            instance.run_launcher.check_run_worker_health(instance.get_run_by_id(run_id)).status
-            == WorkerStatus.RUNNING
-        )
-        assert instance.run_launcher.terminate(run_id)
-        assert finished(instance, run_id).status == dg.DagsterRunStatus.CANCELED
+        launcher.dispose()  # the server takes no more runs; the run goes on
+        run = instance.get_run_by_id(run_id)
+        assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
+        # The server still reaps its worker: one killed now is its run's failure.
+        os.kill(pid, signal.SIGKILL)
+        assert finished(instance, run_id).status == dg.DagsterRunStatus.FAILURE
+        assert server.wait(timeout=TIMEOUT) == 0  # and then it exits
+
+
+def test_on_a_postgres_instance_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_database: str
+) -> None:
+    """The server preloads dagster-postgres; each worker opens its own connections."""
+    monkeypatch.setenv("DAGSTER_PG_URL", pg_database)
+    config = "dagster_postgres.yaml"
+    with instance_and_workspace(tmp_path, monkeypatch, config) as (instance, workspace):
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        month = launch(instance, workspace, "month_pid", "2024-08")
+        assert finished(instance, month).is_success
+        assert worker_of(instance, month)["pid"] == wait_for(tmp_path / "marks" / f"{month}.pid")
+        waiting = launch(instance, workspace, "waiting", None)
+        wait_for(tmp_path / "marks" / f"{waiting}.started")
+        assert instance.run_launcher.terminate(waiting)
+        assert finished(instance, waiting).status == dg.DagsterRunStatus.CANCELED
 
 
 def test_terminate_cancels_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,7 +219,7 @@ def test_a_code_change_starts_a_new_server(tmp_path: Path, monkeypatch: pytest.M
         (package / "__init__.py").write_text("VALUE = 2  # edited\n")
         edited = launch(instance, workspace, "month_pid", "2024-08")
         assert finished(instance, edited).is_success
-        assert server.poll() is not None, "the stale server still runs"
+        assert server.wait(timeout=TIMEOUT) == 0, "the stale server still runs"
         new = instance.run_launcher._server.process
         assert new.pid != server.pid
         pid = int((tmp_path / "marks" / f"{edited}.pid").read_text())
