@@ -76,15 +76,23 @@ def _graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> d
 
 
 def _tree_cpu_s(session: int) -> dict[int, float]:
-    """CPU seconds (user + system) of every live process of ``session``, by pid."""
+    """CPU seconds (user + system) of every live process of ``session`` and of their
+    descendants in sessions of their own (the warm run launcher's workers start one), by
+    pid."""
     tick = os.sysconf("SC_CLK_TCK")
-    out = {}
+    procs: dict[int, tuple[int, int, float]] = {}  # pid -> (parent, session, CPU s)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with suppress(OSError):
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[3]) == session:  # field 6 of stat: the session id
-                out[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
-    return out
+            cpu = (int(fields[11]) + int(fields[12])) / tick
+            procs[int(stat.parent.name)] = (int(fields[1]), int(fields[3]), cpu)
+    mine = {pid for pid, (_, sid, _) in procs.items() if sid == session}
+    grown = True
+    while grown:
+        more = {pid for pid, (parent, _, _) in procs.items() if parent in mine} - mine
+        mine |= more
+        grown = bool(more)
+    return {pid: procs[pid][2] for pid in mine}
 
 
 class CpuSampler:
