@@ -22,7 +22,17 @@ from dagster._serdes import serialize_value
 
 
 class WarmServerError(Exception):
-    """The warm server could not start or did not answer (the run goes to the fallback)."""
+    """The warm server could not start, or refused a launch before forking (the run goes to
+    the fallback). ``reason``: its kind, without the varying details (logged once)."""
+
+    def __init__(self, reason: str, detail: object = None) -> None:
+        super().__init__(f"{reason}: {detail}" if detail is not None else reason)
+        self.reason = reason
+
+
+class WarmLaunchLost(Exception):
+    """The launch request reached the server but its answer did not come back: a worker may
+    exist, so the run must not be launched a second time elsewhere."""
 
 
 def _package_dirs(names: Iterable[str], search: list[str]) -> list[Path]:
@@ -41,9 +51,14 @@ def fingerprint(origin: RepositoryPythonOrigin, packages: Iterable[str]) -> str:
     working = getattr(pointer, "working_directory", None)
     for root in _package_dirs(packages, ([working] if working else []) + sys.path):
         for path in sorted(root.rglob("*")):
-            if "__pycache__" in path.parts or not path.is_file():
+            if "__pycache__" in path.parts:
                 continue
-            stat = path.stat()
+            try:  # a file may go between the listing and its stat (an editor's, a checkout)
+                if not path.is_file():
+                    continue
+                stat = path.stat()
+            except OSError:
+                continue
             digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
@@ -73,7 +88,7 @@ class WarmServer:
             )
         except OSError as exc:
             ours.close()
-            raise WarmServerError(f"the warm server did not start: {exc}") from exc
+            raise WarmServerError("the warm server did not start", exc) from exc
         finally:
             theirs.close()
         self._channel = ours
@@ -81,21 +96,33 @@ class WarmServer:
         self._reader = ours.makefile("rb")
         start = {"instance_ref": serialize_value(instance_ref)}
         start["repository_origin"] = serialize_value(origin)
-        answer = self._exchange(start)
+        try:
+            answer = self._exchange(start)
+        except WarmLaunchLost as exc:  # no run involved yet: the server did not load
+            raise WarmServerError("the warm server did not load", exc) from exc
         if not answer.get("ready"):
             self.stop()
-            raise WarmServerError(f"the warm server did not load: {answer.get('error')}")
+            raise WarmServerError("the warm server did not load", answer.get("error"))
 
     def _exchange(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Send ``message`` and read the answer. Not sent: :class:`WarmServerError`; sent but
+        no answer (a timeout, the server gone): :class:`WarmLaunchLost`. Either way the server
+        is stopped."""
         try:
             self._channel.sendall((json.dumps(message) + "\n").encode())
+        except OSError as exc:
+            exited = self.process.poll()
+            self.stop()
+            raise WarmServerError("the warm server did not take the request", exited) from exc
+        try:
             line = self._reader.readline()
         except OSError as exc:  # a timeout included
             self.stop()
-            raise WarmServerError(f"the warm server did not answer: {exc}") from exc
+            raise WarmLaunchLost(f"the warm server did not answer: {exc}") from exc
         if not line:
+            exited = self.process.poll()
             self.stop()
-            raise WarmServerError(f"the warm server exited ({self.process.poll()})")
+            raise WarmLaunchLost(f"the warm server exited ({exited}) before answering")
         return dict(json.loads(line))
 
     @property
@@ -105,8 +132,9 @@ class WarmServer:
     def launch(self, run_id: str) -> int:
         """Fork the run's worker; its pid."""
         answer = self._exchange({"op": "launch", "run_id": run_id})
-        if "pid" not in answer:
-            raise WarmServerError(f"the warm server did not fork: {answer.get('error')}")
+        if "pid" not in answer:  # it refused before forking
+            self.stop()
+            raise WarmServerError("the warm server did not fork", answer.get("error"))
         return int(answer["pid"])
 
     def stop(self) -> None:

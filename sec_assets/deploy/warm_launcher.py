@@ -22,6 +22,7 @@ from typing import Any
 
 import dagster as dg
 from dagster._core.code_pointer import ModuleCodePointer
+from dagster._core.errors import DagsterLaunchFailedError
 from dagster._core.launcher import (
     CheckRunHealthResult,
     LaunchRunContext,
@@ -30,7 +31,12 @@ from dagster._core.launcher import (
 )
 from dagster._serdes import ConfigurableClass, ConfigurableClassData
 
-from sec_assets.deploy.warm_channel import WarmServer, WarmServerError, fingerprint
+from sec_assets.deploy.warm_channel import (
+    WarmLaunchLost,
+    WarmServer,
+    WarmServerError,
+    fingerprint,
+)
 
 #: The run's tag with its warm worker: pid, host and start time (clock ticks since boot).
 WORKER_TAG = "sec_assets/warm_worker"
@@ -109,7 +115,10 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
     def _fork(self, run: dg.DagsterRun) -> int:
         origin = run.job_code_origin
         assert origin is not None
-        key = fingerprint(origin.repository_origin, self._packages)
+        try:
+            key = fingerprint(origin.repository_origin, self._packages)
+        except OSError as exc:
+            raise WarmServerError("the code's fingerprint could not be read", exc) from exc
         with self._lock:
             if self._server and (self._server.key != key or not self._server.alive):
                 self._server.stop()  # the code changed: its workers go on, new runs go anew
@@ -119,8 +128,8 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
                 self._server = WarmServer(ref, origin.repository_origin, key, self._timeout_s)
             try:
                 return self._server.launch(run.run_id)
-            except WarmServerError:
-                self._server = None  # stopped already
+            except (WarmServerError, WarmLaunchLost):
+                self._server = None  # stopped by the failed exchange
                 raise
 
     def launch_run(self, context: LaunchRunContext) -> None:
@@ -129,18 +138,32 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
         if why is None:
             try:
                 pid = self._fork(run)
-            except WarmServerError as exc:
-                why = str(exc)
+            except WarmServerError as exc:  # refused before any fork: the fallback launches
+                why, reason = str(exc), exc.reason
+            except WarmLaunchLost as exc:  # a worker may exist: never a second launch
+                raise DagsterLaunchFailedError(
+                    f"Run {run.run_id} was sent to the warm server, which did not confirm the "
+                    f"launch ({exc}); not launched again, so that it cannot run twice."
+                ) from exc
             else:
-                started = _started(pid)
-                worker = {"pid": pid, "host": socket.gethostname(), "started": started}
-                self._instance.add_run_tags(run.run_id, {WORKER_TAG: json.dumps(worker)})
-                self._run_ids.add(run.run_id)
+                self._forked(run, pid)
                 return
-        if why not in self._told:
-            self._told.add(why)
+        else:
+            reason = why
+        if reason not in self._told:
+            self._told.add(reason)
             log.warning("Runs launched as Dagster's default run launcher does: %s", why)
         self._fallback.launch_run(context)
+
+    def _forked(self, run: dg.DagsterRun, pid: int) -> None:
+        """The worker's record (pid, host, start time) on the run. The worker runs already: a
+        failure here is logged, never raised (raising would fail a run that is running)."""
+        self._run_ids.add(run.run_id)
+        try:
+            worker = {"pid": pid, "host": socket.gethostname(), "started": _started(pid)}
+            self._instance.add_run_tags(run.run_id, {WORKER_TAG: json.dumps(worker)})
+        except Exception:
+            log.exception("Run %s: its warm worker (pid %s) was not recorded", run.run_id, pid)
 
     # A launched run's worker
 
@@ -194,7 +217,7 @@ class WarmRunLauncher(RunLauncher, ConfigurableClass):
         deadline = time.monotonic() + timeout
         while any(
             (run := self._instance.get_run_by_id(run_id)) and not run.is_finished
-            for run_id in self._run_ids
+            for run_id in list(self._run_ids)
         ):
             if time.monotonic() > deadline:
                 raise Exception(f"Timed out waiting for these runs to finish: {self._run_ids!r}")

@@ -118,9 +118,18 @@ class Server:
         self.instance_ref = instance_ref
         self.workers: dict[int, str] = {}  # pid → run id
         self.buffer = b""
+        self.stopping = False  # SIGTERM: no more runs, only reaping
 
-    def send(self, message: dict[str, Any]) -> None:
-        self.channel.sendall((json.dumps(message) + "\n").encode())
+    def stop(self, *_: object) -> None:
+        self.stopping = True
+
+    def send(self, message: dict[str, Any]) -> bool:
+        """False if the launcher is gone (the server then only reaps)."""
+        try:
+            self.channel.sendall((json.dumps(message) + "\n").encode())
+        except OSError:
+            return False
+        return True
 
     def launch(self, run_id: str) -> dict[str, Any]:
         unsafe = fork_safe()
@@ -147,12 +156,13 @@ class Server:
             if pid == 0:
                 return
             run_id = self.workers.pop(pid, None)
-            if run_id is not None and status != 0:
+            if run_id is not None:
                 self._report_crash(run_id, pid, status)
 
     def _report_crash(self, run_id: str, pid: int, status: int) -> None:
-        """A worker that died before its run finished: the run failed (Dagster's code server
-        reports a dead run worker the same way)."""
+        """A worker that ended before its run finished, whatever its exit code (one that could
+        not record the run's end exits 0): the run failed (Dagster's code server reports a
+        dead run worker the same way)."""
         code = os.waitstatus_to_exitcode(status)
         try:
             from dagster._core.instance import DagsterInstance
@@ -175,7 +185,7 @@ class Server:
         the running workers (reporting any that die) and return when none is left."""
         selector = selectors.DefaultSelector()
         selector.register(self.channel, selectors.EVENT_READ)
-        while self._answer(selector.select(timeout=0.5)):
+        while not self.stopping and self._answer(selector.select(timeout=0.5)):
             self.reap()
         selector.close()
         self.channel.close()
@@ -191,16 +201,19 @@ class Server:
         if not data:
             return False
         self.buffer += data
-        while b"\n" in self.buffer:
-            line, self.buffer = self.buffer.split(b"\n", 1)
-            request = json.loads(line)
-            if request.get("op") == "exit":
-                return False
+        *lines, self.buffer = self.buffer.split(b"\n")
+        requests = [json.loads(line) for line in lines]
+        if any(r.get("op") == "exit" for r in requests):
+            # A launch queued before the exit was given up by its launcher (it timed out
+            # and stopped the server): it is not forked.
+            return False
+        for request in requests:
             try:
                 answer = self.launch(request["run_id"])
             except Exception as exc:
                 answer = {"error": f"{type(exc).__name__}: {exc}"}
-            self.send(answer)
+            if not self.send(answer):
+                return False
         return True
 
 
@@ -229,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         channel.sendall((json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n").encode())
         return 1
     server = Server(channel, instance_ref)
-    server.send({"ready": True, "pid": os.getpid()})
-    server.serve()
+    signal.signal(signal.SIGTERM, server.stop)  # its workers go on, and are still reaped
+    if server.send({"ready": True, "pid": os.getpid()}):
+        server.serve()
     return 0
 
 

@@ -4,6 +4,7 @@ taking what the server cannot."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from dagster._core.workspace.load_target import ModuleTarget
 from dagster_graphql.test.utils import execute_dagster_graphql
 
 from sec_assets.deploy.warm_launcher import WORKER_TAG, WarmRunLauncher
+from sec_assets.deploy.warm_server import WORKER_MARK
 
 REPO = Path(__file__).resolve().parents[2]
 LOCATION = "sec_assets_tests.warm_location"
@@ -59,11 +61,18 @@ def instance_and_workspace(
     target = ModuleTarget(
         module_name=LOCATION, attribute=None, working_directory=str(REPO), location_name="warm"
     )
-    with (
-        dg.DagsterInstance.from_config(str(home)) as instance,
-        WorkspaceProcessContext(instance, target) as workspace,
-    ):
-        yield instance, workspace
+    try:
+        with (
+            dg.DagsterInstance.from_config(str(home)) as instance,
+            WorkspaceProcessContext(instance, target) as workspace,
+        ):
+            yield instance, workspace
+    finally:  # a test that failed leaves no waiting worker behind (each is in its own session)
+        for mark in (tmp_path / "marks").glob("*.started"):
+            with contextlib.suppress(ValueError, OSError):
+                pid = int(mark.read_text())
+                if Path(f"/proc/{pid}/comm").read_text().strip() == WORKER_MARK:
+                    os.kill(pid, signal.SIGKILL)
 
 
 def launch(instance: dg.DagsterInstance, workspace, asset: str, month: str | None) -> str:
@@ -156,6 +165,7 @@ def test_the_worker_is_the_servers_child_and_outlives_its_launcher(
         assert server.wait(timeout=TIMEOUT) == 0  # and then it exits
 
 
+@pytest.mark.postgres
 def test_on_a_postgres_instance_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_database: str
 ) -> None:
