@@ -231,9 +231,10 @@ def test_a_200_mb_archive_imports_in_bounded_memory(tmp_path: Path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["points"] == 1460
     peak, baseline = _vm_hwm_kb(done.stderr) * 1024, _vm_hwm_kb(base.stderr) * 1024
-    # bounded by one month of points, not by the file: far below its size
+    # Bounded by a month of points, not by the file: the import holds one month's text and
+    # its parsed frames at a time, about two months' worth of the year's file (size / 12 each).
     assert peak < size / 2, (peak, size)
-    assert peak - baseline < size / 8, (peak, baseline, size)
+    assert peak - baseline < 2 * size / 12, (peak, baseline, size)
 
 
 @pytest.mark.slow
