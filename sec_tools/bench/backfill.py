@@ -298,6 +298,7 @@ def run_timeline(home: Path, launched: float) -> list[dict[str, Any]]:
                     "start": round(at.get(et.RUN_START, float("nan")), 2),
                     "end": round(at.get(et.RUN_SUCCESS, at.get(et.RUN_FAILURE, float("nan"))), 2),
                     "steps": steps,
+                    "events": len(logs),  # what the run stored in the event log
                 }
             )
     return sorted(out, key=lambda r: r["start"])
