@@ -9,12 +9,16 @@ connection per shard (the few most recently used), and writes the same rows:
 
 * durability is unchanged: SQLite's default ``synchronous`` (FULL) on the database's
   write-ahead log, as Dagster creates it;
-* a run's shard is checkpointed (PASSIVE) after each write transaction, as closing its last
-  connection did: the webserver's live view of a run's log watches that file's changes;
+* a run's shard is checkpointed after each transaction that wrote to it, as closing its last
+  connection did, waiting briefly for readers' snapshots (:func:`_checkpoint`): the
+  webserver's live view of a run's log watches that file's changes;
 * connections are closed when the storage is disposed of (the instance closed), when a
-  wipe deletes the files, and when the least recently used of them leaves the cache; a
-  process forked while they were open (none is: the warm run launcher's server closes its
-  instance before forking) leaves its parent's connections alone.
+  wipe deletes the files, and when the least recently used of them leaves the cache. A
+  process forked while they were open must not use them, nor open others: SQLite's locks
+  are per process, and the child's view of them is its parent's. The storage then refuses
+  (the warm run launcher's server closes its instance before forking);
+* a wipe closes this process's connections only: another process (the webserver, a run)
+  still holding one to a deleted run file writes into that file until it closes it.
 
 The instance class (:class:`SecInstance`) only makes this storage the default of an instance
 configured without ``storage`` (SQLite under ``$DAGSTER_HOME``), so the files stay where and
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -57,8 +62,12 @@ from sqlalchemy.pool import StaticPool
 KEPT_SHARDS = 8
 #: SQLite's wait for a lock another process holds, as Dagster's own storage waits.
 BUSY_TIMEOUT_S = 30.0
-#: Connections inherited through a fork: never closed by the child (closing a file another
-#: process holds a SQLite lock on drops that process's POSIX locks), only kept referenced.
+#: How long a write waits for readers' snapshots to let its log frames into the main file,
+#: trying every :data:`CHECKPOINT_RETRY_S`.
+CHECKPOINT_WAIT_S = 1.0
+CHECKPOINT_RETRY_S = 0.01
+#: Connections a forked child inherited: never closed by it (closing a file another process
+#: holds a SQLite lock on drops that process's POSIX locks), only kept referenced.
 _inherited: list[Engine] = []
 
 __all__ = ["KeptSqliteEventLogStorage", "KeptSqliteStorage", "SecInstance"]
@@ -83,9 +92,14 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
         """The shard's engine of this process (one connection, kept), the least recently used
         one closed beyond :data:`KEPT_SHARDS`."""
         with self._engines_lock:
-            if self._engines_pid != os.getpid():  # forked: the parent's are not ours to close
-                _inherited.extend(self._engines.values())
-                self._engines, self._engines_pid = OrderedDict(), os.getpid()
+            if self._engines_pid != os.getpid():
+                if self._engines:  # forked with connections open: SQLite's locks are not ours
+                    raise RuntimeError(
+                        "this event log storage was forked with SQLite connections open; "
+                        "close the instance before forking (the warm run launcher's server "
+                        "does) or open a new instance in the child"
+                    )
+                self._engines_pid = os.getpid()
             engine = self._engines.get(shard)
             if engine is not None:
                 self._engines.move_to_end(shard)
@@ -101,9 +115,10 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
             return engine
 
     def _close_engines(self) -> None:
+        """Close this process's connections (the caller holds ``_db_lock``: none is in use)."""
         with self._engines_lock:
             engines, self._engines = self._engines, OrderedDict()
-            if self._engines_pid != os.getpid():
+            if self._engines_pid != os.getpid():  # a forked child's inherited ones: not closed
                 _inherited.extend(engines.values())
                 self._engines_pid = os.getpid()
                 return
@@ -118,22 +133,41 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn:
+                dbapi = conn.connection.dbapi_connection
+                changes = dbapi.total_changes if dbapi is not None else 0
                 with conn.begin():
                     yield conn
-                if shard != INDEX_SHARD_NAME:  # the file the webserver's log view watches
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                wrote = dbapi is None or dbapi.total_changes != changes
+                if wrote and shard != INDEX_SHARD_NAME:  # the file the live log view watches
+                    _checkpoint(conn)
 
     def wipe(self) -> None:
-        self._close_engines()  # the files are deleted: no connection may outlive them
+        with self._db_lock:  # the files are deleted: no connection may outlive them
+            self._close_engines()
         super().wipe()
 
     def upgrade(self) -> None:
-        self._close_engines()
+        with self._db_lock:
+            self._close_engines()
         super().upgrade()
 
     def dispose(self) -> None:
-        self._close_engines()
-        super().dispose()
+        super().dispose()  # the watchers stopped first: none opens a connection after
+        with self._db_lock:
+            self._close_engines()
+
+
+def _checkpoint(conn: Connection) -> None:
+    """Copy the write-ahead log into the main file, as closing the file's last connection
+    did: a reader's snapshot still open keeps its frames in the log (SQLite's PASSIVE mode
+    skips them), so the checkpoint is tried again until every frame is copied, for up to
+    :data:`CHECKPOINT_WAIT_S` (a reader's snapshot lasts a query); the next write retries."""
+    deadline = time.monotonic() + CHECKPOINT_WAIT_S
+    while True:
+        busy, log_frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        if (not busy and log_frames == copied) or time.monotonic() >= deadline:
+            return
+        time.sleep(CHECKPOINT_RETRY_S)
 
 
 class KeptSqliteStorage(DagsterSqliteStorage):
