@@ -17,8 +17,9 @@ connection per shard (the few most recently used), and writes the same rows:
   process forked while they were open must not use them, nor open others: SQLite's locks
   are per process, and the child's view of them is its parent's. The storage then refuses
   (the warm run launcher's server closes its instance before forking);
-* a wipe closes this process's connections only: another process (the webserver, a run)
-  still holding one to a deleted run file writes into that file until it closes it.
+* a wipe closes this process's connections; another process (the webserver, a run) whose
+  kept connection's file was deleted or replaced opens the file anew at its next use
+  (its inode checked each time), so no event is written into a deleted file.
 
 The instance class (:class:`SecInstance`) only makes this storage the default of an instance
 configured without ``storage`` (SQLite under ``$DAGSTER_HOME``), so the files stay where and
@@ -77,7 +78,7 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
     """Dagster's :class:`SqliteEventLogStorage`, each shard's connection kept open."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
-        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines: OrderedDict[str, tuple[Engine, int | None]] = OrderedDict()  # + inode
         self._engines_pid = os.getpid()
         self._engines_lock = threading.Lock()
         super().__init__(base_dir, inst_data)
@@ -90,7 +91,10 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
 
     def _engine(self, shard: str) -> Engine:
         """The shard's engine of this process (one connection, kept), the least recently used
-        one closed beyond :data:`KEPT_SHARDS`."""
+        one closed beyond :data:`KEPT_SHARDS`. A kept connection whose file was deleted or
+        replaced since (a wipe by another process) is closed and the file opened anew, never
+        written into after its deletion. The caller holds ``_db_lock``."""
+        path = self.path_for_shard(shard)
         with self._engines_lock:
             if self._engines_pid != os.getpid():
                 if self._engines:  # forked with connections open: SQLite's locks are not ours
@@ -100,18 +104,24 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
                         "does) or open a new instance in the child"
                     )
                 self._engines_pid = os.getpid()
-            engine = self._engines.get(shard)
-            if engine is not None:
-                self._engines.move_to_end(shard)
-                return engine
+            kept = self._engines.get(shard)
+            if kept is not None:
+                if _inode(path) == kept[1]:
+                    self._engines.move_to_end(shard)
+                    return kept[0]
+                del self._engines[shard]
+                kept[0].dispose()
+                self._initialized_dbs.discard(shard)  # its tables created again
             engine = create_engine(
                 create_db_conn_string(self._base_dir, shard),
                 poolclass=StaticPool,  # one connection; _db_lock serializes its users
                 connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
             )
-            self._engines[shard] = engine
+            with engine.connect():  # the file opened (created if new): its identity kept
+                pass
+            self._engines[shard] = (engine, _inode(path))
             while len(self._engines) > KEPT_SHARDS:
-                self._engines.popitem(last=False)[1].dispose()
+                self._engines.popitem(last=False)[1][0].dispose()
             return engine
 
     def _close_engines(self) -> None:
@@ -119,10 +129,10 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
         with self._engines_lock:
             engines, self._engines = self._engines, OrderedDict()
             if self._engines_pid != os.getpid():  # a forked child's inherited ones: not closed
-                _inherited.extend(engines.values())
+                _inherited.extend(engine for engine, _ in engines.values())
                 self._engines_pid = os.getpid()
                 return
-        for engine in engines.values():
+        for engine, _ in engines.values():
             engine.dispose()
 
     @contextmanager
@@ -155,6 +165,15 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
         super().dispose()  # the watchers stopped first: none opens a connection after
         with self._db_lock:
             self._close_engines()
+
+
+def _inode(path: str) -> int | None:
+    """The file's inode (None: no file): what tells a deleted or replaced file from the one a
+    connection has open."""
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
 
 
 def _checkpoint(conn: Connection) -> None:

@@ -2,8 +2,9 @@
 ``sec_assets.deploy.event_log``): the shipped settings use it, it stores what Dagster's own
 storage stores in the same files (each reads what the other wrote), a run's shard reaches its
 main file after every write (the webserver's live log view watches it, and is tested here
-through Dagster's own watcher), and it closes its connections when disposed of, after a wipe,
-beyond its cache, and never its parent's after a fork."""
+through Dagster's own watcher), it closes its connections when disposed of, after a wipe and
+beyond its cache, writes no event into a file another process wiped, and a child forked with
+its connections open refuses to use them."""
 
 from __future__ import annotations
 
@@ -240,3 +241,25 @@ def test_a_kept_reader_sees_each_new_write_of_another_process(tmp_path: Path) ->
     finally:
         reader.dispose()
         writer.dispose()
+
+
+def test_a_wipe_by_another_process_loses_no_later_event(tmp_path: Path) -> None:
+    """The webserver wipes the instance while a run's worker holds its shard open: the
+    worker's next events go to the new file, where every reader finds them, not into the
+    deleted one."""
+    worker, webserver = (
+        KeptSqliteEventLogStorage(str(tmp_path)),
+        KeptSqliteEventLogStorage(str(tmp_path)),
+    )
+    try:
+        worker.store_event(_materialization("run6", 0))
+        webserver.wipe()
+        assert webserver.get_logs_for_run("run6") == []
+        worker.store_event(_materialization("run6", 1))
+        got = SqliteEventLogStorage(str(tmp_path)).get_logs_for_run("run6")
+        assert [
+            e.dagster_event.event_specific_data.materialization.metadata["i"].value for e in got
+        ] == [1]
+    finally:
+        worker.dispose()
+        webserver.dispose()
